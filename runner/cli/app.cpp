@@ -1,0 +1,53 @@
+#include <fmt/format.h>
+
+#include <map>
+#include <string>
+
+#include "cli/commands.hpp"
+
+namespace drydock::cli {
+namespace {
+
+constexpr const char* kExitCodesHelp = R"(Exit codes:
+  0    success (for validate: every file is valid)
+  1    a step failed
+  2    invalid config, unreadable file or usage error
+  70   internal error (a bug in drydock; please report it)
+  130  interrupted (Ctrl-C, SIGTERM)
+
+Docs and schema: README.md and schema/drydock.schema.json in the source tree.)";
+
+// The table of sub-commands, in the order --help lists them.
+struct CommandEntry {
+  const char* name;
+  Action (*add)(CLI::App& app);
+};
+constexpr CommandEntry kCommands[] = {
+    {"validate", add_validate_command},
+};
+
+} // namespace
+
+int run_main(int argc, char** argv)
+{
+  CLI::App app("drydock: run circle.yml-style CI pipelines on your own machine.", "drydock");
+  app.set_version_flag("--version", std::string("drydock ") + DRYDOCK_VERSION);
+  app.footer(kExitCodesHelp);
+  app.require_subcommand(1);
+  std::map<std::string, Action> actions;
+  for (const auto& command : kCommands) {
+    actions[command.name] = command.add(app);
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? kExitOk : kExitConfigOrUsage;
+  }
+  for (const auto* sub : app.get_subcommands()) {
+    return actions.at(sub->get_name())();
+  }
+  return kExitConfigOrUsage;
+}
+
+} // namespace drydock::cli

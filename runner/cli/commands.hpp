@@ -1,0 +1,26 @@
+#pragma once
+// Sub-commands of the drydock executable; each registers its options on a
+// CLI11 sub-app and returns an exit code when run.
+#include <CLI/CLI.hpp>
+
+#include <functional>
+
+namespace drydock::cli {
+
+// Documented exit codes (README, --help).
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitStepFailed = 1,
+  kExitConfigOrUsage = 2,
+  kExitInternal = 70,
+  kExitInterrupted = 130,
+};
+
+using Action = std::function<int()>;
+
+// Adds `validate` to app; the returned action runs it once parsed.
+Action add_validate_command(CLI::App& app);
+
+int run_main(int argc, char** argv);
+
+} // namespace drydock::cli

@@ -1,0 +1,69 @@
+// `drydock validate [FILE...]`: every problem of every file at once.
+#include <fmt/format.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cli/commands.hpp"
+#include "config/validate.hpp"
+#include "report/json_report.hpp"
+#include "report/text_report.hpp"
+#include "util/file.hpp"
+
+namespace drydock::cli {
+namespace {
+
+struct ValidateOptions {
+  std::vector<std::string> files;
+  std::string format = "text";
+};
+
+int run_validate(const ValidateOptions& options)
+{
+  const std::vector<std::string> files = options.files.empty() ? std::vector<std::string>{"circle.yml"} : options.files;
+  bool all_valid = true;
+  auto json_files = nlohmann::json::array();
+  for (const auto& path : files) {
+    auto text = read_config_file(path);
+    if (!text) {
+      all_valid = false;
+      if (options.format == "json") {
+        json_files.push_back(report::unreadable_json(path, text.error()));
+      } else {
+        fmt::print("{}", report::format_unreadable(path, text.error()));
+      }
+      continue;
+    }
+    const auto result = config::validate_text(path, std::move(*text));
+    all_valid = all_valid && !result.diagnostics.has_errors();
+    if (options.format == "json") {
+      json_files.push_back(report::file_report_json(path, result.diagnostics));
+    } else {
+      fmt::print("{}", report::format_file_report(result.source, result.diagnostics));
+    }
+  }
+  if (options.format == "json") {
+    const nlohmann::json out{{"valid", all_valid}, {"files", std::move(json_files)}};
+    fmt::print("{}\n", out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
+  }
+  std::fflush(stdout);
+  return all_valid ? kExitOk : kExitConfigOrUsage;
+}
+
+} // namespace
+
+Action add_validate_command(CLI::App& app)
+{
+  auto options = std::make_shared<ValidateOptions>();
+  auto* sub = app.add_subcommand("validate", "Check config files against the schema and drydock's rules; "
+                                             "print every problem as FILE:LINE:COL with the source line.");
+  sub->add_option("files", options->files, "Config files to check (default: ./circle.yml)");
+  sub->add_option("--format", options->format, "Output format: text (default) or json")
+      ->check(CLI::IsMember({"text", "json"}));
+  sub->footer("Exit status: 0 when every file is valid (warnings allowed), 2 when any file is invalid or "
+              "unreadable.");
+  return [options] { return run_validate(*options); };
+}
+
+} // namespace drydock::cli

@@ -1,0 +1,260 @@
+#include "config/checks.hpp"
+
+#include <fmt/format.h>
+
+#include <map>
+#include <regex>
+#include <set>
+
+#include "util/spelling.hpp"
+
+namespace drydock::config {
+namespace {
+
+template <class Spec>
+std::vector<std::string_view> names_of(const std::vector<Spec>& specs)
+{
+  std::vector<std::string_view> names;
+  for (const auto& spec : specs) {
+    names.push_back(spec.name);
+  }
+  return names;
+}
+
+// Reports a reference to a name that is not declared, with a suggestion.
+void check_ref(Diagnostics& diags, const Ref& ref, std::string_view what, std::span<const std::string_view> names)
+{
+  for (const auto name : names) {
+    if (name == ref.value) {
+      return;
+    }
+  }
+  std::string message = fmt::format("unknown {} '{}'", what, ref.value);
+  if (const auto suggestion = closest_match(ref.value, names)) {
+    message += fmt::format("; did you mean '{}'?", *suggestion);
+  } else if (names.empty()) {
+    message += "; none is declared";
+  }
+  diags.error(ref.pos, std::move(message), count_chars(ref.value));
+}
+
+// `${NAME` without its closing brace is a typo the shell would only half
+// catch; `$NAME` and `${NAME}` are fine, and `$$` is a literal dollar.
+void check_interpolation(Diagnostics& diags, const std::string& value, Pos pos, std::string_view name)
+{
+  for (std::size_t at = value.find("${"); at != std::string::npos; at = value.find("${", at + 2)) {
+    const auto close = value.find('}', at);
+    if (close == std::string::npos) {
+      diags.error(pos, fmt::format("'{}' has '${{' without a closing '}}'", name));
+      return;
+    }
+    if (close == at + 2) {
+      diags.error(pos, fmt::format("'{}' has an empty '${{}}'", name));
+      return;
+    }
+  }
+}
+
+void check_env(Diagnostics& diags, const std::vector<EnvVar>& vars)
+{
+  for (const auto& var : vars) {
+    check_interpolation(diags, var.value, var.pos, var.name);
+  }
+}
+
+struct StepIds {
+  std::map<std::string, Pos> ids;
+  std::vector<std::string_view> names;
+};
+
+StepIds collect_step_ids(const Config& config, Diagnostics& diags)
+{
+  StepIds result;
+  for_each_command(config, [&](const Command& command, const std::string&) {
+    if (!command.drydock.id) {
+      return;
+    }
+    const Text& id = *command.drydock.id;
+    const auto [it, inserted] = result.ids.emplace(id.value, id.pos);
+    if (!inserted) {
+      diags.error(id.pos, fmt::format("step id '{}' is already used at line {}, column {}", id.value,
+                                      it->second.line, it->second.column),
+                  count_chars(id.value));
+    }
+  });
+  for (const auto& [name, pos] : result.ids) {
+    result.names.push_back(name);
+  }
+  return result;
+}
+
+void check_commands(const Config& config, Diagnostics& diags)
+{
+  const StepIds ids = collect_step_ids(config, diags);
+  const auto images = names_of(config.drydock.images);
+  const auto services = names_of(config.drydock.services);
+  const bool has_database = config.drydock.database.has_value()
+                            || std::any_of(config.machine.services.begin(), config.machine.services.end(),
+                                           [](const Text& s) { return s.value == "postgresql"; });
+  for_each_command(config, [&](const Command& command, const std::string& path) {
+    const StepExtension& ext = command.drydock;
+    for (const auto& ref : ext.requires_) {
+      check_ref(diags, ref, "step id", ids.names);
+    }
+    if (ext.image) {
+      check_ref(diags, *ext.image, "image", images);
+    }
+    for (const auto& ref : ext.services) {
+      check_ref(diags, ref, "service", services);
+    }
+    if (ext.database && !has_database) {
+      diags.error(command.pos, "the step asks for the database, but neither 'drydock.database' nor "
+                               "'machine.services: [postgresql]' declares one");
+    }
+    if (path.starts_with("deployment.") && command.parallel.value_or(false)) {
+      diags.error(command.pos, "'parallel: true' is not allowed in deployment commands");
+    }
+    check_env(diags, command.environment);
+  });
+}
+
+void check_deployment(const Config& config, Diagnostics& diags)
+{
+  const auto publish = names_of(config.drydock.publish);
+  for (const auto& section : config.deployment) {
+    if (section.branch.empty() && section.tag.empty()) {
+      diags.error(section.pos,
+                  fmt::format("deployment section '{}' needs a 'branch' or a 'tag' to say when it runs", section.name),
+                  count_chars(section.name));
+    }
+    const bool runs_something = (section.commands && !section.commands->commands.empty())
+                                || section.heroku_appname || !section.publish.empty();
+    if (!runs_something) {
+      diags.error(section.pos,
+                  fmt::format("deployment section '{}' has nothing to run (no 'commands', 'heroku' or "
+                              "'drydock.publish')",
+                              section.name),
+                  count_chars(section.name));
+    }
+    for (const auto& ref : section.publish) {
+      check_ref(diags, ref, "publish entry", publish);
+    }
+  }
+}
+
+// Depth-first search for a cycle in services' depends_on.
+bool find_service_cycle(const std::map<std::string, const ServiceSpec*>& by_name, const std::string& name,
+                        std::map<std::string, int>& state, std::vector<std::string>& path)
+{
+  state[name] = 1;
+  path.push_back(name);
+  for (const auto& dep : by_name.at(name)->depends_on) {
+    if (!by_name.contains(dep.value)) {
+      continue;
+    }
+    if (state[dep.value] == 1) {
+      path.push_back(dep.value);
+      return true;
+    }
+    if (state[dep.value] == 0 && find_service_cycle(by_name, dep.value, state, path)) {
+      return true;
+    }
+  }
+  state[name] = 2;
+  path.pop_back();
+  return false;
+}
+
+void check_services(const Extension& ext, Diagnostics& diags)
+{
+  const auto names = names_of(ext.services);
+  std::map<std::string, const ServiceSpec*> by_name;
+  for (const auto& service : ext.services) {
+    by_name[service.name] = &service;
+    if (service.image.value.empty()) {
+      diags.error(service.pos, fmt::format("service '{}' needs an 'image'", service.name), count_chars(service.name));
+    }
+    for (const auto& dep : service.depends_on) {
+      check_ref(diags, dep, "service", names);
+    }
+    check_env(diags, service.environment);
+    if (!service.ready) {
+      continue;
+    }
+    const Readiness& ready = *service.ready;
+    if (!ready.log && !ready.port && !ready.command) {
+      diags.error(ready.pos, fmt::format("'drydock.services.{}.ready' needs a 'log', 'port' or 'command'", service.name));
+    }
+    if (ready.log) {
+      try {
+        std::regex check(ready.log->value, std::regex::ECMAScript);
+      } catch (const std::regex_error& e) {
+        diags.error(ready.log->pos, fmt::format("invalid regular expression '{}': {}", ready.log->value, e.what()));
+      }
+    }
+  }
+  std::map<std::string, int> state;
+  for (const auto& service : ext.services) {
+    std::vector<std::string> path;
+    if (state[service.name] == 0 && find_service_cycle(by_name, service.name, state, path)) {
+      const auto start = std::find(path.begin(), path.end(), path.back());
+      std::vector<std::string> cycle(start, path.end());
+      diags.error(by_name.at(cycle.front())->pos,
+                  fmt::format("services depend on each other in a cycle: {}", fmt::join(cycle, " -> ")));
+      return;
+    }
+  }
+}
+
+void check_extension(const Extension& ext, Diagnostics& diags)
+{
+  const auto images = names_of(ext.images);
+  for (const auto& image : ext.images) {
+    if (image.repository.value.empty()) {
+      diags.error(image.pos, fmt::format("image '{}' needs a 'repository'", image.name), count_chars(image.name));
+    }
+    check_env(diags, image.build_args);
+  }
+  if (ext.database) {
+    const DatabaseSpec& db = *ext.database;
+    if (db.provider == DatabaseProvider::url && !db.url) {
+      diags.error(db.pos, "'drydock.database' with provider 'url' needs a 'url'");
+    }
+    if (db.provider != DatabaseProvider::url && db.url) {
+      diags.error(db.url->pos, "'url' is only used with 'provider: url'");
+    }
+    if (db.provider != DatabaseProvider::container && db.image) {
+      diags.error(db.image->pos, "'image' is only used with 'provider: container'");
+    }
+  }
+  check_services(ext, diags);
+  for (const auto& publish : ext.publish) {
+    if (publish.image.value.empty()) {
+      diags.error(publish.pos, fmt::format("publish entry '{}' needs an 'image'", publish.name),
+                  count_chars(publish.name));
+    } else {
+      check_ref(diags, publish.image, "image", images);
+    }
+    if ((publish.semver || publish.latest) && !publish.version) {
+      diags.error(publish.pos, fmt::format("publish entry '{}' uses 'semver' or 'latest', which need a 'version'",
+                                           publish.name),
+                  count_chars(publish.name));
+    }
+    if (publish.login && (publish.login->username_env.value.empty() || publish.login->password_env.value.empty())) {
+      diags.error(publish.login->username_env.pos,
+                  fmt::format("'drydock.publish.{}.login' needs both 'username_env' and 'password_env'", publish.name));
+    }
+  }
+}
+
+} // namespace
+
+void check_config(const Config& config, Diagnostics& diags)
+{
+  check_env(diags, config.machine.environment);
+  check_commands(config, diags);
+  check_deployment(config, diags);
+  check_extension(config.drydock, diags);
+}
+
+} // namespace drydock::config

@@ -1,0 +1,129 @@
+#include "config/validate.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <set>
+
+#include "config/checks.hpp"
+#include "config/loader.hpp"
+#include "config/schema.hpp"
+#include "config/yaml_tree.hpp"
+
+namespace drydock::config {
+
+std::optional<std::size_t> find_non_text_byte(std::string_view text)
+{
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    std::size_t extra = 0;
+    if (byte == 0) {
+      return i;
+    } else if (byte < 0x80) {
+      extra = 0;
+    } else if ((byte & 0xE0) == 0xC0 && byte >= 0xC2) {
+      extra = 1;
+    } else if ((byte & 0xF0) == 0xE0) {
+      extra = 2;
+    } else if ((byte & 0xF8) == 0xF0 && byte <= 0xF4) {
+      extra = 3;
+    } else {
+      return i;
+    }
+    for (std::size_t k = 1; k <= extra; ++k) {
+      if (i + k >= text.size() || (static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) {
+        return i;
+      }
+    }
+    i += extra + 1;
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+void collect_positions(const Node& node, std::set<std::pair<int, int>>& out)
+{
+  out.emplace(node.pos.line, node.pos.column);
+  for (const auto& item : node.items) {
+    collect_positions(*item, out);
+  }
+  for (const auto& entry : node.entries) {
+    collect_positions(*entry.key, out);
+    collect_positions(*entry.value, out);
+  }
+}
+
+// The schema and the loader are kept in agreement by a test, so a schema
+// issue is normally already reported, with a better message, by the loader.
+// Report only the ones no diagnostic touches (on the node, its key or inside).
+void add_uncovered_schema_issues(const Node& root, Diagnostics& diags)
+{
+  const auto issues = SchemaValidator::builtin().validate(to_json(root));
+  std::set<std::pair<int, int>> flagged;
+  for (const auto& d : diags.all()) {
+    flagged.emplace(d.pos.line, d.pos.column);
+  }
+  for (const auto& issue : issues) {
+    Pos key_pos = root.pos;
+    const Node* node = node_at_path(root, issue.path, &key_pos);
+    std::set<std::pair<int, int>> places{{key_pos.line, key_pos.column}};
+    if (node != nullptr) {
+      collect_positions(*node, places);
+    }
+    const bool covered = std::any_of(places.begin(), places.end(), [&](const auto& p) { return flagged.contains(p); });
+    if (!covered) {
+      const std::string where = issue.path.empty() ? "the top level" : fmt::format("'{}'", fmt::join(issue.path, "."));
+      diags.error(node != nullptr ? node->pos : key_pos, fmt::format("schema: {} at {}", issue.message, where));
+    }
+  }
+}
+
+Diagnostics without_duplicates(const Diagnostics& diags)
+{
+  Diagnostics unique;
+  std::set<std::tuple<int, int, std::string>> seen;
+  for (const auto& d : diags.all()) {
+    if (seen.emplace(d.pos.line, d.pos.column, d.message).second) {
+      if (d.severity == Severity::error) {
+        unique.error(d.pos, d.message, d.length);
+      } else {
+        unique.warning(d.pos, d.message, d.length);
+      }
+    }
+  }
+  return unique;
+}
+
+} // namespace
+
+Validation validate_text(std::string path, std::string text)
+{
+  Validation result{SourceFile(path, std::move(text)), {}, {}};
+  Diagnostics& diags = result.diagnostics;
+  const SourceFile& source = result.source;
+  if (const auto bad = find_non_text_byte(source.text())) {
+    diags.error(source.pos_of_offset(*bad),
+                fmt::format("not a text file: byte 0x{:02x} is not valid UTF-8 text",
+                            static_cast<unsigned char>(source.text()[*bad])));
+    return result;
+  }
+  const NodePtr root = parse_yaml(source, diags);
+  if (diags.has_errors()) {
+    diags.sort_by_position();
+    return result;
+  }
+  if (root == nullptr || root->is_null()) {
+    diags.warning(Pos{1, 1}, "the config is empty; nothing will run");
+    return result;
+  }
+  result.config = load_config(root.get(), path, diags);
+  check_config(result.config, diags);
+  add_uncovered_schema_issues(*root, diags);
+  result.diagnostics = without_duplicates(diags);
+  result.diagnostics.sort_by_position();
+  return result;
+}
+
+} // namespace drydock::config

@@ -1,0 +1,20 @@
+#pragma once
+// Diagnostics as text: "FILE:LINE:COL: error: message", the source line and a caret.
+#include <string>
+
+#include "util/diagnostic.hpp"
+#include "util/source.hpp"
+
+namespace drydock::report {
+
+// One diagnostic with its source excerpt, ending in a newline.
+std::string format_diagnostic(const SourceFile& source, const Diagnostic& diagnostic);
+
+// Every diagnostic of a file, then a summary line ("FILE: valid" or
+// "FILE: 2 errors, 1 warning").
+std::string format_file_report(const SourceFile& source, const Diagnostics& diagnostics);
+
+// "FILE: error: message" for a file that could not be read at all.
+std::string format_unreadable(const std::string& path, const std::string& reason);
+
+} // namespace drydock::report

@@ -1,0 +1,57 @@
+#include "util/source.hpp"
+
+#include <algorithm>
+
+namespace drydock {
+
+int count_chars(std::string_view text)
+{
+  return static_cast<int>(std::count_if(text.begin(), text.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  }));
+}
+
+SourceFile::SourceFile(std::string path, std::string text)
+  : m_path(std::move(path)), m_text(std::move(text))
+{
+  m_line_starts.push_back(0);
+  for (std::size_t i = 0; i < m_text.size(); ++i) {
+    if (m_text[i] == '\n') {
+      m_line_starts.push_back(i + 1);
+    }
+  }
+}
+
+std::string_view SourceFile::line_text(int line) const
+{
+  if (line < 1 || line > line_count()) {
+    return {};
+  }
+  const std::size_t begin = m_line_starts[static_cast<std::size_t>(line - 1)];
+  std::size_t end = line < line_count() ? m_line_starts[static_cast<std::size_t>(line)] - 1 : m_text.size();
+  if (end > begin && m_text[end - 1] == '\r') {
+    --end;
+  }
+  return std::string_view(m_text).substr(begin, end - begin);
+}
+
+Pos SourceFile::pos_of_offset(std::size_t offset) const
+{
+  offset = std::min(offset, m_text.size());
+  const auto it = std::upper_bound(m_line_starts.begin(), m_line_starts.end(), offset);
+  const auto line_index = static_cast<std::size_t>(it - m_line_starts.begin()) - 1;
+  const std::size_t begin = m_line_starts[line_index];
+  const auto prefix = std::string_view(m_text).substr(begin, offset - begin);
+  return Pos{static_cast<int>(line_index) + 1, count_chars(prefix) + 1};
+}
+
+Pos SourceFile::pos_of_line_byte(int line0, int byte_column0) const
+{
+  if (line0 < 0 || line0 >= line_count()) {
+    return pos_of_offset(m_text.size());
+  }
+  const std::size_t begin = m_line_starts[static_cast<std::size_t>(line0)];
+  return pos_of_offset(begin + static_cast<std::size_t>(std::max(byte_column0, 0)));
+}
+
+} // namespace drydock
