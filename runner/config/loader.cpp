@@ -56,11 +56,16 @@ void report_flat_modifiers(Reader& reader, const Node& item, std::string_view pa
 std::optional<Command> read_command(Reader& reader, const Node& item, std::string_view path)
 {
   if (item.is_scalar() && resolve_scalar(item) != ScalarType::null) {
-    return Command{.text = item.text, .pos = item.pos};
+    Command command;
+    command.text = item.text;
+    command.pos = item.pos;
+    return command;
   }
   if (item.is_mapping() && item.entries.size() == 1 && item.entries.front().key->is_scalar()) {
     const Entry& entry = item.entries.front();
-    Command command{.text = entry.key->text, .pos = entry.key->pos};
+    Command command;
+    command.text = entry.key->text;
+    command.pos = entry.key->pos;
     if (entry.value->is_mapping()) {
       read_fields<Command>(reader, *entry.value, path, kModifierFields, command);
     } else if (!entry.value->is_null()) {
@@ -256,7 +261,9 @@ std::vector<Deployment> read_deployment(Reader& reader, const Node& node, std::s
     if (!key.is_scalar() || key.text.starts_with("x-")) {
       continue; // non-scalar keys are reported by the schema check
     }
-    Deployment section{.name = key.text, .pos = key.pos};
+    Deployment section;
+    section.name = key.text;
+    section.pos = key.pos;
     read_fields<Deployment>(reader, *entry.value, join_path(path, key.text), kDeploymentFields, section,
                             kDeploymentHints);
     sections.push_back(std::move(section));

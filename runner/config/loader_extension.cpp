@@ -12,7 +12,6 @@ namespace {
 
 constexpr int kMaxInt = std::numeric_limits<int>::max();
 
-void assign(std::optional<Text>& target, std::optional<Text> value) { target = std::move(value); }
 void assign(Text& target, std::optional<Text> value)
 {
   if (value) {
@@ -127,7 +126,8 @@ const Field<ServiceSpec> kServiceFields[] = {
     {"tmpfs", [](Reader& r, const Node& v, std::string_view p, ServiceSpec& s) { s.tmpfs = r.read_string_list(v, p); }},
     {"depends_on", [](Reader& r, const Node& v, std::string_view p, ServiceSpec& s) { s.depends_on = r.read_string_list(v, p); }},
     {"ready", [](Reader& r, const Node& v, std::string_view p, ServiceSpec& s) {
-       Readiness ready{.pos = v.pos};
+       Readiness ready;
+       ready.pos = v.pos;
        read_fields<Readiness>(r, v, p, kReadinessFields, ready);
        s.ready = std::move(ready);
      }},
@@ -181,7 +181,8 @@ std::vector<Spec> read_named(Reader& reader, const Node& node, std::string_view 
 const Field<Extension> kExtensionFields[] = {
     {"images", [](Reader& r, const Node& v, std::string_view p, Extension& e) { e.images = read_named<ImageSpec>(r, v, p, kImageFields); }},
     {"database", [](Reader& r, const Node& v, std::string_view p, Extension& e) {
-       DatabaseSpec spec{.pos = v.pos};
+       DatabaseSpec spec;
+       spec.pos = v.pos;
        read_fields<DatabaseSpec>(r, v, p, kDatabaseFields, spec);
        e.database = std::move(spec);
      }},

@@ -12,35 +12,6 @@
 
 namespace drydock::config {
 
-std::optional<std::size_t> find_non_text_byte(std::string_view text)
-{
-  std::size_t i = 0;
-  while (i < text.size()) {
-    const auto byte = static_cast<unsigned char>(text[i]);
-    std::size_t extra = 0;
-    if (byte == 0) {
-      return i;
-    } else if (byte < 0x80) {
-      extra = 0;
-    } else if ((byte & 0xE0) == 0xC0 && byte >= 0xC2) {
-      extra = 1;
-    } else if ((byte & 0xF0) == 0xE0) {
-      extra = 2;
-    } else if ((byte & 0xF8) == 0xF0 && byte <= 0xF4) {
-      extra = 3;
-    } else {
-      return i;
-    }
-    for (std::size_t k = 1; k <= extra; ++k) {
-      if (i + k >= text.size() || (static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) {
-        return i;
-      }
-    }
-    i += extra + 1;
-  }
-  return std::nullopt;
-}
-
 namespace {
 
 void collect_positions(const Node& node, std::set<std::pair<int, int>>& out)

@@ -18,7 +18,4 @@ struct Validation {
 
 Validation validate_text(std::string path, std::string text);
 
-// Where the text stops being UTF-8 (or holds a NUL), if anywhere.
-std::optional<std::size_t> find_non_text_byte(std::string_view text);
-
 } // namespace drydock::config

@@ -42,6 +42,8 @@ std::string describe_kind(const Node& node)
 
 namespace {
 
+struct TooDeep {};
+
 int quoted_length(const std::string& text, const std::string& tag)
 {
   return count_chars(text) + (tag == "!" ? 2 : 0);
@@ -56,7 +58,6 @@ public:
   }
 
   NodePtr root() const { return m_root; }
-  bool too_deep() const { return m_reported_depth; }
 
   void OnDocumentStart(const YAML::Mark&) override {}
   void OnDocumentEnd() override {}
@@ -130,9 +131,9 @@ private:
   void open(std::shared_ptr<Node> node, const std::string& tag, YAML::anchor_t anchor)
   {
     node->tag = tag;
-    if (static_cast<int>(m_stack.size()) == m_limits.max_depth && !m_reported_depth) {
-      m_reported_depth = true;
+    if (static_cast<int>(m_stack.size()) == m_limits.max_depth) {
       m_diags.error(node->pos, fmt::format("nesting is deeper than {} levels", m_limits.max_depth));
+      throw TooDeep{}; // the only way to stop yaml-cpp's parser from a handler
     }
     m_stack.push_back(Open{std::move(node), anchor, nullptr});
   }
@@ -192,7 +193,6 @@ private:
   std::vector<Open> m_stack;
   std::unordered_map<YAML::anchor_t, NodePtr> m_anchors;
   NodePtr m_root;
-  bool m_reported_depth = false;
 };
 
 void TreeBuilder::collect_merge_sources(const Node& value, std::vector<const Node*>& sources)
@@ -298,12 +298,16 @@ NodePtr parse_yaml(const SourceFile& source, Diagnostics& diags, const TreeLimit
       diags.error(source.pos_of_line_byte(rest.start->line, rest.start->column),
                   "a config file holds one YAML document, but a second one starts here");
     }
+  } catch (const TooDeep&) {
+    return nullptr; // already reported
   } catch (const YAML::Exception& e) {
-    diags.error(source.pos_of_line_byte(e.mark.line, e.mark.column), fmt::format("YAML syntax: {}", e.msg));
+    std::string message = fmt::format("YAML syntax: {}", e.msg);
+    if (e.msg == YAML::ErrorMsg::MAP_VALUE) {
+      message += " (a 'key:' cannot start here; if this is a command's modifier, end the command with ':' "
+                 "and indent its modifiers four spaces under it)";
+    }
+    diags.error(source.pos_of_line_byte(e.mark.line, e.mark.column), std::move(message));
     return nullptr;
-  }
-  if (builder.too_deep()) {
-    return nullptr; // walking it further would only recurse as deep
   }
   NodePtr root = builder.root();
   long long budget = limits.max_expanded_nodes;

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace drydock::report {
 namespace {
 
@@ -23,6 +25,40 @@ std::string caret_padding(std::string_view line, int column)
   return padding;
 }
 
+// Source lines longer than this are shown as a window around the column.
+constexpr int kExcerptWidth = 100;
+
+struct Excerpt {
+  std::string text;
+  int column = 1; // of the diagnostic within text
+};
+
+// The part of the line worth showing: all of it when short, else a window
+// around the column with "..." at the cut ends (minified or generated YAML).
+Excerpt excerpt_of(std::string_view line, int column)
+{
+  const int chars = count_chars(line);
+  if (chars <= kExcerptWidth) {
+    return {std::string(line), column};
+  }
+  const int first = std::clamp(column - kExcerptWidth / 2, 1, chars - kExcerptWidth + 1);
+  std::string text = first > 1 ? "..." : "";
+  int at = 1;
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    const bool starts_char = (static_cast<unsigned char>(line[i]) & 0xC0) != 0x80;
+    if (starts_char && i > 0) {
+      ++at;
+    }
+    if (at >= first && at < first + kExcerptWidth) {
+      text += line[i];
+    }
+  }
+  if (first + kExcerptWidth <= chars) {
+    text += "...";
+  }
+  return {std::move(text), column - first + 1 + (first > 1 ? 3 : 0)};
+}
+
 std::string plural(int count, std::string_view word)
 {
   return fmt::format("{} {}{}", count, word, count == 1 ? "" : "s");
@@ -35,14 +71,15 @@ std::string format_diagnostic(const SourceFile& source, const Diagnostic& d)
   std::string out = fmt::format("{}:{}:{}: {}: {}\n", source.path(), d.pos.line, d.pos.column,
                                 severity_name(d.severity), d.message);
   const std::string_view line = source.line_text(d.pos.line);
-  if (line.empty()) {
-    return out;
+  if (line.empty() || find_non_text_byte(line)) {
+    return out; // nothing to show, or bytes a terminal should not get
   }
+  const Excerpt excerpt = excerpt_of(line, d.pos.column);
   const std::string number = std::to_string(d.pos.line);
-  const int available = count_chars(line) - d.pos.column + 1;
+  const int available = count_chars(excerpt.text) - excerpt.column + 1;
   const int underline = std::max(1, std::min(d.length, available));
-  out += fmt::format(" {} | {}\n", number, line);
-  out += fmt::format(" {} | {}^{}\n", std::string(number.size(), ' '), caret_padding(line, d.pos.column),
+  out += fmt::format(" {} | {}\n", number, excerpt.text);
+  out += fmt::format(" {} | {}^{}\n", std::string(number.size(), ' '), caret_padding(excerpt.text, excerpt.column),
                      std::string(static_cast<std::size_t>(underline - 1), '~'));
   return out;
 }

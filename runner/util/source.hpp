@@ -1,6 +1,7 @@
 #pragma once
 // A loaded config file and positions inside it.
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,6 +40,9 @@ private:
   std::string m_text;
   std::vector<std::size_t> m_line_starts;
 };
+
+// Where the text stops being UTF-8 (or holds a NUL), if anywhere.
+std::optional<std::size_t> find_non_text_byte(std::string_view text);
 
 // Number of UTF-8 code points in the text (continuation bytes not counted).
 int count_chars(std::string_view text);
