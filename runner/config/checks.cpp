@@ -171,9 +171,6 @@ void check_services(const Extension& ext, Diagnostics& diags)
   std::map<std::string, const ServiceSpec*> by_name;
   for (const auto& service : ext.services) {
     by_name[service.name] = &service;
-    if (service.image.value.empty()) {
-      diags.error(service.pos, fmt::format("service '{}' needs an 'image'", service.name), count_chars(service.name));
-    }
     for (const auto& dep : service.depends_on) {
       check_ref(diags, dep, "service", names);
     }
@@ -182,9 +179,6 @@ void check_services(const Extension& ext, Diagnostics& diags)
       continue;
     }
     const Readiness& ready = *service.ready;
-    if (!ready.log && !ready.port && !ready.command) {
-      diags.error(ready.pos, fmt::format("'drydock.services.{}.ready' needs a 'log', 'port' or 'command'", service.name));
-    }
     if (ready.log) {
       try {
         std::regex check(ready.log->value, std::regex::ECMAScript);
@@ -210,9 +204,6 @@ void check_extension(const Extension& ext, Diagnostics& diags)
 {
   const auto images = names_of(ext.images);
   for (const auto& image : ext.images) {
-    if (image.repository.value.empty()) {
-      diags.error(image.pos, fmt::format("image '{}' needs a 'repository'", image.name), count_chars(image.name));
-    }
     check_env(diags, image.build_args);
   }
   if (ext.database) {
@@ -229,20 +220,13 @@ void check_extension(const Extension& ext, Diagnostics& diags)
   }
   check_services(ext, diags);
   for (const auto& publish : ext.publish) {
-    if (publish.image.value.empty()) {
-      diags.error(publish.pos, fmt::format("publish entry '{}' needs an 'image'", publish.name),
-                  count_chars(publish.name));
-    } else {
+    if (!publish.image.value.empty()) {
       check_ref(diags, publish.image, "image", images);
     }
     if ((publish.semver || publish.latest) && !publish.version) {
       diags.error(publish.pos, fmt::format("publish entry '{}' uses 'semver' or 'latest', which need a 'version'",
                                            publish.name),
                   count_chars(publish.name));
-    }
-    if (publish.login && (publish.login->username_env.value.empty() || publish.login->password_env.value.empty())) {
-      diags.error(publish.login->username_env.pos,
-                  fmt::format("'drydock.publish.{}.login' needs both 'username_env' and 'password_env'", publish.name));
     }
   }
 }

@@ -39,14 +39,18 @@ bool is_modifier_name(const std::string& text)
 void report_flat_modifiers(Reader& reader, const Node& item, std::string_view path)
 {
   const Entry& first = item.entries.front();
+  bool reported = false;
   for (std::size_t i = 1; i < item.entries.size(); ++i) {
     const Node& key = *item.entries[i].key;
     if (first.value->is_null() && key.is_scalar() && is_modifier_name(key.text)) {
-      reader.error(key, fmt::format("'{}' is read as a second key of the command, not as its modifier; "
+      reader.error(key, fmt::format("'{}' is read as another key of the command, not as its modifier; "
                                     "indent the modifiers of '{}' by four spaces",
                                     key.text, first.key->text));
-      return;
+      reported = true;
     }
+  }
+  if (reported) {
+    return;
   }
   reader.error(item, fmt::format("'{}' must be a command: a string, or a mapping with one key (the command) "
                                  "whose value holds the modifiers; this mapping has {} keys",
@@ -167,9 +171,7 @@ void read_language(Reader& reader, const Node& node, std::string_view path, Mach
 {
   LanguageVersion language{std::string(path.substr(path.rfind('.') + 1)), "", node.pos};
   read_fields<LanguageVersion>(reader, node, path, kLanguageFields, language);
-  if (node.is_mapping() && language.version.empty() && node.find("version") == nullptr) {
-    reader.error(node, fmt::format("'{}' needs a 'version'", path));
-  }
+  require_keys(reader, node, node, path, {"version"});
   machine.languages.push_back(std::move(language));
 }
 
@@ -301,9 +303,7 @@ const Field<Notify> kNotifyFields[] = {
        for (std::size_t i = 0; i < v.items.size(); ++i) {
          Text url{"", v.items[i]->pos};
          read_fields<Text>(r, *v.items[i], index_path(p, i), kWebhookFields, url);
-         if (v.items[i]->is_mapping() && v.items[i]->find("url") == nullptr) {
-           r.error(*v.items[i], fmt::format("'{}' needs a 'url'", index_path(p, i)));
-         }
+         require_keys(r, *v.items[i], *v.items[i], index_path(p, i), {"url"});
          n.webhooks.push_back(std::move(url));
        }
      }},

@@ -129,6 +129,9 @@ const Field<ServiceSpec> kServiceFields[] = {
        Readiness ready;
        ready.pos = v.pos;
        read_fields<Readiness>(r, v, p, kReadinessFields, ready);
+       if (v.is_mapping() && !v.find("log") && !v.find("port") && !v.find("command")) {
+         r.error(v, fmt::format("'{}' needs a 'log', 'port' or 'command'", p));
+       }
        s.ready = std::move(ready);
      }},
 };
@@ -150,8 +153,9 @@ const Field<PublishSpec> kPublishFields[] = {
     {"precision", [](Reader& r, const Node& v, std::string_view p, PublishSpec& s) { s.precision = r.read_int(v, p, 1, 10).value_or(s.precision); }},
     {"zero", [](Reader& r, const Node& v, std::string_view p, PublishSpec& s) { s.zero = r.read_bool(v, p).value_or(false); }},
     {"login", [](Reader& r, const Node& v, std::string_view p, PublishSpec& s) {
-       RegistryLogin login{{"", v.pos}, {"", v.pos}};
+       RegistryLogin login;
        read_fields<RegistryLogin>(r, v, p, kLoginFields, login);
+       require_keys(r, v, v, p, {"username_env", "password_env"});
        s.login = std::move(login);
      }},
 };
@@ -159,7 +163,7 @@ const Field<PublishSpec> kPublishFields[] = {
 // Reads a mapping of name -> spec, such as drydock.images.
 template <class Spec>
 std::vector<Spec> read_named(Reader& reader, const Node& node, std::string_view path,
-                             std::span<const Field<Spec>> fields)
+                             std::span<const Field<Spec>> fields, std::initializer_list<std::string_view> required)
 {
   std::vector<Spec> specs;
   if (!reader.expect_mapping(node, path)) {
@@ -173,21 +177,22 @@ std::vector<Spec> read_named(Reader& reader, const Node& node, std::string_view 
     spec.name = entry.key->text;
     spec.pos = entry.key->pos;
     read_fields<Spec>(reader, *entry.value, join_path(path, spec.name), fields, spec);
+    require_keys(reader, *entry.value, *entry.key, join_path(path, spec.name), required);
     specs.push_back(std::move(spec));
   }
   return specs;
 }
 
 const Field<Extension> kExtensionFields[] = {
-    {"images", [](Reader& r, const Node& v, std::string_view p, Extension& e) { e.images = read_named<ImageSpec>(r, v, p, kImageFields); }},
+    {"images", [](Reader& r, const Node& v, std::string_view p, Extension& e) { e.images = read_named<ImageSpec>(r, v, p, kImageFields, {"repository"}); }},
     {"database", [](Reader& r, const Node& v, std::string_view p, Extension& e) {
        DatabaseSpec spec;
        spec.pos = v.pos;
        read_fields<DatabaseSpec>(r, v, p, kDatabaseFields, spec);
        e.database = std::move(spec);
      }},
-    {"services", [](Reader& r, const Node& v, std::string_view p, Extension& e) { e.services = read_named<ServiceSpec>(r, v, p, kServiceFields); }},
-    {"publish", [](Reader& r, const Node& v, std::string_view p, Extension& e) { e.publish = read_named<PublishSpec>(r, v, p, kPublishFields); }},
+    {"services", [](Reader& r, const Node& v, std::string_view p, Extension& e) { e.services = read_named<ServiceSpec>(r, v, p, kServiceFields, {"image"}); }},
+    {"publish", [](Reader& r, const Node& v, std::string_view p, Extension& e) { e.publish = read_named<PublishSpec>(r, v, p, kPublishFields, {"image"}); }},
 };
 
 } // namespace

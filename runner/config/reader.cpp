@@ -41,6 +41,19 @@ void report_unknown_key(Reader& reader, const Node& key, std::string_view path,
   reader.error(key, std::move(message));
 }
 
+void require_keys(Reader& reader, const Node& map, const Node& where, std::string_view path,
+                  std::initializer_list<std::string_view> keys)
+{
+  if (!map.is_mapping()) {
+    return;
+  }
+  for (const auto key : keys) {
+    if (map.find(key) == nullptr) {
+      reader.error(where, fmt::format("'{}' has no '{}', which it needs", path, key));
+    }
+  }
+}
+
 bool Reader::expect_mapping(const Node& node, std::string_view path)
 {
   if (node.is_mapping()) {

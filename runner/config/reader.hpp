@@ -56,6 +56,12 @@ struct KeyHint {
 void report_unknown_key(Reader& reader, const Node& key, std::string_view path,
                         std::span<const std::string_view> allowed, std::span<const KeyHint> hints);
 
+// Reports each of `keys` that the mapping lacks, at `where` (usually the key
+// naming the mapping). Presence, not validity: a present but malformed value
+// has its own message already.
+void require_keys(Reader& reader, const Node& map, const Node& where, std::string_view path,
+                  std::initializer_list<std::string_view> keys);
+
 std::string join_path(std::string_view parent, std::string_view key);
 std::string index_path(std::string_view parent, std::size_t index);
 

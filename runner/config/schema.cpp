@@ -87,6 +87,8 @@ bool is_prefix(const std::vector<std::string>& prefix, const std::vector<std::st
   return prefix.size() <= path.size() && std::equal(prefix.begin(), prefix.end(), path.begin());
 }
 
+bool is_generic(const std::string& message) { return message.starts_with("Failed to validate against"); }
+
 } // namespace
 
 std::vector<SchemaIssue> SchemaValidator::validate(const nlohmann::json& document) const
@@ -101,18 +103,38 @@ std::vector<SchemaIssue> SchemaValidator::validate(const nlohmann::json& documen
   while (results.popError(error)) {
     all.push_back({strip_context(error.context), error.description});
   }
-  // valijson reports a failure at every level up to the root; keep the
-  // deepest place of each chain.
+  // valijson reports a failure at every level up to the root, and several
+  // for one place under oneOf; keep the deepest places, one issue each,
+  // preferring a specific message over "Failed to validate against ...".
   std::vector<SchemaIssue> deepest;
   for (const auto& issue : all) {
     const bool has_deeper = std::any_of(all.begin(), all.end(), [&](const SchemaIssue& other) {
       return other.path.size() > issue.path.size() && is_prefix(issue.path, other.path);
     });
-    if (!has_deeper) {
+    if (has_deeper) {
+      continue;
+    }
+    const auto same_place = std::find_if(deepest.begin(), deepest.end(),
+                                         [&](const SchemaIssue& kept) { return kept.path == issue.path; });
+    if (same_place == deepest.end()) {
       deepest.push_back(issue);
+    } else if (is_generic(same_place->message) && !is_generic(issue.message)) {
+      same_place->message = issue.message;
     }
   }
   return deepest;
+}
+
+std::string format_path(const Node& root, const std::vector<std::string>& path)
+{
+  std::string out;
+  const Node* node = &root;
+  for (std::size_t i = 0; i < path.size(); ++i) {
+    const bool index = node != nullptr && node->is_sequence();
+    out += index ? "[" + path[i] + "]" : (out.empty() ? "" : ".") + path[i];
+    node = node != nullptr ? node_at_path(*node, {path[i]}) : nullptr;
+  }
+  return out;
 }
 
 const Node* node_at_path(const Node& root, const std::vector<std::string>& path, Pos* key_pos)

@@ -45,6 +45,9 @@ private:
 
 // The node a schema path leads to, or nullptr; `key_pos` gets the position
 // of the last mapping key on the way (where "missing key" issues belong).
+// A schema path as the loader writes paths: "test.override[0].pwd".
+std::string format_path(const Node& root, const std::vector<std::string>& path);
+
 const Node* node_at_path(const Node& root, const std::vector<std::string>& path, Pos* key_pos = nullptr);
 
 } // namespace drydock::config

@@ -45,8 +45,8 @@ void add_uncovered_schema_issues(const Node& root, Diagnostics& diags)
     }
     const bool covered = std::any_of(places.begin(), places.end(), [&](const auto& p) { return flagged.contains(p); });
     if (!covered) {
-      const std::string where = issue.path.empty() ? "the top level" : fmt::format("'{}'", fmt::join(issue.path, "."));
-      diags.error(node != nullptr ? node->pos : key_pos, fmt::format("schema: {} at {}", issue.message, where));
+      const std::string where = issue.path.empty() ? "the top level" : fmt::format("'{}'", format_path(root, issue.path));
+      diags.error(node != nullptr ? node->pos : key_pos, fmt::format("{} (schema, at {})", issue.message, where));
     }
   }
 }
@@ -81,9 +81,8 @@ Validation validate_text(std::string path, std::string text)
     return result;
   }
   const NodePtr root = parse_yaml(source, diags);
-  if (diags.has_errors()) {
-    diags.sort_by_position();
-    return result;
+  if (root == nullptr && diags.has_errors()) {
+    return result; // the text is not YAML; nothing more can be checked
   }
   if (root == nullptr || root->is_null()) {
     diags.warning(Pos{1, 1}, "the config is empty; nothing will run");

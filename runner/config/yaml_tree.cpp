@@ -162,6 +162,9 @@ private:
     }
     Open& parent = m_stack.back();
     if (parent.node->is_sequence()) {
+      if (node->is_null() && !explicit_null_at(node->pos)) {
+        node->pos = dash_before(node->pos); // `-` with nothing after it
+      }
       parent.node->items.push_back(std::move(node));
     } else if (!parent.pending_key) {
       parent.pending_key = std::move(node);
@@ -180,6 +183,23 @@ private:
     const auto rest = line.substr(std::min(line.size(), static_cast<std::size_t>(pos.column - 1)));
     return rest.starts_with("~") || rest.starts_with("null") || rest.starts_with("Null")
            || rest.starts_with("NULL");
+  }
+
+  // yaml-cpp places an empty item at the next token; the item's own `-` is
+  // the last non-blank character before it.
+  Pos dash_before(Pos pos) const
+  {
+    const auto& text = m_source.text();
+    std::size_t at = 0;
+    for (int line = 1; line < pos.line; ++line) {
+      at += m_source.line_text(line).size() + 1;
+    }
+    const auto line = m_source.line_text(pos.line);
+    at += std::min(line.size(), static_cast<std::size_t>(pos.column - 1)); // ASCII prefix: indentation
+    while (at > 0 && (text[at - 1] == ' ' || text[at - 1] == '\t' || text[at - 1] == '\n' || text[at - 1] == '\r')) {
+      --at;
+    }
+    return at > 0 && text[at - 1] == '-' ? m_source.pos_of_offset(at - 1) : pos;
   }
 
   static bool is_merge_key(const Node& key) { return key.is_scalar() && key.is_plain() && key.text == "<<"; }
@@ -270,6 +290,21 @@ bool within_expansion_limit(const Node& node, long long& budget)
   return true;
 }
 
+// A tab in the indentation of the line (or the one before, where yaml-cpp
+// often notices it) explains most "illegal map value" errors better.
+std::optional<Pos> leading_tab(const SourceFile& source, int line)
+{
+  for (int candidate = line; candidate >= std::max(1, line - 1); --candidate) {
+    const auto text = source.line_text(candidate);
+    const auto indent_end = text.find_first_not_of(" \t");
+    const auto tab = text.substr(0, indent_end).find('\t');
+    if (tab != std::string_view::npos) {
+      return Pos{candidate, static_cast<int>(tab) + 1};
+    }
+  }
+  return std::nullopt;
+}
+
 } // namespace
 
 NodePtr parse_yaml(const SourceFile& source, Diagnostics& diags, const TreeLimits& limits)
@@ -301,12 +336,17 @@ NodePtr parse_yaml(const SourceFile& source, Diagnostics& diags, const TreeLimit
   } catch (const TooDeep&) {
     return nullptr; // already reported
   } catch (const YAML::Exception& e) {
+    const Pos pos = source.pos_of_line_byte(e.mark.line, e.mark.column);
+    if (const auto tab = leading_tab(source, pos.line)) {
+      diags.error(*tab, "YAML syntax: a tab indents this line; YAML indents with spaces only");
+      return nullptr;
+    }
     std::string message = fmt::format("YAML syntax: {}", e.msg);
     if (e.msg == YAML::ErrorMsg::MAP_VALUE) {
       message += " (a 'key:' cannot start here; if this is a command's modifier, end the command with ':' "
                  "and indent its modifiers four spaces under it)";
     }
-    diags.error(source.pos_of_line_byte(e.mark.line, e.mark.column), std::move(message));
+    diags.error(pos, std::move(message));
     return nullptr;
   }
   NodePtr root = builder.root();

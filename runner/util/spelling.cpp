@@ -6,10 +6,16 @@
 
 namespace drydock {
 
+namespace {
+int lower(char c) { return std::tolower(static_cast<unsigned char>(c)); }
+} // namespace
+
 int edit_distance(std::string_view a, std::string_view b, int max_distance)
 {
   // Two rows of the classic dynamic programme; case-insensitive because
   // 'Test' for 'test' is the commonest slip.
+  // Optimal string alignment: a swap of two neighbours ('onyl') is one edit.
+  std::vector<int> before_previous(b.size() + 1);
   std::vector<int> previous(b.size() + 1);
   std::vector<int> current(b.size() + 1);
   for (std::size_t j = 0; j <= b.size(); ++j) {
@@ -19,14 +25,17 @@ int edit_distance(std::string_view a, std::string_view b, int max_distance)
     current[0] = static_cast<int>(i);
     int row_best = current[0];
     for (std::size_t j = 1; j <= b.size(); ++j) {
-      const bool same = std::tolower(static_cast<unsigned char>(a[i - 1]))
-                        == std::tolower(static_cast<unsigned char>(b[j - 1]));
+      const bool same = lower(a[i - 1]) == lower(b[j - 1]);
       current[j] = std::min({previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (same ? 0 : 1)});
+      if (i > 1 && j > 1 && lower(a[i - 1]) == lower(b[j - 2]) && lower(a[i - 2]) == lower(b[j - 1])) {
+        current[j] = std::min(current[j], before_previous[j - 2] + 1);
+      }
       row_best = std::min(row_best, current[j]);
     }
     if (row_best > max_distance) {
       return max_distance + 1;
     }
+    std::swap(before_previous, previous);
     std::swap(previous, current);
   }
   return previous[b.size()];
