@@ -29,9 +29,9 @@ void collect_positions(const Node& node, std::set<std::pair<int, int>>& out)
 // The schema and the loader are kept in agreement by a test, so a schema
 // issue is normally already reported, with a better message, by the loader.
 // Report only the ones no diagnostic touches (on the node, its key or inside).
-void add_uncovered_schema_issues(const Node& root, Diagnostics& diags)
+void add_uncovered_schema_issues(const Node& root, const SchemaValidator& schema, Diagnostics& diags)
 {
-  const auto issues = SchemaValidator::builtin().validate(to_json(root));
+  const auto issues = schema.validate(to_json(root));
   std::set<std::pair<int, int>> flagged;
   for (const auto& d : diags.all()) {
     flagged.emplace(d.pos.line, d.pos.column);
@@ -71,6 +71,11 @@ Diagnostics without_duplicates(const Diagnostics& diags)
 
 Validation validate_text(std::string path, std::string text)
 {
+  return validate_text(std::move(path), std::move(text), SchemaValidator::builtin());
+}
+
+Validation validate_text(std::string path, std::string text, const SchemaValidator& schema)
+{
   Validation result{SourceFile(path, std::move(text)), {}, {}};
   Diagnostics& diags = result.diagnostics;
   const SourceFile& source = result.source;
@@ -90,7 +95,7 @@ Validation validate_text(std::string path, std::string text)
   }
   result.config = load_config(root.get(), path, diags);
   check_config(result.config, diags);
-  add_uncovered_schema_issues(*root, diags);
+  add_uncovered_schema_issues(*root, schema, diags);
   result.diagnostics = without_duplicates(diags);
   result.diagnostics.sort_by_position();
   return result;

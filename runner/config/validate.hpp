@@ -16,6 +16,10 @@ struct Validation {
   Config config; // as far as it could be read; trust it only without errors
 };
 
+class SchemaValidator;
+
+// `schema` is the built-in one unless a test passes its own.
 Validation validate_text(std::string path, std::string text);
+Validation validate_text(std::string path, std::string text, const SchemaValidator& schema);
 
 } // namespace drydock::config

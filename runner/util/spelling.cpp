@@ -43,7 +43,10 @@ int edit_distance(std::string_view a, std::string_view b, int max_distance)
 
 std::optional<std::string> closest_match(std::string_view word, std::span<const std::string_view> candidates)
 {
-  const int allowed = std::clamp(static_cast<int>(word.size()) / 3, 1, 3);
+  // A third of the word, 1 to 3 edits, and never the whole word: 'd' is no
+  // typo of 'a'.
+  const int length = static_cast<int>(word.size());
+  const int allowed = std::min(std::clamp(length / 3, 1, 3), length - 1);
   std::optional<std::string> best;
   int best_distance = allowed + 1;
   for (const auto candidate : candidates) {

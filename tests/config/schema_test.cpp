@@ -1,0 +1,151 @@
+// The JSON Schema and the loader must agree: the same keys in every mapping
+// kind, the same verdict on valid files, and a schema that parses.
+#include <catch2/catch.hpp>
+
+#include <map>
+#include <set>
+
+#include "config/loader.hpp"
+#include "config/schema.hpp"
+#include "config/yaml_tree.hpp"
+#include "test_support.hpp"
+
+using namespace drydock;
+using namespace drydock::config;
+
+namespace {
+
+nlohmann::json schema_file() { return nlohmann::json::parse(test::read_text(DRYDOCK_SCHEMA_PATH)); }
+
+std::set<std::string> schema_keys(const nlohmann::json& definition)
+{
+  std::set<std::string> keys;
+  for (const auto& [key, value] : definition.at("properties").items()) {
+    keys.insert(key);
+  }
+  return keys;
+}
+
+void collect_keys(const Node& node, std::set<std::string>& keys)
+{
+  for (const auto& item : node.items) {
+    collect_keys(*item, keys);
+  }
+  for (const auto& entry : node.entries) {
+    keys.insert(entry.key->text);
+    collect_keys(*entry.value, keys);
+  }
+}
+
+} // namespace
+
+TEST_CASE("the schema built into the binary is schema/drydock.schema.json", "[schema]")
+{
+  CHECK(nlohmann::json::parse(schema_text()) == schema_file());
+}
+
+TEST_CASE("every mapping kind has the same keys in the schema and in the loader", "[schema][agreement]")
+{
+  const auto definitions = schema_file().at("definitions");
+  std::set<std::string> loader_kinds;
+  for (const auto& table : loader_key_tables()) {
+    INFO("kind " << table.kind);
+    loader_kinds.insert(table.kind);
+    REQUIRE(definitions.contains(table.kind));
+    const std::set<std::string> loader_keys(table.keys.begin(), table.keys.end());
+    CHECK(schema_keys(definitions.at(table.kind)) == loader_keys);
+    CHECK(definitions.at(table.kind).at("additionalProperties") == false);
+  }
+  // ...and the schema has no fixed-key mapping the loader does not read.
+  for (const auto& [name, definition] : definitions.items()) {
+    if (definition.contains("properties")) {
+      INFO("schema definition " << name);
+      CHECK(loader_kinds.contains(name));
+    }
+  }
+}
+
+TEST_CASE("the kitchen-sink config uses every key and both sides accept it", "[schema][agreement]")
+{
+  const auto path = test::test_dir() / "corpus/valid/kitchen_sink.yml";
+  const SourceFile source("kitchen_sink.yml", test::read_text(path));
+  Diagnostics diags;
+  const auto root = parse_yaml(source, diags);
+  REQUIRE(root);
+  std::set<std::string> used;
+  collect_keys(*root, used);
+  for (const auto& table : loader_key_tables()) {
+    for (const auto& key : table.keys) {
+      INFO(table.kind << "." << key);
+      CHECK(used.contains(key));
+    }
+  }
+  CHECK(SchemaValidator::builtin().validate(to_json(*root)).empty());
+  load_config(root.get(), "kitchen_sink.yml", diags);
+  CHECK(test::messages(diags).empty());
+}
+
+TEST_CASE("an unknown key is refused by both schema and loader in every kind", "[schema][agreement]")
+{
+  // One config per kind, each with a stray key where that kind is read.
+  const std::map<std::string, std::string> placements = {
+      {"config", "bogus: 1\n"},
+      {"machine", "machine: {bogus: 1}\n"},
+      {"language", "machine: {python: {version: 3, bogus: 1}}\n"},
+      {"checkout", "checkout: {bogus: 1}\n"},
+      {"dependencies", "dependencies: {bogus: 1}\n"},
+      {"bundler", "dependencies: {bundler: {bogus: 1}}\n"},
+      {"phase", "compile: {bogus: 1}\n"},
+      {"test", "test: {bogus: 1}\n"},
+      {"deployment_section", "deployment: {p: {branch: m, commands: [x], bogus: 1}}\n"},
+      {"heroku", "deployment: {p: {branch: m, heroku: {appname: a, bogus: 1}}}\n"},
+      {"deployment_extension", "deployment: {p: {branch: m, commands: [x], drydock: {bogus: 1}}}\n"},
+      {"general", "general: {bogus: 1}\n"},
+      {"branch_filter", "general: {branches: {bogus: 1}}\n"},
+      {"notify", "notify: {bogus: 1}\n"},
+      {"webhook", "notify: {webhooks: [{url: u, bogus: 1}]}\n"},
+      {"experimental", "experimental: {bogus: 1}\n"},
+      {"experimental_notify", "experimental: {notify: {bogus: 1}}\n"},
+      {"modifiers", "test: {override: [{make: {bogus: 1}}]}\n"},
+      {"step_extension", "test: {override: [{make: {drydock: {bogus: 1}}}]}\n"},
+      {"extension", "drydock: {bogus: 1}\n"},
+      {"image", "drydock: {images: {a: {repository: r, bogus: 1}}}\n"},
+      {"database_spec", "drydock: {database: {bogus: 1}}\n"},
+      {"service", "drydock: {services: {s: {image: i, bogus: 1}}}\n"},
+      {"readiness", "drydock: {services: {s: {image: i, ready: {port: 1, bogus: 1}}}}\n"},
+      {"publish", "drydock: {publish: {p: {image: a, bogus: 1}}, images: {a: {repository: r}}}\n"},
+      {"login", "drydock: {publish: {p: {image: a, login: {username_env: U, password_env: P, bogus: 1}}}, "
+                "images: {a: {repository: r}}}\n"},
+  };
+  for (const auto& table : loader_key_tables()) {
+    INFO("kind " << table.kind);
+    REQUIRE(placements.contains(table.kind));
+    const SourceFile source("t.yml", placements.at(table.kind));
+    Diagnostics diags;
+    const auto root = parse_yaml(source, diags);
+    REQUIRE(root);
+    CHECK(SchemaValidator::builtin().validate(to_json(*root)).size() == 1);
+    load_config(root.get(), "t.yml", diags);
+    REQUIRE(diags.error_count() == 1);
+    CHECK(diags.all()[0].message.starts_with("unknown key 'bogus'"));
+  }
+}
+
+TEST_CASE("a schema issue the loader does not report is still shown", "[schema]")
+{
+  // A stricter schema than the built-in one stands for a constraint added to
+  // the schema but not yet to the loader: it must not be lost.
+  const SchemaValidator strict(R"({"type": "object", "properties": {"test": {"type": "object", "maxProperties": 1}}})");
+  const auto result = validate_text("t.yml", "test:\n  pre: [a]\n  post: [b]\n", strict);
+  CHECK(test::messages(result.diagnostics)
+        == std::vector<std::string>{"2:3: error: Object should have no more than 1 properties. (schema, at 'test')"});
+}
+
+TEST_CASE("to_json types scalars as the YAML core schema does", "[schema]")
+{
+  const SourceFile source("t.yml", "a: 1\nb: \"1\"\nc: true\nd: ~\ne: 2.5\nf: [x]\n");
+  Diagnostics diags;
+  const auto root = parse_yaml(source, diags);
+  REQUIRE(root);
+  CHECK(to_json(*root) == nlohmann::json{{"a", 1}, {"b", "1"}, {"c", true}, {"d", nullptr}, {"e", 2.5}, {"f", {"x"}}});
+}

@@ -1,0 +1,56 @@
+#pragma once
+// Helpers shared by the unit tests.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "config/validate.hpp"
+#include "report/text_report.hpp"
+
+namespace drydock::test {
+
+inline std::filesystem::path test_dir() { return DRYDOCK_TEST_DIR; }
+
+inline std::string read_text(const std::filesystem::path& path)
+{
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+// The messages only ("LINE:COL: error: message"), for compact assertions.
+inline std::vector<std::string> messages(const Diagnostics& diags)
+{
+  std::vector<std::string> out;
+  for (const auto& d : diags.all()) {
+    out.push_back(std::to_string(d.pos.line) + ":" + std::to_string(d.pos.column) + ": "
+                  + (d.severity == Severity::error ? "error: " : "warning: ") + d.message);
+  }
+  return out;
+}
+
+inline std::vector<std::string> validate_messages(const std::string& yaml)
+{
+  return messages(config::validate_text("test.yml", yaml).diagnostics);
+}
+
+// Corpus files in a folder, sorted for stable test order.
+inline std::vector<std::filesystem::path> yaml_files(const std::filesystem::path& dir)
+{
+  std::vector<std::filesystem::path> files;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.path().extension() == ".yml") {
+      files.push_back(entry.path());
+    }
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+} // namespace drydock::test
