@@ -13,6 +13,38 @@
 
 namespace drydock::config {
 
+namespace {
+
+bool is_extension_key(const Node& key) { return key.is_scalar() && key.text.starts_with("x-"); }
+
+// The schema allows "x-" keys in every mapping through patternProperties
+// "^x-". valijson compiles a std::regex for each object it checks against
+// patternProperties, which dominated validation time (over 200 ms for a
+// 10,000-step file). The validator therefore checks a copy of the schema
+// without the "^x-" patterns against a document without the x- keys: the
+// same verdict, minus a regex compile per mapping. The shipped schema keeps
+// the patterns for editors.
+void drop_extension_patterns(nlohmann::json& schema)
+{
+  if (schema.is_object()) {
+    if (auto found = schema.find("patternProperties"); found != schema.end()) {
+      found->erase("^x-");
+      if (found->empty()) {
+        schema.erase(found);
+      }
+    }
+  }
+  if (schema.is_structured()) {
+    for (auto& child : schema) {
+      drop_extension_patterns(child);
+    }
+  }
+}
+
+nlohmann::json to_json_without_extensions(const Node& node);
+
+} // namespace
+
 nlohmann::json to_json(const Node& node)
 {
   switch (node.kind) {
@@ -48,13 +80,40 @@ nlohmann::json to_json(const Node& node)
   return node.text;
 }
 
+namespace {
+
+nlohmann::json to_json_without_extensions(const Node& node)
+{
+  if (node.is_sequence()) {
+    auto array = nlohmann::json::array();
+    for (const auto& item : node.items) {
+      array.push_back(to_json_without_extensions(*item));
+    }
+    return array;
+  }
+  if (node.is_mapping()) {
+    auto object = nlohmann::json::object();
+    for (const auto& entry : node.entries) {
+      if (!is_extension_key(*entry.key)) {
+        const std::string key = entry.key->is_scalar() ? entry.key->text : "<" + describe_kind(*entry.key) + ">";
+        object[key] = to_json_without_extensions(*entry.value);
+      }
+    }
+    return object;
+  }
+  return to_json(node);
+}
+
+} // namespace
+
 struct SchemaValidator::Impl {
   valijson::Schema schema;
 };
 
 SchemaValidator::SchemaValidator(std::string_view schema_json) : m_impl(std::make_unique<Impl>())
 {
-  const auto document = nlohmann::json::parse(schema_json);
+  auto document = nlohmann::json::parse(schema_json);
+  drop_extension_patterns(document);
   valijson::SchemaParser parser(valijson::SchemaParser::kDraft7);
   valijson::adapters::NlohmannJsonAdapter adapter(document);
   parser.populateSchema(adapter, m_impl->schema);
@@ -87,12 +146,21 @@ bool is_prefix(const std::vector<std::string>& prefix, const std::vector<std::st
   return prefix.size() <= path.size() && std::equal(prefix.begin(), prefix.end(), path.begin());
 }
 
-bool is_generic(const std::string& message) { return message.starts_with("Failed to validate against"); }
+// valijson's messages that only say a failure happened further down.
+bool is_generic(const std::string& message) { return message.starts_with("Failed to validate"); }
+
+// A type mismatch at a place that also has failures below it comes from a
+// oneOf/anyOf branch that was not taken (a real mismatch stops descent).
+bool is_branch_mismatch(const std::string& message)
+{
+  return message == "Value type not permitted by 'type' constraint.";
+}
 
 } // namespace
 
-std::vector<SchemaIssue> SchemaValidator::validate(const nlohmann::json& document) const
+std::vector<SchemaIssue> SchemaValidator::validate(const Node& root) const
 {
+  const nlohmann::json document = to_json_without_extensions(root);
   valijson::Validator validator;
   valijson::ValidationResults results;
   valijson::adapters::NlohmannJsonAdapter adapter(document);
@@ -103,15 +171,16 @@ std::vector<SchemaIssue> SchemaValidator::validate(const nlohmann::json& documen
   while (results.popError(error)) {
     all.push_back({strip_context(error.context), error.description});
   }
-  // valijson reports a failure at every level up to the root, and several
-  // for one place under oneOf; keep the deepest places, one issue each,
-  // preferring a specific message over "Failed to validate against ...".
+  // valijson repeats a failure at every level up to the root ("Failed to
+  // validate against schema associated with property name ...") and gives
+  // several for one place under oneOf. Drop a generic issue that a deeper one
+  // explains, and keep one issue per place, the specific message first.
   std::vector<SchemaIssue> deepest;
   for (const auto& issue : all) {
     const bool has_deeper = std::any_of(all.begin(), all.end(), [&](const SchemaIssue& other) {
       return other.path.size() > issue.path.size() && is_prefix(issue.path, other.path);
     });
-    if (has_deeper) {
+    if (has_deeper && (is_generic(issue.message) || is_branch_mismatch(issue.message))) {
       continue;
     }
     const auto same_place = std::find_if(deepest.begin(), deepest.end(),

@@ -32,8 +32,9 @@ public:
   SchemaValidator(const SchemaValidator&) = delete;
   SchemaValidator& operator=(const SchemaValidator&) = delete;
 
-  // The most specific issues only: one per failing place.
-  std::vector<SchemaIssue> validate(const nlohmann::json& document) const;
+  // The most specific issues only: one per failing place. Keys starting
+  // with "x-" are left out (see schema.cpp).
+  std::vector<SchemaIssue> validate(const Node& root) const;
 
   // The validator for the built-in schema, parsed once.
   static const SchemaValidator& builtin();

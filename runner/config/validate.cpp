@@ -31,7 +31,7 @@ void collect_positions(const Node& node, std::set<std::pair<int, int>>& out)
 // Report only the ones no diagnostic touches (on the node, its key or inside).
 void add_uncovered_schema_issues(const Node& root, const SchemaValidator& schema, Diagnostics& diags)
 {
-  const auto issues = schema.validate(to_json(root));
+  const auto issues = schema.validate(root);
   std::set<std::pair<int, int>> flagged;
   for (const auto& d : diags.all()) {
     flagged.emplace(d.pos.line, d.pos.column);

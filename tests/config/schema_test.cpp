@@ -80,7 +80,7 @@ TEST_CASE("the kitchen-sink config uses every key and both sides accept it", "[s
       CHECK(used.contains(key));
     }
   }
-  CHECK(SchemaValidator::builtin().validate(to_json(*root)).empty());
+  CHECK(SchemaValidator::builtin().validate(*root).empty());
   load_config(root.get(), "kitchen_sink.yml", diags);
   CHECK(test::messages(diags).empty());
 }
@@ -124,7 +124,7 @@ TEST_CASE("an unknown key is refused by both schema and loader in every kind", "
     Diagnostics diags;
     const auto root = parse_yaml(source, diags);
     REQUIRE(root);
-    CHECK(SchemaValidator::builtin().validate(to_json(*root)).size() == 1);
+    CHECK(SchemaValidator::builtin().validate(*root).size() == 1);
     load_config(root.get(), "t.yml", diags);
     REQUIRE(diags.error_count() == 1);
     CHECK(diags.all()[0].message.starts_with("unknown key 'bogus'"));
@@ -148,4 +148,37 @@ TEST_CASE("to_json types scalars as the YAML core schema does", "[schema]")
   const auto root = parse_yaml(source, diags);
   REQUIRE(root);
   CHECK(to_json(*root) == nlohmann::json{{"a", 1}, {"b", "1"}, {"c", true}, {"d", nullptr}, {"e", 2.5}, {"f", {"x"}}});
+}
+
+TEST_CASE("schema validation skips x- keys but still refuses other unknown keys", "[schema]")
+{
+  const SourceFile source("t.yml", "x-anchor: &a {timeout: 1}\nbogus: 1\ntest:\n  x-note: 1\n  stray: 2\n");
+  Diagnostics diags;
+  const auto root = parse_yaml(source, diags);
+  REQUIRE(root);
+  const auto issues = SchemaValidator::builtin().validate(*root);
+  std::set<std::vector<std::string>> paths;
+  for (const auto& issue : issues) {
+    const bool names_key = issue.message.find("'bogus'") != std::string::npos || issue.message.find("'stray'") != std::string::npos;
+    CHECK(names_key);
+    paths.insert(issue.path);
+  }
+  CHECK(issues.size() == 2);
+  CHECK(paths == std::set<std::vector<std::string>>{{}, {"test"}});
+}
+
+TEST_CASE("the schema checks environment variable and host names inside definitions", "[schema]")
+{
+  // Guards the propertyNames-through-$ref form: valijson 1.0 checks an
+  // inline propertyNames schema of a $ref'd definition against the parent.
+  const auto issues_for = [](const std::string& yaml) {
+    const SourceFile source("t.yml", yaml);
+    Diagnostics diags;
+    const auto root = parse_yaml(source, diags);
+    return SchemaValidator::builtin().validate(*root).size();
+  };
+  CHECK(issues_for("machine: {environment: {GOOD_NAME: 1}, hosts: {db.local: 127.0.0.1}}\n") == 0);
+  CHECK(issues_for("machine: {environment: {BAD-NAME: 1}}\n") == 1);
+  CHECK(issues_for("machine: {hosts: {bad_host: 127.0.0.1}}\n") == 1);
+  CHECK(issues_for("test: {override: [{make: {environment: {9LIVES: x}}}]}\n") == 1);
 }
