@@ -41,26 +41,27 @@ void drop_extension_patterns(nlohmann::json& schema)
   }
 }
 
-nlohmann::json to_json_without_extensions(const Node& node);
-
 } // namespace
 
-nlohmann::json to_json(const Node& node)
+nlohmann::json to_json(const Node& node, ExtensionKeys extension_keys)
 {
   switch (node.kind) {
   case NodeKind::null: return nullptr;
   case NodeKind::sequence: {
     auto array = nlohmann::json::array();
     for (const auto& item : node.items) {
-      array.push_back(to_json(*item));
+      array.push_back(to_json(*item, extension_keys));
     }
     return array;
   }
   case NodeKind::mapping: {
     auto object = nlohmann::json::object();
     for (const auto& entry : node.entries) {
+      if (extension_keys == ExtensionKeys::drop && is_extension_key(*entry.key)) {
+        continue;
+      }
       const std::string key = entry.key->is_scalar() ? entry.key->text : "<" + describe_kind(*entry.key) + ">";
-      object[key] = to_json(*entry.value);
+      object[key] = to_json(*entry.value, extension_keys);
     }
     return object;
   }
@@ -79,32 +80,6 @@ nlohmann::json to_json(const Node& node)
   }
   return node.text;
 }
-
-namespace {
-
-nlohmann::json to_json_without_extensions(const Node& node)
-{
-  if (node.is_sequence()) {
-    auto array = nlohmann::json::array();
-    for (const auto& item : node.items) {
-      array.push_back(to_json_without_extensions(*item));
-    }
-    return array;
-  }
-  if (node.is_mapping()) {
-    auto object = nlohmann::json::object();
-    for (const auto& entry : node.entries) {
-      if (!is_extension_key(*entry.key)) {
-        const std::string key = entry.key->is_scalar() ? entry.key->text : "<" + describe_kind(*entry.key) + ">";
-        object[key] = to_json_without_extensions(*entry.value);
-      }
-    }
-    return object;
-  }
-  return to_json(node);
-}
-
-} // namespace
 
 struct SchemaValidator::Impl {
   valijson::Schema schema;
@@ -160,7 +135,7 @@ bool is_branch_mismatch(const std::string& message)
 
 std::vector<SchemaIssue> SchemaValidator::validate(const Node& root) const
 {
-  const nlohmann::json document = to_json_without_extensions(root);
+  const nlohmann::json document = to_json(root, ExtensionKeys::drop);
   valijson::Validator validator;
   valijson::ValidationResults results;
   valijson::adapters::NlohmannJsonAdapter adapter(document);

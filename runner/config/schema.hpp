@@ -15,8 +15,11 @@ namespace drydock::config {
 // The schema's text as built into the binary (generated from schema/).
 std::string_view schema_text();
 
-// The tree as JSON, scalars typed by the YAML 1.2 core schema.
-nlohmann::json to_json(const Node& node);
+enum class ExtensionKeys { keep, drop };
+
+// The tree as JSON, scalars typed by the YAML 1.2 core schema; "x-" keys
+// left out on request.
+nlohmann::json to_json(const Node& node, ExtensionKeys extension_keys = ExtensionKeys::keep);
 
 struct SchemaIssue {
   std::vector<std::string> path; // keys and indexes from the root
