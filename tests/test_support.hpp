@@ -54,3 +54,34 @@ inline std::vector<std::filesystem::path> yaml_files(const std::filesystem::path
 }
 
 } // namespace drydock::test
+
+#include "graph/graph.hpp"
+
+namespace drydock::test {
+
+// A valid config's model; fails the test on any diagnostic.
+inline config::Config load(const std::string& yaml)
+{
+  auto result = config::validate_text("circle.yml", yaml);
+  const auto problems = messages(result.diagnostics);
+  INFO(fmt::format("{}", fmt::join(problems, "\n")));
+  REQUIRE_FALSE(result.diagnostics.has_errors());
+  return std::move(result.config);
+}
+
+// Step names and their dependencies as "name <- dep, dep" lines.
+inline std::vector<std::string> edges(const graph::Graph& graph)
+{
+  std::vector<std::string> lines;
+  for (const auto& step : graph.steps) {
+    std::vector<std::string> deps;
+    for (const auto dep : graph.deps[step.index]) {
+      deps.push_back(graph.steps[dep].name);
+    }
+    std::sort(deps.begin(), deps.end());
+    lines.push_back(step.name + " <- " + fmt::format("{}", fmt::join(deps, ", ")));
+  }
+  return lines;
+}
+
+} // namespace drydock::test

@@ -6,6 +6,7 @@
 #include <regex>
 #include <set>
 
+#include "config/walk.hpp"
 #include "util/spelling.hpp"
 
 namespace drydock::config {

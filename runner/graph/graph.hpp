@@ -1,0 +1,45 @@
+#pragma once
+// Config -> steps and edges. The graph is immutable once built; one run's
+// state lives in plan::Plan.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/model.hpp"
+#include "util/diagnostic.hpp"
+
+namespace drydock::graph {
+
+enum class Phase { machine, checkout, dependencies, database, compile, test, deployment };
+
+std::string_view phase_name(Phase phase);
+
+// In test, every command runs even after one failed; elsewhere a failure
+// stops the build (CircleCI 1.0).
+inline bool keeps_going_after_failure(Phase phase) { return phase == Phase::test; }
+
+struct Step {
+  std::size_t index = 0;
+  std::string name;  // the drydock id, or where it is written: "test.override[1]"
+  std::string list;  // the command list: "test.override"
+  Phase phase = Phase::machine;
+  config::Command command;
+};
+
+struct Graph {
+  std::vector<Step> steps; // in phase order
+  std::vector<std::vector<std::size_t>> deps;       // deps[i]: the steps i waits for
+  std::vector<std::vector<std::size_t>> dependents; // the reverse edges
+};
+
+// Builds the graph of every command, with the deployment section given (if
+// any). Edges: phases in order, and within a phase pre -> override -> post;
+// inside a list each command waits for the one before it, unless it is
+// `concurrent`, when it starts with it; `requires` adds edges. A cycle is an
+// error naming every step on it with its position.
+Graph build_graph(const config::Config& config, std::optional<std::size_t> deployment, Diagnostics& diags);
+
+// The steps in an order that respects every edge (the graph has no cycle).
+std::vector<std::size_t> topological_order(const Graph& graph);
+
+} // namespace drydock::graph

@@ -1,0 +1,48 @@
+#pragma once
+// Which parts of a config apply to this build: general.branches and the
+// deployment section, decided from the branch, tag and owner, with the
+// reason for each decision (shown by `drydock plan`).
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/model.hpp"
+
+namespace drydock::graph {
+
+// What the build is for (CIRCLE_BRANCH, CIRCLE_TAG, CIRCLE_PROJECT_USERNAME).
+struct BuildTarget {
+  std::string branch;
+  std::string tag;
+  std::string owner;
+};
+
+// An exact name, or a /regex/ searched anywhere in the value (as Ruby's =~
+// did for CircleCI; anchor it with ^...$ to match the whole value).
+bool pattern_matches(const config::Pattern& pattern, std::string_view value);
+
+struct BranchDecision {
+  bool runs = true;
+  std::string reason;
+};
+
+// general.branches: `only` must match (if given), `ignore` must not. A build
+// without a branch (a tag build) is not filtered.
+BranchDecision decide_branches(const config::BranchFilter& filter, const BuildTarget& target);
+
+struct SectionDecision {
+  std::string name;
+  bool selected = false;
+  std::string reason;
+};
+
+struct DeploymentChoice {
+  std::optional<std::size_t> selected; // index into config.deployment
+  std::vector<SectionDecision> sections;
+};
+
+// The first section whose branch or tag matches (and owner, if given) is the
+// one that runs, as CircleCI documents.
+DeploymentChoice choose_deployment(const std::vector<config::Deployment>& sections, const BuildTarget& target);
+
+} // namespace drydock::graph

@@ -1,0 +1,60 @@
+#pragma once
+// One run's state over an immutable graph: which steps wait, run, succeeded,
+// failed or were skipped, and which may start next. No processes, no clock:
+// the executor tells the plan what finished (ninja's Plan, taskflow's Topology).
+#include <set>
+#include <string>
+#include <vector>
+
+#include "graph/graph.hpp"
+
+namespace drydock::plan {
+
+enum class StepStatus { waiting, ready, running, succeeded, failed, skipped };
+
+std::string_view status_name(StepStatus status);
+
+class Plan {
+public:
+  explicit Plan(const graph::Graph& graph);
+
+  bool has_ready() const { return !m_ready.empty(); }
+  // The ready step on the longest remaining path (then the earliest), now running.
+  std::size_t start_next();
+  // CircleCI's rules: a failure in machine, checkout, dependencies, database,
+  // compile or deployment stops the build (running steps finish, nothing new
+  // starts); in test every command still runs; deployment needs a green build.
+  void finished(std::size_t step, bool succeeded);
+  // Nothing new starts; what has not started is skipped with this reason.
+  void stop(std::string reason);
+
+  std::size_t running_count() const { return m_running; }
+  // True once no step is running and none can start.
+  bool done() const { return m_running == 0 && m_ready.empty(); }
+  // Marks every step that never started as skipped; call when done().
+  void close(const std::string& reason_if_unreached);
+
+  StepStatus status(std::size_t step) const { return m_status[step]; }
+  const std::string& skip_reason(std::size_t step) const { return m_reason[step]; }
+  bool any_failed() const { return m_any_failed; }
+  // Steps on the longest path from this step to the end, itself included.
+  int critical_path(std::size_t step) const { return m_critical[step]; }
+
+private:
+  void make_ready(std::size_t step);
+  void skip(std::size_t step, std::string reason);
+  void settle(std::size_t step);
+
+  const graph::Graph& m_graph;
+  std::vector<StepStatus> m_status;
+  std::vector<std::string> m_reason;
+  std::vector<std::size_t> m_unfinished_deps;
+  std::vector<int> m_critical;
+  std::set<std::pair<int, std::size_t>> m_ready; // (-critical path, index)
+  std::size_t m_running = 0;
+  bool m_any_failed = false;
+  bool m_stopped = false;
+  std::string m_stop_reason;
+};
+
+} // namespace drydock::plan

@@ -1,0 +1,162 @@
+#include <catch2/catch.hpp>
+
+#include "graph/graph.hpp"
+#include "test_support.hpp"
+
+using namespace drydock;
+using Lines = std::vector<std::string>;
+
+namespace {
+graph::Graph build(const config::Config& config, std::optional<std::size_t> deployment = std::nullopt)
+{
+  Diagnostics diags;
+  auto graph = graph::build_graph(config, deployment, diags);
+  INFO(fmt::format("{}", fmt::join(test::messages(diags), "\n")));
+  REQUIRE_FALSE(diags.has_errors());
+  return graph;
+}
+} // namespace
+
+TEST_CASE("phases run in CircleCI's order, pre -> override -> post inside each", "[graph]")
+{
+  const auto config = test::load(R"(test:
+  post: [t-post]
+  override: [t-run]
+  pre: [t-pre]
+dependencies:
+  override: [d-run]
+machine:
+  post: [m-post]
+  pre: [m-pre]
+checkout:
+  post: [c-post]
+compile:
+  override: [build]
+database:
+  pre: [db-pre]
+)");
+  const auto graph = build(config);
+  CHECK(test::edges(graph) == Lines{
+                                  "machine.pre[0] <- ",
+                                  "machine.post[0] <- machine.pre[0]",
+                                  "checkout.post[0] <- machine.post[0]",
+                                  "dependencies.override[0] <- checkout.post[0]",
+                                  "database.pre[0] <- dependencies.override[0]",
+                                  "compile.override[0] <- database.pre[0]",
+                                  "test.pre[0] <- compile.override[0]",
+                                  "test.override[0] <- test.pre[0]",
+                                  "test.post[0] <- test.override[0]",
+                              });
+  CHECK(graph.steps[0].phase == graph::Phase::machine);
+  CHECK(graph.steps.back().phase == graph::Phase::test);
+  CHECK(graph.steps.back().command.text == "t-post");
+}
+
+TEST_CASE("concurrent commands start with the one before; the next waits for all", "[graph]")
+{
+  const auto config = test::load(R"(dependencies:
+  override: [setup]
+test:
+  override:
+    - a
+    - b:
+        drydock: {concurrent: true}
+    - c:
+        drydock: {concurrent: true}
+    - d
+    - e:
+        drydock: {concurrent: true}
+  post: [report]
+)");
+  CHECK(test::edges(build(config)) == Lines{
+                                          "dependencies.override[0] <- ",
+                                          "test.override[0] <- dependencies.override[0]",
+                                          "test.override[1] <- dependencies.override[0]",
+                                          "test.override[2] <- dependencies.override[0]",
+                                          "test.override[3] <- test.override[0], test.override[1], test.override[2]",
+                                          "test.override[4] <- test.override[0], test.override[1], test.override[2]",
+                                          "test.post[0] <- test.override[3], test.override[4]",
+                                      });
+}
+
+TEST_CASE("a concurrent first command does not cross into the list before", "[graph]")
+{
+  const auto config = test::load("test:\n  pre: [a]\n  override:\n    - b:\n        drydock: {concurrent: true}\n");
+  CHECK(test::edges(build(config)) == Lines{"test.pre[0] <- ", "test.override[0] <- test.pre[0]"});
+}
+
+TEST_CASE("requires adds edges and steps are named by their id", "[graph]")
+{
+  const auto config = test::load(R"(test:
+  override:
+    - lint:
+        drydock: {id: lint, concurrent: false}
+    - unit:
+        drydock: {id: unit}
+    - e2e:
+        drydock: {id: e2e, concurrent: true, requires: [lint]}
+)");
+  CHECK(test::edges(build(config)) == Lines{"lint <- ", "unit <- lint", "e2e <- lint"});
+}
+
+TEST_CASE("a requires cycle names every step with file:line:col", "[graph]")
+{
+  const auto config = test::load(R"(dependencies:
+  override:
+    - make deps:
+        drydock: {id: deps, requires: [unit]}
+test:
+  override:
+    - make test:
+        drydock: {id: unit}
+)");
+  Diagnostics diags;
+  graph::build_graph(config, std::nullopt, diags);
+  CHECK(test::messages(diags)
+        == Lines{"3:7: error: dependency cycle: deps (circle.yml:3:7) -> unit (circle.yml:7:7) -> deps (circle.yml:3:7)"});
+}
+
+TEST_CASE("only the chosen deployment section becomes steps", "[graph]")
+{
+  const auto config = test::load(R"(test:
+  override: [t]
+deployment:
+  prod:
+    branch: master
+    commands: [deploy-prod]
+  staging:
+    branch: dev
+    commands: [deploy-staging-1, deploy-staging-2]
+)");
+  CHECK(build(config).steps.size() == 1);
+  const auto graph = build(config, 1);
+  CHECK(test::edges(graph) == Lines{"test.override[0] <- ",
+                                    "deployment.staging.commands[0] <- test.override[0]",
+                                    "deployment.staging.commands[1] <- deployment.staging.commands[0]"});
+  CHECK(graph.steps[2].phase == graph::Phase::deployment);
+}
+
+TEST_CASE("topological order respects every edge", "[graph]")
+{
+  const auto config = test::load(R"(test:
+  override:
+    - a:
+        drydock: {id: a, requires: [c]}
+    - b:
+        drydock: {id: b, concurrent: true}
+    - c:
+        drydock: {id: c, concurrent: true}
+)");
+  const auto graph = build(config);
+  const auto order = graph::topological_order(graph);
+  REQUIRE(order.size() == 3);
+  std::vector<std::size_t> position(3);
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    position[order[i]] = i;
+  }
+  for (std::size_t step = 0; step < 3; ++step) {
+    for (const auto dep : graph.deps[step]) {
+      CHECK(position[dep] < position[step]);
+    }
+  }
+}

@@ -1,0 +1,147 @@
+// The plan alone, driven by hand as ninja's PlanTest does: no processes.
+#include <catch2/catch.hpp>
+
+#include "plan/plan.hpp"
+#include "test_support.hpp"
+
+using namespace drydock;
+using plan::StepStatus;
+
+namespace {
+
+struct Fixture {
+  explicit Fixture(const std::string& yaml, std::optional<std::size_t> deployment = std::nullopt)
+    : config(test::load(yaml))
+  {
+    Diagnostics diags;
+    graph = graph::build_graph(config, deployment, diags);
+    REQUIRE_FALSE(diags.has_errors());
+  }
+  config::Config config;
+  graph::Graph graph;
+};
+
+std::vector<std::string> names(const graph::Graph& graph, const std::vector<std::size_t>& steps)
+{
+  std::vector<std::string> out;
+  for (const auto step : steps) {
+    out.push_back(graph.steps[step].name);
+  }
+  return out;
+}
+
+// Starts everything ready, returning what started.
+std::vector<std::size_t> start_all(plan::Plan& plan)
+{
+  std::vector<std::size_t> started;
+  while (plan.has_ready()) {
+    started.push_back(plan.start_next());
+  }
+  return started;
+}
+
+} // namespace
+
+TEST_CASE("steps become ready only when everything they wait for is done", "[plan]")
+{
+  Fixture f("test:\n  override: [a, b]\n");
+  plan::Plan plan(f.graph);
+  CHECK(names(f.graph, start_all(plan)) == std::vector<std::string>{"test.override[0]"});
+  CHECK_FALSE(plan.has_ready());
+  plan.finished(0, true);
+  CHECK(names(f.graph, start_all(plan)) == std::vector<std::string>{"test.override[1]"});
+  plan.finished(1, true);
+  CHECK(plan.done());
+  CHECK_FALSE(plan.any_failed());
+}
+
+TEST_CASE("the ready queue starts the longest remaining path first", "[plan]")
+{
+  // Four concurrent chains of different lengths, as ids with requires.
+  Fixture f(R"(test:
+  override:
+    - s1:
+        drydock: {id: s1}
+    - l1:
+        drydock: {id: l1, concurrent: true}
+    - l2:
+        drydock: {id: l2, concurrent: true, requires: [l1]}
+    - l3:
+        drydock: {id: l3, concurrent: true, requires: [l2]}
+)");
+  plan::Plan plan(f.graph);
+  CHECK(plan.critical_path(1) == 3);
+  CHECK(plan.critical_path(0) == 1);
+  CHECK(f.graph.steps[plan.start_next()].name == "l1");
+  CHECK(f.graph.steps[plan.start_next()].name == "s1");
+}
+
+TEST_CASE("a failure in a setup phase stops the build; running steps still finish", "[plan]")
+{
+  Fixture f(R"(dependencies:
+  override:
+    - a
+    - b:
+        drydock: {concurrent: true}
+    - c
+test:
+  override: [t]
+)");
+  plan::Plan plan(f.graph);
+  CHECK(start_all(plan).size() == 2); // a and b together
+  plan.finished(0, false);
+  CHECK_FALSE(plan.has_ready());
+  CHECK(plan.running_count() == 1);
+  plan.finished(1, true); // b was running and is recorded
+  CHECK(plan.done());
+  plan.close("not reached");
+  CHECK(plan.status(0) == StepStatus::failed);
+  CHECK(plan.status(1) == StepStatus::succeeded);
+  CHECK(plan.status(2) == StepStatus::skipped);
+  CHECK(plan.skip_reason(2) == "not started: 'dependencies.override[0]' failed");
+  CHECK(plan.status(3) == StepStatus::skipped);
+  CHECK(plan.any_failed());
+}
+
+TEST_CASE("in test every command runs after a failure, and deployment is skipped", "[plan]")
+{
+  Fixture f("test:\n  override: [a, b]\n  post: [c]\ndeployment:\n  d:\n    branch: master\n    commands: [x, y]\n", 0);
+  plan::Plan plan(f.graph);
+  plan.finished(plan.start_next(), false);
+  REQUIRE(plan.has_ready());
+  plan.finished(plan.start_next(), true);
+  REQUIRE(plan.has_ready());
+  CHECK(f.graph.steps[plan.start_next()].name == "test.post[0]");
+  plan.finished(2, true);
+  CHECK(plan.done());
+  plan.close("not reached");
+  CHECK(plan.status(3) == StepStatus::skipped);
+  CHECK(plan.skip_reason(3) == "deployment runs only after a green build");
+  CHECK(plan.status(4) == StepStatus::skipped);
+}
+
+TEST_CASE("deployment runs after a green build and stops at its first failure", "[plan]")
+{
+  Fixture f("test:\n  override: [a]\ndeployment:\n  d:\n    branch: master\n    commands: [x, y]\n", 0);
+  plan::Plan plan(f.graph);
+  plan.finished(plan.start_next(), true);
+  REQUIRE(plan.has_ready());
+  plan.finished(plan.start_next(), false);
+  CHECK(plan.done());
+  plan.close("not reached");
+  CHECK(plan.status(2) == StepStatus::skipped);
+  CHECK(plan.skip_reason(2) == "not started: 'deployment.d.commands[0]' failed");
+}
+
+TEST_CASE("stop() (an interrupt) starts nothing new", "[plan]")
+{
+  Fixture f("test:\n  override: [a, b]\n");
+  plan::Plan plan(f.graph);
+  plan.start_next();
+  plan.stop("interrupted");
+  plan.finished(0, true);
+  CHECK_FALSE(plan.has_ready());
+  CHECK(plan.done());
+  plan.close("not reached");
+  CHECK(plan.skip_reason(1) == "not started: interrupted");
+}
