@@ -24,6 +24,8 @@ struct CommandEntry {
 };
 constexpr CommandEntry kCommands[] = {
     {"validate", add_validate_command},
+    {"plan", add_plan_command},
+    {"run", add_run_command},
 };
 
 } // namespace

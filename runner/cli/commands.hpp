@@ -18,8 +18,10 @@ enum ExitCode : int {
 
 using Action = std::function<int()>;
 
-// Adds `validate` to app; the returned action runs it once parsed.
+// Each adds its sub-command to app; the returned action runs it once parsed.
 Action add_validate_command(CLI::App& app);
+Action add_plan_command(CLI::App& app);
+Action add_run_command(CLI::App& app);
 
 int run_main(int argc, char** argv);
 

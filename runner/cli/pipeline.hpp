@@ -1,0 +1,39 @@
+#pragma once
+// Shared by `plan` and `run`: read and check the config, work out the build
+// context, the branch decision, the deployment section and the step graph.
+// Problems are printed here; the caller gets the exit code to return.
+#include <CLI/CLI.hpp>
+#include <tl/expected.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/validate.hpp"
+#include "exec/build_context.hpp"
+#include "graph/graph.hpp"
+#include "graph/selection.hpp"
+
+namespace drydock::cli {
+
+struct PipelineOptions {
+  std::string file = "circle.yml";
+  std::vector<std::string> env;      // --env NAME=value
+  std::vector<std::string> env_files; // --env-file FILE
+};
+
+struct Pipeline {
+  std::unique_ptr<config::Validation> validation; // owns the config the graph points into
+  exec::BuildContext context;
+  graph::BranchDecision branches;
+  graph::DeploymentChoice deployment;
+  graph::Graph graph;
+};
+
+// The pipeline, or the exit code after its problems were printed to stderr.
+tl::expected<Pipeline, int> load_pipeline(const PipelineOptions& options, exec::ContextMode mode);
+
+// Adds --env and --env-file to a sub-command.
+void add_env_options(CLI::App& sub, PipelineOptions& options);
+
+} // namespace drydock::cli

@@ -1,0 +1,80 @@
+// `drydock run [FILE]`: the pipeline on this machine.
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <thread>
+
+#include "cli/commands.hpp"
+#include "cli/pipeline.hpp"
+#include "exec/build.hpp"
+#include "exec/dry_run_runner.hpp"
+#include "exec/host_runner.hpp"
+#include "report/run_printer.hpp"
+
+namespace drydock::cli {
+namespace {
+
+struct RunOptions {
+  PipelineOptions pipeline;
+  std::size_t jobs = std::max(1u, std::thread::hardware_concurrency());
+  bool quiet = false;
+  bool dry_run = false;
+};
+
+bool colour_wanted()
+{
+  const char* no_color = std::getenv("NO_COLOR");
+  return ::isatty(STDOUT_FILENO) == 1 && (no_color == nullptr || *no_color == '\0');
+}
+
+int run_run(const RunOptions& options)
+{
+  auto pipeline = load_pipeline(options.pipeline, options.dry_run ? exec::ContextMode::plan : exec::ContextMode::run);
+  if (!pipeline) {
+    return pipeline.error();
+  }
+  if (!pipeline->branches.runs) {
+    fmt::print("drydock: build skipped: {}\n", pipeline->branches.reason);
+    return kExitOk;
+  }
+  const report::PrinterOptions printer_options{colour_wanted(), options.quiet, options.dry_run, 10};
+  report::RunPrinter printer(pipeline->graph, printer_options, [](std::string_view text) {
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    std::fflush(stdout);
+  });
+  std::unique_ptr<exec::StepRunner> runner;
+  if (options.dry_run) {
+    runner = std::make_unique<exec::DryRunRunner>();
+  } else {
+    runner = std::make_unique<exec::HostRunner>(options.jobs, printer);
+  }
+  const auto result = exec::run_build(pipeline->graph, pipeline->context, *runner, printer);
+  printer.summary(result, pipeline->context);
+  if (result.interrupted) {
+    return kExitInterrupted;
+  }
+  return result.failed ? kExitStepFailed : kExitOk;
+}
+
+} // namespace
+
+Action add_run_command(CLI::App& app)
+{
+  auto options = std::make_shared<RunOptions>();
+  auto* sub = app.add_subcommand("run", "Run the pipeline on this machine: every command in its own "
+                                        "`bash -eo pipefail -c`, in parallel where the graph allows.");
+  sub->add_option("file", options->pipeline.file, "Config file (default: ./circle.yml)");
+  sub->add_option("-j,--jobs", options->jobs, "Steps to run at once (default: the number of cores)")
+      ->check(CLI::Range(1, 1024));
+  sub->add_flag("-q,--quiet", options->quiet, "Print only failures and the result, not every output line");
+  sub->add_flag("-n,--dry-run", options->dry_run, "Print what would run, in order, without running it");
+  add_env_options(*sub, options->pipeline);
+  sub->footer("Exit status: 0 when every step passed (or the branch is filtered out), 1 when a step failed, "
+              "2 for config or usage errors, 130 when interrupted.");
+  return [options] { return run_run(*options); };
+}
+
+} // namespace drydock::cli

@@ -1,0 +1,197 @@
+#include "exec/build.hpp"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+
+#include "exec/glob.hpp"
+
+namespace fs = std::filesystem;
+
+namespace drydock::exec {
+namespace {
+
+constexpr int kDefaultTimeoutSeconds = 600;
+
+using Clock = std::chrono::steady_clock;
+
+std::string shell_quote(const std::string& text)
+{
+  std::string out = "'";
+  for (const char c : text) {
+    out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  }
+  return out + "'";
+}
+
+std::string expand_home(const std::string& path, const std::string& home)
+{
+  if (path == "~" || path.starts_with("~/")) {
+    return home + path.substr(1);
+  }
+  return path;
+}
+
+std::string safe_file_name(const std::string& name)
+{
+  std::string out;
+  for (const char c : name) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
+    out += ok ? c : '_';
+  }
+  return out;
+}
+
+std::string working_directory(const graph::Step& step, const BuildContext& context, const env::Environment& env)
+{
+  // CircleCI runs machine commands in $HOME and the rest in the build dir.
+  const std::string base = step.phase == graph::Phase::machine ? context.home : context.build_dir;
+  if (!step.command.pwd) {
+    return base;
+  }
+  const std::string pwd = expand_home(env::expand(step.command.pwd->value, env), context.home);
+  return (fs::path(base) / pwd).lexically_normal().string();
+}
+
+// The `files` modifier: globs from the build dir, appended as arguments.
+std::string command_text(const graph::Step& step, const BuildContext& context)
+{
+  std::string text = step.command.text;
+  for (const auto& pattern : step.command.files) {
+    for (const auto& file : expand_glob(context.build_dir, pattern.value)) {
+      text += " " + shell_quote(file);
+    }
+  }
+  return text;
+}
+
+} // namespace
+
+StepRequest make_request(const graph::Step& step, const BuildContext& context)
+{
+  env::Environment env = context.env;
+  std::vector<std::pair<std::string, std::string>> own;
+  for (const auto& var : step.command.environment) {
+    own.emplace_back(var.name, var.value);
+  }
+  env::apply_expanded(env, own);
+  StepRequest request;
+  request.step = step.index;
+  request.argv = {"bash", "-eo", "pipefail", "-c", command_text(step, context)};
+  request.cwd = working_directory(step, context, env);
+  request.env = env.entries();
+  request.no_output_timeout = std::chrono::seconds(step.command.timeout.value_or(kDefaultTimeoutSeconds));
+  request.background = step.command.background;
+  request.background_log = (fs::path(context.artifacts_dir) / ("background-" + safe_file_name(step.name) + ".log")).string();
+  return request;
+}
+
+namespace {
+
+class Driver {
+public:
+  Driver(const graph::Graph& graph, const BuildContext& context, StepRunner& runner, RunObserver& observer)
+    : m_graph(graph), m_context(context), m_runner(runner), m_observer(observer), m_plan(graph),
+      m_started(graph.steps.size())
+  {
+    m_result.steps.resize(graph.steps.size());
+  }
+
+  BuildResult run();
+
+private:
+  void start(std::size_t step);
+  void record(const StepResult& result);
+  void stop_after_interrupt();
+
+  const graph::Graph& m_graph;
+  const BuildContext& m_context;
+  StepRunner& m_runner;
+  RunObserver& m_observer;
+  plan::Plan m_plan;
+  std::vector<Clock::time_point> m_started;
+  BuildResult m_result;
+};
+
+void Driver::start(std::size_t step)
+{
+  const StepRequest request = make_request(m_graph.steps[step], m_context);
+  m_started[step] = Clock::now();
+  m_observer.step_started(m_graph.steps[step], request);
+  std::error_code ec;
+  if (!fs::is_directory(request.cwd, ec)) {
+    record({step, StepResult::Kind::start_failed, 127, fmt::format("the directory {} does not exist", request.cwd)});
+    return;
+  }
+  m_runner.start(request);
+}
+
+void Driver::record(const StepResult& result)
+{
+  StepOutcome& outcome = m_result.steps[result.step];
+  outcome.duration = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - m_started[result.step]);
+  outcome.exit_code = result.exit_code;
+  outcome.message = result.message;
+  const bool succeeded = result.succeeded();
+  if (m_result.interrupted && !succeeded && outcome.message.empty()) {
+    outcome.message = "stopped: interrupted";
+  }
+  outcome.status = succeeded ? plan::StepStatus::succeeded : plan::StepStatus::failed;
+  m_plan.finished(result.step, succeeded);
+  m_observer.step_finished(m_graph.steps[result.step], outcome);
+}
+
+void Driver::stop_after_interrupt()
+{
+  m_result.interrupted = true;
+  m_observer.interrupted();
+  m_plan.stop("interrupted");
+  m_runner.abort();
+  while (m_plan.running_count() > 0) {
+    const auto result = m_runner.wait();
+    if (!result) {
+      break; // the runner has no more results for us
+    }
+    record(*result);
+  }
+}
+
+BuildResult Driver::run()
+{
+  const auto begin = Clock::now();
+  while (true) {
+    while (m_runner.can_run_more() && m_plan.has_ready()) {
+      start(m_plan.start_next());
+    }
+    if (m_plan.running_count() == 0) {
+      break;
+    }
+    const auto result = m_runner.wait();
+    if (!result) {
+      stop_after_interrupt();
+      break;
+    }
+    record(*result);
+  }
+  m_runner.shutdown();
+  m_plan.close("not reached");
+  for (std::size_t step = 0; step < m_graph.steps.size(); ++step) {
+    if (m_plan.status(step) == plan::StepStatus::skipped) {
+      m_result.steps[step].status = plan::StepStatus::skipped;
+      m_result.steps[step].message = m_plan.skip_reason(step);
+    }
+  }
+  m_result.failed = m_plan.any_failed();
+  m_result.duration = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - begin);
+  return m_result;
+}
+
+} // namespace
+
+BuildResult run_build(const graph::Graph& graph, const BuildContext& context, StepRunner& runner,
+                      RunObserver& observer)
+{
+  return Driver(graph, context, runner, observer).run();
+}
+
+} // namespace drydock::exec

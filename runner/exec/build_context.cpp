@@ -1,0 +1,217 @@
+#include "exec/build_context.hpp"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+
+#include "exec/process.hpp"
+
+namespace fs = std::filesystem;
+
+namespace drydock::exec {
+namespace {
+
+std::string git_line(const std::string& dir, std::vector<std::string> args)
+{
+  args.insert(args.begin(), "git");
+  const auto result = run_capture(args, dir);
+  if (!result || result->exit_code != 0) {
+    return "";
+  }
+  std::string out = result->output;
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) {
+    out.pop_back();
+  }
+  return out.substr(0, out.find('\n'));
+}
+
+std::string make_temp_dir(const std::string& prefix)
+{
+  const char* tmp = std::getenv("TMPDIR");
+  std::string templ = fmt::format("{}/{}.XXXXXX", tmp != nullptr && *tmp != '\0' ? tmp : "/tmp", prefix);
+  if (::mkdtemp(templ.data()) == nullptr) {
+    return "";
+  }
+  return templ;
+}
+
+std::string counter_file_for(const RepoFacts& repo, const std::string& config_dir, const std::string& home)
+{
+  if (!repo.git_dir.empty()) {
+    return (fs::path(repo.git_dir) / "drydock" / "build_num").string();
+  }
+  // Outside git: one counter per directory, under the user's state folder.
+  std::error_code ec;
+  std::string key = fs::weakly_canonical(config_dir, ec).string();
+  for (char& c : key) {
+    c = c == '/' ? '_' : c;
+  }
+  return (fs::path(home) / ".local/state/drydock/build_num" / key).string();
+}
+
+int peek_build_number(const std::string& counter_file)
+{
+  FILE* file = std::fopen(counter_file.c_str(), "r");
+  int value = 0;
+  if (file != nullptr) {
+    if (std::fscanf(file, "%d", &value) != 1) {
+      value = 0;
+    }
+    std::fclose(file);
+  }
+  return value + 1;
+}
+
+void apply(env::Environment& env, const Overrides& overrides)
+{
+  for (const auto& [name, value] : overrides.vars) {
+    env.set(name, value);
+  }
+}
+
+} // namespace
+
+std::pair<std::string, std::string> owner_and_repo(std::string_view url)
+{
+  std::string path(url);
+  if (const auto scheme = path.find("://"); scheme != std::string::npos) {
+    const auto slash = path.find('/', scheme + 3);
+    path = slash == std::string::npos ? "" : path.substr(slash + 1);
+  } else if (const auto colon = path.find(':'); colon != std::string::npos && path.find('/') > colon) {
+    path = path.substr(colon + 1); // git@host:owner/repo.git
+  }
+  while (!path.empty() && path.back() == '/') {
+    path.pop_back();
+  }
+  if (path.ends_with(".git")) {
+    path.resize(path.size() - 4);
+  }
+  const auto last = path.rfind('/');
+  const std::string repo = last == std::string::npos ? path : path.substr(last + 1);
+  std::string owner;
+  if (last != std::string::npos) {
+    const auto before = path.substr(0, last);
+    owner = before.substr(before.rfind('/') == std::string::npos ? 0 : before.rfind('/') + 1);
+  }
+  return {owner, repo};
+}
+
+RepoFacts read_repo_facts(const std::string& dir)
+{
+  RepoFacts facts;
+  facts.top_dir = git_line(dir, {"rev-parse", "--show-toplevel"});
+  if (facts.top_dir.empty()) {
+    return facts;
+  }
+  std::error_code ec;
+  facts.git_dir = fs::absolute(fs::path(dir) / git_line(dir, {"rev-parse", "--git-dir"}), ec).lexically_normal().string();
+  facts.sha = git_line(dir, {"rev-parse", "--verify", "-q", "HEAD"});
+  facts.branch = git_line(dir, {"symbolic-ref", "--short", "-q", "HEAD"});
+  facts.tag = git_line(dir, {"describe", "--tags", "--exact-match", "HEAD"});
+  facts.origin_url = git_line(dir, {"remote", "get-url", "origin"});
+  std::tie(facts.owner, facts.repo) = owner_and_repo(facts.origin_url);
+  if (facts.repo.empty()) {
+    facts.repo = fs::path(facts.top_dir).filename().string();
+  }
+  return facts;
+}
+
+tl::expected<int, std::string> next_build_number(const std::string& counter_file)
+{
+  std::error_code ec;
+  fs::create_directories(fs::path(counter_file).parent_path(), ec);
+  const int fd = ::open(counter_file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    return tl::unexpected(fmt::format("cannot open the build counter {}: {}", counter_file, std::strerror(errno)));
+  }
+  if (::flock(fd, LOCK_EX) != 0) {
+    ::close(fd);
+    return tl::unexpected(fmt::format("cannot lock the build counter {}", counter_file));
+  }
+  char buffer[32] = {};
+  const auto size = ::read(fd, buffer, sizeof buffer - 1);
+  const int next = (size > 0 ? std::atoi(buffer) : 0) + 1;
+  const std::string text = std::to_string(next) + "\n";
+  const bool written = ::ftruncate(fd, 0) == 0 && ::pwrite(fd, text.data(), text.size(), 0) == static_cast<ssize_t>(text.size());
+  ::close(fd); // releases the lock
+  if (!written) {
+    return tl::unexpected(fmt::format("cannot write the build counter {}", counter_file));
+  }
+  return next;
+}
+
+tl::expected<BuildContext, std::string> make_build_context(const config::Config& config, const Overrides& overrides,
+                                                           const std::vector<std::string>& host_env,
+                                                           ContextMode mode)
+{
+  BuildContext ctx;
+  ctx.env = env::Environment::from_entries(host_env);
+  ctx.home = ctx.env.get("HOME").value_or("/root");
+  std::error_code ec;
+  const fs::path parent = fs::path(config.path).parent_path();
+  ctx.config_dir = fs::absolute(parent.empty() ? fs::path(".") : parent, ec).lexically_normal().string();
+  if (ctx.config_dir.size() > 1 && ctx.config_dir.back() == '/') {
+    ctx.config_dir.pop_back();
+  }
+  ctx.build_dir = config.general.build_dir
+                      ? (fs::path(ctx.config_dir) / config.general.build_dir->value).lexically_normal().string()
+                      : ctx.config_dir;
+  if (!fs::is_directory(ctx.build_dir, ec)) {
+    return tl::unexpected(fmt::format("the build directory {} does not exist", ctx.build_dir));
+  }
+  const RepoFacts repo = read_repo_facts(ctx.config_dir);
+  const std::string counter = counter_file_for(repo, ctx.config_dir, ctx.home);
+  if (mode == ContextMode::run) {
+    auto number = next_build_number(counter);
+    if (!number) {
+      return tl::unexpected(number.error());
+    }
+    ctx.build_num = *number;
+    ctx.artifacts_dir = make_temp_dir("drydock-artifacts");
+    ctx.test_reports_dir = make_temp_dir("drydock-test-reports");
+    if (ctx.artifacts_dir.empty() || ctx.test_reports_dir.empty()) {
+      return tl::unexpected(fmt::format("cannot create the artifacts directories: {}", std::strerror(errno)));
+    }
+  } else {
+    ctx.build_num = peek_build_number(counter);
+    ctx.artifacts_dir = "(a new directory at run time)";
+    ctx.test_reports_dir = "(a new directory at run time)";
+  }
+  const std::vector<std::pair<std::string, std::string>> circle = {
+      {"CI", "true"},
+      {"CIRCLECI", "true"},
+      {"CIRCLE_SHA1", repo.sha},
+      {"CIRCLE_BRANCH", repo.branch},
+      {"CIRCLE_TAG", repo.tag},
+      {"CIRCLE_PROJECT_USERNAME", repo.owner},
+      {"CIRCLE_PROJECT_REPONAME", repo.repo.empty() ? fs::path(ctx.config_dir).filename().string() : repo.repo},
+      {"CIRCLE_REPOSITORY_URL", repo.origin_url},
+      {"CIRCLE_BUILD_NUM", std::to_string(ctx.build_num)},
+      {"CIRCLE_PREVIOUS_BUILD_NUM", ctx.build_num > 1 ? std::to_string(ctx.build_num - 1) : ""},
+      {"CIRCLE_ARTIFACTS", ctx.artifacts_dir},
+      {"CIRCLE_TEST_REPORTS", ctx.test_reports_dir},
+      {"CIRCLE_NODE_TOTAL", "1"},
+      {"CIRCLE_NODE_INDEX", "0"},
+  };
+  for (const auto& [name, value] : circle) {
+    ctx.env.set(name, value);
+  }
+  apply(ctx.env, overrides);
+  std::vector<std::pair<std::string, std::string>> machine;
+  for (const auto& var : config.machine.environment) {
+    machine.emplace_back(var.name, var.value);
+  }
+  env::apply_expanded(ctx.env, machine);
+  apply(ctx.env, overrides);
+  ctx.target = {ctx.env.get("CIRCLE_BRANCH").value_or(""), ctx.env.get("CIRCLE_TAG").value_or(""),
+                ctx.env.get("CIRCLE_PROJECT_USERNAME").value_or("")};
+  return ctx;
+}
+
+} // namespace drydock::exec

@@ -1,0 +1,65 @@
+#pragma once
+// Everything a run needs to know about where and for what it runs: the
+// build directory, git facts, CIRCLE_* variables, the layered environment
+// and the branch/tag/owner that select branches and deployment.
+#include <tl/expected.hpp>
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "config/model.hpp"
+#include "env/environment.hpp"
+#include "graph/selection.hpp"
+
+namespace drydock::exec {
+
+struct RepoFacts {
+  std::string top_dir;   // empty outside a git work tree
+  std::string git_dir;
+  std::string sha;
+  std::string branch;    // empty on a detached HEAD
+  std::string tag;       // a tag pointing at HEAD, if any
+  std::string origin_url;
+  std::string owner;     // from origin: github.com/OWNER/REPO
+  std::string repo;
+};
+
+// Asks git about the work tree holding `dir` (nothing fails outside one).
+RepoFacts read_repo_facts(const std::string& dir);
+
+// OWNER and REPO from a remote URL (scp-like, https, ssh or a path).
+std::pair<std::string, std::string> owner_and_repo(std::string_view url);
+
+// Increments and returns the counter in the file (created at 0), under an
+// exclusive lock so concurrent runs get distinct numbers.
+tl::expected<int, std::string> next_build_number(const std::string& counter_file);
+
+struct Overrides {
+  std::vector<std::pair<std::string, std::string>> vars; // --env-file, then --env, in order
+};
+
+struct BuildContext {
+  std::string config_dir; // relative paths in the config are from here
+  std::string build_dir;  // config_dir, or its general.build_dir
+  std::string home;
+  env::Environment env;   // what every step gets
+  graph::BuildTarget target;
+  std::string artifacts_dir;
+  std::string test_reports_dir;
+  int build_num = 0;
+};
+
+enum class ContextMode {
+  run,  // takes a build number and creates the artifacts directories
+  plan, // no side effects: shows the next number and placeholder directories
+};
+
+// Layers, later winning: the host's environment; CI, CIRCLECI and CIRCLE_*;
+// the overrides (so CIRCLE_BRANCH=... is seen by what follows); the
+// machine.environment values, expanded in order; the overrides again.
+tl::expected<BuildContext, std::string> make_build_context(const config::Config& config, const Overrides& overrides,
+                                                           const std::vector<std::string>& host_env,
+                                                           ContextMode mode);
+
+} // namespace drydock::exec

@@ -1,0 +1,142 @@
+#include "exec/host_runner.hpp"
+
+#include <fmt/format.h>
+
+#include <csignal>
+#include <stdexcept>
+
+namespace drydock::exec {
+namespace {
+
+// After SIGTERM a step gets this long to exit before SIGKILL.
+constexpr auto kStopGrace = std::chrono::seconds(5);
+
+} // namespace
+
+HostRunner::HostRunner(std::size_t max_parallel, OutputSink& sink) : m_max_parallel(max_parallel), m_sink(sink)
+{
+  m_processes.catch_interrupts();
+}
+
+void HostRunner::start(const StepRequest& request)
+{
+  SpawnSpec spec{request.argv, request.cwd, request.env, std::nullopt};
+  if (request.background) {
+    spec.log_file = request.background_log;
+  }
+  const auto id = m_processes.spawn(spec);
+  if (!id) {
+    m_finished.push_back({request.step, StepResult::Kind::start_failed, 127, id.error()});
+    return;
+  }
+  if (request.background) {
+    // Started is done: CircleCI's `background: true` does not wait for it.
+    m_background.insert(*id);
+    m_finished.push_back({request.step, StepResult::Kind::exited, 0, ""});
+    return;
+  }
+  const auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(request.no_output_timeout);
+  m_running.emplace(*id, Running{request.step, timeout});
+  m_processes.arm_timer(*id, timeout);
+}
+
+std::optional<StepResult> HostRunner::handle(const ProcessEvent& event)
+{
+  switch (event.kind) {
+  case ProcessEvent::Kind::signal:
+    m_interrupted = true;
+    return std::nullopt;
+  case ProcessEvent::Kind::output:
+    if (const auto found = m_running.find(event.id); found != m_running.end()) {
+      m_sink.on_output(found->second.step, event.data);
+      if (!found->second.timed_out) {
+        m_processes.arm_timer(event.id, found->second.timeout);
+      }
+    }
+    return std::nullopt;
+  case ProcessEvent::Kind::timer:
+    if (const auto found = m_running.find(event.id); found != m_running.end()) {
+      if (found->second.timed_out) {
+        m_processes.signal_group(event.id, SIGKILL); // ignored SIGTERM
+      } else {
+        found->second.timed_out = true;
+        m_processes.signal_group(event.id, SIGTERM);
+        m_processes.arm_timer(event.id, kStopGrace);
+      }
+    }
+    return std::nullopt;
+  case ProcessEvent::Kind::exited: {
+    m_background.erase(event.id);
+    const auto found = m_running.find(event.id);
+    if (found == m_running.end()) {
+      return std::nullopt;
+    }
+    const Running running = found->second;
+    m_running.erase(found);
+    if (running.timed_out) {
+      const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(running.timeout).count();
+      return StepResult{running.step, StepResult::Kind::timed_out, event.exit_code,
+                        fmt::format("no output for {} s; stopped", seconds)};
+    }
+    return StepResult{running.step, StepResult::Kind::exited, event.exit_code, ""};
+  }
+  }
+  return std::nullopt;
+}
+
+std::optional<StepResult> HostRunner::wait()
+{
+  while (true) {
+    if (!m_finished.empty()) {
+      StepResult result = m_finished.front();
+      m_finished.erase(m_finished.begin());
+      return result;
+    }
+    if (m_interrupted) {
+      return std::nullopt;
+    }
+    if (m_running.empty()) {
+      throw std::logic_error("HostRunner::wait() with no step running");
+    }
+    for (const auto& event : m_processes.wait()) {
+      if (auto result = handle(event)) {
+        m_finished.push_back(std::move(*result));
+      }
+    }
+    if (m_interrupted) {
+      return std::nullopt;
+    }
+  }
+}
+
+void HostRunner::stop_groups(std::chrono::milliseconds grace)
+{
+  m_processes.signal_all_groups(SIGTERM);
+  const auto deadline = std::chrono::steady_clock::now() + grace;
+  while (m_processes.any_group_alive() && std::chrono::steady_clock::now() < deadline) {
+    for (const auto& event : m_processes.wait(std::chrono::milliseconds(50))) {
+      if (auto result = handle(event)) {
+        m_finished.push_back(std::move(*result));
+      }
+    }
+  }
+  m_processes.signal_all_groups(SIGKILL);
+}
+
+void HostRunner::abort()
+{
+  stop_groups(std::chrono::duration_cast<std::chrono::milliseconds>(kStopGrace));
+  // Collect the exits of what was killed, so their output is not lost.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  while (!m_running.empty() && std::chrono::steady_clock::now() < deadline) {
+    for (const auto& event : m_processes.wait(std::chrono::milliseconds(50))) {
+      if (auto result = handle(event)) {
+        m_finished.push_back(std::move(*result));
+      }
+    }
+  }
+}
+
+void HostRunner::shutdown() { stop_groups(std::chrono::duration_cast<std::chrono::milliseconds>(kStopGrace)); }
+
+} // namespace drydock::exec

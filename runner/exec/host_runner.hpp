@@ -1,0 +1,41 @@
+#pragma once
+// Runs steps as processes on this machine.
+#include <map>
+#include <set>
+
+#include "exec/process.hpp"
+#include "exec/step_runner.hpp"
+
+namespace drydock::exec {
+
+class HostRunner : public StepRunner {
+public:
+  HostRunner(std::size_t max_parallel, OutputSink& sink);
+
+  bool can_run_more() const override { return m_running.size() < m_max_parallel; }
+  void start(const StepRequest& request) override;
+  std::optional<StepResult> wait() override;
+  void abort() override;
+  void shutdown() override;
+
+private:
+  struct Running {
+    std::size_t step;
+    std::chrono::milliseconds timeout;
+    bool timed_out = false;
+  };
+
+  std::optional<StepResult> handle(const ProcessEvent& event);
+  // Signals what is left, waits up to `grace`, then kills it.
+  void stop_groups(std::chrono::milliseconds grace);
+
+  std::size_t m_max_parallel;
+  OutputSink& m_sink;
+  AsyncProcesses m_processes;
+  std::map<int, Running> m_running;     // process id -> step
+  std::set<int> m_background;           // process ids of background steps
+  std::vector<StepResult> m_finished;   // results not yet returned by wait()
+  bool m_interrupted = false;
+};
+
+} // namespace drydock::exec

@@ -1,0 +1,284 @@
+// The one file that uses Boost.Process (and its asio event loop). Boost
+// 1.88 changed Boost.Process's default API, so keeping it here keeps that
+// change to one file.
+#include "exec/process.hpp"
+
+#include <boost/asio.hpp>
+#include <boost/process.hpp>
+#include <boost/process/extend.hpp>
+
+#include <csignal>
+#include <deque>
+#include <map>
+#include <set>
+#include <sys/types.h>
+#include <unistd.h>
+
+namespace bp = boost::process;
+namespace asio = boost::asio;
+
+namespace drydock::exec {
+namespace {
+
+// Output still in the pipe when the child exits is read for this long; a
+// grandchild holding the pipe open must not keep the step running.
+constexpr auto kDrainAfterExit = std::chrono::milliseconds(200);
+
+bp::environment make_environment(const std::vector<std::string>& entries)
+{
+  bp::environment env;
+  for (const auto& entry : entries) {
+    const auto equals = entry.find('=');
+    if (equals != std::string::npos && equals > 0) {
+      env[entry.substr(0, equals)] = entry.substr(equals + 1);
+    }
+  }
+  return env;
+}
+
+// POSIX's exit status, with 128 + N for death by signal N, as a shell says.
+int exit_status_of(int native_status, int evaluated)
+{
+  if (WIFSIGNALED(native_status)) {
+    return 128 + WTERMSIG(native_status);
+  }
+  return evaluated;
+}
+
+} // namespace
+
+struct AsyncProcesses::Impl {
+  struct Child {
+    std::unique_ptr<bp::async_pipe> pipe;
+    std::unique_ptr<bp::child> process;
+    std::array<char, 16 * 1024> buffer{};
+    asio::steady_timer timer;
+    asio::steady_timer drain;
+    bool exited = false;
+    bool eof = false;
+    bool reported = false;
+    int exit_code = 0;
+
+    explicit Child(asio::io_context& io) : timer(io), drain(io) {}
+  };
+
+  asio::io_context io;
+  std::map<int, std::unique_ptr<Child>> children;
+  std::set<pid_t> groups; // every process group spawned, for cleanup
+  std::deque<ProcessEvent> events;
+  std::unique_ptr<asio::signal_set> interrupts;
+  int next_id = 1;
+
+  void read_more(int id);
+  void watch_interrupts();
+  void report_exit(int id);
+  void on_exit(int id, int native_status, int evaluated);
+};
+
+void AsyncProcesses::Impl::read_more(int id)
+{
+  Child& child = *children.at(id);
+  child.pipe->async_read_some(asio::buffer(child.buffer), [this, id](const boost::system::error_code& ec,
+                                                                      std::size_t size) {
+    const auto found = children.find(id);
+    if (found == children.end()) {
+      return;
+    }
+    Child& c = *found->second;
+    if (size > 0) {
+      events.push_back({ProcessEvent::Kind::output, id, std::string(c.buffer.data(), size), 0, 0});
+    }
+    if (ec) {
+      c.eof = true;
+      if (c.exited) {
+        report_exit(id);
+      }
+      return;
+    }
+    read_more(id);
+  });
+}
+
+void AsyncProcesses::Impl::report_exit(int id)
+{
+  Child& child = *children.at(id);
+  if (child.reported) {
+    return;
+  }
+  child.reported = true;
+  child.timer.cancel();
+  child.drain.cancel();
+  if (child.pipe) {
+    boost::system::error_code ignored;
+    child.pipe->close(ignored);
+  }
+  events.push_back({ProcessEvent::Kind::exited, id, "", child.exit_code, 0});
+}
+
+void AsyncProcesses::Impl::on_exit(int id, int native_status, int evaluated)
+{
+  Child& child = *children.at(id);
+  child.exited = true;
+  child.exit_code = exit_status_of(native_status, evaluated);
+  if (!child.pipe || child.eof) {
+    report_exit(id);
+    return;
+  }
+  child.drain.expires_after(kDrainAfterExit);
+  child.drain.async_wait([this, id](const boost::system::error_code& ec) {
+    if (!ec) {
+      report_exit(id);
+    }
+  });
+}
+
+AsyncProcesses::AsyncProcesses() : m_impl(std::make_unique<Impl>()) {}
+
+AsyncProcesses::~AsyncProcesses()
+{
+  signal_all_groups(SIGKILL); // nothing outlives drydock, even on a bug path
+}
+
+tl::expected<int, std::string> AsyncProcesses::spawn(const SpawnSpec& spec)
+{
+  Impl& impl = *m_impl;
+  const int id = impl.next_id++;
+  auto child = std::make_unique<Impl::Child>(impl.io);
+  const auto executable = bp::search_path(spec.argv.at(0));
+  if (executable.empty()) {
+    return tl::unexpected("'" + spec.argv[0] + "' is not on PATH");
+  }
+  const std::vector<std::string> args(spec.argv.begin() + 1, spec.argv.end());
+  const auto exit_handler = [&impl, id](int evaluated, const std::error_code&) {
+    // Boost gives the evaluated code; ask the child for the raw status.
+    const auto& c = *impl.children.at(id);
+    impl.on_exit(id, c.process ? c.process->native_exit_code() : 0, evaluated);
+  };
+  const auto own_group = bp::extend::on_exec_setup = [](auto&) { ::setpgid(0, 0); };
+  std::error_code error;
+  try {
+    if (spec.log_file) {
+      child->process = std::make_unique<bp::child>(
+          executable, args, (bp::std_out & bp::std_err) > *spec.log_file, bp::std_in < bp::null,
+          bp::start_dir = spec.cwd, make_environment(spec.env), impl.io, bp::on_exit = exit_handler, own_group, error);
+    } else {
+      child->pipe = std::make_unique<bp::async_pipe>(impl.io);
+      child->process = std::make_unique<bp::child>(
+          executable, args, (bp::std_out & bp::std_err) > *child->pipe, bp::std_in < bp::null,
+          bp::start_dir = spec.cwd, make_environment(spec.env), impl.io, bp::on_exit = exit_handler, own_group,
+          error);
+    }
+  } catch (const std::exception& e) {
+    return tl::unexpected(std::string(e.what()));
+  }
+  if (error) {
+    return tl::unexpected(error.message());
+  }
+  impl.groups.insert(child->process->id());
+  impl.children.emplace(id, std::move(child));
+  if (impl.children.at(id)->pipe) {
+    impl.read_more(id);
+  }
+  return id;
+}
+
+void AsyncProcesses::signal_group(int id, int sig)
+{
+  const auto found = m_impl->children.find(id);
+  if (found != m_impl->children.end() && found->second->process) {
+    ::kill(-found->second->process->id(), sig);
+  }
+}
+
+void AsyncProcesses::signal_all_groups(int sig)
+{
+  // Forget groups that are gone, so a reused process group id is never hit.
+  std::erase_if(m_impl->groups, [](pid_t group) { return ::kill(-group, 0) != 0; });
+  for (const pid_t group : m_impl->groups) {
+    ::kill(-group, sig);
+  }
+}
+
+bool AsyncProcesses::any_group_alive() const
+{
+  for (const pid_t group : m_impl->groups) {
+    if (::kill(-group, 0) == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+void AsyncProcesses::arm_timer(int id, std::chrono::milliseconds after)
+{
+  auto& timer = m_impl->children.at(id)->timer;
+  timer.expires_after(after);
+  timer.async_wait([this, id](const boost::system::error_code& ec) {
+    if (!ec) {
+      m_impl->events.push_back({ProcessEvent::Kind::timer, id, "", 0, 0});
+    }
+  });
+}
+
+void AsyncProcesses::Impl::watch_interrupts()
+{
+  // Re-armed after each signal: a second Ctrl-C must reach the cleanup code,
+  // not kill drydock with its children still running.
+  interrupts->async_wait([this](const boost::system::error_code& ec, int sig) {
+    if (!ec) {
+      events.push_back({ProcessEvent::Kind::signal, 0, "", 0, sig});
+      watch_interrupts();
+    }
+  });
+}
+
+void AsyncProcesses::catch_interrupts()
+{
+  m_impl->interrupts = std::make_unique<asio::signal_set>(m_impl->io, SIGINT, SIGTERM);
+  m_impl->watch_interrupts();
+}
+
+std::vector<ProcessEvent> AsyncProcesses::wait(std::optional<std::chrono::milliseconds> timeout)
+{
+  Impl& impl = *m_impl;
+  const auto deadline = std::chrono::steady_clock::now() + timeout.value_or(std::chrono::hours(24 * 365));
+  while (impl.events.empty()) {
+    impl.io.restart();
+    if (impl.io.run_one_until(deadline) == 0 && std::chrono::steady_clock::now() >= deadline) {
+      break;
+    }
+  }
+  std::vector<ProcessEvent> out(impl.events.begin(), impl.events.end());
+  impl.events.clear();
+  for (const auto& event : out) {
+    if (event.kind == ProcessEvent::Kind::exited) {
+      impl.children.erase(event.id);
+    }
+  }
+  return out;
+}
+
+tl::expected<CaptureResult, std::string> run_capture(const std::vector<std::string>& argv, const std::string& cwd)
+{
+  const auto executable = bp::search_path(argv.at(0));
+  if (executable.empty()) {
+    return tl::unexpected("'" + argv[0] + "' is not on PATH");
+  }
+  try {
+    bp::ipstream out;
+    bp::child child(executable, std::vector<std::string>(argv.begin() + 1, argv.end()), bp::std_out > out,
+                    bp::std_err > bp::null, bp::std_in < bp::null, bp::start_dir = cwd);
+    CaptureResult result;
+    std::string line;
+    while (std::getline(out, line)) {
+      result.output += line + "\n";
+    }
+    child.wait();
+    result.exit_code = child.exit_code();
+    return result;
+  } catch (const std::exception& e) {
+    return tl::unexpected(std::string(e.what()));
+  }
+}
+
+} // namespace drydock::exec

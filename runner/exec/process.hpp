@@ -1,0 +1,67 @@
+#pragma once
+// Child processes: the only place drydock uses Boost.Process and asio.
+// Each child runs in its own process group, so a whole command tree can be
+// signalled at once (ninja does the same), with stdout and stderr merged.
+#include <tl/expected.hpp>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace drydock::exec {
+
+struct SpawnSpec {
+  std::vector<std::string> argv; // argv[0] is looked up on PATH
+  std::string cwd;
+  std::vector<std::string> env;  // "NAME=value"; the child gets exactly these
+  std::optional<std::string> log_file; // output to this file instead of events
+};
+
+struct ProcessEvent {
+  enum class Kind { output, exited, timer, signal };
+  Kind kind = Kind::output;
+  int id = 0;
+  std::string data;  // output
+  int exit_code = 0; // exited: the exit status, or 128 + signal number
+  int signal = 0;    // signal: SIGINT or SIGTERM received by drydock
+};
+
+// Children, their output and their no-output timers, driven by one event
+// loop. Not thread-safe: one thread drives it.
+class AsyncProcesses {
+public:
+  AsyncProcesses();
+  ~AsyncProcesses();
+  AsyncProcesses(const AsyncProcesses&) = delete;
+  AsyncProcesses& operator=(const AsyncProcesses&) = delete;
+
+  // The child's id, or why it could not start.
+  tl::expected<int, std::string> spawn(const SpawnSpec& spec);
+  // Sends sig to the child's whole process group.
+  void signal_group(int id, int sig);
+  // Sends sig to every process group ever spawned here that still exists.
+  void signal_all_groups(int sig);
+  bool any_group_alive() const;
+  // (Re)arms the child's timer; a `timer` event comes when it expires.
+  void arm_timer(int id, std::chrono::milliseconds after);
+  // Catch SIGINT and SIGTERM as `signal` events from now on.
+  void catch_interrupts();
+  // Waits for events: at least one, unless the timeout passes first.
+  std::vector<ProcessEvent> wait(std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+
+private:
+  struct Impl;
+  std::unique_ptr<Impl> m_impl;
+};
+
+struct CaptureResult {
+  int exit_code = 0;
+  std::string output; // stdout only
+};
+
+// Runs a short command to completion (git queries); stderr is discarded.
+tl::expected<CaptureResult, std::string> run_capture(const std::vector<std::string>& argv, const std::string& cwd);
+
+} // namespace drydock::exec

@@ -1,0 +1,53 @@
+#pragma once
+// The seam for running steps: the host runner, the dry run and the tests'
+// fake all implement StepRunner (ninja's CommandRunner).
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace drydock::exec {
+
+struct StepRequest {
+  std::size_t step = 0;
+  std::vector<std::string> argv;
+  std::string cwd;
+  std::vector<std::string> env; // "NAME=value", complete
+  std::chrono::seconds no_output_timeout{600};
+  bool background = false;
+  std::string background_log; // where a background step's output goes
+};
+
+struct StepResult {
+  enum class Kind { exited, timed_out, start_failed };
+  std::size_t step = 0;
+  Kind kind = Kind::exited;
+  int exit_code = 0;
+  std::string message; // why it failed to start or was stopped
+
+  bool succeeded() const { return kind == Kind::exited && exit_code == 0; }
+};
+
+// Receives a step's output as it arrives, in chunks of any size.
+class OutputSink {
+public:
+  virtual ~OutputSink() = default;
+  virtual void on_output(std::size_t step, std::string_view chunk) = 0;
+};
+
+class StepRunner {
+public:
+  virtual ~StepRunner() = default;
+  virtual bool can_run_more() const = 0;
+  virtual void start(const StepRequest& request) = 0;
+  // Blocks until a started step finishes; nothing means drydock was
+  // interrupted (SIGINT, SIGTERM).
+  virtual std::optional<StepResult> wait() = 0;
+  // Stops every running step (its whole process group) and waits for them.
+  virtual void abort() = 0;
+  // End of the build: stops background steps and anything a step left
+  // behind in its process group.
+  virtual void shutdown() = 0;
+};
+
+} // namespace drydock::exec
