@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# End-to-end checks of `drydock plan` and `drydock run`: exit codes, output
+# modes, environment options, branch filters and signals.
+# Usage: run_cli_test.sh PATH/TO/drydock
+set -u
+drydock=$1
+failures=0
+scratch=$(mktemp -d)
+marker="drydock-cli-marker-$$"
+cleanup() { pkill -f "$marker" 2>/dev/null; rm -rf "$scratch"; }
+trap cleanup EXIT
+export HOME=$scratch   # build counters go here, not into the real home
+export TMPDIR=$scratch # and so do the artifact directories
+cd "$scratch" || exit 1
+
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+expect_exit() {
+  local want=$1; shift
+  out=$("$@" 2>"$scratch/stderr"); local got=$?
+  err=$(cat "$scratch/stderr")
+  [ "$got" -eq "$want" ] || fail "'$*' exited $got, expected $want; stderr: $err"
+}
+contains() { case "$1" in *"$2"*) ;; *) fail "output lacks '$2': $1";; esac; }
+lacks() { case "$1" in *"$2"*) fail "output has '$2': $1";; esac; }
+
+cat >circle.yml <<'YAML'
+machine:
+  environment:
+    WHO: "world"
+test:
+  override:
+    - echo "hello $WHO from ${CIRCLE_BRANCH:-nowhere}" > greeting.txt
+    - cat greeting.txt
+deployment:
+  prod:
+    branch: master
+    commands: [touch deployed]
+  staging:
+    branch: /^dev-/
+    commands: [echo staging]
+YAML
+
+# plan: text, json, dot; nothing runs
+expect_exit 0 "$drydock" plan --env CIRCLE_BRANCH=dev-1
+contains "$out" "prod                 does not run: branch 'dev-1' does not match 'master'"
+contains "$out" "staging              runs: branch 'dev-1' matches /^dev-/"
+contains "$out" "deployment.staging.commands[0]"
+[ -e greeting.txt ] && fail "plan ran a step"
+expect_exit 0 "$drydock" plan --format json --env CIRCLE_BRANCH=master
+echo "$out" | jq -e '.branch == "master" and (.steps | length) == 3 and .deployment[0].runs == true
+  and .steps[2].waits_for == ["test.override[1]"]' >/dev/null || fail "plan json: $out"
+expect_exit 0 "$drydock" plan --format dot
+contains "$out" "digraph drydock {"
+contains "$out" "\"test.override[0]\" -> \"test.override[1]\";"
+
+# run: environment options, deployment on master
+printf 'WHO="env file"\n' >vars.env
+expect_exit 0 "$drydock" run --env-file vars.env --env CIRCLE_BRANCH=master
+contains "$out" "[test.override[1]] hello env file from master"
+contains "$out" "build #1 passed"
+[ -e deployed ] || fail "deployment did not run on master"
+rm -f deployed
+
+# dry run: the order, nothing run
+rm -f greeting.txt
+expect_exit 0 "$drydock" run --dry-run --env CIRCLE_BRANCH=master
+contains "$out" "[test.override[0]] would run echo"
+contains "$out" "[deployment.prod.commands[0]] would run touch deployed"
+[ -e greeting.txt ] && fail "--dry-run ran a step"
+
+# failures: exit 1; --quiet shows only the failure and the verdict
+cat >fail.yml <<'YAML'
+test:
+  override:
+    - echo visible-line; echo failing-line; exit 3
+    - echo second-step-output
+YAML
+expect_exit 1 "$drydock" run fail.yml
+contains "$out" "[test.override[0]] failed (exit 3)"
+contains "$out" "[test.override[1]] second-step-output"
+expect_exit 1 "$drydock" run -q fail.yml
+lacks "$out" "second-step-output"
+contains "$out" "  | failing-line"
+contains "$out" "failed in"
+
+# branch filters skip the build with exit 0
+printf 'general:\n  branches:\n    only: [master]\ntest:\n  override: [touch ran]\n' >only.yml
+expect_exit 0 "$drydock" run only.yml --env CIRCLE_BRANCH=topic
+contains "$out" "drydock: build skipped: branch 'topic' is not in general.branches.only ('master')"
+[ -e ran ] && fail "a filtered build ran"
+
+# config problems: exit 2, diagnostics on stderr
+printf 'test:\n  override:\n    - a:\n        drydock: {id: a, requires: [b]}\n    - b:\n        drydock: {id: b}\n' >cycle.yml
+expect_exit 2 "$drydock" run cycle.yml
+contains "$err" "cycle.yml:3:7: error: dependency cycle: a (cycle.yml:3:7) -> b (cycle.yml:5:7) -> a (cycle.yml:3:7)"
+printf 'tset:\n  override: [x]\n' >typo.yml
+expect_exit 2 "$drydock" run typo.yml
+contains "$err" "unknown key 'tset' at the top level; did you mean 'test'?"
+expect_exit 2 "$drydock" run --env NOEQUALS
+contains "$err" "--env: expected NAME=value, got 'NOEQUALS'"
+expect_exit 2 "$drydock" run -j 0
+
+# Ctrl-C and SIGTERM: every process group is stopped, exit 130
+printf 'test:\n  override:\n    - touch started; exec -a %s sleep 60\n    - touch never\n' "$marker" >slow.yml
+for sig in INT TERM; do
+  rm -f started never
+  "$drydock" run slow.yml >"$scratch/slow.out" 2>&1 &
+  pid=$!
+  for _ in $(seq 100); do [ -e started ] && break; sleep 0.05; done
+  sleep 0.2
+  kill -s "$sig" "$pid"
+  wait "$pid"; code=$?
+  [ "$code" -eq 130 ] || fail "SIG$sig: exit $code, expected 130"
+  pgrep -f "$marker" >/dev/null && fail "SIG$sig left '$marker' running"
+  [ -e never ] && fail "SIG$sig: a step started after the interrupt"
+  contains "$(cat "$scratch/slow.out")" "build #"
+  contains "$(cat "$scratch/slow.out")" "interrupted"
+done
+
+if [ "$failures" -gt 0 ]; then
+  echo "$failures failed"
+  exit 1
+fi
+echo "run CLI: all checks passed"

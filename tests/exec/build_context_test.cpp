@@ -1,0 +1,107 @@
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+
+#include "exec/build_context.hpp"
+#include "exec/run_fixture.hpp"
+
+using namespace drydock;
+namespace fs = std::filesystem;
+
+namespace {
+void sh(const test::ScratchDir& dir, const std::string& command)
+{
+  const std::string full = "cd '" + dir.path().string() + "' && " + command + " >/dev/null 2>&1";
+  REQUIRE(std::system(full.c_str()) == 0);
+}
+
+void make_repo(const test::ScratchDir& dir)
+{
+  sh(dir, "git init -q -b feature/x . && git remote add origin git@github.com:acme/widget.git"
+          " && git -c user.name=t -c user.email=t@t commit -q --allow-empty -m one && git tag v1.2.3");
+}
+
+config::Config config_in(const test::ScratchDir& dir, const std::string& yaml)
+{
+  dir.write("circle.yml", yaml);
+  auto result = config::validate_text((dir.path() / "circle.yml").string(), yaml);
+  REQUIRE_FALSE(result.diagnostics.has_errors());
+  return result.config;
+}
+} // namespace
+
+TEST_CASE("owner and repository come from the origin URL in any of git's forms", "[exec][context]")
+{
+  using Pair = std::pair<std::string, std::string>;
+  CHECK(exec::owner_and_repo("git@github.com:acme/widget.git") == Pair{"acme", "widget"});
+  CHECK(exec::owner_and_repo("https://github.com/acme/widget") == Pair{"acme", "widget"});
+  CHECK(exec::owner_and_repo("ssh://git@example.com:2222/team/tool.git") == Pair{"team", "tool"});
+  CHECK(exec::owner_and_repo("/srv/git/team/tool.git/") == Pair{"team", "tool"});
+  CHECK(exec::owner_and_repo("") == Pair{"", ""});
+}
+
+TEST_CASE("CIRCLE_* variables come from the git work tree", "[exec][context]")
+{
+  test::ScratchDir dir;
+  make_repo(dir);
+  const auto config = config_in(dir, "test:\n  override: [true]\n");
+  const auto context = exec::make_build_context(config, {}, test::test_host_env(dir), exec::ContextMode::plan);
+  REQUIRE(context);
+  const auto& env = context->env;
+  CHECK(env.get("CIRCLE_SHA1")->size() == 40);
+  CHECK(env.get("CIRCLE_BRANCH") == "feature/x");
+  CHECK(env.get("CIRCLE_TAG") == "v1.2.3");
+  CHECK(env.get("CIRCLE_PROJECT_USERNAME") == "acme");
+  CHECK(env.get("CIRCLE_PROJECT_REPONAME") == "widget");
+  CHECK(env.get("CIRCLE_REPOSITORY_URL") == "git@github.com:acme/widget.git");
+  CHECK(context->target.branch == "feature/x");
+  CHECK(context->target.owner == "acme");
+  CHECK(context->build_num == 1);
+  // plan mode has no side effects: no counter, no directories
+  CHECK_FALSE(fs::exists(dir.path() / ".git/drydock/build_num"));
+}
+
+TEST_CASE("the build counter lives in the git dir and overrides win over git", "[exec][context]")
+{
+  test::ScratchDir dir;
+  make_repo(dir);
+  const auto config = config_in(dir, "machine:\n  environment:\n    WHERE: \"on-$CIRCLE_BRANCH\"\n");
+  const exec::Overrides overrides{{{"CIRCLE_BRANCH", "master"}, {"CIRCLE_TAG", ""}}};
+  const auto context = exec::make_build_context(config, overrides, test::test_host_env(dir), exec::ContextMode::run);
+  REQUIRE(context);
+  CHECK(dir.read(".git/drydock/build_num") == "1\n");
+  CHECK(context->target.branch == "master");
+  CHECK(context->target.tag.empty());
+  CHECK(context->env.get("WHERE") == "on-master");
+  fs::remove_all(context->artifacts_dir);
+  fs::remove_all(context->test_reports_dir);
+}
+
+TEST_CASE("outside git the repository name is the folder's and nothing fails", "[exec][context]")
+{
+  test::ScratchDir dir;
+  const auto config = config_in(dir, "test:\n  override: [true]\n");
+  const auto context = exec::make_build_context(config, {}, test::test_host_env(dir), exec::ContextMode::plan);
+  REQUIRE(context);
+  CHECK(context->env.get("CIRCLE_SHA1") == "");
+  CHECK(context->env.get("CIRCLE_PROJECT_REPONAME") == dir.path().filename().string());
+}
+
+TEST_CASE("next_build_number increments under a lock", "[exec][context]")
+{
+  test::ScratchDir dir;
+  const auto file = (dir.path() / "state/counter").string();
+  CHECK(exec::next_build_number(file) == 1);
+  CHECK(exec::next_build_number(file) == 2);
+  dir.write("state/counter", "41\n");
+  CHECK(exec::next_build_number(file) == 42);
+}
+
+TEST_CASE("a missing build_dir is a clear error", "[exec][context]")
+{
+  test::ScratchDir dir;
+  const auto config = config_in(dir, "general:\n  build_dir: nope\n");
+  const auto context = exec::make_build_context(config, {}, test::test_host_env(dir), exec::ContextMode::plan);
+  REQUIRE_FALSE(context);
+  CHECK(context.error() == "the build directory " + (dir.path() / "nope").string() + " does not exist");
+}
