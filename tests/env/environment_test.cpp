@@ -50,7 +50,7 @@ TEST_CASE("dotenv errors name the line", "[env]")
   CHECK(drydock::env::parse_dotenv("A=\"open\n").error() == "line 1: missing closing \"");
 }
 
-TEST_CASE("--env assignments", "[env]")
+TEST_CASE("command-line NAME=value assignments", "[env]")
 {
   CHECK(drydock::env::parse_assignment("CIRCLE_BRANCH=master").value() == std::pair<std::string, std::string>{"CIRCLE_BRANCH", "master"});
   CHECK(drydock::env::parse_assignment("EMPTY=").value().second.empty());
