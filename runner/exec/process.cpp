@@ -65,6 +65,7 @@ struct AsyncProcesses::Impl {
   asio::io_context io;
   std::map<int, std::unique_ptr<Child>> children;
   std::set<pid_t> groups; // every process group spawned, for cleanup
+  std::map<std::string, boost::filesystem::path> executables;
   std::deque<ProcessEvent> events;
   std::unique_ptr<asio::signal_set> interrupts;
   int next_id = 1;
@@ -144,7 +145,10 @@ tl::expected<int, std::string> AsyncProcesses::spawn(const SpawnSpec& spec)
   Impl& impl = *m_impl;
   const int id = impl.next_id++;
   auto child = std::make_unique<Impl::Child>(impl.io);
-  const auto executable = bp::search_path(spec.argv.at(0));
+  auto& executable = impl.executables[spec.argv.at(0)]; // every step runs bash: look it up once
+  if (executable.empty()) {
+    executable = bp::search_path(spec.argv[0]);
+  }
   if (executable.empty()) {
     return tl::unexpected("'" + spec.argv[0] + "' is not on PATH");
   }
