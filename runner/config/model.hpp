@@ -43,6 +43,9 @@ struct StepExtension {
 };
 
 struct Command {
+  // CircleCI stops a command after this many seconds without output.
+  static constexpr int kDefaultTimeout = 600;
+
   std::string text;
   Pos pos;
   std::optional<int> timeout;    // seconds without output

@@ -6,6 +6,7 @@
 #include <regex>
 
 #include "config/scalar.hpp"
+#include "env/environment.hpp"
 #include "util/spelling.hpp"
 
 namespace drydock::config {
@@ -123,24 +124,6 @@ std::vector<Text> Reader::read_string_or_list(const Node& node, std::string_view
   return {};
 }
 
-namespace {
-
-bool is_env_name(std::string_view name)
-{
-  if (name.empty() || (name[0] >= '0' && name[0] <= '9')) {
-    return false;
-  }
-  for (const char c : name) {
-    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
-    if (!ok) {
-      return false;
-    }
-  }
-  return true;
-}
-
-} // namespace
-
 std::vector<EnvVar> Reader::read_env(const Node& node, std::string_view path)
 {
   std::vector<EnvVar> vars;
@@ -150,7 +133,7 @@ std::vector<EnvVar> Reader::read_env(const Node& node, std::string_view path)
   for (const auto& entry : node.entries) {
     const Node& key = *entry.key;
     const Node& value = *entry.value;
-    if (!key.is_scalar() || !is_env_name(key.text)) {
+    if (!key.is_scalar() || !env::is_valid_name(key.text)) {
       error(key, fmt::format("'{}' is not a valid environment variable name (letters, digits and _; "
                              "not starting with a digit)",
                              key.is_scalar() ? key.text : describe_kind(key)));

@@ -52,21 +52,16 @@ std::vector<std::string> Environment::entries() const
   return out;
 }
 
-bool is_valid_name(std::string_view name)
-{
-  if (name.empty() || (name[0] >= '0' && name[0] <= '9')) {
-    return false;
-  }
-  return std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
-  });
-}
-
 namespace {
 
 bool is_name_char(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; }
 
 } // namespace
+
+bool is_valid_name(std::string_view name)
+{
+  return !name.empty() && !(name[0] >= '0' && name[0] <= '9') && std::all_of(name.begin(), name.end(), is_name_char);
+}
 
 std::string expand(std::string_view text, const Environment& env)
 {

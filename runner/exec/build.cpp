@@ -11,8 +11,6 @@ namespace fs = std::filesystem;
 namespace drydock::exec {
 namespace {
 
-constexpr int kDefaultTimeoutSeconds = 600;
-
 using Clock = std::chrono::steady_clock;
 
 std::string shell_quote(const std::string& text)
@@ -80,7 +78,7 @@ StepRequest make_request(const graph::Step& step, const BuildContext& context)
   request.argv = {"bash", "-eo", "pipefail", "-c", command_text(step, context)};
   request.cwd = working_directory(step, context, env);
   request.env = env.entries();
-  request.no_output_timeout = std::chrono::seconds(step.command.timeout.value_or(kDefaultTimeoutSeconds));
+  request.no_output_timeout = std::chrono::seconds(step.command.timeout.value_or(config::Command::kDefaultTimeout));
   request.background = step.command.background;
   request.background_log = (fs::path(context.artifacts_dir) / ("background-" + safe_file_name(step.name) + ".log")).string();
   return request;

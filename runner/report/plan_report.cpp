@@ -5,15 +5,10 @@
 #include <algorithm>
 
 #include "plan/plan.hpp"
+#include "report/text_report.hpp"
 
 namespace drydock::report {
 namespace {
-
-std::string first_line(const std::string& text)
-{
-  std::string line = text.substr(0, text.find('\n'));
-  return line.size() > 60 ? line.substr(0, 60) + "..." : line;
-}
 
 std::vector<std::string> dep_names(const graph::Graph& graph, std::size_t step)
 {
@@ -92,7 +87,7 @@ std::string plan_text(const graph::Graph& graph, const PlanFacts& facts)
       flags = " (background)";
     }
     out += fmt::format("{:>3}  {:<{}}  {:<12}  {:<24}  {}{}\n", step.index + 1, step.name, width,
-                       graph::phase_name(step.phase), waits, first_line(step.command.text), flags);
+                       graph::phase_name(step.phase), waits, summarize_command(step.command.text, 60), flags);
   }
   const auto path = critical_path(graph);
   out += fmt::format("\ncritical path: {} step{}: {}\n", path.size(), path.size() == 1 ? "" : "s",
@@ -113,7 +108,7 @@ nlohmann::json plan_json(const graph::Graph& graph, const PlanFacts& facts)
                      {"waits_for", dep_names(graph, step.index)},
                      {"concurrent", step.command.drydock.concurrent},
                      {"background", step.command.background},
-                     {"timeout", step.command.timeout.value_or(600)}});
+                     {"timeout", step.command.timeout.value_or(config::Command::kDefaultTimeout)}});
   }
   auto sections = nlohmann::json::array();
   for (const auto& section : facts.deployment.sections) {
@@ -151,7 +146,7 @@ std::string plan_dot(const graph::Graph& graph)
       current = phase;
       out += fmt::format("  subgraph \"cluster_{}\" {{\n    label={};\n", phase, quote(std::string(phase)));
     }
-    out += fmt::format("    {} [label={}];\n", quote(step.name), quote(step.name + "\n" + first_line(step.command.text)));
+    out += fmt::format("    {} [label={}];\n", quote(step.name), quote(step.name + "\n" + summarize_command(step.command.text, 60)));
   }
   if (!current.empty()) {
     out += "  }\n";

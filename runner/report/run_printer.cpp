@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "report/text_report.hpp"
+
 namespace drydock::report {
 namespace {
 
@@ -12,17 +14,6 @@ constexpr std::string_view kGreen = "32";
 constexpr std::string_view kYellow = "33";
 constexpr std::string_view kBold = "1";
 constexpr std::string_view kStepColours[] = {"36", "35", "34", "33", "32", "96", "95", "94"};
-
-std::string first_line(const std::string& text, std::size_t max_chars = 100)
-{
-  std::string line = text.substr(0, text.find('\n'));
-  if (line.size() > max_chars) {
-    line = line.substr(0, max_chars) + "...";
-  } else if (line.size() < text.size() && text.find_first_not_of(" \n", line.size()) != std::string::npos) {
-    line += " ...";
-  }
-  return line;
-}
 
 std::string_view status_colour(plan::StepStatus status)
 {
@@ -98,7 +89,7 @@ void RunPrinter::step_started(const graph::Step& step, const exec::StepRequest&)
     return;
   }
   const std::string verb = m_options.dry_run ? "would run" : "$";
-  m_write(fmt::format("{} {} {}\n", prefix(step.index), paint(verb, kBold), first_line(step.command.text)));
+  m_write(fmt::format("{} {} {}\n", prefix(step.index), paint(verb, kBold), summarize_command(step.command.text, 100)));
 }
 
 void RunPrinter::step_finished(const graph::Step& step, const exec::StepOutcome& outcome)

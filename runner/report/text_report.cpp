@@ -104,6 +104,18 @@ std::string format_file_report(const SourceFile& source, const Diagnostics& diag
   return out;
 }
 
+std::string summarize_command(const std::string& text, std::size_t max_chars)
+{
+  std::string line = text.substr(0, text.find('\n'));
+  if (line.size() > max_chars) {
+    return line.substr(0, max_chars) + "...";
+  }
+  if (line.size() < text.size() && text.find_first_not_of(" \n", line.size()) != std::string::npos) {
+    line += " ...";
+  }
+  return line;
+}
+
 std::string format_unreadable(const std::string& path, const std::string& reason)
 {
   return fmt::format("{}: error: cannot read the file: {}\n", path, reason);

@@ -14,6 +14,9 @@ std::string format_diagnostic(const SourceFile& source, const Diagnostic& diagno
 // "FILE: 2 errors, 1 warning").
 std::string format_file_report(const SourceFile& source, const Diagnostics& diagnostics);
 
+// A command's first line, cut to max_chars, with "..." when anything was left out.
+std::string summarize_command(const std::string& text, std::size_t max_chars);
+
 // "FILE: error: message" for a file that could not be read at all.
 std::string format_unreadable(const std::string& path, const std::string& reason);
 
