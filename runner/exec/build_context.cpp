@@ -210,7 +210,9 @@ tl::expected<BuildContext, std::string> make_build_context(const config::Config&
       {"CIRCLE_TAG", repo.tag},
       {"CIRCLE_PROJECT_USERNAME", repo.owner},
       {"CIRCLE_PROJECT_REPONAME", repo.repo.empty() ? fs::path(ctx.config_dir).filename().string() : repo.repo},
-      {"CIRCLE_REPOSITORY_URL", repo.origin_url},
+      // origin when there is one, else the work tree itself (what a clone would use)
+      {"CIRCLE_REPOSITORY_URL", !repo.origin_url.empty() || repo.top_dir.empty() ? repo.origin_url
+                                                                                  : "file://" + repo.top_dir},
       {"CIRCLE_BUILD_NUM", std::to_string(ctx.build_num)},
       {"CIRCLE_PREVIOUS_BUILD_NUM", ctx.build_num > 1 ? std::to_string(ctx.build_num - 1) : ""},
       {"CIRCLE_ARTIFACTS", ctx.artifacts_dir},

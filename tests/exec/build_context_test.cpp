@@ -77,6 +77,19 @@ TEST_CASE("the build counter lives in the git dir and overrides win over git", "
   fs::remove_all(context->test_reports_dir);
 }
 
+TEST_CASE("without an origin the repository URL is the work tree's own", "[exec][context]")
+{
+  test::ScratchDir dir;
+  sh(dir, "git init -q -b main . && git -c user.name=t -c user.email=t@t commit -q --allow-empty -m one");
+  const auto config = config_in(dir, "test:\n  override: [true]\n");
+  const auto context = exec::make_build_context(config, {}, test::test_host_env(dir), exec::ContextMode::plan);
+  REQUIRE(context);
+  const std::string top = exec::read_repo_facts(dir.path().string()).top_dir;
+  CHECK(context->env.get("CIRCLE_REPOSITORY_URL") == "file://" + top);
+  CHECK(context->env.get("CIRCLE_PROJECT_USERNAME") == "");
+  CHECK(context->env.get("CIRCLE_PROJECT_REPONAME") == dir.path().filename().string());
+}
+
 TEST_CASE("outside git the repository name is the folder's and nothing fails", "[exec][context]")
 {
   test::ScratchDir dir;
