@@ -13,7 +13,7 @@ constexpr const char* kExitCodesHelp = R"(Exit codes:
   1    a step failed
   2    invalid config, unreadable file or usage error
   70   internal error (a bug in drydock; please report it)
-  130  interrupted (Ctrl-C, SIGTERM)
+  130  interrupted (Ctrl-C, SIGTERM, SIGHUP, or the output closed)
 
 Docs and schema: README.md and schema/drydock.schema.json in the source tree.)";
 

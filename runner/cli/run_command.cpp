@@ -2,6 +2,8 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -41,9 +43,18 @@ int run_run(const RunOptions& options)
     return kExitOk;
   }
   const report::PrinterOptions printer_options{colour_wanted(), options.quiet, options.dry_run, 10};
-  report::RunPrinter printer(pipeline->graph, printer_options, [](std::string_view text) {
-    std::fwrite(text.data(), 1, text.size(), stdout);
-    std::fflush(stdout);
+  // When the reader of our output goes away, nobody is watching the build:
+  // stop it as if interrupted, so no step is left running unattended.
+  bool output_closed = false;
+  report::RunPrinter printer(pipeline->graph, printer_options, [&output_closed](std::string_view text) {
+    if (output_closed) {
+      return;
+    }
+    const bool written = std::fwrite(text.data(), 1, text.size(), stdout) == text.size() && std::fflush(stdout) == 0;
+    if (!written && errno == EPIPE) {
+      output_closed = true;
+      std::raise(SIGTERM);
+    }
   });
   std::unique_ptr<exec::StepRunner> runner;
   if (options.dry_run) {

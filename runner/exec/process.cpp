@@ -158,7 +158,10 @@ tl::expected<int, std::string> AsyncProcesses::spawn(const SpawnSpec& spec)
     const auto& c = *impl.children.at(id);
     impl.on_exit(id, c.process ? c.process->native_exit_code() : 0, evaluated);
   };
-  const auto own_group = bp::extend::on_exec_setup = [](auto&) { ::setpgid(0, 0); };
+  const auto own_group = bp::extend::on_exec_setup = [](auto&) {
+    ::setpgid(0, 0);
+    ::signal(SIGPIPE, SIG_DFL); // drydock ignores it; the step must not
+  };
   std::error_code error;
   try {
     if (spec.log_file) {
@@ -238,7 +241,7 @@ void AsyncProcesses::Impl::watch_interrupts()
 
 void AsyncProcesses::catch_interrupts()
 {
-  m_impl->interrupts = std::make_unique<asio::signal_set>(m_impl->io, SIGINT, SIGTERM);
+  m_impl->interrupts = std::make_unique<asio::signal_set>(m_impl->io, SIGINT, SIGTERM, SIGHUP);
   m_impl->watch_interrupts();
 }
 

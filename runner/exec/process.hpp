@@ -46,7 +46,7 @@ public:
   bool any_group_alive() const;
   // (Re)arms the child's timer; a `timer` event comes when it expires.
   void arm_timer(int id, std::chrono::milliseconds after);
-  // Catch SIGINT and SIGTERM as `signal` events from now on.
+  // Catch SIGINT, SIGTERM and SIGHUP as `signal` events from now on.
   void catch_interrupts();
   // Waits for events: at least one, unless the timeout passes first.
   std::vector<ProcessEvent> wait(std::optional<std::chrono::milliseconds> timeout = std::nullopt);

@@ -41,7 +41,7 @@ public:
   virtual bool can_run_more() const = 0;
   virtual void start(const StepRequest& request) = 0;
   // Blocks until a started step finishes; nothing means drydock was
-  // interrupted (SIGINT, SIGTERM).
+  // interrupted (SIGINT, SIGTERM, SIGHUP).
   virtual std::optional<StepResult> wait() = 0;
   // Stops every running step (its whole process group) and waits for them.
   virtual void abort() = 0;

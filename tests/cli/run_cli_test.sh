@@ -102,7 +102,7 @@ expect_exit 2 "$drydock" run -j 0
 
 # Ctrl-C and SIGTERM: every process group is stopped, exit 130
 printf 'test:\n  override:\n    - touch started; exec -a %s sleep 60\n    - touch never\n' "$marker" >slow.yml
-for sig in INT TERM; do
+for sig in INT TERM HUP; do
   rm -f started never
   "$drydock" run slow.yml >"$scratch/slow.out" 2>&1 &
   pid=$!
@@ -116,6 +116,15 @@ for sig in INT TERM; do
   contains "$(cat "$scratch/slow.out")" "build #"
   contains "$(cat "$scratch/slow.out")" "interrupted"
 done
+
+# A reader that goes away (drydock run | head -1) stops the build like an
+# interrupt instead of killing drydock and orphaning the step.
+rm -f started never
+"$drydock" run slow.yml | head -1 >/dev/null
+code=${PIPESTATUS[0]}
+[ "$code" -eq 130 ] || fail "closed stdout: exit $code, expected 130"
+pgrep -f "$marker" >/dev/null && fail "closed stdout left '$marker' running"
+[ -e never ] && fail "closed stdout: a step started after the reader left"
 
 if [ "$failures" -gt 0 ]; then
   echo "$failures failed"
