@@ -9,7 +9,8 @@ namespace drydock::exec {
 namespace {
 
 // After SIGTERM a step gets this long to exit before SIGKILL.
-constexpr auto kStopGrace = std::chrono::seconds(5);
+constexpr std::chrono::milliseconds kStopGrace{5000};
+constexpr std::chrono::milliseconds kPollInterval{50};
 
 } // namespace
 
@@ -98,13 +99,18 @@ std::optional<StepResult> HostRunner::wait()
     if (m_running.empty()) {
       throw std::logic_error("HostRunner::wait() with no step running");
     }
-    for (const auto& event : m_processes.wait()) {
-      if (auto result = handle(event)) {
-        m_finished.push_back(std::move(*result));
-      }
-    }
+    pump(std::nullopt);
     if (m_interrupted) {
       return std::nullopt;
+    }
+  }
+}
+
+void HostRunner::pump(std::optional<std::chrono::milliseconds> timeout)
+{
+  for (const auto& event : m_processes.wait(timeout)) {
+    if (auto result = handle(event)) {
+      m_finished.push_back(std::move(*result));
     }
   }
 }
@@ -114,29 +120,21 @@ void HostRunner::stop_groups(std::chrono::milliseconds grace)
   m_processes.signal_all_groups(SIGTERM);
   const auto deadline = std::chrono::steady_clock::now() + grace;
   while (m_processes.any_group_alive() && std::chrono::steady_clock::now() < deadline) {
-    for (const auto& event : m_processes.wait(std::chrono::milliseconds(50))) {
-      if (auto result = handle(event)) {
-        m_finished.push_back(std::move(*result));
-      }
-    }
+    pump(kPollInterval);
   }
   m_processes.signal_all_groups(SIGKILL);
 }
 
 void HostRunner::abort()
 {
-  stop_groups(std::chrono::duration_cast<std::chrono::milliseconds>(kStopGrace));
+  stop_groups(kStopGrace);
   // Collect the exits of what was killed, so their output is not lost.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
   while (!m_running.empty() && std::chrono::steady_clock::now() < deadline) {
-    for (const auto& event : m_processes.wait(std::chrono::milliseconds(50))) {
-      if (auto result = handle(event)) {
-        m_finished.push_back(std::move(*result));
-      }
-    }
+    pump(kPollInterval);
   }
 }
 
-void HostRunner::shutdown() { stop_groups(std::chrono::duration_cast<std::chrono::milliseconds>(kStopGrace)); }
+void HostRunner::shutdown() { stop_groups(kStopGrace); }
 
 } // namespace drydock::exec

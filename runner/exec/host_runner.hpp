@@ -26,6 +26,8 @@ private:
   };
 
   std::optional<StepResult> handle(const ProcessEvent& event);
+  // Waits for process events (up to timeout) and keeps the results they make.
+  void pump(std::optional<std::chrono::milliseconds> timeout);
   // Signals what is left, waits up to `grace`, then kills it.
   void stop_groups(std::chrono::milliseconds grace);
 
