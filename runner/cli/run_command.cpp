@@ -60,7 +60,9 @@ int run_run(const RunOptions& options)
   if (options.dry_run) {
     runner = std::make_unique<exec::DryRunRunner>();
   } else {
-    runner = std::make_unique<exec::HostRunner>(options.jobs, printer);
+    auto host = std::make_unique<exec::HostRunner>(options.jobs, printer);
+    host->stop_when_reader_leaves(STDOUT_FILENO);
+    runner = std::move(host);
   }
   const auto result = exec::run_build(pipeline->graph, pipeline->context, *runner, printer);
   printer.summary(result, pipeline->context);

@@ -12,6 +12,10 @@ class HostRunner : public StepRunner {
 public:
   HostRunner(std::size_t max_parallel, OutputSink& sink);
 
+  // Treat the reader of this fd going away (`drydock run | head`) as an
+  // interrupt, at once rather than at the next line of output.
+  void stop_when_reader_leaves(int fd) { m_processes.watch_reader_of(fd); }
+
   bool can_run_more() const override { return m_running.size() < m_max_parallel; }
   void start(const StepRequest& request) override;
   std::optional<StepResult> wait() override;

@@ -11,6 +11,7 @@
 #include <deque>
 #include <map>
 #include <set>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -68,6 +69,7 @@ struct AsyncProcesses::Impl {
   std::map<std::string, boost::filesystem::path> executables;
   std::deque<ProcessEvent> events;
   std::unique_ptr<asio::signal_set> interrupts;
+  std::unique_ptr<asio::posix::stream_descriptor> watched_output;
   int next_id = 1;
 
   void read_more(int id);
@@ -243,6 +245,26 @@ void AsyncProcesses::catch_interrupts()
 {
   m_impl->interrupts = std::make_unique<asio::signal_set>(m_impl->io, SIGINT, SIGTERM, SIGHUP);
   m_impl->watch_interrupts();
+}
+
+void AsyncProcesses::watch_reader_of(int fd)
+{
+  struct stat info {};
+  if (::fstat(fd, &info) != 0 || !(S_ISFIFO(info.st_mode) || S_ISSOCK(info.st_mode))) {
+    return; // a terminal hangs up with SIGHUP; files have no reader
+  }
+  const int copy = ::dup(fd);
+  if (copy < 0) {
+    return;
+  }
+  Impl& impl = *m_impl;
+  impl.watched_output = std::make_unique<asio::posix::stream_descriptor>(impl.io, copy);
+  impl.watched_output->async_wait(asio::posix::stream_descriptor::wait_error,
+                                  [&impl](const boost::system::error_code& ec) {
+                                    if (!ec) {
+                                      impl.events.push_back({ProcessEvent::Kind::signal, 0, "", 0, SIGPIPE});
+                                    }
+                                  });
 }
 
 std::vector<ProcessEvent> AsyncProcesses::wait(std::optional<std::chrono::milliseconds> timeout)

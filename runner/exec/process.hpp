@@ -48,6 +48,9 @@ public:
   void arm_timer(int id, std::chrono::milliseconds after);
   // Catch SIGINT, SIGTERM and SIGHUP as `signal` events from now on.
   void catch_interrupts();
+  // When fd is a pipe or socket whose reader goes away, a `signal` event
+  // with SIGPIPE comes at once, not only at drydock's next write.
+  void watch_reader_of(int fd);
   // Waits for events: at least one, unless the timeout passes first.
   std::vector<ProcessEvent> wait(std::optional<std::chrono::milliseconds> timeout = std::nullopt);
 
