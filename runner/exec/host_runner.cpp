@@ -32,7 +32,7 @@ void HostRunner::start(const StepRequest& request)
   }
   if (request.background) {
     // Started is done: CircleCI's `background: true` does not wait for it.
-    m_background.insert(*id);
+    // shutdown() stops it with every other process group drydock made.
     m_finished.push_back({request.step, StepResult::Kind::exited, 0, ""});
     return;
   }
@@ -67,7 +67,6 @@ std::optional<StepResult> HostRunner::handle(const ProcessEvent& event)
     }
     return std::nullopt;
   case ProcessEvent::Kind::exited: {
-    m_background.erase(event.id);
     const auto found = m_running.find(event.id);
     if (found == m_running.end()) {
       return std::nullopt;

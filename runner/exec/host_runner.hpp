@@ -1,7 +1,6 @@
 #pragma once
 // Runs steps as processes on this machine.
 #include <map>
-#include <set>
 
 #include "exec/process.hpp"
 #include "exec/step_runner.hpp"
@@ -39,7 +38,6 @@ private:
   OutputSink& m_sink;
   AsyncProcesses m_processes;
   std::map<int, Running> m_running;     // process id -> step
-  std::set<int> m_background;           // process ids of background steps
   std::vector<StepResult> m_finished;   // results not yet returned by wait()
   bool m_interrupted = false;
 };
