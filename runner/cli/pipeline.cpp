@@ -49,8 +49,9 @@ tl::expected<exec::Overrides, std::string> read_overrides(const PipelineOptions&
 
 } // namespace
 
-void add_env_options(CLI::App& sub, PipelineOptions& options)
+void add_pipeline_options(CLI::App& sub, PipelineOptions& options)
 {
+  sub.add_option("file", options.file, "Config file (default: ./circle.yml)");
   sub.add_option("--env", options.env, "Set NAME=value for every step, over anything else (repeatable); "
                                         "e.g. --env CIRCLE_BRANCH=master")
       ->type_name("NAME=VALUE");

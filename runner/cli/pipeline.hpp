@@ -33,7 +33,7 @@ struct Pipeline {
 // The pipeline, or the exit code after its problems were printed to stderr.
 tl::expected<Pipeline, int> load_pipeline(const PipelineOptions& options, exec::ContextMode mode);
 
-// Adds --env and --env-file to a sub-command.
-void add_env_options(CLI::App& sub, PipelineOptions& options);
+// Adds the config file positional, --env and --env-file to a sub-command.
+void add_pipeline_options(CLI::App& sub, PipelineOptions& options);
 
 } // namespace drydock::cli

@@ -41,10 +41,9 @@ Action add_plan_command(CLI::App& app)
   auto options = std::make_shared<PlanOptions>();
   auto* sub = app.add_subcommand("plan", "Show the steps as they will run: what each waits for, which "
                                          "deployment section applies and why; runs nothing.");
-  sub->add_option("file", options->pipeline.file, "Config file (default: ./circle.yml)");
   sub->add_option("--format", options->format, "text (default), json, or dot (Graphviz)")
       ->check(CLI::IsMember({"text", "json", "dot"}));
-  add_env_options(*sub, options->pipeline);
+  add_pipeline_options(*sub, options->pipeline);
   return [options] { return run_plan(*options); };
 }
 

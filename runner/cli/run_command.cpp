@@ -79,12 +79,11 @@ Action add_run_command(CLI::App& app)
   auto options = std::make_shared<RunOptions>();
   auto* sub = app.add_subcommand("run", "Run the pipeline on this machine: every command in its own "
                                         "`bash -eo pipefail -c`, in parallel where the graph allows.");
-  sub->add_option("file", options->pipeline.file, "Config file (default: ./circle.yml)");
   sub->add_option("-j,--jobs", options->jobs, "Steps to run at once (default: the number of cores)")
       ->check(CLI::Range(1, 1024));
   sub->add_flag("-q,--quiet", options->quiet, "Print only failures and the result, not every output line");
   sub->add_flag("-n,--dry-run", options->dry_run, "Print what would run, in order, without running it");
-  add_env_options(*sub, options->pipeline);
+  add_pipeline_options(*sub, options->pipeline);
   sub->footer("Exit status: 0 when every step passed (or the branch is filtered out), 1 when a step failed, "
               "2 for config or usage errors, 130 when interrupted.");
   return [options] { return run_run(*options); };
