@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "config/derived.hpp"
 #include "config/walk.hpp"
 
 #include <algorithm>
@@ -36,17 +37,33 @@ Phase phase_from_name(std::string_view name)
   return Phase::machine; // unreachable: for_each_command_list names only these
 }
 
+// drydock's own steps, which run beside the phases rather than in one:
+// they start once `after` is done and the first phase from `joins` on
+// waits for them.
+struct SideBranch {
+  Phase after;
+  Phase joins;
+  std::vector<Step> steps; // index not yet set
+  std::vector<std::size_t> added;
+  bool joined = false;
+};
+
 class Builder {
 public:
-  Builder(const config::Config& config, Diagnostics& diags) : m_config(config), m_diags(diags) {}
+  Builder(const config::Config& config, Diagnostics& diags);
 
+  // Adds the side branches that start before (and join at) this phase.
+  void before_phase(Phase phase);
   void add_list(const config::CommandList& list, Phase phase, const std::string& list_name);
   void add_required_edges();
+  void add_usage_edges();
   void find_cycles();
   Graph take() { return std::move(m_graph); }
 
 private:
+  std::size_t add_step(Step step);
   void add_edge(std::size_t from, std::size_t to);
+  void add_usage_edge(std::optional<std::size_t> provider, const Step& user, std::string_view what);
   std::string describe(std::size_t step) const;
   bool visit(std::size_t step, std::vector<int>& colour, std::vector<std::size_t>& path);
 
@@ -54,7 +71,79 @@ private:
   Diagnostics& m_diags;
   Graph m_graph;
   std::vector<std::size_t> m_frontier; // what the next list waits for
+  std::vector<SideBranch> m_branches;
 };
+
+Step own_step(StepKind kind, std::string name, std::string subject, std::string text, Pos pos)
+{
+  Step step;
+  step.name = std::move(name);
+  step.list = "drydock";
+  step.kind = kind;
+  step.subject = std::move(subject);
+  step.command.text = std::move(text);
+  step.command.pos = pos;
+  step.command.timeout = 3600; // a first image build can be silent for long
+  return step;
+}
+
+Builder::Builder(const config::Config& config, Diagnostics& diags) : m_config(config), m_diags(diags)
+{
+  SideBranch images{Phase::checkout, Phase::database, {}, {}, false};
+  for (const auto& image : config.drydock.images) {
+    images.steps.push_back(own_step(StepKind::image, "image:" + image.name, image.name,
+                                    fmt::format("image {}: {}:<inputs key>, present, loaded from {} or built",
+                                                image.name, image.repository.value, image.cache_dir.value),
+                                    image.pos));
+    images.steps.back().phase = Phase::dependencies;
+  }
+  SideBranch database{Phase::machine, Phase::database, {}, {}, false};
+  const auto spec = config::effective_database(config);
+  if (spec && spec->provider == config::DatabaseProvider::cluster) {
+    std::vector<std::string> names;
+    for (const auto& name : spec->databases) {
+      names.push_back(name.value);
+    }
+    database.steps.push_back(own_step(StepKind::database, "postgresql", "",
+                                      fmt::format("postgresql: throwaway cluster, user {}, databases {}",
+                                                  spec->user, fmt::join(names, ", ")),
+                                      spec->pos));
+    database.steps.back().phase = Phase::machine;
+    database.steps.back().command.timeout = 120;
+  }
+  m_branches = {std::move(database), std::move(images)};
+}
+
+std::size_t Builder::add_step(Step step)
+{
+  step.index = m_graph.steps.size();
+  m_graph.steps.push_back(std::move(step));
+  m_graph.deps.emplace_back();
+  m_graph.dependents.emplace_back();
+  return m_graph.steps.size() - 1;
+}
+
+void Builder::before_phase(Phase phase)
+{
+  // All branches start from the same frontier before any of them joins it.
+  for (auto& branch : m_branches) {
+    if (branch.added.empty() && !branch.steps.empty() && phase > branch.after) {
+      for (auto& step : branch.steps) {
+        const std::size_t index = add_step(std::move(step));
+        for (const std::size_t dep : m_frontier) {
+          add_edge(dep, index);
+        }
+        branch.added.push_back(index);
+      }
+    }
+  }
+  for (auto& branch : m_branches) {
+    if (!branch.joined && !branch.added.empty() && phase >= branch.joins) {
+      m_frontier.insert(m_frontier.end(), branch.added.begin(), branch.added.end());
+      branch.joined = true;
+    }
+  }
+}
 
 void Builder::add_edge(std::size_t from, std::size_t to)
 {
@@ -74,12 +163,12 @@ void Builder::add_list(const config::CommandList& list, Phase phase, const std::
   std::vector<std::size_t> group_waits = m_frontier;
   for (std::size_t i = 0; i < list.commands.size(); ++i) {
     const config::Command& command = list.commands[i];
-    const std::size_t index = m_graph.steps.size();
-    Step step{index, command.drydock.id ? command.drydock.id->value : fmt::format("{}[{}]", list_name, i), list_name,
-              phase, command};
-    m_graph.steps.push_back(std::move(step));
-    m_graph.deps.emplace_back();
-    m_graph.dependents.emplace_back();
+    Step step;
+    step.name = command.drydock.id ? command.drydock.id->value : fmt::format("{}[{}]", list_name, i);
+    step.list = list_name;
+    step.phase = phase;
+    step.command = command;
+    const std::size_t index = add_step(std::move(step));
     if (command.drydock.concurrent && !group.empty()) {
       group.push_back(index);
     } else {
@@ -109,6 +198,50 @@ void Builder::add_required_edges()
       } else {
         add_edge(found->second, step.index);
       }
+    }
+  }
+}
+
+void Builder::add_usage_edge(std::optional<std::size_t> provider, const Step& user, std::string_view what)
+{
+  if (!provider) {
+    return; // an unknown name: config checks report it
+  }
+  if (*provider > user.index) {
+    m_diags.error(user.command.pos, fmt::format("'{}' runs in {}, before drydock makes {} ready (step '{}'); "
+                                                "use it from a later phase",
+                                                user.name, phase_name(user.phase), what,
+                                                m_graph.steps[*provider].name));
+    return;
+  }
+  add_edge(*provider, user.index);
+}
+
+// A step that runs in an image or reaches the database waits for the step
+// that makes it ready, even where the phases alone would not order them.
+void Builder::add_usage_edges()
+{
+  std::map<std::string, std::size_t> images;
+  std::optional<std::size_t> database;
+  for (const auto& step : m_graph.steps) {
+    if (step.kind == StepKind::image) {
+      images.emplace(step.subject, step.index);
+    } else if (step.kind == StepKind::database) {
+      database = step.index;
+    }
+  }
+  for (std::size_t i = 0; i < m_graph.steps.size(); ++i) {
+    const Step& step = m_graph.steps[i];
+    if (step.kind != StepKind::command) {
+      continue;
+    }
+    if (const auto& image = step.command.drydock.image) {
+      const auto found = images.find(image->value);
+      add_usage_edge(found == images.end() ? std::nullopt : std::optional(found->second), step,
+                     fmt::format("image '{}'", image->value));
+    }
+    if (step.command.drydock.database) {
+      add_usage_edge(database, step, "the database");
     }
   }
 }
@@ -169,10 +302,13 @@ Graph build_graph(const config::Config& config, std::optional<std::size_t> deplo
   config::for_each_command_list(config, [&](const config::CommandList& list, std::string_view phase,
                                             const std::string& name, const config::Deployment* section) {
     if (section == nullptr || section == selected) {
+      builder.before_phase(phase_from_name(phase));
       builder.add_list(list, phase_from_name(phase), name);
     }
   });
+  builder.before_phase(Phase::deployment); // own steps of a config with no later phase
   builder.add_required_edges();
+  builder.add_usage_edges();
   builder.find_cycles();
   return builder.take();
 }

@@ -18,12 +18,22 @@ std::string_view phase_name(Phase phase);
 // stops the build (CircleCI 1.0).
 inline bool keeps_going_after_failure(Phase phase) { return phase == Phase::test; }
 
+// What a step does: a command from the config, or one of the steps drydock
+// adds for its extension keys.
+enum class StepKind {
+  command,  // a config command, in bash on the host or in a container
+  image,    // make drydock.images[subject] present (cache, load or build)
+  database, // start the throwaway PostgreSQL cluster
+};
+
 struct Step {
   std::size_t index = 0;
   std::string name;  // the drydock id, or where it is written: "test.override[1]"
   std::string list;  // the command list: "test.override"
   Phase phase = Phase::machine;
-  config::Command command;
+  config::Command command; // for drydock's own steps: a description and the key's position
+  StepKind kind = StepKind::command;
+  std::string subject; // the image name of an image step
 };
 
 struct Graph {
@@ -37,6 +47,11 @@ struct Graph {
 // inside a list each command waits for the one before it, unless it is
 // `concurrent`, when it starts with it; `requires` adds edges. A cycle is an
 // error naming every step on it with its position.
+// drydock's own steps run beside the phases: `image:NAME` for each
+// drydock.images entry starts after checkout and the phases after
+// dependencies wait for it; `postgresql` (the throwaway cluster) starts
+// after machine and the database phase waits for it. A step that uses an
+// image or the database waits for that step too.
 Graph build_graph(const config::Config& config, std::optional<std::size_t> deployment, Diagnostics& diags);
 
 // The steps in an order that respects every edge (the graph has no cycle).
