@@ -25,6 +25,18 @@ namespace {
 // grandchild holding the pipe open must not keep the step running.
 constexpr auto kDrainAfterExit = std::chrono::milliseconds(200);
 
+tl::expected<boost::filesystem::path, std::string> find_executable(const std::vector<std::string>& argv)
+{
+  if (argv.empty()) {
+    return tl::unexpected(std::string("empty command"));
+  }
+  auto executable = argv[0].find('/') != std::string::npos ? boost::filesystem::path(argv[0]) : bp::search_path(argv[0]);
+  if (executable.empty()) {
+    return tl::unexpected("'" + argv[0] + "' is not on PATH");
+  }
+  return executable;
+}
+
 bp::environment make_environment(const std::vector<std::string>& entries)
 {
   bp::environment env;
@@ -149,10 +161,11 @@ tl::expected<int, std::string> AsyncProcesses::spawn(const SpawnSpec& spec)
   auto child = std::make_unique<Impl::Child>(impl.io);
   auto& executable = impl.executables[spec.argv.at(0)]; // every step runs bash: look it up once
   if (executable.empty()) {
-    executable = bp::search_path(spec.argv[0]);
-  }
-  if (executable.empty()) {
-    return tl::unexpected("'" + spec.argv[0] + "' is not on PATH");
+    const auto found = find_executable(spec.argv);
+    if (!found) {
+      return tl::unexpected(found.error());
+    }
+    executable = *found;
   }
   const std::vector<std::string> args(spec.argv.begin() + 1, spec.argv.end());
   const auto exit_handler = [&impl, id](int evaluated, const std::error_code&) {
@@ -287,24 +300,139 @@ std::vector<ProcessEvent> AsyncProcesses::wait(std::optional<std::chrono::millis
   return out;
 }
 
-tl::expected<CaptureResult, std::string> run_capture(const std::vector<std::string>& argv, const std::string& cwd)
+namespace {
+
+std::vector<std::string> arguments(const std::vector<std::string>& argv)
 {
-  const auto executable = bp::search_path(argv.at(0));
-  if (executable.empty()) {
-    return tl::unexpected("'" + argv[0] + "' is not on PATH");
+  return {argv.begin() + 1, argv.end()};
+}
+
+// Closes our copy of one end of a pipe, so the other end sees EOF when the
+// child is done with it.
+template <class Get, class Set>
+void close_end(bp::pipe& pipe, Get get, Set set)
+{
+  ::close((pipe.*get)());
+  (pipe.*set)(-1);
+}
+
+int finished_status(bp::child& child)
+{
+  child.wait();
+  return child.exit_code();
+}
+
+} // namespace
+
+tl::expected<CaptureResult, std::string> run_capture(const std::vector<std::string>& argv, const std::string& cwd,
+                                                     Stderr stderr_mode)
+{
+  const auto executable = find_executable(argv);
+  if (!executable) {
+    return tl::unexpected(executable.error());
   }
   try {
     bp::ipstream out;
-    bp::child child(executable, std::vector<std::string>(argv.begin() + 1, argv.end()), bp::std_out > out,
-                    bp::std_err > bp::null, bp::std_in < bp::null, bp::start_dir = cwd);
     CaptureResult result;
     std::string line;
-    while (std::getline(out, line)) {
-      result.output += line + "\n";
+    if (stderr_mode == Stderr::discard) {
+      bp::child child(*executable, arguments(argv), bp::std_out > out, bp::std_err > bp::null, bp::std_in < bp::null,
+                      bp::start_dir = cwd);
+      while (std::getline(out, line)) {
+        result.output += line + "\n";
+      }
+      result.exit_code = finished_status(child);
+    } else if (stderr_mode == Stderr::merge) {
+      bp::child child(*executable, arguments(argv), (bp::std_out & bp::std_err) > out, bp::std_in < bp::null,
+                      bp::start_dir = cwd);
+      while (std::getline(out, line)) {
+        result.output += line + "\n";
+      }
+      result.exit_code = finished_status(child);
+    } else {
+      bp::child child(*executable, arguments(argv), bp::std_out > out, bp::std_in < bp::null, bp::start_dir = cwd);
+      while (std::getline(out, line)) {
+        result.output += line + "\n";
+      }
+      result.exit_code = finished_status(child);
     }
-    child.wait();
-    result.exit_code = child.exit_code();
     return result;
+  } catch (const std::exception& e) {
+    return tl::unexpected(std::string(e.what()));
+  }
+}
+
+tl::expected<int, std::string> run_passthrough(const std::vector<std::string>& argv, const std::string& cwd)
+{
+  const auto executable = find_executable(argv);
+  if (!executable) {
+    return tl::unexpected(executable.error());
+  }
+  try {
+    bp::child child(*executable, arguments(argv), bp::std_in < bp::null, bp::start_dir = cwd);
+    return finished_status(child);
+  } catch (const std::exception& e) {
+    return tl::unexpected(std::string(e.what()));
+  }
+}
+
+tl::expected<int, std::string> run_stdout_to(const std::vector<std::string>& argv, const std::string& cwd,
+                                             const Consume& consume)
+{
+  const auto executable = find_executable(argv);
+  if (!executable) {
+    return tl::unexpected(executable.error());
+  }
+  try {
+    bp::pipe out;
+    bp::child child(*executable, arguments(argv), bp::std_out > out, bp::std_in < bp::null, bp::start_dir = cwd);
+    close_end(out, &bp::pipe::native_sink, &bp::pipe::assign_sink); // the child holds the write end
+    std::string buffer(1 << 17, '\0');
+    while (true) {
+      const int got = out.read(buffer.data(), static_cast<int>(buffer.size()));
+      if (got <= 0) {
+        break;
+      }
+      if (auto consumed = consume(std::string_view(buffer.data(), static_cast<std::size_t>(got))); !consumed) {
+        child.terminate();
+        return tl::unexpected(consumed.error());
+      }
+    }
+    return finished_status(child);
+  } catch (const std::exception& e) {
+    return tl::unexpected(std::string(e.what()));
+  }
+}
+
+tl::expected<int, std::string> run_stdin_from(const std::vector<std::string>& argv, const std::string& cwd,
+                                              const Produce& produce)
+{
+  const auto executable = find_executable(argv);
+  if (!executable) {
+    return tl::unexpected(executable.error());
+  }
+  try {
+    bp::pipe in;
+    bp::child child(*executable, arguments(argv), bp::std_in < in, bp::start_dir = cwd);
+    close_end(in, &bp::pipe::native_source, &bp::pipe::assign_source); // the child holds the read end
+    std::string buffer;
+    while (true) {
+      buffer.clear();
+      const auto more = produce(buffer);
+      if (!more) {
+        child.terminate();
+        return tl::unexpected(more.error());
+      }
+      for (std::size_t at = 0; at < buffer.size();) {
+        const int wrote = in.write(buffer.data() + at, static_cast<int>(buffer.size() - at));
+        at += static_cast<std::size_t>(std::max(wrote, 0));
+      }
+      if (!*more) {
+        break;
+      }
+    }
+    in.close();
+    return finished_status(child);
   } catch (const std::exception& e) {
     return tl::unexpected(std::string(e.what()));
   }

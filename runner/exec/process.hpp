@@ -5,6 +5,7 @@
 #include <tl/expected.hpp>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -64,7 +65,30 @@ struct CaptureResult {
   std::string output; // stdout only
 };
 
-// Runs a short command to completion (git queries); stderr is discarded.
-tl::expected<CaptureResult, std::string> run_capture(const std::vector<std::string>& argv, const std::string& cwd);
+enum class Stderr { discard, inherit, merge };
+
+// Runs a short command to completion (git queries, docker inspect).
+tl::expected<CaptureResult, std::string> run_capture(const std::vector<std::string>& argv, const std::string& cwd,
+                                                     Stderr stderr_mode = Stderr::discard);
+
+// The synchronous runs below are for drydock's own steps (which run as a
+// child drydock): stdout and stderr not redirected go to drydock's own.
+// Each returns the exit status, or why the command could not run.
+
+// Runs to completion with stdout and stderr passed through (docker build).
+tl::expected<int, std::string> run_passthrough(const std::vector<std::string>& argv, const std::string& cwd);
+
+// Hands the command's stdout to `consume` in chunks (docker save). When
+// consume returns an error, the command is killed and that error returned.
+using Consume = std::function<tl::expected<void, std::string>(std::string_view chunk)>;
+tl::expected<int, std::string> run_stdout_to(const std::vector<std::string>& argv, const std::string& cwd,
+                                             const Consume& consume);
+
+// Feeds the command's stdin from `produce` (docker load): it fills the
+// buffer and returns true while there is more. When produce returns an
+// error, the command is killed before it sees the end of its input.
+using Produce = std::function<tl::expected<bool, std::string>(std::string& buffer)>;
+tl::expected<int, std::string> run_stdin_from(const std::vector<std::string>& argv, const std::string& cwd,
+                                              const Produce& produce);
 
 } // namespace drydock::exec
