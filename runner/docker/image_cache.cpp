@@ -1,0 +1,298 @@
+#include "docker/image_cache.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "docker/archive.hpp"
+#include "docker/commands.hpp"
+#include "exec/glob.hpp"
+#include "exec/process.hpp"
+
+namespace fs = std::filesystem;
+
+namespace drydock::docker {
+namespace {
+
+std::string resolve(const std::string& path, const std::string& base, const std::string& home)
+{
+  if (path == "~" || path.starts_with("~/")) {
+    return (fs::path(home) / path.substr(std::min<std::size_t>(path.size(), 2))).lexically_normal().string();
+  }
+  return (fs::path(base) / path).lexically_normal().string();
+}
+
+std::string relative_to(const std::string& path, const std::string& base)
+{
+  return fs::path(path).lexically_relative(base).string();
+}
+
+tl::expected<std::string, std::string> read_text(const std::string& path)
+{
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return tl::unexpected(fmt::format("cannot read {}", path));
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+struct Inspected {
+  std::string id;
+  std::vector<std::string> tags;
+};
+
+// The image's id and tags, or nothing when the engine lacks it.
+tl::expected<std::optional<Inspected>, std::string> inspect(const std::string& ref)
+{
+  const auto result = exec::run_capture(inspect_images({ref}), ".");
+  if (!result) {
+    return tl::unexpected(result.error());
+  }
+  if (result->exit_code != 0) {
+    return std::optional<Inspected>{};
+  }
+  std::istringstream words(result->output);
+  Inspected found;
+  words >> found.id;
+  for (std::string tag; words >> tag;) {
+    found.tags.push_back(tag);
+  }
+  return std::optional(found);
+}
+
+tl::expected<void, std::string> write_file_atomically(const std::string& path, const std::string& text)
+{
+  const std::string temp = fmt::format("{}.partial-{}", path, ::getpid());
+  std::error_code ec;
+  fs::create_directories(fs::path(path).parent_path(), ec);
+  {
+    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+    out << text;
+    if (!out.flush()) {
+      fs::remove(temp);
+      return tl::unexpected(fmt::format("cannot write {}", temp));
+    }
+  }
+  fs::rename(temp, path, ec);
+  if (ec) {
+    fs::remove(temp);
+    return tl::unexpected(fmt::format("cannot write {}: {}", path, ec.message()));
+  }
+  return {};
+}
+
+tl::expected<bool, std::string> load_archive(const std::string& archive, const std::string& reference, const Log& log)
+{
+  if (auto checked = read_archive(archive, nullptr); !checked) {
+    log(fmt::format("archive {}: {}; removed it", archive, checked.error()));
+    fs::remove(archive);
+    return false;
+  }
+  ArchiveReader reader;
+  if (auto opened = reader.open(archive); !opened) {
+    return tl::unexpected(opened.error());
+  }
+  const auto loaded = exec::run_stdin_from(load(), ".", [&reader](std::string& buffer) { return reader.next(buffer); });
+  const auto present = inspect(reference);
+  if (!present) {
+    return tl::unexpected(present.error());
+  }
+  if (!loaded || *loaded != 0 || !*present) {
+    log(fmt::format("archive {} did not load {} ({}); removed it", archive, reference,
+                    !loaded ? loaded.error() : fmt::format("docker load exited with {}", *loaded)));
+    fs::remove(archive);
+    return false;
+  }
+  return true;
+}
+
+tl::expected<std::uint64_t, std::string> build_and_save(const ImageJob& job, const std::string& key,
+                                                        const std::string& reference, const Log& log)
+{
+  BuildSpec spec{reference, job.dockerfile, job.context, {}, {{"io.drydock.image", job.name}, {"io.drydock.key", key}}};
+  for (const auto& [name, value] : job.build_args) {
+    spec.build_arg_names.push_back(name);
+  }
+  const auto built = exec::run_passthrough(build(spec), job.context);
+  if (!built || *built != 0) {
+    return tl::unexpected(!built ? built.error() : fmt::format("docker build exited with {}", *built));
+  }
+  const std::string archive = archive_path(job.cache_dir, job.name, key);
+  ArchiveWriter writer;
+  if (auto opened = writer.open(archive, job.compression_level); !opened) {
+    return tl::unexpected(opened.error());
+  }
+  const auto saved = exec::run_stdout_to(save(reference), ".", [&writer](std::string_view chunk) { return writer.write(chunk); });
+  if (!saved || *saved != 0) {
+    return tl::unexpected(!saved ? saved.error() : fmt::format("docker save exited with {}", *saved));
+  }
+  if (auto committed = writer.commit(); !committed) {
+    return tl::unexpected(committed.error());
+  }
+  for (const auto& removed : prune_archives(job.cache_dir, job.name, key, job.keep)) {
+    log(fmt::format("pruned {}", removed));
+  }
+  return writer.bytes_written();
+}
+
+} // namespace
+
+ImageJob make_image_job(const config::ImageSpec& spec, const std::string& config_dir, const env::Environment& env)
+{
+  const std::string home = env.get("HOME").value_or("/root");
+  ImageJob job;
+  job.name = spec.name;
+  job.repository = spec.repository.value;
+  job.config_dir = config_dir;
+  job.context = resolve(env::expand(spec.context.value, env), config_dir, home);
+  job.dockerfile = resolve(env::expand(spec.dockerfile.value, env), config_dir, home);
+  job.cache_dir = resolve(env::expand(spec.cache_dir.value, env), config_dir, home);
+  for (const auto& input : spec.inputs) {
+    job.input_patterns.push_back(input.value);
+  }
+  std::vector<std::pair<std::string, std::string>> args;
+  env::Environment scope = env;
+  for (const auto& arg : spec.build_args) {
+    job.build_args.emplace_back(arg.name, env::expand(arg.value, scope));
+    scope.set(arg.name, job.build_args.back().second);
+  }
+  job.keep = spec.keep;
+  const std::string sha = env.get("CIRCLE_SHA1").value_or("");
+  job.run_tag = sha.empty() ? "local" : sha;
+  return job;
+}
+
+std::string run_reference(const config::ImageSpec& spec, const env::Environment& env)
+{
+  const std::string sha = env.get("CIRCLE_SHA1").value_or("");
+  return spec.repository.value + ":" + (sha.empty() ? "local" : sha);
+}
+
+std::string manifest_path(const ImageJob& job) { return (fs::path(job.cache_dir) / (job.name + ".inputs")).string(); }
+
+tl::expected<bool, std::string> engine_has_image(const std::string& ref)
+{
+  const auto found = inspect(ref);
+  if (!found) {
+    return tl::unexpected(found.error());
+  }
+  return found->has_value();
+}
+
+std::string_view source_name(ImageSource source)
+{
+  switch (source) {
+  case ImageSource::present: return "present";
+  case ImageSource::loaded: return "loaded";
+  case ImageSource::built: return "built";
+  }
+  return "?";
+}
+
+tl::expected<ImageKey, std::string> compute_key(const ImageJob& job)
+{
+  std::vector<KeyInput> inputs;
+  const auto dockerfile = read_text(job.dockerfile);
+  if (!dockerfile) {
+    return tl::unexpected(dockerfile.error());
+  }
+  inputs.push_back({"dockerfile", relative_to(job.dockerfile, job.config_dir), hash_text(*dockerfile)});
+  const std::string ignore = (fs::path(job.context) / ".dockerignore").string();
+  if (fs::exists(ignore)) {
+    inputs.push_back({"dockerignore", relative_to(ignore, job.config_dir), hash_file(ignore).value_or("unreadable")});
+  }
+  for (const auto& pattern : job.input_patterns) {
+    const auto files = exec::expand_glob(job.config_dir, pattern);
+    if (files.empty()) {
+      return tl::unexpected(fmt::format("the input '{}' matches no file under {}", pattern, job.config_dir));
+    }
+    for (const auto& file : files) {
+      const std::string path = (fs::path(job.config_dir) / file).string();
+      if (fs::is_directory(path)) {
+        continue;
+      }
+      const auto hash = hash_file(path);
+      if (!hash) {
+        return tl::unexpected(hash.error());
+      }
+      inputs.push_back({"file", file, *hash});
+    }
+  }
+  std::map<std::string, std::string> args(job.build_args.begin(), job.build_args.end());
+  for (const auto& [name, value] : job.build_args) {
+    inputs.push_back({"build-arg", name, hash_text(value)}); // the value may be secret: only its hash
+  }
+  for (const auto& base : base_images(*dockerfile, args)) {
+    const auto found = inspect(base);
+    if (!found) {
+      return tl::unexpected(found.error());
+    }
+    inputs.push_back({"base-image", base, *found ? (*found)->id : "absent"});
+  }
+  // Several files may match more than one pattern.
+  std::sort(inputs.begin(), inputs.end(), [](const KeyInput& a, const KeyInput& b) {
+    return std::tie(a.kind, a.name) < std::tie(b.kind, b.name);
+  });
+  inputs.erase(std::unique(inputs.begin(), inputs.end()), inputs.end());
+  return make_key(std::move(inputs));
+}
+
+tl::expected<EnsureResult, std::string> ensure_image(const ImageJob& job, const Log& log)
+{
+  remove_stale_temporaries(job.cache_dir, job.name);
+  const auto key = compute_key(job);
+  if (!key) {
+    return tl::unexpected(key.error());
+  }
+  EnsureResult result;
+  result.reference = job.repository + ":" + key->key;
+  const auto present = inspect(result.reference);
+  if (!present) {
+    return tl::unexpected(present.error());
+  }
+  const std::string archive = archive_path(job.cache_dir, job.name, key->key);
+  if (*present) {
+    result.source = ImageSource::present;
+  } else if (fs::exists(archive)) {
+    log(fmt::format("loading {} from {}", result.reference, archive));
+    const auto loaded = load_archive(archive, result.reference, log);
+    if (!loaded) {
+      return tl::unexpected(loaded.error());
+    }
+    result.source = *loaded ? ImageSource::loaded : ImageSource::built;
+  } else {
+    result.source = ImageSource::built;
+  }
+  if (result.source == ImageSource::built) {
+    log(fmt::format("building {} (no image and no archive for this key)", result.reference));
+    const auto bytes = build_and_save(job, key->key, result.reference, log);
+    if (!bytes) {
+      return tl::unexpected(bytes.error());
+    }
+    result.archive_bytes = *bytes;
+    log(fmt::format("wrote {} ({:.1f} MiB)", archive, static_cast<double>(*bytes) / (1024.0 * 1024.0)));
+  }
+  const std::string run_ref = job.repository + ":" + job.run_tag;
+  const bool tagged = *present && std::find((*present)->tags.begin(), (*present)->tags.end(), run_ref) != (*present)->tags.end();
+  if (!tagged) {
+    const auto done = exec::run_capture(tag(result.reference, run_ref), ".", exec::Stderr::inherit);
+    if (!done || done->exit_code != 0) {
+      return tl::unexpected(fmt::format("cannot tag {} as {}", result.reference, run_ref));
+    }
+  }
+  const auto previous = read_text(manifest_path(job));
+  if (!previous || !previous->starts_with("key " + key->key + "\n")) {
+    if (auto written = write_file_atomically(manifest_path(job), manifest_text(*key)); !written) {
+      return tl::unexpected(written.error());
+    }
+  }
+  log(fmt::format("{} {} (tagged {})", result.reference, source_name(result.source), run_ref));
+  return result;
+}
+
+} // namespace drydock::docker

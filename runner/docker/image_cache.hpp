@@ -1,0 +1,64 @@
+#pragma once
+// The content-keyed image cache, the seed script's job done right: hash
+// the declared inputs into a key; reuse NAME:KEY if the engine has it, else
+// load <cache dir>/<name>-<key>.tar.zst if its checksum holds, else build
+// it and write the archive; then tag it for the run (CIRCLE_SHA1).
+#include <tl/expected.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "config/model.hpp"
+#include "docker/image_key.hpp"
+#include "env/environment.hpp"
+
+namespace drydock::docker {
+
+struct ImageJob {
+  std::string name;       // the drydock.images key
+  std::string repository;
+  std::string config_dir; // inputs are named relative to it
+  std::string dockerfile; // absolute
+  std::string context;    // absolute
+  std::string cache_dir;  // absolute
+  std::vector<std::string> input_patterns;
+  std::vector<std::pair<std::string, std::string>> build_args; // expanded
+  int keep = 2;
+  std::string run_tag;    // CIRCLE_SHA1, or "local" outside git
+  int compression_level = 3;
+};
+
+// Paths resolved against the config's folder and $HOME, build args
+// expanded, the run tag from CIRCLE_SHA1.
+ImageJob make_image_job(const config::ImageSpec& spec, const std::string& config_dir, const env::Environment& env);
+
+// The tag containers of this run use: repository:CIRCLE_SHA1.
+std::string run_reference(const config::ImageSpec& spec, const env::Environment& env);
+
+// Where the inputs of the last key are kept: <cache dir>/<name>.inputs
+std::string manifest_path(const ImageJob& job);
+
+// Every input with its hash; base images are looked up in the engine
+// (an image it lacks counts as "absent").
+tl::expected<ImageKey, std::string> compute_key(const ImageJob& job);
+
+// Whether the engine has this image (an error when no engine answers).
+tl::expected<bool, std::string> engine_has_image(const std::string& ref);
+
+enum class ImageSource { present, loaded, built };
+std::string_view source_name(ImageSource source);
+
+struct EnsureResult {
+  ImageSource source = ImageSource::present;
+  std::string reference; // repository:key
+  std::uint64_t archive_bytes = 0;
+};
+
+using Log = std::function<void(const std::string& line)>;
+
+tl::expected<EnsureResult, std::string> ensure_image(const ImageJob& job, const Log& log);
+
+} // namespace drydock::docker
