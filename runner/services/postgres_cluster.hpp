@@ -1,0 +1,52 @@
+#pragma once
+// The throwaway PostgreSQL cluster behind `machine.services: [postgresql]`:
+// initdb in a temporary directory, listening on loopback and on the Docker
+// bridge gateway (trust for loopback and the bridge subnet only), the
+// declared user and databases created, and all of it removed at the end.
+// As root, the server runs as the `postgres` user (initdb refuses root).
+#include <tl/expected.hpp>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace drydock::services {
+
+struct ClusterSpec {
+  std::string dir;                 // owned by the run; removed at the end
+  int port = 0;
+  std::vector<std::string> listen; // addresses: 127.0.0.1 and the bridge gateway
+  std::string trust_subnet;        // the bridge subnet, or empty
+  std::string user;
+  std::vector<std::string> databases;
+};
+
+using Log = std::function<void(const std::string& line)>;
+
+// The argv of `drydock internal postgres-start` for this spec, and back.
+std::vector<std::string> cluster_arguments(const ClusterSpec& spec);
+tl::expected<ClusterSpec, std::string> parse_cluster_arguments(const std::vector<std::string>& args);
+
+// pg_hba.conf: trust on the socket, loopback and the subnet; nothing else.
+std::string hba_text(const std::string& trust_subnet);
+// Lines appended to postgresql.conf: addresses, port, socket, and no fsync
+// (the data is thrown away).
+std::string settings_text(const ClusterSpec& spec);
+
+// Creates the directory for the cluster (owned by `postgres` as root).
+tl::expected<std::string, std::string> make_cluster_dir(const std::string& tmp_dir);
+
+// initdb, start (waiting until it accepts connections), user, databases.
+tl::expected<void, std::string> start_cluster(const ClusterSpec& spec, const Log& log);
+
+// Stops the server if it runs and removes the directory; safe to call on
+// a cluster that never started.
+void remove_cluster(const std::string& dir, const Log& log);
+
+// A free TCP port on loopback (bind to port 0, ask, close).
+int free_port();
+
+// postgres://USER@HOST:PORT/DATABASE, with user and database percent-encoded.
+std::string database_url(const std::string& user, const std::string& host, int port, const std::string& database);
+
+} // namespace drydock::services
