@@ -26,6 +26,8 @@ constexpr CommandEntry kCommands[] = {
     {"validate", add_validate_command},
     {"plan", add_plan_command},
     {"run", add_run_command},
+    {"explain", add_explain_command},
+    {"internal", add_internal_command},
 };
 
 } // namespace

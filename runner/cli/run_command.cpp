@@ -6,6 +6,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <memory>
 #include <thread>
 
@@ -14,6 +15,7 @@
 #include "exec/build.hpp"
 #include "exec/dry_run_runner.hpp"
 #include "exec/host_runner.hpp"
+#include "exec/run_setup.hpp"
 #include "report/run_printer.hpp"
 
 namespace drydock::cli {
@@ -30,6 +32,14 @@ bool colour_wanted()
 {
   const char* no_color = std::getenv("NO_COLOR");
   return ::isatty(STDOUT_FILENO) == 1 && (no_color == nullptr || *no_color == '\0');
+}
+
+// drydock's own steps run this binary again (`drydock internal ...`).
+std::string own_executable()
+{
+  std::error_code ec;
+  const auto path = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string("drydock") : path.string();
 }
 
 int run_run(const RunOptions& options)
@@ -56,6 +66,8 @@ int run_run(const RunOptions& options)
       std::raise(SIGTERM);
     }
   });
+  // The runner catches SIGINT/SIGTERM/SIGHUP from here on, so an interrupt
+  // during setup still reaches the cleanup below.
   std::unique_ptr<exec::StepRunner> runner;
   if (options.dry_run) {
     runner = std::make_unique<exec::DryRunRunner>();
@@ -64,8 +76,22 @@ int run_run(const RunOptions& options)
     host->stop_when_reader_leaves(STDOUT_FILENO);
     runner = std::move(host);
   }
-  const auto result = exec::run_build(pipeline->graph, pipeline->context, *runner, printer);
-  printer.summary(result, pipeline->context);
+  auto& context = pipeline->context;
+  context.self_exe = own_executable();
+  const auto prepared = exec::prepare_run(pipeline->validation->config, context,
+                                          options.dry_run ? exec::SetupMode::dry_run : exec::SetupMode::run);
+  if (!prepared) {
+    fmt::print(stderr, "drydock: {}\n", prepared.error());
+    for (const auto& note : exec::finish_run(context)) {
+      fmt::print(stderr, "drydock: {}\n", note);
+    }
+    return kExitStepFailed;
+  }
+  const auto result = exec::run_build(pipeline->graph, context, *runner, printer);
+  for (const auto& note : exec::finish_run(context)) {
+    fmt::print(stderr, "drydock: {}\n", note);
+  }
+  printer.summary(result, context);
   if (result.interrupted) {
     return kExitInterrupted;
   }

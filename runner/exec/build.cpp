@@ -2,8 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 
+#include "docker/commands.hpp"
 #include "exec/glob.hpp"
 
 namespace fs = std::filesystem;
@@ -63,6 +65,64 @@ std::string command_text(const graph::Step& step, const BuildContext& context)
   return text;
 }
 
+// `docker run --rm` of the step's image: the pipeline's variables and the
+// step's own go in by name only (values stay out of argv), the artifacts
+// directories are mounted at the same paths, and the database's alias
+// points at this host.
+std::vector<std::string> container_argv(const graph::Step& step, const BuildContext& context, env::Environment& env)
+{
+  const ContainerSetup& setup = context.containers;
+  docker::ContainerSpec spec;
+  const auto image = setup.image_refs.find(step.command.drydock.image->value);
+  spec.image = image == setup.image_refs.end() ? step.command.drydock.image->value : image->second;
+  spec.name = fmt::format("drydock-{}-{}", setup.run_id, step.index);
+  spec.run_id = setup.run_id;
+  spec.step = step.name;
+  spec.env_names = context.pipeline_vars;
+  for (const auto& var : step.command.environment) {
+    spec.env_names.push_back(var.name);
+  }
+  if (step.command.drydock.database && !setup.database_url.empty()) {
+    env.set(setup.database_env, setup.database_url);
+    spec.env_names.push_back(setup.database_env);
+    spec.hosts.emplace_back(setup.database_alias, setup.host_address);
+  }
+  std::sort(spec.env_names.begin(), spec.env_names.end());
+  spec.env_names.erase(std::unique(spec.env_names.begin(), spec.env_names.end()), spec.env_names.end());
+  spec.mounts = {context.artifacts_dir, context.test_reports_dir};
+  std::string text = command_text(step, context);
+  if (step.command.pwd) {
+    const std::string pwd = env::expand(step.command.pwd->value, env);
+    if (pwd.starts_with("/")) {
+      spec.workdir = pwd;
+    } else {
+      text = "cd -- " + shell_quote(pwd) + " && " + text; // from the image's WORKDIR
+    }
+  }
+  // sh, not bash: an image need not have bash.
+  spec.command = {"sh", "-c", text};
+  return docker::run_container(spec);
+}
+
+std::vector<std::string> step_argv(const graph::Step& step, const BuildContext& context, env::Environment& env)
+{
+  switch (step.kind) {
+  case graph::StepKind::image:
+    return {context.self_exe, "internal", "image", "--file", context.config_path, "--", step.subject};
+  case graph::StepKind::database: {
+    std::vector<std::string> argv{context.self_exe, "internal", "postgres-start"};
+    argv.insert(argv.end(), context.cluster_arguments.begin(), context.cluster_arguments.end());
+    return argv;
+  }
+  case graph::StepKind::command:
+    break;
+  }
+  if (step.command.drydock.image) {
+    return container_argv(step, context, env);
+  }
+  return {"bash", "-eo", "pipefail", "-c", command_text(step, context)};
+}
+
 } // namespace
 
 StepRequest make_request(const graph::Step& step, const BuildContext& context)
@@ -75,8 +135,11 @@ StepRequest make_request(const graph::Step& step, const BuildContext& context)
   env::apply_expanded(env, own);
   StepRequest request;
   request.step = step.index;
-  request.argv = {"bash", "-eo", "pipefail", "-c", command_text(step, context)};
-  request.cwd = working_directory(step, context, env);
+  request.argv = step_argv(step, context, env);
+  request.cwd = step.kind == graph::StepKind::command ? working_directory(step, context, env) : context.config_dir;
+  if (step.command.drydock.image) {
+    request.cwd = context.build_dir; // pwd applies inside the container
+  }
   request.env = env.entries();
   request.no_output_timeout = std::chrono::seconds(step.command.timeout.value_or(config::Command::kDefaultTimeout));
   request.background = step.command.background;

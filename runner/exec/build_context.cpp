@@ -165,19 +165,27 @@ tl::expected<int, std::string> next_build_number(const std::string& counter_file
   return next;
 }
 
+std::string config_dir_of(const std::string& config_path)
+{
+  std::error_code ec;
+  const fs::path parent = fs::path(config_path).parent_path();
+  std::string dir = fs::absolute(parent.empty() ? fs::path(".") : parent, ec).lexically_normal().string();
+  if (dir.size() > 1 && dir.back() == '/') {
+    dir.pop_back();
+  }
+  return dir;
+}
+
 tl::expected<BuildContext, std::string> make_build_context(const config::Config& config, const Overrides& overrides,
                                                            const std::vector<std::string>& host_env,
                                                            ContextMode mode)
 {
   BuildContext ctx;
+  ctx.config_path = fs::absolute(config.path).lexically_normal().string();
   ctx.env = env::Environment::from_entries(host_env);
   ctx.home = ctx.env.get("HOME").value_or("/root");
   std::error_code ec;
-  const fs::path parent = fs::path(config.path).parent_path();
-  ctx.config_dir = fs::absolute(parent.empty() ? fs::path(".") : parent, ec).lexically_normal().string();
-  if (ctx.config_dir.size() > 1 && ctx.config_dir.back() == '/') {
-    ctx.config_dir.pop_back();
-  }
+  ctx.config_dir = config_dir_of(config.path);
   ctx.build_dir = config.general.build_dir
                       ? (fs::path(ctx.config_dir) / config.general.build_dir->value).lexically_normal().string()
                       : ctx.config_dir;
@@ -230,6 +238,15 @@ tl::expected<BuildContext, std::string> make_build_context(const config::Config&
   }
   env::apply_expanded(ctx.env, machine);
   apply(ctx.env, overrides);
+  for (const auto& [name, value] : circle) {
+    ctx.pipeline_vars.push_back(name);
+  }
+  for (const auto& [name, value] : machine) {
+    ctx.pipeline_vars.push_back(name);
+  }
+  for (const auto& [name, value] : overrides.vars) {
+    ctx.pipeline_vars.push_back(name);
+  }
   ctx.target = {ctx.env.get("CIRCLE_BRANCH").value_or(""), ctx.env.get("CIRCLE_TAG").value_or(""),
                 ctx.env.get("CIRCLE_PROJECT_USERNAME").value_or("")};
   return ctx;

@@ -4,6 +4,7 @@
 // and the branch/tag/owner that select branches and deployment.
 #include <tl/expected.hpp>
 
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -31,6 +32,9 @@ RepoFacts read_repo_facts(const std::string& dir);
 // OWNER and REPO from a remote URL (scp-like, https, ssh or a path).
 std::pair<std::string, std::string> owner_and_repo(std::string_view url);
 
+// The absolute folder of a config file: relative paths in it start here.
+std::string config_dir_of(const std::string& config_path);
+
 // Increments and returns the counter in the file (created at 0), under an
 // exclusive lock so concurrent runs get distinct numbers.
 tl::expected<int, std::string> next_build_number(const std::string& counter_file);
@@ -39,7 +43,20 @@ struct Overrides {
   std::vector<std::pair<std::string, std::string>> vars; // --env-file, then --env, in order
 };
 
+// What containerized steps and drydock's own steps need from the engine
+// and the database; set up by prepare_run (exec/run_setup.hpp).
+struct ContainerSetup {
+  std::string run_id;        // the value of every container's io.drydock.run label
+  std::string host_address;  // --add-host ALIAS:<this>: host-gateway or the bridge gateway
+  std::map<std::string, std::string> image_refs; // drydock.images name -> repository:CIRCLE_SHA1
+  std::string database_alias; // postgresdb
+  std::string database_env;   // DATABASE_URL
+  std::string database_url;   // as containers reach it; empty without a database
+};
+
 struct BuildContext {
+  std::string config_path;
+  std::string self_exe;   // drydock's own steps run as `drydock internal ...`
   std::string config_dir; // relative paths in the config are from here
   std::string build_dir;  // config_dir, or its general.build_dir
   std::string home;
@@ -48,6 +65,12 @@ struct BuildContext {
   std::string artifacts_dir;
   std::string test_reports_dir;
   int build_num = 0;
+  // Names the pipeline sets (CI, CIRCLE_*, machine.environment, --env):
+  // what a container gets, where the host's own environment would not fit.
+  std::vector<std::string> pipeline_vars;
+  ContainerSetup containers;
+  std::vector<std::string> cluster_arguments; // `internal postgres-start` arguments, when a cluster runs
+  std::string cluster_dir;
 };
 
 enum class ContextMode {

@@ -1,0 +1,134 @@
+// `drydock explain [FILE]`: for each drydock.images entry, every input of
+// its key with its hash, what changed since the last key, and what a run
+// would do (reuse, load or build).
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+
+#include "cli/commands.hpp"
+#include "cli/pipeline.hpp"
+#include "docker/archive.hpp"
+#include "docker/image_cache.hpp"
+
+namespace fs = std::filesystem;
+
+namespace drydock::cli {
+namespace {
+
+struct ExplainOptions {
+  PipelineOptions pipeline;
+  std::string image; // only this one
+};
+
+std::optional<docker::ImageKey> previous_key(const docker::ImageJob& job)
+{
+  std::ifstream in(docker::manifest_path(job), std::ios::binary);
+  if (!in) {
+    return std::nullopt;
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  auto parsed = docker::parse_manifest(text.str());
+  return parsed ? std::optional(std::move(*parsed)) : std::nullopt;
+}
+
+std::string change_text(const docker::InputChange& change, bool have_previous)
+{
+  using Kind = docker::InputChange::Kind;
+  if (!have_previous) {
+    return "";
+  }
+  switch (change.kind) {
+  case Kind::same: return "same";
+  case Kind::changed: return fmt::format("changed (was {})", change.was);
+  case Kind::added: return "new";
+  case Kind::removed: return "gone";
+  }
+  return "";
+}
+
+std::string explain_image(const config::ImageSpec& spec, const exec::BuildContext& context)
+{
+  const auto job = docker::make_image_job(spec, context.config_dir, context.env);
+  const auto key = docker::compute_key(job);
+  if (!key) {
+    return fmt::format("image {}: cannot compute the key: {}\n", spec.name, key.error());
+  }
+  const auto previous = previous_key(job);
+  const std::string reference = job.repository + ":" + key->key;
+  std::string out;
+  if (!previous) {
+    out += fmt::format("image {}: {} (no earlier key recorded in {})\n", spec.name, reference, job.cache_dir);
+  } else if (previous->key == key->key) {
+    out += fmt::format("image {}: {} (the same key as the last run)\n", spec.name, reference);
+  } else {
+    out += fmt::format("image {}: {} (the last key was {})\n", spec.name, reference, previous->key);
+  }
+  const auto changes = docker::compare_inputs(previous.value_or(docker::ImageKey{}), *key);
+  std::size_t width = 5;
+  for (const auto& change : changes) {
+    width = std::max(width, change.input.name.size());
+  }
+  out += fmt::format("  {:<12}  {:<{}}  {:<32}  {}\n", "kind", "input", width, "hash", previous ? "since the last key" : "");
+  for (const auto& change : changes) {
+    out += fmt::format("  {:<12}  {:<{}}  {:<32}  {}\n", change.input.kind, change.input.name, width,
+                       change.kind == docker::InputChange::Kind::removed ? "-" : change.input.hash,
+                       change_text(change, previous.has_value()));
+  }
+  const std::string archive = docker::archive_path(job.cache_dir, job.name, key->key);
+  std::error_code ec;
+  const auto size = fs::file_size(archive, ec);
+  const auto present = docker::engine_has_image(reference);
+  out += ec ? fmt::format("  archive: none for this key ({})\n", archive)
+            : fmt::format("  archive: {} ({:.1f} MiB)\n", archive, static_cast<double>(size) / (1024.0 * 1024.0));
+  if (!present) {
+    out += fmt::format("  engine: {}\n", present.error());
+  } else {
+    out += fmt::format("  engine: {} {}\n", *present ? "has" : "lacks", reference);
+    out += fmt::format("  a run would {} it\n", *present ? "reuse" : (!ec ? "load" : "build"));
+  }
+  return out;
+}
+
+int run_explain(const ExplainOptions& options)
+{
+  auto pipeline = load_pipeline(options.pipeline, exec::ContextMode::plan);
+  if (!pipeline) {
+    return pipeline.error();
+  }
+  const auto& images = pipeline->validation->config.drydock.images;
+  if (images.empty()) {
+    fmt::print("{}: no drydock.images entries\n", options.pipeline.file);
+    return kExitOk;
+  }
+  bool found = false;
+  for (const auto& spec : images) {
+    if (options.image.empty() || spec.name == options.image) {
+      fmt::print("{}", explain_image(spec, pipeline->context));
+      found = true;
+    }
+  }
+  if (!found) {
+    fmt::print(stderr, "drydock: {}: no drydock.images entry '{}'\n", options.pipeline.file, options.image);
+    return kExitConfigOrUsage;
+  }
+  return kExitOk;
+}
+
+} // namespace
+
+Action add_explain_command(CLI::App& app)
+{
+  auto options = std::make_shared<ExplainOptions>();
+  auto* sub = app.add_subcommand("explain", "Show each cached image's key: every input with its hash, what "
+                                            "changed since the last key, and whether a run would reuse, load "
+                                            "or build it.");
+  sub->add_option("--image", options->image, "Only this drydock.images entry");
+  add_pipeline_options(*sub, options->pipeline);
+  return [options] { return run_explain(*options); };
+}
+
+} // namespace drydock::cli

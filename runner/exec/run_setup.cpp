@@ -1,0 +1,136 @@
+#include "exec/run_setup.hpp"
+
+#include <fmt/format.h>
+
+#include <random>
+
+#include "config/derived.hpp"
+#include "config/walk.hpp"
+#include "docker/engine.hpp"
+#include "docker/image_cache.hpp"
+#include "services/postgres_cluster.hpp"
+
+namespace drydock::exec {
+namespace {
+
+bool any_container_step(const config::Config& config)
+{
+  bool found = false;
+  config::for_each_command(config, [&found](const config::Command& command, const std::string&) {
+    found = found || command.drydock.image.has_value();
+  });
+  return found;
+}
+
+std::string first_database(const config::DatabaseSpec& spec)
+{
+  return spec.databases.empty() ? std::string() : spec.databases.front().value;
+}
+
+tl::expected<void, std::string> prepare_cluster(const config::DatabaseSpec& spec, const docker::EngineFacts* engine,
+                                                BuildContext& context, SetupMode mode)
+{
+  services::ClusterSpec cluster;
+  if (mode == SetupMode::run) {
+    const auto dir = services::make_cluster_dir(context.env.get("TMPDIR").value_or("/tmp"));
+    if (!dir) {
+      return tl::unexpected(dir.error());
+    }
+    cluster.dir = *dir;
+    context.cluster_dir = *dir;
+    cluster.port = services::free_port();
+  } else {
+    cluster.dir = "(a new directory at run time)";
+    cluster.port = 5432;
+  }
+  cluster.listen = {"127.0.0.1"};
+  if (engine != nullptr) {
+    cluster.listen.push_back(engine->gateway);
+    cluster.trust_subnet = engine->subnet;
+  }
+  cluster.user = spec.user;
+  for (const auto& database : spec.databases) {
+    cluster.databases.push_back(database.value);
+  }
+  context.cluster_arguments = services::cluster_arguments(cluster);
+  // Host steps reach it as psql and libpq expect; containers by the alias.
+  const std::string database = first_database(spec);
+  context.env.set("PGHOST", "127.0.0.1");
+  context.env.set("PGPORT", std::to_string(cluster.port));
+  context.env.set("PGUSER", spec.user);
+  context.env.set("PGDATABASE", database);
+  context.env.set(spec.env, services::database_url(spec.user, "127.0.0.1", cluster.port, database));
+  context.containers.database_url = services::database_url(spec.user, spec.alias, cluster.port, database);
+  return {};
+}
+
+} // namespace
+
+std::string new_run_id()
+{
+  std::random_device device;
+  std::uniform_int_distribution<std::uint64_t> digits(0, (1ULL << 48) - 1);
+  return fmt::format("{:012x}", digits(device));
+}
+
+tl::expected<void, std::string> prepare_run(const config::Config& config, BuildContext& context, SetupMode mode)
+{
+  const auto database = config::effective_database(config);
+  const bool wants_engine = config::uses_docker(config) || any_container_step(config);
+  context.containers.run_id = mode == SetupMode::run ? new_run_id() : "RUN";
+  std::optional<docker::EngineFacts> engine;
+  if (wants_engine && mode == SetupMode::run) {
+    auto facts = docker::probe_engine(context.env.get("DOCKER_HOST").value_or(""));
+    if (!facts) {
+      return tl::unexpected(fmt::format("machine.services: docker: {}", facts.error()));
+    }
+    engine = std::move(*facts);
+  } else if (wants_engine) {
+    engine = docker::EngineFacts{"", "", "172.17.0.0/16", "172.17.0.1", true};
+  }
+  if (engine) {
+    context.containers.host_address = docker::host_address_for_containers(*engine);
+  }
+  for (const auto& image : config.drydock.images) {
+    context.containers.image_refs[image.name] = docker::run_reference(image, context.env);
+  }
+  if (!database) {
+    return {};
+  }
+  context.containers.database_alias = database->alias;
+  context.containers.database_env = database->env;
+  switch (database->provider) {
+  case config::DatabaseProvider::cluster:
+    return prepare_cluster(*database, engine ? &*engine : nullptr, context, mode);
+  case config::DatabaseProvider::url: {
+    const std::string url = env::expand(database->url ? database->url->value : "", context.env);
+    context.env.set(database->env, url);
+    context.containers.database_url = url;
+    return {};
+  }
+  case config::DatabaseProvider::container:
+    return tl::unexpected(std::string("drydock.database: provider 'container' is not supported yet; "
+                                      "use 'cluster' or 'url'"));
+  }
+  return {};
+}
+
+std::vector<std::string> finish_run(const BuildContext& context)
+{
+  std::vector<std::string> notes;
+  const auto log = [&notes](const std::string& line) { notes.push_back(line); };
+  if (!context.containers.host_address.empty() && !context.containers.run_id.empty()) {
+    const auto removed = docker::remove_run_containers(context.containers.run_id);
+    if (!removed) {
+      log(removed.error());
+    } else if (*removed > 0) {
+      log(fmt::format("removed {} container(s) left by this run", *removed));
+    }
+  }
+  if (!context.cluster_dir.empty()) {
+    services::remove_cluster(context.cluster_dir, log);
+  }
+  return notes;
+}
+
+} // namespace drydock::exec

@@ -1,0 +1,29 @@
+#pragma once
+// Before a run: check the Docker engine when the config needs one, pick the
+// run id containers are labelled with, the image references they run, and
+// the throwaway cluster's directory, port and URLs. After a run, whatever
+// happened: remove the run's containers and the cluster.
+#include <tl/expected.hpp>
+
+#include <string>
+#include <vector>
+
+#include "config/model.hpp"
+#include "exec/build_context.hpp"
+
+namespace drydock::exec {
+
+enum class SetupMode {
+  run,     // asks the engine and creates the cluster's directory
+  dry_run, // no side effects: placeholders where the engine would answer
+};
+
+tl::expected<void, std::string> prepare_run(const config::Config& config, BuildContext& context, SetupMode mode);
+
+// Lines for the user about what was cleaned up (or could not be).
+std::vector<std::string> finish_run(const BuildContext& context);
+
+// A random id for labels and names: 12 hex digits.
+std::string new_run_id();
+
+} // namespace drydock::exec
