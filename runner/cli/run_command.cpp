@@ -104,7 +104,8 @@ Action add_run_command(CLI::App& app)
 {
   auto options = std::make_shared<RunOptions>();
   auto* sub = app.add_subcommand("run", "Run the pipeline on this machine: every command in its own "
-                                        "`bash -eo pipefail -c`, in parallel where the graph allows.");
+                                        "`bash -eo pipefail -c` (or `docker run --rm` in its drydock image), "
+                                        "in parallel where the graph allows.");
   sub->add_option("-j,--jobs", options->jobs, "Steps to run at once (default: the number of cores)")
       ->check(CLI::Range(1, 1024));
   sub->add_flag("-q,--quiet", options->quiet, "Print only failures and the result, not every output line");

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <netinet/in.h>
 #include <pwd.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -175,8 +176,27 @@ std::string settings_text(const ClusterSpec& spec)
                      addresses, spec.port, (fs::path(spec.dir) / "socket").string());
 }
 
+// The server user must be able to walk down to its directory.
+bool others_can_enter_all_of(const fs::path& dir)
+{
+  for (fs::path at = fs::absolute(dir); !at.empty(); at = at.parent_path()) {
+    struct stat info {};
+    if (::stat(at.c_str(), &info) != 0 || (info.st_mode & S_IXOTH) == 0) {
+      return false;
+    }
+    if (at == at.root_path()) {
+      break;
+    }
+  }
+  return true;
+}
+
 tl::expected<std::string, std::string> make_cluster_dir(const std::string& tmp_dir)
 {
+  if (running_as_root() && !others_can_enter_all_of(tmp_dir)) {
+    return tl::unexpected(fmt::format("the cluster runs as user 'postgres', which cannot enter {}; "
+                                      "point TMPDIR at a directory it can reach", tmp_dir));
+  }
   std::string pattern = (fs::path(tmp_dir) / "drydock-postgres-XXXXXX").string();
   if (::mkdtemp(pattern.data()) == nullptr) {
     return tl::unexpected(fmt::format("cannot create a directory under {}: {}", tmp_dir, std::strerror(errno)));

@@ -160,3 +160,80 @@ TEST_CASE("topological order respects every edge", "[graph]")
     }
   }
 }
+
+TEST_CASE("image and cluster steps start early and the phases that need them wait", "[graph]")
+{
+  const auto config = test::load(R"(machine:
+  services: [docker, postgresql]
+  pre: [m-pre]
+dependencies:
+  override: [d-run]
+database:
+  override: [psql -c 'select 1']
+test:
+  override:
+    - pytest:
+        drydock: {image: app, database: true}
+drydock:
+  images:
+    app: {repository: org/app}
+)");
+  const auto graph = build(config);
+  CHECK(test::edges(graph) == Lines{
+                                  "machine.pre[0] <- ",
+                                  "postgresql <- machine.pre[0]",
+                                  "image:app <- machine.pre[0]",
+                                  "dependencies.override[0] <- machine.pre[0]",
+                                  "database.override[0] <- dependencies.override[0], image:app, postgresql",
+                                  "test.override[0] <- database.override[0], image:app, postgresql",
+                              });
+  CHECK(graph.steps[1].kind == graph::StepKind::database);
+  CHECK(graph.steps[2].kind == graph::StepKind::image);
+  CHECK(graph.steps[2].subject == "app");
+  CHECK(graph.steps[2].phase == graph::Phase::dependencies);
+}
+
+TEST_CASE("a config with only test commands still gets its own steps first", "[graph]")
+{
+  const auto config = test::load(R"(test:
+  override:
+    - pytest:
+        drydock: {image: app}
+drydock:
+  images:
+    app: {repository: org/app}
+)");
+  const auto graph = build(config);
+  CHECK(test::edges(graph) == Lines{"image:app <- ", "test.override[0] <- image:app"});
+}
+
+TEST_CASE("using an image before drydock can make it is an error at the step", "[graph]")
+{
+  const auto config = test::load(R"(machine:
+  pre:
+    - too-early:
+        drydock: {image: app}
+test:
+  override: [later]
+drydock:
+  images:
+    app: {repository: org/app}
+)");
+  Diagnostics diags;
+  graph::build_graph(config, std::nullopt, diags);
+  CHECK(test::messages(diags) == Lines{"3:7: error: 'machine.pre[0]' runs in machine, before drydock makes image 'app' "
+                                       "ready (step 'image:app'); use it from a later phase"});
+}
+
+TEST_CASE("no cluster step for a database given by URL", "[graph]")
+{
+  const auto config = test::load(R"(test:
+  override:
+    - pytest:
+        drydock: {database: true}
+drydock:
+  database: {provider: url, url: "postgres://u@db/x"}
+)");
+  const auto graph = build(config);
+  CHECK(test::edges(graph) == Lines{"test.override[0] <- "});
+}

@@ -1,0 +1,185 @@
+#!/usr/bin/env bash
+# Integration tests on the real Docker engine and a real PostgreSQL cluster:
+# the image cache (cold build, warm reuse, archive restore, corrupted
+# archive, changed input, pruning) and containerized steps (DATABASE_URL,
+# failures, SIGINT, no engine), each time checking that no container and
+# no cluster is left behind.
+# Needs what .ci/engine provides: a running engine and drydock-base:bookworm.
+# Usage: docker_test.sh PATH/TO/drydock
+set -u
+drydock=$(realpath "$1")
+failures=0
+scratch=$(mktemp -d)
+chmod 755 "$scratch" # the cluster runs as postgres when we are root
+tag=$(printf '%04x%04x' $RANDOM $RANDOM)
+repository="drydock-it-$tag/app"
+step_id="it-$tag"
+cleanup() {
+  docker ps -aq --filter "label=io.drydock.step=$step_id" | xargs -r docker rm -f >/dev/null 2>&1
+  docker images -q "$repository" | sort -u | xargs -r docker rmi -f >/dev/null 2>&1
+  rm -rf "$scratch"
+}
+trap cleanup EXIT
+export HOME=$scratch TMPDIR=$scratch
+cd "$scratch" || exit 1
+
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+run() { out=$("$drydock" "$@" 2>&1); code=$?; }
+expect_code() { [ "$code" -eq "$1" ] || fail "exit $code, expected $1: $out"; }
+contains() { case "$out" in *"$1"*) ;; *) fail "output lacks '$1': $out";; esac; }
+lacks() { case "$out" in *"$1"*) fail "output has '$1': $out";; esac; }
+archives() { find "$scratch/cache" -name 'app-*.tar.zst' 2>/dev/null | wc -l; }
+nothing_left() {
+  local left
+  left=$(docker ps -aq --filter "label=io.drydock.step=$step_id")
+  [ -z "$left" ] || fail "$1: containers left: $left"
+  compgen -G "$scratch/drydock-postgres-*" >/dev/null && fail "$1: cluster directory left: $(ls -d "$scratch"/drydock-postgres-*)"
+  pgrep -f "$scratch/drydock-postgres" >/dev/null && fail "$1: postgres still running"
+  compgen -G "$scratch/cache/.app-*partial*" >/dev/null && fail "$1: partial archive left"
+  return 0
+}
+
+docker image inspect drydock-base:bookworm >/dev/null 2>&1 || { echo "FAIL: no drydock-base:bookworm image; run .ci/engine"; exit 1; }
+
+mkdir -p app/requirements
+cat >app/Dockerfile <<'DOCKERFILE'
+FROM drydock-base:bookworm
+WORKDIR /code
+ADD . /code
+DOCKERFILE
+echo "first==1" >app/requirements/base.txt
+cat >app/query.py <<'PY'
+import os, psycopg2
+conn = psycopg2.connect(os.environ["DATABASE_URL"])
+cur = conn.cursor()
+cur.execute("SELECT current_database(), current_user")
+print("db says %s as %s" % cur.fetchone())
+PY
+cat >circle.yml <<YAML
+machine:
+  services: [docker, postgresql]
+test:
+  override:
+    - python3 query.py && echo "secret is \$SECRET_TOKEN":
+        environment:
+          SECRET_TOKEN: hunter2
+        drydock:
+          id: $step_id
+          image: app
+          database: true
+drydock:
+  images:
+    app:
+      repository: $repository
+      context: app
+      dockerfile: app/Dockerfile
+      inputs: [app/requirements/*.txt]
+      cache_dir: $scratch/cache
+      keep: 2
+  database:
+    user: tester
+    databases: [it_db]
+YAML
+
+# cold: built, archive written, tests reach the database by DATABASE_URL
+run run circle.yml
+expect_code 0
+contains "[image:app] building $repository:"
+contains " built (tagged $repository:local)"
+contains "db says it_db as tester"
+contains "secret is hunter2"
+[ "$(archives)" -eq 1 ] || fail "cold run: expected 1 archive, found $(archives)"
+key=$(echo "$out" | sed -n "s|.*building $repository:\([0-9a-f]*\).*|\1|p" | head -1)
+nothing_left "cold run"
+
+# warm: the engine has the image, so nothing is built or loaded
+run run circle.yml
+expect_code 0
+contains "$repository:$key present"
+lacks "building"
+lacks "loading"
+nothing_left "warm run"
+
+# after docker rmi the archive is loaded, not rebuilt
+docker rmi "$repository:$key" "$repository:local" >/dev/null
+run run circle.yml
+expect_code 0
+contains "$repository:$key loaded"
+lacks "building"
+nothing_left "restore run"
+
+# a corrupted archive is detected, removed and the image rebuilt
+docker rmi "$repository:$key" "$repository:local" >/dev/null
+archive="$scratch/cache/app-$key.tar.zst"
+size=$(stat -c %s "$archive")
+printf 'corruption' | dd of="$archive" bs=1 seek=$((size / 2)) conv=notrunc status=none
+run run circle.yml
+expect_code 0
+contains "archive $archive: the archive is corrupted"
+contains "$repository:$key built"
+nothing_left "corrupted archive run"
+
+# a truncated one too
+docker rmi "$repository:$key" "$repository:local" >/dev/null
+truncate -s $((size / 3)) "$archive"
+run run circle.yml
+expect_code 0
+contains "the archive is truncated; removed it"
+contains "$repository:$key built"
+
+# a changed requirement file gives a new key; explain names the change
+echo "second==2" >>app/requirements/base.txt
+run explain circle.yml
+expect_code 0
+contains "changed (was "
+contains "app/requirements/base.txt"
+contains "a run would build it"
+run run circle.yml
+expect_code 0
+key2=$(echo "$out" | sed -n "s|.*building $repository:\([0-9a-f]*\).*|\1|p" | head -1)
+[ -n "$key2" ] && [ "$key2" != "$key" ] || fail "changed input: key '$key2' should differ from '$key'"
+[ "$(archives)" -eq 2 ] || fail "after a second key: expected 2 archives, found $(archives)"
+
+# a third key prunes the oldest archive (keep: 2)
+echo "third==3" >>app/requirements/base.txt
+run run circle.yml
+expect_code 0
+contains "pruned $archive"
+[ "$(archives)" -eq 2 ] || fail "keep 2: found $(archives) archives"
+[ -e "$archive" ] && fail "the oldest archive was kept"
+
+# a failing containerized step fails the build and leaves nothing behind
+sed -i 's|python3 query.py && |python3 query.py \&\& exit 3 \&\& |' circle.yml
+run run circle.yml
+expect_code 1
+contains "failed (exit 3)"
+nothing_left "failing step"
+
+# SIGINT during a containerized step: exit 130, container and cluster gone
+sed -i 's|python3 query.py && exit 3 && |echo started \&\& sleep 60 \&\& |' circle.yml
+"$drydock" run circle.yml >"$scratch/interrupted.log" 2>&1 &
+pid=$!
+for _ in $(seq 1 100); do grep -q '] started' "$scratch/interrupted.log" && break; sleep 0.1; done
+grep -q '] started' "$scratch/interrupted.log" || fail "the container step did not start: $(cat "$scratch/interrupted.log")"
+# the secret is passed by name: never on docker's command line
+docker_argv=$(pgrep -a -f "docker run --rm --init --name drydock-.*$step_id")
+case "$docker_argv" in *"--env SECRET_TOKEN "*) ;; *) fail "docker run lacks --env SECRET_TOKEN: $docker_argv";; esac
+case "$docker_argv" in *hunter2*) fail "the secret is on docker's argv: $docker_argv";; esac
+kill -INT "$pid"
+wait "$pid"; code=$?
+out=$(cat "$scratch/interrupted.log")
+expect_code 130
+nothing_left "SIGINT"
+
+# no engine: one clear message, non-zero exit, nothing started
+DOCKER_HOST=unix://$scratch/no-engine.sock run run circle.yml
+expect_code 1
+contains "drydock: machine.services: docker: no Docker engine answers at unix://$scratch/no-engine.sock:"
+lacks "[image:app]"
+nothing_left "no engine"
+
+if [ "$failures" -gt 0 ]; then
+  echo "$failures failure(s)"
+  exit 1
+fi
+echo "all docker integration checks passed"
