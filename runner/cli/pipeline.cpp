@@ -54,9 +54,11 @@ void add_pipeline_options(CLI::App& sub, PipelineOptions& options)
   sub.add_option("file", options.file, "Config file (default: ./circle.yml)");
   sub.add_option("--env", options.env, "Set NAME=value for every step, over anything else (repeatable); "
                                         "e.g. --env CIRCLE_BRANCH=master")
-      ->type_name("NAME=VALUE");
+      ->type_name("NAME=VALUE")
+      ->allow_extra_args(false); // one value each time: `--env A=1 circle.yml` keeps the file
   sub.add_option("--env-file", options.env_files, "Read NAME=value lines from a dotenv file (repeatable)")
-      ->type_name("FILE");
+      ->type_name("FILE")
+      ->allow_extra_args(false);
 }
 
 tl::expected<Pipeline, int> load_pipeline(const PipelineOptions& options, exec::ContextMode mode)
