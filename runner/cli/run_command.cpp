@@ -34,6 +34,21 @@ bool colour_wanted()
   return ::isatty(STDOUT_FILENO) == 1 && (no_color == nullptr || *no_color == '\0');
 }
 
+bool containers_may_remain(const graph::Graph& graph, const exec::BuildResult& result)
+{
+  if (result.interrupted) {
+    return true;
+  }
+  for (const auto& step : graph.steps) {
+    const auto& outcome = result.steps[step.index];
+    const bool abnormal = outcome.exit_code >= 125 || !outcome.message.empty();
+    if (step.command.drydock.image && outcome.status == plan::StepStatus::failed && abnormal) {
+      return true;
+    }
+  }
+  return false;
+}
+
 // drydock's own steps run this binary again (`drydock internal ...`).
 std::string own_executable()
 {
@@ -76,19 +91,22 @@ int run_run(const RunOptions& options)
     host->stop_when_reader_leaves(STDOUT_FILENO);
     runner = std::move(host);
   }
+  for (const auto& note : exec::unsupported_keys(pipeline->validation->config)) {
+    fmt::print(stderr, "drydock: note: {}\n", note);
+  }
   auto& context = pipeline->context;
   context.self_exe = own_executable();
   const auto prepared = exec::prepare_run(pipeline->validation->config, context,
                                           options.dry_run ? exec::SetupMode::dry_run : exec::SetupMode::run);
   if (!prepared) {
     fmt::print(stderr, "drydock: {}\n", prepared.error());
-    for (const auto& note : exec::finish_run(context)) {
+    for (const auto& note : exec::finish_run(context, true)) {
       fmt::print(stderr, "drydock: {}\n", note);
     }
     return kExitStepFailed;
   }
   const auto result = exec::run_build(pipeline->graph, context, *runner, printer);
-  for (const auto& note : exec::finish_run(context)) {
+  for (const auto& note : exec::finish_run(context, containers_may_remain(pipeline->graph, result))) {
     fmt::print(stderr, "drydock: {}\n", note);
   }
   printer.summary(result, context);

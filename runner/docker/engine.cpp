@@ -85,7 +85,7 @@ BridgeFacts parse_bridge(const std::string& output)
   return facts;
 }
 
-tl::expected<EngineFacts, std::string> probe_engine(const std::string& docker_host)
+tl::expected<EngineFacts, std::string> probe_engine(const std::string& docker_host, bool need_bridge)
 {
   const std::string where = docker_host.empty() ? "unix:///var/run/docker.sock" : docker_host;
   const auto version = exec::run_capture(server_version(), ".", exec::Stderr::merge);
@@ -99,6 +99,9 @@ tl::expected<EngineFacts, std::string> probe_engine(const std::string& docker_ho
   std::istringstream words(version->output);
   words >> facts.api_version >> facts.server_version;
   facts.host_gateway = version_at_least(facts.api_version, 1, 41);
+  if (!need_bridge && facts.host_gateway) {
+    return facts;
+  }
   const auto network = exec::run_capture(bridge_network(), ".", exec::Stderr::merge);
   if (!network || network->exit_code != 0) {
     return tl::unexpected(fmt::format("the Docker engine at {} has no default bridge network: {}", where,

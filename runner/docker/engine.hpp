@@ -16,8 +16,10 @@ struct EngineFacts {
   bool host_gateway = false;  // `--add-host NAME:host-gateway` works (API 1.41+, engine 20.10)
 };
 
-// Asks the engine; the error is one line a user can act on.
-tl::expected<EngineFacts, std::string> probe_engine(const std::string& docker_host);
+// Asks the engine; the error is one line a user can act on. The bridge's
+// addresses are asked for only when `need_bridge` or when the engine lacks
+// host-gateway (one docker call less on the common path).
+tl::expected<EngineFacts, std::string> probe_engine(const std::string& docker_host, bool need_bridge);
 
 // What `--add-host ALIAS:...` gets: host-gateway where the engine has it,
 // else the bridge gateway's address.

@@ -196,6 +196,17 @@ std::string_view source_name(ImageSource source)
 
 tl::expected<ImageKey, std::string> compute_key(const ImageJob& job)
 {
+  return compute_key(job, [](const std::string& ref) -> tl::expected<std::string, std::string> {
+    const auto found = inspect(ref);
+    if (!found) {
+      return tl::unexpected(found.error());
+    }
+    return *found ? (*found)->id : std::string("absent");
+  });
+}
+
+tl::expected<ImageKey, std::string> compute_key(const ImageJob& job, const BaseIdLookup& base_id)
+{
   std::vector<KeyInput> inputs;
   const auto dockerfile = read_text(job.dockerfile);
   if (!dockerfile) {
@@ -228,11 +239,11 @@ tl::expected<ImageKey, std::string> compute_key(const ImageJob& job)
     inputs.push_back({"build-arg", name, hash_text(value)}); // the value may be secret: only its hash
   }
   for (const auto& base : base_images(*dockerfile, args)) {
-    const auto found = inspect(base);
-    if (!found) {
-      return tl::unexpected(found.error());
+    const auto id = base_id(base);
+    if (!id) {
+      return tl::unexpected(id.error());
     }
-    inputs.push_back({"base-image", base, *found ? (*found)->id : "absent"});
+    inputs.push_back({"base-image", base, *id});
   }
   // Several files may match more than one pattern.
   std::sort(inputs.begin(), inputs.end(), [](const KeyInput& a, const KeyInput& b) {
@@ -242,16 +253,78 @@ tl::expected<ImageKey, std::string> compute_key(const ImageJob& job)
   return make_key(std::move(inputs));
 }
 
+namespace {
+
+// The warm path in one engine call: assume the base images kept the ids
+// the last key recorded, and ask for that key's image and the bases at
+// once. Nothing when any of it does not hold (then the full path runs).
+std::optional<std::pair<ImageKey, Inspected>> present_as_last_time(const ImageJob& job)
+{
+  const auto text = read_text(manifest_path(job));
+  const auto last = text ? parse_manifest(*text) : tl::unexpected(std::string());
+  if (!last) {
+    return std::nullopt;
+  }
+  std::map<std::string, std::string> recorded;
+  for (const auto& input : last->inputs) {
+    if (input.kind == "base-image") {
+      recorded[input.name] = input.hash;
+    }
+  }
+  std::vector<std::string> bases;
+  const auto key = compute_key(job, [&](const std::string& ref) -> tl::expected<std::string, std::string> {
+    const auto found = recorded.find(ref);
+    if (found == recorded.end()) {
+      return tl::unexpected(std::string("not recorded"));
+    }
+    bases.push_back(ref);
+    return found->second;
+  });
+  if (!key || key->key != last->key) {
+    return std::nullopt;
+  }
+  std::vector<std::string> refs{job.repository + ":" + key->key};
+  refs.insert(refs.end(), bases.begin(), bases.end());
+  const auto result = exec::run_capture(inspect_images(refs), ".");
+  if (!result || result->exit_code != 0) {
+    return std::nullopt;
+  }
+  std::istringstream lines(result->output);
+  std::string line;
+  std::vector<Inspected> found;
+  while (std::getline(lines, line)) {
+    std::istringstream words(line);
+    Inspected image;
+    words >> image.id;
+    for (std::string tag; words >> tag;) {
+      image.tags.push_back(tag);
+    }
+    found.push_back(std::move(image));
+  }
+  if (found.size() != refs.size()) {
+    return std::nullopt;
+  }
+  for (std::size_t i = 0; i < bases.size(); ++i) {
+    if (found[i + 1].id != recorded[bases[i]]) {
+      return std::nullopt; // a base image moved: the key is not this one
+    }
+  }
+  return std::pair{std::move(*key), std::move(found[0])};
+}
+
+} // namespace
+
 tl::expected<EnsureResult, std::string> ensure_image(const ImageJob& job, const Log& log)
 {
   remove_stale_temporaries(job.cache_dir, job.name);
-  const auto key = compute_key(job);
+  auto fast = present_as_last_time(job);
+  auto key = fast ? tl::expected<ImageKey, std::string>(fast->first) : compute_key(job);
   if (!key) {
     return tl::unexpected(key.error());
   }
   EnsureResult result;
   result.reference = job.repository + ":" + key->key;
-  const auto present = inspect(result.reference);
+  const auto present = fast ? tl::expected<std::optional<Inspected>, std::string>(fast->second) : inspect(result.reference);
   if (!present) {
     return tl::unexpected(present.error());
   }

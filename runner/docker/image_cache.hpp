@@ -45,6 +45,11 @@ std::string manifest_path(const ImageJob& job);
 // (an image it lacks counts as "absent").
 tl::expected<ImageKey, std::string> compute_key(const ImageJob& job);
 
+// The id a base image reference has; the cache asks the engine, or first
+// assumes what the last key recorded.
+using BaseIdLookup = std::function<tl::expected<std::string, std::string>(const std::string& ref)>;
+tl::expected<ImageKey, std::string> compute_key(const ImageJob& job, const BaseIdLookup& base_id);
+
 // Whether the engine has this image (an error when no engine answers).
 tl::expected<bool, std::string> engine_has_image(const std::string& ref);
 

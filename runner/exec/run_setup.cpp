@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <random>
 
 #include "config/derived.hpp"
@@ -66,6 +67,21 @@ tl::expected<void, std::string> prepare_cluster(const config::DatabaseSpec& spec
 
 } // namespace
 
+std::vector<std::string> unsupported_keys(const config::Config& config)
+{
+  std::vector<std::string> notes;
+  if (!config.drydock.services.empty()) {
+    notes.push_back("drydock.services: service containers are not started by this version; steps run without them");
+  }
+  const bool publishes = !config.drydock.publish.empty() ||
+                         std::any_of(config.deployment.begin(), config.deployment.end(),
+                                     [](const config::Deployment& section) { return !section.publish.empty(); });
+  if (publishes) {
+    notes.push_back("drydock.publish: tagging and pushing are not done by this version");
+  }
+  return notes;
+}
+
 std::string new_run_id()
 {
   std::random_device device;
@@ -80,7 +96,8 @@ tl::expected<void, std::string> prepare_run(const config::Config& config, BuildC
   context.containers.run_id = mode == SetupMode::run ? new_run_id() : "RUN";
   std::optional<docker::EngineFacts> engine;
   if (wants_engine && mode == SetupMode::run) {
-    auto facts = docker::probe_engine(context.env.get("DOCKER_HOST").value_or(""));
+    const bool cluster = database && database->provider == config::DatabaseProvider::cluster;
+    auto facts = docker::probe_engine(context.env.get("DOCKER_HOST").value_or(""), cluster);
     if (!facts) {
       return tl::unexpected(fmt::format("machine.services: docker: {}", facts.error()));
     }
@@ -115,11 +132,11 @@ tl::expected<void, std::string> prepare_run(const config::Config& config, BuildC
   return {};
 }
 
-std::vector<std::string> finish_run(const BuildContext& context)
+std::vector<std::string> finish_run(const BuildContext& context, bool containers_may_remain)
 {
   std::vector<std::string> notes;
   const auto log = [&notes](const std::string& line) { notes.push_back(line); };
-  if (!context.containers.host_address.empty() && !context.containers.run_id.empty()) {
+  if (containers_may_remain && !context.containers.host_address.empty() && !context.containers.run_id.empty()) {
     const auto removed = docker::remove_run_containers(context.containers.run_id);
     if (!removed) {
       log(removed.error());

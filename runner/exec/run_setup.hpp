@@ -21,7 +21,15 @@ enum class SetupMode {
 tl::expected<void, std::string> prepare_run(const config::Config& config, BuildContext& context, SetupMode mode);
 
 // Lines for the user about what was cleaned up (or could not be).
-std::vector<std::string> finish_run(const BuildContext& context);
+// `containers_may_remain`: a container step was interrupted, timed out or
+// ended with docker's own failure (125 and up); a `docker run --rm` that
+// ended normally has removed its container already, so the engine is not
+// asked then.
+std::vector<std::string> finish_run(const BuildContext& context, bool containers_may_remain);
+
+// Keys this version reads and checks but does not act on yet (service
+// containers, publishing), so `run` can say so instead of staying silent.
+std::vector<std::string> unsupported_keys(const config::Config& config);
 
 // A random id for labels and names: 12 hex digits.
 std::string new_run_id();
