@@ -11,6 +11,7 @@
 #include "cli/commands.hpp"
 #include "cli/pipeline.hpp"
 #include "docker/archive.hpp"
+#include "docker/engine.hpp"
 #include "docker/image_cache.hpp"
 
 namespace fs = std::filesystem;
@@ -41,6 +42,9 @@ std::string change_text(const docker::InputChange& change, bool have_previous)
   if (!have_previous) {
     return "";
   }
+  if (change.input.hash == "unknown") {
+    return "unknown";
+  }
   switch (change.kind) {
   case Kind::same: return "same";
   case Kind::changed: return fmt::format("changed (was {})", change.was);
@@ -50,17 +54,25 @@ std::string change_text(const docker::InputChange& change, bool have_previous)
   return "";
 }
 
-std::string explain_image(const config::ImageSpec& spec, const exec::BuildContext& context)
+std::string explain_image(const config::ImageSpec& spec, const exec::BuildContext& context, const std::string& no_engine)
 {
   const auto job = docker::make_image_job(spec, context.config_dir, context.env);
-  const auto key = docker::compute_key(job);
+  // Without an engine the base images' ids are unknown, and so is the key.
+  const auto key = no_engine.empty()
+                       ? docker::compute_key(job)
+                       : docker::compute_key(job, [](const std::string&) -> tl::expected<std::string, std::string> {
+                           return std::string("unknown");
+                         });
   if (!key) {
     return fmt::format("image {}: cannot compute the key: {}\n", spec.name, key.error());
   }
   const auto previous = previous_key(job);
   const std::string reference = job.repository + ":" + key->key;
   std::string out;
-  if (!previous) {
+  if (!no_engine.empty()) {
+    out += fmt::format("image {}: {}:? (the base images' ids are part of the key, and no engine answers)\n",
+                       spec.name, job.repository);
+  } else if (!previous) {
     out += fmt::format("image {}: {} (no earlier key recorded in {})\n", spec.name, reference, job.cache_dir);
   } else if (previous->key == key->key) {
     out += fmt::format("image {}: {} (the same key as the last run)\n", spec.name, reference);
@@ -69,21 +81,34 @@ std::string explain_image(const config::ImageSpec& spec, const exec::BuildContex
   }
   const auto changes = docker::compare_inputs(previous.value_or(docker::ImageKey{}), *key);
   std::size_t width = 5;
+  std::size_t hash_width = 4;
   for (const auto& change : changes) {
     width = std::max(width, change.input.name.size());
+    hash_width = std::max(hash_width, change.input.hash.size());
   }
-  out += fmt::format("  {:<12}  {:<{}}  {:<32}  {}\n", "kind", "input", width, "hash", previous ? "since the last key" : "");
+  const auto row = [&](const std::string& kind, const std::string& name, const std::string& hash, const std::string& note) {
+    std::string line = fmt::format("  {:<12}  {:<{}}  {:<{}}  {}", kind, name, width, hash, hash_width, note);
+    while (!line.empty() && line.back() == ' ') {
+      line.pop_back();
+    }
+    return line + "\n";
+  };
+  out += row("kind", "input", "hash", previous ? "since the last key" : "");
   for (const auto& change : changes) {
-    out += fmt::format("  {:<12}  {:<{}}  {:<32}  {}\n", change.input.kind, change.input.name, width,
-                       change.kind == docker::InputChange::Kind::removed ? "-" : change.input.hash,
-                       change_text(change, previous.has_value()));
+    out += row(change.input.kind, change.input.name,
+               change.kind == docker::InputChange::Kind::removed ? "-" : change.input.hash,
+               change_text(change, previous.has_value()));
   }
   const std::string archive = docker::archive_path(job.cache_dir, job.name, key->key);
   std::error_code ec;
   const auto size = fs::file_size(archive, ec);
-  const auto present = docker::engine_has_image(reference);
+  if (!no_engine.empty()) {
+    out += fmt::format("  engine: {}\n", no_engine);
+    return out;
+  }
   out += ec ? fmt::format("  archive: none for this key ({})\n", archive)
             : fmt::format("  archive: {} ({:.1f} MiB)\n", archive, static_cast<double>(size) / (1024.0 * 1024.0));
+  const auto present = docker::engine_has_image(reference);
   if (!present) {
     out += fmt::format("  engine: {}\n", present.error());
   } else {
@@ -104,10 +129,12 @@ int run_explain(const ExplainOptions& options)
     fmt::print("{}: no drydock.images entries\n", options.pipeline.file);
     return kExitOk;
   }
+  const auto engine = docker::probe_engine(pipeline->context.env.get("DOCKER_HOST").value_or(""), false);
+  const std::string no_engine = engine ? "" : engine.error();
   bool found = false;
   for (const auto& spec : images) {
     if (options.image.empty() || spec.name == options.image) {
-      fmt::print("{}", explain_image(spec, pipeline->context));
+      fmt::print("{}", explain_image(spec, pipeline->context, no_engine));
       found = true;
     }
   }

@@ -5,6 +5,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/pipeline.hpp"
+#include "config/derived.hpp"
 #include "report/plan_report.hpp"
 
 namespace drydock::cli {
@@ -23,7 +24,8 @@ int run_plan(const PlanOptions& options)
   }
   const report::PlanFacts facts{options.pipeline.file, pipeline->context.build_num,
                                 pipeline->context.env.get("CIRCLE_SHA1").value_or(""), pipeline->context.target,
-                                pipeline->branches, pipeline->deployment};
+                                pipeline->branches, pipeline->deployment,
+                                config::cache_directories(pipeline->validation->config)};
   if (options.format == "json") {
     fmt::print("{}\n", report::plan_json(pipeline->graph, facts).dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
   } else if (options.format == "dot") {

@@ -2,6 +2,8 @@
 // Facts derived from a Config that several layers need the same way.
 #include <algorithm>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "config/model.hpp"
 
@@ -27,6 +29,23 @@ inline std::optional<DatabaseSpec> effective_database(const Config& config)
     spec->databases.push_back({"circle_test", spec->pos});
   }
   return spec;
+}
+
+// The directories a CI system should keep between builds: those in
+// dependencies.cache_directories, then each image cache's directory that
+// is not already listed (an image's cache_dir counts as one of them).
+inline std::vector<std::string> cache_directories(const Config& config)
+{
+  std::vector<std::string> dirs;
+  for (const auto& dir : config.dependencies.cache_directories) {
+    dirs.push_back(dir.value);
+  }
+  for (const auto& image : config.drydock.images) {
+    if (std::find(dirs.begin(), dirs.end(), image.cache_dir.value) == dirs.end()) {
+      dirs.push_back(image.cache_dir.value);
+    }
+  }
+  return dirs;
 }
 
 // Whether a run needs a Docker engine.

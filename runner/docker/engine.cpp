@@ -13,10 +13,16 @@
 namespace drydock::docker {
 namespace {
 
+// The first line that says something (docker may print an empty one first).
 std::string first_line(const std::string& text)
 {
-  std::string line = text.substr(0, text.find('\n'));
-  return line.empty() ? "no answer" : line;
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.find_first_not_of(" \t\r") != std::string::npos) {
+      return line;
+    }
+  }
+  return "no answer";
 }
 
 // The IPv4 address of a network interface (docker0), or empty.

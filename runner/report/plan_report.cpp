@@ -69,6 +69,9 @@ std::string plan_text(const graph::Graph& graph, const PlanFacts& facts)
       out += fmt::format("  {:<20} {}: {}\n", section.name, section.selected ? "runs" : "does not run", section.reason);
     }
   }
+  if (!facts.cache_directories.empty()) {
+    out += fmt::format("cache directories: {}\n", fmt::join(facts.cache_directories, ", "));
+  }
   if (!facts.branches.runs) {
     return out;
   }
@@ -99,7 +102,9 @@ nlohmann::json plan_json(const graph::Graph& graph, const PlanFacts& facts)
 {
   auto steps = nlohmann::json::array();
   for (const auto& step : graph.steps) {
+    static constexpr const char* kKinds[] = {"command", "image", "database"};
     steps.push_back({{"name", step.name},
+                     {"kind", kKinds[static_cast<int>(step.kind)]},
                      {"phase", graph::phase_name(step.phase)},
                      {"list", step.list},
                      {"command", step.command.text},
@@ -122,6 +127,7 @@ nlohmann::json plan_json(const graph::Graph& graph, const PlanFacts& facts)
           {"owner", facts.target.owner},
           {"branches", {{"runs", facts.branches.runs}, {"reason", facts.branches.reason}}},
           {"deployment", sections},
+          {"cache_directories", facts.cache_directories},
           {"steps", facts.branches.runs ? steps : nlohmann::json::array()},
           {"critical_path", facts.branches.runs ? critical_path(graph) : std::vector<std::string>{}}};
 }

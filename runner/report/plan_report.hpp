@@ -17,6 +17,7 @@ struct PlanFacts {
   graph::BuildTarget target;
   graph::BranchDecision branches;
   graph::DeploymentChoice deployment;
+  std::vector<std::string> cache_directories; // kept between builds, image caches included
 };
 
 std::string plan_text(const graph::Graph& graph, const PlanFacts& facts);

@@ -13,10 +13,12 @@ scratch=$(mktemp -d)
 chmod 755 "$scratch" # the cluster runs as postgres when we are root
 tag=$(printf '%04x%04x' $RANDOM $RANDOM)
 repository="drydock-it-$tag/app"
+base="drydock-it-$tag/base"
 step_id="it-$tag"
 cleanup() {
   docker ps -aq --filter "label=io.drydock.step=$step_id" | xargs -r docker rm -f >/dev/null 2>&1
   docker images -q "$repository" | sort -u | xargs -r docker rmi -f >/dev/null 2>&1
+  docker images -q "$base" | sort -u | xargs -r docker rmi -f >/dev/null 2>&1
   rm -rf "$scratch"
 }
 trap cleanup EXIT
@@ -41,9 +43,12 @@ nothing_left() {
 
 docker image inspect drydock-base:bookworm >/dev/null 2>&1 || { echo "FAIL: no drydock-base:bookworm image; run .ci/engine"; exit 1; }
 
+# A base image of the test's own, so it can change under the same tag.
+make_base() { printf 'FROM drydock-base:bookworm\nRUN echo %s > /base-version\n' "$1" | docker build -q -t "$base" - >/dev/null; }
+make_base 1
 mkdir -p app/requirements
-cat >app/Dockerfile <<'DOCKERFILE'
-FROM drydock-base:bookworm
+cat >app/Dockerfile <<DOCKERFILE
+FROM $base
 WORKDIR /code
 ADD . /code
 DOCKERFILE
@@ -147,6 +152,17 @@ expect_code 0
 contains "pruned $archive"
 [ "$(archives)" -eq 2 ] || fail "keep 2: found $(archives) archives"
 [ -e "$archive" ] && fail "the oldest archive was kept"
+
+# a base image rebuilt under the same tag gives a new key too
+make_base 2
+run explain circle.yml
+contains "base-image    $base"
+contains "a run would build it"
+run run circle.yml
+expect_code 0
+contains "[image:app] building $repository:"
+run run circle.yml
+contains " present (tagged"
 
 # a failing containerized step fails the build and leaves nothing behind
 sed -i 's|python3 query.py && |python3 query.py \&\& exit 3 \&\& |' circle.yml
