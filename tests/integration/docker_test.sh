@@ -164,6 +164,18 @@ contains "[image:app] building $repository:"
 run run circle.yml
 contains " present (tagged"
 
+# SIGINT while the archive is written: no partial file is left
+echo "fourth==4" >>app/requirements/base.txt
+"$drydock" run circle.yml >"$scratch/saving.log" 2>&1 &
+pid=$!
+for _ in $(seq 1 300); do grep -q 'Successfully tagged' "$scratch/saving.log" && break; sleep 0.05; done
+sleep 0.2 # docker save has started
+kill -INT "$pid"
+wait "$pid"; code=$?
+out=$(cat "$scratch/saving.log")
+expect_code 130
+nothing_left "SIGINT while saving"
+
 # a failing containerized step fails the build and leaves nothing behind
 sed -i 's|python3 query.py && |python3 query.py \&\& exit 3 \&\& |' circle.yml
 run run circle.yml
