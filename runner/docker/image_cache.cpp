@@ -155,7 +155,6 @@ ImageJob make_image_job(const config::ImageSpec& spec, const std::string& config
   for (const auto& input : spec.inputs) {
     job.input_patterns.push_back(input.value);
   }
-  std::vector<std::pair<std::string, std::string>> args;
   env::Environment scope = env;
   for (const auto& arg : spec.build_args) {
     job.build_args.emplace_back(arg.name, env::expand(arg.value, scope));
@@ -329,6 +328,7 @@ tl::expected<EnsureResult, std::string> ensure_image(const ImageJob& job, const 
     return tl::unexpected(present.error());
   }
   const std::string archive = archive_path(job.cache_dir, job.name, key->key);
+  std::string why_build = "no image and no archive for this key";
   if (*present) {
     result.source = ImageSource::present;
   } else if (fs::exists(archive)) {
@@ -338,11 +338,12 @@ tl::expected<EnsureResult, std::string> ensure_image(const ImageJob& job, const 
       return tl::unexpected(loaded.error());
     }
     result.source = *loaded ? ImageSource::loaded : ImageSource::built;
+    why_build = "the archive could not be used";
   } else {
     result.source = ImageSource::built;
   }
   if (result.source == ImageSource::built) {
-    log(fmt::format("building {} (no image and no archive for this key)", result.reference));
+    log(fmt::format("building {} ({})", result.reference, why_build));
     const auto bytes = build_and_save(job, key->key, result.reference, log);
     if (!bytes) {
       return tl::unexpected(bytes.error());
