@@ -27,6 +27,7 @@ constexpr CommandEntry kCommands[] = {
     {"plan", add_plan_command},
     {"run", add_run_command},
     {"explain", add_explain_command},
+    {"tag", add_tag_command},
     {"internal", add_internal_command},
 };
 

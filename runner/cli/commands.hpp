@@ -23,6 +23,7 @@ Action add_validate_command(CLI::App& app);
 Action add_plan_command(CLI::App& app);
 Action add_run_command(CLI::App& app);
 Action add_explain_command(CLI::App& app);
+Action add_tag_command(CLI::App& app);
 Action add_internal_command(CLI::App& app);
 
 int run_main(int argc, char** argv);

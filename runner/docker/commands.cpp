@@ -38,7 +38,17 @@ Argv save(const std::string& ref) { return {"docker", "save", "--", ref}; }
 
 Argv load() { return {"docker", "load", "--quiet"}; }
 
-Argv tag(const std::string& source, const std::string& target) { return {"docker", "tag", "--", source, target}; }
+Argv tag(const std::string& source, const std::string& target, const std::string& executable)
+{
+  return {executable, "tag", "--", source, target};
+}
+
+Argv push(const std::string& ref, const std::string& executable) { return {executable, "push", "--", ref}; }
+
+Argv login(const std::string& registry, const std::string& username, const std::string& executable)
+{
+  return {executable, "login", "--username", username, "--password-stdin", "--", registry};
+}
 
 Argv run_container(const ContainerSpec& spec)
 {

@@ -32,7 +32,10 @@ struct BuildSpec {
 Argv build(const BuildSpec& spec);
 Argv save(const std::string& ref);  // the image as a tar on stdout
 Argv load();                        // an image tar from stdin
-Argv tag(const std::string& source, const std::string& target);
+Argv tag(const std::string& source, const std::string& target, const std::string& executable = "docker");
+Argv push(const std::string& ref, const std::string& executable = "docker");
+// The password goes to the client's stdin, never on its command line.
+Argv login(const std::string& registry, const std::string& username, const std::string& executable = "docker");
 
 struct ContainerSpec {
   std::string image;

@@ -1,0 +1,117 @@
+#include "publish/pusher.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "docker/commands.hpp"
+#include "exec/process.hpp"
+
+namespace fs = std::filesystem;
+
+namespace drydock::publish {
+namespace {
+
+std::string failure(const tl::expected<int, std::string>& result, const std::string& what)
+{
+  return result ? fmt::format("{} failed (exit {})", what, *result) : fmt::format("{} failed: {}", what, result.error());
+}
+
+// Credentials go to a DOCKER_CONFIG of this run's own, not ~/.docker, and
+// are gone when the push is done.
+class TemporaryDockerConfig {
+public:
+  tl::expected<void, std::string> create()
+  {
+    const char* tmp = std::getenv("TMPDIR");
+    std::string pattern = (fs::path(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") / "drydock-docker-config-XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr) {
+      return tl::unexpected(std::string("cannot create a temporary DOCKER_CONFIG"));
+    }
+    m_dir = pattern;
+    ::setenv("DOCKER_CONFIG", m_dir.c_str(), 1);
+    return {};
+  }
+  ~TemporaryDockerConfig()
+  {
+    if (!m_dir.empty()) {
+      std::error_code ec;
+      fs::remove_all(m_dir, ec);
+      ::unsetenv("DOCKER_CONFIG");
+    }
+  }
+
+private:
+  std::string m_dir;
+};
+
+tl::expected<void, std::string> log_in(const Login& login, const std::string& executable, const Log& log)
+{
+  log(fmt::format("logging in to {} as {}", login.registry, login.username));
+  bool sent = false;
+  const auto result = exec::run_stdin_from(docker::login(login.registry, login.username, executable), ".",
+                                           [&](std::string& buffer) -> tl::expected<bool, std::string> {
+                                             if (!sent) {
+                                               buffer = login.password;
+                                               sent = true;
+                                             }
+                                             return false;
+                                           });
+  if (!result || *result != 0) {
+    return tl::unexpected(failure(result, fmt::format("docker login to {} as {}", login.registry, login.username)));
+  }
+  return {};
+}
+
+} // namespace
+
+PushReport run_tag_plan(const TagPlan& plan, const PushOptions& options, const Log& log)
+{
+  PushReport report{{}, plan.pushes, ""};
+  TemporaryDockerConfig config;
+  if (options.login) {
+    if (auto created = config.create(); !created) {
+      report.error = created.error();
+      return report;
+    }
+    if (auto logged_in = log_in(*options.login, options.executable, log); !logged_in) {
+      report.error = logged_in.error();
+      return report;
+    }
+  }
+  for (const auto& tag : plan.tags) {
+    if (tag.self) {
+      if (options.verbose) {
+        log(fmt::format("Not tagging \"{}\" as itself", tag.source));
+      }
+      continue;
+    }
+    if (options.verbose) {
+      log(fmt::format("Tagging \"{}\" as \"{}\"...", tag.source, tag.target));
+    }
+    const auto result = exec::run_passthrough(docker::tag(tag.source, tag.target, options.executable), ".");
+    if (!result || *result != 0) {
+      report.error = failure(result, fmt::format("docker tag {} {}", tag.source, tag.target));
+      return report;
+    }
+  }
+  report.not_pushed.clear();
+  for (std::size_t i = 0; i < plan.pushes.size(); ++i) {
+    const auto& target = plan.pushes[i];
+    if (options.verbose) {
+      log(fmt::format("Pushing tag \"{}\"...", target));
+    }
+    const auto result = exec::run_passthrough(docker::push(target, options.executable), ".");
+    if (!result || *result != 0) {
+      report.error = failure(result, fmt::format("docker push {}", target));
+      report.not_pushed.assign(plan.pushes.begin() + static_cast<std::ptrdiff_t>(i), plan.pushes.end());
+      return report;
+    }
+    report.pushed.push_back(target);
+  }
+  return report;
+}
+
+} // namespace drydock::publish
