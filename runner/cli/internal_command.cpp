@@ -10,6 +10,7 @@
 #include "cli/commands.hpp"
 #include "config/validate.hpp"
 #include "docker/image_cache.hpp"
+#include "publish/from_config.hpp"
 #include "exec/build_context.hpp"
 #include "report/text_report.hpp"
 #include "services/postgres_cluster.hpp"
@@ -23,6 +24,7 @@ namespace {
 struct InternalOptions {
   std::string file;
   std::string image;
+  std::string publish;
   std::vector<std::string> cluster_args;
 };
 
@@ -41,18 +43,29 @@ env::Environment own_environment()
   return env::Environment::from_entries(entries);
 }
 
-int run_image(const InternalOptions& options)
+// The config, checked; nothing when it has errors (printed).
+std::optional<config::Validation> load_config(const std::string& file)
 {
-  auto text = read_config_file(options.file);
+  auto text = read_config_file(file);
   if (!text) {
-    fmt::print(stderr, "{}", report::format_unreadable(options.file, text.error()));
-    return kExitConfigOrUsage;
+    fmt::print(stderr, "{}", report::format_unreadable(file, text.error()));
+    return std::nullopt;
   }
-  const auto validation = config::validate_text(options.file, std::move(*text));
+  auto validation = config::validate_text(file, std::move(*text));
   if (validation.diagnostics.has_errors()) {
     fmt::print(stderr, "{}", report::format_file_report(validation.source, validation.diagnostics));
+    return std::nullopt;
+  }
+  return validation;
+}
+
+int run_image(const InternalOptions& options)
+{
+  const auto loaded = load_config(options.file);
+  if (!loaded) {
     return kExitConfigOrUsage;
   }
+  const auto& validation = *loaded;
   const auto& images = validation.config.drydock.images;
   const auto spec = std::find_if(images.begin(), images.end(), [&](const auto& image) { return image.name == options.image; });
   if (spec == images.end()) {
@@ -63,6 +76,44 @@ int run_image(const InternalOptions& options)
   const auto result = docker::ensure_image(job, print_line);
   if (!result) {
     fmt::print(stderr, "drydock: image {}: {}\n", options.image, result.error());
+    return kExitStepFailed;
+  }
+  return kExitOk;
+}
+
+int run_publish(const InternalOptions& options)
+{
+  const auto loaded = load_config(options.file);
+  if (!loaded) {
+    return kExitConfigOrUsage;
+  }
+  const auto& ext = loaded->config.drydock;
+  const auto spec = std::find_if(ext.publish.begin(), ext.publish.end(), [&](const auto& entry) { return entry.name == options.publish; });
+  const auto image = spec == ext.publish.end() ? ext.images.end()
+                     : std::find_if(ext.images.begin(), ext.images.end(), [&](const auto& entry) { return entry.name == spec->image.value; });
+  if (image == ext.images.end()) {
+    fmt::print(stderr, "drydock: {}: no drydock.publish entry '{}' with a drydock.images image\n", options.file, options.publish);
+    return kExitConfigOrUsage;
+  }
+  const auto env = own_environment();
+  const auto tag_options = publish::tag_options(*spec, env);
+  const auto login = publish::login_from(*spec, env);
+  const auto plan = tag_options ? publish::plan_tags_from(docker::run_reference(*image, env), image->repository.value, *tag_options)
+                                : tl::unexpected(tag_options.error());
+  if (!plan || !login) {
+    fmt::print(stderr, "drydock: {}\n", !plan ? plan.error() : login.error());
+    return kExitStepFailed;
+  }
+  for (const auto& note : plan->notes) {
+    print_line("note: " + note);
+  }
+  const auto report = publish::run_tag_plan(*plan, {"docker", true, *login}, print_line);
+  for (const auto& pushed : report.pushed) {
+    print_line("pushed " + pushed);
+  }
+  if (!report.error.empty()) {
+    fmt::print(stderr, "drydock: publish {}: {}; not pushed: {}\n", options.publish, report.error,
+               fmt::join(report.not_pushed, ", "));
     return kExitStepFailed;
   }
   return kExitOk;
@@ -92,11 +143,17 @@ Action add_internal_command(CLI::App& app)
   auto* image = sub->add_subcommand("image", "Make a drydock.images entry present");
   image->add_option("--file", options->file)->required();
   image->add_option("name", options->image)->required();
+  auto* publish = sub->add_subcommand("publish", "Tag and push a drydock.publish entry");
+  publish->add_option("--file", options->file)->required();
+  publish->add_option("name", options->publish)->required();
   auto* postgres = sub->add_subcommand("postgres-start", "Start the throwaway PostgreSQL cluster");
   postgres->allow_extras();
-  return [options, image, postgres] {
+  return [options, image, publish, postgres] {
     if (image->parsed()) {
       return run_image(*options);
+    }
+    if (publish->parsed()) {
+      return run_publish(*options);
     }
     options->cluster_args = postgres->remaining();
     return run_postgres_start(*options);

@@ -16,6 +16,7 @@
 #include "exec/dry_run_runner.hpp"
 #include "exec/host_runner.hpp"
 #include "exec/run_setup.hpp"
+#include "publish/from_config.hpp"
 #include "report/run_printer.hpp"
 
 namespace drydock::cli {
@@ -67,7 +68,8 @@ int run_run(const RunOptions& options)
     fmt::print("drydock: build skipped: {}\n", pipeline->branches.reason);
     return kExitOk;
   }
-  const report::PrinterOptions printer_options{colour_wanted(), options.quiet, options.dry_run, 10};
+  const report::PrinterOptions printer_options{colour_wanted(), options.quiet, options.dry_run, 10,
+                                               publish::secrets_of(pipeline->validation->config, pipeline->context.env)};
   // When the reader of our output goes away, nobody is watching the build:
   // stop it as if interrupted, so no step is left running unattended.
   bool output_closed = false;

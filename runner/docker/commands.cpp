@@ -47,7 +47,11 @@ Argv push(const std::string& ref, const std::string& executable) { return {execu
 
 Argv login(const std::string& registry, const std::string& username, const std::string& executable)
 {
-  return {executable, "login", "--username", username, "--password-stdin", "--", registry};
+  Argv argv{executable, "login", "--username", username, "--password-stdin"};
+  if (!registry.empty()) {
+    argv.insert(argv.end(), {"--", registry}); // else Docker Hub
+  }
+  return argv;
 }
 
 Argv run_container(const ContainerSpec& spec)

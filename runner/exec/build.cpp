@@ -109,6 +109,8 @@ std::vector<std::string> step_argv(const graph::Step& step, const BuildContext& 
   switch (step.kind) {
   case graph::StepKind::image:
     return {context.self_exe, "internal", "image", "--file", context.config_path, "--", step.subject};
+  case graph::StepKind::publish:
+    return {context.self_exe, "internal", "publish", "--file", context.config_path, "--", step.subject};
   case graph::StepKind::database: {
     std::vector<std::string> argv{context.self_exe, "internal", "postgres-start"};
     argv.insert(argv.end(), context.cluster_arguments.begin(), context.cluster_arguments.end());

@@ -73,12 +73,6 @@ std::vector<std::string> unsupported_keys(const config::Config& config)
   if (!config.drydock.services.empty()) {
     notes.push_back("drydock.services: service containers are not started by this version; steps run without them");
   }
-  const bool publishes = !config.drydock.publish.empty() ||
-                         std::any_of(config.deployment.begin(), config.deployment.end(),
-                                     [](const config::Deployment& section) { return !section.publish.empty(); });
-  if (publishes) {
-    notes.push_back("drydock.publish: tagging and pushing are not done by this version");
-  }
   return notes;
 }
 

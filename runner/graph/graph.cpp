@@ -55,6 +55,8 @@ public:
   // Adds the side branches that start before (and join at) this phase.
   void before_phase(Phase phase);
   void add_list(const config::CommandList& list, Phase phase, const std::string& list_name);
+  // The section's publish steps, once, before its commands.
+  void add_publish(const config::Deployment& section);
   void add_required_edges();
   void add_usage_edges();
   void find_cycles();
@@ -72,6 +74,7 @@ private:
   Graph m_graph;
   std::vector<std::size_t> m_frontier; // what the next list waits for
   std::vector<SideBranch> m_branches;
+  bool m_published = false;
 };
 
 Step own_step(StepKind kind, std::string name, std::string subject, std::string text, Pos pos)
@@ -143,6 +146,34 @@ void Builder::before_phase(Phase phase)
       branch.joined = true;
     }
   }
+}
+
+void Builder::add_publish(const config::Deployment& section)
+{
+  if (m_published || section.publish.empty()) {
+    return;
+  }
+  m_published = true;
+  std::vector<std::size_t> steps;
+  for (const auto& ref : section.publish) {
+    const auto spec = std::find_if(m_config.drydock.publish.begin(), m_config.drydock.publish.end(),
+                                   [&](const config::PublishSpec& entry) { return entry.name == ref.value; });
+    if (spec == m_config.drydock.publish.end()) {
+      continue; // config checks report the unknown name
+    }
+    Step step = own_step(StepKind::publish, "publish:" + spec->name, spec->name,
+                         fmt::format("publish {}: tag and push image {}{}", spec->name, spec->image.value,
+                                     spec->registry ? " to " + spec->registry->value : std::string()),
+                         ref.pos);
+    step.phase = Phase::deployment;
+    step.command.timeout = 1800;
+    const std::size_t index = add_step(std::move(step));
+    for (const std::size_t dep : m_frontier) {
+      add_edge(dep, index);
+    }
+    steps.push_back(index);
+  }
+  m_frontier = steps;
 }
 
 void Builder::add_edge(std::size_t from, std::size_t to)
@@ -303,10 +334,16 @@ Graph build_graph(const config::Config& config, std::optional<std::size_t> deplo
                                             const std::string& name, const config::Deployment* section) {
     if (section == nullptr || section == selected) {
       builder.before_phase(phase_from_name(phase));
+      if (section != nullptr) {
+        builder.add_publish(*section);
+      }
       builder.add_list(list, phase_from_name(phase), name);
     }
   });
   builder.before_phase(Phase::deployment); // own steps of a config with no later phase
+  if (selected != nullptr) {
+    builder.add_publish(*selected); // a section with publish and no commands
+  }
   builder.add_required_edges();
   builder.add_usage_edges();
   builder.find_cycles();

@@ -24,6 +24,7 @@ enum class StepKind {
   command,  // a config command, in bash on the host or in a container
   image,    // make drydock.images[subject] present (cache, load or build)
   database, // start the throwaway PostgreSQL cluster
+  publish,  // tag and push drydock.publish[subject] (a deployment section's `publish`)
 };
 
 struct Step {
@@ -33,7 +34,7 @@ struct Step {
   Phase phase = Phase::machine;
   config::Command command; // for drydock's own steps: a description and the key's position
   StepKind kind = StepKind::command;
-  std::string subject; // the image name of an image step
+  std::string subject; // the image name of an image step, the entry of a publish step
 };
 
 struct Graph {
@@ -51,7 +52,9 @@ struct Graph {
 // drydock.images entry starts after checkout and the phases after
 // dependencies wait for it; `postgresql` (the throwaway cluster) starts
 // after machine and the database phase waits for it. A step that uses an
-// image or the database waits for that step too.
+// image or the database waits for that step too. The selected deployment
+// section's `publish` entries become `publish:NAME` steps before its
+// commands, which wait for them.
 Graph build_graph(const config::Config& config, std::optional<std::size_t> deployment, Diagnostics& diags);
 
 // The steps in an order that respects every edge (the graph has no cycle).

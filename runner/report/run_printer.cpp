@@ -55,8 +55,22 @@ std::string RunPrinter::prefix(std::size_t step) const
   return paint(fmt::format("[{}]", m_graph.steps[step].name), colour);
 }
 
-void RunPrinter::emit_line(std::size_t step, std::string_view line)
+std::string mask_secrets(std::string line, const std::vector<std::string>& secrets)
 {
+  for (const auto& secret : secrets) {
+    if (secret.empty()) {
+      continue;
+    }
+    for (auto at = line.find(secret); at != std::string::npos; at = line.find(secret, at + 3)) {
+      line.replace(at, secret.size(), "***");
+    }
+  }
+  return line;
+}
+
+void RunPrinter::emit_line(std::size_t step, std::string_view raw)
+{
+  const std::string line = mask_secrets(std::string(raw), m_options.secrets);
   auto& tail = m_tail[step];
   tail.emplace_back(line);
   if (tail.size() > m_options.tail_lines) {

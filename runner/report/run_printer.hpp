@@ -18,7 +18,11 @@ struct PrinterOptions {
   bool quiet = false;   // no output lines, no start/finish lines
   bool dry_run = false; // "would run" lines instead
   std::size_t tail_lines = 10; // of a failed step, repeated in the summary
+  std::vector<std::string> secrets; // shown as *** wherever they appear in output
 };
+
+// The line with every occurrence of each secret replaced by ***.
+std::string mask_secrets(std::string line, const std::vector<std::string>& secrets);
 
 class RunPrinter : public exec::OutputSink, public exec::RunObserver {
 public:

@@ -237,3 +237,35 @@ drydock:
   const auto graph = build(config);
   CHECK(test::edges(graph) == Lines{"test.override[0] <- "});
 }
+
+TEST_CASE("the selected section's publish steps run before its commands", "[graph]")
+{
+  const auto config = test::load(R"(test:
+  override: [run-tests]
+deployment:
+  release:
+    tag: /^v/
+    drydock: {publish: [hub, mirror]}
+    commands: [deploy]
+  only-publish:
+    branch: main
+    drydock: {publish: hub}
+drydock:
+  images:
+    app: {repository: org/app}
+  publish:
+    hub: {image: app}
+    mirror: {image: app, registry: "localhost:5000"}
+)");
+  CHECK(test::edges(build(config, 0)) == Lines{
+                                             "image:app <- ",
+                                             "test.override[0] <- image:app",
+                                             "publish:hub <- test.override[0]",
+                                             "publish:mirror <- test.override[0]",
+                                             "deployment.release.commands[0] <- publish:hub, publish:mirror",
+                                         });
+  const auto only = build(config, 1);
+  CHECK(test::edges(only) == Lines{"image:app <- ", "test.override[0] <- image:app", "publish:hub <- test.override[0]"});
+  CHECK(only.steps[2].kind == graph::StepKind::publish);
+  CHECK(only.steps[2].phase == graph::Phase::deployment);
+}
