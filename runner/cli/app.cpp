@@ -28,6 +28,7 @@ constexpr CommandEntry kCommands[] = {
     {"run", add_run_command},
     {"explain", add_explain_command},
     {"tag", add_tag_command},
+    {"clean", add_clean_command},
     {"internal", add_internal_command},
 };
 

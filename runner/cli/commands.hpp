@@ -24,6 +24,7 @@ Action add_plan_command(CLI::App& app);
 Action add_run_command(CLI::App& app);
 Action add_explain_command(CLI::App& app);
 Action add_tag_command(CLI::App& app);
+Action add_clean_command(CLI::App& app);
 Action add_internal_command(CLI::App& app);
 
 int run_main(int argc, char** argv);

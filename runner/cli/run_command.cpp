@@ -93,9 +93,6 @@ int run_run(const RunOptions& options)
     host->stop_when_reader_leaves(STDOUT_FILENO);
     runner = std::move(host);
   }
-  for (const auto& note : exec::unsupported_keys(pipeline->validation->config)) {
-    fmt::print(stderr, "drydock: note: {}\n", note);
-  }
   auto& context = pipeline->context;
   context.self_exe = own_executable();
   const auto prepared = exec::prepare_run(pipeline->validation->config, context,

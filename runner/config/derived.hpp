@@ -15,6 +15,11 @@ inline bool has_service(const Config& config, std::string_view name)
                      [name](const Text& service) { return service.value == name; });
 }
 
+// The image of `drydock.database` with `provider: container` when it names
+// none: .ci/engine builds it (Debian's postgresql-15, the official image's
+// conventions).
+inline constexpr const char* kDefaultPostgresImage = "drydock-postgres:15";
+
 // The database containerized steps reach: `drydock.database`, or the
 // defaults when only `machine.services: [postgresql]` asks for one. Like
 // CircleCI 1.0, the defaults give user `ubuntu` and database `circle_test`.

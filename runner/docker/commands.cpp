@@ -1,6 +1,14 @@
 #include "docker/commands.hpp"
 
 namespace drydock::docker {
+namespace {
+
+std::string run_label(const std::string& run_id) { return std::string(kRunLabel) + "=" + run_id; }
+
+std::string pid_label(int pid) { return std::string(kPidLabel) + "=" + std::to_string(pid); }
+
+} // namespace
+
 
 Argv server_version()
 {
@@ -58,8 +66,8 @@ Argv run_container(const ContainerSpec& spec)
 {
   // --init: the command is not PID 1, so SIGTERM from an interrupt stops
   // it instead of being ignored; --rm: gone once it exits.
-  Argv argv{"docker", "run", "--rm", "--init", "--name", spec.name, "--label", std::string(kRunLabel) + "=" + spec.run_id,
-            "--label", "io.drydock.step=" + spec.step};
+  Argv argv{"docker", "run", "--rm", "--init", "--name", spec.name, "--label", run_label(spec.run_id),
+            "--label", pid_label(spec.owner_pid), "--label", "io.drydock.step=" + spec.step};
   for (const auto& name : spec.env_names) {
     argv.insert(argv.end(), {"--env", name});
   }
@@ -72,15 +80,113 @@ Argv run_container(const ContainerSpec& spec)
   if (!spec.workdir.empty()) {
     argv.insert(argv.end(), {"--workdir", spec.workdir});
   }
+  if (!spec.network.empty()) {
+    argv.insert(argv.end(), {"--network", spec.network});
+  }
   argv.push_back("--");
   argv.push_back(spec.image);
   argv.insert(argv.end(), spec.command.begin(), spec.command.end());
   return argv;
 }
 
+Argv run_service(const ServiceContainerSpec& spec)
+{
+  Argv argv{"docker", "run", "--detach", "--init", "--name", spec.name, "--label", run_label(spec.run_id),
+            "--label", pid_label(spec.owner_pid), "--label", "io.drydock.service=" + spec.service,
+            "--network", spec.network, "--network-alias", spec.alias};
+  for (const auto& name : spec.env_names) {
+    argv.insert(argv.end(), {"--env", name});
+  }
+  for (const auto& path : spec.tmpfs) {
+    argv.insert(argv.end(), {"--tmpfs", path});
+  }
+  for (const auto& mapping : spec.publish) {
+    argv.insert(argv.end(), {"--publish", mapping});
+  }
+  argv.push_back("--");
+  argv.push_back(spec.image);
+  argv.insert(argv.end(), spec.command.begin(), spec.command.end());
+  return argv;
+}
+
+Argv logs(const std::string& container, int tail)
+{
+  Argv argv{"docker", "logs"};
+  if (tail >= 0) {
+    argv.insert(argv.end(), {"--tail", std::to_string(tail)});
+  }
+  argv.insert(argv.end(), {"--", container});
+  return argv;
+}
+
+Argv running_state(const std::string& container)
+{
+  return {"docker", "inspect", "--format", "{{.State.Running}} {{.State.ExitCode}}", "--", container};
+}
+
+Argv container_ip(const std::string& container, const std::string& network)
+{
+  return {"docker", "inspect", "--format", "{{(index .NetworkSettings.Networks \"" + network + "\").IPAddress}}", "--",
+          container};
+}
+
+Argv exec_in(const std::string& container, const std::vector<std::string>& command)
+{
+  Argv argv{"docker", "exec", "--", container};
+  argv.insert(argv.end(), command.begin(), command.end());
+  return argv;
+}
+
+Argv create_network(const std::string& name, const std::string& run_id, int owner_pid)
+{
+  return {"docker", "network", "create", "--label", run_label(run_id), "--label", pid_label(owner_pid), "--", name};
+}
+
+Argv remove_networks(const std::vector<std::string>& names)
+{
+  Argv argv{"docker", "network", "rm", "--"};
+  argv.insert(argv.end(), names.begin(), names.end());
+  return argv;
+}
+
+Argv networks_of_run(const std::string& run_id)
+{
+  return {"docker", "network", "ls", "--quiet", "--no-trunc", "--filter", "label=" + run_label(run_id)};
+}
+
+Argv volumes_of_run(const std::string& run_id)
+{
+  return {"docker", "volume", "ls", "--quiet", "--filter", "label=" + run_label(run_id)};
+}
+
+Argv remove_volumes(const std::vector<std::string>& names)
+{
+  Argv argv{"docker", "volume", "rm", "--force", "--"};
+  argv.insert(argv.end(), names.begin(), names.end());
+  return argv;
+}
+
+Argv labelled_containers()
+{
+  return {"docker", "ps", "--all", "--no-trunc", "--filter", std::string("label=") + kRunLabel, "--format",
+          std::string("{{.ID}} {{.Label \"") + kRunLabel + "\"}} {{.Label \"" + kPidLabel + "\"}}"};
+}
+
+Argv labelled_networks()
+{
+  return {"docker", "network", "ls", "--no-trunc", "--filter", std::string("label=") + kRunLabel, "--format",
+          std::string("{{.ID}} {{.Label \"") + kRunLabel + "\"}} {{.Label \"" + kPidLabel + "\"}}"};
+}
+
+Argv labelled_volumes()
+{
+  return {"docker", "volume", "ls", "--filter", std::string("label=") + kRunLabel, "--format",
+          std::string("{{.Name}} {{.Label \"") + kRunLabel + "\"}} {{.Label \"" + kPidLabel + "\"}}"};
+}
+
 Argv containers_of_run(const std::string& run_id)
 {
-  return {"docker", "ps", "--all", "--quiet", "--no-trunc", "--filter", "label=" + std::string(kRunLabel) + "=" + run_id};
+  return {"docker", "ps", "--all", "--quiet", "--no-trunc", "--filter", "label=" + run_label(run_id)};
 }
 
 Argv remove_containers(const std::vector<std::string>& ids)

@@ -41,14 +41,52 @@ struct ContainerSpec {
   std::string image;
   std::string name;
   std::string run_id;
+  int owner_pid = 0;                     // the drydock running the build, as a label
   std::string step;                      // the step's name, as a label
   std::vector<std::string> env_names;    // passed as -e NAME: value from the client's environment
   std::vector<std::string> mounts;       // host directories, mounted at the same path
   std::vector<std::pair<std::string, std::string>> hosts; // --add-host alias:address
   std::string workdir;                   // empty: the image's WORKDIR
+  std::string network;                   // empty: the default bridge
   std::vector<std::string> command;
 };
 Argv run_container(const ContainerSpec& spec);
+
+// A service container, detached, on the run's network under its alias.
+struct ServiceContainerSpec {
+  std::string image;
+  std::string name;
+  std::string run_id;
+  int owner_pid = 0;
+  std::string service;                // as a label
+  std::string network;
+  std::string alias;
+  std::vector<std::string> env_names; // -e NAME: values from the client's environment
+  std::vector<std::string> tmpfs;
+  std::vector<std::string> publish;   // -p values: 127.0.0.1:HOST:CONTAINER
+  std::vector<std::string> command;   // empty: the image's own
+};
+Argv run_service(const ServiceContainerSpec& spec);
+Argv logs(const std::string& container, int tail); // tail < 0: all
+Argv running_state(const std::string& container);  // "true"/"false" and the exit code
+Argv container_ip(const std::string& container, const std::string& network);
+Argv exec_in(const std::string& container, const std::vector<std::string>& command);
+
+Argv create_network(const std::string& name, const std::string& run_id, int owner_pid);
+Argv remove_networks(const std::vector<std::string>& names);
+Argv networks_of_run(const std::string& run_id); // "" for every run: names, one a line
+Argv volumes_of_run(const std::string& run_id);
+Argv remove_volumes(const std::vector<std::string>& names);
+// Every drydock container, network or volume with its run label and the
+// pid of the drydock that made it: "ID RUN PID" lines.
+Argv labelled_containers();
+Argv labelled_networks();
+Argv labelled_volumes();
+
+// Every resource carries the run's id and the pid of the drydock that
+// created it, so `drydock clean` can tell a dead run's leftovers from a
+// live run's resources.
+inline constexpr const char* kPidLabel = "io.drydock.pid";
 
 Argv containers_of_run(const std::string& run_id); // ids, one a line
 Argv remove_containers(const std::vector<std::string>& ids);

@@ -77,6 +77,7 @@ std::vector<std::string> container_argv(const graph::Step& step, const BuildCont
   spec.image = image == setup.image_refs.end() ? step.command.drydock.image->value : image->second;
   spec.name = fmt::format("drydock-{}-{}", setup.run_id, step.index);
   spec.run_id = setup.run_id;
+  spec.owner_pid = setup.owner_pid;
   spec.step = step.name;
   spec.env_names = context.pipeline_vars;
   for (const auto& var : step.command.environment) {
@@ -85,11 +86,14 @@ std::vector<std::string> container_argv(const graph::Step& step, const BuildCont
   if (step.command.drydock.database && !setup.database_url.empty()) {
     env.set(setup.database_env, setup.database_url);
     spec.env_names.push_back(setup.database_env);
-    spec.hosts.emplace_back(setup.database_alias, setup.host_address);
+    if (!setup.database_on_network) {
+      spec.hosts.emplace_back(setup.database_alias, setup.host_address);
+    }
   }
   std::sort(spec.env_names.begin(), spec.env_names.end());
   spec.env_names.erase(std::unique(spec.env_names.begin(), spec.env_names.end()), spec.env_names.end());
   spec.mounts = {context.artifacts_dir, context.test_reports_dir};
+  spec.network = setup.network; // services answer there by their alias
   std::string text = command_text(step, context);
   if (step.command.pwd) {
     const std::string pwd = env::expand(step.command.pwd->value, env);
@@ -112,10 +116,14 @@ std::vector<std::string> step_argv(const graph::Step& step, const BuildContext& 
   case graph::StepKind::publish:
     return {context.self_exe, "internal", "publish", "--file", context.config_path, "--", step.subject};
   case graph::StepKind::database: {
-    std::vector<std::string> argv{context.self_exe, "internal", "postgres-start"};
-    argv.insert(argv.end(), context.cluster_arguments.begin(), context.cluster_arguments.end());
+    std::vector<std::string> argv{context.self_exe, "internal", context.database_command};
+    argv.insert(argv.end(), context.database_arguments.begin(), context.database_arguments.end());
     return argv;
   }
+  case graph::StepKind::service:
+    return {context.self_exe, "internal", "service", "--file", context.config_path,
+            "--run", context.containers.run_id, "--network", context.containers.network,
+            "--owner", std::to_string(context.containers.owner_pid), "--", step.subject};
   case graph::StepKind::command:
     break;
   }

@@ -47,6 +47,10 @@ struct Overrides {
 // and the database; set up by prepare_run (exec/run_setup.hpp).
 struct ContainerSetup {
   std::string run_id;        // the value of every container's io.drydock.run label
+  int owner_pid = 0;         // drydock's own pid, the io.drydock.pid label
+  std::string network;       // the run's network, when it has services
+  bool network_created = false;
+  bool database_on_network = false; // the database is a container on the network, not on the host
   std::string host_address;  // --add-host ALIAS:<this>: host-gateway or the bridge gateway
   std::map<std::string, std::string> image_refs; // drydock.images name -> repository:CIRCLE_SHA1
   std::string database_alias; // postgresdb
@@ -69,7 +73,10 @@ struct BuildContext {
   // what a container gets, where the host's own environment would not fit.
   std::vector<std::string> pipeline_vars;
   ContainerSetup containers;
-  std::vector<std::string> cluster_arguments; // `internal postgres-start` arguments, when a cluster runs
+  // The database step: `drydock internal <database_command> <database_arguments...>`
+  // (postgres-start for the cluster, database-container for a container).
+  std::string database_command;
+  std::vector<std::string> database_arguments;
   std::string cluster_dir;
 };
 

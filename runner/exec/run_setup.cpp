@@ -3,11 +3,16 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <random>
+#include <unistd.h>
 
 #include "config/derived.hpp"
 #include "config/walk.hpp"
+#include "docker/commands.hpp"
 #include "docker/engine.hpp"
+#include "exec/process.hpp"
 #include "docker/image_cache.hpp"
 #include "services/postgres_cluster.hpp"
 
@@ -39,6 +44,8 @@ tl::expected<void, std::string> prepare_cluster(const config::DatabaseSpec& spec
     }
     cluster.dir = *dir;
     context.cluster_dir = *dir;
+    // `drydock clean` removes a cluster whose drydock is gone (kill -9).
+    std::ofstream((std::filesystem::path(*dir) / "drydock.owner").string()) << ::getpid() << "\n";
     cluster.port = services::free_port();
   } else {
     cluster.dir = "(a new directory at run time)";
@@ -53,7 +60,8 @@ tl::expected<void, std::string> prepare_cluster(const config::DatabaseSpec& spec
   for (const auto& database : spec.databases) {
     cluster.databases.push_back(database.value);
   }
-  context.cluster_arguments = services::cluster_arguments(cluster);
+  context.database_command = "postgres-start";
+  context.database_arguments = services::cluster_arguments(cluster);
   // Host steps reach it as psql and libpq expect; containers by the alias.
   const std::string database = first_database(spec);
   context.env.set("PGHOST", "127.0.0.1");
@@ -65,16 +73,45 @@ tl::expected<void, std::string> prepare_cluster(const config::DatabaseSpec& spec
   return {};
 }
 
-} // namespace
-
-std::vector<std::string> unsupported_keys(const config::Config& config)
+// A Postgres container on the run's network: containers reach it by its
+// alias at 5432, host steps at a loopback port published for them.
+tl::expected<void, std::string> prepare_database_container(const config::DatabaseSpec& spec, BuildContext& context,
+                                                           SetupMode mode)
 {
-  std::vector<std::string> notes;
-  if (!config.drydock.services.empty()) {
-    notes.push_back("drydock.services: service containers are not started by this version; steps run without them");
-  }
-  return notes;
+  const int host_port = mode == SetupMode::run ? services::free_port() : 5432;
+  const std::string database = first_database(spec);
+  context.database_command = "database-container";
+  context.database_arguments = {"--file", context.config_path, "--run", context.containers.run_id,
+                                "--network", context.containers.network, "--owner",
+                                std::to_string(context.containers.owner_pid), "--port", std::to_string(host_port)};
+  context.env.set("PGHOST", "127.0.0.1");
+  context.env.set("PGPORT", std::to_string(host_port));
+  context.env.set("PGUSER", spec.user);
+  context.env.set("PGDATABASE", database);
+  context.env.set(spec.env, services::database_url(spec.user, "127.0.0.1", host_port, database));
+  context.containers.database_url = services::database_url(spec.user, spec.alias, 5432, database);
+  context.containers.database_on_network = true;
+  return {};
 }
+
+tl::expected<void, std::string> create_network(BuildContext& context, SetupMode mode)
+{
+  context.containers.network = "drydock-" + context.containers.run_id;
+  if (mode == SetupMode::dry_run) {
+    return {};
+  }
+  const auto created = exec::run_capture(docker::create_network(context.containers.network, context.containers.run_id,
+                                                                context.containers.owner_pid),
+                                         ".", exec::Stderr::merge);
+  if (!created || created->exit_code != 0) {
+    context.containers.network.clear();
+    return tl::unexpected(fmt::format("cannot create the run's network: {}", created ? created->output : created.error()));
+  }
+  context.containers.network_created = true;
+  return {};
+}
+
+} // namespace
 
 std::string new_run_id()
 {
@@ -88,6 +125,7 @@ tl::expected<void, std::string> prepare_run(const config::Config& config, BuildC
   const auto database = config::effective_database(config);
   const bool wants_engine = config::uses_docker(config) || any_container_step(config);
   context.containers.run_id = mode == SetupMode::run ? new_run_id() : "RUN";
+  context.containers.owner_pid = mode == SetupMode::run ? static_cast<int>(::getpid()) : 0;
   std::optional<docker::EngineFacts> engine;
   if (wants_engine && mode == SetupMode::run) {
     const bool cluster = database && database->provider == config::DatabaseProvider::cluster;
@@ -105,6 +143,12 @@ tl::expected<void, std::string> prepare_run(const config::Config& config, BuildC
   for (const auto& image : config.drydock.images) {
     context.containers.image_refs[image.name] = docker::run_reference(image, context.env);
   }
+  const bool database_container = database && database->provider == config::DatabaseProvider::container;
+  if (engine && (!config.drydock.services.empty() || database_container)) {
+    if (auto created = create_network(context, mode); !created) {
+      return created;
+    }
+  }
   if (!database) {
     return {};
   }
@@ -120,8 +164,7 @@ tl::expected<void, std::string> prepare_run(const config::Config& config, BuildC
     return {};
   }
   case config::DatabaseProvider::container:
-    return tl::unexpected(std::string("drydock.database: provider 'container' is not supported yet; "
-                                      "use 'cluster' or 'url'"));
+    return prepare_database_container(*database, context, mode);
   }
   return {};
 }
@@ -130,12 +173,21 @@ std::vector<std::string> finish_run(const BuildContext& context, bool containers
 {
   std::vector<std::string> notes;
   const auto log = [&notes](const std::string& line) { notes.push_back(line); };
+  // Service containers run detached: with a network there is always something to remove.
+  containers_may_remain = containers_may_remain || context.containers.network_created;
   if (containers_may_remain && !context.containers.host_address.empty() && !context.containers.run_id.empty()) {
     const auto removed = docker::remove_run_containers(context.containers.run_id);
     if (!removed) {
       log(removed.error());
     } else if (*removed > 0) {
-      log(fmt::format("removed {} container(s) left by this run", *removed));
+      log(fmt::format("removed {} container(s) of this run", *removed));
+    }
+  }
+  if (context.containers.network_created) {
+    const auto removed = exec::run_capture(docker::remove_networks({context.containers.network}), ".", exec::Stderr::merge);
+    if (!removed || removed->exit_code != 0) {
+      log(fmt::format("cannot remove the network {}: {}", context.containers.network,
+                      removed ? removed->output : removed.error()));
     }
   }
   if (!context.cluster_dir.empty()) {

@@ -27,10 +27,6 @@ tl::expected<void, std::string> prepare_run(const config::Config& config, BuildC
 // asked then.
 std::vector<std::string> finish_run(const BuildContext& context, bool containers_may_remain);
 
-// Keys this version reads and checks but does not act on yet (service
-// containers, publishing), so `run` can say so instead of staying silent.
-std::vector<std::string> unsupported_keys(const config::Config& config);
-
 // A random id for labels and names: 12 hex digits.
 std::string new_run_id();
 

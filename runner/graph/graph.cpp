@@ -42,7 +42,7 @@ Phase phase_from_name(std::string_view name)
 // waits for them.
 struct SideBranch {
   Phase after;
-  Phase joins;
+  std::optional<Phase> joins; // nothing: only the steps that use it wait
   std::vector<Step> steps; // index not yet set
   std::vector<std::size_t> added;
   bool joined = false;
@@ -102,19 +102,30 @@ Builder::Builder(const config::Config& config, Diagnostics& diags) : m_config(co
   }
   SideBranch database{Phase::machine, Phase::database, {}, {}, false};
   const auto spec = config::effective_database(config);
-  if (spec && spec->provider == config::DatabaseProvider::cluster) {
+  if (spec && spec->provider != config::DatabaseProvider::url) {
     std::vector<std::string> names;
     for (const auto& name : spec->databases) {
       names.push_back(name.value);
     }
+    const bool cluster = spec->provider == config::DatabaseProvider::cluster;
     database.steps.push_back(own_step(StepKind::database, "postgresql", "",
-                                      fmt::format("postgresql: throwaway cluster, user {}, databases {}",
+                                      fmt::format("postgresql: {}, user {}, databases {}",
+                                                  cluster ? "throwaway cluster" : "container of " +
+                                                      (spec->image ? spec->image->value : std::string(config::kDefaultPostgresImage)),
                                                   spec->user, fmt::join(names, ", ")),
                                       spec->pos));
     database.steps.back().phase = Phase::machine;
     database.steps.back().command.timeout = 120;
   }
-  m_branches = {std::move(database), std::move(images)};
+  SideBranch services{Phase::machine, std::nullopt, {}, {}, false};
+  for (const auto& service : config.drydock.services) {
+    services.steps.push_back(own_step(StepKind::service, "service:" + service.name, service.name,
+                                      fmt::format("service {}: {}", service.name, service.image.value), service.pos));
+    services.steps.back().phase = Phase::machine;
+    const int timeout = service.ready ? service.ready->timeout : 60;
+    services.steps.back().command.timeout = timeout + 600; // the readiness timeout decides first
+  }
+  m_branches = {std::move(database), std::move(services), std::move(images)};
 }
 
 std::size_t Builder::add_step(Step step)
@@ -141,7 +152,7 @@ void Builder::before_phase(Phase phase)
     }
   }
   for (auto& branch : m_branches) {
-    if (!branch.joined && !branch.added.empty() && phase >= branch.joins) {
+    if (!branch.joined && !branch.added.empty() && branch.joins && phase >= *branch.joins) {
       m_frontier.insert(m_frontier.end(), branch.added.begin(), branch.added.end());
       branch.joined = true;
     }
@@ -253,12 +264,28 @@ void Builder::add_usage_edge(std::optional<std::size_t> provider, const Step& us
 void Builder::add_usage_edges()
 {
   std::map<std::string, std::size_t> images;
+  std::map<std::string, std::size_t> services;
   std::optional<std::size_t> database;
   for (const auto& step : m_graph.steps) {
     if (step.kind == StepKind::image) {
       images.emplace(step.subject, step.index);
+    } else if (step.kind == StepKind::service) {
+      services.emplace(step.subject, step.index);
     } else if (step.kind == StepKind::database) {
       database = step.index;
+    }
+  }
+  const auto find = [](const std::map<std::string, std::size_t>& in, const std::string& name) {
+    const auto found = in.find(name);
+    return found == in.end() ? std::nullopt : std::optional(found->second);
+  };
+  // A service starts once the services it depends on are ready.
+  for (const auto& service : m_config.drydock.services) {
+    const auto self = find(services, service.name);
+    for (const auto& dep : service.depends_on) {
+      if (const auto other = find(services, dep.value); self && other) {
+        add_edge(*other, *self);
+      }
     }
   }
   for (std::size_t i = 0; i < m_graph.steps.size(); ++i) {
@@ -273,6 +300,9 @@ void Builder::add_usage_edges()
     }
     if (step.command.drydock.database) {
       add_usage_edge(database, step, "the database");
+    }
+    for (const auto& service : step.command.drydock.services) {
+      add_usage_edge(find(services, service.value), step, fmt::format("service '{}'", service.value));
     }
   }
 }

@@ -25,6 +25,7 @@ enum class StepKind {
   image,    // make drydock.images[subject] present (cache, load or build)
   database, // start the throwaway PostgreSQL cluster
   publish,  // tag and push drydock.publish[subject] (a deployment section's `publish`)
+  service,  // start drydock.services[subject] and wait until it is ready
 };
 
 struct Step {
@@ -52,7 +53,9 @@ struct Graph {
 // drydock.images entry starts after checkout and the phases after
 // dependencies wait for it; `postgresql` (the throwaway cluster) starts
 // after machine and the database phase waits for it. A step that uses an
-// image or the database waits for that step too. The selected deployment
+// image or the database waits for that step too. `service:NAME` steps start
+// after machine, after the services they depend on; only the steps that
+// list a service wait for it. The selected deployment
 // section's `publish` entries become `publish:NAME` steps before its
 // commands, which wait for them.
 Graph build_graph(const config::Config& config, std::optional<std::size_t> deployment, Diagnostics& diags);

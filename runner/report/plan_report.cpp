@@ -102,7 +102,7 @@ nlohmann::json plan_json(const graph::Graph& graph, const PlanFacts& facts)
 {
   auto steps = nlohmann::json::array();
   for (const auto& step : graph.steps) {
-    static constexpr const char* kKinds[] = {"command", "image", "database", "publish"};
+    static constexpr const char* kKinds[] = {"command", "image", "database", "publish", "service"};
     steps.push_back({{"name", step.name},
                      {"kind", kKinds[static_cast<int>(step.kind)]},
                      {"phase", graph::phase_name(step.phase)},

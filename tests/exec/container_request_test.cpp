@@ -73,7 +73,7 @@ TEST_CASE("a containerized step: docker run with names, not values, and DATABASE
   const auto request = exec::make_request(step, p.context);
   const std::string argv = fmt::format("{}", fmt::join(request.argv, " "));
   CHECK(argv.starts_with("docker run --rm --init --name drydock-RUN-2 --label io.drydock.run=RUN "
-                         "--label io.drydock.step=test.override[0] "));
+                         "--label io.drydock.pid=0 --label io.drydock.step=test.override[0] "));
   CHECK(argv.ends_with(" --add-host postgresdb:host-gateway -- org/app:abc123 sh -c pytest -v"));
   for (const auto* name : {"--env APP_MODE ", "--env CIRCLE_SHA1 ", "--env TOKEN ", "--env DATABASE_URL ", "--env CI "}) {
     CHECK(argv.find(name) != std::string::npos);

@@ -269,3 +269,29 @@ drydock:
   CHECK(only.steps[2].kind == graph::StepKind::publish);
   CHECK(only.steps[2].phase == graph::Phase::deployment);
 }
+
+TEST_CASE("services start after machine, after what they depend on; only their users wait", "[graph]")
+{
+  const auto config = test::load(R"(machine:
+  pre: [setup]
+test:
+  override:
+    - plain
+    - uses-api:
+        drydock: {services: [api]}
+drydock:
+  services:
+    db: {image: postgres}
+    api: {image: api, depends_on: [db]}
+)");
+  const auto graph = build(config);
+  CHECK(test::edges(graph) == Lines{
+                                  "machine.pre[0] <- ",
+                                  "service:db <- machine.pre[0]",
+                                  "service:api <- machine.pre[0], service:db",
+                                  "test.override[0] <- machine.pre[0]",
+                                  "test.override[1] <- service:api, test.override[0]",
+                              });
+  CHECK(graph.steps[2].kind == graph::StepKind::service);
+  CHECK(graph.steps[2].subject == "api");
+}

@@ -1,0 +1,70 @@
+// `drydock clean`: removes what runs left behind when they could not clean
+// up themselves (kill -9, a crash, a lost machine): containers, networks and
+// volumes carrying drydock's run label, and throwaway cluster directories,
+// whose drydock is no longer running. Resources of runs still going are
+// kept unless --all.
+#include <fmt/format.h>
+
+#include <cstdlib>
+#include <memory>
+
+#include "cli/commands.hpp"
+#include "docker/leftovers.hpp"
+
+namespace drydock::cli {
+namespace {
+
+struct CleanOptions {
+  bool all = false;
+  bool dry_run = false;
+};
+
+int run_clean(const CleanOptions& options)
+{
+  std::vector<docker::Labelled> candidates;
+  if (auto labelled = docker::labelled_resources(); labelled) {
+    candidates = std::move(*labelled);
+  } else {
+    fmt::print(stderr, "drydock clean: {}; only cluster directories are checked\n", labelled.error());
+  }
+  const char* tmp = std::getenv("TMPDIR");
+  const auto clusters = docker::cluster_directories(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp");
+  candidates.insert(candidates.end(), clusters.begin(), clusters.end());
+  std::vector<docker::Labelled> leftovers;
+  int kept = 0;
+  for (const auto& item : candidates) {
+    if (options.all || !docker::owner_alive(item.pid)) {
+      leftovers.push_back(item);
+    } else {
+      ++kept;
+    }
+  }
+  if (options.dry_run) {
+    for (const auto& item : leftovers) {
+      fmt::print("would remove {} {}{}\n", item.kind, item.id.substr(0, 64),
+                 item.run.empty() ? std::string() : fmt::format(" (run {})", item.run));
+    }
+  }
+  const int failed = options.dry_run ? 0 : docker::remove_resources(leftovers, [](const std::string& line) {
+    fmt::print("{}\n", line);
+  });
+  fmt::print("drydock clean: {} {}, {} kept (their runs are still going){}\n", leftovers.size(),
+             options.dry_run ? "to remove" : "removed", kept,
+             failed > 0 ? fmt::format(", {} could not be removed", failed) : "");
+  return failed > 0 ? kExitStepFailed : kExitOk;
+}
+
+} // namespace
+
+Action add_clean_command(CLI::App& app)
+{
+  auto options = std::make_shared<CleanOptions>();
+  auto* sub = app.add_subcommand("clean", "Remove what killed runs left behind: containers, networks and volumes "
+                                          "labelled by drydock, and throwaway Postgres clusters, whose drydock "
+                                          "is gone.");
+  sub->add_flag("--all", options->all, "Also those of runs still going");
+  sub->add_flag("-n,--dry-run", options->dry_run, "Only list what would be removed");
+  return [options] { return run_clean(*options); };
+}
+
+} // namespace drydock::cli

@@ -1,0 +1,39 @@
+#pragma once
+// What runs left behind: containers, networks and volumes carrying
+// drydock's run label, and throwaway cluster directories, each with the pid
+// of the drydock that made it. A resource whose drydock is gone (killed
+// with -9, say) is a leftover; `drydock clean` removes those.
+#include <tl/expected.hpp>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace drydock::docker {
+
+struct Labelled {
+  std::string kind; // container, network, volume, cluster
+  std::string id;   // docker id or name; the directory of a cluster
+  std::string run;
+  int pid = 0;
+};
+
+// "ID RUN PID" lines as commands.hpp's labelled_* print them.
+std::vector<Labelled> parse_labelled(const std::string& kind, const std::string& output);
+
+// Whether a drydock with this pid still runs (alive, and named drydock).
+bool owner_alive(int pid);
+
+// Every labelled docker resource; an error when no engine answers.
+tl::expected<std::vector<Labelled>, std::string> labelled_resources();
+
+// Cluster directories (drydock-postgres-*) under tmp_dir.
+std::vector<Labelled> cluster_directories(const std::string& tmp_dir);
+
+using Log = std::function<void(const std::string& line)>;
+
+// Removes them (containers first, then networks, volumes and clusters);
+// the number that could not be removed.
+int remove_resources(const std::vector<Labelled>& resources, const Log& log);
+
+} // namespace drydock::docker

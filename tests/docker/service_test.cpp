@@ -1,0 +1,68 @@
+#include <catch2/catch.hpp>
+
+#include "docker/commands.hpp"
+#include "docker/leftovers.hpp"
+#include "docker/service.hpp"
+
+#include <unistd.h>
+
+using namespace drydock;
+using Argv = std::vector<std::string>;
+
+TEST_CASE("log readiness counts the lines the regex finds a match in", "[docker][service]")
+{
+  const std::regex ready("ready to accept connections");
+  const std::string logs = "starting\nLOG: database system is ready to accept connections\nshutting down\n"
+                           "LOG: database system is ready to accept connections\nready to accept connections";
+  CHECK(docker::count_matching_lines(logs, ready) == 3);
+  CHECK(docker::count_matching_lines("", ready) == 0);
+  CHECK(docker::count_matching_lines("twice twice\n", std::regex("twice")) == 1); // lines, not matches
+  CHECK(docker::count_matching_lines("serving\n", std::regex("^serving$")) == 1);
+}
+
+TEST_CASE("readiness is described the way errors name it", "[docker][service]")
+{
+  docker::ReadyCheck check;
+  CHECK(docker::describe(check) == "the container running");
+  check.log = "ready";
+  check.times = 2;
+  check.port = 5432;
+  check.command = "pg_isready";
+  CHECK(docker::describe(check) == "log /ready/ 2 times, port 5432, command `pg_isready`");
+}
+
+TEST_CASE("a service runs detached on the run's network under its alias, labelled", "[docker][service]")
+{
+  docker::ServiceContainerSpec spec;
+  spec.image = "redis:7";
+  spec.name = "drydock-r1-cache";
+  spec.run_id = "r1";
+  spec.owner_pid = 42;
+  spec.service = "cache";
+  spec.network = "drydock-r1";
+  spec.alias = "redis";
+  spec.env_names = {"MODE"};
+  spec.tmpfs = {"/data"};
+  spec.publish = {"127.0.0.1:5433:5432"};
+  spec.command = {"redis-server", "--save", ""};
+  CHECK(docker::run_service(spec) ==
+        Argv{"docker", "run", "--detach", "--init", "--name", "drydock-r1-cache", "--label", "io.drydock.run=r1",
+             "--label", "io.drydock.pid=42", "--label", "io.drydock.service=cache", "--network", "drydock-r1",
+             "--network-alias", "redis", "--env", "MODE", "--tmpfs", "/data", "--publish", "127.0.0.1:5433:5432", "--",
+             "redis:7", "redis-server", "--save", ""});
+  CHECK(docker::create_network("drydock-r1", "r1", 42) ==
+        Argv{"docker", "network", "create", "--label", "io.drydock.run=r1", "--label", "io.drydock.pid=42", "--",
+             "drydock-r1"});
+}
+
+TEST_CASE("leftovers: labelled resources parsed, owners checked", "[docker][service]")
+{
+  const auto found = docker::parse_labelled("container", "abc r1 42\n\ndef r2 \n");
+  REQUIRE(found.size() == 2);
+  CHECK(found[0].id == "abc");
+  CHECK(found[0].run == "r1");
+  CHECK(found[0].pid == 42);
+  CHECK(found[1].pid == 0);
+  CHECK_FALSE(docker::owner_alive(0));
+  CHECK_FALSE(docker::owner_alive(::getpid())); // alive, but not a drydock: the test binary
+}
