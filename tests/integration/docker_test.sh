@@ -8,28 +8,14 @@
 # Usage: docker_test.sh PATH/TO/drydock
 set -u
 drydock=$(realpath "$1")
-failures=0
-scratch=$(mktemp -d)
-chmod 755 "$scratch" # the cluster runs as postgres when we are root
-tag=$(printf '%04x%04x' $RANDOM $RANDOM)
+source "$(dirname "$0")/harness.sh"
 repository="drydock-it-$tag/app"
 base="drydock-it-$tag/base"
 step_id="it-$tag"
-cleanup() {
+cleanup_more() {
   docker ps -aq --filter "label=io.drydock.step=$step_id" | xargs -r docker rm -f >/dev/null 2>&1
-  docker images -q "$repository" | sort -u | xargs -r docker rmi -f >/dev/null 2>&1
-  docker images -q "$base" | sort -u | xargs -r docker rmi -f >/dev/null 2>&1
-  rm -rf "$scratch"
+  remove_images "$repository" "$base"
 }
-trap cleanup EXIT
-export HOME=$scratch TMPDIR=$scratch
-cd "$scratch" || exit 1
-
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-run() { out=$("$drydock" "$@" 2>&1); code=$?; }
-expect_code() { [ "$code" -eq "$1" ] || fail "exit $code, expected $1: $out"; }
-contains() { case "$out" in *"$1"*) ;; *) fail "output lacks '$1': $out";; esac; }
-lacks() { case "$out" in *"$1"*) fail "output has '$1': $out";; esac; }
 archives() { find "$scratch/cache" -name 'app-*.tar.zst' 2>/dev/null | wc -l; }
 nothing_left() {
   local left
@@ -206,8 +192,4 @@ contains "drydock: machine.services: docker: no Docker engine answers at unix://
 lacks "[image:app]"
 nothing_left "no engine"
 
-if [ "$failures" -gt 0 ]; then
-  echo "$failures failure(s)"
-  exit 1
-fi
-echo "all docker integration checks passed"
+finish "all docker integration checks passed"

@@ -7,28 +7,15 @@
 # Usage: publish_test.sh PATH/TO/drydock
 set -u
 drydock=$(realpath "$1")
-failures=0
-scratch=$(mktemp -d)
-chmod 755 "$scratch"
-tag=$(printf '%04x%04x' $RANDOM $RANDOM)
+source "$(dirname "$0")/harness.sh"
 repository="drydock-pub-$tag/app"
 password="pw-$tag-Secret"
 port=$((20000 + RANDOM % 20000))
 registry_pid=""
-cleanup() {
+cleanup_more() {
   [ -n "$registry_pid" ] && kill "$registry_pid" 2>/dev/null && wait "$registry_pid" 2>/dev/null
   docker images --format '{{.Repository}}:{{.Tag}}' | grep -E "(^|/)drydock-pub-$tag/" | xargs -r docker rmi -f >/dev/null 2>&1
-  rm -rf "$scratch"
 }
-trap cleanup EXIT
-export HOME=$scratch TMPDIR=$scratch
-cd "$scratch" || exit 1
-
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-run() { out=$("$drydock" "$@" 2>&1); code=$?; }
-expect_code() { [ "$code" -eq "$1" ] || fail "exit $code, expected $1: $out"; }
-contains() { case "$out" in *"$1"*) ;; *) fail "output lacks '$1': $out";; esac; }
-lacks() { case "$out" in *"$1"*) fail "output has '$1': $out";; esac; }
 tags_of() { # the registry's tags of a repository, sorted, space-separated
   curl -s -u "drydock:$password" "http://127.0.0.1:$port/v2/$1/tags/list" | jq -r '(.tags // []) | sort | join(" ")'
 }
@@ -133,9 +120,5 @@ expect_code 1
 contains "drydock tag: pushed: nothing"
 contains "drydock tag: not pushed: 127.0.0.1:1/drydock-pub-$tag/tool:x"
 
-if [ "$failures" -gt 0 ]; then
-  echo "$failures failure(s)"
-  exit 1
-fi
 [ -n "${SHOW:-}" ] && echo "$published"
-echo "all publish checks passed"
+finish "all publish checks passed"

@@ -8,23 +8,8 @@
 # Usage: services_test.sh PATH/TO/drydock
 set -u
 drydock=$(realpath "$1")
-failures=0
-scratch=$(mktemp -d)
-chmod 755 "$scratch"
-tag=$(printf '%04x%04x' $RANDOM $RANDOM)
-cleanup() {
-  docker ps -aq --filter "label=io.drydock.test=$tag" | xargs -r docker rm -f >/dev/null 2>&1
-  rm -rf "$scratch"
-}
-trap cleanup EXIT
-export HOME=$scratch TMPDIR=$scratch
-cd "$scratch" || exit 1
-
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-run() { out=$("$drydock" "$@" 2>&1); code=$?; }
-expect_code() { [ "$code" -eq "$1" ] || fail "exit $code, expected $1: $out"; }
-contains() { case "$out" in *"$1"*) ;; *) fail "output lacks '$1': $out";; esac; }
-lacks() { case "$out" in *"$1"*) fail "output has '$1': $out";; esac; }
+source "$(dirname "$0")/harness.sh"
+cleanup_more() { remove_images "drydock-svc-$tag/base"; }
 run_id_of() { sed -n 's/.*on network drydock-\([0-9a-f]\{12\}\).*/\1/p' <<<"$1" | head -1; }
 nothing_left() { # $1: what just happened; $2: the run id
   [ -n "$2" ] || { fail "$1: no run id in the output"; return; }
@@ -172,8 +157,4 @@ expect_code 0
 contains "removed network"
 nothing_left "kill -9 and drydock clean" "$run_id"
 
-if [ "$failures" -gt 0 ]; then
-  echo "$failures failure(s)"
-  exit 1
-fi
-echo "all service checks passed"
+finish "all service checks passed"
