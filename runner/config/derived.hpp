@@ -53,10 +53,15 @@ inline std::vector<std::string> cache_directories(const Config& config)
   return dirs;
 }
 
-// Whether a run needs a Docker engine.
+// Whether a run needs a Docker engine: docker among machine.services, an
+// image (which containerized steps need), a service container, or the
+// database in a container.
 inline bool uses_docker(const Config& config)
 {
-  return has_service(config, "docker") || !config.drydock.images.empty();
+  const bool database_container = config.drydock.database &&
+                                  config.drydock.database->provider == DatabaseProvider::container;
+  return has_service(config, "docker") || !config.drydock.images.empty() || !config.drydock.services.empty() ||
+         database_container;
 }
 
 } // namespace drydock::config

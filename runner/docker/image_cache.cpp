@@ -193,20 +193,19 @@ std::string_view source_name(ImageSource source)
   return "?";
 }
 
-tl::expected<ImageKey, std::string> compute_key(const ImageJob& job)
-{
-  return compute_key(job, [](const std::string& ref) -> tl::expected<std::string, std::string> {
-    const auto found = inspect(ref);
-    if (!found) {
-      return tl::unexpected(found.error());
-    }
-    return *found ? (*found)->id : std::string("absent");
-  });
-}
 
-tl::expected<ImageKey, std::string> compute_key(const ImageJob& job, const BaseIdLookup& base_id)
-{
+namespace {
+
+// Everything a key covers but the base images' ids, which need the engine.
+struct ContentInputs {
   std::vector<KeyInput> inputs;
+  std::vector<std::string> bases; // the Dockerfile's FROM images
+};
+
+tl::expected<ContentInputs, std::string> content_inputs(const ImageJob& job)
+{
+  ContentInputs content;
+  auto& inputs = content.inputs;
   const auto dockerfile = read_text(job.dockerfile);
   if (!dockerfile) {
     return tl::unexpected(dockerfile.error());
@@ -237,14 +236,21 @@ tl::expected<ImageKey, std::string> compute_key(const ImageJob& job, const BaseI
   for (const auto& [name, value] : job.build_args) {
     inputs.push_back({"build-arg", name, hash_text(value)}); // the value may be secret: only its hash
   }
-  for (const auto& base : base_images(*dockerfile, args)) {
+  content.bases = base_images(*dockerfile, args);
+  return content;
+}
+
+tl::expected<ImageKey, std::string> key_with_bases(ContentInputs content, const BaseIdLookup& base_id)
+{
+  for (const auto& base : content.bases) {
     const auto id = base_id(base);
     if (!id) {
       return tl::unexpected(id.error());
     }
-    inputs.push_back({"base-image", base, *id});
+    content.inputs.push_back({"base-image", base, *id});
   }
   // Several files may match more than one pattern.
+  auto& inputs = content.inputs;
   std::sort(inputs.begin(), inputs.end(), [](const KeyInput& a, const KeyInput& b) {
     return std::tie(a.kind, a.name) < std::tie(b.kind, b.name);
   });
@@ -252,12 +258,34 @@ tl::expected<ImageKey, std::string> compute_key(const ImageJob& job, const BaseI
   return make_key(std::move(inputs));
 }
 
+tl::expected<std::string, std::string> engine_base_id(const std::string& ref)
+{
+  const auto found = inspect(ref);
+  if (!found) {
+    return tl::unexpected(found.error());
+  }
+  return *found ? (*found)->id : std::string("absent");
+}
+
+} // namespace
+
+tl::expected<ImageKey, std::string> compute_key(const ImageJob& job, const BaseIdLookup& base_id)
+{
+  auto content = content_inputs(job);
+  if (!content) {
+    return tl::unexpected(content.error());
+  }
+  return key_with_bases(std::move(*content), base_id);
+}
+
+tl::expected<ImageKey, std::string> compute_key(const ImageJob& job) { return compute_key(job, engine_base_id); }
+
 namespace {
 
 // The warm path in one engine call: assume the base images kept the ids
 // the last key recorded, and ask for that key's image and the bases at
 // once. Nothing when any of it does not hold (then the full path runs).
-std::optional<std::pair<ImageKey, Inspected>> present_as_last_time(const ImageJob& job)
+std::optional<std::pair<ImageKey, Inspected>> present_as_last_time(const ImageJob& job, const ContentInputs& content)
 {
   const auto text = read_text(manifest_path(job));
   const auto last = text ? parse_manifest(*text) : tl::unexpected(std::string());
@@ -271,7 +299,7 @@ std::optional<std::pair<ImageKey, Inspected>> present_as_last_time(const ImageJo
     }
   }
   std::vector<std::string> bases;
-  const auto key = compute_key(job, [&](const std::string& ref) -> tl::expected<std::string, std::string> {
+  const auto key = key_with_bases(content, [&](const std::string& ref) -> tl::expected<std::string, std::string> {
     const auto found = recorded.find(ref);
     if (found == recorded.end()) {
       return tl::unexpected(std::string("not recorded"));
@@ -316,8 +344,12 @@ std::optional<std::pair<ImageKey, Inspected>> present_as_last_time(const ImageJo
 tl::expected<EnsureResult, std::string> ensure_image(const ImageJob& job, const Log& log)
 {
   remove_stale_temporaries(job.cache_dir, job.name);
-  auto fast = present_as_last_time(job);
-  auto key = fast ? tl::expected<ImageKey, std::string>(fast->first) : compute_key(job);
+  auto content = content_inputs(job);
+  if (!content) {
+    return tl::unexpected(content.error());
+  }
+  auto fast = present_as_last_time(job, *content);
+  auto key = fast ? tl::expected<ImageKey, std::string>(fast->first) : key_with_bases(*content, engine_base_id);
   if (!key) {
     return tl::unexpected(key.error());
   }

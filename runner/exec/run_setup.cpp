@@ -9,7 +9,6 @@
 #include <unistd.h>
 
 #include "config/derived.hpp"
-#include "config/walk.hpp"
 #include "docker/commands.hpp"
 #include "docker/engine.hpp"
 #include "exec/process.hpp"
@@ -19,18 +18,20 @@
 namespace drydock::exec {
 namespace {
 
-bool any_container_step(const config::Config& config)
-{
-  bool found = false;
-  config::for_each_command(config, [&found](const config::Command& command, const std::string&) {
-    found = found || command.drydock.image.has_value();
-  });
-  return found;
-}
-
 std::string first_database(const config::DatabaseSpec& spec)
 {
   return spec.databases.empty() ? std::string() : spec.databases.front().value;
+}
+
+// Host steps reach the database as psql and libpq expect, on loopback.
+void set_host_database_env(const config::DatabaseSpec& spec, int port, BuildContext& context)
+{
+  const std::string database = first_database(spec);
+  context.env.set("PGHOST", "127.0.0.1");
+  context.env.set("PGPORT", std::to_string(port));
+  context.env.set("PGUSER", spec.user);
+  context.env.set("PGDATABASE", database);
+  context.env.set(spec.env, services::database_url(spec.user, "127.0.0.1", port, database));
 }
 
 tl::expected<void, std::string> prepare_cluster(const config::DatabaseSpec& spec, const docker::EngineFacts* engine,
@@ -45,7 +46,7 @@ tl::expected<void, std::string> prepare_cluster(const config::DatabaseSpec& spec
     cluster.dir = *dir;
     context.cluster_dir = *dir;
     // `drydock clean` removes a cluster whose drydock is gone (kill -9).
-    std::ofstream((std::filesystem::path(*dir) / "drydock.owner").string()) << ::getpid() << "\n";
+    std::ofstream((std::filesystem::path(*dir) / "drydock.owner").string()) << context.containers.owner_pid << "\n";
     cluster.port = services::free_port();
   } else {
     cluster.dir = "(a new directory at run time)";
@@ -62,14 +63,8 @@ tl::expected<void, std::string> prepare_cluster(const config::DatabaseSpec& spec
   }
   context.database_command = "postgres-start";
   context.database_arguments = services::cluster_arguments(cluster);
-  // Host steps reach it as psql and libpq expect; containers by the alias.
-  const std::string database = first_database(spec);
-  context.env.set("PGHOST", "127.0.0.1");
-  context.env.set("PGPORT", std::to_string(cluster.port));
-  context.env.set("PGUSER", spec.user);
-  context.env.set("PGDATABASE", database);
-  context.env.set(spec.env, services::database_url(spec.user, "127.0.0.1", cluster.port, database));
-  context.containers.database_url = services::database_url(spec.user, spec.alias, cluster.port, database);
+  set_host_database_env(spec, cluster.port, context);
+  context.containers.database_url = services::database_url(spec.user, spec.alias, cluster.port, first_database(spec));
   return {};
 }
 
@@ -79,17 +74,12 @@ tl::expected<void, std::string> prepare_database_container(const config::Databas
                                                            SetupMode mode)
 {
   const int host_port = mode == SetupMode::run ? services::free_port() : 5432;
-  const std::string database = first_database(spec);
   context.database_command = "database-container";
   context.database_arguments = {"--file", context.config_path, "--run", context.containers.run_id,
                                 "--network", context.containers.network, "--owner",
                                 std::to_string(context.containers.owner_pid), "--port", std::to_string(host_port)};
-  context.env.set("PGHOST", "127.0.0.1");
-  context.env.set("PGPORT", std::to_string(host_port));
-  context.env.set("PGUSER", spec.user);
-  context.env.set("PGDATABASE", database);
-  context.env.set(spec.env, services::database_url(spec.user, "127.0.0.1", host_port, database));
-  context.containers.database_url = services::database_url(spec.user, spec.alias, 5432, database);
+  set_host_database_env(spec, host_port, context);
+  context.containers.database_url = services::database_url(spec.user, spec.alias, 5432, first_database(spec));
   context.containers.database_on_network = true;
   return {};
 }
@@ -123,7 +113,7 @@ std::string new_run_id()
 tl::expected<void, std::string> prepare_run(const config::Config& config, BuildContext& context, SetupMode mode)
 {
   const auto database = config::effective_database(config);
-  const bool wants_engine = config::uses_docker(config) || any_container_step(config);
+  const bool wants_engine = config::uses_docker(config);
   context.containers.run_id = mode == SetupMode::run ? new_run_id() : "RUN";
   context.containers.owner_pid = mode == SetupMode::run ? static_cast<int>(::getpid()) : 0;
   std::optional<docker::EngineFacts> engine;

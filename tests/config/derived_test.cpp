@@ -19,6 +19,8 @@ TEST_CASE("machine.services: postgresql alone gives CircleCI's database defaults
   CHECK_FALSE(config::effective_database(test::load("machine:\n  services: [redis]\n")));
   CHECK_FALSE(config::uses_docker(test::load("machine:\n  services: [postgresql]\n")));
   CHECK(config::uses_docker(test::load("machine:\n  services: [docker]\n")));
+  CHECK(config::uses_docker(test::load("drydock:\n  services:\n    cache: {image: redis}\n")));
+  CHECK(config::uses_docker(test::load("drydock:\n  database: {provider: container}\n")));
 }
 
 TEST_CASE("an image's cache directory counts as a cache directory", "[config]")
