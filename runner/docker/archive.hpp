@@ -65,8 +65,9 @@ private:
   State* m_state = nullptr;
 };
 
-// Removes this image's archives (and their manifests) beyond the `keep`
-// newest, never the one for `current_key`. Returns the removed paths.
+// Removes this image's archives beyond the `keep` most recently used (the
+// cache touches an archive whenever its key is used), never the one for
+// `current_key`. Returns the removed paths.
 std::vector<std::string> prune_archives(const std::string& dir, const std::string& name,
                                         const std::string& current_key, int keep);
 

@@ -361,6 +361,11 @@ tl::expected<EnsureResult, std::string> ensure_image(const ImageJob& job, const 
   }
   const std::string archive = archive_path(job.cache_dir, job.name, key->key);
   std::string why_build = "no image and no archive for this key";
+  std::error_code ec;
+  if (fs::exists(archive, ec)) {
+    // Pruning keeps the newest archives: make that the most recently used.
+    fs::last_write_time(archive, fs::file_time_type::clock::now(), ec);
+  }
   if (*present) {
     result.source = ImageSource::present;
   } else if (fs::exists(archive)) {

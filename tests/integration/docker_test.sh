@@ -83,8 +83,12 @@ contains "secret is hunter2"
 key=$(echo "$out" | sed -n "s|.*building $repository:\([0-9a-f]*\).*|\1|p" | head -1)
 nothing_left "cold run"
 
-# warm: the engine has the image, so nothing is built or loaded
+# warm: the engine has the image, so nothing is built or loaded; the
+# archive counts as just used (pruning keeps the most recently used)
+archive="$scratch/cache/app-$key.tar.zst"
+touch -d '2 hours ago' "$archive"
 run run circle.yml
+[ "$(( $(date +%s) - $(stat -c %Y "$archive") ))" -lt 600 ] || fail "a warm run did not mark the archive as used"
 expect_code 0
 contains "$repository:$key present"
 lacks "building"
