@@ -1,4 +1,5 @@
-// `drydock internal ...`: drydock's own steps (image cache, database), run
+// `drydock internal ...`: drydock's own steps (image cache, database,
+// service containers, publishing), run
 // by `drydock run` as child processes so that they share the step seam
 // with every other step: output, timeouts, interrupts and the summary.
 // Not for users; hidden from --help.
@@ -8,17 +9,13 @@
 #include <memory>
 
 #include "cli/commands.hpp"
-#include "config/validate.hpp"
+#include "cli/pipeline.hpp"
 #include "config/derived.hpp"
 #include "docker/image_cache.hpp"
 #include "docker/service.hpp"
 #include "publish/from_config.hpp"
 #include "exec/build_context.hpp"
-#include "report/text_report.hpp"
 #include "services/postgres_cluster.hpp"
-#include "util/file.hpp"
-
-extern char** environ;
 
 namespace drydock::cli {
 namespace {
@@ -41,30 +38,10 @@ void print_line(const std::string& line)
   std::fflush(stdout);
 }
 
-env::Environment own_environment()
-{
-  std::vector<std::string> entries;
-  for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
-    entries.emplace_back(*entry);
-  }
-  return env::Environment::from_entries(entries);
-}
+env::Environment own_environment() { return env::Environment::from_entries(host_environment()); }
 
-// The config, checked; nothing when it has errors (printed).
-std::optional<config::Validation> load_config(const std::string& file)
-{
-  auto text = read_config_file(file);
-  if (!text) {
-    fmt::print(stderr, "{}", report::format_unreadable(file, text.error()));
-    return std::nullopt;
-  }
-  auto validation = config::validate_text(file, std::move(*text));
-  if (validation.diagnostics.has_errors()) {
-    fmt::print(stderr, "{}", report::format_file_report(validation.source, validation.diagnostics));
-    return std::nullopt;
-  }
-  return validation;
-}
+// The run that started this step has shown the config's warnings already.
+std::unique_ptr<config::Validation> load_config(const std::string& file) { return load_checked_config(file, false); }
 
 int run_image(const InternalOptions& options)
 {

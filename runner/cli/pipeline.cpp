@@ -14,15 +14,6 @@ extern char** environ;
 namespace drydock::cli {
 namespace {
 
-std::vector<std::string> host_environment()
-{
-  std::vector<std::string> entries;
-  for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
-    entries.emplace_back(*entry);
-  }
-  return entries;
-}
-
 tl::expected<exec::Overrides, std::string> read_overrides(const PipelineOptions& options)
 {
   exec::Overrides overrides;
@@ -49,6 +40,30 @@ tl::expected<exec::Overrides, std::string> read_overrides(const PipelineOptions&
 
 } // namespace
 
+std::vector<std::string> host_environment()
+{
+  std::vector<std::string> entries;
+  for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
+    entries.emplace_back(*entry);
+  }
+  return entries;
+}
+
+std::unique_ptr<config::Validation> load_checked_config(const std::string& file, bool show_warnings)
+{
+  auto text = read_config_file(file);
+  if (!text) {
+    fmt::print(stderr, "{}", report::format_unreadable(file, text.error()));
+    return nullptr;
+  }
+  auto validation = std::make_unique<config::Validation>(config::validate_text(file, std::move(*text)));
+  const bool has_errors = validation->diagnostics.has_errors();
+  if (has_errors || (show_warnings && !validation->diagnostics.all().empty())) {
+    fmt::print(stderr, "{}", report::format_file_report(validation->source, validation->diagnostics));
+  }
+  return has_errors ? nullptr : std::move(validation);
+}
+
 void add_pipeline_options(CLI::App& sub, PipelineOptions& options)
 {
   sub.add_option("file", options.file, "Config file (default: ./circle.yml)");
@@ -63,20 +78,12 @@ void add_pipeline_options(CLI::App& sub, PipelineOptions& options)
 
 tl::expected<Pipeline, int> load_pipeline(const PipelineOptions& options, exec::ContextMode mode)
 {
-  auto text = read_config_file(options.file);
-  if (!text) {
-    fmt::print(stderr, "{}", report::format_unreadable(options.file, text.error()));
-    return tl::unexpected(kExitConfigOrUsage);
-  }
   Pipeline pipeline;
-  pipeline.validation = std::make_unique<config::Validation>(config::validate_text(options.file, std::move(*text)));
-  const auto& validation = *pipeline.validation;
-  if (!validation.diagnostics.all().empty()) {
-    fmt::print(stderr, "{}", report::format_file_report(validation.source, validation.diagnostics));
-  }
-  if (validation.diagnostics.has_errors()) {
+  pipeline.validation = load_checked_config(options.file, true);
+  if (!pipeline.validation) {
     return tl::unexpected(kExitConfigOrUsage);
   }
+  const auto& validation = *pipeline.validation;
   const auto overrides = read_overrides(options);
   if (!overrides) {
     fmt::print(stderr, "drydock: {}\n", overrides.error());

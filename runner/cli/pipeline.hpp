@@ -30,6 +30,14 @@ struct Pipeline {
   graph::Graph graph;
 };
 
+// This process's environment, as "NAME=value" strings.
+std::vector<std::string> host_environment();
+
+// The config read and checked, or nothing after its errors were printed to
+// stderr. Warnings are printed too when `show_warnings` (drydock's own
+// steps load the config again and leave them to the run that started them).
+std::unique_ptr<config::Validation> load_checked_config(const std::string& file, bool show_warnings);
+
 // The pipeline, or the exit code after its problems were printed to stderr.
 tl::expected<Pipeline, int> load_pipeline(const PipelineOptions& options, exec::ContextMode mode);
 
