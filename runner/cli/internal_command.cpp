@@ -16,6 +16,7 @@
 #include "publish/from_config.hpp"
 #include "exec/build_context.hpp"
 #include "services/postgres_cluster.hpp"
+#include "util/shell.hpp"
 
 namespace drydock::cli {
 namespace {
@@ -101,15 +102,6 @@ int run_publish(const InternalOptions& options)
     return kExitStepFailed;
   }
   return kExitOk;
-}
-
-std::string shell_quote(const std::string& text)
-{
-  std::string out = "'";
-  for (const char c : text) {
-    out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  }
-  return out + "'";
 }
 
 // Sets each variable in this process, so `docker run -e NAME` passes it on

@@ -7,6 +7,7 @@
 
 #include "docker/commands.hpp"
 #include "exec/glob.hpp"
+#include "util/shell.hpp"
 
 namespace fs = std::filesystem;
 
@@ -14,15 +15,6 @@ namespace drydock::exec {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-std::string shell_quote(const std::string& text)
-{
-  std::string out = "'";
-  for (const char c : text) {
-    out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  }
-  return out + "'";
-}
 
 std::string expand_home(const std::string& path, const std::string& home)
 {
