@@ -19,10 +19,7 @@ namespace {
 
 std::string resolve(const std::string& path, const std::string& base, const std::string& home)
 {
-  if (path == "~" || path.starts_with("~/")) {
-    return (fs::path(home) / path.substr(std::min<std::size_t>(path.size(), 2))).lexically_normal().string();
-  }
-  return (fs::path(base) / path).lexically_normal().string();
+  return (fs::path(base) / env::expand_home(path, home)).lexically_normal().string();
 }
 
 std::string relative_to(const std::string& path, const std::string& base)

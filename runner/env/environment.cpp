@@ -63,6 +63,14 @@ bool is_valid_name(std::string_view name)
   return !name.empty() && !(name[0] >= '0' && name[0] <= '9') && std::all_of(name.begin(), name.end(), is_name_char);
 }
 
+std::string expand_home(const std::string& path, const std::string& home)
+{
+  if (path == "~" || path.starts_with("~/")) {
+    return home + path.substr(1);
+  }
+  return path;
+}
+
 std::string expand(std::string_view text, const Environment& env)
 {
   std::string out;

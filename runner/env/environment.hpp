@@ -32,6 +32,9 @@ private:
 // shell); "\$" is a literal dollar.
 std::string expand(std::string_view text, const Environment& env);
 
+// A leading ~ (alone or before /) as the home directory, as a shell does.
+std::string expand_home(const std::string& path, const std::string& home);
+
 // Applies each pair in order, expanding values against what is set so far,
 // so later values may refer to earlier ones.
 void apply_expanded(Environment& env, const std::vector<std::pair<std::string, std::string>>& vars);

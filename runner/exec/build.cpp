@@ -16,14 +16,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-std::string expand_home(const std::string& path, const std::string& home)
-{
-  if (path == "~" || path.starts_with("~/")) {
-    return home + path.substr(1);
-  }
-  return path;
-}
-
 std::string safe_file_name(const std::string& name)
 {
   std::string out;
@@ -41,7 +33,7 @@ std::string working_directory(const graph::Step& step, const BuildContext& conte
   if (!step.command.pwd) {
     return base;
   }
-  const std::string pwd = expand_home(env::expand(step.command.pwd->value, env), context.home);
+  const std::string pwd = env::expand_home(env::expand(step.command.pwd->value, env), context.home);
   return (fs::path(base) / pwd).lexically_normal().string();
 }
 

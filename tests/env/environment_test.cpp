@@ -57,3 +57,11 @@ TEST_CASE("command-line NAME=value assignments", "[env]")
   CHECK(drydock::env::parse_assignment("X=a=b").value().second == "a=b");
   CHECK(drydock::env::parse_assignment("novalue").error() == "expected NAME=value, got 'novalue'");
 }
+
+TEST_CASE("a leading ~ is the home directory, elsewhere it is a character", "[env]")
+{
+  CHECK(drydock::env::expand_home("~", "/home/ci") == "/home/ci");
+  CHECK(drydock::env::expand_home("~/cache", "/home/ci") == "/home/ci/cache");
+  CHECK(drydock::env::expand_home("~other/x", "/home/ci") == "~other/x");
+  CHECK(drydock::env::expand_home("a/~/b", "/home/ci") == "a/~/b");
+}
