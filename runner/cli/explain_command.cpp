@@ -4,9 +4,7 @@
 #include <fmt/format.h>
 
 #include <filesystem>
-#include <fstream>
 #include <memory>
-#include <sstream>
 
 #include "cli/commands.hpp"
 #include "cli/pipeline.hpp"
@@ -23,18 +21,6 @@ struct ExplainOptions {
   PipelineOptions pipeline;
   std::string image; // only this one
 };
-
-std::optional<docker::ImageKey> previous_key(const docker::ImageJob& job)
-{
-  std::ifstream in(docker::manifest_path(job), std::ios::binary);
-  if (!in) {
-    return std::nullopt;
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  auto parsed = docker::parse_manifest(text.str());
-  return parsed ? std::optional(std::move(*parsed)) : std::nullopt;
-}
 
 std::string change_text(const docker::InputChange& change, bool have_previous)
 {
@@ -66,7 +52,7 @@ std::string explain_image(const config::ImageSpec& spec, const exec::BuildContex
   if (!key) {
     return fmt::format("image {}: cannot compute the key: {}\n", spec.name, key.error());
   }
-  const auto previous = previous_key(job);
+  const auto previous = docker::last_key(job);
   const std::string reference = job.repository + ":" + key->key;
   std::string out;
   if (!no_engine.empty()) {

@@ -171,6 +171,13 @@ std::string run_reference(const config::ImageSpec& spec, const env::Environment&
 
 std::string manifest_path(const ImageJob& job) { return (fs::path(job.cache_dir) / (job.name + ".inputs")).string(); }
 
+std::optional<ImageKey> last_key(const ImageJob& job)
+{
+  const auto text = read_text(manifest_path(job));
+  auto parsed = text ? parse_manifest(*text) : tl::unexpected(text.error());
+  return parsed ? std::optional(std::move(*parsed)) : std::nullopt;
+}
+
 tl::expected<bool, std::string> engine_has_image(const std::string& ref)
 {
   const auto found = inspect(ref);
@@ -282,15 +289,11 @@ namespace {
 // The warm path in one engine call: assume the base images kept the ids
 // the last key recorded, and ask for that key's image and the bases at
 // once. Nothing when any of it does not hold (then the full path runs).
-std::optional<std::pair<ImageKey, Inspected>> present_as_last_time(const ImageJob& job, const ContentInputs& content)
+std::optional<std::pair<ImageKey, Inspected>> present_as_last_time(const ImageJob& job, const ContentInputs& content,
+                                                                    const ImageKey& last)
 {
-  const auto text = read_text(manifest_path(job));
-  const auto last = text ? parse_manifest(*text) : tl::unexpected(std::string());
-  if (!last) {
-    return std::nullopt;
-  }
   std::map<std::string, std::string> recorded;
-  for (const auto& input : last->inputs) {
+  for (const auto& input : last.inputs) {
     if (input.kind == "base-image") {
       recorded[input.name] = input.hash;
     }
@@ -304,7 +307,7 @@ std::optional<std::pair<ImageKey, Inspected>> present_as_last_time(const ImageJo
     bases.push_back(ref);
     return found->second;
   });
-  if (!key || key->key != last->key) {
+  if (!key || key->key != last.key) {
     return std::nullopt;
   }
   std::vector<std::string> refs{job.repository + ":" + key->key};
@@ -345,7 +348,8 @@ tl::expected<EnsureResult, std::string> ensure_image(const ImageJob& job, const 
   if (!content) {
     return tl::unexpected(content.error());
   }
-  auto fast = present_as_last_time(job, *content);
+  const auto last = last_key(job);
+  auto fast = last ? present_as_last_time(job, *content, *last) : std::nullopt;
   auto key = fast ? tl::expected<ImageKey, std::string>(fast->first) : key_with_bases(*content, engine_base_id);
   if (!key) {
     return tl::unexpected(key.error());
@@ -393,8 +397,7 @@ tl::expected<EnsureResult, std::string> ensure_image(const ImageJob& job, const 
       return tl::unexpected(fmt::format("cannot tag {} as {}", result.reference, run_ref));
     }
   }
-  const auto previous = read_text(manifest_path(job));
-  if (!previous || !previous->starts_with("key " + key->key + "\n")) {
+  if (!last || last->key != key->key) {
     if (auto written = write_file_atomically(manifest_path(job), manifest_text(*key)); !written) {
       return tl::unexpected(written.error());
     }

@@ -41,6 +41,9 @@ std::string run_reference(const config::ImageSpec& spec, const env::Environment&
 // Where the inputs of the last key are kept: <cache dir>/<name>.inputs
 std::string manifest_path(const ImageJob& job);
 
+// The last key and its inputs, when a run recorded them.
+std::optional<ImageKey> last_key(const ImageJob& job);
+
 // Every input with its hash; base images are looked up in the engine
 // (an image it lacks counts as "absent").
 tl::expected<ImageKey, std::string> compute_key(const ImageJob& job);
