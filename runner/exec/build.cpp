@@ -130,9 +130,12 @@ StepRequest make_request(const graph::Step& step, const BuildContext& context)
   StepRequest request;
   request.step = step.index;
   request.argv = step_argv(step, context, env);
-  request.cwd = step.kind == graph::StepKind::command ? working_directory(step, context, env) : context.config_dir;
-  if (step.command.drydock.image) {
+  if (step.kind != graph::StepKind::command) {
+    request.cwd = context.config_dir; // drydock's own steps resolve paths from the config's folder
+  } else if (step.command.drydock.image) {
     request.cwd = context.build_dir; // pwd applies inside the container
+  } else {
+    request.cwd = working_directory(step, context, env);
   }
   request.env = env.entries();
   request.no_output_timeout = std::chrono::seconds(step.command.timeout.value_or(config::Command::kDefaultTimeout));

@@ -333,28 +333,28 @@ tl::expected<CaptureResult, std::string> run_capture(const std::vector<std::stri
   }
   try {
     bp::ipstream out;
+    // Boost.Process types each redirection differently, so only the child
+    // differs between the modes; reading and waiting are the same.
+    const auto collect = [&out](bp::child& child) {
+      CaptureResult result;
+      for (std::string line; std::getline(out, line);) {
+        result.output += line + "\n";
+      }
+      result.exit_code = finished_status(child);
+      return result;
+    };
     CaptureResult result;
-    std::string line;
     if (stderr_mode == Stderr::discard) {
       bp::child child(*executable, arguments(argv), bp::std_out > out, bp::std_err > bp::null, bp::std_in < bp::null,
                       bp::start_dir = cwd);
-      while (std::getline(out, line)) {
-        result.output += line + "\n";
-      }
-      result.exit_code = finished_status(child);
+      result = collect(child);
     } else if (stderr_mode == Stderr::merge) {
       bp::child child(*executable, arguments(argv), (bp::std_out & bp::std_err) > out, bp::std_in < bp::null,
                       bp::start_dir = cwd);
-      while (std::getline(out, line)) {
-        result.output += line + "\n";
-      }
-      result.exit_code = finished_status(child);
+      result = collect(child);
     } else {
       bp::child child(*executable, arguments(argv), bp::std_out > out, bp::std_in < bp::null, bp::start_dir = cwd);
-      while (std::getline(out, line)) {
-        result.output += line + "\n";
-      }
-      result.exit_code = finished_status(child);
+      result = collect(child);
     }
     return result;
   } catch (const std::exception& e) {
