@@ -140,11 +140,7 @@ int run_service(const InternalOptions& options)
     return kExitConfigOrUsage;
   }
   env::Environment env = own_environment();
-  std::vector<std::pair<std::string, std::string>> vars;
-  for (const auto& var : spec->environment) {
-    vars.emplace_back(var.name, env::expand(var.value, env));
-    env.set(var.name, vars.back().second);
-  }
+  const auto vars = env::apply_expanded(env, config::name_values(spec->environment));
   docker::ServiceRun run;
   run.container = container_for(options, spec->name);
   run.container.image = spec->image.value;

@@ -3,11 +3,22 @@
 #include <algorithm>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "config/model.hpp"
 
 namespace drydock::config {
+
+// NAME, value pairs of an environment list, values not yet expanded.
+inline std::vector<std::pair<std::string, std::string>> name_values(const std::vector<EnvVar>& vars)
+{
+  std::vector<std::pair<std::string, std::string>> pairs;
+  for (const auto& var : vars) {
+    pairs.emplace_back(var.name, var.value);
+  }
+  return pairs;
+}
 
 inline bool has_service(const Config& config, std::string_view name)
 {

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "config/derived.hpp"
 #include "docker/archive.hpp"
 #include "docker/commands.hpp"
 #include "exec/glob.hpp"
@@ -153,10 +154,7 @@ ImageJob make_image_job(const config::ImageSpec& spec, const std::string& config
     job.input_patterns.push_back(input.value);
   }
   env::Environment scope = env;
-  for (const auto& arg : spec.build_args) {
-    job.build_args.emplace_back(arg.name, env::expand(arg.value, scope));
-    scope.set(arg.name, job.build_args.back().second);
-  }
+  job.build_args = env::apply_expanded(scope, config::name_values(spec.build_args));
   job.keep = spec.keep;
   const std::string sha = env.get("CIRCLE_SHA1").value_or("");
   job.run_tag = sha.empty() ? "local" : sha;

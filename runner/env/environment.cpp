@@ -101,11 +101,15 @@ std::string expand(std::string_view text, const Environment& env)
   return out;
 }
 
-void apply_expanded(Environment& env, const std::vector<std::pair<std::string, std::string>>& vars)
+std::vector<std::pair<std::string, std::string>> apply_expanded(Environment& env,
+                                                                const std::vector<std::pair<std::string, std::string>>& vars)
 {
+  std::vector<std::pair<std::string, std::string>> applied;
   for (const auto& [name, value] : vars) {
-    env.set(name, expand(value, env));
+    applied.emplace_back(name, expand(value, env));
+    env.set(name, applied.back().second);
   }
+  return applied;
 }
 
 tl::expected<std::pair<std::string, std::string>, std::string> parse_assignment(std::string_view text)

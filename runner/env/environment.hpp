@@ -36,8 +36,9 @@ std::string expand(std::string_view text, const Environment& env);
 std::string expand_home(const std::string& path, const std::string& home);
 
 // Applies each pair in order, expanding values against what is set so far,
-// so later values may refer to earlier ones.
-void apply_expanded(Environment& env, const std::vector<std::pair<std::string, std::string>>& vars);
+// so later values may refer to earlier ones. Returns the pairs as set.
+std::vector<std::pair<std::string, std::string>> apply_expanded(Environment& env,
+                                                                const std::vector<std::pair<std::string, std::string>>& vars);
 
 // A dotenv file: NAME=value lines, "export " allowed, # comments, values in
 // single quotes (literal) or double quotes (\n, \", \\ escapes). Errors name

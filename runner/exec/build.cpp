@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "config/derived.hpp"
 #include "docker/commands.hpp"
 #include "exec/glob.hpp"
 #include "util/shell.hpp"
@@ -122,11 +123,7 @@ std::vector<std::string> step_argv(const graph::Step& step, const BuildContext& 
 StepRequest make_request(const graph::Step& step, const BuildContext& context)
 {
   env::Environment env = context.env;
-  std::vector<std::pair<std::string, std::string>> own;
-  for (const auto& var : step.command.environment) {
-    own.emplace_back(var.name, var.value);
-  }
-  env::apply_expanded(env, own);
+  env::apply_expanded(env, config::name_values(step.command.environment));
   StepRequest request;
   request.step = step.index;
   request.argv = step_argv(step, context, env);

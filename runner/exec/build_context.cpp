@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "config/derived.hpp"
 #include "exec/process.hpp"
 
 namespace fs = std::filesystem;
@@ -232,10 +233,7 @@ tl::expected<BuildContext, std::string> make_build_context(const config::Config&
     ctx.env.set(name, value);
   }
   apply(ctx.env, overrides);
-  std::vector<std::pair<std::string, std::string>> machine;
-  for (const auto& var : config.machine.environment) {
-    machine.emplace_back(var.name, var.value);
-  }
+  const auto machine = config::name_values(config.machine.environment);
   env::apply_expanded(ctx.env, machine);
   apply(ctx.env, overrides);
   for (const auto& [name, value] : circle) {
