@@ -24,8 +24,11 @@ TEST_CASE("a containerized step passes variables by name, mounts, labels and the
              "-c", "pytest -v"});
   spec.workdir = "/code/sub";
   const auto argv = docker::run_container(spec);
-  CHECK(std::find(argv.begin(), argv.end(), "--workdir") + 1 != argv.end());
-  CHECK(*(std::find(argv.begin(), argv.end(), "--workdir") + 1) == "/code/sub");
+  const auto workdir = std::find(argv.begin(), argv.end(), "--workdir");
+  REQUIRE(workdir != argv.end());
+  REQUIRE(workdir + 1 != argv.end());
+  CHECK(*(workdir + 1) == "/code/sub");
+  CHECK(workdir < std::find(argv.begin(), argv.end(), "--")); // an option, not part of the command
 }
 
 TEST_CASE("a build takes build-arg names only, labels and the context after --", "[docker]")
