@@ -2,9 +2,8 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
-#include <cerrno>
+#include <charconv>
 #include <csignal>
-#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
@@ -15,6 +14,7 @@
 #include "exec/build.hpp"
 #include "exec/dry_run_runner.hpp"
 #include "exec/host_runner.hpp"
+#include "exec/output_writer.hpp"
 #include "exec/run_setup.hpp"
 #include "publish/from_config.hpp"
 #include "report/run_printer.hpp"
@@ -50,6 +50,21 @@ bool containers_may_remain(const graph::Graph& graph, const exec::BuildResult& r
   return false;
 }
 
+// -j's values: CLI11's Range would call "abc" out of range.
+CLI::Validator step_count()
+{
+  return CLI::Validator(
+      [](std::string& value) -> std::string {
+        std::size_t count = 0;
+        const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), count);
+        if (error != std::errc() || end != value.data() + value.size() || count < 1 || count > 1024) {
+          return fmt::format("expected a number of steps from 1 to 1024, got '{}'", value);
+        }
+        return {};
+      },
+      "1..1024");
+}
+
 // drydock's own steps run this binary again (`drydock internal ...`).
 std::string own_executable()
 {
@@ -72,17 +87,10 @@ int run_run(const RunOptions& options)
                                                publish::secrets_of(pipeline->validation->config, pipeline->context.env)};
   // When the reader of our output goes away, nobody is watching the build:
   // stop it as if interrupted, so no step is left running unattended.
-  bool output_closed = false;
-  report::RunPrinter printer(pipeline->graph, printer_options, [&output_closed](std::string_view text) {
-    if (output_closed) {
-      return;
-    }
-    const bool written = std::fwrite(text.data(), 1, text.size(), stdout) == text.size() && std::fflush(stdout) == 0;
-    if (!written && errno == EPIPE) {
-      output_closed = true;
-      std::raise(SIGTERM);
-    }
-  });
+  exec::OutputWriter output(STDOUT_FILENO, [] { std::raise(SIGTERM); });
+  report::RunPrinter printer(
+      pipeline->graph, printer_options, [&output](std::string_view text) { output.write(text); },
+      [&output] { output.flush(); });
   // The runner catches SIGINT/SIGTERM/SIGHUP from here on, so an interrupt
   // during setup still reaches the cleanup below.
   std::unique_ptr<exec::StepRunner> runner;
@@ -98,6 +106,7 @@ int run_run(const RunOptions& options)
   const auto prepared = exec::prepare_run(pipeline->validation->config, context,
                                           options.dry_run ? exec::SetupMode::dry_run : exec::SetupMode::run);
   if (!prepared) {
+    output.flush();
     fmt::print(stderr, "drydock: {}\n", prepared.error());
     for (const auto& note : exec::finish_run(context, true)) {
       fmt::print(stderr, "drydock: {}\n", note);
@@ -105,6 +114,7 @@ int run_run(const RunOptions& options)
     return kExitStepFailed;
   }
   const auto result = exec::run_build(pipeline->graph, context, *runner, printer);
+  output.flush(); // before the notes on stderr, which may go to the same place
   for (const auto& note : exec::finish_run(context, containers_may_remain(pipeline->graph, result))) {
     fmt::print(stderr, "drydock: {}\n", note);
   }
@@ -123,8 +133,8 @@ Action add_run_command(CLI::App& app)
   auto* sub = app.add_subcommand("run", "Run the pipeline on this machine: every command in its own "
                                         "`bash -eo pipefail -c` (or `docker run --rm` in its drydock image), "
                                         "in parallel where the graph allows.");
-  sub->add_option("-j,--jobs", options->jobs, "Steps to run at once (default: the number of cores)")
-      ->check(CLI::Range(1, 1024));
+  sub->add_option("-j,--jobs", options->jobs, "Steps to run at once, 1 to 1024 (default: the number of cores)")
+      ->check(step_count());
   sub->add_flag("-q,--quiet", options->quiet, "Print only failures and the result, not every output line");
   sub->add_flag("-n,--dry-run", options->dry_run, "Print what would run, in order, without running it");
   add_pipeline_options(*sub, options->pipeline);

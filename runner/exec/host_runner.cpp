@@ -55,6 +55,11 @@ std::optional<StepResult> HostRunner::handle(const ProcessEvent& event)
       }
     }
     return std::nullopt;
+  case ProcessEvent::Kind::output_abandoned:
+    if (const auto found = m_running.find(event.id); found != m_running.end()) {
+      m_sink.on_output_abandoned(found->second.step);
+    }
+    return std::nullopt;
   case ProcessEvent::Kind::timer:
     if (const auto found = m_running.find(event.id); found != m_running.end()) {
       if (found->second.timed_out) {
@@ -107,7 +112,12 @@ std::optional<StepResult> HostRunner::wait()
 
 void HostRunner::pump(std::optional<std::chrono::milliseconds> timeout)
 {
-  for (const auto& event : m_processes.wait(timeout)) {
+  auto events = m_processes.poll();
+  if (events.empty()) {
+    m_sink.flush(); // about to block: show what the steps wrote so far
+    events = m_processes.wait(timeout);
+  }
+  for (const auto& event : events) {
     if (auto result = handle(event)) {
       m_finished.push_back(std::move(*result));
     }

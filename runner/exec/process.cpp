@@ -7,10 +7,15 @@
 #include <boost/process.hpp>
 #include <boost/process/extend.hpp>
 
+#include <array>
+#include <cerrno>
 #include <csignal>
 #include <deque>
+#include <fcntl.h>
 #include <map>
+#include <poll.h>
 #include <set>
+#include <thread>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -49,6 +54,15 @@ bp::environment make_environment(const std::vector<std::string>& entries)
   return env;
 }
 
+// Boost.Process makes pipes without O_CLOEXEC, so every other child
+// would inherit them (a daemon would hold them open for good). The child
+// that should have the pipe gets it through dup2, which clears the flag.
+void close_on_exec(bp::async_pipe& pipe)
+{
+  ::fcntl(pipe.native_source(), F_SETFD, FD_CLOEXEC);
+  ::fcntl(pipe.native_sink(), F_SETFD, FD_CLOEXEC);
+}
+
 // POSIX's exit status, with 128 + N for death by signal N, as a shell says.
 int exit_status_of(int native_status, int evaluated)
 {
@@ -59,6 +73,58 @@ int exit_status_of(int native_status, int evaluated)
 }
 
 } // namespace
+
+// Waits in a thread of its own, in poll(2), for the reader of a pipe or
+// socket to go away. asio would put the descriptor in O_NONBLOCK mode,
+// and that flag lives in the open file description drydock shares with
+// whoever else writes there (the shell's next command): never touch it.
+class ReaderWatch {
+public:
+  ReaderWatch(int fd, std::function<void()> on_gone) : m_fd(fd), m_on_gone(std::move(on_gone))
+  {
+    if (::pipe2(m_stop, O_CLOEXEC) != 0) {
+      m_stop[0] = m_stop[1] = -1;
+      return;
+    }
+    m_thread = std::thread([this] { watch(); });
+  }
+  ~ReaderWatch()
+  {
+    if (m_thread.joinable()) {
+      const char byte = 0;
+      [[maybe_unused]] const auto wrote = ::write(m_stop[1], &byte, 1);
+      m_thread.join();
+    }
+    for (const int fd : m_stop) {
+      if (fd >= 0) {
+        ::close(fd);
+      }
+    }
+  }
+  ReaderWatch(const ReaderWatch&) = delete;
+  ReaderWatch& operator=(const ReaderWatch&) = delete;
+
+private:
+  void watch()
+  {
+    sigset_t all;
+    sigfillset(&all);
+    ::pthread_sigmask(SIG_BLOCK, &all, nullptr); // signals are the event loop's
+    // No events asked for: poll reports POLLERR or POLLHUP for a writer
+    // whose reader is gone, whatever the events.
+    std::array<pollfd, 2> fds{pollfd{m_fd, 0, 0}, pollfd{m_stop[0], POLLIN, 0}};
+    while (::poll(fds.data(), fds.size(), -1) < 0 && errno == EINTR) {
+    }
+    if (fds[1].revents == 0 && (fds[0].revents & (POLLERR | POLLHUP)) != 0) {
+      m_on_gone();
+    }
+  }
+
+  int m_fd;
+  std::function<void()> m_on_gone;
+  int m_stop[2] = {-1, -1};
+  std::thread m_thread;
+};
 
 struct AsyncProcesses::Impl {
   struct Child {
@@ -81,12 +147,16 @@ struct AsyncProcesses::Impl {
   std::map<std::string, boost::filesystem::path> executables;
   std::deque<ProcessEvent> events;
   std::unique_ptr<asio::signal_set> interrupts;
-  std::unique_ptr<asio::posix::stream_descriptor> watched_output;
+  std::unique_ptr<ReaderWatch> reader_watch;
   int next_id = 1;
 
   void read_more(int id);
   void watch_interrupts();
   void report_exit(int id);
+  // The command exited but something it started still holds the pipe.
+  void give_up_draining(int id);
+  // The events so far, forgetting the children whose exit they report.
+  std::vector<ProcessEvent> take_events();
   void on_exit(int id, int native_status, int evaluated);
 };
 
@@ -116,10 +186,13 @@ void AsyncProcesses::Impl::read_more(int id)
 
 void AsyncProcesses::Impl::report_exit(int id)
 {
-  Child& child = *children.at(id);
-  if (child.reported) {
+  // A drain timer that expired as the pipe closed can still call this after
+  // the exit was reported and the child forgotten.
+  const auto found = children.find(id);
+  if (found == children.end() || found->second->reported) {
     return;
   }
+  Child& child = *found->second;
   child.reported = true;
   child.timer.cancel();
   child.drain.cancel();
@@ -142,9 +215,19 @@ void AsyncProcesses::Impl::on_exit(int id, int native_status, int evaluated)
   child.drain.expires_after(kDrainAfterExit);
   child.drain.async_wait([this, id](const boost::system::error_code& ec) {
     if (!ec) {
-      report_exit(id);
+      give_up_draining(id);
     }
   });
+}
+
+void AsyncProcesses::Impl::give_up_draining(int id)
+{
+  const auto found = children.find(id);
+  if (found == children.end() || found->second->reported || found->second->eof) {
+    return;
+  }
+  events.push_back({ProcessEvent::Kind::output_abandoned, id, "", 0, 0});
+  report_exit(id);
 }
 
 AsyncProcesses::AsyncProcesses() : m_impl(std::make_unique<Impl>()) {}
@@ -170,8 +253,10 @@ tl::expected<int, std::string> AsyncProcesses::spawn(const SpawnSpec& spec)
   const std::vector<std::string> args(spec.argv.begin() + 1, spec.argv.end());
   const auto exit_handler = [&impl, id](int evaluated, const std::error_code&) {
     // Boost gives the evaluated code; ask the child for the raw status.
-    const auto& c = *impl.children.at(id);
-    impl.on_exit(id, c.process ? c.process->native_exit_code() : 0, evaluated);
+    const auto found = impl.children.find(id);
+    if (found != impl.children.end()) {
+      impl.on_exit(id, found->second->process ? found->second->process->native_exit_code() : 0, evaluated);
+    }
   };
   const auto own_group = bp::extend::on_exec_setup = [](auto&) {
     ::setpgid(0, 0);
@@ -185,6 +270,7 @@ tl::expected<int, std::string> AsyncProcesses::spawn(const SpawnSpec& spec)
           bp::start_dir = spec.cwd, make_environment(spec.env), impl.io, bp::on_exit = exit_handler, own_group, error);
     } else {
       child->pipe = std::make_unique<bp::async_pipe>(impl.io);
+      close_on_exec(*child->pipe); // only this child gets it, on its stdout and stderr
       child->process = std::make_unique<bp::child>(
           executable, args, (bp::std_out & bp::std_err) > *child->pipe, bp::std_in < bp::null,
           bp::start_dir = spec.cwd, make_environment(spec.env), impl.io, bp::on_exit = exit_handler, own_group,
@@ -266,18 +352,19 @@ void AsyncProcesses::watch_reader_of(int fd)
   if (::fstat(fd, &info) != 0 || !(S_ISFIFO(info.st_mode) || S_ISSOCK(info.st_mode))) {
     return; // a terminal hangs up with SIGHUP; files have no reader
   }
-  const int copy = ::dup(fd);
-  if (copy < 0) {
-    return;
-  }
   Impl& impl = *m_impl;
-  impl.watched_output = std::make_unique<asio::posix::stream_descriptor>(impl.io, copy);
-  impl.watched_output->async_wait(asio::posix::stream_descriptor::wait_error,
-                                  [&impl](const boost::system::error_code& ec) {
-                                    if (!ec) {
-                                      impl.events.push_back({ProcessEvent::Kind::signal, 0, "", 0, SIGPIPE});
-                                    }
-                                  });
+  impl.reader_watch = std::make_unique<ReaderWatch>(fd, [&impl] {
+    asio::post(impl.io, [&impl] { impl.events.push_back({ProcessEvent::Kind::signal, 0, "", 0, SIGPIPE}); });
+  });
+}
+
+std::vector<ProcessEvent> AsyncProcesses::poll()
+{
+  Impl& impl = *m_impl;
+  impl.io.restart();
+  while (impl.events.empty() && impl.io.poll_one() > 0) {
+  }
+  return impl.take_events();
 }
 
 std::vector<ProcessEvent> AsyncProcesses::wait(std::optional<std::chrono::milliseconds> timeout)
@@ -290,11 +377,16 @@ std::vector<ProcessEvent> AsyncProcesses::wait(std::optional<std::chrono::millis
       break;
     }
   }
-  std::vector<ProcessEvent> out(impl.events.begin(), impl.events.end());
-  impl.events.clear();
+  return impl.take_events();
+}
+
+std::vector<ProcessEvent> AsyncProcesses::Impl::take_events()
+{
+  std::vector<ProcessEvent> out(events.begin(), events.end());
+  events.clear();
   for (const auto& event : out) {
     if (event.kind == ProcessEvent::Kind::exited) {
-      impl.children.erase(event.id);
+      children.erase(event.id);
     }
   }
   return out;

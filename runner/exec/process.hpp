@@ -21,7 +21,9 @@ struct SpawnSpec {
 };
 
 struct ProcessEvent {
-  enum class Kind { output, exited, timer, signal };
+  // output_abandoned: the child exited, but processes it started still hold
+  // its output pipe after the drain time; what they write later is not read.
+  enum class Kind { output, output_abandoned, exited, timer, signal };
   Kind kind = Kind::output;
   int id = 0;
   std::string data;  // output
@@ -52,6 +54,8 @@ public:
   // When fd is a pipe or socket whose reader goes away, a `signal` event
   // with SIGPIPE comes at once, not only at drydock's next write.
   void watch_reader_of(int fd);
+  // The events that are ready now, without waiting.
+  std::vector<ProcessEvent> poll();
   // Waits for events: at least one, unless the timeout passes first.
   std::vector<ProcessEvent> wait(std::optional<std::chrono::milliseconds> timeout = std::nullopt);
 

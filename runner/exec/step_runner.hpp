@@ -33,6 +33,11 @@ class OutputSink {
 public:
   virtual ~OutputSink() = default;
   virtual void on_output(std::size_t step, std::string_view chunk) = 0;
+  // The step's command exited, but processes it started still hold its
+  // output: what they write from now on is not read.
+  virtual void on_output_abandoned(std::size_t step) = 0;
+  // Every step is quiet for now: a good moment to pass buffered output on.
+  virtual void flush() = 0;
 };
 
 class StepRunner {

@@ -38,10 +38,13 @@ std::string format_duration(std::chrono::milliseconds duration)
   return fmt::format("{}m{:02}s", ms / 60'000, (ms / 1000) % 60);
 }
 
-RunPrinter::RunPrinter(const graph::Graph& graph, PrinterOptions options, Write write)
-  : m_graph(graph), m_options(options), m_write(std::move(write)), m_partial(graph.steps.size()),
-    m_tail(graph.steps.size())
+RunPrinter::RunPrinter(const graph::Graph& graph, PrinterOptions options, Write write, Flush flush)
+  : m_graph(graph), m_options(std::move(options)), m_write(std::move(write)), m_flush(std::move(flush)),
+    m_partial(graph.steps.size()), m_tail(graph.steps.size())
 {
+  for (const auto& step : graph.steps) {
+    m_prefixes.push_back(prefix(step.index));
+  }
 }
 
 std::string RunPrinter::paint(std::string_view text, std::string_view code) const
@@ -68,33 +71,132 @@ std::string mask_secrets(std::string line, const std::vector<std::string>& secre
   return line;
 }
 
-void RunPrinter::emit_line(std::size_t step, std::string_view raw)
+void RunPrinter::Tail::add(std::string_view line, std::size_t keep)
 {
-  const std::string line = mask_secrets(std::string(raw), m_options.secrets);
-  auto& tail = m_tail[step];
-  tail.emplace_back(line);
-  if (tail.size() > m_options.tail_lines) {
-    tail.erase(tail.begin());
+  if (keep == 0) {
+    return;
+  }
+  if (lines.size() < keep) {
+    lines.emplace_back(line);
+    return;
+  }
+  lines[next].assign(line); // reuses the slot's memory
+  next = (next + 1) % keep;
+}
+
+std::vector<std::string> RunPrinter::Tail::in_order() const
+{
+  std::vector<std::string> ordered(lines.begin() + static_cast<std::ptrdiff_t>(next), lines.end());
+  ordered.insert(ordered.end(), lines.begin(), lines.begin() + static_cast<std::ptrdiff_t>(next));
+  return ordered;
+}
+
+void RunPrinter::emit_line(std::size_t step, std::string_view raw, std::string& out, bool keep_in_tail)
+{
+  if (raw.ends_with('\r')) {
+    raw.remove_suffix(1);
+  }
+  std::string masked;
+  if (!m_options.secrets.empty()) {
+    masked = mask_secrets(std::string(raw), m_options.secrets);
+    raw = masked;
+  }
+  if (keep_in_tail) {
+    m_tail[step].add(raw, m_options.tail_lines);
   }
   if (!m_options.quiet) {
-    m_write(fmt::format("{} {}\n", prefix(step), line));
+    out.append(m_prefixes[step]).append(1, ' ').append(raw).append(1, '\n');
   }
 }
 
+namespace {
+
+// Where to cut an over-long line: at most `limit` bytes, never inside a
+// UTF-8 sequence.
+std::size_t cut_point(std::string_view text, std::size_t limit)
+{
+  if (text.size() <= limit) {
+    return text.size();
+  }
+  std::size_t cut = limit;
+  while (cut > limit - 3 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) {
+    --cut;
+  }
+  return cut;
+}
+
+// Where the last `count` complete lines of the chunk begin: only those can
+// end up in the tail, so the lines before them need not be kept.
+std::size_t start_of_last_lines(std::string_view chunk, std::size_t count)
+{
+  std::size_t newline = chunk.size();
+  for (std::size_t found = 0; found <= count; ++found) { // the count+1-th newline from the end
+    newline = newline == 0 ? std::string_view::npos : chunk.rfind('\n', newline - 1);
+    if (newline == std::string_view::npos) {
+      return 0;
+    }
+  }
+  return newline + 1;
+}
+
+} // namespace
+
 void RunPrinter::on_output(std::size_t step, std::string_view chunk)
 {
+  std::string& out = m_out; // reused: a fresh buffer per chunk costs page faults
+  out.clear();
   std::string& partial = m_partial[step];
-  partial.append(chunk);
-  std::size_t start = 0;
-  for (auto newline = partial.find('\n'); newline != std::string::npos; newline = partial.find('\n', start)) {
-    std::string_view line(partial.data() + start, newline - start);
-    if (line.ends_with('\r')) {
-      line.remove_suffix(1);
+  const std::size_t tail_from = start_of_last_lines(chunk, m_options.tail_lines);
+  // Only the new chunk is searched for newlines: a long line costs linear time.
+  for (std::size_t at = 0, newline = chunk.find('\n'); newline != std::string_view::npos;
+       at = newline + 1, newline = chunk.find('\n', at)) {
+    const std::string_view line = chunk.substr(at, newline - at);
+    if (partial.empty()) {
+      emit_line(step, line, out, at >= tail_from);
+    } else {
+      partial.append(line);
+      emit_line(step, partial, out, at >= tail_from);
+      partial.clear();
     }
-    emit_line(step, line);
-    start = newline + 1;
   }
-  partial.erase(0, start);
+  const auto last_newline = chunk.rfind('\n');
+  chunk.remove_prefix(last_newline == std::string_view::npos ? 0 : last_newline + 1);
+  partial.append(chunk);
+  std::size_t shown = 0;
+  while (partial.size() - shown >= kMaxLineBytes) {
+    const std::string_view rest = std::string_view(partial).substr(shown);
+    const std::size_t cut = cut_point(rest, kMaxLineBytes);
+    emit_line(step, rest.substr(0, cut), out);
+    shown += cut;
+  }
+  partial.erase(0, shown);
+  if (!out.empty()) {
+    m_write(out);
+  }
+}
+
+void RunPrinter::emit_partial(std::size_t step, std::string& out)
+{
+  if (!m_partial[step].empty()) {
+    emit_line(step, m_partial[step], out);
+    m_partial[step].clear();
+  }
+}
+
+void RunPrinter::on_output_abandoned(std::size_t step)
+{
+  std::string out;
+  emit_partial(step, out);
+  emit_line(step, "(drydock: the command exited, but processes it started still hold its output; "
+                  "what they write from now on is not shown)", out);
+  m_write(out);
+}
+
+void RunPrinter::flush()
+{
+  if (m_flush) {
+    m_flush();
+  }
 }
 
 void RunPrinter::step_started(const graph::Step& step, const exec::StepRequest&)
@@ -106,29 +208,53 @@ void RunPrinter::step_started(const graph::Step& step, const exec::StepRequest&)
   m_write(fmt::format("{} {} {}\n", prefix(step.index), paint(verb, kBold), summarize_command(step.command.text, 100)));
 }
 
+std::string RunPrinter::failure_text(const exec::StepOutcome& outcome) const
+{
+  return outcome.message.empty() ? fmt::format("exit {}", outcome.exit_code) : outcome.message;
+}
+
 void RunPrinter::step_finished(const graph::Step& step, const exec::StepOutcome& outcome)
 {
-  if (!m_partial[step.index].empty()) {
-    emit_line(step.index, m_partial[step.index]);
-    m_partial[step.index].clear();
+  std::string out;
+  emit_partial(step.index, out);
+  const bool failed = outcome.status != plan::StepStatus::succeeded;
+  // Quiet still shows failures: a step that failed without a word is named.
+  if (!m_options.dry_run && (!m_options.quiet || failed)) {
+    const std::string what = failed ? paint(outcome.message.empty() ? fmt::format("failed (exit {})", outcome.exit_code)
+                                                                    : fmt::format("failed: {}", outcome.message),
+                                            kRed)
+                                    : paint("ok", kGreen);
+    out += fmt::format("{} {} in {}\n", m_prefixes[step.index], what, format_duration(outcome.duration));
   }
-  if (m_options.quiet || m_options.dry_run) {
-    return;
+  if (!out.empty()) {
+    m_write(out);
   }
-  std::string what;
-  if (outcome.status == plan::StepStatus::succeeded) {
-    what = paint("ok", kGreen);
-  } else if (!outcome.message.empty()) {
-    what = paint(fmt::format("failed: {}", outcome.message), kRed);
-  } else {
-    what = paint(fmt::format("failed (exit {})", outcome.exit_code), kRed);
-  }
-  m_write(fmt::format("{} {} in {}\n", prefix(step.index), what, format_duration(outcome.duration)));
 }
 
 void RunPrinter::interrupted()
 {
   m_write(paint("drydock: interrupted; stopping running steps\n", kYellow));
+}
+
+std::string RunPrinter::failed_steps_text(const exec::BuildResult& result) const
+{
+  std::string out;
+  for (const auto& step : m_graph.steps) {
+    const auto& outcome = result.steps[step.index];
+    if (outcome.status != plan::StepStatus::failed) {
+      continue;
+    }
+    const auto lines = m_tail[step.index].in_order();
+    if (lines.empty()) {
+      out += fmt::format("\n{} ({}) printed nothing\n", paint(step.name, kRed), failure_text(outcome));
+      continue;
+    }
+    out += fmt::format("\nlast lines of {} ({}):\n", paint(step.name, kRed), failure_text(outcome));
+    for (const auto& line : lines) {
+      out += fmt::format("  | {}\n", line);
+    }
+  }
+  return out;
 }
 
 void RunPrinter::summary(const exec::BuildResult& result, const exec::BuildContext& context)
@@ -148,28 +274,29 @@ void RunPrinter::summary(const exec::BuildResult& result, const exec::BuildConte
                                    : format_duration(outcome.duration);
       std::string line = fmt::format("{:<{}}  {:<12}  {}  {:>8}", step.name, name_width, graph::phase_name(step.phase),
                                      paint(fmt::format("{:<9}", status), status_colour(outcome.status)), time);
-      if (!outcome.message.empty() && outcome.status != plan::StepStatus::succeeded) {
+      if (outcome.status == plan::StepStatus::failed) {
+        line += "  " + failure_text(outcome);
+      } else if (!outcome.message.empty() && outcome.status != plan::StepStatus::succeeded) {
         line += "  " + outcome.message;
       }
       out += line + "\n";
     }
   }
-  for (const auto& step : m_graph.steps) {
-    if (result.steps[step.index].status == plan::StepStatus::failed && !m_tail[step.index].empty()) {
-      out += fmt::format("\nlast lines of {}:\n", paint(step.name, kRed));
-      for (const auto& line : m_tail[step.index]) {
-        out += fmt::format("  | {}\n", line);
-      }
-    }
+  out += failed_steps_text(result);
+  if (m_options.dry_run) {
+    const auto count = m_graph.steps.size();
+    out += fmt::format("dry run: {} step{} would run\n", count, count == 1 ? "" : "s");
+    m_write(out);
+    flush();
+    return;
   }
-  if (!m_options.dry_run) {
-    out += fmt::format("\nartifacts:    {}\ntest reports: {}\n", context.artifacts_dir, context.test_reports_dir);
-  }
+  out += fmt::format("\nartifacts:    {}\ntest reports: {}\n", context.artifacts_dir, context.test_reports_dir);
   const std::string verdict = result.interrupted ? paint("interrupted", kYellow)
                               : result.failed     ? paint("failed", kRed)
                                                   : paint("passed", kGreen);
   out += fmt::format("build #{} {} in {}\n", context.build_num, verdict, format_duration(result.duration));
   m_write(out);
+  flush();
 }
 
 } // namespace drydock::report

@@ -24,12 +24,20 @@ struct PrinterOptions {
 // The line with every occurrence of each secret replaced by ***.
 std::string mask_secrets(std::string line, const std::vector<std::string>& secrets);
 
+// A line longer than this is shown in pieces of this size, so output with
+// no newline costs linear time and bounded memory.
+inline constexpr std::size_t kMaxLineBytes = 64 * 1024;
+
 class RunPrinter : public exec::OutputSink, public exec::RunObserver {
 public:
   using Write = std::function<void(std::string_view)>;
-  RunPrinter(const graph::Graph& graph, PrinterOptions options, Write write);
+  using Flush = std::function<void()>;
+  // `write` may buffer; `flush` is called when the steps go quiet and at the end.
+  RunPrinter(const graph::Graph& graph, PrinterOptions options, Write write, Flush flush = {});
 
   void on_output(std::size_t step, std::string_view chunk) override;
+  void on_output_abandoned(std::size_t step) override;
+  void flush() override;
   void step_started(const graph::Step& step, const exec::StepRequest& request) override;
   void step_finished(const graph::Step& step, const exec::StepOutcome& outcome) override;
   void interrupted() override;
@@ -37,15 +45,30 @@ public:
   void summary(const exec::BuildResult& result, const exec::BuildContext& context);
 
 private:
+  // The last lines of a step, kept without allocating for every line.
+  struct Tail {
+    std::vector<std::string> lines; // a ring of up to tail_lines
+    std::size_t next = 0;           // where the next line goes once full
+    void add(std::string_view line, std::size_t keep);
+    std::vector<std::string> in_order() const;
+  };
+
   std::string prefix(std::size_t step) const;
   std::string paint(std::string_view text, std::string_view code) const;
-  void emit_line(std::size_t step, std::string_view line);
+  // Appends the line, masked and prefixed, to `out` and to the step's tail.
+  void emit_line(std::size_t step, std::string_view line, std::string& out, bool keep_in_tail = true);
+  void emit_partial(std::size_t step, std::string& out);
+  std::string failure_text(const exec::StepOutcome& outcome) const;
+  std::string failed_steps_text(const exec::BuildResult& result) const;
 
   const graph::Graph& m_graph;
   PrinterOptions m_options;
   Write m_write;
-  std::vector<std::string> m_partial;               // per step: text after the last newline
-  std::vector<std::vector<std::string>> m_tail;     // per step: last lines
+  Flush m_flush;
+  std::vector<std::string> m_prefixes; // per step, painted once
+  std::vector<std::string> m_partial;  // per step: text after the last newline
+  std::vector<Tail> m_tail;            // per step: last lines
+  std::string m_out;                   // what one chunk prints
 };
 
 // "0.42s", "12.3s", "2m05s"

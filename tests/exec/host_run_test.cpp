@@ -157,8 +157,35 @@ TEST_CASE("processes a step leaves behind in its group are stopped at the end", 
 {
   test::ScratchDir dir;
   const std::string marker = "drydock-orphan-marker-" + std::to_string(::getpid());
-  test::run_config(dir, "test:\n  override:\n    - (exec -a " + marker + " sleep 60) > /dev/null 2>&1 &\n");
+  // The step ends only once the orphan is really running, and says so.
+  const auto run = test::run_config(dir, "test:\n  override:\n    - (exec -a " + marker
+                                             + " sleep 60) > /dev/null 2>&1 & for i in $(seq 100); do pgrep -f "
+                                             + marker + " > /dev/null && touch orphan-seen && exit 0; sleep 0.05; done; exit 1\n");
+  REQUIRE(run.status("test.override[0]") == StepStatus::succeeded);
+  REQUIRE(fs::exists(dir.path() / "orphan-seen"));
   CHECK_FALSE(test::process_running(marker));
+}
+
+TEST_CASE("a command that exits while a fork holds its output is reported once, with a note", "[exec][run]")
+{
+  // The fork lets go of the pipe just as the drain after the exit gives up:
+  // the exit used to be reported for a child already forgotten (map::at).
+  test::ScratchDir dir;
+  std::string yaml = "test:\n  override:\n";
+  for (int i = 0; i < 12; ++i) {
+    yaml += "    - (sleep 0.2) & exit 0\n";
+  }
+  const auto run = test::run_config(dir, yaml, 1);
+  CHECK_FALSE(run.result.failed);
+  for (const auto& step : run.graph.steps) {
+    CHECK(run.status(step.name) == StepStatus::succeeded);
+  }
+  const auto late = test::run_config(dir, "test:\n  override:\n    - (sleep 0.6; echo late) & echo early\n");
+  CHECK(late.output.find("[test.override[0]] early\n") != std::string::npos);
+  CHECK(late.output.find("[test.override[0]] (drydock: the command exited, but processes it started still hold its "
+                         "output; what they write from now on is not shown)\n")
+        != std::string::npos);
+  CHECK(late.output.find("late\n") == std::string::npos);
 }
 
 TEST_CASE("concurrent steps really run at the same time when -j allows", "[exec][run][parallel]")
