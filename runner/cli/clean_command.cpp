@@ -28,7 +28,7 @@ int run_clean(const CleanOptions& options)
     fmt::print(stderr, "drydock clean: {}; only cluster directories are checked\n", labelled.error());
   }
   const char* tmp = std::getenv("TMPDIR");
-  const auto clusters = docker::cluster_directories(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp");
+  const auto clusters = docker::owned_directories(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp");
   candidates.insert(candidates.end(), clusters.begin(), clusters.end());
   std::vector<docker::Labelled> leftovers;
   int kept = 0;
@@ -60,8 +60,8 @@ Action add_clean_command(CLI::App& app)
 {
   auto options = std::make_shared<CleanOptions>();
   auto* sub = app.add_subcommand("clean", "Remove what killed runs left behind: containers, networks and volumes "
-                                          "labelled by drydock, and throwaway Postgres clusters, whose drydock "
-                                          "is gone.");
+                                          "labelled by drydock, throwaway Postgres clusters and the registry "
+                                          "credentials of publish steps, whose drydock is gone.");
   sub->add_flag("--all", options->all, "Also those of runs still going");
   sub->add_flag("-n,--dry-run", options->dry_run, "Only list what would be removed");
   return [options] { return run_clean(*options); };

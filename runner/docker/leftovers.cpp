@@ -71,17 +71,21 @@ tl::expected<std::vector<Labelled>, std::string> labelled_resources()
   return all;
 }
 
-std::vector<Labelled> cluster_directories(const std::string& tmp_dir)
+std::vector<Labelled> owned_directories(const std::string& tmp_dir)
 {
+  const std::pair<std::string_view, const char*> kinds[] = {{"drydock-postgres-", "cluster"},
+                                                             {"drydock-docker-config-", "credentials"}};
   std::vector<Labelled> found;
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(tmp_dir, ec)) {
-    if (!entry.path().filename().string().starts_with("drydock-postgres-")) {
-      continue;
+    const std::string name = entry.path().filename().string();
+    for (const auto& [prefix, kind] : kinds) {
+      if (name.starts_with(prefix) && entry.is_directory(ec)) {
+        int pid = 0;
+        std::ifstream(entry.path() / "drydock.owner") >> pid;
+        found.push_back({kind, entry.path().string(), "", pid});
+      }
     }
-    int pid = 0;
-    std::ifstream(entry.path() / "drydock.owner") >> pid;
-    found.push_back({"cluster", entry.path().string(), "", pid});
   }
   return found;
 }
@@ -89,7 +93,7 @@ std::vector<Labelled> cluster_directories(const std::string& tmp_dir)
 int remove_resources(const std::vector<Labelled>& resources, const Log& log)
 {
   int failed = 0;
-  for (const char* kind : {"container", "network", "volume", "cluster"}) {
+  for (const char* kind : {"container", "network", "volume", "cluster", "credentials"}) {
     for (const auto& item : resources) {
       if (item.kind != kind) {
         continue;
@@ -98,6 +102,10 @@ int remove_resources(const std::vector<Labelled>& resources, const Log& log)
       if (item.kind == "cluster") {
         services::remove_cluster(item.id, log);
         removed = !fs::exists(item.id);
+      } else if (item.kind == "credentials") {
+        std::error_code ec;
+        fs::remove_all(item.id, ec);
+        removed = !fs::exists(item.id, ec);
       } else {
         const Argv argv = item.kind == "container" ? remove_containers({item.id})
                           : item.kind == "network"  ? remove_networks({item.id})

@@ -12,7 +12,7 @@
 namespace drydock::docker {
 
 struct Labelled {
-  std::string kind; // container, network, volume, cluster
+  std::string kind; // container, network, volume, cluster, credentials
   std::string id;   // docker id or name; the directory of a cluster
   std::string run;
   int pid = 0;
@@ -27,8 +27,10 @@ bool owner_alive(int pid);
 // Every labelled docker resource; an error when no engine answers.
 tl::expected<std::vector<Labelled>, std::string> labelled_resources();
 
-// Cluster directories (drydock-postgres-*) under tmp_dir.
-std::vector<Labelled> cluster_directories(const std::string& tmp_dir);
+// Directories under tmp_dir that a drydock owns (a drydock.owner file
+// holds its pid): throwaway clusters (drydock-postgres-*) and the
+// DOCKER_CONFIG of a publish step (drydock-docker-config-*, credentials).
+std::vector<Labelled> owned_directories(const std::string& tmp_dir);
 
 using Log = std::function<void(const std::string& line)>;
 

@@ -97,18 +97,18 @@ std::vector<std::string> step_argv(const graph::Step& step, const BuildContext& 
 {
   switch (step.kind) {
   case graph::StepKind::image:
-    return {context.self_exe, "internal", "image", "--file", context.config_path, "--", step.subject};
+    return {context.self_exe, "internal", "image", "--file=" + context.config_path, "--", step.subject};
   case graph::StepKind::publish:
-    return {context.self_exe, "internal", "publish", "--file", context.config_path, "--", step.subject};
+    return {context.self_exe, "internal", "publish", "--file=" + context.config_path, "--", step.subject};
   case graph::StepKind::database: {
     std::vector<std::string> argv{context.self_exe, "internal", context.database_command};
     argv.insert(argv.end(), context.database_arguments.begin(), context.database_arguments.end());
     return argv;
   }
   case graph::StepKind::service:
-    return {context.self_exe, "internal", "service", "--file", context.config_path,
-            "--run", context.containers.run_id, "--network", context.containers.network,
-            "--owner", std::to_string(context.containers.owner_pid), "--", step.subject};
+    return {context.self_exe, "internal", "service", "--file=" + context.config_path,
+            "--run=" + context.containers.run_id, "--network=" + context.containers.network,
+            "--owner=" + std::to_string(context.containers.owner_pid), "--", step.subject};
   case graph::StepKind::command:
     break;
   }

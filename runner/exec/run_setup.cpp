@@ -75,9 +75,11 @@ tl::expected<void, std::string> prepare_database_container(const config::Databas
 {
   const int host_port = mode == SetupMode::run ? services::free_port() : 5432;
   context.database_command = "database-container";
-  context.database_arguments = {"--file", context.config_path, "--run", context.containers.run_id,
-                                "--network", context.containers.network, "--owner",
-                                std::to_string(context.containers.owner_pid), "--port", std::to_string(host_port)};
+  // Values glued to their options: a path like `--help` stays a value.
+  context.database_arguments = {"--file=" + context.config_path, "--run=" + context.containers.run_id,
+                                "--network=" + context.containers.network,
+                                "--owner=" + std::to_string(context.containers.owner_pid),
+                                "--port=" + std::to_string(host_port)};
   set_host_database_env(spec, host_port, context);
   context.containers.database_url = services::database_url(spec.user, spec.alias, 5432, first_database(spec));
   context.containers.database_on_network = true;

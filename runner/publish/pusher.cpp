@@ -3,8 +3,11 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 
 #include "docker/commands.hpp"
 #include "exec/process.hpp"
@@ -19,24 +22,57 @@ std::string failure(const tl::expected<int, std::string>& result, const std::str
   return result ? fmt::format("{} failed (exit {})", what, *result) : fmt::format("{} failed: {}", what, result.error());
 }
 
+// The credentials file of the DOCKER_CONFIG being used, for the signal
+// handler below: fixed buffers, as a handler may not allocate.
+char g_credentials_file[4096];
+char g_owner_file[4096];
+char g_credentials_dir[4096];
+
+// SIGINT, SIGTERM or SIGHUP while logged in: no destructor will run, so the
+// handler removes the credentials itself (unlink and rmdir are
+// async-signal-safe), then dies of the signal as it would have.
+extern "C" void remove_credentials_and_die(int sig)
+{
+  ::unlink(g_credentials_file);
+  ::unlink(g_owner_file);
+  ::rmdir(g_credentials_dir);
+  ::signal(sig, SIG_DFL);
+  ::raise(sig);
+}
+
+constexpr int kCleanupSignals[] = {SIGINT, SIGTERM, SIGHUP};
+
 // Credentials go to a DOCKER_CONFIG of this run's own, not ~/.docker, and
-// are gone when the push is done.
+// are gone when the push is done, on every way out: return, error, signal
+// (above), and kill -9, after which `drydock clean` finds the directory by
+// its drydock.owner file.
 class TemporaryDockerConfig {
 public:
   tl::expected<void, std::string> create()
   {
     const char* tmp = std::getenv("TMPDIR");
     std::string pattern = (fs::path(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") / "drydock-docker-config-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) {
+    const auto config_file = pattern + "/config.json";
+    if (config_file.size() >= sizeof g_credentials_file || ::mkdtemp(pattern.data()) == nullptr) {
       return tl::unexpected(std::string("cannot create a temporary DOCKER_CONFIG"));
     }
     m_dir = pattern;
+    std::ofstream(fs::path(m_dir) / "drydock.owner") << ::getpid() << "\n";
+    std::snprintf(g_credentials_dir, sizeof g_credentials_dir, "%s", m_dir.c_str());
+    std::snprintf(g_credentials_file, sizeof g_credentials_file, "%s/config.json", m_dir.c_str());
+    std::snprintf(g_owner_file, sizeof g_owner_file, "%s/drydock.owner", m_dir.c_str());
+    for (const int sig : kCleanupSignals) {
+      ::signal(sig, remove_credentials_and_die);
+    }
     ::setenv("DOCKER_CONFIG", m_dir.c_str(), 1);
     return {};
   }
   ~TemporaryDockerConfig()
   {
     if (!m_dir.empty()) {
+      for (const int sig : kCleanupSignals) {
+        ::signal(sig, SIG_DFL);
+      }
       std::error_code ec;
       fs::remove_all(m_dir, ec);
       ::unsetenv("DOCKER_CONFIG");

@@ -111,45 +111,61 @@ std::string percent_encode(const std::string& text)
 
 } // namespace
 
+// Each value travels glued to its option (`--user=NAME`), so a value that
+// looks like an option (`--help`, `-dpostgres`) can only be a value.
 std::vector<std::string> cluster_arguments(const ClusterSpec& spec)
 {
-  std::vector<std::string> args{"--dir", spec.dir, "--port", std::to_string(spec.port), "--user", spec.user};
+  std::vector<std::string> args{"--dir=" + spec.dir, "--port=" + std::to_string(spec.port), "--user=" + spec.user};
   for (const auto& address : spec.listen) {
-    args.insert(args.end(), {"--listen", address});
+    args.push_back("--listen=" + address);
   }
   if (!spec.trust_subnet.empty()) {
-    args.insert(args.end(), {"--trust", spec.trust_subnet});
+    args.push_back("--trust=" + spec.trust_subnet);
   }
   for (const auto& database : spec.databases) {
-    args.insert(args.end(), {"--database", database});
+    args.push_back("--database=" + database);
   }
   return args;
 }
 
+namespace {
+
+tl::expected<void, std::string> set_cluster_field(ClusterSpec& spec, std::string_view name, const std::string& value)
+{
+  if (name == "--dir") {
+    spec.dir = value;
+  } else if (name == "--port") {
+    spec.port = std::atoi(value.c_str());
+  } else if (name == "--user") {
+    spec.user = value;
+  } else if (name == "--listen") {
+    spec.listen.push_back(value);
+  } else if (name == "--trust") {
+    spec.trust_subnet = value;
+  } else if (name == "--database") {
+    spec.databases.push_back(value);
+  } else {
+    return tl::unexpected("unknown argument " + std::string(name));
+  }
+  return {};
+}
+
+} // namespace
+
 tl::expected<ClusterSpec, std::string> parse_cluster_arguments(const std::vector<std::string>& args)
 {
   ClusterSpec spec;
-  for (std::size_t i = 0; i + 1 < args.size(); i += 2) {
-    const std::string& name = args[i];
-    const std::string& value = args[i + 1];
-    if (name == "--dir") {
-      spec.dir = value;
-    } else if (name == "--port") {
-      spec.port = std::atoi(value.c_str());
-    } else if (name == "--user") {
-      spec.user = value;
-    } else if (name == "--listen") {
-      spec.listen.push_back(value);
-    } else if (name == "--trust") {
-      spec.trust_subnet = value;
-    } else if (name == "--database") {
-      spec.databases.push_back(value);
-    } else {
-      return tl::unexpected("unknown argument " + name);
+  for (const auto& arg : args) {
+    const auto equals = arg.find('=');
+    if (!arg.starts_with("--") || equals == std::string::npos) {
+      return tl::unexpected("expected --NAME=VALUE, got " + arg);
+    }
+    if (auto set = set_cluster_field(spec, std::string_view(arg).substr(0, equals), arg.substr(equals + 1)); !set) {
+      return tl::unexpected(set.error());
     }
   }
-  if (args.size() % 2 != 0 || spec.dir.empty() || spec.port <= 0 || spec.user.empty()) {
-    return tl::unexpected(std::string("expected --dir DIR --port N --user NAME [--listen A] [--trust NET] [--database D]"));
+  if (spec.dir.empty() || spec.port <= 0 || spec.user.empty()) {
+    return tl::unexpected(std::string("expected --dir=DIR --port=N --user=NAME [--listen=A] [--trust=NET] [--database=D]"));
   }
   return spec;
 }
@@ -258,14 +274,14 @@ tl::expected<void, std::string> start_cluster(const ClusterSpec& spec, const Log
                                          "--username", kServerUser};
   if (spec.user != kServerUser) {
     auto args = connect;
-    args.insert(args.end(), {"--superuser", spec.user});
+    args.insert(args.end(), {"--superuser", "--", spec.user}); // a user "-dpostgres" is a name, not options
     if (auto done = run_tool(tool("createuser", args), "createuser " + spec.user); !done) {
       return done;
     }
   }
   for (const auto& database : spec.databases) {
     auto args = connect;
-    args.insert(args.end(), {"--owner", spec.user, "--", database});
+    args.insert(args.end(), {"--owner=" + spec.user, "--", database});
     if (auto done = run_tool(tool("createdb", args), "createdb " + database); !done) {
       return done;
     }

@@ -104,9 +104,9 @@ TEST_CASE("drydock's own steps run drydock itself", "[exec][docker]")
   CHECK(p.graph.steps[0].name == "postgresql");
   const auto cluster = exec::make_request(p.graph.steps[0], p.context);
   CHECK(Strings(cluster.argv.begin(), cluster.argv.begin() + 4) ==
-        Strings{"/opt/drydock", "internal", "postgres-start", "--dir"});
+        Strings{"/opt/drydock", "internal", "postgres-start", "--dir=(a new directory at run time)"});
   const auto image = exec::make_request(p.graph.steps[1], p.context);
-  CHECK(image.argv == Strings{"/opt/drydock", "internal", "image", "--file", (dir.path() / "circle.yml").string(), "--",
+  CHECK(image.argv == Strings{"/opt/drydock", "internal", "image", "--file=" + (dir.path() / "circle.yml").string(), "--",
                               "app"});
   CHECK(image.cwd == dir.path().string());
 }

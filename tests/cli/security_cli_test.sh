@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# End-to-end checks that values stay values and secrets do not outlive
+# their run: drydock's internal command line, credentials left by kill -9.
+# Usage: security_cli_test.sh PATH/TO/drydock
+set -u
+drydock=$1
+failures=0
+scratch=$(mktemp -d)
+cleanup() { rm -rf "$scratch"; }
+trap cleanup EXIT
+export HOME=$scratch TMPDIR=$scratch
+cd "$scratch" || exit 1
+
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+contains() { case "$1" in *"$2"*) ;; *) fail "output lacks '$2': ${1:0:2000}";; esac; }
+lacks() { case "$1" in *"$2"*) fail "output has '$2': ${1:0:2000}";; esac; }
+
+# A database named --help reaches the cluster step as a name: no help text,
+# no "ok" for a server that never started.
+out=$("$drydock" internal postgres-start "--dir=$scratch/no/such/dir" --port=1 --user=u --database=--help 2>&1); code=$?
+[ "$code" -ne 0 ] || fail "postgres-start with a database named --help exited 0: $out"
+lacks "$out" "Usage"
+lacks "$out" "--help"$'\n'
+out=$("$drydock" internal image --file=--help -- app 2>&1); code=$?
+[ "$code" -eq 2 ] || fail "internal image --file=--help: exit $code: $out"
+contains "$out" "--help: error: cannot read the file"
+
+# The same through a real run: a throwaway cluster whose user and database
+# look like options is started with exactly those names.
+chmod 755 "$scratch" # the cluster runs as postgres when we are root
+cat >db.yml <<'YAML'
+machine:
+  services: [postgresql]
+test:
+  override:
+    - psql --no-psqlrc --tuples-only --dbname="$PGDATABASE" --command="select current_user || ' in ' || current_database()"
+drydock:
+  database:
+    user: "-dpostgres"
+    databases: ["--help"]
+YAML
+out=$("$drydock" run db.yml 2>&1); code=$?
+[ "$code" -eq 0 ] || fail "a run with option-like database names: exit $code: ${out: -3000}"
+contains "$out" "-dpostgres in --help"
+
+# Credentials a killed publish step left: drydock clean removes them once
+# their owner is gone.
+sleep 0.01 & dead=$!; wait "$dead"
+mkdir -p "$scratch/drydock-docker-config-dead1"
+echo '{"auths":{"r":{"auth":"dXNlcjpwYXNz"}}}' >"$scratch/drydock-docker-config-dead1/config.json"
+echo "$dead" >"$scratch/drydock-docker-config-dead1/drydock.owner"
+out=$("$drydock" clean -n 2>&1)
+contains "$out" "would remove credentials $scratch/drydock-docker-config-dead1"
+out=$("$drydock" clean 2>&1)
+contains "$out" "removed credentials $scratch/drydock-docker-config-dead1"
+[ -e "$scratch/drydock-docker-config-dead1" ] && fail "clean left the credentials of a dead run"
+
+if [ "$failures" -gt 0 ]; then
+  echo "$failures failed"
+  exit 1
+fi
+echo "security CLI: all checks passed"
