@@ -33,7 +33,7 @@ int run_clean(const CleanOptions& options)
   std::vector<docker::Labelled> leftovers;
   int kept = 0;
   for (const auto& item : candidates) {
-    if (options.all || !docker::owner_alive(item.pid)) {
+    if (options.all || !docker::owner_alive(item.pid, item.start)) {
       leftovers.push_back(item);
     } else {
       ++kept;

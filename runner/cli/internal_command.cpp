@@ -28,7 +28,7 @@ struct InternalOptions {
   std::string service;
   std::string run_id;
   std::string network;
-  int owner_pid = 0;
+  std::string owner;
   int port = 0;
   std::vector<std::string> cluster_args;
 };
@@ -121,7 +121,7 @@ docker::ServiceContainerSpec container_for(const InternalOptions& options, const
   docker::ServiceContainerSpec spec;
   spec.name = fmt::format("drydock-{}-{}", options.run_id, service);
   spec.run_id = options.run_id;
-  spec.owner_pid = options.owner_pid;
+  spec.owner = options.owner;
   spec.service = service;
   spec.network = options.network;
   return spec;
@@ -238,7 +238,7 @@ Action add_internal_command(CLI::App& app)
     container->add_option("--file", options->file)->required();
     container->add_option("--run", options->run_id)->required();
     container->add_option("--network", options->network)->required();
-    container->add_option("--owner", options->owner_pid)->required();
+    container->add_option("--owner", options->owner)->required();
   }
   service->add_option("name", options->service)->required();
   database->add_option("--port", options->port)->required();

@@ -5,7 +5,7 @@ namespace {
 
 std::string run_label(const std::string& run_id) { return std::string(kRunLabel) + "=" + run_id; }
 
-std::string pid_label(int pid) { return std::string(kPidLabel) + "=" + std::to_string(pid); }
+std::string pid_label(const std::string& owner) { return std::string(kPidLabel) + "=" + owner; }
 
 } // namespace
 
@@ -67,7 +67,7 @@ Argv run_container(const ContainerSpec& spec)
   // --init: the command is not PID 1, so SIGTERM from an interrupt stops
   // it instead of being ignored; --rm: gone once it exits.
   Argv argv{"docker", "run", "--rm", "--init", "--name", spec.name, "--label", run_label(spec.run_id),
-            "--label", pid_label(spec.owner_pid), "--label", "io.drydock.step=" + spec.step};
+            "--label", pid_label(spec.owner), "--label", "io.drydock.step=" + spec.step};
   for (const auto& name : spec.env_names) {
     argv.insert(argv.end(), {"--env", name});
   }
@@ -92,7 +92,7 @@ Argv run_container(const ContainerSpec& spec)
 Argv run_service(const ServiceContainerSpec& spec)
 {
   Argv argv{"docker", "run", "--detach", "--init", "--name", spec.name, "--label", run_label(spec.run_id),
-            "--label", pid_label(spec.owner_pid), "--label", "io.drydock.service=" + spec.service,
+            "--label", pid_label(spec.owner), "--label", "io.drydock.service=" + spec.service,
             "--network", spec.network, "--network-alias", spec.alias};
   for (const auto& name : spec.env_names) {
     argv.insert(argv.end(), {"--env", name});
@@ -137,9 +137,9 @@ Argv exec_in(const std::string& container, const std::vector<std::string>& comma
   return argv;
 }
 
-Argv create_network(const std::string& name, const std::string& run_id, int owner_pid)
+Argv create_network(const std::string& name, const std::string& run_id, const std::string& owner)
 {
-  return {"docker", "network", "create", "--label", run_label(run_id), "--label", pid_label(owner_pid), "--", name};
+  return {"docker", "network", "create", "--label", run_label(run_id), "--label", pid_label(owner), "--", name};
 }
 
 Argv remove_networks(const std::vector<std::string>& names)

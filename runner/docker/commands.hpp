@@ -41,7 +41,7 @@ struct ContainerSpec {
   std::string image;
   std::string name;
   std::string run_id;
-  int owner_pid = 0;                     // the drydock running the build, as a label
+  std::string owner = "0";               // the drydock running the build, "PID:START", as a label
   std::string step;                      // the step's name, as a label
   std::vector<std::string> env_names;    // passed as -e NAME: value from the client's environment
   std::vector<std::string> mounts;       // host directories, mounted at the same path
@@ -57,7 +57,7 @@ struct ServiceContainerSpec {
   std::string image;
   std::string name;
   std::string run_id;
-  int owner_pid = 0;
+  std::string owner = "0";
   std::string service;                // as a label
   std::string network;
   std::string alias;
@@ -72,7 +72,7 @@ Argv running_state(const std::string& container);  // "true"/"false" and the exi
 Argv container_ip(const std::string& container, const std::string& network);
 Argv exec_in(const std::string& container, const std::vector<std::string>& command);
 
-Argv create_network(const std::string& name, const std::string& run_id, int owner_pid);
+Argv create_network(const std::string& name, const std::string& run_id, const std::string& owner);
 Argv remove_networks(const std::vector<std::string>& names);
 Argv networks_of_run(const std::string& run_id); // "" for every run: names, one a line
 Argv volumes_of_run(const std::string& run_id);

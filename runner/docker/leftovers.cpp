@@ -16,42 +16,76 @@ namespace fs = std::filesystem;
 
 namespace drydock::docker {
 
+namespace {
+
+// "PID:START" (or a bare pid, as runs before start times were recorded).
+void read_owner(const std::string& owner, Labelled& item)
+{
+  item.pid = std::atoi(owner.c_str());
+  const auto colon = owner.find(':');
+  item.start = colon == std::string::npos ? 0 : std::strtoull(owner.c_str() + colon + 1, nullptr, 10);
+}
+
+// The fields of /proc/PID/stat after the command name (which may hold
+// spaces and parentheses): state is the first, starttime the twentieth.
+std::vector<std::string> stat_fields(int pid)
+{
+  std::ifstream stat(fmt::format("/proc/{}/stat", pid));
+  std::string line;
+  std::getline(stat, line);
+  const auto close = line.rfind(')');
+  std::vector<std::string> fields;
+  if (close != std::string::npos) {
+    std::istringstream words(line.substr(close + 1));
+    for (std::string word; words >> word;) {
+      fields.push_back(word);
+    }
+  }
+  return fields;
+}
+
+} // namespace
+
 std::vector<Labelled> parse_labelled(const std::string& kind, const std::string& output)
 {
   std::vector<Labelled> found;
   std::istringstream lines(output);
   for (std::string line; std::getline(lines, line);) {
     std::istringstream words(line);
-    Labelled item{kind, "", "", 0};
-    std::string pid;
-    words >> item.id >> item.run >> pid;
+    Labelled item{kind, "", "", 0, 0};
+    std::string owner;
+    words >> item.id >> item.run >> owner;
     if (item.id.empty()) {
       continue;
     }
-    item.pid = std::atoi(pid.c_str());
+    read_owner(owner, item);
     found.push_back(std::move(item));
   }
   return found;
 }
 
-bool owner_alive(int pid)
+std::uint64_t process_start_time(int pid)
+{
+  const auto fields = stat_fields(pid);
+  return fields.size() > 19 ? std::strtoull(fields[19].c_str(), nullptr, 10) : 0;
+}
+
+std::string owner_of(int pid) { return fmt::format("{}:{}", pid, process_start_time(pid)); }
+
+bool owner_alive(int pid, std::uint64_t start)
 {
   if (pid <= 0 || (::kill(pid, 0) != 0 && errno == ESRCH)) {
     return false;
   }
-  // A killed drydock can linger as a zombie until its parent reaps it.
-  std::ifstream stat(fmt::format("/proc/{}/stat", pid));
-  std::string line;
-  if (std::getline(stat, line)) {
-    const auto close = line.rfind(')');
-    if (close != std::string::npos && close + 2 < line.size() && line[close + 2] == 'Z') {
-      return false;
-    }
+  const auto fields = stat_fields(pid);
+  if (fields.empty()) {
+    return true; // without /proc, trust the pid
   }
-  std::ifstream comm(fmt::format("/proc/{}/comm", pid));
-  std::string name;
-  std::getline(comm, name);
-  return !comm || name == "drydock"; // without /proc, trust the pid
+  // A killed drydock can linger as a zombie until its parent reaps it.
+  if (fields[0] == "Z") {
+    return false;
+  }
+  return start == 0 || process_start_time(pid) == start;
 }
 
 tl::expected<std::vector<Labelled>, std::string> labelled_resources()
@@ -81,9 +115,11 @@ std::vector<Labelled> owned_directories(const std::string& tmp_dir)
     const std::string name = entry.path().filename().string();
     for (const auto& [prefix, kind] : kinds) {
       if (name.starts_with(prefix) && entry.is_directory(ec)) {
-        int pid = 0;
-        std::ifstream(entry.path() / "drydock.owner") >> pid;
-        found.push_back({kind, entry.path().string(), "", pid});
+        std::string owner;
+        std::ifstream(entry.path() / "drydock.owner") >> owner;
+        Labelled item{kind, entry.path().string(), "", 0, 0};
+        read_owner(owner, item);
+        found.push_back(std::move(item));
       }
     }
   }

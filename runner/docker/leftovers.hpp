@@ -5,6 +5,7 @@
 // with -9, say) is a leftover; `drydock clean` removes those.
 #include <tl/expected.hpp>
 
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
@@ -16,13 +17,22 @@ struct Labelled {
   std::string id;   // docker id or name; the directory of a cluster
   std::string run;
   int pid = 0;
+  std::uint64_t start = 0; // the owner's start time; 0 when not recorded
 };
 
-// "ID RUN PID" lines as commands.hpp's labelled_* print them.
+// A process's start time in clock ticks since boot (/proc/PID/stat), or 0.
+std::uint64_t process_start_time(int pid);
+
+// "PID:START": who owns a resource. A pid alone could be reused by any
+// process after the owner dies; with its start time it cannot.
+std::string owner_of(int pid);
+
+// "ID RUN OWNER" lines as commands.hpp's labelled_* print them.
 std::vector<Labelled> parse_labelled(const std::string& kind, const std::string& output);
 
-// Whether a drydock with this pid still runs (alive, and named drydock).
-bool owner_alive(int pid);
+// Whether the owner still runs: the pid is alive (not a zombie) and, when
+// the start time was recorded, started then. Whatever the program's name.
+bool owner_alive(int pid, std::uint64_t start);
 
 // Every labelled docker resource; an error when no engine answers.
 tl::expected<std::vector<Labelled>, std::string> labelled_resources();

@@ -62,7 +62,7 @@ std::vector<std::string> container_argv(const graph::Step& step, const BuildCont
   spec.image = image == setup.image_refs.end() ? step.command.drydock.image->value : image->second;
   spec.name = fmt::format("drydock-{}-{}", setup.run_id, step.index);
   spec.run_id = setup.run_id;
-  spec.owner_pid = setup.owner_pid;
+  spec.owner = setup.owner;
   spec.step = step.name;
   spec.env_names = context.pipeline_vars;
   for (const auto& var : step.command.environment) {
@@ -108,7 +108,7 @@ std::vector<std::string> step_argv(const graph::Step& step, const BuildContext& 
   case graph::StepKind::service:
     return {context.self_exe, "internal", "service", "--file=" + context.config_path,
             "--run=" + context.containers.run_id, "--network=" + context.containers.network,
-            "--owner=" + std::to_string(context.containers.owner_pid), "--", step.subject};
+            "--owner=" + context.containers.owner, "--", step.subject};
   case graph::StepKind::command:
     break;
   }

@@ -47,7 +47,7 @@ struct Overrides {
 // and the database; set up by prepare_run (exec/run_setup.hpp).
 struct ContainerSetup {
   std::string run_id;        // the value of every container's io.drydock.run label
-  int owner_pid = 0;         // drydock's own pid, the io.drydock.pid label
+  std::string owner;         // drydock's "PID:START", the io.drydock.pid label (docker::owner_of)
   std::string network;       // the run's network, when it has services
   bool network_created = false;
   bool database_on_network = false; // the database is a container on the network, not on the host

@@ -11,6 +11,7 @@
 #include "config/derived.hpp"
 #include "docker/commands.hpp"
 #include "docker/engine.hpp"
+#include "docker/leftovers.hpp"
 #include "exec/process.hpp"
 #include "docker/image_cache.hpp"
 #include "services/postgres_cluster.hpp"
@@ -46,7 +47,7 @@ tl::expected<void, std::string> prepare_cluster(const config::DatabaseSpec& spec
     cluster.dir = *dir;
     context.cluster_dir = *dir;
     // `drydock clean` removes a cluster whose drydock is gone (kill -9).
-    std::ofstream((std::filesystem::path(*dir) / "drydock.owner").string()) << context.containers.owner_pid << "\n";
+    std::ofstream((std::filesystem::path(*dir) / "drydock.owner").string()) << context.containers.owner << "\n";
     cluster.port = services::free_port();
   } else {
     cluster.dir = "(a new directory at run time)";
@@ -78,7 +79,7 @@ tl::expected<void, std::string> prepare_database_container(const config::Databas
   // Values glued to their options: a path like `--help` stays a value.
   context.database_arguments = {"--file=" + context.config_path, "--run=" + context.containers.run_id,
                                 "--network=" + context.containers.network,
-                                "--owner=" + std::to_string(context.containers.owner_pid),
+                                "--owner=" + context.containers.owner,
                                 "--port=" + std::to_string(host_port)};
   set_host_database_env(spec, host_port, context);
   context.containers.database_url = services::database_url(spec.user, spec.alias, 5432, first_database(spec));
@@ -93,7 +94,7 @@ tl::expected<void, std::string> create_network(BuildContext& context, SetupMode 
     return {};
   }
   const auto created = exec::run_capture(docker::create_network(context.containers.network, context.containers.run_id,
-                                                                context.containers.owner_pid),
+                                                                context.containers.owner),
                                          ".", exec::Stderr::merge);
   if (!created || created->exit_code != 0) {
     context.containers.network.clear();
@@ -117,7 +118,7 @@ tl::expected<void, std::string> prepare_run(const config::Config& config, BuildC
   const auto database = config::effective_database(config);
   const bool wants_engine = config::uses_docker(config);
   context.containers.run_id = mode == SetupMode::run ? new_run_id() : "RUN";
-  context.containers.owner_pid = mode == SetupMode::run ? static_cast<int>(::getpid()) : 0;
+  context.containers.owner = mode == SetupMode::run ? docker::owner_of(::getpid()) : "0";
   std::optional<docker::EngineFacts> engine;
   if (wants_engine && mode == SetupMode::run) {
     const bool cluster = database && database->provider == config::DatabaseProvider::cluster;

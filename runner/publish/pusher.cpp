@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "docker/commands.hpp"
+#include "docker/leftovers.hpp"
 #include "exec/process.hpp"
 
 namespace fs = std::filesystem;
@@ -57,7 +58,7 @@ public:
       return tl::unexpected(std::string("cannot create a temporary DOCKER_CONFIG"));
     }
     m_dir = pattern;
-    std::ofstream(fs::path(m_dir) / "drydock.owner") << ::getpid() << "\n";
+    std::ofstream(fs::path(m_dir) / "drydock.owner") << docker::owner_of(::getpid()) << "\n";
     std::snprintf(g_credentials_dir, sizeof g_credentials_dir, "%s", m_dir.c_str());
     std::snprintf(g_credentials_file, sizeof g_credentials_file, "%s/config.json", m_dir.c_str());
     std::snprintf(g_owner_file, sizeof g_owner_file, "%s/drydock.owner", m_dir.c_str());

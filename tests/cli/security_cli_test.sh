@@ -55,6 +55,26 @@ out=$("$drydock" clean 2>&1)
 contains "$out" "removed credentials $scratch/drydock-docker-config-dead1"
 [ -e "$scratch/drydock-docker-config-dead1" ] && fail "clean left the credentials of a dead run"
 
+# A live run is recognised by its pid and start time, whatever the binary is
+# called: clean keeps the cluster of a run by a copy named drydock-ci.
+cp "$drydock" "$scratch/drydock-ci"
+cat >slow-db.yml <<'YAML'
+machine:
+  services: [postgresql]
+test:
+  override:
+    - touch db-up; sleep 20
+YAML
+"$scratch/drydock-ci" run slow-db.yml >slow.out 2>&1 &
+live=$!
+for _ in $(seq 200); do [ -e db-up ] && break; sleep 0.05; done
+[ -e db-up ] || fail "the slow run did not start: $(cat slow.out)"
+out=$("$drydock" clean -n 2>&1)
+lacks "$out" "would remove cluster"
+contains "$out" "0 to remove, 1 kept"
+kill -TERM "$live"; wait "$live"
+compgen -G "$scratch/drydock-postgres-*" >/dev/null && fail "the interrupted run left its cluster"
+
 if [ "$failures" -gt 0 ]; then
   echo "$failures failed"
   exit 1

@@ -11,7 +11,7 @@ TEST_CASE("a containerized step passes variables by name, mounts, labels and the
   spec.image = "org/app:abc123";
   spec.name = "drydock-r1-3";
   spec.run_id = "r1";
-  spec.owner_pid = 42;
+  spec.owner = "42:7";
   spec.step = "test.override[0]";
   spec.env_names = {"CIRCLE_SHA1", "DATABASE_URL"};
   spec.mounts = {"/tmp/artifacts"};
@@ -19,7 +19,7 @@ TEST_CASE("a containerized step passes variables by name, mounts, labels and the
   spec.command = {"sh", "-c", "pytest -v"};
   CHECK(docker::run_container(spec) ==
         Argv{"docker", "run", "--rm", "--init", "--name", "drydock-r1-3", "--label", "io.drydock.run=r1", "--label",
-             "io.drydock.pid=42", "--label", "io.drydock.step=test.override[0]", "--env", "CIRCLE_SHA1", "--env", "DATABASE_URL", "--volume",
+             "io.drydock.pid=42:7", "--label", "io.drydock.step=test.override[0]", "--env", "CIRCLE_SHA1", "--env", "DATABASE_URL", "--volume",
              "/tmp/artifacts:/tmp/artifacts", "--add-host", "postgresdb:host-gateway", "--", "org/app:abc123", "sh",
              "-c", "pytest -v"});
   spec.workdir = "/code/sub";

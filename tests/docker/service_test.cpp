@@ -37,7 +37,7 @@ TEST_CASE("a service runs detached on the run's network under its alias, labelle
   spec.image = "redis:7";
   spec.name = "drydock-r1-cache";
   spec.run_id = "r1";
-  spec.owner_pid = 42;
+  spec.owner = "42:7";
   spec.service = "cache";
   spec.network = "drydock-r1";
   spec.alias = "redis";
@@ -47,22 +47,32 @@ TEST_CASE("a service runs detached on the run's network under its alias, labelle
   spec.command = {"redis-server", "--save", ""};
   CHECK(docker::run_service(spec) ==
         Argv{"docker", "run", "--detach", "--init", "--name", "drydock-r1-cache", "--label", "io.drydock.run=r1",
-             "--label", "io.drydock.pid=42", "--label", "io.drydock.service=cache", "--network", "drydock-r1",
+             "--label", "io.drydock.pid=42:7", "--label", "io.drydock.service=cache", "--network", "drydock-r1",
              "--network-alias", "redis", "--env", "MODE", "--tmpfs", "/data", "--publish", "127.0.0.1:5433:5432", "--",
              "redis:7", "redis-server", "--save", ""});
-  CHECK(docker::create_network("drydock-r1", "r1", 42) ==
-        Argv{"docker", "network", "create", "--label", "io.drydock.run=r1", "--label", "io.drydock.pid=42", "--",
+  CHECK(docker::create_network("drydock-r1", "r1", "42:7") ==
+        Argv{"docker", "network", "create", "--label", "io.drydock.run=r1", "--label", "io.drydock.pid=42:7", "--",
              "drydock-r1"});
 }
 
 TEST_CASE("leftovers: labelled resources parsed, owners checked", "[docker][service]")
 {
-  const auto found = docker::parse_labelled("container", "abc r1 42\n\ndef r2 \n");
-  REQUIRE(found.size() == 2);
+  const auto found = docker::parse_labelled("container", "abc r1 42:1234\n\ndef r2 \nold r3 77\n");
+  REQUIRE(found.size() == 3);
   CHECK(found[0].id == "abc");
   CHECK(found[0].run == "r1");
   CHECK(found[0].pid == 42);
+  CHECK(found[0].start == 1234);
   CHECK(found[1].pid == 0);
-  CHECK_FALSE(docker::owner_alive(0));
-  CHECK_FALSE(docker::owner_alive(::getpid())); // alive, but not a drydock: the test binary
+  CHECK(found[2].pid == 77); // a label from before start times
+  CHECK(found[2].start == 0);
+  CHECK_FALSE(docker::owner_alive(0, 0));
+  // Whatever the program is called (the test binary here), the pid and its
+  // start time decide; the same pid with another start time is a reused pid.
+  const auto start = docker::process_start_time(::getpid());
+  REQUIRE(start > 0);
+  CHECK(docker::owner_alive(::getpid(), start));
+  CHECK_FALSE(docker::owner_alive(::getpid(), start + 1));
+  CHECK(docker::owner_alive(::getpid(), 0)); // not recorded: the live pid is trusted
+  CHECK(docker::owner_of(::getpid()) == std::to_string(::getpid()) + ":" + std::to_string(start));
 }
