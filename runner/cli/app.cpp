@@ -1,7 +1,9 @@
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "cli/commands.hpp"
 
@@ -32,6 +34,20 @@ constexpr CommandEntry kCommands[] = {
     {"internal", add_internal_command},
 };
 
+// The arguments after the program name, `tag`'s grouped as DCD groups them,
+// last first as CLI11's parse(vector) takes them.
+std::vector<std::string> cli11_arguments(int argc, char** argv)
+{
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (!args.empty() && args.front() == "tag") {
+    auto tag_args = tag_arguments_as_dcd_reads_them({args.begin() + 1, args.end()});
+    args.erase(args.begin() + 1, args.end());
+    args.insert(args.end(), tag_args.begin(), tag_args.end());
+  }
+  std::reverse(args.begin(), args.end());
+  return args;
+}
+
 } // namespace
 
 int run_main(int argc, char** argv)
@@ -44,8 +60,9 @@ int run_main(int argc, char** argv)
   for (const auto& command : kCommands) {
     actions[command.name] = command.add(app);
   }
+  auto args = cli11_arguments(argc, argv);
   try {
-    app.parse(argc, argv);
+    app.parse(args);
   } catch (const CLI::ParseError& e) {
     const int code = app.exit(e);
     return code == 0 ? kExitOk : kExitConfigOrUsage;
