@@ -4,6 +4,8 @@
 #include <CLI/CLI.hpp>
 
 #include <functional>
+#include <string>
+#include <vector>
 
 namespace drydock::cli {
 
@@ -26,6 +28,10 @@ Action add_explain_command(CLI::App& app);
 Action add_tag_command(CLI::App& app);
 Action add_clean_command(CLI::App& app);
 Action add_internal_command(CLI::App& app);
+
+// `drydock tag`'s arguments (after "tag") so that CLI11 groups them as
+// docker-ci-deploy's argparse does.
+std::vector<std::string> tag_arguments_as_dcd_reads_them(std::vector<std::string> args);
 
 int run_main(int argc, char** argv);
 

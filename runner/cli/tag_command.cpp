@@ -5,6 +5,8 @@
 
 #include <cstdio>
 #include <memory>
+#include <optional>
+#include <string_view>
 
 #include "cli/commands.hpp"
 #include "publish/pusher.hpp"
@@ -25,8 +27,39 @@ struct TagCommandOptions {
   bool dry_run = false;
 };
 
+std::string quoted_list(const std::vector<std::string>& words)
+{
+  std::string out;
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    out += i == 0 ? "" : i + 1 == words.size() ? " and " : ", ";
+    out += fmt::format("'{}'", words[i]);
+  }
+  return out;
+}
+
+// -t/--tag takes every word up to the next option, as DCD's argparse does
+// (nargs='+'), so `-t a b IMAGE` leaves no image. Say how to write it rather
+// than guess which word was meant as the image.
+std::string no_image_error(const std::vector<std::string>& tags)
+{
+  if (tags.empty()) {
+    return "no image given (drydock tag [OPTIONS] [--] IMAGE...)";
+  }
+  const bool several = tags.size() > 1;
+  const std::string example = several
+                                  ? fmt::format("{} -- {}", fmt::join(tags.begin(), tags.end() - 1, " "), tags.back())
+                                  : fmt::format("{} -- IMAGE", tags.front());
+  return fmt::format("no image given: -t/--tag took {} as {}; write the image after '--' (drydock tag -t {}) or put "
+                     "-t after it",
+                     quoted_list(tags), several ? "tags" : "a tag", example);
+}
+
 int run_tag(TagCommandOptions options)
 {
+  if (options.images.empty()) {
+    fmt::print(stderr, "drydock tag: {}\n", no_image_error(options.tags.tags));
+    return kExitConfigOrUsage;
+  }
   if (!options.version.empty()) {
     options.tags.version = options.version;
   }
@@ -66,16 +99,59 @@ int run_tag(TagCommandOptions options)
 
 } // namespace
 
+namespace {
+
+// The value in --tag=VALUE or -tVALUE.
+std::optional<std::string> attached_tag(const std::string& arg)
+{
+  if (arg.starts_with("--tag=")) {
+    return arg.substr(std::string_view("--tag=").size());
+  }
+  if (arg.starts_with("-t") && arg.size() > 2) {
+    return arg.substr(2);
+  }
+  return std::nullopt;
+}
+
+} // namespace
+
+std::vector<std::string> tag_arguments_as_dcd_reads_them(std::vector<std::string> args)
+{
+  // argparse ends -t's list at a value given with it (--tag=a, -ta); CLI11
+  // would go on taking words. CLI11 ends a list at `--` and drops that `--`,
+  // so one more keeps the user's `--` ending the options, as in argparse.
+  std::vector<std::string> out;
+  bool in_tag_list = false;
+  for (auto arg = args.begin(); arg != args.end(); ++arg) {
+    if (*arg == "--") {
+      if (in_tag_list) {
+        out.push_back("--");
+      }
+      out.insert(out.end(), arg, args.end());
+      break;
+    }
+    if (const auto value = attached_tag(*arg)) {
+      out.insert(out.end(), {"--tag", *value, "--"});
+      in_tag_list = false;
+    } else {
+      out.push_back(*arg);
+      in_tag_list = *arg == "-t" || *arg == "--tag" || (in_tag_list && !arg->starts_with('-'));
+    }
+  }
+  return out;
+}
+
 Action add_tag_command(CLI::App& app)
 {
   auto options = std::make_shared<TagCommandOptions>();
   auto* sub = app.add_subcommand("tag", "Tag and push images as docker-ci-deploy (dcd) does: the same options, tags, "
                                         "order and --dry-run lines, without its bugs.");
-  sub->add_option("image", options->images, "Source images (name[:tag]); options may come before or after, "
-                                             "and `--` ends them")
-      ->required();
-  sub->add_option("-t,--tag", options->tags.tags, "A tag to replace the source tag with (repeat for more)")
-      ->allow_extra_args(false);
+  // Not ->required(): CLI11 would then leave -t a word to use as the image,
+  // a guess DCD does not make; run_tag explains a missing image instead.
+  sub->add_option("image", options->images,
+                  "One or more source images (name[:tag]); after -t/--tag, write them after `--`");
+  sub->add_option("-t,--tag", options->tags.tags, "Tags to replace the source tag with: every word up to the next "
+                                                  "option or `--` (repeatable)");
   sub->add_option("-V,--version", options->version, "Prepend VERSION- to every tag");
   sub->add_flag("-L,--version-latest", options->tags.latest, "Also the unversioned tag, or latest (needs --version)");
   sub->add_flag("-S,--version-semver", options->tags.semver, "Each precision of the version: 1.2.3, 1.2, 1 (needs --version)");

@@ -38,12 +38,15 @@ std::string working_directory(const graph::Step& step, const BuildContext& conte
   return (fs::path(base) / pwd).lexically_normal().string();
 }
 
-// The `files` modifier: globs from the build dir, appended as arguments.
-std::string command_text(const graph::Step& step, const BuildContext& context)
+// The `files` modifier: globs appended as arguments. They are matched from
+// the directory the command runs in (its pwd), so each path names the file
+// from where the command sees it.
+std::string command_text(const graph::Step& step, const BuildContext& context, const env::Environment& env)
 {
   std::string text = step.command.text;
+  const std::string dir = working_directory(step, context, env);
   for (const auto& pattern : step.command.files) {
-    for (const auto& file : expand_glob(context.build_dir, pattern.value)) {
+    for (const auto& file : expand_glob(dir, pattern.value)) {
       text += " " + shell_quote(file);
     }
   }
@@ -79,7 +82,7 @@ std::vector<std::string> container_argv(const graph::Step& step, const BuildCont
   spec.env_names.erase(std::unique(spec.env_names.begin(), spec.env_names.end()), spec.env_names.end());
   spec.mounts = {context.artifacts_dir, context.test_reports_dir};
   spec.network = setup.network; // services answer there by their alias
-  std::string text = command_text(step, context);
+  std::string text = command_text(step, context, env);
   if (step.command.pwd) {
     const std::string pwd = env::expand(step.command.pwd->value, env);
     if (pwd.starts_with("/")) {
@@ -115,7 +118,7 @@ std::vector<std::string> step_argv(const graph::Step& step, const BuildContext& 
   if (step.command.drydock.image) {
     return container_argv(step, context, env);
   }
-  return {"bash", "-eo", "pipefail", "-c", command_text(step, context)};
+  return {"bash", "-eo", "pipefail", "-c", command_text(step, context, env)};
 }
 
 } // namespace

@@ -9,6 +9,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <optional>
+#include <string_view>
 
 #include "config/derived.hpp"
 #include "exec/process.hpp"
@@ -79,6 +81,53 @@ void apply(env::Environment& env, const Overrides& overrides)
   for (const auto& [name, value] : overrides.vars) {
     env.set(name, value);
   }
+}
+
+// The last value the overrides give a name, if they give it one.
+std::optional<std::string> override_of(const Overrides& overrides, std::string_view name)
+{
+  std::optional<std::string> value;
+  for (const auto& [var, text] : overrides.vars) {
+    if (var == name) {
+      value = text;
+    }
+  }
+  return value;
+}
+
+// machine.environment without the names the overrides set: those keep the
+// override's value, and the values after them are expanded from it.
+std::vector<std::pair<std::string, std::string>> not_overridden(std::vector<std::pair<std::string, std::string>> vars,
+                                                                const Overrides& overrides)
+{
+  std::erase_if(vars, [&](const auto& var) { return override_of(overrides, var.first).has_value(); });
+  return vars;
+}
+
+struct BuildRef {
+  std::string branch;
+  std::string tag;
+};
+
+// A build is for a branch or for a tag, never both: a checked-out branch is
+// a branch build even when HEAD is tagged, a detached HEAD at a tag is a tag
+// build. A non-empty CIRCLE_BRANCH or CIRCLE_TAG override decides instead.
+tl::expected<BuildRef, std::string> build_ref(const RepoFacts& repo, const Overrides& overrides)
+{
+  const auto branch = override_of(overrides, "CIRCLE_BRANCH").value_or("");
+  const auto tag = override_of(overrides, "CIRCLE_TAG").value_or("");
+  if (!branch.empty() && !tag.empty()) {
+    return tl::unexpected(fmt::format("CIRCLE_BRANCH ('{}') and CIRCLE_TAG ('{}') are both set: a build is for a "
+                                      "branch or for a tag; set one of them",
+                                      branch, tag));
+  }
+  if (!tag.empty()) {
+    return BuildRef{"", tag};
+  }
+  if (!branch.empty()) {
+    return BuildRef{branch, ""};
+  }
+  return repo.branch.empty() ? BuildRef{"", repo.tag} : BuildRef{repo.branch, ""};
 }
 
 } // namespace
@@ -194,6 +243,10 @@ tl::expected<BuildContext, std::string> make_build_context(const config::Config&
     return tl::unexpected(fmt::format("the build directory {} does not exist", ctx.build_dir));
   }
   const RepoFacts repo = read_repo_facts(ctx.config_dir);
+  const auto ref = build_ref(repo, overrides);
+  if (!ref) {
+    return tl::unexpected(ref.error());
+  }
   const std::string counter = counter_file_for(repo, ctx.config_dir, ctx.home);
   if (mode == ContextMode::run) {
     auto number = next_build_number(counter);
@@ -215,8 +268,8 @@ tl::expected<BuildContext, std::string> make_build_context(const config::Config&
       {"CI", "true"},
       {"CIRCLECI", "true"},
       {"CIRCLE_SHA1", repo.sha},
-      {"CIRCLE_BRANCH", repo.branch},
-      {"CIRCLE_TAG", repo.tag},
+      {"CIRCLE_BRANCH", ref->branch},
+      {"CIRCLE_TAG", ref->tag},
       {"CIRCLE_PROJECT_USERNAME", repo.owner},
       {"CIRCLE_PROJECT_REPONAME", repo.repo.empty() ? fs::path(ctx.config_dir).filename().string() : repo.repo},
       // origin when there is one, else the work tree itself (what a clone would use)
@@ -234,8 +287,7 @@ tl::expected<BuildContext, std::string> make_build_context(const config::Config&
   }
   apply(ctx.env, overrides);
   const auto machine = config::name_values(config.machine.environment);
-  env::apply_expanded(ctx.env, machine);
-  apply(ctx.env, overrides);
+  env::apply_expanded(ctx.env, not_overridden(machine, overrides));
   for (const auto& [name, value] : circle) {
     ctx.pipeline_vars.push_back(name);
   }

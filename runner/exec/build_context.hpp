@@ -87,7 +87,11 @@ enum class ContextMode {
 
 // Layers, later winning: the host's environment; CI, CIRCLECI and CIRCLE_*;
 // the overrides (so CIRCLE_BRANCH=... is seen by what follows); the
-// machine.environment values, expanded in order; the overrides again.
+// machine.environment values, expanded in order, except the names the
+// overrides set (an override wins, and values derived from it see it).
+// The build is for a branch or a tag, not both (CIRCLE_TAG is empty on a
+// checked-out branch, CIRCLE_BRANCH on a tag build); an error when the
+// overrides set both.
 tl::expected<BuildContext, std::string> make_build_context(const config::Config& config, const Overrides& overrides,
                                                            const std::vector<std::string>& host_env,
                                                            ContextMode mode);

@@ -13,6 +13,8 @@ namespace {
 
 bool has_wildcard(std::string_view segment) { return segment.find_first_of("*?[") != std::string_view::npos; }
 
+bool is_hidden(const fs::directory_entry& entry) { return entry.path().filename().string().starts_with('.'); }
+
 std::vector<std::string> split(const std::string& pattern)
 {
   std::vector<std::string> parts;
@@ -47,7 +49,9 @@ void match(const fs::path& dir, const std::string& rel, const std::vector<std::s
   if (part == "**") {
     match(dir, rel, parts, at + 1, out); // zero directories
     for (const auto& entry : fs::directory_iterator(dir, ec)) {
-      if (entry.is_directory(ec) && !entry.is_symlink(ec)) {
+      // Hidden directories (.git, .venv) are not descended into, as in Ruby
+      // and Python; a later segment naming one (**/.github) still matches.
+      if (!is_hidden(entry) && entry.is_directory(ec) && !entry.is_symlink(ec)) {
         match(entry.path(), join(entry.path().filename().string()), parts, at, out);
       }
     }
@@ -59,7 +63,8 @@ void match(const fs::path& dir, const std::string& rel, const std::vector<std::s
   }
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
     const std::string name = entry.path().filename().string();
-    if (name.front() != '.' && fnmatch(part.c_str(), name.c_str(), FNM_PERIOD) == 0) {
+    // FNM_PERIOD: a hidden name matches only a segment that starts with a dot.
+    if (fnmatch(part.c_str(), name.c_str(), FNM_PERIOD) == 0) {
       match(entry.path(), join(name), parts, at + 1, out);
     }
   }

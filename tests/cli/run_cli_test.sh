@@ -92,6 +92,38 @@ expect_exit 0 "$drydock" run only.yml --env CIRCLE_BRANCH=topic
 contains "$out" "drydock: build skipped: branch 'topic' is not in general.branches.only ('master')"
 [ -e ran ] && fail "a filtered build ran"
 
+# a build is for a branch or a tag: a tagged branch is a branch build, a
+# detached HEAD at the tag or --env CIRCLE_TAG a tag build with no branch
+mkdir tagged && (cd tagged && git init -q -b master . && printf '%s\n' 'test:' '  override: [true]' 'deployment:' \
+  '  prod:' '    branch: master' '    commands: [echo prod]' '  release:' '    tag: /^v[0-9]/' '    commands: [echo release]' \
+  >circle.yml && git add circle.yml && git -c user.name=t -c user.email=t@t commit -q -m one && git tag v2.0.0) ||
+  fail "could not make the tagged repository"
+expect_exit 0 "$drydock" plan tagged/circle.yml
+contains "$out" "for branch 'master' at"
+contains "$out" "prod                 runs: branch 'master' matches 'master'"
+expect_exit 0 "$drydock" plan tagged/circle.yml --format json
+echo "$out" | jq -e '.branch == "master" and .tag == ""' >/dev/null || fail "tagged branch is not a branch build: $out"
+expect_exit 0 "$drydock" plan tagged/circle.yml --env CIRCLE_TAG=v2.0.0
+contains "$out" "for tag 'v2.0.0' at"
+contains "$out" "prod                 does not run: the build has no branch"
+contains "$out" "release              runs: tag 'v2.0.0' matches /^v[0-9]/"
+git -C tagged checkout -q --detach v2.0.0
+expect_exit 0 "$drydock" plan tagged/circle.yml
+contains "$out" "for tag 'v2.0.0' at"
+contains "$out" "release              runs: tag 'v2.0.0' matches /^v[0-9]/"
+expect_exit 0 "$drydock" run tagged/circle.yml
+contains "$out" "[deployment.release.commands[0]] release"
+expect_exit 0 "$drydock" plan tagged/circle.yml --env CIRCLE_BRANCH=master
+contains "$out" "prod                 runs: branch 'master' matches 'master'"
+expect_exit 2 "$drydock" plan tagged/circle.yml --env CIRCLE_BRANCH=master --env CIRCLE_TAG=v2.0.0
+[ "$err" = "drydock: CIRCLE_BRANCH ('master') and CIRCLE_TAG ('v2.0.0') are both set: a build is for a branch or for a tag; set one of them" ] ||
+  fail "branch and tag overrides: $err"
+
+# --env reaches machine.environment values derived from it
+printf 'machine:\n  environment:\n    A: config\n    B: "${A}-derived"\ntest:\n  override: [echo "A=$A B=$B"]\n' >derived.yml
+expect_exit 0 "$drydock" run derived.yml --env A=x
+contains "$out" "A=x B=x-derived"
+
 # config problems: exit 2, diagnostics on stderr
 printf 'test:\n  override:\n    - a:\n        drydock: {id: a, requires: [b]}\n    - b:\n        drydock: {id: b}\n' >cycle.yml
 expect_exit 2 "$drydock" run cycle.yml

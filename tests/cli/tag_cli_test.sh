@@ -48,11 +48,35 @@ same "docker tag img1 img1:abc
 docker tag img2 img2:abc
 docker push img1:abc
 docker push img2:abc" "--tag with two images"
-run -t abc img1 img2 --dry-run
+
+# -t/--tag takes every word up to the next option or `--`, as DCD's nargs='+'
+run --dry-run --tag abc def -t ghi -- img
+[ "$code" -eq 0 ] || fail "several tags after one --tag exited $code: $err"
+same "docker tag img img:abc
+docker tag img img:def
+docker tag img img:ghi
+docker push img:abc
+docker push img:def
+docker push img:ghi" "--tag abc def -t ghi -- img"
+run img -t abc def --dry-run
+same "docker tag img img:abc
+docker tag img img:def
+docker push img:abc
+docker push img:def" "the image before -t"
+# a value given with the option (--tag=X, -tX) ends its list, as in argparse
+run --dry-run --tag=abc img1 img2
 same "docker tag img1 img1:abc
 docker tag img2 img2:abc
 docker push img1:abc
-docker push img2:abc" "-t before the images"
+docker push img2:abc" "--tag=abc img1 img2"
+run --dry-run -tabc img
+same "docker tag img img:abc
+docker push img:abc" "-tabc img"
+run img1 --dry-run img2 -t abc
+same "docker tag img1 img1:abc
+docker tag img2 img2:abc
+docker push img1:abc
+docker push img2:abc" "images around an option"
 
 # build metadata: dropped with a note, no hang (DCD loops forever)
 run --dry-run -V 1.2.3+build.5 -S img
@@ -67,7 +91,7 @@ docker push img:1" "build metadata"
   || fail "build metadata note: $err"
 
 # --executable and --verbose as DCD prints them
-run --dry-run --verbose --executable /opt/docker -t 2 img:1
+run --dry-run --verbose --executable /opt/docker -t 2 -- img:1
 same 'Tagging "img:1" as "img:2"...
 /opt/docker tag img:1 img:2
 Pushing tag "img:2"...
@@ -87,8 +111,16 @@ expect_usage "the --version-semver option requires --version" -S -V '' --dry-run
 expect_usage "the --semver-precision option requires --version-semver" -V 1 -P 2 --dry-run img
 expect_usage "the --semver-zero option requires --version-semver" -V 1 -Z --dry-run img
 expect_usage "unable to parse image tag 'Bad Image'" --dry-run 'Bad Image'
-run --dry-run
-[ "$code" -eq 2 ] || fail "no image: exit $code"
+expect_usage "no image given (drydock tag [OPTIONS] [--] IMAGE...)" --dry-run
+# after `--` every word is an image, even after a -t list
+expect_usage "unable to parse image tag '-V'" --dry-run -t a b -- img -V 2
+# where DCD's argparse takes the images as tags, say how to write it
+expect_usage "no image given: -t/--tag took 'a', 'b' and 'IMAGE' as tags; write the image after '--' (drydock tag -t a b -- IMAGE) or put -t after it" \
+  -t a b IMAGE --dry-run
+expect_usage "no image given: -t/--tag took 'abc', 'img1' and 'img2' as tags; write the image after '--' (drydock tag -t abc img1 -- img2) or put -t after it" \
+  --dry-run -t abc img1 img2
+expect_usage "no image given: -t/--tag took 'img' as a tag; write the image after '--' (drydock tag -t img -- IMAGE) or put -t after it" \
+  --dry-run -t img
 
 if [ "$failures" -gt 0 ]; then
   echo "$failures failure(s)"

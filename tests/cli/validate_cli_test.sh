@@ -30,6 +30,11 @@ contains "$out" "--format"
 
 expect_exit 2 "$drydock"
 expect_exit 2 "$drydock" frobnicate
+[ "$(cat "$scratch/stderr")" = "drydock: unknown command 'frobnicate'; the commands are validate, plan, run, explain, tag, clean (drydock --help)" ] ||
+  fail "unknown command: $(cat "$scratch/stderr")"
+expect_exit 2 "$drydock" rnu circle.yml
+[ "$(cat "$scratch/stderr")" = "drydock: unknown command 'rnu'; did you mean 'run'?" ] ||
+  fail "misspelt command: $(cat "$scratch/stderr")"
 expect_exit 2 "$drydock" validate --format xml corpus/valid/modifiers.yml
 
 expect_exit 0 "$drydock" validate corpus/valid/modifiers.yml corpus/valid/go_project.yml

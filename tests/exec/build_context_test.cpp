@@ -50,11 +50,12 @@ TEST_CASE("CIRCLE_* variables come from the git work tree", "[exec][context]")
   const auto& env = context->env;
   CHECK(env.get("CIRCLE_SHA1")->size() == 40);
   CHECK(env.get("CIRCLE_BRANCH") == "feature/x");
-  CHECK(env.get("CIRCLE_TAG") == "v1.2.3");
+  CHECK(env.get("CIRCLE_TAG") == ""); // a branch build, though HEAD is tagged
   CHECK(env.get("CIRCLE_PROJECT_USERNAME") == "acme");
   CHECK(env.get("CIRCLE_PROJECT_REPONAME") == "widget");
   CHECK(env.get("CIRCLE_REPOSITORY_URL") == "git@github.com:acme/widget.git");
   CHECK(context->target.branch == "feature/x");
+  CHECK(context->target.tag.empty());
   CHECK(context->target.owner == "acme");
   CHECK(context->build_num == 1);
   // plan mode has no side effects: no counter, no directories
@@ -75,6 +76,74 @@ TEST_CASE("the build counter lives in the git dir and overrides win over git", "
   CHECK(context->env.get("WHERE") == "on-master");
   fs::remove_all(context->artifacts_dir);
   fs::remove_all(context->test_reports_dir);
+}
+
+namespace {
+exec::BuildContext plan_context(const test::ScratchDir& dir, const exec::Overrides& overrides = {})
+{
+  const auto config = config_in(dir, "test:\n  override: [true]\n");
+  auto context = exec::make_build_context(config, overrides, test::test_host_env(dir), exec::ContextMode::plan);
+  REQUIRE(context);
+  return *context;
+}
+} // namespace
+
+TEST_CASE("a detached HEAD at a tag is a tag build with no branch", "[exec][context]")
+{
+  test::ScratchDir dir;
+  make_repo(dir);
+  sh(dir, "git checkout -q --detach v1.2.3");
+  const auto context = plan_context(dir);
+  CHECK(context.env.get("CIRCLE_BRANCH") == "");
+  CHECK(context.env.get("CIRCLE_TAG") == "v1.2.3");
+  CHECK(context.target.branch.empty());
+  CHECK(context.target.tag == "v1.2.3");
+}
+
+TEST_CASE("--env CIRCLE_TAG makes a tag build and --env CIRCLE_BRANCH a branch build", "[exec][context]")
+{
+  test::ScratchDir dir;
+  make_repo(dir); // on feature/x, HEAD tagged v1.2.3
+  const auto tagged = plan_context(dir, {{{"CIRCLE_TAG", "v2.0.0"}}});
+  CHECK(tagged.env.get("CIRCLE_BRANCH") == "");
+  CHECK(tagged.env.get("CIRCLE_TAG") == "v2.0.0");
+  CHECK(tagged.target.branch.empty());
+  CHECK(tagged.target.tag == "v2.0.0");
+
+  sh(dir, "git checkout -q --detach v1.2.3");
+  const auto branch = plan_context(dir, {{{"CIRCLE_BRANCH", "master"}}});
+  CHECK(branch.env.get("CIRCLE_BRANCH") == "master");
+  CHECK(branch.env.get("CIRCLE_TAG") == "");
+  CHECK(branch.target.tag.empty());
+}
+
+TEST_CASE("overrides setting both CIRCLE_BRANCH and CIRCLE_TAG are an error", "[exec][context]")
+{
+  test::ScratchDir dir;
+  make_repo(dir);
+  const auto config = config_in(dir, "test:\n  override: [true]\n");
+  const exec::Overrides both{{{"CIRCLE_BRANCH", "master"}, {"CIRCLE_TAG", "v2.0.0"}}};
+  const auto context = exec::make_build_context(config, both, test::test_host_env(dir), exec::ContextMode::plan);
+  REQUIRE_FALSE(context);
+  CHECK(context.error() == "CIRCLE_BRANCH ('master') and CIRCLE_TAG ('v2.0.0') are both set: a build is for a "
+                           "branch or for a tag; set one of them");
+}
+
+TEST_CASE("an override reaches machine.environment values derived from it", "[exec][context]")
+{
+  test::ScratchDir dir;
+  const auto config = config_in(dir, R"(machine:
+  environment:
+    A: "from-config"
+    B: "${A}-derived"
+    C: "${B}+${NEW}"
+)");
+  const exec::Overrides overrides{{{"A", "x"}, {"NEW", "n"}}};
+  const auto context = exec::make_build_context(config, overrides, test::test_host_env(dir), exec::ContextMode::plan);
+  REQUIRE(context);
+  CHECK(context->env.get("A") == "x"); // the override wins over machine.environment's own A
+  CHECK(context->env.get("B") == "x-derived");
+  CHECK(context->env.get("C") == "x-derived+n");
 }
 
 TEST_CASE("without an origin the repository URL is the work tree's own", "[exec][context]")

@@ -15,7 +15,8 @@ struct TempTree {
     root = fs::temp_directory_path() / ("drydock-glob-" + std::to_string(::getpid()));
     fs::remove_all(root);
     for (const char* file : {"a.rb", "b.txt", "spec/x_spec.rb", "spec/unit/y_spec.rb", "spec/unit/deep/z_spec.rb",
-                             ".hidden.rb", "requirements/base.txt", "requirements/dev.txt"}) {
+                             ".hidden.rb", "requirements/base.txt", "requirements/dev.txt", ".git/hooks/h_spec.rb",
+                             ".venv/lib/site.txt", "spec/.cache/c_spec.rb", ".github/workflows/ci.yml"}) {
       fs::create_directories((root / file).parent_path());
       std::ofstream(root / file) << "x";
     }
@@ -39,4 +40,23 @@ TEST_CASE("** matches any number of directories, zero included", "[exec][glob]")
   TempTree tree;
   CHECK(drydock::exec::expand_glob(tree.root, "spec/**/*_spec.rb")
         == Paths{"spec/unit/deep/z_spec.rb", "spec/unit/y_spec.rb", "spec/x_spec.rb"});
+}
+
+TEST_CASE("** does not descend into hidden directories", "[exec][glob]")
+{
+  TempTree tree;
+  CHECK(drydock::exec::expand_glob(tree.root, "**/*.txt")
+        == Paths{"b.txt", "requirements/base.txt", "requirements/dev.txt"});
+  CHECK(drydock::exec::expand_glob(tree.root, "**/*_spec.rb")
+        == Paths{"spec/unit/deep/z_spec.rb", "spec/unit/y_spec.rb", "spec/x_spec.rb"});
+  CHECK(drydock::exec::expand_glob(tree.root, "**/workflows/*.yml").empty());
+}
+
+TEST_CASE("a segment starting with a dot matches hidden names", "[exec][glob]")
+{
+  TempTree tree;
+  CHECK(drydock::exec::expand_glob(tree.root, ".github/**/*.yml") == Paths{".github/workflows/ci.yml"});
+  CHECK(drydock::exec::expand_glob(tree.root, "**/.github/workflows/ci.yml") == Paths{".github/workflows/ci.yml"});
+  CHECK(drydock::exec::expand_glob(tree.root, ".*.rb") == Paths{".hidden.rb"});
+  CHECK(drydock::exec::expand_glob(tree.root, "spec/.c*/*.rb") == Paths{"spec/.cache/c_spec.rb"});
 }

@@ -218,6 +218,29 @@ TEST_CASE("the files modifier appends matching files as arguments", "[exec][run]
   CHECK(dir.read("files.txt") == "spec/a_spec.rb\nspec/it's.rb\nspec/unit/b_spec.rb\n");
 }
 
+TEST_CASE("the files modifier globs from the command's pwd", "[exec][run]")
+{
+  test::ScratchDir dir;
+  dir.write("src/one.txt", "1");
+  dir.write("src/two.txt", "2");
+  dir.write("src/.cache/skip.txt", "");
+  dir.write("top.txt", "");
+  test::run_config(dir, R"(test:
+  override:
+    - cat > joined.out:
+        pwd: src
+        files: ["*.txt"]
+    - printf '%s\n' > listed.out:
+        pwd: src
+        files: ["*.txt", "../top.txt"]
+    - printf '%s\n' > from-root.out:
+        files: ["**/*.txt"]
+)");
+  CHECK(dir.read("src/joined.out") == "12"); // the paths are valid where the command runs
+  CHECK(dir.read("src/listed.out") == "one.txt\ntwo.txt\n../top.txt\n");
+  CHECK(dir.read("from-root.out") == "src/one.txt\nsrc/two.txt\ntop.txt\n");
+}
+
 TEST_CASE("build numbers count up per repository", "[exec][run]")
 {
   test::ScratchDir dir;
