@@ -97,7 +97,7 @@ int run_run(const RunOptions& options)
   if (options.dry_run) {
     runner = std::make_unique<exec::DryRunRunner>();
   } else {
-    auto host = std::make_unique<exec::HostRunner>(options.jobs, printer);
+    auto host = std::make_unique<exec::HostRunner>(options.jobs, printer, printer_options.secrets);
     host->stop_when_reader_leaves(STDOUT_FILENO);
     runner = std::move(host);
   }

@@ -14,18 +14,24 @@ constexpr std::chrono::milliseconds kPollInterval{50};
 
 } // namespace
 
-HostRunner::HostRunner(std::size_t max_parallel, OutputSink& sink) : m_max_parallel(max_parallel), m_sink(sink)
+HostRunner::HostRunner(std::size_t max_parallel, OutputSink& sink, std::vector<std::string> secrets)
+  : m_max_parallel(max_parallel), m_sink(sink), m_secrets(std::move(secrets))
 {
   m_processes.catch_interrupts();
 }
 
 void HostRunner::start(const StepRequest& request)
 {
-  SpawnSpec spec{request.argv, request.cwd, request.env, std::nullopt};
+  std::ofstream log;
   if (request.background) {
-    spec.log_file = request.background_log;
+    log.open(request.background_log, std::ios::binary | std::ios::trunc);
+    if (!log) {
+      m_finished.push_back({request.step, StepResult::Kind::start_failed, 127,
+                            fmt::format("cannot write {}", request.background_log)});
+      return;
+    }
   }
-  const auto id = m_processes.spawn(spec);
+  const auto id = m_processes.spawn({request.argv, request.cwd, request.env});
   if (!id) {
     m_finished.push_back({request.step, StepResult::Kind::start_failed, 127, id.error()});
     return;
@@ -33,6 +39,7 @@ void HostRunner::start(const StepRequest& request)
   if (request.background) {
     // Started is done: CircleCI's `background: true` does not wait for it.
     // shutdown() stops it with every other process group drydock made.
+    m_background.emplace(*id, Background{LineMasker(m_secrets), std::move(log)});
     m_finished.push_back({request.step, StepResult::Kind::exited, 0, ""});
     return;
   }
@@ -41,8 +48,30 @@ void HostRunner::start(const StepRequest& request)
   m_processes.arm_timer(*id, timeout);
 }
 
+bool HostRunner::handle_background(const ProcessEvent& event)
+{
+  const auto found = m_background.find(event.id);
+  if (found == m_background.end()) {
+    return false;
+  }
+  auto& [masker, log] = found->second;
+  if (event.kind == ProcessEvent::Kind::output) {
+    log << masker.feed(event.data);
+  } else if (event.kind == ProcessEvent::Kind::output_abandoned) {
+    log << masker.finish() << "\n(drydock: the command exited, but processes it started still hold its output)\n";
+  } else if (event.kind == ProcessEvent::Kind::exited) {
+    log << masker.finish();
+    m_background.erase(found);
+  }
+  log.flush();
+  return true;
+}
+
 std::optional<StepResult> HostRunner::handle(const ProcessEvent& event)
 {
+  if (handle_background(event)) {
+    return std::nullopt;
+  }
   switch (event.kind) {
   case ProcessEvent::Kind::signal:
     m_interrupted = true;

@@ -1,15 +1,19 @@
 #pragma once
 // Runs steps as processes on this machine.
+#include <fstream>
 #include <map>
 
 #include "exec/process.hpp"
 #include "exec/step_runner.hpp"
+#include "util/mask.hpp"
 
 namespace drydock::exec {
 
 class HostRunner : public StepRunner {
 public:
-  HostRunner(std::size_t max_parallel, OutputSink& sink);
+  // Background steps' logs are masked with `secrets`, as the sink masks
+  // everything else.
+  HostRunner(std::size_t max_parallel, OutputSink& sink, std::vector<std::string> secrets = {});
 
   // Treat the reader of this fd going away (`drydock run | head`) as an
   // interrupt, at once rather than at the next line of output.
@@ -27,8 +31,15 @@ private:
     std::chrono::milliseconds timeout;
     bool timed_out = false;
   };
+  // A background step's output goes, masked, to its log file.
+  struct Background {
+    LineMasker masker;
+    std::ofstream log;
+  };
 
   std::optional<StepResult> handle(const ProcessEvent& event);
+  // Output, exits and notes of background steps; false for other ids.
+  bool handle_background(const ProcessEvent& event);
   // Waits for process events (up to timeout) and keeps the results they make.
   void pump(std::optional<std::chrono::milliseconds> timeout);
   // Signals what is left, waits up to `grace`, then kills it.
@@ -37,7 +48,9 @@ private:
   std::size_t m_max_parallel;
   OutputSink& m_sink;
   AsyncProcesses m_processes;
+  std::vector<std::string> m_secrets;
   std::map<int, Running> m_running;     // process id -> step
+  std::map<int, Background> m_background; // process id -> its log
   std::vector<StepResult> m_finished;   // results not yet returned by wait()
   bool m_interrupted = false;
 };

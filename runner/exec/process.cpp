@@ -264,18 +264,11 @@ tl::expected<int, std::string> AsyncProcesses::spawn(const SpawnSpec& spec)
   };
   std::error_code error;
   try {
-    if (spec.log_file) {
-      child->process = std::make_unique<bp::child>(
-          executable, args, (bp::std_out & bp::std_err) > *spec.log_file, bp::std_in < bp::null,
-          bp::start_dir = spec.cwd, make_environment(spec.env), impl.io, bp::on_exit = exit_handler, own_group, error);
-    } else {
-      child->pipe = std::make_unique<bp::async_pipe>(impl.io);
-      close_on_exec(*child->pipe); // only this child gets it, on its stdout and stderr
-      child->process = std::make_unique<bp::child>(
-          executable, args, (bp::std_out & bp::std_err) > *child->pipe, bp::std_in < bp::null,
-          bp::start_dir = spec.cwd, make_environment(spec.env), impl.io, bp::on_exit = exit_handler, own_group,
-          error);
-    }
+    child->pipe = std::make_unique<bp::async_pipe>(impl.io);
+    close_on_exec(*child->pipe); // only this child gets it, on its stdout and stderr
+    child->process = std::make_unique<bp::child>(
+        executable, args, (bp::std_out & bp::std_err) > *child->pipe, bp::std_in < bp::null, bp::start_dir = spec.cwd,
+        make_environment(spec.env), impl.io, bp::on_exit = exit_handler, own_group, error);
   } catch (const std::exception& e) {
     return tl::unexpected(std::string(e.what()));
   }
@@ -284,9 +277,7 @@ tl::expected<int, std::string> AsyncProcesses::spawn(const SpawnSpec& spec)
   }
   impl.groups.insert(child->process->id());
   impl.children.emplace(id, std::move(child));
-  if (impl.children.at(id)->pipe) {
-    impl.read_more(id);
-  }
+  impl.read_more(id);
   return id;
 }
 

@@ -17,7 +17,6 @@ struct SpawnSpec {
   std::vector<std::string> argv; // argv[0] is looked up on PATH
   std::string cwd;
   std::vector<std::string> env;  // "NAME=value"; the child gets exactly these
-  std::optional<std::string> log_file; // output to this file instead of events
 };
 
 struct ProcessEvent {

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "report/text_report.hpp"
+#include "util/mask.hpp"
 
 namespace drydock::report {
 namespace {
@@ -56,19 +57,6 @@ std::string RunPrinter::prefix(std::size_t step) const
 {
   const auto& colour = kStepColours[step % std::size(kStepColours)];
   return paint(fmt::format("[{}]", m_graph.steps[step].name), colour);
-}
-
-std::string mask_secrets(std::string line, const std::vector<std::string>& secrets)
-{
-  for (const auto& secret : secrets) {
-    if (secret.empty()) {
-      continue;
-    }
-    for (auto at = line.find(secret); at != std::string::npos; at = line.find(secret, at + 3)) {
-      line.replace(at, secret.size(), "***");
-    }
-  }
-  return line;
 }
 
 void RunPrinter::Tail::add(std::string_view line, std::size_t keep)
@@ -205,7 +193,7 @@ void RunPrinter::step_started(const graph::Step& step, const exec::StepRequest&)
     return;
   }
   const std::string verb = m_options.dry_run ? "would run" : "$";
-  m_write(fmt::format("{} {} {}\n", prefix(step.index), paint(verb, kBold), summarize_command(step.command.text, 100)));
+  m_write(fmt::format("{} {} {}\n", prefix(step.index), paint(verb, kBold), summarize_command(mask_secrets(step.command.text, m_options.secrets), 100)));
 }
 
 std::string RunPrinter::failure_text(const exec::StepOutcome& outcome) const

@@ -21,9 +21,6 @@ struct PrinterOptions {
   std::vector<std::string> secrets; // shown as *** wherever they appear in output
 };
 
-// The line with every occurrence of each secret replaced by ***.
-std::string mask_secrets(std::string line, const std::vector<std::string>& secrets);
-
 // A line longer than this is shown in pieces of this size, so output with
 // no newline costs linear time and bounded memory.
 inline constexpr std::size_t kMaxLineBytes = 64 * 1024;

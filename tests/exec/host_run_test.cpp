@@ -153,6 +153,24 @@ TEST_CASE("background steps do not block, log to the artifacts and end with the 
   fs::remove_all(run.context.artifacts_dir);
 }
 
+TEST_CASE("secrets are masked in background step logs as in the output", "[exec][run][background][secrets]")
+{
+  test::ScratchDir dir;
+  // The secret arrives split over two writes, and the last line has no newline.
+  const auto run = test::run_config(dir, R"(test:
+  pre:
+    - printf 'token hun'; sleep 0.1; printf 'ter2 end\nlast hunter2':
+        background: true
+  override:
+    - sleep 0.5; echo "visible hunter2"
+)", 4, {}, {"hunter2"});
+  CHECK(run.output.find("[test.override[0]] visible ***\n") != std::string::npos);
+  CHECK(run.output.find("hunter2") == std::string::npos);
+  CHECK(test::read_text(fs::path(run.context.artifacts_dir) / "background-test.pre_0_.log")
+        == "token *** end\nlast ***");
+  fs::remove_all(run.context.artifacts_dir);
+}
+
 TEST_CASE("processes a step leaves behind in its group are stopped at the end", "[exec][run]")
 {
   test::ScratchDir dir;

@@ -69,7 +69,7 @@ inline std::vector<std::string> test_host_env(const ScratchDir& dir)
 }
 
 inline RunOutcome run_config(const ScratchDir& dir, const std::string& yaml, std::size_t jobs = 4,
-                             exec::Overrides overrides = {})
+                             exec::Overrides overrides = {}, std::vector<std::string> secrets = {})
 {
   dir.write("circle.yml", yaml);
   auto validation = config::validate_text((dir.path() / "circle.yml").string(), yaml);
@@ -82,8 +82,8 @@ inline RunOutcome run_config(const ScratchDir& dir, const std::string& yaml, std
   Diagnostics diags;
   outcome.graph = graph::build_graph(validation.config, deployment.selected, diags);
   REQUIRE_FALSE(diags.has_errors());
-  report::RunPrinter printer(outcome.graph, {}, [&](std::string_view text) { outcome.output += text; });
-  exec::HostRunner runner(jobs, printer);
+  report::RunPrinter printer(outcome.graph, {.secrets = secrets}, [&](std::string_view text) { outcome.output += text; });
+  exec::HostRunner runner(jobs, printer, secrets);
   outcome.result = exec::run_build(outcome.graph, outcome.context, runner, printer);
   printer.summary(outcome.result, outcome.context);
   return outcome;

@@ -45,6 +45,9 @@ cat >circle.yml <<YAML
 machine:
   services: [docker]
 test:
+  pre:
+    - echo "in the background the password is \$REGISTRY_PASSWORD":
+        background: true
   override:
     - echo "the password is \$REGISTRY_PASSWORD"
 deployment:
@@ -99,6 +102,9 @@ published=$out
 # the password is masked in every line, and no credentials stay behind
 contains "the password is ***"
 lacks "$password"
+artifacts=$(sed -n 's/^artifacts: *//p' <<<"$out")
+background_log=$(cat "$artifacts/background-test.pre_0_.log" 2>/dev/null)
+[ "$background_log" = "in the background the password is ***" ] || fail "background log: '$background_log'"
 [ -e "$scratch/.docker/config.json" ] && grep -q auth "$scratch/.docker/config.json" && fail "credentials stored in ~/.docker"
 compgen -G "$scratch/drydock-docker-config-*" >/dev/null && fail "the temporary DOCKER_CONFIG was left behind"
 

@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "publish/from_config.hpp"
-#include "report/run_printer.hpp"
+#include "util/mask.hpp"
 #include "test_support.hpp"
 
 using namespace drydock;
@@ -63,7 +63,7 @@ TEST_CASE("a publish entry becomes DCD options from the environment", "[publish]
 
 TEST_CASE("secrets are masked wherever they appear in a line", "[publish][report]")
 {
-  CHECK(report::mask_secrets("pw=hunter2 and hunter2hunter2", {"hunter2"}) == "pw=*** and ******");
-  CHECK(report::mask_secrets("nothing here", {"hunter2", ""}) == "nothing here");
-  CHECK(report::mask_secrets("a-b", {"a", "b"}) == "***-***");
+  CHECK(mask_secrets("pw=hunter2 and hunter2hunter2", {"hunter2"}) == "pw=*** and ******");
+  CHECK(mask_secrets("nothing here", {"hunter2", ""}) == "nothing here");
+  CHECK(mask_secrets("a-b", {"a", "b"}) == "***-***");
 }
