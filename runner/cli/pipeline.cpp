@@ -95,8 +95,14 @@ tl::expected<Pipeline, int> load_pipeline(const PipelineOptions& options, exec::
     return tl::unexpected(kExitConfigOrUsage);
   }
   pipeline.context = std::move(*context);
-  pipeline.branches = graph::decide_branches(validation.config.general.branches, pipeline.context.target);
-  pipeline.deployment = graph::choose_deployment(validation.config.deployment, pipeline.context.target);
+  auto branches = graph::decide_branches(validation.config.general.branches, pipeline.context.target);
+  auto deployment = graph::choose_deployment(validation.config.deployment, pipeline.context.target);
+  if (!branches || !deployment) {
+    fmt::print(stderr, "drydock: {}: {}\n", options.file, branches ? deployment.error() : branches.error());
+    return tl::unexpected(kExitConfigOrUsage);
+  }
+  pipeline.branches = std::move(*branches);
+  pipeline.deployment = std::move(*deployment);
   Diagnostics graph_diags;
   pipeline.graph = graph::build_graph(validation.config, pipeline.deployment.selected, graph_diags);
   if (graph_diags.has_errors()) {

@@ -61,7 +61,10 @@ Action add_validate_command(CLI::App& app)
   sub->add_option("files", options->files, "Config files to check (default: ./circle.yml)");
   sub->add_option("--format", options->format, "Output format: text (default) or json")
       ->check(CLI::IsMember({"text", "json"}));
-  sub->footer("Exit status: 0 when every file is valid (warnings allowed), 2 when any file is invalid or "
+  sub->footer("Regular expressions (/.../ branch and tag filters, ready.log) are RE2 syntax, matched in "
+              "linear time; Java constructs RE2 cannot do (backreferences, lookahead and lookbehind, "
+              "possessive quantifiers, \\Z) are errors.\n\n"
+              "Exit status: 0 when every file is valid (warnings allowed), 2 when any file is invalid or "
               "unreadable.");
   return [options] { return run_validate(*options); };
 }

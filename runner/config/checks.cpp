@@ -3,10 +3,10 @@
 #include <fmt/format.h>
 
 #include <map>
-#include <regex>
 #include <set>
 
 #include "config/walk.hpp"
+#include "util/regex.hpp"
 #include "util/spelling.hpp"
 
 namespace drydock::config {
@@ -181,10 +181,9 @@ void check_services(const Extension& ext, Diagnostics& diags)
     }
     const Readiness& ready = *service.ready;
     if (ready.log) {
-      try {
-        std::regex check(ready.log->value, std::regex::ECMAScript);
-      } catch (const std::regex_error& e) {
-        diags.error(ready.log->pos, fmt::format("invalid regular expression '{}': {}", ready.log->value, e.what()));
+      if (const auto regex = util::compile_regex(ready.log->value); !regex) {
+        diags.error(ready.log->pos, fmt::format("invalid regular expression '{}': {}",
+                                                util::shown_pattern(ready.log->value), regex.error()));
       }
     }
   }

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "util/regex.hpp"
 #include "util/source.hpp"
 
 namespace drydock::config {
@@ -30,6 +31,7 @@ struct Pattern {
   std::string text; // without the slashes for a regex
   bool is_regex = false;
   Pos pos;
+  std::optional<util::CompiledRegex> regex; // compiled once, by the loader
 };
 
 // drydock's per-command extension, under the command's `drydock:` modifier.

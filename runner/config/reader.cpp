@@ -3,10 +3,10 @@
 #include <fmt/format.h>
 
 #include <limits>
-#include <regex>
 
 #include "config/scalar.hpp"
 #include "env/environment.hpp"
+#include "util/regex.hpp"
 #include "util/spelling.hpp"
 
 namespace drydock::config {
@@ -163,15 +163,14 @@ std::vector<Pattern> Reader::read_patterns(const Node& node, std::string_view pa
     const std::string& value = text->value;
     if (value.size() >= 2 && value.front() == '/' && value.back() == '/') {
       std::string body = value.substr(1, value.size() - 2);
-      try {
-        std::regex check(body, std::regex::ECMAScript);
-      } catch (const std::regex_error& e) {
-        error(item, fmt::format("invalid regular expression {}: {}", value, e.what()));
+      auto regex = util::compile_regex(body);
+      if (!regex) {
+        error(item, fmt::format("invalid regular expression /{}/: {}", util::shown_pattern(body), regex.error()));
         return;
       }
-      patterns.push_back({std::move(body), true, text->pos});
+      patterns.push_back({std::move(body), true, text->pos, std::move(*regex)});
     } else {
-      patterns.push_back({value, false, text->pos});
+      patterns.push_back({value, false, text->pos, std::nullopt});
     }
   };
   if (node.is_sequence()) {

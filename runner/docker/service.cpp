@@ -75,7 +75,7 @@ struct Progress {
 };
 
 // One look at every condition; true when all hold.
-bool ready_now(const ServiceRun& run, const std::optional<std::regex>& regex, std::string& ip, Progress& progress)
+bool ready_now(const ServiceRun& run, const std::optional<util::CompiledRegex>& regex, std::string& ip, Progress& progress)
 {
   const ReadyCheck& check = run.ready;
   const std::string& name = run.container.name;
@@ -121,6 +121,21 @@ std::optional<int> exit_code_if_stopped(const std::string& container)
   return running == "false" ? std::optional(code) : std::nullopt;
 }
 
+// The ready.log regex, compiled once before the container starts. validate
+// has checked it; a pattern that still does not compile is an error here too.
+tl::expected<std::optional<util::CompiledRegex>, std::string> ready_log_regex(const ServiceRun& run)
+{
+  if (!run.ready.log) {
+    return std::nullopt;
+  }
+  auto regex = util::compile_regex(*run.ready.log);
+  if (!regex) {
+    return tl::unexpected(fmt::format("service '{}': invalid ready.log regular expression '{}': {}",
+                                      run.container.service, util::shown_pattern(*run.ready.log), regex.error()));
+  }
+  return std::optional(std::move(*regex));
+}
+
 } // namespace
 
 std::string describe(const ReadyCheck& check)
@@ -138,13 +153,13 @@ std::string describe(const ReadyCheck& check)
   return parts.empty() ? std::string("the container running") : fmt::format("{}", fmt::join(parts, ", "));
 }
 
-int count_matching_lines(std::string_view logs, const std::regex& regex)
+int count_matching_lines(std::string_view logs, const util::CompiledRegex& regex)
 {
   int count = 0;
   std::size_t at = 0;
   while (at < logs.size()) {
     const auto end = std::min(logs.find('\n', at), logs.size());
-    if (std::regex_search(logs.begin() + static_cast<std::ptrdiff_t>(at), logs.begin() + static_cast<std::ptrdiff_t>(end), regex)) {
+    if (regex.search(logs.substr(at, end - at))) {
       ++count;
     }
     at = end + 1;
@@ -154,6 +169,10 @@ int count_matching_lines(std::string_view logs, const std::regex& regex)
 
 tl::expected<std::chrono::milliseconds, std::string> start_service(const ServiceRun& run, const Log& log)
 {
+  const auto regex = ready_log_regex(run);
+  if (!regex) {
+    return tl::unexpected(regex.error());
+  }
   const auto begin = Clock::now();
   const std::string& name = run.container.name;
   const std::string& service = run.container.service;
@@ -164,14 +183,10 @@ tl::expected<std::chrono::milliseconds, std::string> start_service(const Service
   }
   log(fmt::format("service {}: container {} on network {} as '{}'; waiting for {}", service, name,
                   run.container.network, run.container.alias, describe(run.ready)));
-  std::optional<std::regex> regex;
-  if (run.ready.log) {
-    regex.emplace(*run.ready.log, std::regex::ECMAScript);
-  }
   const auto deadline = begin + run.ready.timeout;
   std::string ip;
   Progress progress;
-  while (!ready_now(run, regex, ip, progress)) {
+  while (!ready_now(run, *regex, ip, progress)) {
     if (const auto code = exit_code_if_stopped(name)) {
       return tl::unexpected(fmt::format("service '{}' exited (code {}) before it was ready ({})\nlast log lines of {}:\n{}",
                                         service, *code, shortfall(run.ready, progress), service, last_lines(name)));

@@ -10,17 +10,17 @@
 #include <chrono>
 #include <functional>
 #include <optional>
-#include <regex>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "docker/commands.hpp"
+#include "util/regex.hpp"
 
 namespace drydock::docker {
 
 struct ReadyCheck {
-  std::optional<std::string> log; // ECMAScript regex, searched in each line
+  std::optional<std::string> log; // regex (util/regex: RE2), searched in each line
   int times = 1;
   std::optional<int> port;
   std::optional<std::string> command; // run with `sh -c` in the container
@@ -30,8 +30,8 @@ struct ReadyCheck {
 // "log /ready/ 2 times, port 5432" (what is being waited for, for messages).
 std::string describe(const ReadyCheck& check);
 
-// Lines of `logs` in which the regex finds a match.
-int count_matching_lines(std::string_view logs, const std::regex& regex);
+// Lines of `logs` in which the regex finds a match; linear in the logs.
+int count_matching_lines(std::string_view logs, const util::CompiledRegex& regex);
 
 struct ServiceRun {
   ServiceContainerSpec container;

@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include <regex>
+#include "util/regex.hpp"
 
 namespace drydock::graph {
 namespace {
@@ -21,26 +21,51 @@ std::string describe_all(const std::vector<config::Pattern>& patterns)
   return fmt::format("{}", fmt::join(parts, ", "));
 }
 
-const config::Pattern* first_match(const std::vector<config::Pattern>& patterns, std::string_view value)
+// The first pattern that matches (nullptr when none does).
+tl::expected<const config::Pattern*, std::string> first_match(const std::vector<config::Pattern>& patterns,
+                                                              std::string_view value)
 {
   for (const auto& pattern : patterns) {
-    if (pattern_matches(pattern, value)) {
+    const auto matched = pattern_matches(pattern, value);
+    if (!matched) {
+      return tl::unexpected(matched.error());
+    }
+    if (*matched) {
       return &pattern;
     }
   }
   return nullptr;
 }
 
-// Why a section does or does not match the branch/tag part, or nothing
-// when it matches.
-std::optional<std::string> ref_mismatch(const config::Deployment& section, const BuildTarget& target)
+// Which of a section's branch and tag patterns match the build, if any.
+struct RefMatch {
+  const config::Pattern* branch = nullptr;
+  const config::Pattern* tag = nullptr;
+};
+
+tl::expected<RefMatch, std::string> match_refs(const config::Deployment& section, const BuildTarget& target)
 {
-  if (!section.branch.empty() && !target.branch.empty() && first_match(section.branch, target.branch)) {
-    return std::nullopt;
+  RefMatch match;
+  if (!target.branch.empty()) {
+    const auto branch = first_match(section.branch, target.branch);
+    if (!branch) {
+      return tl::unexpected(branch.error());
+    }
+    match.branch = *branch;
   }
-  if (!section.tag.empty() && !target.tag.empty() && first_match(section.tag, target.tag)) {
-    return std::nullopt;
+  if (!target.tag.empty()) {
+    const auto tag = first_match(section.tag, target.tag);
+    if (!tag) {
+      return tl::unexpected(tag.error());
+    }
+    match.tag = *tag;
   }
+  return match;
+}
+
+// Why a section does not match the branch/tag part.
+std::string ref_mismatch(const config::Deployment& section, const BuildTarget& target)
+{
   std::vector<std::string> why;
   if (!section.branch.empty()) {
     why.push_back(target.branch.empty() ? "the build has no branch"
@@ -57,67 +82,95 @@ std::optional<std::string> ref_mismatch(const config::Deployment& section, const
   return fmt::format("{}", fmt::join(why, "; "));
 }
 
-std::string match_reason(const config::Deployment& section, const BuildTarget& target)
+std::string match_reason(const RefMatch& match, const BuildTarget& target)
 {
-  if (const auto* branch = first_match(section.branch, target.branch); branch && !target.branch.empty()) {
-    return fmt::format("branch '{}' matches {}", target.branch, describe(*branch));
+  if (match.branch) {
+    return fmt::format("branch '{}' matches {}", target.branch, describe(*match.branch));
   }
-  const auto* tag = first_match(section.tag, target.tag);
-  return fmt::format("tag '{}' matches {}", target.tag, tag ? describe(*tag) : "");
+  return fmt::format("tag '{}' matches {}", target.tag, describe(*match.tag));
+}
+
+// One section's decision, once no earlier one was selected.
+tl::expected<SectionDecision, std::string> decide_section(const config::Deployment& section,
+                                                          const BuildTarget& target)
+{
+  const auto match = match_refs(section, target);
+  if (!match) {
+    return tl::unexpected(match.error());
+  }
+  if (!match->branch && !match->tag) {
+    return SectionDecision{section.name, false, ref_mismatch(section, target)};
+  }
+  if (section.owner && section.owner->value != target.owner) {
+    return SectionDecision{section.name, false,
+                           fmt::format("owner '{}' is not '{}'", target.owner, section.owner->value)};
+  }
+  return SectionDecision{section.name, true, match_reason(*match, target)};
 }
 
 } // namespace
 
-bool pattern_matches(const config::Pattern& pattern, std::string_view value)
+tl::expected<bool, std::string> pattern_matches(const config::Pattern& pattern, std::string_view value)
 {
   if (!pattern.is_regex) {
     return pattern.text == value;
   }
-  try {
-    const std::regex re(pattern.text, std::regex::ECMAScript);
-    return std::regex_search(value.begin(), value.end(), re);
-  } catch (const std::regex_error&) {
-    return false; // validate reports invalid patterns; they match nothing
+  if (pattern.regex) {
+    return pattern.regex->search(value);
   }
+  const auto regex = util::compile_regex(pattern.text); // a pattern the loader did not make
+  if (!regex) {
+    return tl::unexpected(fmt::format("invalid regular expression /{}/ at line {}, column {}: {}",
+                                      util::shown_pattern(pattern.text), pattern.pos.line, pattern.pos.column,
+                                      regex.error()));
+  }
+  return regex->search(value);
 }
 
-BranchDecision decide_branches(const config::BranchFilter& filter, const BuildTarget& target)
+tl::expected<BranchDecision, std::string> decide_branches(const config::BranchFilter& filter,
+                                                          const BuildTarget& target)
 {
   if (target.branch.empty()) {
-    return {true, "the build has no branch, so general.branches does not apply"};
+    return BranchDecision{true, "the build has no branch, so general.branches does not apply"};
   }
-  if (!filter.only.empty() && !first_match(filter.only, target.branch)) {
-    return {false, fmt::format("branch '{}' is not in general.branches.only ({})", target.branch,
-                               describe_all(filter.only))};
+  const auto only = first_match(filter.only, target.branch);
+  const auto ignored = first_match(filter.ignore, target.branch);
+  if (!only || !ignored) {
+    return tl::unexpected(only ? ignored.error() : only.error());
   }
-  if (const auto* ignored = first_match(filter.ignore, target.branch)) {
-    return {false, fmt::format("branch '{}' is ignored by general.branches.ignore ({})", target.branch,
-                               describe(*ignored))};
+  if (!filter.only.empty() && !*only) {
+    return BranchDecision{false, fmt::format("branch '{}' is not in general.branches.only ({})", target.branch,
+                                             describe_all(filter.only))};
+  }
+  if (*ignored) {
+    return BranchDecision{false, fmt::format("branch '{}' is ignored by general.branches.ignore ({})", target.branch,
+                                             describe(**ignored))};
   }
   if (filter.only.empty() && filter.ignore.empty()) {
-    return {true, "no branch filter"};
+    return BranchDecision{true, "no branch filter"};
   }
-  return {true, fmt::format("branch '{}' passes general.branches", target.branch)};
+  return BranchDecision{true, fmt::format("branch '{}' passes general.branches", target.branch)};
 }
 
-DeploymentChoice choose_deployment(const std::vector<config::Deployment>& sections, const BuildTarget& target)
+tl::expected<DeploymentChoice, std::string> choose_deployment(const std::vector<config::Deployment>& sections,
+                                                             const BuildTarget& target)
 {
   DeploymentChoice choice;
   for (std::size_t i = 0; i < sections.size(); ++i) {
-    const auto& section = sections[i];
-    SectionDecision decision{section.name, false, ""};
     if (choice.selected) {
-      decision.reason = fmt::format("an earlier section ('{}') already matched", sections[*choice.selected].name);
-    } else if (const auto mismatch = ref_mismatch(section, target)) {
-      decision.reason = *mismatch;
-    } else if (section.owner && section.owner->value != target.owner) {
-      decision.reason = fmt::format("owner '{}' is not '{}'", target.owner, section.owner->value);
-    } else {
-      decision.selected = true;
-      decision.reason = match_reason(section, target);
+      choice.sections.push_back({sections[i].name, false,
+                                 fmt::format("an earlier section ('{}') already matched",
+                                             sections[*choice.selected].name)});
+      continue;
+    }
+    auto decision = decide_section(sections[i], target);
+    if (!decision) {
+      return tl::unexpected(decision.error());
+    }
+    if (decision->selected) {
       choice.selected = i;
     }
-    choice.sections.push_back(std::move(decision));
+    choice.sections.push_back(std::move(*decision));
   }
   return choice;
 }

@@ -2,6 +2,8 @@
 // Which parts of a config apply to this build: general.branches and the
 // deployment section, decided from the branch, tag and owner, with the
 // reason for each decision (shown by `drydock plan`).
+#include <tl/expected.hpp>
+
 #include <optional>
 #include <string>
 #include <vector>
@@ -18,8 +20,10 @@ struct BuildTarget {
 };
 
 // An exact name, or a /regex/ searched anywhere in the value (as Ruby's =~
-// did for CircleCI; anchor it with ^...$ to match the whole value).
-bool pattern_matches(const config::Pattern& pattern, std::string_view value);
+// did for CircleCI; anchor it with ^...$ to match the whole value). A regex
+// that does not compile is an error, never "no match"; the loader compiles
+// them, so that is only for a Pattern made without it.
+tl::expected<bool, std::string> pattern_matches(const config::Pattern& pattern, std::string_view value);
 
 struct BranchDecision {
   bool runs = true;
@@ -28,7 +32,8 @@ struct BranchDecision {
 
 // general.branches: `only` must match (if given), `ignore` must not. A build
 // without a branch (a tag build) is not filtered.
-BranchDecision decide_branches(const config::BranchFilter& filter, const BuildTarget& target);
+tl::expected<BranchDecision, std::string> decide_branches(const config::BranchFilter& filter,
+                                                          const BuildTarget& target);
 
 struct SectionDecision {
   std::string name;
@@ -43,6 +48,7 @@ struct DeploymentChoice {
 
 // The first section whose branch or tag matches (and owner, if given) is the
 // one that runs, as CircleCI documents.
-DeploymentChoice choose_deployment(const std::vector<config::Deployment>& sections, const BuildTarget& target);
+tl::expected<DeploymentChoice, std::string> choose_deployment(const std::vector<config::Deployment>& sections,
+                                                             const BuildTarget& target);
 
 } // namespace drydock::graph

@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include <regex>
+#include "util/regex.hpp"
 
 namespace drydock::publish {
 namespace {
@@ -17,29 +17,35 @@ const std::string kName = "(?:" + kDomain + "/)?" + kPathComponent + "(?:/" + kP
 const std::string kTag = "[\\w][\\w.-]{0,127}";
 const std::string kDigest = "[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}";
 
-const std::regex& reference_regex()
+// The grammars are fixed, so they compile (the tests use each); RE2 keeps a
+// hostile 100 KB name linear instead of deep in std::regex's recursion.
+util::CompiledRegex fixed_regex(const std::string& pattern) { return util::compile_regex(pattern).value(); }
+
+const util::CompiledRegex& reference_regex()
 {
-  static const std::regex regex("^(" + kName + ")(?::(" + kTag + "))?(?:@(" + kDigest + "))?$");
+  static const auto regex = fixed_regex("(" + kName + ")(?::(" + kTag + "))?(?:@(" + kDigest + "))?");
   return regex;
 }
 
-const std::regex& name_regex()
+const util::CompiledRegex& name_regex()
 {
-  static const std::regex regex("^" + kName + "$");
+  static const auto regex = fixed_regex(kName);
   return regex;
 }
 
-const std::regex& tag_regex()
+const util::CompiledRegex& tag_regex()
 {
-  static const std::regex regex("^" + kTag + "$");
+  static const auto regex = fixed_regex(kTag);
   return regex;
 }
 
-// DCD strips `[.-]?\w+$` from the end, one part at a time.
+// DCD strips `[.-]?\w+$` from the end, one part at a time: the shortest
+// head before such a tail is what the leftmost match leaves.
 std::string strip_last_part(const std::string& version)
 {
-  static const std::regex last_part("[.-]?\\w+$");
-  return std::regex_replace(version, last_part, "", std::regex_constants::format_first_only);
+  static const auto last_part = fixed_regex("(?s)(.*?)[.-]?\\w+");
+  const auto groups = last_part.full_match_groups(version);
+  return groups ? std::string(groups->at(0).value_or("")) : version;
 }
 
 std::string join_tag(const std::string& name, const std::optional<std::string>& tag)
@@ -51,18 +57,18 @@ std::string join_tag(const std::string& name, const std::optional<std::string>& 
 
 tl::expected<ImageRef, std::string> split_image_tag(const std::string& image)
 {
-  std::smatch match;
-  if (!std::regex_match(image, match, reference_regex())) {
+  const auto groups = reference_regex().full_match_groups(image);
+  if (!groups) {
     return tl::unexpected(fmt::format("unable to parse image tag '{}'", image));
   }
-  ImageRef ref{match[1].str(), std::nullopt};
-  if (match[2].matched) {
-    ref.tag = match[2].str();
+  ImageRef ref{std::string(groups->at(0).value_or("")), std::nullopt};
+  if (const auto tag = groups->at(1)) {
+    ref.tag = std::string(*tag);
   }
   return ref;
 }
 
-bool valid_name(const std::string& name) { return std::regex_match(name, name_regex()); }
+bool valid_name(const std::string& name) { return name_regex().full_match(name); }
 
 std::string with_registry(const std::string& name, const std::string& registry)
 {
@@ -207,7 +213,7 @@ tl::expected<void, std::string> add_image(TagPlan& plan, const std::string& sour
       }
     }
     for (const auto& tag : tags) {
-      if (tag && !tag->empty() && !std::regex_match(*tag, tag_regex())) {
+      if (tag && !tag->empty() && !tag_regex().full_match(*tag)) {
         return tl::unexpected(fmt::format("'{}' is not a valid docker tag", *tag));
       }
       const std::string target = join_tag(target_name, tag);

@@ -135,6 +135,17 @@ expect_exit 2 "$drydock" run --env NOEQUALS
 contains "$err" "--env: expected NAME=value, got 'NOEQUALS'"
 expect_exit 2 "$drydock" run -j 0
 
+# regex filters are RE2: a 100 KB branch name against /^(a|b)*$/ is matched, not a crash;
+# \A and \z anchor the name
+printf 'general:\n  branches:\n    only: ["/^(a|b)*$/", "/\\\\Amaster\\\\z/"]\ntest:\n  override: [echo hi]\n' >re2.yml
+printf 'CIRCLE_BRANCH=%s\n' "$(head -c 102400 /dev/zero | tr '\0' a)" >long-branch.env
+expect_exit 0 "$drydock" plan re2.yml --env-file long-branch.env
+contains "$out" "passes general.branches"
+expect_exit 0 "$drydock" plan re2.yml --env CIRCLE_BRANCH=master
+contains "$out" "branch 'master' passes general.branches"
+expect_exit 0 "$drydock" plan re2.yml --env CIRCLE_BRANCH=Amasterz
+contains "$out" "branch 'Amasterz' is not in general.branches.only"
+
 # Ctrl-C and SIGTERM: every process group is stopped, exit 130
 printf 'test:\n  override:\n    - touch started; exec -a %s sleep 60\n    - touch never\n' "$marker" >slow.yml
 for sig in INT TERM HUP; do

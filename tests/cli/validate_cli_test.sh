@@ -27,6 +27,7 @@ contains "$out" "130  interrupted"
 
 expect_exit 0 "$drydock" validate --help
 contains "$out" "--format"
+contains "$out" "are RE2 syntax"
 
 expect_exit 2 "$drydock"
 expect_exit 2 "$drydock" frobnicate

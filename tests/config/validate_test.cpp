@@ -71,3 +71,23 @@ TEST_CASE("mutated corpus files never crash and every message is positioned in t
   }
   CHECK(checked >= 480);
 }
+
+TEST_CASE("a filter with 16k nested groups is a positioned error, never a crash", "[validate][regex]")
+{
+  const std::string nested = std::string(16000, '(') + "a" + std::string(16000, ')');
+  const std::string shown = std::string(60, '(') + "...";
+  CHECK(test::validate_messages("general:\n  branches:\n    only: [master, /" + nested + "/]\n")
+        == Messages{"3:20: error: invalid regular expression /" + shown +
+                    "/: groups nested more than 1000 deep are not supported"});
+  CHECK(test::validate_messages("drydock:\n  services:\n    db:\n      image: postgres:15\n      ready:\n"
+                                "        log: '" + nested + "'\n")
+        == Messages{"6:14: error: invalid regular expression '" + shown +
+                    "': groups nested more than 1000 deep are not supported"});
+}
+
+TEST_CASE("patterns in RE2 syntax as Java users write them validate", "[validate][regex]")
+{
+  CHECK(test::validate_messages("general:\n  branches:\n    only: ['/\\Amaster\\z/', '/(?i)^release-\\d+$/']\n"
+                                "    ignore: ['/^wip[[:digit:]]*/']\n")
+        == Messages{});
+}

@@ -9,15 +9,42 @@
 using namespace drydock;
 using Argv = std::vector<std::string>;
 
+namespace {
+
+util::CompiledRegex regex(std::string_view pattern) { return util::compile_regex(pattern).value(); }
+
+} // namespace
+
 TEST_CASE("log readiness counts the lines the regex finds a match in", "[docker][service]")
 {
-  const std::regex ready("ready to accept connections");
+  const auto ready = regex("ready to accept connections");
   const std::string logs = "starting\nLOG: database system is ready to accept connections\nshutting down\n"
                            "LOG: database system is ready to accept connections\nready to accept connections";
   CHECK(docker::count_matching_lines(logs, ready) == 3);
   CHECK(docker::count_matching_lines("", ready) == 0);
-  CHECK(docker::count_matching_lines("twice twice\n", std::regex("twice")) == 1); // lines, not matches
-  CHECK(docker::count_matching_lines("serving\n", std::regex("^serving$")) == 1);
+  CHECK(docker::count_matching_lines("twice twice\n", regex("twice")) == 1); // lines, not matches
+  CHECK(docker::count_matching_lines("serving\n", regex("^serving$")) == 1);
+  CHECK(docker::count_matching_lines("a\nb\n", regex("^$")) == 0); // no empty line after the last break
+}
+
+TEST_CASE("log readiness is linear on a 1 MB line", "[docker][service]")
+{
+  const std::string line(1 << 20, 'x');
+  const std::string logs = "starting\n" + line + "ready\n" + line + "\n" + line + " ready\n";
+  CHECK(docker::count_matching_lines(logs, regex(".*ready")) == 2);
+  CHECK(docker::count_matching_lines(logs, regex("^(x|y)*$")) == 1);
+}
+
+TEST_CASE("a ready.log that does not compile fails the service before it starts", "[docker][service]")
+{
+  docker::ServiceRun run;
+  run.container.service = "db";
+  run.container.name = "drydock-never-started";
+  run.ready.log = "(ready)\\1";
+  const auto started = docker::start_service(run, [](const std::string&) {});
+  REQUIRE_FALSE(started);
+  CHECK(started.error() == "service 'db': invalid ready.log regular expression '(ready)\\1': backreference \\1 "
+                           "is not supported: drydock matches with RE2 (linear time)");
 }
 
 TEST_CASE("readiness is described the way errors name it", "[docker][service]")

@@ -79,8 +79,9 @@ inline RunOutcome run_config(const ScratchDir& dir, const std::string& yaml, std
   RunOutcome outcome;
   outcome.context = *context;
   const auto deployment = graph::choose_deployment(validation.config.deployment, context->target);
+  REQUIRE(deployment);
   Diagnostics diags;
-  outcome.graph = graph::build_graph(validation.config, deployment.selected, diags);
+  outcome.graph = graph::build_graph(validation.config, deployment->selected, diags);
   REQUIRE_FALSE(diags.has_errors());
   report::RunPrinter printer(outcome.graph, {.secrets = secrets}, [&](std::string_view text) { outcome.output += text; });
   exec::HostRunner runner(jobs, printer, secrets);

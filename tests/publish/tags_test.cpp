@@ -151,3 +151,21 @@ TEST_CASE("a publish entry tags the cache's local image under the repository's n
                 "docker push 127.0.0.1:5000/org/app:1.4.0", "docker push 127.0.0.1:5000/org/app:1.4",
                 "docker push 127.0.0.1:5000/org/app:1", "docker push 127.0.0.1:5000/org/app:latest"});
 }
+
+TEST_CASE("hostile 100 KB names, tags and versions: an answer, never a crash", "[publish][regex]")
+{
+  const std::string name = std::string(100 * 1024, 'a');
+  const std::string dashed = "a" + std::string(100 * 1024, '-') + "a";
+  CHECK(publish::valid_name(name));
+  CHECK(publish::valid_name(dashed));
+  CHECK_FALSE(publish::valid_name(dashed + "-"));
+  CHECK(publish::split_image_tag(name + ":v1").value().name == name);
+  CHECK(publish::split_image_tag(name + "/" + name + ":v1").value().tag == "v1");
+  CHECK_FALSE(publish::split_image_tag(name + ":" + name)); // a tag is at most 128 characters
+  CHECK(publish::with_registry(name, "registry.example.com:5000") == "registry.example.com:5000/" + name);
+  const std::string long_version = std::string(100 * 1024, '1');
+  CHECK(publish::semver_versions(long_version, 1, false).value() == Strings{long_version});
+  publish::TagOptions options;
+  options.tags = {std::string(100 * 1024, 'x')};
+  CHECK(publish::plan_tags({"redis:7"}, options).error() == "'" + options.tags[0] + "' is not a valid docker tag");
+}
