@@ -14,28 +14,84 @@ extern char** environ;
 namespace drydock::cli {
 namespace {
 
-tl::expected<exec::Overrides, std::string> read_overrides(const PipelineOptions& options)
-{
+// CircleCI masks project variables of 4 characters or more: shorter ones
+// would turn every "a" or "on" in the output into ***.
+constexpr std::size_t kShortestMasked = 4;
+
+struct OverridesRead {
   exec::Overrides overrides;
-  for (const auto& file : options.env_files) {
-    const auto text = read_config_file(file);
-    if (!text) {
-      return tl::unexpected(fmt::format("{}: cannot read the file: {}", file, text.error()));
-    }
-    auto vars = env::parse_dotenv(*text);
-    if (!vars) {
-      return tl::unexpected(fmt::format("{}: {}", file, vars.error()));
-    }
-    overrides.vars.insert(overrides.vars.end(), vars->begin(), vars->end());
+  std::vector<std::string> masked;
+};
+
+using Vars = std::vector<std::pair<std::string, std::string>>;
+
+tl::expected<Vars, std::string> read_dotenv_file(const std::string& file)
+{
+  const auto text = read_config_file(file);
+  if (!text) {
+    return tl::unexpected(fmt::format("{}: cannot read the file: {}", file, text.error()));
   }
-  for (const auto& assignment : options.env) {
+  auto vars = env::parse_dotenv(*text);
+  if (!vars) {
+    return tl::unexpected(fmt::format("{}: {}", file, vars.error()));
+  }
+  return vars;
+}
+
+tl::expected<Vars, std::string> read_assignments(const std::vector<std::string>& assignments, std::string_view option)
+{
+  Vars vars;
+  for (const auto& assignment : assignments) {
     auto var = env::parse_assignment(assignment);
     if (!var) {
-      return tl::unexpected(fmt::format("--env: {}", var.error()));
+      return tl::unexpected(fmt::format("{}: {}", option, var.error()));
     }
-    overrides.vars.push_back(std::move(*var));
+    vars.push_back(std::move(*var));
   }
-  return overrides;
+  return vars;
+}
+
+void add_vars(OverridesRead& read, const Vars& vars, bool mask)
+{
+  for (const auto& [name, value] : vars) {
+    read.overrides.vars.emplace_back(name, value);
+    if (mask && value.size() >= kShortestMasked) {
+      read.masked.push_back(value);
+    } else if (mask && !value.empty()) {
+      fmt::print(stderr, "drydock: warning: {} is shorter than {} characters and is not masked\n", name,
+                 kShortestMasked);
+    }
+  }
+}
+
+// --env-file, then --env, then the secrets, in order: the last one wins.
+tl::expected<OverridesRead, std::string> read_overrides(const PipelineOptions& options)
+{
+  OverridesRead read;
+  const auto add_files = [&](const std::vector<std::string>& files, bool mask) -> tl::expected<void, std::string> {
+    for (const auto& file : files) {
+      auto vars = read_dotenv_file(file);
+      if (!vars) {
+        return tl::unexpected(vars.error());
+      }
+      add_vars(read, *vars, mask);
+    }
+    return {};
+  };
+  auto env = read_assignments(options.env, "--env");
+  auto secrets = read_assignments(options.secrets, "--secret");
+  if (!env || !secrets) {
+    return tl::unexpected(!env ? env.error() : secrets.error());
+  }
+  if (auto files = add_files(options.env_files, !options.no_mask_env_files); !files) {
+    return tl::unexpected(files.error());
+  }
+  add_vars(read, *env, false);
+  if (auto files = add_files(options.secret_files, true); !files) {
+    return tl::unexpected(files.error());
+  }
+  add_vars(read, *secrets, true);
+  return read;
 }
 
 } // namespace
@@ -71,7 +127,17 @@ void add_pipeline_options(CLI::App& sub, PipelineOptions& options)
                                         "e.g. --env CIRCLE_BRANCH=master")
       ->type_name("NAME=VALUE")
       ->allow_extra_args(false); // one value each time: `--env A=1 circle.yml` keeps the file
-  sub.add_option("--env-file", options.env_files, "Read NAME=value lines from a dotenv file (repeatable)")
+  sub.add_option("--env-file", options.env_files,
+                 "Read NAME=value lines from a dotenv file (repeatable); values of 4 characters or more are "
+                 "masked as *** in the output")
+      ->type_name("FILE")
+      ->allow_extra_args(false);
+  sub.add_flag("--no-mask-env-file", options.no_mask_env_files, "Show --env-file values in the output");
+  sub.add_option("--secret", options.secrets, "Set NAME=value for every step, masked as *** wherever drydock "
+                                               "writes it, and passed to containers by name only (repeatable)")
+      ->type_name("NAME=VALUE")
+      ->allow_extra_args(false);
+  sub.add_option("--secret-file", options.secret_files, "Read secrets as NAME=value lines from a dotenv file (repeatable)")
       ->type_name("FILE")
       ->allow_extra_args(false);
 }
@@ -89,7 +155,8 @@ tl::expected<Pipeline, int> load_pipeline(const PipelineOptions& options, exec::
     fmt::print(stderr, "drydock: {}\n", overrides.error());
     return tl::unexpected(kExitConfigOrUsage);
   }
-  auto context = exec::make_build_context(validation.config, *overrides, host_environment(), mode);
+  pipeline.masked = overrides->masked;
+  auto context = exec::make_build_context(validation.config, overrides->overrides, host_environment(), mode);
   if (!context) {
     fmt::print(stderr, "drydock: {}\n", context.error());
     return tl::unexpected(kExitConfigOrUsage);

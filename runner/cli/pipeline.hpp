@@ -20,6 +20,9 @@ struct PipelineOptions {
   std::string file = "circle.yml";
   std::vector<std::string> env;      // --env NAME=value
   std::vector<std::string> env_files; // --env-file FILE
+  std::vector<std::string> secrets;   // --secret NAME=value
+  std::vector<std::string> secret_files; // --secret-file FILE
+  bool no_mask_env_files = false;     // --no-mask-env-file
 };
 
 struct Pipeline {
@@ -28,6 +31,7 @@ struct Pipeline {
   graph::BranchDecision branches;
   graph::DeploymentChoice deployment;
   graph::Graph graph;
+  std::vector<std::string> masked; // values shown as *** wherever they would appear
 };
 
 // This process's environment, as "NAME=value" strings.

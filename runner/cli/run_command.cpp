@@ -83,8 +83,9 @@ int run_run(const RunOptions& options)
     fmt::print("drydock: build skipped: {}\n", pipeline->branches.reason);
     return kExitOk;
   }
-  const report::PrinterOptions printer_options{colour_wanted(), options.quiet, options.dry_run, 10,
-                                               publish::secrets_of(pipeline->validation->config, pipeline->context.env)};
+  auto secrets = publish::secrets_of(pipeline->validation->config, pipeline->context.env);
+  secrets.insert(secrets.end(), pipeline->masked.begin(), pipeline->masked.end());
+  const report::PrinterOptions printer_options{colour_wanted(), options.quiet, options.dry_run, 10, secrets};
   // When the reader of our output goes away, nobody is watching the build:
   // stop it as if interrupted, so no step is left running unattended.
   exec::OutputWriter output(STDOUT_FILENO, [] { std::raise(SIGTERM); });

@@ -55,11 +55,11 @@ contains "$out" "\"test.override[0]\" -> \"test.override[1]\";"
 
 # run: environment options, deployment on master
 printf 'WHO="env file"\n' >vars.env
-expect_exit 0 "$drydock" run --env-file vars.env --env CIRCLE_BRANCH=master
+expect_exit 0 "$drydock" run --no-mask-env-file --env-file vars.env --env CIRCLE_BRANCH=master
 contains "$out" "[test.override[1]] hello env file from master"
 contains "$out" "build #1 passed"
 # --env takes one value each time: a file named after it stays the file
-expect_exit 0 "$drydock" run --env-file vars.env --env CIRCLE_BRANCH=master circle.yml
+expect_exit 0 "$drydock" run --no-mask-env-file --env-file vars.env --env CIRCLE_BRANCH=master circle.yml
 contains "$out" "[test.override[1]] hello env file from master"
 [ -e deployed ] || fail "deployment did not run on master"
 rm -f deployed

@@ -55,6 +55,35 @@ out=$("$drydock" clean 2>&1)
 contains "$out" "removed credentials $scratch/drydock-docker-config-dead1"
 [ -e "$scratch/drydock-docker-config-dead1" ] && fail "clean left the credentials of a dead run"
 
+# Secrets and --env-file values are masked wherever drydock writes them,
+# and the steps still get the real values.
+cat >secrets.yml <<'YAML'
+test:
+  pre:
+    - echo "bg $TOKEN":
+        background: true
+  override:
+    - echo "token $TOKEN key $API_KEY file $FROM_FILE short $SHORT"; [ "$TOKEN" = s3cr3t-value ] && echo same-token
+    - sleep 0.3
+YAML
+printf 'API_KEY=abcd1234\nSHORT=ab\n' >vars.env
+printf 'FROM_FILE=file-secret-42\n' >secrets.env
+out=$("$drydock" run --secret TOKEN=s3cr3t-value --env-file vars.env --secret-file secrets.env secrets.yml 2>&1); code=$?
+[ "$code" -eq 0 ] || fail "secrets run: exit $code: $out"
+contains "$out" "token *** key *** file *** short ab"
+contains "$out" "same-token"
+contains "$out" "warning: SHORT is shorter than 4 characters and is not masked"
+lacks "$out" "s3cr3t"
+lacks "$out" "abcd1234"
+lacks "$out" "file-secret-42"
+artifacts=$(sed -n 's/^artifacts: *//p' <<<"$out")
+[ "$(cat "$artifacts/background-test.pre_0_.log")" = "bg ***" ] || fail "background log: $(cat "$artifacts/background-test.pre_0_.log")"
+out=$("$drydock" run --no-mask-env-file --env-file vars.env --secret TOKEN=s3cr3t-value secrets.yml 2>&1)
+contains "$out" "token *** key abcd1234"
+out=$("$drydock" run --secret NOEQUALS secrets.yml 2>&1); code=$?
+[ "$code" -eq 2 ] || fail "--secret NOEQUALS: exit $code"
+contains "$out" "--secret: expected NAME=value, got 'NOEQUALS'"
+
 # A live run is recognised by its pid and start time, whatever the binary is
 # called: clean keeps the cluster of a run by a copy named drydock-ci.
 cp "$drydock" "$scratch/drydock-ci"
