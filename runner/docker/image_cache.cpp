@@ -1,6 +1,8 @@
 #include "docker/image_cache.hpp"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -109,8 +111,7 @@ tl::expected<bool, std::string> load_archive(const std::string& archive, const s
   return true;
 }
 
-tl::expected<std::uint64_t, std::string> build_and_save(const ImageJob& job, const std::string& key,
-                                                        const std::string& reference, const Log& log)
+tl::expected<void, std::string> build_image(const ImageJob& job, const std::string& key, const std::string& reference)
 {
   BuildSpec spec{reference, job.dockerfile, job.context, {}, {{"io.drydock.image", job.name}, {"io.drydock.key", key}}};
   for (const auto& [name, value] : job.build_args) {
@@ -120,6 +121,13 @@ tl::expected<std::uint64_t, std::string> build_and_save(const ImageJob& job, con
   if (!built || *built != 0) {
     return tl::unexpected(!built ? built.error() : fmt::format("docker build exited with {}", *built));
   }
+  return {};
+}
+
+// docker save into the archive (temporary file, fsync, rename), then prune.
+tl::expected<std::uint64_t, std::string> save_archive(const ImageJob& job, const std::string& key,
+                                                      const std::string& reference, const Log& log)
+{
   const std::string archive = archive_path(job.cache_dir, job.name, key);
   ArchiveWriter writer;
   if (auto opened = writer.open(archive, job.compression_level); !opened) {
@@ -339,8 +347,51 @@ std::optional<std::pair<ImageKey, Inspected>> present_as_last_time(const ImageJo
 
 } // namespace
 
+// One run at a time decides and makes an image: a second cold run of the
+// same image waits, then finds it present instead of building it again.
+class ImageLock {
+public:
+  ImageLock(const ImageJob& job, const Log& log)
+  {
+    std::error_code ec;
+    fs::create_directories(job.cache_dir, ec);
+    const auto path = (fs::path(job.cache_dir) / (job.name + ".lock")).string();
+    m_fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (m_fd >= 0 && ::flock(m_fd, LOCK_EX | LOCK_NB) != 0) {
+      log(fmt::format("waiting for another run that is making {}", job.name));
+      ::flock(m_fd, LOCK_EX);
+    }
+  }
+  ~ImageLock()
+  {
+    if (m_fd >= 0) {
+      ::close(m_fd); // releases the lock
+    }
+  }
+  ImageLock(const ImageLock&) = delete;
+  ImageLock& operator=(const ImageLock&) = delete;
+
+private:
+  int m_fd = -1;
+};
+
+// A failed archive write costs the next fresh machine a build, not this
+// run: the image is in the engine, so say so and go on.
+void write_archive(const ImageJob& job, const std::string& key, const std::string& reference, const Log& log)
+{
+  const std::string archive = archive_path(job.cache_dir, job.name, key);
+  const auto bytes = save_archive(job, key, reference, log);
+  if (!bytes) {
+    log(fmt::format("warning: could not write the archive {}: {}; the image is in the engine, so the build goes on",
+                    archive, bytes.error()));
+    return;
+  }
+  log(fmt::format("wrote {} ({:.1f} MiB)", archive, static_cast<double>(*bytes) / (1024.0 * 1024.0)));
+}
+
 tl::expected<EnsureResult, std::string> ensure_image(const ImageJob& job, const Log& log)
 {
+  const ImageLock lock(job, log);
   remove_stale_temporaries(job.cache_dir, job.name);
   auto content = content_inputs(job);
   if (!content) {
@@ -380,12 +431,13 @@ tl::expected<EnsureResult, std::string> ensure_image(const ImageJob& job, const 
   }
   if (result.source == ImageSource::built) {
     log(fmt::format("building {} ({})", result.reference, why_build));
-    const auto bytes = build_and_save(job, key->key, result.reference, log);
-    if (!bytes) {
-      return tl::unexpected(bytes.error());
+    if (auto built = build_image(job, key->key, result.reference); !built) {
+      return tl::unexpected(built.error());
     }
-    result.archive_bytes = *bytes;
-    log(fmt::format("wrote {} ({:.1f} MiB)", archive, static_cast<double>(*bytes) / (1024.0 * 1024.0)));
+    write_archive(job, key->key, result.reference, log);
+  } else if (result.source == ImageSource::present && !fs::exists(archive, ec)) {
+    log(fmt::format("{} is present but its archive is missing; writing it", result.reference));
+    write_archive(job, key->key, result.reference, log);
   }
   const std::string run_ref = job.repository + ":" + job.run_tag;
   const bool tagged = *present && std::find((*present)->tags.begin(), (*present)->tags.end(), run_ref) != (*present)->tags.end();

@@ -62,7 +62,6 @@ std::string_view source_name(ImageSource source);
 struct EnsureResult {
   ImageSource source = ImageSource::present;
   std::string reference; // repository:key
-  std::uint64_t archive_bytes = 0;
 };
 
 using Log = std::function<void(const std::string& line)>;

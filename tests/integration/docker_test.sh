@@ -13,6 +13,7 @@ repository="drydock-it-$tag/app"
 base="drydock-it-$tag/base"
 step_id="it-$tag"
 cleanup_more() {
+  mountpoint -q "$scratch/tiny" && umount "$scratch/tiny"
   docker ps -aq --filter "label=io.drydock.step=$step_id" | xargs -r docker rm -f >/dev/null 2>&1
   remove_images "$repository" "$base"
 }
@@ -95,6 +96,27 @@ lacks "building"
 lacks "loading"
 nothing_left "warm run"
 
+# present in the engine but the archive is gone (a killed save, a cleaned
+# cache): the archive is written again, so a fresh machine need not build
+rm "$archive"
+run run circle.yml
+expect_code 0
+contains "$repository:$key is present but its archive is missing; writing it"
+contains "wrote $archive"
+[ -e "$archive" ] || fail "the missing archive was not written again"
+
+# a disk too small for the archive: a warning, the build passes, nothing partial
+mkdir -p "$scratch/tiny"
+mount -t tmpfs -o size=1m tmpfs "$scratch/tiny" || fail "cannot mount a small tmpfs for the disk-full check"
+sed "s|cache_dir: $scratch/cache|cache_dir: $scratch/tiny|" circle.yml >tiny.yml
+run run tiny.yml
+expect_code 0
+contains "warning: could not write the archive $scratch/tiny/app-$key.tar.zst"
+contains "the image is in the engine, so the build goes on"
+[ -z "$(ls -A "$scratch/tiny" | grep -v '^app.lock$' | grep -v '^app.inputs$')" ] || fail "disk full: left $(ls -A "$scratch/tiny")"
+umount "$scratch/tiny"
+nothing_left "disk full"
+
 # after docker rmi the archive is loaded, not rebuilt
 docker rmi "$repository:$key" "$repository:local" >/dev/null
 run run circle.yml
@@ -153,6 +175,24 @@ expect_code 0
 contains "[image:app] building $repository:"
 run run circle.yml
 contains " present (tagged"
+
+# two cold runs of a new key at once on one cache: one builds, the other
+# waits and finds it present; one archive, no temporary file, no dangling image
+echo "concurrent==1" >>app/requirements/base.txt
+dangling_before=$(docker images -q --filter dangling=true | wc -l)
+"$drydock" run circle.yml >"$scratch/first.log" 2>&1 & first=$!
+"$drydock" run circle.yml >"$scratch/second.log" 2>&1 & second=$!
+wait "$first"; first_code=$?
+wait "$second"; second_code=$?
+[ "$first_code" -eq 0 ] && [ "$second_code" -eq 0 ] || fail "concurrent cold runs: exits $first_code and $second_code"
+[ "$(cat "$scratch/first.log" "$scratch/second.log" | grep -c "\[image:app\] building $repository:")" -eq 1 ] \
+  || fail "concurrent cold runs: not exactly one build: $(grep -h 'image:app' "$scratch/first.log" "$scratch/second.log")"
+grep -q "waiting for another run that is making app" "$scratch/first.log" "$scratch/second.log" \
+  || fail "concurrent cold runs: neither waited for the other"
+key3=$(sed -n "s|.*building $repository:\([0-9a-f]*\).*|\1|p" "$scratch/first.log" "$scratch/second.log" | head -1)
+[ -e "$scratch/cache/app-$key3.tar.zst" ] || fail "concurrent cold runs: no archive for $key3"
+[ "$(docker images -q --filter dangling=true | wc -l)" -eq "$dangling_before" ] || fail "concurrent cold runs left a dangling image"
+nothing_left "concurrent cold runs"
 
 # SIGINT while the archive is written: no partial file is left
 echo "fourth==4" >>app/requirements/base.txt
