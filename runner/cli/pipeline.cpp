@@ -142,7 +142,8 @@ void add_pipeline_options(CLI::App& sub, PipelineOptions& options)
       ->allow_extra_args(false);
 }
 
-tl::expected<Pipeline, int> load_pipeline(const PipelineOptions& options, exec::ContextMode mode)
+tl::expected<Pipeline, int> load_pipeline(const PipelineOptions& options, exec::ContextMode mode,
+                                          const RunCheck& before_claim)
 {
   Pipeline pipeline;
   pipeline.validation = load_checked_config(options.file, true);
@@ -156,10 +157,19 @@ tl::expected<Pipeline, int> load_pipeline(const PipelineOptions& options, exec::
     return tl::unexpected(kExitConfigOrUsage);
   }
   pipeline.masked = overrides->masked;
-  auto context = exec::make_build_context(validation.config, overrides->overrides, host_environment(), mode);
+  bool check_failed = false;
+  exec::BeforeClaim check;
+  if (before_claim) {
+    check = [&](const env::Environment& env) {
+      auto checked = before_claim(validation.config, env);
+      check_failed = !checked;
+      return checked;
+    };
+  }
+  auto context = exec::make_build_context(validation.config, overrides->overrides, host_environment(), mode, check);
   if (!context) {
     fmt::print(stderr, "drydock: {}\n", context.error());
-    return tl::unexpected(kExitConfigOrUsage);
+    return tl::unexpected(check_failed ? kExitStepFailed : kExitConfigOrUsage);
   }
   pipeline.context = std::move(*context);
   auto branches = graph::decide_branches(validation.config.general.branches, pipeline.context.target);

@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <tl/expected.hpp>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -42,8 +43,13 @@ std::vector<std::string> host_environment();
 // steps load the config again and leave them to the run that started them).
 std::unique_ptr<config::Validation> load_checked_config(const std::string& file, bool show_warnings);
 
+// What must hold before a run takes a build number (the engine answers);
+// its error exits 1, like a failed step.
+using RunCheck = std::function<tl::expected<void, std::string>(const config::Config& config, const env::Environment& env)>;
+
 // The pipeline, or the exit code after its problems were printed to stderr.
-tl::expected<Pipeline, int> load_pipeline(const PipelineOptions& options, exec::ContextMode mode);
+tl::expected<Pipeline, int> load_pipeline(const PipelineOptions& options, exec::ContextMode mode,
+                                          const RunCheck& before_claim = {});
 
 // Adds the config file positional, --env and --env-file to a sub-command.
 void add_pipeline_options(CLI::App& sub, PipelineOptions& options);

@@ -75,7 +75,20 @@ std::string own_executable()
 
 int run_run(const RunOptions& options)
 {
-  auto pipeline = load_pipeline(options.pipeline, options.dry_run ? exec::ContextMode::plan : exec::ContextMode::run);
+  const auto setup_mode = options.dry_run ? exec::SetupMode::dry_run : exec::SetupMode::run;
+  // The engine is asked before the build takes a number: a run that cannot
+  // start leaves no number used and no directories behind.
+  exec::Engine engine;
+  const auto engine_answers = [&](const config::Config& config, const env::Environment& env) -> tl::expected<void, std::string> {
+    auto found = exec::find_engine(config, env, setup_mode);
+    if (!found) {
+      return tl::unexpected(found.error());
+    }
+    engine = std::move(*found);
+    return {};
+  };
+  auto pipeline = load_pipeline(options.pipeline, options.dry_run ? exec::ContextMode::plan : exec::ContextMode::run,
+                                engine_answers);
   if (!pipeline) {
     return pipeline.error();
   }
@@ -104,8 +117,10 @@ int run_run(const RunOptions& options)
   }
   auto& context = pipeline->context;
   context.self_exe = own_executable();
-  const auto prepared = exec::prepare_run(pipeline->validation->config, context,
-                                          options.dry_run ? exec::SetupMode::dry_run : exec::SetupMode::run);
+  if (options.dry_run) { // the context took no number, so nothing asked yet: placeholders
+    engine = exec::find_engine(pipeline->validation->config, context.env, setup_mode).value_or(exec::Engine{});
+  }
+  const auto prepared = exec::prepare_run(pipeline->validation->config, context, setup_mode, engine);
   if (!prepared) {
     output.flush();
     fmt::print(stderr, "drydock: {}\n", prepared.error());

@@ -226,9 +226,82 @@ std::string config_dir_of(const std::string& config_path)
   return dir;
 }
 
+namespace {
+
+struct Layers {
+  const RepoFacts& repo;
+  const BuildRef& ref;
+  const config::Config& config;
+  const Overrides& overrides;
+};
+
+// CI, CIRCLECI and CIRCLE_*, then the overrides, then machine.environment.
+void layer_environment(BuildContext& ctx, const Layers& layers)
+{
+  const RepoFacts& repo = layers.repo;
+  const std::vector<std::pair<std::string, std::string>> circle = {
+      {"CI", "true"},
+      {"CIRCLECI", "true"},
+      {"CIRCLE_SHA1", repo.sha},
+      {"CIRCLE_BRANCH", layers.ref.branch},
+      {"CIRCLE_TAG", layers.ref.tag},
+      {"CIRCLE_PROJECT_USERNAME", repo.owner},
+      {"CIRCLE_PROJECT_REPONAME", repo.repo.empty() ? fs::path(ctx.config_dir).filename().string() : repo.repo},
+      // origin when there is one, else the work tree itself (what a clone would use)
+      {"CIRCLE_REPOSITORY_URL", !repo.origin_url.empty() || repo.top_dir.empty() ? repo.origin_url
+                                                                                  : "file://" + repo.top_dir},
+      {"CIRCLE_BUILD_NUM", std::to_string(ctx.build_num)},
+      {"CIRCLE_PREVIOUS_BUILD_NUM", ctx.build_num > 1 ? std::to_string(ctx.build_num - 1) : ""},
+      {"CIRCLE_ARTIFACTS", ctx.artifacts_dir},
+      {"CIRCLE_TEST_REPORTS", ctx.test_reports_dir},
+      {"CIRCLE_NODE_TOTAL", "1"},
+      {"CIRCLE_NODE_INDEX", "0"},
+  };
+  for (const auto& [name, value] : circle) {
+    ctx.env.set(name, value);
+  }
+  apply(ctx.env, layers.overrides);
+  const auto machine = config::name_values(layers.config.machine.environment);
+  env::apply_expanded(ctx.env, not_overridden(machine, layers.overrides));
+  for (const auto& [name, value] : circle) {
+    ctx.pipeline_vars.push_back(name);
+  }
+  for (const auto& [name, value] : machine) {
+    ctx.pipeline_vars.push_back(name);
+  }
+  for (const auto& [name, value] : layers.overrides.vars) {
+    ctx.pipeline_vars.push_back(name);
+  }
+}
+
+// A run's number and its artifacts directories.
+tl::expected<void, std::string> claim(BuildContext& ctx, const std::string& counter)
+{
+  auto number = next_build_number(counter);
+  if (!number) {
+    return tl::unexpected(number.error());
+  }
+  ctx.build_num = *number;
+  ctx.artifacts_dir = make_temp_dir("drydock-artifacts");
+  ctx.test_reports_dir = make_temp_dir("drydock-test-reports");
+  if (ctx.artifacts_dir.empty() || ctx.test_reports_dir.empty()) {
+    return tl::unexpected(fmt::format("cannot create the artifacts directories: {}", std::strerror(errno)));
+  }
+  return {};
+}
+
+void mark_unclaimed(BuildContext& ctx, const std::string& counter)
+{
+  ctx.build_num = peek_build_number(counter);
+  ctx.artifacts_dir = "(a new directory at run time)";
+  ctx.test_reports_dir = "(a new directory at run time)";
+}
+
+} // namespace
+
 tl::expected<BuildContext, std::string> make_build_context(const config::Config& config, const Overrides& overrides,
                                                            const std::vector<std::string>& host_env,
-                                                           ContextMode mode)
+                                                           ContextMode mode, const BeforeClaim& before_claim)
 {
   BuildContext ctx;
   ctx.config_path = fs::absolute(config.path).lexically_normal().string();
@@ -248,55 +321,23 @@ tl::expected<BuildContext, std::string> make_build_context(const config::Config&
     return tl::unexpected(ref.error());
   }
   const std::string counter = counter_file_for(repo, ctx.config_dir, ctx.home);
+  const Layers layers{repo, *ref, config, overrides};
   if (mode == ContextMode::run) {
-    auto number = next_build_number(counter);
-    if (!number) {
-      return tl::unexpected(number.error());
+    if (before_claim) {
+      BuildContext preview = ctx;
+      mark_unclaimed(preview, counter);
+      layer_environment(preview, layers);
+      if (auto checked = before_claim(preview.env); !checked) {
+        return tl::unexpected(checked.error());
+      }
     }
-    ctx.build_num = *number;
-    ctx.artifacts_dir = make_temp_dir("drydock-artifacts");
-    ctx.test_reports_dir = make_temp_dir("drydock-test-reports");
-    if (ctx.artifacts_dir.empty() || ctx.test_reports_dir.empty()) {
-      return tl::unexpected(fmt::format("cannot create the artifacts directories: {}", std::strerror(errno)));
+    if (auto claimed = claim(ctx, counter); !claimed) {
+      return tl::unexpected(claimed.error());
     }
   } else {
-    ctx.build_num = peek_build_number(counter);
-    ctx.artifacts_dir = "(a new directory at run time)";
-    ctx.test_reports_dir = "(a new directory at run time)";
+    mark_unclaimed(ctx, counter);
   }
-  const std::vector<std::pair<std::string, std::string>> circle = {
-      {"CI", "true"},
-      {"CIRCLECI", "true"},
-      {"CIRCLE_SHA1", repo.sha},
-      {"CIRCLE_BRANCH", ref->branch},
-      {"CIRCLE_TAG", ref->tag},
-      {"CIRCLE_PROJECT_USERNAME", repo.owner},
-      {"CIRCLE_PROJECT_REPONAME", repo.repo.empty() ? fs::path(ctx.config_dir).filename().string() : repo.repo},
-      // origin when there is one, else the work tree itself (what a clone would use)
-      {"CIRCLE_REPOSITORY_URL", !repo.origin_url.empty() || repo.top_dir.empty() ? repo.origin_url
-                                                                                  : "file://" + repo.top_dir},
-      {"CIRCLE_BUILD_NUM", std::to_string(ctx.build_num)},
-      {"CIRCLE_PREVIOUS_BUILD_NUM", ctx.build_num > 1 ? std::to_string(ctx.build_num - 1) : ""},
-      {"CIRCLE_ARTIFACTS", ctx.artifacts_dir},
-      {"CIRCLE_TEST_REPORTS", ctx.test_reports_dir},
-      {"CIRCLE_NODE_TOTAL", "1"},
-      {"CIRCLE_NODE_INDEX", "0"},
-  };
-  for (const auto& [name, value] : circle) {
-    ctx.env.set(name, value);
-  }
-  apply(ctx.env, overrides);
-  const auto machine = config::name_values(config.machine.environment);
-  env::apply_expanded(ctx.env, not_overridden(machine, overrides));
-  for (const auto& [name, value] : circle) {
-    ctx.pipeline_vars.push_back(name);
-  }
-  for (const auto& [name, value] : machine) {
-    ctx.pipeline_vars.push_back(name);
-  }
-  for (const auto& [name, value] : overrides.vars) {
-    ctx.pipeline_vars.push_back(name);
-  }
+  layer_environment(ctx, layers);
   ctx.target = {ctx.env.get("CIRCLE_BRANCH").value_or(""), ctx.env.get("CIRCLE_TAG").value_or(""),
                 ctx.env.get("CIRCLE_PROJECT_USERNAME").value_or("")};
   return ctx;

@@ -4,6 +4,7 @@
 // and the branch/tag/owner that select branches and deployment.
 #include <tl/expected.hpp>
 
+#include <functional>
 #include <map>
 #include <string>
 #include <utility>
@@ -92,8 +93,13 @@ enum class ContextMode {
 // The build is for a branch or a tag, not both (CIRCLE_TAG is empty on a
 // checked-out branch, CIRCLE_BRANCH on a tag build); an error when the
 // overrides set both.
+// In run mode, `before_claim` (when given) sees the environment the build
+// will have, with the next number shown as in plan mode, before a number
+// is taken or a directory made: its error is the context's error, and
+// nothing is left behind.
+using BeforeClaim = std::function<tl::expected<void, std::string>(const env::Environment& env)>;
 tl::expected<BuildContext, std::string> make_build_context(const config::Config& config, const Overrides& overrides,
                                                            const std::vector<std::string>& host_env,
-                                                           ContextMode mode);
+                                                           ContextMode mode, const BeforeClaim& before_claim = {});
 
 } // namespace drydock::exec

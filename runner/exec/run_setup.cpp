@@ -113,23 +113,29 @@ std::string new_run_id()
   return fmt::format("{:012x}", digits(device));
 }
 
-tl::expected<void, std::string> prepare_run(const config::Config& config, BuildContext& context, SetupMode mode)
+tl::expected<Engine, std::string> find_engine(const config::Config& config, const env::Environment& env, SetupMode mode)
+{
+  if (!config::uses_docker(config)) {
+    return Engine{};
+  }
+  if (mode == SetupMode::dry_run) {
+    return Engine{docker::EngineFacts{"", "", "172.17.0.0/16", "172.17.0.1", true}};
+  }
+  const auto database = config::effective_database(config);
+  const bool cluster = database && database->provider == config::DatabaseProvider::cluster;
+  auto facts = docker::probe_engine(env.get("DOCKER_HOST").value_or(""), cluster);
+  if (!facts) {
+    return tl::unexpected(fmt::format("machine.services: docker: {}", facts.error()));
+  }
+  return Engine{std::move(*facts)};
+}
+
+tl::expected<void, std::string> prepare_run(const config::Config& config, BuildContext& context, SetupMode mode,
+                                            const Engine& engine)
 {
   const auto database = config::effective_database(config);
-  const bool wants_engine = config::uses_docker(config);
   context.containers.run_id = mode == SetupMode::run ? new_run_id() : "RUN";
   context.containers.owner = mode == SetupMode::run ? docker::owner_of(::getpid()) : "0";
-  std::optional<docker::EngineFacts> engine;
-  if (wants_engine && mode == SetupMode::run) {
-    const bool cluster = database && database->provider == config::DatabaseProvider::cluster;
-    auto facts = docker::probe_engine(context.env.get("DOCKER_HOST").value_or(""), cluster);
-    if (!facts) {
-      return tl::unexpected(fmt::format("machine.services: docker: {}", facts.error()));
-    }
-    engine = std::move(*facts);
-  } else if (wants_engine) {
-    engine = docker::EngineFacts{"", "", "172.17.0.0/16", "172.17.0.1", true};
-  }
   if (engine) {
     context.containers.host_address = docker::host_address_for_containers(*engine);
   }

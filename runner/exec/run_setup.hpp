@@ -5,10 +5,12 @@
 // happened: remove the run's containers and the cluster.
 #include <tl/expected.hpp>
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "config/model.hpp"
+#include "docker/engine.hpp"
 #include "exec/build_context.hpp"
 
 namespace drydock::exec {
@@ -18,7 +20,14 @@ enum class SetupMode {
   dry_run, // no side effects: placeholders where the engine would answer
 };
 
-tl::expected<void, std::string> prepare_run(const config::Config& config, BuildContext& context, SetupMode mode);
+// The engine's facts when the config uses docker: asked of the engine for a
+// run (an error when none answers), placeholders for a dry run. A run asks
+// before it takes a build number (make_build_context's before_claim).
+using Engine = std::optional<docker::EngineFacts>;
+tl::expected<Engine, std::string> find_engine(const config::Config& config, const env::Environment& env, SetupMode mode);
+
+tl::expected<void, std::string> prepare_run(const config::Config& config, BuildContext& context, SetupMode mode,
+                                            const Engine& engine);
 
 // Lines for the user about what was cleaned up (or could not be).
 // `containers_may_remain`: a container step was interrupted, timed out or

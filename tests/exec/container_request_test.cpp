@@ -45,7 +45,9 @@ Prepared prepare(const test::ScratchDir& dir)
   REQUIRE(context);
   p.context = std::move(*context);
   p.context.self_exe = "/opt/drydock";
-  REQUIRE(exec::prepare_run(p.validation.config, p.context, exec::SetupMode::dry_run));
+  const auto engine = exec::find_engine(p.validation.config, p.context.env, exec::SetupMode::dry_run);
+  REQUIRE(engine);
+  REQUIRE(exec::prepare_run(p.validation.config, p.context, exec::SetupMode::dry_run, *engine));
   Diagnostics diags;
   p.graph = graph::build_graph(p.validation.config, std::nullopt, diags);
   REQUIRE_FALSE(diags.has_errors());

@@ -229,11 +229,17 @@ out=$(cat "$scratch/interrupted.log")
 expect_code 130
 nothing_left "SIGINT"
 
-# no engine: one clear message, non-zero exit, nothing started
+# no engine: one clear message, non-zero exit, nothing started, and no
+# build number taken nor artifacts directory made
+next_number() { "$drydock" plan circle.yml 2>/dev/null | sed -n 's/.*: build #\([0-9]*\) .*/\1/p' | head -1; }
+number_before=$(next_number)
+dirs_before=$(compgen -G "$scratch/drydock-*-*" | wc -l)
 DOCKER_HOST=unix://$scratch/no-engine.sock run run circle.yml
 expect_code 1
 contains "drydock: machine.services: docker: no Docker engine answers at unix://$scratch/no-engine.sock:"
 lacks "[image:app]"
+[ -n "$number_before" ] && [ "$(next_number)" = "$number_before" ] || fail "no engine: took build #$number_before"
+[ "$(compgen -G "$scratch/drydock-*-*" | wc -l)" -eq "$dirs_before" ] || fail "no engine: left directories"
 nothing_left "no engine"
 
 finish "all docker integration checks passed"
