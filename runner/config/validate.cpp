@@ -51,22 +51,6 @@ void add_uncovered_schema_issues(const Node& root, const SchemaValidator& schema
   }
 }
 
-Diagnostics without_duplicates(const Diagnostics& diags)
-{
-  Diagnostics unique;
-  std::set<std::tuple<int, int, std::string>> seen;
-  for (const auto& d : diags.all()) {
-    if (seen.emplace(d.pos.line, d.pos.column, d.message).second) {
-      if (d.severity == Severity::error) {
-        unique.error(d.pos, d.message, d.length);
-      } else {
-        unique.warning(d.pos, d.message, d.length);
-      }
-    }
-  }
-  return unique;
-}
-
 } // namespace
 
 Validation validate_text(std::string path, std::string text)
@@ -96,8 +80,8 @@ Validation validate_text(std::string path, std::string text, const SchemaValidat
   result.config = load_config(root.get(), path, diags);
   check_config(result.config, diags);
   add_uncovered_schema_issues(*root, schema, diags);
-  result.diagnostics = without_duplicates(diags);
-  result.diagnostics.sort_by_position();
+  diags.remove_duplicates();
+  diags.sort_by_position();
   return result;
 }
 
