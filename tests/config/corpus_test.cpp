@@ -4,6 +4,7 @@
 // product's user interface.
 #include <catch2/catch.hpp>
 
+#include "graph/check.hpp"
 #include "test_support.hpp"
 
 using namespace drydock;
@@ -14,7 +15,7 @@ TEST_CASE("every config in the valid corpus validates without errors", "[corpus]
   REQUIRE(files.size() >= 8);
   for (const auto& file : files) {
     INFO(file.filename().string());
-    const auto result = config::validate_text(file.filename().string(), test::read_text(file));
+    const auto result = graph::validate_pipeline(file.filename().string(), test::read_text(file));
     CHECK(test::messages(result.diagnostics) == std::vector<std::string>{});
   }
 }
@@ -29,7 +30,7 @@ TEST_CASE("every config in the broken corpus gives its pinned diagnostics", "[co
     INFO(name);
     const auto expected_path = file.string() + ".expected";
     REQUIRE(std::filesystem::exists(expected_path));
-    const auto result = config::validate_text(name, test::read_text(file));
+    const auto result = graph::validate_pipeline(name, test::read_text(file));
     CHECK(result.diagnostics.has_errors());
     CHECK(report::format_file_report(result.source, result.diagnostics) == test::read_text(expected_path));
   }
