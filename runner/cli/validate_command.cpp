@@ -58,7 +58,8 @@ Action add_validate_command(CLI::App& app)
   auto options = std::make_shared<ValidateOptions>();
   auto* sub = app.add_subcommand("validate", "Check config files against the schema, drydock's rules and the "
                                              "step graph of every deployment section; print every problem as "
-                                             "FILE:LINE:COL with the source line.");
+                                             "FILE:LINE:COL with the source line (the first 100 of a file in "
+                                             "text; json lists all).");
   sub->add_option("files", options->files, "Config files to check (default: ./circle.yml)");
   sub->add_option("--format", options->format, "Output format: text (default) or json")
       ->check(CLI::IsMember({"text", "json"}));

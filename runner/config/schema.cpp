@@ -8,6 +8,8 @@
 
 #include <charconv>
 #include <cstdlib>
+#include <map>
+#include <set>
 
 #include "config/scalar.hpp"
 
@@ -116,11 +118,6 @@ std::vector<std::string> strip_context(const std::vector<std::string>& context)
   return path;
 }
 
-bool is_prefix(const std::vector<std::string>& prefix, const std::vector<std::string>& path)
-{
-  return prefix.size() <= path.size() && std::equal(prefix.begin(), prefix.end(), path.begin());
-}
-
 // valijson's messages that only say a failure happened further down.
 bool is_generic(const std::string& message) { return message.starts_with("Failed to validate"); }
 
@@ -150,68 +147,82 @@ std::vector<SchemaIssue> SchemaValidator::validate(const Node& root) const
   // validate against schema associated with property name ...") and gives
   // several for one place under oneOf. Drop a generic issue that a deeper one
   // explains, and keep one issue per place, the specific message first.
-  std::vector<SchemaIssue> deepest;
+  // Sets and maps keep this n log n: a file can have one issue per line.
+  std::set<std::vector<std::string>> has_deeper;
   for (const auto& issue : all) {
-    const bool has_deeper = std::any_of(all.begin(), all.end(), [&](const SchemaIssue& other) {
-      return other.path.size() > issue.path.size() && is_prefix(issue.path, other.path);
-    });
-    if (has_deeper && (is_generic(issue.message) || is_branch_mismatch(issue.message))) {
+    for (std::size_t length = 0; length < issue.path.size(); ++length) {
+      has_deeper.emplace(issue.path.begin(), issue.path.begin() + static_cast<std::ptrdiff_t>(length));
+    }
+  }
+  std::vector<SchemaIssue> deepest;
+  std::map<std::vector<std::string>, std::size_t> kept_at;
+  for (auto& issue : all) {
+    if (has_deeper.contains(issue.path) && (is_generic(issue.message) || is_branch_mismatch(issue.message))) {
       continue;
     }
-    const auto same_place = std::find_if(deepest.begin(), deepest.end(),
-                                         [&](const SchemaIssue& kept) { return kept.path == issue.path; });
-    if (same_place == deepest.end()) {
-      deepest.push_back(issue);
-    } else if (is_generic(same_place->message) && !is_generic(issue.message)) {
-      same_place->message = issue.message;
+    const auto [kept, first] = kept_at.emplace(issue.path, deepest.size());
+    if (first) {
+      deepest.push_back(std::move(issue));
+    } else if (is_generic(deepest[kept->second].message) && !is_generic(issue.message)) {
+      deepest[kept->second].message = std::move(issue.message);
     }
   }
   return deepest;
 }
 
-std::string format_path(const Node& root, const std::vector<std::string>& path)
-{
-  std::string out;
-  const Node* node = &root;
-  for (std::size_t i = 0; i < path.size(); ++i) {
-    const bool index = node != nullptr && node->is_sequence();
-    out += index ? "[" + path[i] + "]" : (out.empty() ? "" : ".") + path[i];
-    node = node != nullptr ? node_at_path(*node, {path[i]}) : nullptr;
-  }
-  return out;
-}
+PathIndex::PathIndex(const Node& root) : m_root(root) {}
 
-const Node* node_at_path(const Node& root, const std::vector<std::string>& path, Pos* key_pos)
+const Entry* PathIndex::entry(const Node& mapping, const std::string& key)
 {
-  const Node* node = &root;
-  for (const auto& part : path) {
-    if (node->is_sequence()) {
-      std::size_t index = 0;
-      const auto [end, error] = std::from_chars(part.data(), part.data() + part.size(), index);
-      if (error != std::errc() || end != part.data() + part.size() || index >= node->items.size()) {
-        return nullptr;
+  auto [keys, first] = m_keys.try_emplace(&mapping);
+  if (first) {
+    for (const auto& entry : mapping.entries) {
+      if (entry.key->is_scalar()) {
+        keys->second.emplace(entry.key->text, &entry); // the first of duplicate keys, as the loader reads
       }
-      node = node->items[index].get();
-    } else if (node->is_mapping()) {
-      const Entry* found = nullptr;
-      for (const auto& entry : node->entries) {
-        if (entry.key->is_scalar() && entry.key->text == part) {
-          found = &entry;
-          break;
-        }
-      }
-      if (found == nullptr) {
-        return nullptr;
-      }
-      if (key_pos != nullptr) {
-        *key_pos = found->key->pos;
-      }
-      node = found->value.get();
-    } else {
-      return nullptr;
     }
   }
+  const auto found = keys->second.find(key);
+  return found == keys->second.end() ? nullptr : found->second;
+}
+
+const Node* PathIndex::child(const Node& node, const std::string& part, Pos* key_pos)
+{
+  if (node.is_sequence()) {
+    std::size_t index = 0;
+    const auto [end, error] = std::from_chars(part.data(), part.data() + part.size(), index);
+    const bool valid = error == std::errc() && end == part.data() + part.size() && index < node.items.size();
+    return valid ? node.items[index].get() : nullptr;
+  }
+  const Entry* found = node.is_mapping() ? entry(node, part) : nullptr;
+  if (found == nullptr) {
+    return nullptr;
+  }
+  if (key_pos != nullptr) {
+    *key_pos = found->key->pos;
+  }
+  return found->value.get();
+}
+
+const Node* PathIndex::node_at(const std::vector<std::string>& path, Pos* key_pos)
+{
+  const Node* node = &m_root;
+  for (std::size_t i = 0; i < path.size() && node != nullptr; ++i) {
+    node = child(*node, path[i], key_pos);
+  }
   return node;
+}
+
+std::string PathIndex::format(const std::vector<std::string>& path)
+{
+  std::string out;
+  const Node* node = &m_root;
+  for (const auto& part : path) {
+    const bool index = node != nullptr && node->is_sequence();
+    out += index ? "[" + part + "]" : (out.empty() ? "" : ".") + part;
+    node = node != nullptr ? child(*node, part, nullptr) : nullptr;
+  }
+  return out;
 }
 
 } // namespace drydock::config

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "config/yaml_tree.hpp"
@@ -47,11 +48,25 @@ private:
   std::unique_ptr<Impl> m_impl;
 };
 
-// The node a schema path leads to, or nullptr; `key_pos` gets the position
-// of the last mapping key on the way (where "missing key" issues belong).
-// A schema path as the loader writes paths: "test.override[0].pwd".
-std::string format_path(const Node& root, const std::vector<std::string>& path);
+// The nodes that schema paths lead to. Each mapping's keys are indexed the
+// first time a path goes through it, so many issues in one big mapping cost
+// one pass over it, not one each.
+class PathIndex {
+public:
+  explicit PathIndex(const Node& root);
 
-const Node* node_at_path(const Node& root, const std::vector<std::string>& path, Pos* key_pos = nullptr);
+  // The node at `path`, or nullptr; `key_pos` gets the position of the last
+  // mapping key on the way (where "missing key" issues belong).
+  const Node* node_at(const std::vector<std::string>& path, Pos* key_pos = nullptr);
+  // The path as the loader writes paths: "test.override[0].pwd".
+  std::string format(const std::vector<std::string>& path);
+
+private:
+  const Node* child(const Node& node, const std::string& part, Pos* key_pos);
+  const Entry* entry(const Node& mapping, const std::string& key);
+
+  const Node& m_root;
+  std::unordered_map<const Node*, std::unordered_map<std::string_view, const Entry*>> m_keys;
+};
 
 } // namespace drydock::config
