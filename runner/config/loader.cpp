@@ -91,6 +91,9 @@ std::optional<Command> read_command(Reader& reader, const Node& item, std::strin
 
 std::optional<CommandList> read_commands(Reader& reader, const Node& node, std::string_view path)
 {
+  if (node.is_null()) {
+    return CommandList{node.pos, {}}; // `post:` with nothing under it: CircleCI 1.0 ran no commands
+  }
   if (!node.is_sequence()) {
     reader.error(node, fmt::format("'{}' must be a list of commands, got {}", path, describe_kind(node)));
     return std::nullopt;
