@@ -170,12 +170,29 @@ const Field<LanguageVersion> kLanguageFields[] = {
      }},
 };
 
-void read_language(Reader& reader, const Node& node, std::string_view path, Machine& machine)
+LanguageVersion read_version(Reader& reader, const Node& node, std::string_view path)
 {
   LanguageVersion language{std::string(path.substr(path.rfind('.') + 1)), "", node.pos};
   read_fields<LanguageVersion>(reader, node, path, kLanguageFields, language);
   require_keys(reader, node, node, path, {"version"});
-  machine.languages.push_back(std::move(language));
+  return language;
+}
+
+void read_language(Reader& reader, const Node& node, std::string_view path, Machine& machine)
+{
+  machine.languages.push_back(read_version(reader, node, path));
+}
+
+// CircleCI 1.0 ran iOS builds on macOS with this Xcode. drydock reads the key
+// so such configs load, and says the build goes on without Xcode.
+void read_xcode(Reader& reader, const Node& node, std::string_view path, Machine& machine)
+{
+  machine.xcode = read_version(reader, node, path);
+  if (!machine.xcode->version.empty()) {
+    reader.warning(node, fmt::format("'{}': drydock runs no Xcode; version {} is not installed and the build "
+                                     "runs without it",
+                                     path, machine.xcode->version));
+  }
 }
 
 template <class T>
@@ -195,6 +212,7 @@ const Field<Machine> kMachineFields[] = {
     language_field<Machine>("php"),
     language_field<Machine>("python"),
     language_field<Machine>("ghc"),
+    {"xcode", [](Reader& r, const Node& v, std::string_view p, Machine& m) { read_xcode(r, v, p, m); }},
     pre_field<Machine>,
     post_field<Machine>,
 };

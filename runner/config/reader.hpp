@@ -19,6 +19,7 @@ public:
 
   Diagnostics& diags() { return m_diags; }
   void error(const Node& node, std::string message) { m_diags.error(node.pos, std::move(message), node.length); }
+  void warning(const Node& node, std::string message) { m_diags.warning(node.pos, std::move(message), node.length); }
 
   // Each read reports a problem at the node and returns nothing on failure.
   // `path` names the value in messages, e.g. "test.override[0].timeout".
