@@ -381,6 +381,25 @@ Config load_config(const Node* root, std::string path, Diagnostics& diags)
   return config;
 }
 
+bool report_circleci_2(const Node& root, Diagnostics& diags)
+{
+  for (const auto& entry : root.entries) {
+    const Node& key = *entry.key;
+    const Node& value = *entry.value;
+    const bool version_2 = value.is_scalar() && (value.text == "2" || value.text.starts_with("2."));
+    if (key.is_scalar() && key.text == "version" && version_2) {
+      diags.error(key.pos,
+                  fmt::format("this is a CircleCI 2.x config (version: {}); CircleCI 2.x reads its config from "
+                              ".circleci/config.yml, and drydock reads CircleCI 1.0 circle.yml files "
+                              "(support for 2.x is planned)",
+                              value.text),
+                  key.length);
+      return true;
+    }
+  }
+  return false;
+}
+
 std::vector<KindKeys> loader_key_tables()
 {
   std::vector<KindKeys> tables = {

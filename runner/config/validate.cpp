@@ -97,6 +97,9 @@ Validation validate_text(std::string path, std::string text, const SchemaValidat
     diags.warning(Pos{1, 1}, "the config is empty; nothing will run");
     return result;
   }
+  if (report_circleci_2(*root, diags)) {
+    return result;
+  }
   result.config = load_config(root.get(), path, diags);
   check_config(result.config, diags);
   add_uncovered_schema_issues(*root, schema, diags);
