@@ -281,8 +281,12 @@ std::vector<Deployment> read_deployment(Reader& reader, const Node& node, std::s
   }
   for (const auto& entry : node.entries) {
     const Node& key = *entry.key;
-    if (!key.is_scalar() || key.text.starts_with("x-")) {
-      continue; // non-scalar keys are reported by the schema check
+    if (!key.is_scalar()) {
+      report_key_not_plain(reader, key, path);
+      continue;
+    }
+    if (key.text.starts_with("x-")) {
+      continue;
     }
     Deployment section;
     section.name = key.text;

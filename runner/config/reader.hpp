@@ -56,6 +56,8 @@ struct KeyHint {
 // with a "did you mean" suggestion drawn from the table.
 void report_unknown_key(Reader& reader, const Node& key, std::string_view path,
                         std::span<const std::string_view> allowed, std::span<const KeyHint> hints);
+// A key that is a list, a mapping or null where names are expected.
+void report_key_not_plain(Reader& reader, const Node& key, std::string_view path);
 
 // Reports each of `keys` that the mapping lacks, at `where` (usually the key
 // naming the mapping). Presence, not validity: a present but malformed value

@@ -1,5 +1,6 @@
 #include "config/schema.hpp"
 
+#include <fmt/format.h>
 #include <valijson/adapters/nlohmann_json_adapter.hpp>
 #include <valijson/schema.hpp>
 #include <valijson/schema_parser.hpp>
@@ -9,6 +10,7 @@
 #include <charconv>
 #include <cstdlib>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "config/scalar.hpp"
@@ -45,6 +47,8 @@ void drop_extension_patterns(nlohmann::json& schema)
 
 } // namespace
 
+std::string json_key(const Node& key) { return key.is_scalar() ? key.text : "<" + describe_kind(key) + ">"; }
+
 nlohmann::json to_json(const Node& node, ExtensionKeys extension_keys)
 {
   switch (node.kind) {
@@ -62,8 +66,7 @@ nlohmann::json to_json(const Node& node, ExtensionKeys extension_keys)
       if (extension_keys == ExtensionKeys::drop && is_extension_key(*entry.key)) {
         continue;
       }
-      const std::string key = entry.key->is_scalar() ? entry.key->text : "<" + describe_kind(*entry.key) + ">";
-      object[key] = to_json(*entry.value, extension_keys);
+      object[json_key(*entry.key)] = to_json(*entry.value, extension_keys);
     }
     return object;
   }
@@ -130,6 +133,40 @@ bool is_branch_mismatch(const std::string& message)
 
 } // namespace
 
+namespace {
+
+// The quoted name in "<prefix>NAME'.", or nothing if the message is not one.
+std::optional<std::string> quoted_after(const std::string& message, std::string_view prefix)
+{
+  if (!message.starts_with(prefix) || !message.ends_with("'.") || message.size() < prefix.size() + 2) {
+    return std::nullopt;
+  }
+  return message.substr(prefix.size(), message.size() - prefix.size() - 2);
+}
+
+} // namespace
+
+std::string describe_issue(const SchemaIssue& issue, const Node* node)
+{
+  const std::string& message = issue.message;
+  if (is_branch_mismatch(message) && node != nullptr) {
+    return fmt::format("{} is not allowed here", describe_kind(*node));
+  }
+  if (const auto key = quoted_after(message, "Object contains a property that could not be validated using "
+                                             "'properties' or 'additionalProperties' constraints: '")) {
+    return fmt::format("unknown key '{}'", *key);
+  }
+  if (const auto key = quoted_after(message, "Missing required property '")) {
+    return fmt::format("'{}' is missing, which is needed here", *key);
+  }
+  constexpr std::string_view kMaxProperties = "Object should have no more than ";
+  if (message.starts_with(kMaxProperties) && message.ends_with(" properties.")) {
+    const auto count = message.substr(kMaxProperties.size(), message.size() - kMaxProperties.size() - 12);
+    return fmt::format("at most {} {} allowed here", count, count == "1" ? "key is" : "keys are");
+  }
+  return message;
+}
+
 std::vector<SchemaIssue> SchemaValidator::validate(const Node& root) const
 {
   const nlohmann::json document = to_json(root, ExtensionKeys::drop);
@@ -177,9 +214,7 @@ const Entry* PathIndex::entry(const Node& mapping, const std::string& key)
   auto [keys, first] = m_keys.try_emplace(&mapping);
   if (first) {
     for (const auto& entry : mapping.entries) {
-      if (entry.key->is_scalar()) {
-        keys->second.emplace(entry.key->text, &entry); // the first of duplicate keys, as the loader reads
-      }
+      keys->second.emplace(json_key(*entry.key), &entry); // the first of duplicate keys, as the loader reads
     }
   }
   const auto found = keys->second.find(key);

@@ -18,6 +18,10 @@ std::string_view schema_text();
 
 enum class ExtensionKeys { keep, drop };
 
+// A mapping key as a JSON name: its text, or "<a list>" for a key that is
+// not a scalar (schema paths name such keys so).
+std::string json_key(const Node& key);
+
 // The tree as JSON, scalars typed by the YAML 1.2 core schema; "x-" keys
 // left out on request.
 nlohmann::json to_json(const Node& node, ExtensionKeys extension_keys = ExtensionKeys::keep);
@@ -26,6 +30,11 @@ struct SchemaIssue {
   std::vector<std::string> path; // keys and indexes from the root
   std::string message;
 };
+
+// The issue in drydock's words where valijson's are known ("a string ('x')
+// is not allowed here" for "Value type not permitted by 'type'
+// constraint."); `node` is where it is, or nullptr.
+std::string describe_issue(const SchemaIssue& issue, const Node* node);
 
 class SchemaValidator {
 public:
@@ -66,7 +75,7 @@ private:
   const Entry* entry(const Node& mapping, const std::string& key);
 
   const Node& m_root;
-  std::unordered_map<const Node*, std::unordered_map<std::string_view, const Entry*>> m_keys;
+  std::unordered_map<const Node*, std::unordered_map<std::string, const Entry*>> m_keys;
 };
 
 } // namespace drydock::config

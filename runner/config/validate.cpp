@@ -51,7 +51,9 @@ private:
 
 // The schema and the loader are kept in agreement by a test, so a schema
 // issue is normally already reported, with a better message, by the loader.
-// Report only the ones no diagnostic touches (on the node, its key or inside).
+// Report only the ones no diagnostic touches: on the node, its key, inside
+// it, or on the mapping or list holding it (the loader reports a malformed
+// command once, at it, where the schema reports each of its keys).
 void add_uncovered_schema_issues(const Node& root, const SchemaValidator& schema, Diagnostics& diags)
 {
   const auto issues = schema.validate(root);
@@ -63,11 +65,14 @@ void add_uncovered_schema_issues(const Node& root, const SchemaValidator& schema
   for (const auto& issue : issues) {
     Pos key_pos = root.pos;
     const Node* node = places.node_at(issue.path, &key_pos);
-    if (coverage.flagged(key_pos) || (node != nullptr && coverage.touches(*node))) {
+    const Node* holder = issue.path.empty() ? nullptr : places.node_at({issue.path.begin(), issue.path.end() - 1});
+    if (coverage.flagged(key_pos) || (node != nullptr && coverage.touches(*node))
+        || (holder != nullptr && coverage.flagged(holder->pos))) {
       continue;
     }
     const std::string where = issue.path.empty() ? "the top level" : fmt::format("'{}'", places.format(issue.path));
-    diags.error(node != nullptr ? node->pos : key_pos, fmt::format("{} (schema, at {})", issue.message, where));
+    diags.error(node != nullptr ? node->pos : key_pos,
+                fmt::format("{} (schema, at {})", describe_issue(issue, node), where));
   }
 }
 

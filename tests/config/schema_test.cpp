@@ -140,7 +140,7 @@ TEST_CASE("a schema issue the loader does not report is still shown", "[schema]"
   const SchemaValidator strict(R"({"type": "object", "properties": {"test": {"type": "object", "maxProperties": 1}}})");
   const auto result = validate_text("t.yml", "test:\n  pre: [a]\n  post: [b]\n", strict);
   CHECK(test::messages(result.diagnostics)
-        == std::vector<std::string>{"2:3: error: Object should have no more than 1 properties. (schema, at 'test')"});
+        == std::vector<std::string>{"2:3: error: at most 1 key is allowed here (schema, at 'test')"});
 }
 
 TEST_CASE("to_json types scalars as the YAML core schema does", "[schema]")
