@@ -1,27 +1,41 @@
 #include "graph/check.hpp"
 
 #include <algorithm>
+#include <set>
 
+#include "config/walk.hpp"
 #include "graph/graph.hpp"
 
 namespace drydock::graph {
 namespace {
 
 // A section's steps come after every phase and wait for them. Unless one of
-// its commands has an id, requires, or uses an image, a service or the
-// database, none of them can be on a cycle or run too early, so its graph
-// has the errors of the graph without it. Skipping those keeps validate
-// linear in configs with many deployment sections.
-bool may_add_graph_errors(const config::Deployment& section)
+// its commands requires a step, uses an image, a service or the database,
+// or has an id some step requires, none of them can be on a cycle or run
+// too early, so its graph has the errors of the graph without it. Skipping
+// those keeps validate linear in configs with many deployment sections.
+bool may_add_graph_errors(const config::Deployment& section, const std::set<std::string>& required)
 {
   if (!section.commands) {
     return false;
   }
   return std::any_of(section.commands->commands.begin(), section.commands->commands.end(),
-                     [](const config::Command& command) {
+                     [&](const config::Command& command) {
                        const auto& ext = command.drydock;
-                       return ext.id || !ext.requires_.empty() || ext.image || !ext.services.empty() || ext.database;
+                       return (ext.id && required.contains(ext.id->value)) || !ext.requires_.empty() || ext.image
+                              || !ext.services.empty() || ext.database;
                      });
+}
+
+std::set<std::string> required_ids(const config::Config& config)
+{
+  std::set<std::string> ids;
+  config::for_each_command(config, [&](const config::Command& command, const std::string&) {
+    for (const auto& ref : command.drydock.requires_) {
+      ids.insert(ref.value);
+    }
+  });
+  return ids;
 }
 
 } // namespace
@@ -30,8 +44,9 @@ void check_every_graph(const config::Config& config, Diagnostics& diags)
 {
   Diagnostics found;
   build_graph(config, std::nullopt, found);
+  const auto required = required_ids(config);
   for (std::size_t i = 0; i < config.deployment.size(); ++i) {
-    if (may_add_graph_errors(config.deployment[i])) {
+    if (may_add_graph_errors(config.deployment[i], required)) {
       build_graph(config, i, found);
     }
   }
