@@ -6,6 +6,7 @@
 
 #include "cli/commands.hpp"
 #include "env/environment.hpp"
+#include "graph/check.hpp"
 #include "report/text_report.hpp"
 #include "util/file.hpp"
 
@@ -112,7 +113,7 @@ std::unique_ptr<config::Validation> load_checked_config(const std::string& file,
     fmt::print(stderr, "{}", report::format_unreadable(file, text.error()));
     return nullptr;
   }
-  auto validation = std::make_unique<config::Validation>(config::validate_text(file, std::move(*text)));
+  auto validation = std::make_unique<config::Validation>(graph::validate_pipeline(file, std::move(*text)));
   const bool has_errors = validation->diagnostics.has_errors();
   if (has_errors || (show_warnings && !validation->diagnostics.all().empty())) {
     fmt::print(stderr, "{}", report::format_file_report(validation->source, validation->diagnostics));

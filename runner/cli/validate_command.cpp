@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "cli/commands.hpp"
-#include "config/validate.hpp"
+#include "graph/check.hpp"
 #include "report/json_report.hpp"
 #include "report/text_report.hpp"
 #include "util/file.hpp"
@@ -35,7 +35,7 @@ int run_validate(const ValidateOptions& options)
       }
       continue;
     }
-    const auto result = config::validate_text(path, std::move(*text));
+    const auto result = graph::validate_pipeline(path, std::move(*text));
     all_valid = all_valid && !result.diagnostics.has_errors();
     if (options.format == "json") {
       json_files.push_back(report::file_report_json(path, result.diagnostics));
@@ -56,8 +56,10 @@ int run_validate(const ValidateOptions& options)
 Action add_validate_command(CLI::App& app)
 {
   auto options = std::make_shared<ValidateOptions>();
-  auto* sub = app.add_subcommand("validate", "Check config files against the schema and drydock's rules; "
-                                             "print every problem as FILE:LINE:COL with the source line.");
+  auto* sub = app.add_subcommand("validate", "Check config files against the schema, drydock's rules and the "
+                                             "step graph of every deployment section; print every problem as "
+                                             "FILE:LINE:COL with the source line (the first 100 of a file in "
+                                             "text; json lists all).");
   sub->add_option("files", options->files, "Config files to check (default: ./circle.yml)");
   sub->add_option("--format", options->format, "Output format: text (default) or json")
       ->check(CLI::IsMember({"text", "json"}));

@@ -91,6 +91,9 @@ std::optional<Command> read_command(Reader& reader, const Node& item, std::strin
 
 std::optional<CommandList> read_commands(Reader& reader, const Node& node, std::string_view path)
 {
+  if (node.is_null()) {
+    return CommandList{node.pos, {}}; // `post:` with nothing under it: CircleCI 1.0 ran no commands
+  }
   if (!node.is_sequence()) {
     reader.error(node, fmt::format("'{}' must be a list of commands, got {}", path, describe_kind(node)));
     return std::nullopt;
@@ -167,12 +170,29 @@ const Field<LanguageVersion> kLanguageFields[] = {
      }},
 };
 
-void read_language(Reader& reader, const Node& node, std::string_view path, Machine& machine)
+LanguageVersion read_version(Reader& reader, const Node& node, std::string_view path)
 {
   LanguageVersion language{std::string(path.substr(path.rfind('.') + 1)), "", node.pos};
   read_fields<LanguageVersion>(reader, node, path, kLanguageFields, language);
   require_keys(reader, node, node, path, {"version"});
-  machine.languages.push_back(std::move(language));
+  return language;
+}
+
+void read_language(Reader& reader, const Node& node, std::string_view path, Machine& machine)
+{
+  machine.languages.push_back(read_version(reader, node, path));
+}
+
+// CircleCI 1.0 ran iOS builds on macOS with this Xcode. drydock reads the key
+// so such configs load, and says the build goes on without Xcode.
+void read_xcode(Reader& reader, const Node& node, std::string_view path, Machine& machine)
+{
+  machine.xcode = read_version(reader, node, path);
+  if (!machine.xcode->version.empty()) {
+    reader.warning(node, fmt::format("'{}': drydock runs no Xcode; version {} is not installed and the build "
+                                     "runs without it",
+                                     path, machine.xcode->version));
+  }
 }
 
 template <class T>
@@ -192,6 +212,7 @@ const Field<Machine> kMachineFields[] = {
     language_field<Machine>("php"),
     language_field<Machine>("python"),
     language_field<Machine>("ghc"),
+    {"xcode", [](Reader& r, const Node& v, std::string_view p, Machine& m) { read_xcode(r, v, p, m); }},
     pre_field<Machine>,
     post_field<Machine>,
 };
@@ -260,8 +281,12 @@ std::vector<Deployment> read_deployment(Reader& reader, const Node& node, std::s
   }
   for (const auto& entry : node.entries) {
     const Node& key = *entry.key;
-    if (!key.is_scalar() || key.text.starts_with("x-")) {
-      continue; // non-scalar keys are reported by the schema check
+    if (!key.is_scalar()) {
+      report_key_not_plain(reader, key, path);
+      continue;
+    }
+    if (key.text.starts_with("x-")) {
+      continue;
     }
     Deployment section;
     section.name = key.text;
@@ -358,6 +383,25 @@ Config load_config(const Node* root, std::string path, Diagnostics& diags)
   }
   read_fields<Config>(reader, *root, "", kTopFields, config);
   return config;
+}
+
+bool report_circleci_2(const Node& root, Diagnostics& diags)
+{
+  for (const auto& entry : root.entries) {
+    const Node& key = *entry.key;
+    const Node& value = *entry.value;
+    const bool version_2 = value.is_scalar() && (value.text == "2" || value.text.starts_with("2."));
+    if (key.is_scalar() && key.text == "version" && version_2) {
+      diags.error(key.pos,
+                  fmt::format("this is a CircleCI 2.x config (version: {}); CircleCI 2.x reads its config from "
+                              ".circleci/config.yml, and drydock reads CircleCI 1.0 circle.yml files "
+                              "(support for 2.x is planned)",
+                              value.text),
+                  key.length);
+      return true;
+    }
+  }
+  return false;
 }
 
 std::vector<KindKeys> loader_key_tables()

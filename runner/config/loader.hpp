@@ -13,6 +13,11 @@ namespace drydock::config {
 // root may be null (an empty file): the result is then an empty Config.
 Config load_config(const Node* root, std::string path, Diagnostics& diags);
 
+// A CircleCI 2.x config saved as circle.yml: a top-level `version` of 2 or
+// 2.x. Reports that at the `version` key and returns true; the rest of such
+// a file is not worth a message each.
+bool report_circleci_2(const Node& root, Diagnostics& diags);
+
 // The mapping kinds the loader reads and the keys each allows. Named as the
 // schema's definitions, so a test can prove the two agree.
 struct KindKeys {

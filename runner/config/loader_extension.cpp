@@ -170,7 +170,11 @@ std::vector<Spec> read_named(Reader& reader, const Node& node, std::string_view 
     return specs;
   }
   for (const auto& entry : node.entries) {
-    if (!entry.key->is_scalar() || entry.key->text.starts_with("x-")) {
+    if (!entry.key->is_scalar()) {
+      report_key_not_plain(reader, *entry.key, path);
+      continue;
+    }
+    if (entry.key->text.starts_with("x-")) {
       continue;
     }
     Spec spec{};

@@ -74,7 +74,7 @@ struct Phase {
 };
 
 struct LanguageVersion {
-  std::string language; // ruby, node, java, php, python, ghc
+  std::string language; // ruby, node, java, php, python, ghc (or xcode)
   std::string version;
   Pos pos;
 };
@@ -93,6 +93,7 @@ struct Machine {
   std::vector<HostEntry> hosts;
   std::optional<Text> timezone;
   std::vector<LanguageVersion> languages;
+  std::optional<LanguageVersion> xcode; // iOS builds; drydock runs without it
   std::optional<CommandList> pre;
   std::optional<CommandList> post;
 };

@@ -21,11 +21,16 @@ std::string index_path(std::string_view parent, std::size_t index)
   return fmt::format("{}[{}]", parent, index);
 }
 
+void report_key_not_plain(Reader& reader, const Node& key, std::string_view path)
+{
+  reader.error(key, fmt::format("keys must be plain names, but a key of '{}' is {}", path, describe_kind(key)));
+}
+
 void report_unknown_key(Reader& reader, const Node& key, std::string_view path,
                         std::span<const std::string_view> allowed, std::span<const KeyHint> hints)
 {
   if (!key.is_scalar()) {
-    reader.error(key, fmt::format("keys must be plain names, but a key of '{}' is {}", path, describe_kind(key)));
+    report_key_not_plain(reader, key, path);
     return;
   }
   for (const auto& hint : hints) {

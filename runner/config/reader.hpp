@@ -19,6 +19,7 @@ public:
 
   Diagnostics& diags() { return m_diags; }
   void error(const Node& node, std::string message) { m_diags.error(node.pos, std::move(message), node.length); }
+  void warning(const Node& node, std::string message) { m_diags.warning(node.pos, std::move(message), node.length); }
 
   // Each read reports a problem at the node and returns nothing on failure.
   // `path` names the value in messages, e.g. "test.override[0].timeout".
@@ -55,6 +56,8 @@ struct KeyHint {
 // with a "did you mean" suggestion drawn from the table.
 void report_unknown_key(Reader& reader, const Node& key, std::string_view path,
                         std::span<const std::string_view> allowed, std::span<const KeyHint> hints);
+// A key that is a list, a mapping or null where names are expected.
+void report_key_not_plain(Reader& reader, const Node& key, std::string_view path);
 
 // Reports each of `keys` that the mapping lacks, at `where` (usually the key
 // naming the mapping). Presence, not validity: a present but malformed value

@@ -1,5 +1,6 @@
 #include "config/schema.hpp"
 
+#include <fmt/format.h>
 #include <valijson/adapters/nlohmann_json_adapter.hpp>
 #include <valijson/schema.hpp>
 #include <valijson/schema_parser.hpp>
@@ -8,6 +9,9 @@
 
 #include <charconv>
 #include <cstdlib>
+#include <map>
+#include <optional>
+#include <set>
 
 #include "config/scalar.hpp"
 
@@ -43,6 +47,8 @@ void drop_extension_patterns(nlohmann::json& schema)
 
 } // namespace
 
+std::string json_key(const Node& key) { return key.is_scalar() ? key.text : "<" + describe_kind(key) + ">"; }
+
 nlohmann::json to_json(const Node& node, ExtensionKeys extension_keys)
 {
   switch (node.kind) {
@@ -60,8 +66,7 @@ nlohmann::json to_json(const Node& node, ExtensionKeys extension_keys)
       if (extension_keys == ExtensionKeys::drop && is_extension_key(*entry.key)) {
         continue;
       }
-      const std::string key = entry.key->is_scalar() ? entry.key->text : "<" + describe_kind(*entry.key) + ">";
-      object[key] = to_json(*entry.value, extension_keys);
+      object[json_key(*entry.key)] = to_json(*entry.value, extension_keys);
     }
     return object;
   }
@@ -116,11 +121,6 @@ std::vector<std::string> strip_context(const std::vector<std::string>& context)
   return path;
 }
 
-bool is_prefix(const std::vector<std::string>& prefix, const std::vector<std::string>& path)
-{
-  return prefix.size() <= path.size() && std::equal(prefix.begin(), prefix.end(), path.begin());
-}
-
 // valijson's messages that only say a failure happened further down.
 bool is_generic(const std::string& message) { return message.starts_with("Failed to validate"); }
 
@@ -132,6 +132,40 @@ bool is_branch_mismatch(const std::string& message)
 }
 
 } // namespace
+
+namespace {
+
+// The quoted name in "<prefix>NAME'.", or nothing if the message is not one.
+std::optional<std::string> quoted_after(const std::string& message, std::string_view prefix)
+{
+  if (!message.starts_with(prefix) || !message.ends_with("'.") || message.size() < prefix.size() + 2) {
+    return std::nullopt;
+  }
+  return message.substr(prefix.size(), message.size() - prefix.size() - 2);
+}
+
+} // namespace
+
+std::string describe_issue(const SchemaIssue& issue, const Node* node)
+{
+  const std::string& message = issue.message;
+  if (is_branch_mismatch(message) && node != nullptr) {
+    return fmt::format("{} is not allowed here", describe_kind(*node));
+  }
+  if (const auto key = quoted_after(message, "Object contains a property that could not be validated using "
+                                             "'properties' or 'additionalProperties' constraints: '")) {
+    return fmt::format("unknown key '{}'", *key);
+  }
+  if (const auto key = quoted_after(message, "Missing required property '")) {
+    return fmt::format("'{}' is missing, which is needed here", *key);
+  }
+  constexpr std::string_view kMaxProperties = "Object should have no more than ";
+  if (message.starts_with(kMaxProperties) && message.ends_with(" properties.")) {
+    const auto count = message.substr(kMaxProperties.size(), message.size() - kMaxProperties.size() - 12);
+    return fmt::format("at most {} {} allowed here", count, count == "1" ? "key is" : "keys are");
+  }
+  return message;
+}
 
 std::vector<SchemaIssue> SchemaValidator::validate(const Node& root) const
 {
@@ -150,68 +184,80 @@ std::vector<SchemaIssue> SchemaValidator::validate(const Node& root) const
   // validate against schema associated with property name ...") and gives
   // several for one place under oneOf. Drop a generic issue that a deeper one
   // explains, and keep one issue per place, the specific message first.
-  std::vector<SchemaIssue> deepest;
+  // Sets and maps keep this n log n: a file can have one issue per line.
+  std::set<std::vector<std::string>> has_deeper;
   for (const auto& issue : all) {
-    const bool has_deeper = std::any_of(all.begin(), all.end(), [&](const SchemaIssue& other) {
-      return other.path.size() > issue.path.size() && is_prefix(issue.path, other.path);
-    });
-    if (has_deeper && (is_generic(issue.message) || is_branch_mismatch(issue.message))) {
+    for (std::size_t length = 0; length < issue.path.size(); ++length) {
+      has_deeper.emplace(issue.path.begin(), issue.path.begin() + static_cast<std::ptrdiff_t>(length));
+    }
+  }
+  std::vector<SchemaIssue> deepest;
+  std::map<std::vector<std::string>, std::size_t> kept_at;
+  for (auto& issue : all) {
+    if (has_deeper.contains(issue.path) && (is_generic(issue.message) || is_branch_mismatch(issue.message))) {
       continue;
     }
-    const auto same_place = std::find_if(deepest.begin(), deepest.end(),
-                                         [&](const SchemaIssue& kept) { return kept.path == issue.path; });
-    if (same_place == deepest.end()) {
-      deepest.push_back(issue);
-    } else if (is_generic(same_place->message) && !is_generic(issue.message)) {
-      same_place->message = issue.message;
+    const auto [kept, first] = kept_at.emplace(issue.path, deepest.size());
+    if (first) {
+      deepest.push_back(std::move(issue));
+    } else if (is_generic(deepest[kept->second].message) && !is_generic(issue.message)) {
+      deepest[kept->second].message = std::move(issue.message);
     }
   }
   return deepest;
 }
 
-std::string format_path(const Node& root, const std::vector<std::string>& path)
-{
-  std::string out;
-  const Node* node = &root;
-  for (std::size_t i = 0; i < path.size(); ++i) {
-    const bool index = node != nullptr && node->is_sequence();
-    out += index ? "[" + path[i] + "]" : (out.empty() ? "" : ".") + path[i];
-    node = node != nullptr ? node_at_path(*node, {path[i]}) : nullptr;
-  }
-  return out;
-}
+PathIndex::PathIndex(const Node& root) : m_root(root) {}
 
-const Node* node_at_path(const Node& root, const std::vector<std::string>& path, Pos* key_pos)
+const Entry* PathIndex::entry(const Node& mapping, const std::string& key)
 {
-  const Node* node = &root;
-  for (const auto& part : path) {
-    if (node->is_sequence()) {
-      std::size_t index = 0;
-      const auto [end, error] = std::from_chars(part.data(), part.data() + part.size(), index);
-      if (error != std::errc() || end != part.data() + part.size() || index >= node->items.size()) {
-        return nullptr;
-      }
-      node = node->items[index].get();
-    } else if (node->is_mapping()) {
-      const Entry* found = nullptr;
-      for (const auto& entry : node->entries) {
-        if (entry.key->is_scalar() && entry.key->text == part) {
-          found = &entry;
-          break;
-        }
-      }
-      if (found == nullptr) {
-        return nullptr;
-      }
-      if (key_pos != nullptr) {
-        *key_pos = found->key->pos;
-      }
-      node = found->value.get();
-    } else {
-      return nullptr;
+  auto [keys, first] = m_keys.try_emplace(&mapping);
+  if (first) {
+    for (const auto& entry : mapping.entries) {
+      keys->second.emplace(json_key(*entry.key), &entry); // the first of duplicate keys, as the loader reads
     }
   }
+  const auto found = keys->second.find(key);
+  return found == keys->second.end() ? nullptr : found->second;
+}
+
+const Node* PathIndex::child(const Node& node, const std::string& part, Pos* key_pos)
+{
+  if (node.is_sequence()) {
+    std::size_t index = 0;
+    const auto [end, error] = std::from_chars(part.data(), part.data() + part.size(), index);
+    const bool valid = error == std::errc() && end == part.data() + part.size() && index < node.items.size();
+    return valid ? node.items[index].get() : nullptr;
+  }
+  const Entry* found = node.is_mapping() ? entry(node, part) : nullptr;
+  if (found == nullptr) {
+    return nullptr;
+  }
+  if (key_pos != nullptr) {
+    *key_pos = found->key->pos;
+  }
+  return found->value.get();
+}
+
+const Node* PathIndex::node_at(const std::vector<std::string>& path, Pos* key_pos)
+{
+  const Node* node = &m_root;
+  for (std::size_t i = 0; i < path.size() && node != nullptr; ++i) {
+    node = child(*node, path[i], key_pos);
+  }
   return node;
+}
+
+std::string PathIndex::format(const std::vector<std::string>& path)
+{
+  std::string out;
+  const Node* node = &m_root;
+  for (const auto& part : path) {
+    const bool index = node != nullptr && node->is_sequence();
+    out += index ? "[" + part + "]" : (out.empty() ? "" : ".") + part;
+    node = node != nullptr ? child(*node, part, nullptr) : nullptr;
+  }
+  return out;
 }
 
 } // namespace drydock::config

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <set>
+#include <unordered_map>
 
 #include "config/checks.hpp"
 #include "config/loader.hpp"
@@ -14,57 +15,65 @@ namespace drydock::config {
 
 namespace {
 
-void collect_positions(const Node& node, std::set<std::pair<int, int>>& out)
-{
-  out.emplace(node.pos.line, node.pos.column);
-  for (const auto& item : node.items) {
-    collect_positions(*item, out);
+// Whether a diagnostic is on a node or anywhere inside it. Each node's
+// answer is worked out once, so a big node with an issue on it and issues
+// inside it is walked once in all, not once per issue.
+class Coverage {
+public:
+  explicit Coverage(const Diagnostics& diags)
+  {
+    for (const auto& d : diags.all()) {
+      m_flagged.emplace(d.pos.line, d.pos.column);
+    }
   }
-  for (const auto& entry : node.entries) {
-    collect_positions(*entry.key, out);
-    collect_positions(*entry.value, out);
+
+  bool flagged(Pos pos) const { return m_flagged.contains({pos.line, pos.column}); }
+
+  bool touches(const Node& node)
+  {
+    if (const auto known = m_touches.find(&node); known != m_touches.end()) {
+      return known->second;
+    }
+    const bool touched = flagged(node.pos)
+                         || std::any_of(node.items.begin(), node.items.end(),
+                                        [&](const NodePtr& item) { return touches(*item); })
+                         || std::any_of(node.entries.begin(), node.entries.end(), [&](const Entry& entry) {
+                              return touches(*entry.key) || touches(*entry.value);
+                            });
+    m_touches.emplace(&node, touched);
+    return touched;
   }
-}
+
+private:
+  std::set<std::pair<int, int>> m_flagged;
+  std::unordered_map<const Node*, bool> m_touches;
+};
 
 // The schema and the loader are kept in agreement by a test, so a schema
 // issue is normally already reported, with a better message, by the loader.
-// Report only the ones no diagnostic touches (on the node, its key or inside).
+// Report only the ones no diagnostic touches: on the node, its key, inside
+// it, or on the mapping or list holding it (the loader reports a malformed
+// command once, at it, where the schema reports each of its keys).
 void add_uncovered_schema_issues(const Node& root, const SchemaValidator& schema, Diagnostics& diags)
 {
   const auto issues = schema.validate(root);
-  std::set<std::pair<int, int>> flagged;
-  for (const auto& d : diags.all()) {
-    flagged.emplace(d.pos.line, d.pos.column);
+  if (issues.empty()) {
+    return;
   }
+  Coverage coverage(diags);
+  PathIndex places(root);
   for (const auto& issue : issues) {
     Pos key_pos = root.pos;
-    const Node* node = node_at_path(root, issue.path, &key_pos);
-    std::set<std::pair<int, int>> places{{key_pos.line, key_pos.column}};
-    if (node != nullptr) {
-      collect_positions(*node, places);
+    const Node* node = places.node_at(issue.path, &key_pos);
+    const Node* holder = issue.path.empty() ? nullptr : places.node_at({issue.path.begin(), issue.path.end() - 1});
+    if (coverage.flagged(key_pos) || (node != nullptr && coverage.touches(*node))
+        || (holder != nullptr && coverage.flagged(holder->pos))) {
+      continue;
     }
-    const bool covered = std::any_of(places.begin(), places.end(), [&](const auto& p) { return flagged.contains(p); });
-    if (!covered) {
-      const std::string where = issue.path.empty() ? "the top level" : fmt::format("'{}'", format_path(root, issue.path));
-      diags.error(node != nullptr ? node->pos : key_pos, fmt::format("{} (schema, at {})", issue.message, where));
-    }
+    const std::string where = issue.path.empty() ? "the top level" : fmt::format("'{}'", places.format(issue.path));
+    diags.error(node != nullptr ? node->pos : key_pos,
+                fmt::format("{} (schema, at {})", describe_issue(issue, node), where));
   }
-}
-
-Diagnostics without_duplicates(const Diagnostics& diags)
-{
-  Diagnostics unique;
-  std::set<std::tuple<int, int, std::string>> seen;
-  for (const auto& d : diags.all()) {
-    if (seen.emplace(d.pos.line, d.pos.column, d.message).second) {
-      if (d.severity == Severity::error) {
-        unique.error(d.pos, d.message, d.length);
-      } else {
-        unique.warning(d.pos, d.message, d.length);
-      }
-    }
-  }
-  return unique;
 }
 
 } // namespace
@@ -93,11 +102,14 @@ Validation validate_text(std::string path, std::string text, const SchemaValidat
     diags.warning(Pos{1, 1}, "the config is empty; nothing will run");
     return result;
   }
+  if (report_circleci_2(*root, diags)) {
+    return result;
+  }
   result.config = load_config(root.get(), path, diags);
   check_config(result.config, diags);
   add_uncovered_schema_issues(*root, schema, diags);
-  result.diagnostics = without_duplicates(diags);
-  result.diagnostics.sort_by_position();
+  diags.remove_duplicates();
+  diags.sort_by_position();
   return result;
 }
 

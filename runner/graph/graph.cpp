@@ -224,6 +224,23 @@ void Builder::add_list(const config::CommandList& list, Phase phase, const std::
   m_frontier = group;
 }
 
+// The deployment section of each step id declared in one.
+std::map<std::string, std::string> section_step_ids(const config::Config& config)
+{
+  std::map<std::string, std::string> ids;
+  for (const auto& section : config.deployment) {
+    if (!section.commands) {
+      continue;
+    }
+    for (const auto& command : section.commands->commands) {
+      if (command.drydock.id) {
+        ids.emplace(command.drydock.id->value, section.name);
+      }
+    }
+  }
+  return ids;
+}
+
 void Builder::add_required_edges()
 {
   std::map<std::string, std::size_t> by_id;
@@ -232,14 +249,20 @@ void Builder::add_required_edges()
       by_id.emplace(step.command.drydock.id->value, step.index);
     }
   }
+  const auto section_ids = section_step_ids(m_config);
   for (const auto& step : m_graph.steps) {
     for (const auto& ref : step.command.drydock.requires_) {
-      const auto found = by_id.find(ref.value);
-      if (found == by_id.end()) {
-        m_diags.error(ref.pos, fmt::format("unknown step id '{}'", ref.value), count_chars(ref.value));
-      } else {
+      if (const auto found = by_id.find(ref.value); found != by_id.end()) {
         add_edge(found->second, step.index);
-      }
+      } else if (const auto section = section_ids.find(ref.value); section != section_ids.end()) {
+        // Worded the same whichever section this graph has: validate reports
+        // the errors of every section's graph once.
+        m_diags.error(ref.pos,
+                      fmt::format("step id '{}' is in deployment section '{}', which does not run in every build; "
+                                  "a step outside that section cannot require it",
+                                  ref.value, section->second),
+                      count_chars(ref.value));
+      } // else an unknown id: config checks report it
     }
   }
 }

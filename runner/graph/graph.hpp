@@ -47,8 +47,10 @@ struct Graph {
 // Builds the graph of every command, with the deployment section given (if
 // any). Edges: phases in order, and within a phase pre -> override -> post;
 // inside a list each command waits for the one before it, unless it is
-// `concurrent`, when it starts with it; `requires` adds edges. A cycle is an
-// error naming every step on it with its position.
+// `concurrent`, when it starts with it; `requires` adds edges (an unknown
+// id is left to the config checks; an id in a deployment section this graph
+// lacks is an error). A cycle is an error naming every step on it with its
+// position.
 // drydock's own steps run beside the phases: `image:NAME` for each
 // drydock.images entry starts after checkout and the phases after
 // dependencies wait for it; `postgresql` (the throwaway cluster) starts

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <span>
+#include <vector>
 
 namespace drydock::report {
 namespace {
@@ -64,6 +66,22 @@ std::string plural(int count, std::string_view word)
   return fmt::format("{} {}{}", count, word, count == 1 ? "" : "s");
 }
 
+// "... and 11900 more errors" for the diagnostics past the shown ones.
+std::string not_shown_line(std::span<const Diagnostic> rest)
+{
+  const auto errors = std::count_if(rest.begin(), rest.end(), [](const Diagnostic& d) {
+    return d.severity == Severity::error;
+  });
+  std::vector<std::string> parts;
+  if (errors > 0) {
+    parts.push_back(plural(static_cast<int>(errors), "more error"));
+  }
+  if (errors < static_cast<std::ptrdiff_t>(rest.size())) {
+    parts.push_back(plural(static_cast<int>(rest.size()) - static_cast<int>(errors), "more warning"));
+  }
+  return fmt::format("... and {}\n", fmt::join(parts, ", "));
+}
+
 } // namespace
 
 std::string format_diagnostic(const SourceFile& source, const Diagnostic& d)
@@ -87,10 +105,15 @@ std::string format_diagnostic(const SourceFile& source, const Diagnostic& d)
 std::string format_file_report(const SourceFile& source, const Diagnostics& diagnostics)
 {
   std::string out;
-  for (const auto& d : diagnostics.all()) {
-    out += format_diagnostic(source, d);
+  const auto& all = diagnostics.all();
+  const std::size_t shown = std::min(all.size(), kMaxShownDiagnostics);
+  for (std::size_t i = 0; i < shown; ++i) {
+    out += format_diagnostic(source, all[i]);
   }
-  if (diagnostics.all().empty()) {
+  if (shown < all.size()) {
+    out += not_shown_line({all.begin() + static_cast<std::ptrdiff_t>(shown), all.end()});
+  }
+  if (all.empty()) {
     out += fmt::format("{}: valid\n", source.path());
   } else if (diagnostics.has_errors()) {
     out += fmt::format("{}: {}", source.path(), plural(diagnostics.error_count(), "error"));

@@ -1,5 +1,6 @@
 #pragma once
 // Diagnostics as text: "FILE:LINE:COL: error: message", the source line and a caret.
+#include <cstddef>
 #include <string>
 
 #include "util/diagnostic.hpp"
@@ -10,7 +11,12 @@ namespace drydock::report {
 // One diagnostic with its source excerpt, ending in a newline.
 std::string format_diagnostic(const SourceFile& source, const Diagnostic& diagnostic);
 
-// Every diagnostic of a file, then a summary line ("FILE: valid" or
+// A file report shows this many diagnostics and counts the rest: past a
+// hundred, more text only hides the summary (--format json lists them all).
+constexpr std::size_t kMaxShownDiagnostics = 100;
+
+// The file's diagnostics (the first kMaxShownDiagnostics, then "... and N
+// more errors"), then a summary line with the true counts ("FILE: valid" or
 // "FILE: 2 errors, 1 warning").
 std::string format_file_report(const SourceFile& source, const Diagnostics& diagnostics);
 

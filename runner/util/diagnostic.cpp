@@ -1,6 +1,8 @@
 #include "util/diagnostic.hpp"
 
 #include <algorithm>
+#include <set>
+#include <tuple>
 
 namespace drydock {
 
@@ -23,6 +25,26 @@ void Diagnostics::sort_by_position()
     }
     return a.pos.column < b.pos.column;
   });
+}
+
+void Diagnostics::remove_duplicates()
+{
+  std::set<std::tuple<int, int, std::string>> seen;
+  std::vector<Diagnostic> unique;
+  for (const auto& d : m_items) {
+    if (seen.emplace(d.pos.line, d.pos.column, d.message).second) {
+      unique.push_back(d);
+    }
+  }
+  m_items = std::move(unique);
+  m_errors = static_cast<int>(std::count_if(m_items.begin(), m_items.end(),
+                                            [](const Diagnostic& d) { return d.severity == Severity::error; }));
+}
+
+void Diagnostics::append(const Diagnostics& other)
+{
+  m_items.insert(m_items.end(), other.m_items.begin(), other.m_items.end());
+  m_errors += other.m_errors;
 }
 
 } // namespace drydock

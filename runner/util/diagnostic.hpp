@@ -29,6 +29,10 @@ public:
   bool has_errors() const { return m_errors > 0; }
   // Sorts by position; the sort is stable so same-place messages keep order.
   void sort_by_position();
+  // Keeps the first of diagnostics with the same position and message (one
+  // cause found by two checks, or in several graphs).
+  void remove_duplicates();
+  void append(const Diagnostics& other);
 
 private:
   std::vector<Diagnostic> m_items;

@@ -128,6 +128,17 @@ contains "$out" "A=x B=x-derived"
 printf 'test:\n  override:\n    - a:\n        drydock: {id: a, requires: [b]}\n    - b:\n        drydock: {id: b}\n' >cycle.yml
 expect_exit 2 "$drydock" run cycle.yml
 contains "$err" "cycle.yml:3:7: error: dependency cycle: a (cycle.yml:3:7) -> b (cycle.yml:5:7) -> a (cycle.yml:3:7)"
+# plan refuses what validate refuses: a cycle through a deployment section
+# even on a branch that does not run it, with the text validate prints.
+printf 'test:\n  override:\n    - a:\n        drydock: {id: a, requires: [d]}\ndeployment:\n  prod:\n    branch: master\n    commands:\n      - d:\n          drydock: {id: d}\n' >section_cycle.yml
+expect_exit 2 "$drydock" plan section_cycle.yml --env CIRCLE_BRANCH=topic
+validate_out=$("$drydock" validate section_cycle.yml)
+[ "$err" = "$validate_out" ] || fail "plan and validate differ: $err / $validate_out"
+contains "$err" "section_cycle.yml:3:7: error: dependency cycle: a (section_cycle.yml:3:7) -> d (section_cycle.yml:9:9)"
+# warnings are shown by plan too, and do not stop it
+printf 'machine:\n  xcode:\n    version: "9.0"\ntest:\n  override: [xcodebuild test]\n' >ios.yml
+expect_exit 0 "$drydock" plan ios.yml
+contains "$err" "ios.yml:3:5: warning: 'machine.xcode': drydock runs no Xcode; version 9.0 is not installed and the build runs without it"
 printf 'tset:\n  override: [x]\n' >typo.yml
 expect_exit 2 "$drydock" run typo.yml
 contains "$err" "unknown key 'tset' at the top level; did you mean 'test'?"

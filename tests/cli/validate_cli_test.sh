@@ -73,6 +73,28 @@ echo "$out" | jq -e '.valid == false and (.files | length) == 2 and .files[0].er
 expect_exit 0 "$drydock" validate --format json corpus/valid/modifiers.yml
 echo "$out" | jq -e '.valid == true' >/dev/null || fail "json valid report: $out"
 
+# Step graph errors (plan and run refuse them) fail validate too, in text
+# and in JSON, whichever deployment section they are in.
+printf 'test:\n  override:\n    - a:\n        drydock: {id: a, requires: [b]}\n    - b:\n        drydock: {id: b}\n' >"$scratch/cycle.yml"
+expect_exit 2 "$drydock" validate "$scratch/cycle.yml"
+contains "$out" "cycle.yml:3:7: error: dependency cycle: a ($scratch/cycle.yml:3:7) -> b ($scratch/cycle.yml:5:7)"
+expect_exit 2 "$drydock" validate --format json "$scratch/cycle.yml"
+echo "$out" | jq -e '.valid == false and .files[0].errors == 1
+  and (.files[0].diagnostics[0].message | startswith("dependency cycle: a"))' >/dev/null || fail "json cycle: $out"
+(cd corpus && "$drydock" validate broken/graph_errors.yml >"$scratch/graph.txt"; echo $? >"$scratch/rc")
+[ "$(cat "$scratch/rc")" = 2 ] || fail "graph errors exit code $(cat "$scratch/rc")"
+cmp -s "$scratch/graph.txt" corpus/broken/graph_errors.yml.expected || fail "graph errors differ from pinned text"
+
+# Many errors: the text shows 100 and counts the rest; JSON lists them all.
+{ printf 'test:\n  override:\n'; for _ in $(seq 12000); do echo '    - null'; done; } >"$scratch/nulls.yml"
+expect_exit 2 timeout 20 "$drydock" validate "$scratch/nulls.yml"
+[ "$(echo "$out" | grep -c ': error: ')" = 100 ] || fail "nulls: not 100 errors shown"
+[ "$(echo "$out" | tail -2)" = $'... and 11900 more errors\n'"$scratch/nulls.yml: 12000 errors" ] ||
+  fail "nulls tail: $(echo "$out" | tail -2)"
+expect_exit 2 timeout 20 "$drydock" validate --format json "$scratch/nulls.yml"
+echo "$out" | jq -e '.files[0].errors == 12000 and (.files[0].diagnostics | length) == 12000' >/dev/null ||
+  fail "nulls json counts"
+
 # Hostile input: a clean error and exit 2, never a crash or a hang.
 head -c 17000000 /dev/zero | tr '\0' 'a' >"$scratch/huge.yml"
 expect_exit 2 timeout 20 "$drydock" validate "$scratch/huge.yml"

@@ -52,6 +52,21 @@ TEST_CASE("commands keep their text, position and modifiers", "[loader]")
   CHECK(config.test.override_->pos == Pos{3, 5});
 }
 
+TEST_CASE("a command list key with nothing under it is an empty list, as CircleCI 1.0 read it", "[loader]")
+{
+  const auto result = validate_text("t.yml", "machine:\n  pre:\ntest:\n  override: [make]\n  post:\n"
+                                             "deployment:\n  p:\n    branch: x\n    commands: ~\n"
+                                             "    heroku: {appname: a}\n");
+  CHECK(test::messages(result.diagnostics).empty());
+  const Config& config = result.config;
+  REQUIRE(config.test.post);
+  CHECK(config.test.post->commands.empty());
+  REQUIRE(config.machine.pre);
+  CHECK(config.machine.pre->commands.empty());
+  REQUIRE(config.deployment.at(0).commands);
+  CHECK(config.deployment.at(0).commands->commands.empty());
+}
+
 TEST_CASE("plain numbers and booleans in command lists are command text", "[loader]")
 {
   const auto config = load_valid("test:\n  override:\n    - true\n    - 42\n");

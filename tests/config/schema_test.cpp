@@ -82,7 +82,9 @@ TEST_CASE("the kitchen-sink config uses every key and both sides accept it", "[s
   }
   CHECK(SchemaValidator::builtin().validate(*root).empty());
   load_config(root.get(), "kitchen_sink.yml", diags);
-  CHECK(test::messages(diags).empty());
+  CHECK(test::messages(diags)
+        == std::vector<std::string>{"18:10: warning: 'machine.xcode': drydock runs no Xcode; version 8.3 is not "
+                                    "installed and the build runs without it"});
 }
 
 TEST_CASE("an unknown key is refused by both schema and loader in every kind", "[schema][agreement]")
@@ -138,7 +140,7 @@ TEST_CASE("a schema issue the loader does not report is still shown", "[schema]"
   const SchemaValidator strict(R"({"type": "object", "properties": {"test": {"type": "object", "maxProperties": 1}}})");
   const auto result = validate_text("t.yml", "test:\n  pre: [a]\n  post: [b]\n", strict);
   CHECK(test::messages(result.diagnostics)
-        == std::vector<std::string>{"2:3: error: Object should have no more than 1 properties. (schema, at 'test')"});
+        == std::vector<std::string>{"2:3: error: at most 1 key is allowed here (schema, at 'test')"});
 }
 
 TEST_CASE("to_json types scalars as the YAML core schema does", "[schema]")

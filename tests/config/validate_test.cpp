@@ -4,6 +4,7 @@
 
 #include <random>
 
+#include "config/schema.hpp"
 #include "test_support.hpp"
 
 using namespace drydock;
@@ -90,4 +91,44 @@ TEST_CASE("patterns in RE2 syntax as Java users write them validate", "[validate
   CHECK(test::validate_messages("general:\n  branches:\n    only: ['/\\Amaster\\z/', '/(?i)^release-\\d+$/']\n"
                                 "    ignore: ['/^wip[[:digit:]]*/']\n")
         == Messages{});
+}
+
+TEST_CASE("a command with a second key gets the loader's message, not the schema's", "[validate][schema]")
+{
+  // Was also "Value type not permitted by 'type' constraint. (schema, at
+  // 'test.override[0].b')": valijson's words for a key the loader reports
+  // at the command that holds it.
+  CHECK(test::validate_messages("test:\n  override:\n    - a:\n      b: s\n")
+        == Messages{"3:7: error: 'test.override[0]' must be a command: a string, or a mapping with one key (the "
+                    "command) whose value holds the modifiers; this mapping has 2 keys"});
+  CHECK(test::validate_messages("test:\n  override:\n    - ? [a]\n      : x\n")
+        == Messages{"3:7: error: 'test.override[0]' must be a command (a string, or a mapping from the command to "
+                    "its modifiers), got a mapping"});
+}
+
+TEST_CASE("a key that is not a plain name is reported by the loader wherever names are keys", "[validate][schema]")
+{
+  CHECK(test::validate_messages("machine:\n  environment:\n    ? [a]\n    :\n")
+        == Messages{"3:7: error: 'a list' is not a valid environment variable name (letters, digits and _; not "
+                    "starting with a digit)"});
+  CHECK(test::validate_messages("deployment:\n  ? [a]\n  : {branch: x, commands: [y]}\n")
+        == Messages{"2:5: error: keys must be plain names, but a key of 'deployment' is a list"});
+  CHECK(test::validate_messages("drydock:\n  images:\n    ? ~\n    :\n")
+        == Messages{"3:7: error: keys must be plain names, but a key of 'drydock.images' is nothing (null)"});
+}
+
+TEST_CASE("a schema issue the loader does not report is shown in drydock's words", "[validate][schema]")
+{
+  // Stricter schemas than the built-in one stand for constraints the loader
+  // does not check yet.
+  const auto shown = [](const char* schema_json, const char* yaml) {
+    const config::SchemaValidator strict(schema_json);
+    return test::messages(config::validate_text("t.yml", yaml, strict).diagnostics);
+  };
+  CHECK(shown(R"({"properties": {"test": {"properties": {"pre": {"type": "object"}}}}})", "test:\n  pre: [a]\n")
+        == Messages{"2:8: error: a list is not allowed here (schema, at 'test.pre')"});
+  CHECK(shown(R"({"properties": {"test": {"additionalProperties": false}}})", "test:\n  pre: [a]\n")
+        == Messages{"2:3: error: unknown key 'pre' (schema, at 'test')"});
+  CHECK(shown(R"({"properties": {"test": {"required": ["post"]}}})", "test:\n  pre: [a]\n")
+        == Messages{"2:3: error: 'post' is missing, which is needed here (schema, at 'test')"});
 }

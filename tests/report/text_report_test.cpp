@@ -74,3 +74,30 @@ TEST_CASE("an unreadable file is one line with the reason", "[report]")
   CHECK(report::format_unreadable("nope.yml", "No such file or directory")
         == "nope.yml: error: cannot read the file: No such file or directory\n");
 }
+
+TEST_CASE("a file report shows the first 100 diagnostics and counts the rest", "[report]")
+{
+  const SourceFile file("c.yml", "a\n");
+  Diagnostics diags;
+  for (int i = 0; i < 103; ++i) {
+    diags.error(Pos{1, 1}, "e" + std::to_string(i));
+  }
+  diags.warning(Pos{1, 1}, "w");
+  const std::string text = report::format_file_report(file, diags);
+  CHECK(text.find("c.yml:1:1: error: e99\n") != std::string::npos);
+  CHECK(text.find("e100") == std::string::npos);
+  const std::string tail = "   | ^\n... and 3 more errors, 1 more warning\nc.yml: 103 errors, 1 warning\n";
+  CHECK(text.substr(text.size() - tail.size()) == tail);
+}
+
+TEST_CASE("a file report with exactly 100 diagnostics shows them all", "[report]")
+{
+  const SourceFile file("c.yml", "a\n");
+  Diagnostics diags;
+  for (int i = 0; i < 100; ++i) {
+    diags.error(Pos{1, 1}, "e");
+  }
+  const std::string text = report::format_file_report(file, diags);
+  CHECK(text.find("more") == std::string::npos);
+  CHECK(text.ends_with("   | ^\nc.yml: 100 errors\n"));
+}
