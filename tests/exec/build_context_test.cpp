@@ -100,7 +100,7 @@ TEST_CASE("a detached HEAD at a tag is a tag build with no branch", "[exec][cont
   CHECK(context.target.tag == "v1.2.3");
 }
 
-TEST_CASE("--env CIRCLE_TAG makes a tag build and --env CIRCLE_BRANCH a branch build", "[exec][context]")
+TEST_CASE("an overriding CIRCLE_TAG makes a tag build, CIRCLE_BRANCH a branch build", "[exec][context]")
 {
   test::ScratchDir dir;
   make_repo(dir); // on feature/x, HEAD tagged v1.2.3
