@@ -101,7 +101,11 @@ int run_run(const RunOptions& options)
   const report::PrinterOptions printer_options{colour_wanted(), options.quiet, options.dry_run, 10, secrets};
   // When the reader of our output goes away, nobody is watching the build:
   // stop it as if interrupted, so no step is left running unattended.
-  exec::OutputWriter output(STDOUT_FILENO, [] { std::raise(SIGTERM); });
+  // (The writer's thread blocks signals: kill, not raise, reaches the loop.)
+  exec::HostRunner* host_runner = nullptr;
+  exec::OutputWriter output(
+      STDOUT_FILENO, [] { ::kill(::getpid(), SIGTERM); },
+      [&host_runner] { return host_runner != nullptr && host_runner->interrupt_requested(); });
   report::RunPrinter printer(
       pipeline->graph, printer_options, [&output](std::string_view text) { output.write(text); },
       [&output] { output.flush(); });
@@ -112,6 +116,7 @@ int run_run(const RunOptions& options)
     runner = std::make_unique<exec::DryRunRunner>();
   } else {
     auto host = std::make_unique<exec::HostRunner>(options.jobs, printer, printer_options.secrets);
+    host_runner = host.get();
     host->stop_when_reader_leaves(STDOUT_FILENO);
     runner = std::move(host);
   }

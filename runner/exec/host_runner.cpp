@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <csignal>
+#include <utility>
 #include <stdexcept>
 
 namespace drydock::exec {
@@ -31,7 +32,7 @@ void HostRunner::start(const StepRequest& request)
       return;
     }
   }
-  const auto id = m_processes.spawn({request.argv, request.cwd, request.env});
+  const auto id = m_processes.spawn({request.argv, request.cwd, request.env, request.background});
   if (!id) {
     m_finished.push_back({request.step, StepResult::Kind::start_failed, 127, id.error()});
     return;
@@ -139,11 +140,26 @@ std::optional<StepResult> HostRunner::wait()
   }
 }
 
+bool HostRunner::interrupt_requested()
+{
+  for (auto& event : m_processes.poll()) {
+    m_interrupt_seen = m_interrupt_seen || event.kind == ProcessEvent::Kind::signal;
+    m_deferred.push_back(std::move(event));
+  }
+  return m_interrupt_seen || m_interrupted;
+}
+
 void HostRunner::pump(std::optional<std::chrono::milliseconds> timeout)
 {
-  auto events = m_processes.poll();
+  auto events = std::exchange(m_deferred, {});
+  if (events.empty()) {
+    events = m_processes.poll();
+  }
   if (events.empty()) {
     m_sink.flush(); // about to block: show what the steps wrote so far
+    events = std::exchange(m_deferred, {}); // what came while flushing
+  }
+  if (events.empty()) {
     events = m_processes.wait(timeout);
   }
   for (const auto& event : events) {

@@ -19,6 +19,11 @@ public:
   // interrupt, at once rather than at the next line of output.
   void stop_when_reader_leaves(int fd) { m_processes.watch_reader_of(fd); }
 
+  // Whether an interrupt has arrived, for code that waits inside a step's
+  // output (a slow reader of drydock's stdout): the events it takes are
+  // kept for the next wait(), so nothing is lost.
+  bool interrupt_requested();
+
   bool can_run_more() const override { return m_running.size() < m_max_parallel; }
   void start(const StepRequest& request) override;
   std::optional<StepResult> wait() override;
@@ -52,7 +57,9 @@ private:
   std::map<int, Running> m_running;     // process id -> step
   std::map<int, Background> m_background; // process id -> its log
   std::vector<StepResult> m_finished;   // results not yet returned by wait()
+  std::vector<ProcessEvent> m_deferred; // taken by interrupt_requested(), not yet handled
   bool m_interrupted = false;
+  bool m_interrupt_seen = false; // by interrupt_requested(), before handling
 };
 
 } // namespace drydock::exec

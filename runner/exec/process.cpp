@@ -133,6 +133,7 @@ struct AsyncProcesses::Impl {
     std::array<char, 16 * 1024> buffer{};
     asio::steady_timer timer;
     asio::steady_timer drain;
+    bool read_until_eof = false;
     bool exited = false;
     bool eof = false;
     bool reported = false;
@@ -150,6 +151,12 @@ struct AsyncProcesses::Impl {
   std::unique_ptr<ReaderWatch> reader_watch;
   int next_id = 1;
 
+  // Children whose exit was reported while something they started still
+  // holds their pipe: read on and discarded, so those processes are not
+  // killed by SIGPIPE for writing (they end with the run's process groups).
+  std::map<int, std::unique_ptr<Child>> abandoned;
+
+  Child* find_child(int id);
   void read_more(int id);
   void watch_interrupts();
   void report_exit(int id);
@@ -160,11 +167,28 @@ struct AsyncProcesses::Impl {
   void on_exit(int id, int native_status, int evaluated);
 };
 
+AsyncProcesses::Impl::Child* AsyncProcesses::Impl::find_child(int id)
+{
+  if (const auto found = children.find(id); found != children.end()) {
+    return found->second.get();
+  }
+  const auto found = abandoned.find(id);
+  return found == abandoned.end() ? nullptr : found->second.get();
+}
+
 void AsyncProcesses::Impl::read_more(int id)
 {
-  Child& child = *children.at(id);
+  Child& child = *find_child(id);
   child.pipe->async_read_some(asio::buffer(child.buffer), [this, id](const boost::system::error_code& ec,
                                                                       std::size_t size) {
+    if (abandoned.contains(id)) {
+      if (ec) {
+        abandoned.erase(id);
+      } else {
+        read_more(id);
+      }
+      return;
+    }
     const auto found = children.find(id);
     if (found == children.end()) {
       return;
@@ -196,10 +220,6 @@ void AsyncProcesses::Impl::report_exit(int id)
   child.reported = true;
   child.timer.cancel();
   child.drain.cancel();
-  if (child.pipe) {
-    boost::system::error_code ignored;
-    child.pipe->close(ignored);
-  }
   events.push_back({ProcessEvent::Kind::exited, id, "", child.exit_code, 0});
 }
 
@@ -211,6 +231,9 @@ void AsyncProcesses::Impl::on_exit(int id, int native_status, int evaluated)
   if (!child.pipe || child.eof) {
     report_exit(id);
     return;
+  }
+  if (child.read_until_eof) {
+    return; // the read that sees EOF reports the exit
   }
   child.drain.expires_after(kDrainAfterExit);
   child.drain.async_wait([this, id](const boost::system::error_code& ec) {
@@ -242,6 +265,7 @@ tl::expected<int, std::string> AsyncProcesses::spawn(const SpawnSpec& spec)
   Impl& impl = *m_impl;
   const int id = impl.next_id++;
   auto child = std::make_unique<Impl::Child>(impl.io);
+  child->read_until_eof = spec.read_until_eof;
   auto& executable = impl.executables[spec.argv.at(0)]; // every step runs bash: look it up once
   if (executable.empty()) {
     const auto found = find_executable(spec.argv);
@@ -376,9 +400,14 @@ std::vector<ProcessEvent> AsyncProcesses::Impl::take_events()
   std::vector<ProcessEvent> out(events.begin(), events.end());
   events.clear();
   for (const auto& event : out) {
-    if (event.kind == ProcessEvent::Kind::exited) {
-      children.erase(event.id);
+    if (event.kind != ProcessEvent::Kind::exited) {
+      continue;
     }
+    const auto found = children.find(event.id);
+    if (found != children.end() && found->second->pipe && !found->second->eof) {
+      abandoned.emplace(event.id, std::move(found->second));
+    }
+    children.erase(event.id);
   }
   return out;
 }

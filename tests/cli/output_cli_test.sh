@@ -24,6 +24,19 @@ lines=$("$drydock" run seq.yml | (sleep 2; cat) | grep -c '^\[test.override\[0\]
 code=$( { "$drydock" run seq.yml; echo "exit=$?" >"$scratch/code"; } | (sleep 1; tail -1 >/dev/null); cat "$scratch/code")
 [ "$code" = "exit=0" ] || fail "slow reader: drydock said $code"
 
+# Ctrl-C while the reader is stalled: drydock still stops the steps at
+# once (it used to sit in write(2) until the reader moved).
+printf 'test:\n  override:\n    - seq 1 2000000; exec -a %s sleep 60\n' "$marker" >stalled.yml
+( "$drydock" run stalled.yml & echo $! >"$scratch/stalled.pid"; wait ) | sleep 9 &
+reader=$!
+for _ in $(seq 100); do pgrep -f "$marker" >/dev/null && break; [ -s "$scratch/stalled.pid" ] && sleep 0.05; done
+sleep 1
+kill -INT "$(cat "$scratch/stalled.pid")"
+gone=no
+for _ in $(seq 60); do pgrep -f "$marker" >/dev/null || { gone=yes; break; }; sleep 0.05; done
+[ "$gone" = yes ] || fail "Ctrl-C with a stalled reader: the step still runs 3 s later"
+wait "$reader" 2>/dev/null
+
 # The descriptor drydock shares with the next command keeps its flags: the
 # command after drydock can still write to a slow reader.
 printf 'test:\n  override:\n    - echo hi\n' >small.yml
@@ -46,11 +59,15 @@ for jobs in 1 3; do
   contains "$out" "build #"
   [ "$(grep -c '] ok in ' <<<"$out")" -eq 40 ] || fail "forks -j $jobs: not every step finished ok"
 done
-printf 'test:\n  override:\n    - (sleep 0.6; echo late-line) & echo early-line\n' >late.yml
-out=$("$drydock" run late.yml 2>&1)
+# The fork is not killed for writing to a pipe nobody reads: it lives on
+# (until the build ends) and what it writes is dropped, as the note says.
+printf 'test:\n  override:\n    - (sleep 0.6; echo late-line; touch late-done) & echo early-line\n    - sleep 1.5\n' >late.yml
+rm -f late-done
+out=$("$drydock" run -j 1 late.yml 2>&1)
 contains "$out" "[test.override[0]] early-line"
 contains "$out" "[test.override[0]] (drydock: the command exited, but processes it started still hold its output; what they write from now on is not shown)"
 lacks "$out" "[test.override[0]] late-line"
+[ -e late-done ] || fail "the fork that held the output was killed before it finished"
 
 # A daemon a step starts inherits none of drydock's descriptors, so a
 # reader of drydock's output sees the end when drydock exits.

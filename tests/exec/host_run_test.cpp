@@ -135,6 +135,22 @@ TEST_CASE("a step with no output for its timeout is stopped; output keeps it ali
   CHECK(run.status("test.override[1]") == StepStatus::succeeded);
 }
 
+TEST_CASE("a background step's log keeps what its forks write after its command exits", "[exec][run][background]")
+{
+  test::ScratchDir dir;
+  const auto run = test::run_config(dir, R"(test:
+  pre:
+    - (sleep 0.3; for i in 1 2 3; do echo tick$i; touch alive-$i; sleep 0.1; done) & echo started:
+        background: true
+  override:
+    - sleep 1.2
+)");
+  CHECK(fs::exists(dir.path() / "alive-3")); // not killed by SIGPIPE after its parent exited
+  CHECK(test::read_text(fs::path(run.context.artifacts_dir) / "background-test.pre_0_.log")
+        == "started\ntick1\ntick2\ntick3\n");
+  fs::remove_all(run.context.artifacts_dir);
+}
+
 TEST_CASE("background steps do not block, log to the artifacts and end with the build", "[exec][run][background]")
 {
   test::ScratchDir dir;

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <fcntl.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -92,6 +93,8 @@ TEST_CASE("output is kept until enough is waiting or it is flushed", "[exec][out
   writer.flush();
   CHECK(::read(pipe.read_end, buffer, sizeof buffer) == 9);
   writer.write(std::string(64 * 1024, 'y')); // enough to pass on by itself
+  pollfd readable{pipe.read_end, POLLIN, 0};
+  REQUIRE(::poll(&readable, 1, 5000) == 1); // the writer's thread writes it soon
   CHECK(::read(pipe.read_end, buffer, sizeof buffer) == sizeof buffer);
 }
 
@@ -109,4 +112,23 @@ TEST_CASE("a reader that goes away is told once and nothing more is written", "[
   std::signal(SIGPIPE, previous);
   CHECK(told == 1);
   CHECK(writer.reader_gone());
+}
+
+TEST_CASE("waiting for a stalled reader gives way when there is something more urgent", "[exec][output]")
+{
+  const auto previous = std::signal(SIGPIPE, SIG_IGN); // as drydock's main does
+  {
+    Pipe pipe; // nobody reads: the pipe fills and stays full
+    int asked = 0;
+    OutputWriter writer(pipe.write_end, {}, [&] {
+      ++asked;
+      return true; // say, Ctrl-C arrived
+    });
+    writer.write(std::string(256 * 1024, 'z'));
+    writer.flush(); // returns although the reader never reads
+    CHECK(asked >= 1);
+    CHECK_FALSE(writer.reader_gone());
+    pipe.close_read(); // the destructor's wait then ends with EPIPE
+  }
+  std::signal(SIGPIPE, previous);
 }
