@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "config/names.hpp"
 #include "config/walk.hpp"
 #include "util/regex.hpp"
 #include "util/spelling.hpp"
@@ -239,6 +240,7 @@ void check_config(const Config& config, Diagnostics& diags)
   check_commands(config, diags);
   check_deployment(config, diags);
   check_extension(config.drydock, diags);
+  check_names(config, diags);
 }
 
 } // namespace drydock::config

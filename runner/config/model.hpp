@@ -154,7 +154,8 @@ struct ImageSpec {
   Text repository;
   Text dockerfile{"Dockerfile", {}};
   Text context{".", {}};
-  std::vector<Text> inputs;
+  std::vector<Text> inputs;      // globs relative to the config's folder
+  bool allow_outside_inputs = false; // inputs may be absolute or leave it with ..
   std::vector<EnvVar> build_args;
   Text cache_dir{"~/.cache/drydock/images", {}};
   int keep = 2;
@@ -169,6 +170,7 @@ struct DatabaseSpec {
   std::optional<Text> url;
   std::optional<Text> image; // for the container provider
   std::string alias = "postgresdb";
+  Pos alias_pos;                 // where `alias` was written, if it was
   std::string user = "ubuntu";
   std::vector<Text> databases;
   std::string env = "DATABASE_URL";

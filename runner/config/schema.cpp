@@ -45,6 +45,26 @@ void drop_extension_patterns(nlohmann::json& schema)
   }
 }
 
+// valijson runs a `pattern` through std::regex, which recurses once per
+// character: a 100 KB key written as `? AAAA...` under machine.environment
+// overflowed the stack. The loader checks every name the schema gives a
+// pattern for (environment variable, host, image, service, step id) with
+// RE2 or plain code, and says so at the name's position; the validator's
+// copy therefore drops them. The shipped schema keeps them for editors.
+void drop_string_patterns(nlohmann::json& schema)
+{
+  if (schema.is_object()) {
+    if (auto found = schema.find("pattern"); found != schema.end() && found->is_string()) {
+      schema.erase(found);
+    }
+  }
+  if (schema.is_structured()) {
+    for (auto& child : schema) {
+      drop_string_patterns(child);
+    }
+  }
+}
+
 } // namespace
 
 std::string json_key(const Node& key) { return key.is_scalar() ? key.text : "<" + describe_kind(key) + ">"; }
@@ -94,6 +114,7 @@ SchemaValidator::SchemaValidator(std::string_view schema_json) : m_impl(std::mak
 {
   auto document = nlohmann::json::parse(schema_json);
   drop_extension_patterns(document);
+  drop_string_patterns(document);
   valijson::SchemaParser parser(valijson::SchemaParser::kDraft7);
   valijson::adapters::NlohmannJsonAdapter adapter(document);
   parser.populateSchema(adapter, m_impl->schema);

@@ -161,6 +161,7 @@ ImageJob make_image_job(const config::ImageSpec& spec, const std::string& config
   for (const auto& input : spec.inputs) {
     job.input_patterns.push_back(input.value);
   }
+  job.allow_outside_inputs = spec.allow_outside_inputs;
   env::Environment scope = env;
   job.build_args = env::apply_expanded(scope, config::name_values(spec.build_args));
   job.keep = spec.keep;
@@ -212,6 +213,55 @@ struct ContentInputs {
   std::vector<std::string> bases; // the Dockerfile's FROM images
 };
 
+std::string_view file_kind(fs::file_type type)
+{
+  switch (type) {
+  case fs::file_type::directory: return "a directory";
+  case fs::file_type::fifo: return "a fifo";
+  case fs::file_type::socket: return "a socket";
+  case fs::file_type::character: return "a character device";
+  case fs::file_type::block: return "a block device";
+  case fs::file_type::not_found: return "a dangling symlink";
+  default: return "not a regular file";
+  }
+}
+
+bool is_inside(const fs::path& path, const fs::path& folder)
+{
+  const auto rest = path.lexically_relative(folder);
+  return !rest.empty() && *rest.begin() != "..";
+}
+
+// Whether a matched path is hashed: a regular file is, a directory a
+// wildcard matched is passed over (its files are matched on their own).
+// Anything else is refused before it is opened, so a device or a fifo can
+// never hang the run; so is a file that resolves outside the config's
+// folder (through a symlink) unless the image allows outside inputs.
+tl::expected<bool, std::string> check_input(const ImageJob& job, const std::string& pattern, const std::string& path)
+{
+  std::error_code ec;
+  const auto type = fs::status(path, ec).type(); // follows symlinks, opens nothing
+  if (type == fs::file_type::directory && pattern.find_first_of("*?[") != std::string::npos) {
+    return false;
+  }
+  if (type != fs::file_type::regular) {
+    return tl::unexpected(fmt::format("the input '{}' matches {}, which is {}; inputs must be regular files",
+                                      pattern, path, file_kind(type)));
+  }
+  if (job.allow_outside_inputs) {
+    return true;
+  }
+  std::error_code folder_ec;
+  const auto real = fs::canonical(path, ec);
+  const auto folder = fs::canonical(job.config_dir, folder_ec);
+  if (ec || folder_ec || !is_inside(real, folder)) {
+    return tl::unexpected(fmt::format("the input '{}' matches {}, which resolves to {}, outside the config's folder "
+                                      "{}; set 'allow_outside_inputs: true' on the image to hash it",
+                                      pattern, path, real.string(), folder.string()));
+  }
+  return true;
+}
+
 tl::expected<ContentInputs, std::string> content_inputs(const ImageJob& job)
 {
   ContentInputs content;
@@ -232,7 +282,11 @@ tl::expected<ContentInputs, std::string> content_inputs(const ImageJob& job)
     }
     for (const auto& file : files) {
       const std::string path = (fs::path(job.config_dir) / file).string();
-      if (fs::is_directory(path)) {
+      const auto usable = check_input(job, pattern, path);
+      if (!usable) {
+        return tl::unexpected(usable.error());
+      }
+      if (!*usable) {
         continue;
       }
       const auto hash = hash_file(path);

@@ -25,6 +25,7 @@ struct ImageJob {
   std::string context;    // absolute
   std::string cache_dir;  // absolute
   std::vector<std::string> input_patterns;
+  bool allow_outside_inputs = false; // absolute, ../ and symlinks out allowed
   std::vector<std::pair<std::string, std::string>> build_args; // expanded
   int keep = 2;
   std::string run_tag;    // CIRCLE_SHA1, or "local" outside git
