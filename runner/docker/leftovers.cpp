@@ -85,7 +85,14 @@ bool owner_alive(int pid, std::uint64_t start)
   if (fields[0] == "Z") {
     return false;
   }
-  return start == 0 || process_start_time(pid) == start;
+  if (start != 0) {
+    return process_start_time(pid) == start;
+  }
+  // Recorded before start times were: the old rule, a live process named drydock.
+  std::ifstream comm(fmt::format("/proc/{}/comm", pid));
+  std::string name;
+  std::getline(comm, name);
+  return !comm || name == "drydock";
 }
 
 tl::expected<std::vector<Labelled>, std::string> labelled_resources()

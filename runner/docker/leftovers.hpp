@@ -30,8 +30,9 @@ std::string owner_of(int pid);
 // "ID RUN OWNER" lines as commands.hpp's labelled_* print them.
 std::vector<Labelled> parse_labelled(const std::string& kind, const std::string& output);
 
-// Whether the owner still runs: the pid is alive (not a zombie) and, when
-// the start time was recorded, started then. Whatever the program's name.
+// Whether the owner still runs: the pid is alive (not a zombie) and
+// started at the recorded time, whatever the program's name; for a bare
+// pid (recorded by an older drydock), a live process named drydock.
 bool owner_alive(int pid, std::uint64_t start);
 
 // Every labelled docker resource; an error when no engine answers.

@@ -23,9 +23,9 @@ HostRunner::HostRunner(std::size_t max_parallel, OutputSink& sink, std::vector<s
 
 void HostRunner::start(const StepRequest& request)
 {
-  std::ofstream log;
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> log(nullptr, &std::fclose);
   if (request.background) {
-    log.open(request.background_log, std::ios::binary | std::ios::trunc);
+    log.reset(std::fopen(request.background_log.c_str(), "wbe")); // e: O_CLOEXEC
     if (!log) {
       m_finished.push_back({request.step, StepResult::Kind::start_failed, 127,
                             fmt::format("cannot write {}", request.background_log)});
@@ -56,15 +56,16 @@ bool HostRunner::handle_background(const ProcessEvent& event)
     return false;
   }
   auto& [masker, log] = found->second;
-  if (event.kind == ProcessEvent::Kind::output) {
-    log << masker.feed(event.data);
-  } else if (event.kind == ProcessEvent::Kind::output_abandoned) {
-    log << masker.finish() << "\n(drydock: the command exited, but processes it started still hold its output)\n";
-  } else if (event.kind == ProcessEvent::Kind::exited) {
-    log << masker.finish();
+  // Background steps are read until every process lets go of their output
+  // (no drain, so no abandoned output): output, then the exit.
+  const std::string text = event.kind == ProcessEvent::Kind::output   ? masker.feed(event.data)
+                           : event.kind == ProcessEvent::Kind::exited ? masker.finish()
+                                                                      : std::string();
+  std::fwrite(text.data(), 1, text.size(), log.get());
+  std::fflush(log.get());
+  if (event.kind == ProcessEvent::Kind::exited) {
     m_background.erase(found);
   }
-  log.flush();
   return true;
 }
 

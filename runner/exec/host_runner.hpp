@@ -1,7 +1,8 @@
 #pragma once
 // Runs steps as processes on this machine.
-#include <fstream>
+#include <cstdio>
 #include <map>
+#include <memory>
 
 #include "exec/process.hpp"
 #include "exec/step_runner.hpp"
@@ -39,7 +40,7 @@ private:
   // A background step's output goes, masked, to its log file.
   struct Background {
     LineMasker masker;
-    std::ofstream log;
+    std::unique_ptr<std::FILE, int (*)(std::FILE*)> log; // close-on-exec: no later step inherits it
   };
 
   std::optional<StepResult> handle(const ProcessEvent& event);

@@ -62,26 +62,43 @@ public:
     std::snprintf(g_credentials_dir, sizeof g_credentials_dir, "%s", m_dir.c_str());
     std::snprintf(g_credentials_file, sizeof g_credentials_file, "%s/config.json", m_dir.c_str());
     std::snprintf(g_owner_file, sizeof g_owner_file, "%s/drydock.owner", m_dir.c_str());
-    for (const int sig : kCleanupSignals) {
-      ::signal(sig, remove_credentials_and_die);
-    }
+    install_handlers();
     ::setenv("DOCKER_CONFIG", m_dir.c_str(), 1);
     return {};
   }
   ~TemporaryDockerConfig()
   {
     if (!m_dir.empty()) {
-      for (const int sig : kCleanupSignals) {
-        ::signal(sig, SIG_DFL);
-      }
       std::error_code ec;
-      fs::remove_all(m_dir, ec);
+      fs::remove_all(m_dir, ec); // before the handlers go: a signal now still cleans up
+      restore_handlers();
       ::unsetenv("DOCKER_CONFIG");
     }
   }
 
 private:
+  // A signal that was ignored (nohup) stays ignored; the others clean up.
+  void install_handlers()
+  {
+    for (std::size_t i = 0; i < std::size(kCleanupSignals); ++i) {
+      struct sigaction action {};
+      action.sa_handler = remove_credentials_and_die;
+      sigemptyset(&action.sa_mask);
+      ::sigaction(kCleanupSignals[i], nullptr, &m_previous[i]);
+      if (m_previous[i].sa_handler != SIG_IGN) {
+        ::sigaction(kCleanupSignals[i], &action, nullptr);
+      }
+    }
+  }
+  void restore_handlers()
+  {
+    for (std::size_t i = 0; i < std::size(kCleanupSignals); ++i) {
+      ::sigaction(kCleanupSignals[i], &m_previous[i], nullptr);
+    }
+  }
+
   std::string m_dir;
+  struct sigaction m_previous[std::size(kCleanupSignals)] {};
 };
 
 tl::expected<void, std::string> log_in(const Login& login, const std::string& executable, const Log& log)

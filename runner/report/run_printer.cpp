@@ -43,6 +43,7 @@ RunPrinter::RunPrinter(const graph::Graph& graph, PrinterOptions options, Write 
   : m_graph(graph), m_options(std::move(options)), m_write(std::move(write)), m_flush(std::move(flush)),
     m_partial(graph.steps.size()), m_tail(graph.steps.size())
 {
+  m_options.secrets = masking_order(std::move(m_options.secrets));
   for (const auto& step : graph.steps) {
     m_prefixes.push_back(prefix(step.index));
   }
@@ -99,20 +100,6 @@ void RunPrinter::emit_line(std::size_t step, std::string_view raw, std::string& 
 
 namespace {
 
-// Where to cut an over-long line: at most `limit` bytes, never inside a
-// UTF-8 sequence.
-std::size_t cut_point(std::string_view text, std::size_t limit)
-{
-  if (text.size() <= limit) {
-    return text.size();
-  }
-  std::size_t cut = limit;
-  while (cut > limit - 3 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) {
-    --cut;
-  }
-  return cut;
-}
-
 // Where the last `count` complete lines of the chunk begin: only those can
 // end up in the tail, so the lines before them need not be kept.
 std::size_t start_of_last_lines(std::string_view chunk, std::size_t count)
@@ -150,14 +137,9 @@ void RunPrinter::on_output(std::size_t step, std::string_view chunk)
   const auto last_newline = chunk.rfind('\n');
   chunk.remove_prefix(last_newline == std::string_view::npos ? 0 : last_newline + 1);
   partial.append(chunk);
-  std::size_t shown = 0;
-  while (partial.size() - shown >= kMaxLineBytes) {
-    const std::string_view rest = std::string_view(partial).substr(shown);
-    const std::size_t cut = cut_point(rest, kMaxLineBytes);
-    emit_line(step, rest.substr(0, cut), out);
-    shown += cut;
+  for (const auto& piece : take_long_pieces(partial, m_options.secrets)) {
+    emit_line(step, piece, out);
   }
-  partial.erase(0, shown);
   if (!out.empty()) {
     m_write(out);
   }

@@ -10,6 +10,7 @@
 #include "exec/build.hpp"
 #include "exec/step_runner.hpp"
 #include "graph/graph.hpp"
+#include "util/mask.hpp"
 
 namespace drydock::report {
 
@@ -20,10 +21,6 @@ struct PrinterOptions {
   std::size_t tail_lines = 10; // of a failed step, repeated in the summary
   std::vector<std::string> secrets; // shown as *** wherever they appear in output
 };
-
-// A line longer than this is shown in pieces of this size, so output with
-// no newline costs linear time and bounded memory.
-inline constexpr std::size_t kMaxLineBytes = 64 * 1024;
 
 class RunPrinter : public exec::OutputSink, public exec::RunObserver {
 public:

@@ -100,6 +100,6 @@ TEST_CASE("leftovers: labelled resources parsed, owners checked", "[docker][serv
   REQUIRE(start > 0);
   CHECK(docker::owner_alive(::getpid(), start));
   CHECK_FALSE(docker::owner_alive(::getpid(), start + 1));
-  CHECK(docker::owner_alive(::getpid(), 0)); // not recorded: the live pid is trusted
+  CHECK_FALSE(docker::owner_alive(::getpid(), 0)); // a bare pid (older labels): only a process named drydock
   CHECK(docker::owner_of(::getpid()) == std::to_string(::getpid()) + ":" + std::to_string(start));
 }

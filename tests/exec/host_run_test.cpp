@@ -143,9 +143,10 @@ TEST_CASE("a background step's log keeps what its forks write after its command 
     - (sleep 0.3; for i in 1 2 3; do echo tick$i; touch alive-$i; sleep 0.1; done) & echo started:
         background: true
   override:
-    - sleep 1.2
+    - ls -l /proc/self/fd/ > fds-of-later-step; sleep 1.2
 )");
   CHECK(fs::exists(dir.path() / "alive-3")); // not killed by SIGPIPE after its parent exited
+  CHECK(dir.read("fds-of-later-step").find("background-") == std::string::npos); // the log is not inherited
   CHECK(test::read_text(fs::path(run.context.artifacts_dir) / "background-test.pre_0_.log")
         == "started\ntick1\ntick2\ntick3\n");
   fs::remove_all(run.context.artifacts_dir);

@@ -90,8 +90,8 @@ TEST_CASE("a line without a newline is shown in pieces of at most 64 KiB, none l
   for (int i = 0; i < 10; ++i) {
     printer.on_output(0, piece); // 160 KiB, no newline
   }
-  CHECK(out == "[test.override[0]] " + std::string(report::kMaxLineBytes, 'x') + "\n" + "[test.override[0]] "
-                   + std::string(report::kMaxLineBytes, 'x') + "\n");
+  CHECK(out == "[test.override[0]] " + std::string(kMaxLineBytes, 'x') + "\n" + "[test.override[0]] "
+                   + std::string(kMaxLineBytes, 'x') + "\n");
   out.clear();
   printer.step_finished(graph.steps[0], {plan::StepStatus::succeeded, 0, std::chrono::milliseconds(10), ""});
   CHECK(out == "[test.override[0]] " + std::string(32 * 1024, 'x') + "\n[test.override[0]] ok in 0.01s\n");
@@ -105,7 +105,7 @@ TEST_CASE("a long line is never cut inside a UTF-8 character", "[report][run]")
   report::RunPrinter printer(graph, {}, [&](std::string_view text) { out += text; });
   const std::string euro = "\xe2\x82\xac"; // 3 bytes
   std::string text;
-  while (text.size() < report::kMaxLineBytes + 10) {
+  while (text.size() < kMaxLineBytes + 10) {
     text += euro;
   }
   printer.on_output(0, text);
@@ -186,4 +186,31 @@ TEST_CASE("flush reaches the writer's flush", "[report][run]")
   report::RunPrinter printer(graph, {}, [](std::string_view) {}, [&] { ++flushed; });
   printer.flush();
   CHECK(flushed == 1);
+}
+
+TEST_CASE("a secret across the 64 KiB cut of a long line is still masked", "[report][run][secrets]")
+{
+  const auto config = test::load("test:\n  override: [a]\n");
+  const auto graph = graph_of(config);
+  std::string out;
+  report::RunPrinter printer(graph, {.secrets = {"SuperSecretToken"}}, [&](std::string_view text) { out += text; });
+  const std::string text = std::string(kMaxLineBytes - 6, 'a') + "SuperSecretToken" + std::string(70'000, 'b');
+  for (std::size_t at = 0; at < text.size(); at += 16 * 1024) {
+    printer.on_output(0, std::string_view(text).substr(at, 16 * 1024));
+  }
+  printer.on_output(0, "\n");
+  CHECK(out.find("SuperS") == std::string::npos);
+  CHECK(out.find("***") != std::string::npos);
+}
+
+TEST_CASE("a secret inside a longer one does not unmask the rest of the longer one", "[report][run][secrets]")
+{
+  const auto config = test::load("test:\n  override: [a]\n");
+  const auto graph = graph_of(config);
+  std::string out;
+  report::RunPrinter printer(graph, {.secrets = {"abcd", "abcdefgh-longer", "abcd"}}, [&](std::string_view text) {
+    out += text;
+  });
+  printer.on_output(0, "abcdefgh-longer and abcd\n");
+  CHECK(out == "[test.override[0]] *** and ***\n");
 }
