@@ -5,17 +5,7 @@
 # Usage: output_cli_test.sh PATH/TO/drydock
 set -u
 drydock=$1
-failures=0
-scratch=$(mktemp -d)
-marker="drydock-output-marker-$$"
-cleanup() { pkill -f "$marker" 2>/dev/null; rm -rf "$scratch"; }
-trap cleanup EXIT
-export HOME=$scratch TMPDIR=$scratch
-cd "$scratch" || exit 1
-
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-contains() { case "$1" in *"$2"*) ;; *) fail "output lacks '$2': ${1:0:2000}";; esac; }
-lacks() { case "$1" in *"$2"*) fail "output has '$2': ${1:0:2000}";; esac; }
+source "$(dirname "$0")/harness.sh"
 
 # A slow reader gets every line, and drydock waits for it.
 printf 'test:\n  override:\n    - seq 1 200000\n' >seq.yml
@@ -104,8 +94,4 @@ out=$("$drydock" run -j abc small.yml 2>&1); code=$?
 [ "$code" -eq 2 ] || fail "-j abc: exit $code"
 contains "$out" "--jobs: expected a number of steps from 1 to 1024, got 'abc'"
 
-if [ "$failures" -gt 0 ]; then
-  echo "$failures failed"
-  exit 1
-fi
-echo "output CLI: all checks passed"
+finish "output CLI: all checks passed"

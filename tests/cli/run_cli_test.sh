@@ -4,24 +4,13 @@
 # Usage: run_cli_test.sh PATH/TO/drydock
 set -u
 drydock=$1
-failures=0
-scratch=$(mktemp -d)
-marker="drydock-cli-marker-$$"
-cleanup() { pkill -f "$marker" 2>/dev/null; rm -rf "$scratch"; }
-trap cleanup EXIT
-export HOME=$scratch   # build counters go here, not into the real home
-export TMPDIR=$scratch # and so do the artifact directories
-cd "$scratch" || exit 1
-
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+source "$(dirname "$0")/harness.sh"
 expect_exit() {
   local want=$1; shift
   out=$("$@" 2>"$scratch/stderr"); local got=$?
   err=$(cat "$scratch/stderr")
   [ "$got" -eq "$want" ] || fail "'$*' exited $got, expected $want; stderr: $err"
 }
-contains() { case "$1" in *"$2"*) ;; *) fail "output lacks '$2': $1";; esac; }
-lacks() { case "$1" in *"$2"*) fail "output has '$2': $1";; esac; }
 
 cat >circle.yml <<'YAML'
 machine:
@@ -185,8 +174,4 @@ code=${PIPESTATUS[0]}
 pgrep -f "$marker" >/dev/null && fail "closed stdout left '$marker' running"
 [ -e never ] && fail "closed stdout: a step started after the reader left"
 
-if [ "$failures" -gt 0 ]; then
-  echo "$failures failed"
-  exit 1
-fi
-echo "run CLI: all checks passed"
+finish "run CLI: all checks passed"

@@ -4,16 +4,7 @@
 # Usage: security_cli_test.sh PATH/TO/drydock
 set -u
 drydock=$1
-failures=0
-scratch=$(mktemp -d)
-cleanup() { rm -rf "$scratch"; }
-trap cleanup EXIT
-export HOME=$scratch TMPDIR=$scratch
-cd "$scratch" || exit 1
-
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-contains() { case "$1" in *"$2"*) ;; *) fail "output lacks '$2': ${1:0:2000}";; esac; }
-lacks() { case "$1" in *"$2"*) fail "output has '$2': ${1:0:2000}";; esac; }
+source "$(dirname "$0")/harness.sh"
 
 # A database named --help reaches the cluster step as a name: no help text,
 # no "ok" for a server that never started.
@@ -104,8 +95,4 @@ contains "$out" "0 to remove, 1 kept"
 kill -TERM "$live"; wait "$live"
 compgen -G "$scratch/drydock-postgres-*" >/dev/null && fail "the interrupted run left its cluster"
 
-if [ "$failures" -gt 0 ]; then
-  echo "$failures failed"
-  exit 1
-fi
-echo "security CLI: all checks passed"
+finish "security CLI: all checks passed"
