@@ -18,6 +18,7 @@
 #include "exec/run_setup.hpp"
 #include "publish/from_config.hpp"
 #include "report/run_printer.hpp"
+#include "util/mask.hpp"
 
 namespace drydock::cli {
 namespace {
@@ -73,14 +74,18 @@ std::string own_executable()
   return ec ? std::string("drydock") : path.string();
 }
 
-int run_run(const RunOptions& options)
+exec::SetupMode setup_mode(const RunOptions& options)
 {
-  const auto setup_mode = options.dry_run ? exec::SetupMode::dry_run : exec::SetupMode::run;
-  // The engine is asked before the build takes a number: a run that cannot
-  // start leaves no number used and no directories behind.
-  exec::Engine engine;
+  return options.dry_run ? exec::SetupMode::dry_run : exec::SetupMode::run;
+}
+
+// The pipeline and the engine's facts. The engine is asked before the build
+// takes a number: a run that cannot start leaves no number used and no
+// directories behind. A dry run takes no number and gets placeholders.
+tl::expected<Pipeline, int> load_for_run(const RunOptions& options, exec::Engine& engine)
+{
   const auto engine_answers = [&](const config::Config& config, const env::Environment& env) -> tl::expected<void, std::string> {
-    auto found = exec::find_engine(config, env, setup_mode);
+    auto found = exec::find_engine(config, env, setup_mode(options));
     if (!found) {
       return tl::unexpected(found.error());
     }
@@ -89,6 +94,40 @@ int run_run(const RunOptions& options)
   };
   auto pipeline = load_pipeline(options.pipeline, options.dry_run ? exec::ContextMode::plan : exec::ContextMode::run,
                                 engine_answers);
+  if (pipeline && options.dry_run) {
+    engine = exec::find_engine(pipeline->validation->config, pipeline->context.env, exec::SetupMode::dry_run)
+                 .value_or(exec::Engine{});
+  }
+  return pipeline;
+}
+
+// Everything the printer and the background logs mask.
+std::vector<std::string> secrets_of(const Pipeline& pipeline)
+{
+  auto secrets = publish::secrets_of(pipeline.validation->config, pipeline.context.env);
+  secrets.insert(secrets.end(), pipeline.masked.begin(), pipeline.masked.end());
+  return masking_order(std::move(secrets));
+}
+
+void print_notes(const std::vector<std::string>& notes)
+{
+  for (const auto& note : notes) {
+    fmt::print(stderr, "drydock: {}\n", note);
+  }
+}
+
+int exit_code_of(const exec::BuildResult& result)
+{
+  if (result.interrupted) {
+    return kExitInterrupted;
+  }
+  return result.failed ? kExitStepFailed : kExitOk;
+}
+
+int run_run(const RunOptions& options)
+{
+  exec::Engine engine;
+  auto pipeline = load_for_run(options, engine);
   if (!pipeline) {
     return pipeline.error();
   }
@@ -96,9 +135,7 @@ int run_run(const RunOptions& options)
     fmt::print("drydock: build skipped: {}\n", pipeline->branches.reason);
     return kExitOk;
   }
-  auto secrets = publish::secrets_of(pipeline->validation->config, pipeline->context.env);
-  secrets.insert(secrets.end(), pipeline->masked.begin(), pipeline->masked.end());
-  const report::PrinterOptions printer_options{colour_wanted(), options.quiet, options.dry_run, 10, secrets};
+  const report::PrinterOptions printer_options{colour_wanted(), options.quiet, options.dry_run, 10, secrets_of(*pipeline)};
   // When the reader of our output goes away, nobody is watching the build:
   // stop it as if interrupted, so no step is left running unattended.
   // (The writer's thread blocks signals: kill, not raise, reaches the loop.)
@@ -122,28 +159,18 @@ int run_run(const RunOptions& options)
   }
   auto& context = pipeline->context;
   context.self_exe = own_executable();
-  if (options.dry_run) { // the context took no number, so nothing asked yet: placeholders
-    engine = exec::find_engine(pipeline->validation->config, context.env, setup_mode).value_or(exec::Engine{});
-  }
-  const auto prepared = exec::prepare_run(pipeline->validation->config, context, setup_mode, engine);
+  const auto prepared = exec::prepare_run(pipeline->validation->config, context, setup_mode(options), engine);
   if (!prepared) {
     output.flush();
-    fmt::print(stderr, "drydock: {}\n", prepared.error());
-    for (const auto& note : exec::finish_run(context, true)) {
-      fmt::print(stderr, "drydock: {}\n", note);
-    }
+    print_notes({prepared.error()});
+    print_notes(exec::finish_run(context, true));
     return kExitStepFailed;
   }
   const auto result = exec::run_build(pipeline->graph, context, *runner, printer);
   output.flush(); // before the notes on stderr, which may go to the same place
-  for (const auto& note : exec::finish_run(context, containers_may_remain(pipeline->graph, result))) {
-    fmt::print(stderr, "drydock: {}\n", note);
-  }
+  print_notes(exec::finish_run(context, containers_may_remain(pipeline->graph, result)));
   printer.summary(result, context);
-  if (result.interrupted) {
-    return kExitInterrupted;
-  }
-  return result.failed ? kExitStepFailed : kExitOk;
+  return exit_code_of(result);
 }
 
 } // namespace
