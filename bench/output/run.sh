@@ -8,6 +8,10 @@ set -euo pipefail
 drydock=$(realpath "${1:-build/drydock}")
 unbroken_mb=${2:-200}
 yes_mb=${3:-1024}
+# bc and GNU time, from Debian's packages, when missing.
+if ! command -v bc >/dev/null || [ ! -x /usr/bin/time ]; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bc time >/dev/null
+fi
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 cd "$scratch"
