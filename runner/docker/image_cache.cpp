@@ -466,13 +466,14 @@ tl::expected<EnsureResult, std::string> ensure_image(const ImageJob& job, const 
   const std::string archive = archive_path(job.cache_dir, job.name, key->key);
   std::string why_build = "no image and no archive for this key";
   std::error_code ec;
-  if (fs::exists(archive, ec)) {
+  const bool archive_on_disk = fs::exists(archive, ec);
+  if (archive_on_disk) {
     // Pruning keeps the newest archives: make that the most recently used.
     fs::last_write_time(archive, fs::file_time_type::clock::now(), ec);
   }
   if (*present) {
     result.source = ImageSource::present;
-  } else if (fs::exists(archive)) {
+  } else if (archive_on_disk) {
     log(fmt::format("loading {} from {}", result.reference, archive));
     const auto loaded = load_archive(archive, result.reference, log);
     if (!loaded) {
@@ -489,7 +490,7 @@ tl::expected<EnsureResult, std::string> ensure_image(const ImageJob& job, const 
       return tl::unexpected(built.error());
     }
     write_archive(job, key->key, result.reference, log);
-  } else if (result.source == ImageSource::present && !fs::exists(archive, ec)) {
+  } else if (result.source == ImageSource::present && !archive_on_disk) {
     log(fmt::format("{} is present but its archive is missing; writing it", result.reference));
     write_archive(job, key->key, result.reference, log);
   }

@@ -44,6 +44,12 @@ std::vector<std::string> stat_fields(int pid)
   return fields;
 }
 
+// starttime, the twentieth field after the command name, or 0.
+std::uint64_t start_time_of(const std::vector<std::string>& fields)
+{
+  return fields.size() > 19 ? std::strtoull(fields[19].c_str(), nullptr, 10) : 0;
+}
+
 } // namespace
 
 std::vector<Labelled> parse_labelled(const std::string& kind, const std::string& output)
@@ -66,8 +72,7 @@ std::vector<Labelled> parse_labelled(const std::string& kind, const std::string&
 
 std::uint64_t process_start_time(int pid)
 {
-  const auto fields = stat_fields(pid);
-  return fields.size() > 19 ? std::strtoull(fields[19].c_str(), nullptr, 10) : 0;
+  return start_time_of(stat_fields(pid));
 }
 
 std::string owner_of(int pid) { return fmt::format("{}:{}", pid, process_start_time(pid)); }
@@ -86,7 +91,7 @@ bool owner_alive(int pid, std::uint64_t start)
     return false;
   }
   if (start != 0) {
-    return process_start_time(pid) == start;
+    return start_time_of(fields) == start; // the stat already read, not a second read
   }
   // Recorded before start times were: the old rule, a live process named drydock.
   std::ifstream comm(fmt::format("/proc/{}/comm", pid));
