@@ -47,7 +47,7 @@ private:
 using ArchiveSink = std::function<tl::expected<void, std::string>(std::string_view chunk)>;
 tl::expected<void, std::string> read_archive(const std::string& path, const ArchiveSink& sink);
 
-// A producer for exec::run_stdin_from: the archive's plain bytes, chunk by
+// A producer for os::run_stdin_from: the archive's plain bytes, chunk by
 // chunk, with the same checks as read_archive.
 class ArchiveReader {
 public:

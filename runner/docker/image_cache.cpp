@@ -12,8 +12,8 @@
 #include "config/derived.hpp"
 #include "docker/archive.hpp"
 #include "docker/commands.hpp"
-#include "exec/glob.hpp"
-#include "exec/process.hpp"
+#include "os/glob.hpp"
+#include "os/process.hpp"
 
 namespace fs = std::filesystem;
 
@@ -49,7 +49,7 @@ struct Inspected {
 // The image's id and tags, or nothing when the engine lacks it.
 tl::expected<std::optional<Inspected>, std::string> inspect(const std::string& ref)
 {
-  const auto result = exec::run_capture(inspect_images({ref}), ".");
+  const auto result = os::run_capture(inspect_images({ref}), ".");
   if (!result) {
     return tl::unexpected(result.error());
   }
@@ -97,7 +97,7 @@ tl::expected<bool, std::string> load_archive(const std::string& archive, const s
   if (auto opened = reader.open(archive); !opened) {
     return tl::unexpected(opened.error());
   }
-  const auto loaded = exec::run_stdin_from(load(), ".", [&reader](std::string& buffer) { return reader.next(buffer); });
+  const auto loaded = os::run_stdin_from(load(), ".", [&reader](std::string& buffer) { return reader.next(buffer); });
   const auto present = inspect(reference);
   if (!present) {
     return tl::unexpected(present.error());
@@ -117,7 +117,7 @@ tl::expected<void, std::string> build_image(const ImageJob& job, const std::stri
   for (const auto& [name, value] : job.build_args) {
     spec.build_arg_names.push_back(name);
   }
-  const auto built = exec::run_passthrough(build(spec), job.context);
+  const auto built = os::run_passthrough(build(spec), job.context);
   if (!built || *built != 0) {
     return tl::unexpected(!built ? built.error() : fmt::format("docker build exited with {}", *built));
   }
@@ -133,7 +133,7 @@ tl::expected<std::uint64_t, std::string> save_archive(const ImageJob& job, const
   if (auto opened = writer.open(archive, job.compression_level); !opened) {
     return tl::unexpected(opened.error());
   }
-  const auto saved = exec::run_stdout_to(save(reference), ".", [&writer](std::string_view chunk) { return writer.write(chunk); });
+  const auto saved = os::run_stdout_to(save(reference), ".", [&writer](std::string_view chunk) { return writer.write(chunk); });
   if (!saved || *saved != 0) {
     return tl::unexpected(!saved ? saved.error() : fmt::format("docker save exited with {}", *saved));
   }
@@ -276,7 +276,7 @@ tl::expected<ContentInputs, std::string> content_inputs(const ImageJob& job)
     inputs.push_back({"dockerignore", relative_to(ignore, job.config_dir), hash_file(ignore).value_or("unreadable")});
   }
   for (const auto& pattern : job.input_patterns) {
-    const auto files = exec::expand_glob(job.config_dir, pattern);
+    const auto files = os::expand_glob(job.config_dir, pattern);
     if (files.empty()) {
       return tl::unexpected(fmt::format("the input '{}' matches no file under {}", pattern, job.config_dir));
     }
@@ -372,7 +372,7 @@ std::optional<std::pair<ImageKey, Inspected>> present_as_last_time(const ImageJo
   }
   std::vector<std::string> refs{job.repository + ":" + key->key};
   refs.insert(refs.end(), bases.begin(), bases.end());
-  const auto result = exec::run_capture(inspect_images(refs), ".");
+  const auto result = os::run_capture(inspect_images(refs), ".");
   if (!result || result->exit_code != 0) {
     return std::nullopt;
   }
@@ -497,7 +497,7 @@ tl::expected<EnsureResult, std::string> ensure_image(const ImageJob& job, const 
   const std::string run_ref = job.repository + ":" + job.run_tag;
   const bool tagged = *present && std::find((*present)->tags.begin(), (*present)->tags.end(), run_ref) != (*present)->tags.end();
   if (!tagged) {
-    const auto done = exec::run_capture(tag(result.reference, run_ref), ".", exec::Stderr::inherit);
+    const auto done = os::run_capture(tag(result.reference, run_ref), ".", os::Stderr::inherit);
     if (!done || done->exit_code != 0) {
       return tl::unexpected(fmt::format("cannot tag {} as {}", result.reference, run_ref));
     }

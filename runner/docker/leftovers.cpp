@@ -9,7 +9,7 @@
 #include <sstream>
 
 #include "docker/commands.hpp"
-#include "exec/process.hpp"
+#include "os/process.hpp"
 #include "services/postgres_cluster.hpp"
 
 namespace fs = std::filesystem;
@@ -106,7 +106,7 @@ tl::expected<std::vector<Labelled>, std::string> labelled_resources()
   const std::pair<const char*, Argv> queries[] = {
       {"container", labelled_containers()}, {"network", labelled_networks()}, {"volume", labelled_volumes()}};
   for (const auto& [kind, argv] : queries) {
-    const auto result = exec::run_capture(argv, ".", exec::Stderr::merge);
+    const auto result = os::run_capture(argv, ".", os::Stderr::merge);
     if (!result || result->exit_code != 0) {
       return tl::unexpected(fmt::format("cannot list drydock's {}s: {}", kind,
                                         result ? result->output.substr(0, result->output.find('\n')) : result.error()));
@@ -158,7 +158,7 @@ int remove_resources(const std::vector<Labelled>& resources, const Log& log)
         const Argv argv = item.kind == "container" ? remove_containers({item.id})
                           : item.kind == "network"  ? remove_networks({item.id})
                                                     : remove_volumes({item.id});
-        const auto result = exec::run_capture(argv, ".", exec::Stderr::merge);
+        const auto result = os::run_capture(argv, ".", os::Stderr::merge);
         removed = result && result->exit_code == 0;
       }
       log(fmt::format("{} {} {}{}", removed ? "removed" : "could not remove", item.kind, item.id.substr(0, 64),

@@ -11,7 +11,7 @@
 #include <sstream>
 #include <thread>
 
-#include "exec/process.hpp"
+#include "os/process.hpp"
 
 namespace drydock::docker {
 namespace {
@@ -22,13 +22,13 @@ constexpr int kLogLinesOnFailure = 50;
 
 std::string output_of(const Argv& argv)
 {
-  const auto result = exec::run_capture(argv, ".", exec::Stderr::merge);
+  const auto result = os::run_capture(argv, ".", os::Stderr::merge);
   return result && result->exit_code == 0 ? result->output : std::string();
 }
 
 bool succeeds(const Argv& argv)
 {
-  const auto result = exec::run_capture(argv, ".", exec::Stderr::discard);
+  const auto result = os::run_capture(argv, ".", os::Stderr::discard);
   return result && result->exit_code == 0;
 }
 
@@ -176,7 +176,7 @@ tl::expected<std::chrono::milliseconds, std::string> start_service(const Service
   const auto begin = Clock::now();
   const std::string& name = run.container.name;
   const std::string& service = run.container.service;
-  const auto started = exec::run_capture(run_service(run.container), ".", exec::Stderr::merge);
+  const auto started = os::run_capture(run_service(run.container), ".", os::Stderr::merge);
   if (!started || started->exit_code != 0) {
     return tl::unexpected(fmt::format("service '{}' did not start: {}", service,
                                       started ? started->output : started.error()));
@@ -199,7 +199,7 @@ tl::expected<std::chrono::milliseconds, std::string> start_service(const Service
     std::this_thread::sleep_for(kPollInterval);
   }
   for (const auto& command : run.after_ready) {
-    const auto result = exec::run_capture(exec_in(name, command), ".", exec::Stderr::merge);
+    const auto result = os::run_capture(exec_in(name, command), ".", os::Stderr::merge);
     if (!result || result->exit_code != 0) {
       return tl::unexpected(fmt::format("service '{}': `{}` failed: {}", service, fmt::join(command, " "),
                                         result ? result->output : result.error()));

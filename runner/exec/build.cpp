@@ -7,7 +7,7 @@
 
 #include "config/derived.hpp"
 #include "docker/commands.hpp"
-#include "exec/glob.hpp"
+#include "os/glob.hpp"
 #include "util/shell.hpp"
 
 namespace fs = std::filesystem;
@@ -46,7 +46,7 @@ std::string command_text(const graph::Step& step, const BuildContext& context, c
   std::string text = step.command.text;
   const std::string dir = working_directory(step, context, env);
   for (const auto& pattern : step.command.files) {
-    for (const auto& file : expand_glob(dir, pattern.value)) {
+    for (const auto& file : os::expand_glob(dir, pattern.value)) {
       text += " " + shell_quote(file);
     }
   }

@@ -13,7 +13,7 @@
 #include <string_view>
 
 #include "config/derived.hpp"
-#include "exec/process.hpp"
+#include "os/process.hpp"
 
 namespace fs = std::filesystem;
 
@@ -24,7 +24,7 @@ namespace {
 std::vector<std::string> git_lines(const std::string& dir, std::vector<std::string> args)
 {
   args.insert(args.begin(), "git");
-  const auto result = run_capture(args, dir);
+  const auto result = os::run_capture(args, dir);
   std::vector<std::string> lines;
   if (!result || result->exit_code != 0) {
     return lines;

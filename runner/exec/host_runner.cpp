@@ -49,7 +49,7 @@ void HostRunner::start(const StepRequest& request)
   m_processes.arm_timer(*id, timeout);
 }
 
-bool HostRunner::handle_background(const ProcessEvent& event)
+bool HostRunner::handle_background(const os::ProcessEvent& event)
 {
   const auto found = m_background.find(event.id);
   if (found == m_background.end()) {
@@ -58,27 +58,27 @@ bool HostRunner::handle_background(const ProcessEvent& event)
   auto& [masker, log] = found->second;
   // Background steps are read until every process lets go of their output
   // (no drain, so no abandoned output): output, then the exit.
-  const std::string text = event.kind == ProcessEvent::Kind::output   ? masker.feed(event.data)
-                           : event.kind == ProcessEvent::Kind::exited ? masker.finish()
+  const std::string text = event.kind == os::ProcessEvent::Kind::output   ? masker.feed(event.data)
+                           : event.kind == os::ProcessEvent::Kind::exited ? masker.finish()
                                                                       : std::string();
   std::fwrite(text.data(), 1, text.size(), log.get());
   std::fflush(log.get());
-  if (event.kind == ProcessEvent::Kind::exited) {
+  if (event.kind == os::ProcessEvent::Kind::exited) {
     m_background.erase(found);
   }
   return true;
 }
 
-std::optional<StepResult> HostRunner::handle(const ProcessEvent& event)
+std::optional<StepResult> HostRunner::handle(const os::ProcessEvent& event)
 {
   if (handle_background(event)) {
     return std::nullopt;
   }
   switch (event.kind) {
-  case ProcessEvent::Kind::signal:
+  case os::ProcessEvent::Kind::signal:
     m_interrupted = true;
     return std::nullopt;
-  case ProcessEvent::Kind::output:
+  case os::ProcessEvent::Kind::output:
     if (const auto found = m_running.find(event.id); found != m_running.end()) {
       m_sink.on_output(found->second.step, event.data);
       if (!found->second.timed_out) {
@@ -86,12 +86,12 @@ std::optional<StepResult> HostRunner::handle(const ProcessEvent& event)
       }
     }
     return std::nullopt;
-  case ProcessEvent::Kind::output_abandoned:
+  case os::ProcessEvent::Kind::output_abandoned:
     if (const auto found = m_running.find(event.id); found != m_running.end()) {
       m_sink.on_output_abandoned(found->second.step);
     }
     return std::nullopt;
-  case ProcessEvent::Kind::timer:
+  case os::ProcessEvent::Kind::timer:
     if (const auto found = m_running.find(event.id); found != m_running.end()) {
       if (found->second.timed_out) {
         m_processes.signal_group(event.id, SIGKILL); // ignored SIGTERM
@@ -102,7 +102,7 @@ std::optional<StepResult> HostRunner::handle(const ProcessEvent& event)
       }
     }
     return std::nullopt;
-  case ProcessEvent::Kind::exited: {
+  case os::ProcessEvent::Kind::exited: {
     const auto found = m_running.find(event.id);
     if (found == m_running.end()) {
       return std::nullopt;
@@ -144,7 +144,7 @@ std::optional<StepResult> HostRunner::wait()
 bool HostRunner::interrupt_requested()
 {
   for (auto& event : m_processes.poll()) {
-    m_interrupt_seen = m_interrupt_seen || event.kind == ProcessEvent::Kind::signal;
+    m_interrupt_seen = m_interrupt_seen || event.kind == os::ProcessEvent::Kind::signal;
     m_deferred.push_back(std::move(event));
   }
   return m_interrupt_seen || m_interrupted;

@@ -4,7 +4,7 @@
 #include <map>
 #include <memory>
 
-#include "exec/process.hpp"
+#include "os/process.hpp"
 #include "exec/step_runner.hpp"
 #include "util/mask.hpp"
 
@@ -43,9 +43,9 @@ private:
     std::unique_ptr<std::FILE, int (*)(std::FILE*)> log; // close-on-exec: no later step inherits it
   };
 
-  std::optional<StepResult> handle(const ProcessEvent& event);
+  std::optional<StepResult> handle(const os::ProcessEvent& event);
   // Output, exits and notes of background steps; false for other ids.
-  bool handle_background(const ProcessEvent& event);
+  bool handle_background(const os::ProcessEvent& event);
   // Waits for process events (up to timeout) and keeps the results they make.
   void pump(std::optional<std::chrono::milliseconds> timeout);
   // Signals what is left, waits up to `grace`, then kills it.
@@ -53,12 +53,12 @@ private:
 
   std::size_t m_max_parallel;
   OutputSink& m_sink;
-  AsyncProcesses m_processes;
+  os::AsyncProcesses m_processes;
   std::vector<std::string> m_secrets;
   std::map<int, Running> m_running;     // process id -> step
   std::map<int, Background> m_background; // process id -> its log
   std::vector<StepResult> m_finished;   // results not yet returned by wait()
-  std::vector<ProcessEvent> m_deferred; // taken by interrupt_requested(), not yet handled
+  std::vector<os::ProcessEvent> m_deferred; // taken by interrupt_requested(), not yet handled
   bool m_interrupted = false;
   bool m_interrupt_seen = false; // by interrupt_requested(), before handling
 };

@@ -12,7 +12,7 @@
 #include "docker/commands.hpp"
 #include "docker/engine.hpp"
 #include "docker/leftovers.hpp"
-#include "exec/process.hpp"
+#include "os/process.hpp"
 #include "docker/image_cache.hpp"
 #include "services/postgres_cluster.hpp"
 
@@ -93,9 +93,9 @@ tl::expected<void, std::string> create_network(BuildContext& context, SetupMode 
   if (mode == SetupMode::dry_run) {
     return {};
   }
-  const auto created = exec::run_capture(docker::create_network(context.containers.network, context.containers.run_id,
+  const auto created = os::run_capture(docker::create_network(context.containers.network, context.containers.run_id,
                                                                 context.containers.owner),
-                                         ".", exec::Stderr::merge);
+                                         ".", os::Stderr::merge);
   if (!created || created->exit_code != 0) {
     context.containers.network.clear();
     return tl::unexpected(fmt::format("cannot create the run's network: {}", created ? created->output : created.error()));
@@ -183,7 +183,7 @@ std::vector<std::string> finish_run(const BuildContext& context, bool containers
     }
   }
   if (context.containers.network_created) {
-    const auto removed = exec::run_capture(docker::remove_networks({context.containers.network}), ".", exec::Stderr::merge);
+    const auto removed = os::run_capture(docker::remove_networks({context.containers.network}), ".", os::Stderr::merge);
     if (!removed || removed->exit_code != 0) {
       log(fmt::format("cannot remove the network {}: {}", context.containers.network,
                       removed ? removed->output : removed.error()));

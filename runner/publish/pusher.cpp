@@ -11,7 +11,7 @@
 
 #include "docker/commands.hpp"
 #include "docker/leftovers.hpp"
-#include "exec/process.hpp"
+#include "os/process.hpp"
 
 namespace fs = std::filesystem;
 
@@ -105,7 +105,7 @@ tl::expected<void, std::string> log_in(const Login& login, const std::string& ex
 {
   log(fmt::format("logging in to {} as {}", login.registry, login.username));
   bool sent = false;
-  const auto result = exec::run_stdin_from(docker::login(login.registry, login.username, executable), ".",
+  const auto result = os::run_stdin_from(docker::login(login.registry, login.username, executable), ".",
                                            [&](std::string& buffer) -> tl::expected<bool, std::string> {
                                              if (!sent) {
                                                buffer = login.password;
@@ -145,7 +145,7 @@ PushReport run_tag_plan(const TagPlan& plan, const PushOptions& options, const L
     if (options.verbose) {
       log(fmt::format("Tagging \"{}\" as \"{}\"...", tag.source, tag.target));
     }
-    const auto result = exec::run_passthrough(docker::tag(tag.source, tag.target, options.executable), ".");
+    const auto result = os::run_passthrough(docker::tag(tag.source, tag.target, options.executable), ".");
     if (!result || *result != 0) {
       report.error = failure(result, fmt::format("docker tag {} {}", tag.source, tag.target));
       return report;
@@ -157,7 +157,7 @@ PushReport run_tag_plan(const TagPlan& plan, const PushOptions& options, const L
     if (options.verbose) {
       log(fmt::format("Pushing tag \"{}\"...", target));
     }
-    const auto result = exec::run_passthrough(docker::push(target, options.executable), ".");
+    const auto result = os::run_passthrough(docker::push(target, options.executable), ".");
     if (!result || *result != 0) {
       report.error = failure(result, fmt::format("docker push {}", target));
       report.not_pushed.assign(plan.pushes.begin() + static_cast<std::ptrdiff_t>(i), plan.pushes.end());

@@ -11,7 +11,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "exec/process.hpp"
+#include "os/process.hpp"
 
 namespace fs = std::filesystem;
 
@@ -76,7 +76,7 @@ std::vector<std::string> tool(const std::string& name, std::vector<std::string> 
 
 tl::expected<void, std::string> run_tool(const std::vector<std::string>& argv, const std::string& what)
 {
-  const auto result = exec::run_capture(argv, "/", exec::Stderr::merge);
+  const auto result = os::run_capture(argv, "/", os::Stderr::merge);
   if (!result) {
     return tl::unexpected(fmt::format("{}: {}", what, result.error()));
   }

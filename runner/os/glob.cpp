@@ -1,4 +1,4 @@
-#include "exec/glob.hpp"
+#include "os/glob.hpp"
 
 #include <fnmatch.h>
 
@@ -8,7 +8,7 @@
 
 namespace fs = std::filesystem;
 
-namespace drydock::exec {
+namespace drydock::os {
 namespace {
 
 bool has_wildcard(std::string_view segment) { return segment.find_first_of("*?[") != std::string_view::npos; }
@@ -87,4 +87,4 @@ std::vector<std::string> expand_glob(const std::string& base_dir, const std::str
   return out;
 }
 
-} // namespace drydock::exec
+} // namespace drydock::os

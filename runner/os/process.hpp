@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-namespace drydock::exec {
+namespace drydock::os {
 
 struct SpawnSpec {
   std::vector<std::string> argv; // argv[0] is looked up on PATH
@@ -98,4 +98,4 @@ using Produce = std::function<tl::expected<bool, std::string>(std::string& buffe
 tl::expected<int, std::string> run_stdin_from(const std::vector<std::string>& argv, const std::string& cwd,
                                               const Produce& produce);
 
-} // namespace drydock::exec
+} // namespace drydock::os

@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-namespace drydock::exec {
+namespace drydock::os {
 
 std::vector<std::string> expand_glob(const std::string& base_dir, const std::string& pattern);
 
-} // namespace drydock::exec
+} // namespace drydock::os

@@ -1,7 +1,7 @@
 // The one file that uses Boost.Process (and its asio event loop). Boost
 // 1.88 changed Boost.Process's default API, so keeping it here keeps that
 // change to one file.
-#include "exec/process.hpp"
+#include "os/process.hpp"
 
 #include <boost/asio.hpp>
 #include <boost/process.hpp>
@@ -23,7 +23,7 @@
 namespace bp = boost::process;
 namespace asio = boost::asio;
 
-namespace drydock::exec {
+namespace drydock::os {
 namespace {
 
 // Output still in the pipe when the child exits is read for this long; a
@@ -550,4 +550,4 @@ tl::expected<int, std::string> run_stdin_from(const std::vector<std::string>& ar
   }
 }
 
-} // namespace drydock::exec
+} // namespace drydock::os
