@@ -55,7 +55,7 @@ inline std::vector<std::filesystem::path> yaml_files(const std::filesystem::path
 
 } // namespace drydock::test
 
-#include "graph/graph.hpp"
+#include "frontends/circle1/lower.hpp"
 
 namespace drydock::test {
 
@@ -69,14 +69,25 @@ inline config::Config load(const std::string& yaml)
   return std::move(result.config);
 }
 
+// A valid config lowered to its pipeline (default build context); fails
+// the test on any diagnostic.
+inline pipeline::Pipeline lower(const config::Config& config, std::optional<std::size_t> deployment = std::nullopt)
+{
+  Diagnostics diags;
+  auto lowered = circle1::lower(config, {}, deployment, diags);
+  INFO(fmt::format("{}", fmt::join(messages(diags), "\n")));
+  REQUIRE_FALSE(diags.has_errors());
+  return lowered;
+}
+
 // Step names and their dependencies as "name <- dep, dep" lines.
-inline std::vector<std::string> edges(const graph::Graph& graph)
+inline std::vector<std::string> edges(const pipeline::Pipeline& pipeline)
 {
   std::vector<std::string> lines;
-  for (const auto& step : graph.steps) {
+  for (const auto& step : pipeline.steps) {
     std::vector<std::string> deps;
-    for (const auto dep : graph.deps[step.index]) {
-      deps.push_back(graph.steps[dep].name);
+    for (const auto dep : step.deps) {
+      deps.push_back(pipeline.steps[dep].name);
     }
     std::sort(deps.begin(), deps.end());
     lines.push_back(step.name + " <- " + fmt::format("{}", fmt::join(deps, ", ")));

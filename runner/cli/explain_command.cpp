@@ -40,9 +40,11 @@ std::string change_text(const docker::InputChange& change, bool have_previous)
   return "";
 }
 
-std::string explain_image(const config::ImageSpec& spec, const exec::BuildContext& context, const std::string& no_engine)
+std::string explain_image(const pipeline::Step& step, const pipeline::Build& build, const env::Environment& env,
+                          const std::string& no_engine)
 {
-  const auto job = docker::make_image_job(spec, context.config_dir, context.env);
+  const auto& spec = std::get<pipeline::ImageBuild>(step.action);
+  const auto job = docker::make_image_job(spec, step.workdir.base, env, pipeline::run_tag(build));
   // Without an engine the base images' ids are unknown, and so is the key.
   const auto key = no_engine.empty()
                        ? docker::compute_key(job)
@@ -106,21 +108,27 @@ std::string explain_image(const config::ImageSpec& spec, const exec::BuildContex
 
 int run_explain(const ExplainOptions& options)
 {
-  auto pipeline = load_pipeline(options.pipeline, exec::ContextMode::plan);
-  if (!pipeline) {
-    return pipeline.error();
+  auto loaded = load_pipeline(options.pipeline, circle1::ContextMode::plan);
+  if (!loaded) {
+    return loaded.error();
   }
-  const auto& images = pipeline->validation->config.drydock.images;
+  std::vector<const pipeline::Step*> images;
+  for (const auto& step : loaded->pipeline.steps) {
+    if (std::holds_alternative<pipeline::ImageBuild>(step.action)) {
+      images.push_back(&step);
+    }
+  }
   if (images.empty()) {
     fmt::print("{}: no drydock.images entries\n", options.pipeline.file);
     return kExitOk;
   }
-  const auto engine = docker::probe_engine(pipeline->context.env.get("DOCKER_HOST").value_or(""), false);
+  const auto& env = loaded->context.env;
+  const auto engine = docker::probe_engine(env.get("DOCKER_HOST").value_or(""), false);
   const std::string no_engine = engine ? "" : engine.error();
   bool found = false;
-  for (const auto& spec : images) {
-    if (options.image.empty() || spec.name == options.image) {
-      fmt::print("{}", explain_image(spec, pipeline->context, no_engine));
+  for (const auto* step : images) {
+    if (options.image.empty() || std::get<pipeline::ImageBuild>(step->action).name == options.image) {
+      fmt::print("{}", explain_image(*step, loaded->pipeline.build, env, no_engine));
       found = true;
     }
   }

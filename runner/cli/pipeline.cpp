@@ -6,7 +6,8 @@
 
 #include "cli/commands.hpp"
 #include "env/environment.hpp"
-#include "graph/check.hpp"
+#include "frontends/circle1/check.hpp"
+#include "frontends/circle1/lower.hpp"
 #include "report/text_report.hpp"
 #include "util/file.hpp"
 
@@ -20,7 +21,7 @@ namespace {
 constexpr std::size_t kShortestMasked = 4;
 
 struct OverridesRead {
-  exec::Overrides overrides;
+  circle1::Overrides overrides;
   std::vector<std::string> masked;
 };
 
@@ -113,7 +114,7 @@ std::unique_ptr<config::Validation> load_checked_config(const std::string& file,
     fmt::print(stderr, "{}", report::format_unreadable(file, text.error()));
     return nullptr;
   }
-  auto validation = std::make_unique<config::Validation>(graph::validate_pipeline(file, std::move(*text)));
+  auto validation = std::make_unique<config::Validation>(circle1::validate_pipeline(file, std::move(*text)));
   const bool has_errors = validation->diagnostics.has_errors();
   if (has_errors || (show_warnings && !validation->diagnostics.all().empty())) {
     fmt::print(stderr, "{}", report::format_file_report(validation->source, validation->diagnostics));
@@ -143,10 +144,10 @@ void add_pipeline_options(CLI::App& sub, PipelineOptions& options)
       ->allow_extra_args(false);
 }
 
-tl::expected<Pipeline, int> load_pipeline(const PipelineOptions& options, exec::ContextMode mode,
-                                          const RunCheck& before_claim)
+tl::expected<LoadedPipeline, int> load_pipeline(const PipelineOptions& options, circle1::ContextMode mode,
+                                                const RunCheck& before_claim)
 {
-  Pipeline pipeline;
+  LoadedPipeline pipeline;
   pipeline.validation = load_checked_config(options.file, true);
   if (!pipeline.validation) {
     return tl::unexpected(kExitConfigOrUsage);
@@ -159,7 +160,7 @@ tl::expected<Pipeline, int> load_pipeline(const PipelineOptions& options, exec::
   }
   pipeline.masked = overrides->masked;
   bool check_failed = false;
-  exec::BeforeClaim check;
+  circle1::BeforeClaim check;
   if (before_claim) {
     check = [&](const env::Environment& env) {
       auto checked = before_claim(validation.config, env);
@@ -167,14 +168,14 @@ tl::expected<Pipeline, int> load_pipeline(const PipelineOptions& options, exec::
       return checked;
     };
   }
-  auto context = exec::make_build_context(validation.config, overrides->overrides, host_environment(), mode, check);
+  auto context = circle1::make_build_context(validation.config, overrides->overrides, host_environment(), mode, check);
   if (!context) {
     fmt::print(stderr, "drydock: {}\n", context.error());
     return tl::unexpected(check_failed ? kExitStepFailed : kExitConfigOrUsage);
   }
   pipeline.context = std::move(*context);
-  auto branches = graph::decide_branches(validation.config.general.branches, pipeline.context.target);
-  auto deployment = graph::choose_deployment(validation.config.deployment, pipeline.context.target);
+  auto branches = circle1::decide_branches(validation.config.general.branches, pipeline.context.target);
+  auto deployment = circle1::choose_deployment(validation.config.deployment, pipeline.context.target);
   if (!branches || !deployment) {
     fmt::print(stderr, "drydock: {}: {}\n", options.file, branches ? deployment.error() : branches.error());
     return tl::unexpected(kExitConfigOrUsage);
@@ -182,7 +183,7 @@ tl::expected<Pipeline, int> load_pipeline(const PipelineOptions& options, exec::
   pipeline.branches = std::move(*branches);
   pipeline.deployment = std::move(*deployment);
   Diagnostics graph_diags;
-  pipeline.graph = graph::build_graph(validation.config, pipeline.deployment.selected, graph_diags);
+  pipeline.pipeline = circle1::lower(validation.config, pipeline.context, pipeline.deployment.selected, graph_diags);
   if (graph_diags.has_errors()) {
     fmt::print(stderr, "{}", report::format_file_report(validation.source, graph_diags));
     return tl::unexpected(kExitConfigOrUsage);

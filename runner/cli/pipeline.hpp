@@ -11,9 +11,9 @@
 #include <vector>
 
 #include "config/validate.hpp"
-#include "exec/build_context.hpp"
-#include "graph/graph.hpp"
-#include "graph/selection.hpp"
+#include "frontends/circle1/context.hpp"
+#include "frontends/circle1/selection.hpp"
+#include "pipeline/pipeline.hpp"
 
 namespace drydock::cli {
 
@@ -26,12 +26,13 @@ struct PipelineOptions {
   bool no_mask_env_files = false;     // --no-mask-env-file
 };
 
-struct Pipeline {
-  std::unique_ptr<config::Validation> validation; // owns the config the graph points into
-  exec::BuildContext context;
-  graph::BranchDecision branches;
-  graph::DeploymentChoice deployment;
-  graph::Graph graph;
+// A circle.yml read, checked and lowered for this build.
+struct LoadedPipeline {
+  std::unique_ptr<config::Validation> validation;
+  circle1::BuildContext context;
+  circle1::BranchDecision branches;
+  circle1::DeploymentChoice deployment;
+  pipeline::Pipeline pipeline;
   std::vector<std::string> masked; // values shown as *** wherever they would appear
 };
 
@@ -48,7 +49,7 @@ std::unique_ptr<config::Validation> load_checked_config(const std::string& file,
 using RunCheck = std::function<tl::expected<void, std::string>(const config::Config& config, const env::Environment& env)>;
 
 // The pipeline, or the exit code after its problems were printed to stderr.
-tl::expected<Pipeline, int> load_pipeline(const PipelineOptions& options, exec::ContextMode mode,
+tl::expected<LoadedPipeline, int> load_pipeline(const PipelineOptions& options, circle1::ContextMode mode,
                                           const RunCheck& before_claim = {});
 
 // Adds the config file positional, --env and --env-file to a sub-command.

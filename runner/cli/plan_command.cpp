@@ -16,22 +16,35 @@ struct PlanOptions {
   std::string format = "text";
 };
 
+// The 1.0 decisions (general.branches, the deployment sections) as the
+// report shows them.
+report::PlanFacts plan_facts(const LoadedPipeline& loaded, const std::string& file)
+{
+  report::PlanFacts facts;
+  facts.file = file;
+  facts.build = {"branches", loaded.branches.runs, loaded.branches.reason};
+  facts.choices_name = "deployment";
+  for (const auto& section : loaded.deployment.sections) {
+    facts.choices.push_back({section.name, section.selected, section.reason});
+  }
+  facts.cache_directories = config::cache_directories(loaded.validation->config);
+  return facts;
+}
+
 int run_plan(const PlanOptions& options)
 {
-  auto pipeline = load_pipeline(options.pipeline, exec::ContextMode::plan);
-  if (!pipeline) {
-    return pipeline.error();
+  auto loaded = load_pipeline(options.pipeline, circle1::ContextMode::plan);
+  if (!loaded) {
+    return loaded.error();
   }
-  const report::PlanFacts facts{options.pipeline.file, pipeline->context.build_num,
-                                pipeline->context.env.get("CIRCLE_SHA1").value_or(""), pipeline->context.target,
-                                pipeline->branches, pipeline->deployment,
-                                config::cache_directories(pipeline->validation->config)};
+  const auto& pipeline = loaded->pipeline;
+  const auto facts = plan_facts(*loaded, options.pipeline.file);
   if (options.format == "json") {
-    fmt::print("{}\n", report::plan_json(pipeline->graph, facts).dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
+    fmt::print("{}\n", report::plan_json(pipeline, facts).dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
   } else if (options.format == "dot") {
-    fmt::print("{}", report::plan_dot(pipeline->graph));
+    fmt::print("{}", report::plan_dot(pipeline));
   } else {
-    fmt::print("{}", report::plan_text(pipeline->graph, facts));
+    fmt::print("{}", report::plan_text(pipeline, facts));
   }
   return kExitOk;
 }

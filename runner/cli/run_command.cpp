@@ -16,7 +16,8 @@
 #include "exec/host_runner.hpp"
 #include "exec/output_writer.hpp"
 #include "exec/run_setup.hpp"
-#include "publish/from_config.hpp"
+#include "frontends/circle1/lower.hpp"
+#include "publish/from_pipeline.hpp"
 #include "report/run_printer.hpp"
 #include "util/mask.hpp"
 
@@ -36,15 +37,15 @@ bool colour_wanted()
   return ::isatty(STDOUT_FILENO) == 1 && (no_color == nullptr || *no_color == '\0');
 }
 
-bool containers_may_remain(const graph::Graph& graph, const exec::BuildResult& result)
+bool containers_may_remain(const pipeline::Pipeline& pipeline, const exec::BuildResult& result)
 {
   if (result.interrupted) {
     return true;
   }
-  for (const auto& step : graph.steps) {
+  for (const auto& step : pipeline.steps) {
     const auto& outcome = result.steps[step.index];
     const bool abnormal = outcome.exit_code >= 125 || !outcome.message.empty();
-    if (step.command.drydock.image && outcome.status == plan::StepStatus::failed && abnormal) {
+    if (step.container && outcome.status == plan::StepStatus::failed && abnormal) {
       return true;
     }
   }
@@ -82,29 +83,30 @@ exec::SetupMode setup_mode(const RunOptions& options)
 // The pipeline and the engine's facts. The engine is asked before the build
 // takes a number: a run that cannot start leaves no number used and no
 // directories behind. A dry run takes no number and gets placeholders.
-tl::expected<Pipeline, int> load_for_run(const RunOptions& options, exec::Engine& engine)
+tl::expected<LoadedPipeline, int> load_for_run(const RunOptions& options, exec::Engine& engine)
 {
   const auto engine_answers = [&](const config::Config& config, const env::Environment& env) -> tl::expected<void, std::string> {
-    auto found = exec::find_engine(config, env, setup_mode(options));
+    const exec::EngineNeeds needs{circle1::engine_needed_by(config), circle1::uses_host_cluster(config)};
+    auto found = exec::find_engine(needs, env, setup_mode(options));
     if (!found) {
       return tl::unexpected(found.error());
     }
     engine = std::move(*found);
     return {};
   };
-  auto pipeline = load_pipeline(options.pipeline, options.dry_run ? exec::ContextMode::plan : exec::ContextMode::run,
-                                engine_answers);
+  auto pipeline = load_pipeline(options.pipeline,
+                                options.dry_run ? circle1::ContextMode::plan : circle1::ContextMode::run, engine_answers);
   if (pipeline && options.dry_run) {
-    engine = exec::find_engine(pipeline->validation->config, pipeline->context.env, exec::SetupMode::dry_run)
+    engine = exec::find_engine(exec::engine_needs(pipeline->pipeline), pipeline->context.env, exec::SetupMode::dry_run)
                  .value_or(exec::Engine{});
   }
   return pipeline;
 }
 
 // Everything the printer and the background logs mask.
-std::vector<std::string> secrets_of(const Pipeline& pipeline)
+std::vector<std::string> secrets_of(const LoadedPipeline& pipeline)
 {
-  auto secrets = publish::secrets_of(pipeline.validation->config, pipeline.context.env);
+  auto secrets = publish::secrets_of(pipeline.pipeline, pipeline.context.env);
   secrets.insert(secrets.end(), pipeline.masked.begin(), pipeline.masked.end());
   return masking_order(std::move(secrets));
 }
@@ -144,7 +146,7 @@ int run_run(const RunOptions& options)
       STDOUT_FILENO, [] { ::kill(::getpid(), SIGTERM); },
       [&host_runner] { return host_runner != nullptr && host_runner->interrupt_requested(); });
   report::RunPrinter printer(
-      pipeline->graph, printer_options, [&output](std::string_view text) { output.write(text); },
+      pipeline->pipeline, printer_options, [&output](std::string_view text) { output.write(text); },
       [&output] { output.flush(); });
   // The runner catches SIGINT/SIGTERM/SIGHUP from here on, so an interrupt
   // during setup still reaches the cleanup below.
@@ -157,19 +159,19 @@ int run_run(const RunOptions& options)
     host->stop_when_reader_leaves(STDOUT_FILENO);
     runner = std::move(host);
   }
-  auto& context = pipeline->context;
-  context.self_exe = own_executable();
-  const auto prepared = exec::prepare_run(pipeline->validation->config, context, setup_mode(options), engine);
+  const auto& lowered = pipeline->pipeline;
+  auto context = exec::make_run_context(lowered, host_environment(), own_executable());
+  const auto prepared = exec::prepare_run(lowered, context, setup_mode(options), engine);
   if (!prepared) {
     output.flush();
     print_notes({prepared.error()});
     print_notes(exec::finish_run(context, true));
     return kExitStepFailed;
   }
-  const auto result = exec::run_build(pipeline->graph, context, *runner, printer);
+  const auto result = exec::run_build(lowered, context, *runner, printer);
   output.flush(); // before the notes on stderr, which may go to the same place
-  print_notes(exec::finish_run(context, containers_may_remain(pipeline->graph, result)));
-  printer.summary(result, context);
+  print_notes(exec::finish_run(context, containers_may_remain(lowered, result)));
+  printer.summary(result);
   return exit_code_of(result);
 }
 

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "cli/commands.hpp"
-#include "graph/check.hpp"
+#include "frontends/circle1/check.hpp"
 #include "report/json_report.hpp"
 #include "report/text_report.hpp"
 #include "util/file.hpp"
@@ -35,7 +35,7 @@ int run_validate(const ValidateOptions& options)
       }
       continue;
     }
-    const auto result = graph::validate_pipeline(path, std::move(*text));
+    const auto result = circle1::validate_pipeline(path, std::move(*text));
     all_valid = all_valid && !result.diagnostics.has_errors();
     if (options.format == "json") {
       json_files.push_back(report::file_report_json(path, result.diagnostics));

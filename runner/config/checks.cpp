@@ -7,6 +7,7 @@
 
 #include "config/names.hpp"
 #include "config/walk.hpp"
+#include "util/cycle.hpp"
 #include "util/regex.hpp"
 #include "util/spelling.hpp"
 
@@ -144,35 +145,38 @@ void check_deployment(const Config& config, Diagnostics& diags)
   }
 }
 
-// Depth-first search for a cycle in services' depends_on.
-bool find_service_cycle(const std::map<std::string, const ServiceSpec*>& by_name, const std::string& name,
-                        std::map<std::string, int>& state, std::vector<std::string>& path)
+// A cycle in services' depends_on, reported at its first service.
+void check_service_cycles(const Extension& ext, Diagnostics& diags)
 {
-  state[name] = 1;
-  path.push_back(name);
-  for (const auto& dep : by_name.at(name)->depends_on) {
-    if (!by_name.contains(dep.value)) {
-      continue;
-    }
-    if (state[dep.value] == 1) {
-      path.push_back(dep.value);
-      return true;
-    }
-    if (state[dep.value] == 0 && find_service_cycle(by_name, dep.value, state, path)) {
-      return true;
+  // services[i] -> the services it depends on, by index.
+  std::map<std::string, std::size_t> index;
+  for (std::size_t i = 0; i < ext.services.size(); ++i) {
+    index[ext.services[i].name] = i;
+  }
+  std::vector<std::vector<std::size_t>> depends(ext.services.size());
+  for (std::size_t i = 0; i < ext.services.size(); ++i) {
+    for (const auto& dep : ext.services[i].depends_on) {
+      if (const auto found = index.find(dep.value); found != index.end()) {
+        depends[i].push_back(found->second);
+      }
     }
   }
-  state[name] = 2;
-  path.pop_back();
-  return false;
+  const auto cycle = util::find_cycle(depends.size(), [&](std::size_t i) -> const auto& { return depends[i]; });
+  if (!cycle.empty()) {
+    std::vector<std::string> shown;
+    for (const std::size_t i : cycle) {
+      shown.push_back(ext.services[i].name);
+    }
+    shown.push_back(shown.front());
+    diags.error(ext.services[cycle.front()].pos,
+                fmt::format("services depend on each other in a cycle: {}", fmt::join(shown, " -> ")));
+  }
 }
 
 void check_services(const Extension& ext, Diagnostics& diags)
 {
   const auto names = names_of(ext.services);
-  std::map<std::string, const ServiceSpec*> by_name;
   for (const auto& service : ext.services) {
-    by_name[service.name] = &service;
     for (const auto& dep : service.depends_on) {
       check_ref(diags, dep, "service", names);
     }
@@ -188,17 +192,7 @@ void check_services(const Extension& ext, Diagnostics& diags)
       }
     }
   }
-  std::map<std::string, int> state;
-  for (const auto& service : ext.services) {
-    std::vector<std::string> path;
-    if (state[service.name] == 0 && find_service_cycle(by_name, service.name, state, path)) {
-      const auto start = std::find(path.begin(), path.end(), path.back());
-      std::vector<std::string> cycle(start, path.end());
-      diags.error(by_name.at(cycle.front())->pos,
-                  fmt::format("services depend on each other in a cycle: {}", fmt::join(cycle, " -> ")));
-      return;
-    }
-  }
+  check_service_cycles(ext, diags);
 }
 
 void check_extension(const Extension& ext, Diagnostics& diags)

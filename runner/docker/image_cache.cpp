@@ -9,7 +9,6 @@
 #include <fstream>
 #include <sstream>
 
-#include "config/derived.hpp"
 #include "docker/archive.hpp"
 #include "docker/commands.hpp"
 #include "os/glob.hpp"
@@ -148,32 +147,29 @@ tl::expected<std::uint64_t, std::string> save_archive(const ImageJob& job, const
 
 } // namespace
 
-ImageJob make_image_job(const config::ImageSpec& spec, const std::string& config_dir, const env::Environment& env)
+ImageJob make_image_job(const pipeline::ImageBuild& spec, const std::string& base_dir, const env::Environment& env,
+                        const std::string& run_tag)
 {
   const std::string home = env.get("HOME").value_or("/root");
   ImageJob job;
   job.name = spec.name;
-  job.repository = spec.repository.value;
-  job.config_dir = config_dir;
-  job.context = resolve(env::expand(spec.context.value, env), config_dir, home);
-  job.dockerfile = resolve(env::expand(spec.dockerfile.value, env), config_dir, home);
-  job.cache_dir = resolve(env::expand(spec.cache_dir.value, env), config_dir, home);
-  for (const auto& input : spec.inputs) {
-    job.input_patterns.push_back(input.value);
-  }
+  job.repository = spec.repository;
+  job.config_dir = base_dir;
+  job.context = resolve(env::expand(spec.context, env), base_dir, home);
+  job.dockerfile = resolve(env::expand(spec.dockerfile, env), base_dir, home);
+  job.cache_dir = resolve(env::expand(spec.cache_dir, env), base_dir, home);
+  job.input_patterns = spec.inputs;
   job.allow_outside_inputs = spec.allow_outside_inputs;
   env::Environment scope = env;
-  job.build_args = env::apply_expanded(scope, config::name_values(spec.build_args));
+  job.build_args = env::apply_expanded(scope, spec.build_args);
   job.keep = spec.keep;
-  const std::string sha = env.get("CIRCLE_SHA1").value_or("");
-  job.run_tag = sha.empty() ? "local" : sha;
+  job.run_tag = run_tag;
   return job;
 }
 
-std::string run_reference(const config::ImageSpec& spec, const env::Environment& env)
+std::string run_reference(const std::string& repository, const std::string& run_tag)
 {
-  const std::string sha = env.get("CIRCLE_SHA1").value_or("");
-  return spec.repository.value + ":" + (sha.empty() ? "local" : sha);
+  return repository + ":" + run_tag;
 }
 
 std::string manifest_path(const ImageJob& job) { return (fs::path(job.cache_dir) / (job.name + ".inputs")).string(); }

@@ -11,9 +11,9 @@
 #include <utility>
 #include <vector>
 
-#include "config/model.hpp"
 #include "docker/image_key.hpp"
 #include "env/environment.hpp"
+#include "pipeline/pipeline.hpp"
 
 namespace drydock::docker {
 
@@ -32,12 +32,13 @@ struct ImageJob {
   int compression_level = 3;
 };
 
-// Paths resolved against the config's folder and $HOME, build args
-// expanded, the run tag from CIRCLE_SHA1.
-ImageJob make_image_job(const config::ImageSpec& spec, const std::string& config_dir, const env::Environment& env);
+// Paths resolved against the base directory (the config's folder) and
+// $HOME, build args expanded; the image is tagged run_tag for the run.
+ImageJob make_image_job(const pipeline::ImageBuild& spec, const std::string& base_dir, const env::Environment& env,
+                        const std::string& run_tag);
 
-// The tag containers of this run use: repository:CIRCLE_SHA1.
-std::string run_reference(const config::ImageSpec& spec, const env::Environment& env);
+// The tag containers of this run use: repository:run_tag.
+std::string run_reference(const std::string& repository, const std::string& run_tag);
 
 // Where the inputs of the last key are kept: <cache dir>/<name>.inputs
 std::string manifest_path(const ImageJob& job);

@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <filesystem>
 
-#include "config/derived.hpp"
 #include "docker/commands.hpp"
+#include "exec/internal_step.hpp"
 #include "os/glob.hpp"
 #include "util/shell.hpp"
 
@@ -27,51 +27,62 @@ std::string safe_file_name(const std::string& name)
   return out;
 }
 
-std::string working_directory(const graph::Step& step, const BuildContext& context, const env::Environment& env)
+// The step's directory on the host: its path (${VAR} and ~ expanded) from its base.
+std::string working_directory(const pipeline::Step& step, const env::Environment& env)
 {
-  // CircleCI runs machine commands in $HOME and the rest in the build dir.
-  const std::string base = step.phase == graph::Phase::machine ? context.home : context.build_dir;
-  if (!step.command.pwd) {
-    return base;
+  if (!step.workdir.path) {
+    return step.workdir.base;
   }
-  const std::string pwd = env::expand_home(env::expand(step.command.pwd->value, env), context.home);
-  return (fs::path(base) / pwd).lexically_normal().string();
+  const std::string home = env.get("HOME").value_or("/root");
+  const std::string path = env::expand_home(env::expand(*step.workdir.path, env), home);
+  return (fs::path(step.workdir.base) / path).lexically_normal().string();
 }
 
-// The `files` modifier: globs appended as arguments. They are matched from
-// the directory the command runs in (its pwd), so each path names the file
-// from where the command sees it.
-std::string command_text(const graph::Step& step, const BuildContext& context, const env::Environment& env)
+// The script with its appended files. They are matched from the directory
+// the command runs in, so each path names the file from where the command
+// sees it.
+std::string script_text(const pipeline::Step& step, const pipeline::ShellCommand& shell, const env::Environment& env)
 {
-  std::string text = step.command.text;
-  const std::string dir = working_directory(step, context, env);
-  for (const auto& pattern : step.command.files) {
-    for (const auto& file : os::expand_glob(dir, pattern.value)) {
+  std::string text = shell.script;
+  const std::string dir = working_directory(step, env);
+  for (const auto& pattern : shell.append_files) {
+    for (const auto& file : os::expand_glob(dir, pattern)) {
       text += " " + shell_quote(file);
     }
   }
   return text;
 }
 
+std::vector<std::string> names_of(const std::vector<pipeline::EnvVar>& vars)
+{
+  std::vector<std::string> names;
+  for (const auto& [name, value] : vars) {
+    names.push_back(name);
+  }
+  return names;
+}
+
 // `docker run --rm` of the step's image: the pipeline's variables and the
-// step's own go in by name only (values stay out of argv), the artifacts
+// step's own go in by name only (values stay out of argv), the shared
 // directories are mounted at the same paths, and the database's alias
 // points at this host.
-std::vector<std::string> container_argv(const graph::Step& step, const BuildContext& context, env::Environment& env)
+std::vector<std::string> container_argv(const pipeline::Pipeline& pipeline, const pipeline::Step& step,
+                                        const pipeline::ShellCommand& shell, const RunContext& context,
+                                        env::Environment& env)
 {
   const ContainerSetup& setup = context.containers;
+  const pipeline::Container& container = *step.container;
   docker::ContainerSpec spec;
-  const auto image = setup.image_refs.find(step.command.drydock.image->value);
-  spec.image = image == setup.image_refs.end() ? step.command.drydock.image->value : image->second;
+  const auto image = setup.image_refs.find(container.image);
+  spec.image = image == setup.image_refs.end() ? container.image : image->second;
   spec.name = fmt::format("drydock-{}-{}", setup.run_id, step.index);
   spec.run_id = setup.run_id;
   spec.owner = setup.owner;
   spec.step = step.name;
   spec.env_names = context.pipeline_vars;
-  for (const auto& var : step.command.environment) {
-    spec.env_names.push_back(var.name);
-  }
-  if (step.command.drydock.database && !setup.database_url.empty()) {
+  const auto own = names_of(step.environment);
+  spec.env_names.insert(spec.env_names.end(), own.begin(), own.end());
+  if (container.database && !setup.database_url.empty()) {
     env.set(setup.database_env, setup.database_url);
     spec.env_names.push_back(setup.database_env);
     if (!setup.database_on_network) {
@@ -80,67 +91,64 @@ std::vector<std::string> container_argv(const graph::Step& step, const BuildCont
   }
   std::sort(spec.env_names.begin(), spec.env_names.end());
   spec.env_names.erase(std::unique(spec.env_names.begin(), spec.env_names.end()), spec.env_names.end());
-  spec.mounts = {context.artifacts_dir, context.test_reports_dir};
+  for (const auto& dir : pipeline.shared_dirs) {
+    spec.mounts.push_back(dir.path);
+  }
   spec.network = setup.network; // services answer there by their alias
-  std::string text = command_text(step, context, env);
-  if (step.command.pwd) {
-    const std::string pwd = env::expand(step.command.pwd->value, env);
+  std::string text = script_text(step, shell, env);
+  if (step.workdir.path) {
+    const std::string pwd = env::expand(*step.workdir.path, env);
     if (pwd.starts_with("/")) {
       spec.workdir = pwd;
     } else {
       text = "cd -- " + shell_quote(pwd) + " && " + text; // from the image's WORKDIR
     }
   }
-  // sh, not bash: an image need not have bash.
-  spec.command = {"sh", "-c", text};
+  spec.command = shell.shell;
+  spec.command.push_back(text);
   return docker::run_container(spec);
 }
 
-std::vector<std::string> step_argv(const graph::Step& step, const BuildContext& context, env::Environment& env)
+// What `drydock internal step` needs besides the action.
+InternalStep internal_step(const pipeline::Step& step, const RunContext& context)
 {
-  switch (step.kind) {
-  case graph::StepKind::image:
-    return {context.self_exe, "internal", "image", "--file=" + context.config_path, "--", step.subject};
-  case graph::StepKind::publish:
-    return {context.self_exe, "internal", "publish", "--file=" + context.config_path, "--", step.subject};
-  case graph::StepKind::database: {
-    std::vector<std::string> argv{context.self_exe, "internal", context.database_command};
-    argv.insert(argv.end(), context.database_arguments.begin(), context.database_arguments.end());
-    return argv;
-  }
-  case graph::StepKind::service:
-    return {context.self_exe, "internal", "service", "--file=" + context.config_path,
-            "--run=" + context.containers.run_id, "--network=" + context.containers.network,
-            "--owner=" + context.containers.owner, "--", step.subject};
-  case graph::StepKind::command:
-    break;
-  }
-  if (step.command.drydock.image) {
-    return container_argv(step, context, env);
-  }
-  return {"bash", "-eo", "pipefail", "-c", command_text(step, context, env)};
+  InternalStep internal;
+  internal.action = step.action;
+  internal.base_dir = step.workdir.base;
+  internal.run_tag = context.run_tag;
+  internal.run_id = context.containers.run_id;
+  internal.owner = context.containers.owner;
+  internal.network = context.containers.network;
+  internal.database_port = context.containers.database_port;
+  internal.cluster = context.cluster;
+  return internal;
 }
 
 } // namespace
 
-StepRequest make_request(const graph::Step& step, const BuildContext& context)
+StepRequest make_request(const pipeline::Pipeline& pipeline, const pipeline::Step& step, const RunContext& context)
 {
   env::Environment env = context.env;
-  env::apply_expanded(env, config::name_values(step.command.environment));
+  env::apply_expanded(env, step.environment);
   StepRequest request;
   request.step = step.index;
-  request.argv = step_argv(step, context, env);
-  if (step.kind != graph::StepKind::command) {
-    request.cwd = context.config_dir; // drydock's own steps resolve paths from the config's folder
-  } else if (step.command.drydock.image) {
-    request.cwd = context.build_dir; // pwd applies inside the container
+  const auto* shell = std::get_if<pipeline::ShellCommand>(&step.action);
+  if (shell == nullptr) {
+    request.argv = internal_argv(context.self_exe);
+    request.input = encode(internal_step(step, context));
+    request.cwd = step.workdir.base; // drydock's own steps resolve paths from there
+  } else if (step.container) {
+    request.argv = container_argv(pipeline, step, *shell, context, env);
+    request.cwd = step.workdir.base; // the path applies inside the container
   } else {
-    request.cwd = working_directory(step, context, env);
+    request.argv = shell->shell;
+    request.argv.push_back(script_text(step, *shell, env));
+    request.cwd = working_directory(step, env);
   }
   request.env = env.entries();
-  request.no_output_timeout = std::chrono::seconds(step.command.timeout.value_or(config::Command::kDefaultTimeout));
-  request.background = step.command.background;
-  request.background_log = (fs::path(context.artifacts_dir) / ("background-" + safe_file_name(step.name) + ".log")).string();
+  request.no_output_timeout = std::chrono::seconds(step.no_output_timeout);
+  request.background = step.background;
+  request.background_log = (fs::path(pipeline.log_dir) / ("background-" + safe_file_name(step.name) + ".log")).string();
   return request;
 }
 
@@ -148,11 +156,11 @@ namespace {
 
 class Driver {
 public:
-  Driver(const graph::Graph& graph, const BuildContext& context, StepRunner& runner, RunObserver& observer)
-    : m_graph(graph), m_context(context), m_runner(runner), m_observer(observer), m_plan(graph),
-      m_started(graph.steps.size())
+  Driver(const pipeline::Pipeline& pipeline, const RunContext& context, StepRunner& runner, RunObserver& observer)
+    : m_pipeline(pipeline), m_context(context), m_runner(runner), m_observer(observer), m_plan(pipeline),
+      m_started(pipeline.steps.size())
   {
-    m_result.steps.resize(graph.steps.size());
+    m_result.steps.resize(pipeline.steps.size());
   }
 
   BuildResult run();
@@ -162,8 +170,8 @@ private:
   void record(const StepResult& result);
   void stop_after_interrupt();
 
-  const graph::Graph& m_graph;
-  const BuildContext& m_context;
+  const pipeline::Pipeline& m_pipeline;
+  const RunContext& m_context;
   StepRunner& m_runner;
   RunObserver& m_observer;
   plan::Plan m_plan;
@@ -173,9 +181,9 @@ private:
 
 void Driver::start(std::size_t step)
 {
-  const StepRequest request = make_request(m_graph.steps[step], m_context);
+  const StepRequest request = make_request(m_pipeline, m_pipeline.steps[step], m_context);
   m_started[step] = Clock::now();
-  m_observer.step_started(m_graph.steps[step], request);
+  m_observer.step_started(m_pipeline.steps[step]);
   std::error_code ec;
   if (!fs::is_directory(request.cwd, ec)) {
     record({step, StepResult::Kind::start_failed, 127, fmt::format("the directory {} does not exist", request.cwd)});
@@ -196,7 +204,7 @@ void Driver::record(const StepResult& result)
   }
   outcome.status = succeeded ? plan::StepStatus::succeeded : plan::StepStatus::failed;
   m_plan.finished(result.step, succeeded);
-  m_observer.step_finished(m_graph.steps[result.step], outcome);
+  m_observer.step_finished(m_pipeline.steps[result.step], outcome);
 }
 
 void Driver::stop_after_interrupt()
@@ -233,7 +241,7 @@ BuildResult Driver::run()
   }
   m_runner.shutdown();
   m_plan.close("not reached");
-  for (std::size_t step = 0; step < m_graph.steps.size(); ++step) {
+  for (std::size_t step = 0; step < m_pipeline.steps.size(); ++step) {
     if (m_plan.status(step) == plan::StepStatus::skipped) {
       m_result.steps[step].status = plan::StepStatus::skipped;
       m_result.steps[step].message = m_plan.skip_reason(step);
@@ -246,10 +254,10 @@ BuildResult Driver::run()
 
 } // namespace
 
-BuildResult run_build(const graph::Graph& graph, const BuildContext& context, StepRunner& runner,
+BuildResult run_build(const pipeline::Pipeline& pipeline, const RunContext& context, StepRunner& runner,
                       RunObserver& observer)
 {
-  return Driver(graph, context, runner, observer).run();
+  return Driver(pipeline, context, runner, observer).run();
 }
 
 } // namespace drydock::exec

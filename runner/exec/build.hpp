@@ -1,44 +1,23 @@
 #pragma once
 // The scheduler loop: start what the plan allows up to the runner's
 // capacity, then reap one result; repeat (ninja's Builder::Build).
-#include <chrono>
-#include <string>
-#include <vector>
-
-#include "exec/build_context.hpp"
+#include "exec/run_context.hpp"
 #include "exec/step_runner.hpp"
-#include "graph/graph.hpp"
-#include "plan/plan.hpp"
+#include "pipeline/pipeline.hpp"
+#include "plan/run_events.hpp"
 
 namespace drydock::exec {
 
-struct StepOutcome {
-  plan::StepStatus status = plan::StepStatus::waiting;
-  int exit_code = 0;
-  std::chrono::milliseconds duration{0};
-  std::string message; // why it failed to start, timed out, or was skipped
-};
+using plan::BuildResult;
+using plan::RunObserver;
+using plan::StepOutcome;
 
-struct BuildResult {
-  std::vector<StepOutcome> steps;
-  bool failed = false;
-  bool interrupted = false;
-  std::chrono::milliseconds duration{0};
-};
+// The step as a process: its argv (the shell and script, `docker run` of
+// its container, or `drydock internal step` with the action on stdin), the
+// directory, the environment and limits.
+StepRequest make_request(const pipeline::Pipeline& pipeline, const pipeline::Step& step, const RunContext& context);
 
-// What the user sees while a build runs.
-class RunObserver {
-public:
-  virtual ~RunObserver() = default;
-  virtual void step_started(const graph::Step& step, const StepRequest& request) = 0;
-  virtual void step_finished(const graph::Step& step, const StepOutcome& outcome) = 0;
-  virtual void interrupted() = 0;
-};
-
-// The command as bash runs it, the directory, the environment and limits.
-StepRequest make_request(const graph::Step& step, const BuildContext& context);
-
-BuildResult run_build(const graph::Graph& graph, const BuildContext& context, StepRunner& runner,
+BuildResult run_build(const pipeline::Pipeline& pipeline, const RunContext& context, StepRunner& runner,
                       RunObserver& observer);
 
 } // namespace drydock::exec

@@ -32,7 +32,7 @@ void HostRunner::start(const StepRequest& request)
       return;
     }
   }
-  const auto id = m_processes.spawn({request.argv, request.cwd, request.env, request.background});
+  const auto id = m_processes.spawn({request.argv, request.cwd, request.env, request.background, request.input});
   if (!id) {
     m_finished.push_back({request.step, StepResult::Kind::start_failed, 127, id.error()});
     return;

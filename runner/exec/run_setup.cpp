@@ -8,7 +8,6 @@
 #include <random>
 #include <unistd.h>
 
-#include "config/derived.hpp"
 #include "docker/commands.hpp"
 #include "docker/engine.hpp"
 #include "docker/leftovers.hpp"
@@ -19,13 +18,13 @@
 namespace drydock::exec {
 namespace {
 
-std::string first_database(const config::DatabaseSpec& spec)
+std::string first_database(const pipeline::Database& spec)
 {
-  return spec.databases.empty() ? std::string() : spec.databases.front().value;
+  return spec.databases.empty() ? std::string() : spec.databases.front();
 }
 
 // Host steps reach the database as psql and libpq expect, on loopback.
-void set_host_database_env(const config::DatabaseSpec& spec, int port, BuildContext& context)
+void set_host_database_env(const pipeline::Database& spec, int port, RunContext& context)
 {
   const std::string database = first_database(spec);
   context.env.set("PGHOST", "127.0.0.1");
@@ -35,8 +34,8 @@ void set_host_database_env(const config::DatabaseSpec& spec, int port, BuildCont
   context.env.set(spec.env, services::database_url(spec.user, "127.0.0.1", port, database));
 }
 
-tl::expected<void, std::string> prepare_cluster(const config::DatabaseSpec& spec, const docker::EngineFacts* engine,
-                                                BuildContext& context, SetupMode mode)
+tl::expected<void, std::string> prepare_cluster(const pipeline::Database& spec, const docker::EngineFacts* engine,
+                                                RunContext& context, SetupMode mode)
 {
   services::ClusterSpec cluster;
   if (mode == SetupMode::run) {
@@ -59,11 +58,8 @@ tl::expected<void, std::string> prepare_cluster(const config::DatabaseSpec& spec
     cluster.trust_subnet = engine->subnet;
   }
   cluster.user = spec.user;
-  for (const auto& database : spec.databases) {
-    cluster.databases.push_back(database.value);
-  }
-  context.database_command = "postgres-start";
-  context.database_arguments = services::cluster_arguments(cluster);
+  cluster.databases = spec.databases;
+  context.cluster = cluster;
   set_host_database_env(spec, cluster.port, context);
   context.containers.database_url = services::database_url(spec.user, spec.alias, cluster.port, first_database(spec));
   return {};
@@ -71,23 +67,18 @@ tl::expected<void, std::string> prepare_cluster(const config::DatabaseSpec& spec
 
 // A Postgres container on the run's network: containers reach it by its
 // alias at 5432, host steps at a loopback port published for them.
-tl::expected<void, std::string> prepare_database_container(const config::DatabaseSpec& spec, BuildContext& context,
+tl::expected<void, std::string> prepare_database_container(const pipeline::Database& spec, RunContext& context,
                                                            SetupMode mode)
 {
   const int host_port = mode == SetupMode::run ? services::free_port() : 5432;
-  context.database_command = "database-container";
-  // Values glued to their options: a path like `--help` stays a value.
-  context.database_arguments = {"--file=" + context.config_path, "--run=" + context.containers.run_id,
-                                "--network=" + context.containers.network,
-                                "--owner=" + context.containers.owner,
-                                "--port=" + std::to_string(host_port)};
+  context.containers.database_port = host_port;
   set_host_database_env(spec, host_port, context);
   context.containers.database_url = services::database_url(spec.user, spec.alias, 5432, first_database(spec));
   context.containers.database_on_network = true;
   return {};
 }
 
-tl::expected<void, std::string> create_network(BuildContext& context, SetupMode mode)
+tl::expected<void, std::string> create_network(RunContext& context, SetupMode mode)
 {
   context.containers.network = "drydock-" + context.containers.run_id;
   if (mode == SetupMode::dry_run) {
@@ -113,37 +104,45 @@ std::string new_run_id()
   return fmt::format("{:012x}", digits(device));
 }
 
-tl::expected<Engine, std::string> find_engine(const config::Config& config, const env::Environment& env, SetupMode mode)
+tl::expected<Engine, std::string> find_engine(const EngineNeeds& needs, const env::Environment& env, SetupMode mode)
 {
-  if (!config::uses_docker(config)) {
+  if (needs.needed_by.empty()) {
     return Engine{};
   }
   if (mode == SetupMode::dry_run) {
     return Engine{docker::EngineFacts{"", "", "172.17.0.0/16", "172.17.0.1", true}};
   }
-  const auto database = config::effective_database(config);
-  const bool cluster = database && database->provider == config::DatabaseProvider::cluster;
-  auto facts = docker::probe_engine(env.get("DOCKER_HOST").value_or(""), cluster);
+  auto facts = docker::probe_engine(env.get("DOCKER_HOST").value_or(""), needs.bridge);
   if (!facts) {
-    return tl::unexpected(fmt::format("machine.services: docker: {}", facts.error()));
+    return tl::unexpected(fmt::format("{}: {}", needs.needed_by, facts.error()));
   }
   return Engine{std::move(*facts)};
 }
 
-tl::expected<void, std::string> prepare_run(const config::Config& config, BuildContext& context, SetupMode mode,
+EngineNeeds engine_needs(const pipeline::Pipeline& pipeline)
+{
+  const bool cluster = pipeline.database && pipeline.database->provider == pipeline::DatabaseProvider::cluster;
+  return {pipeline.engine_needed_by, cluster};
+}
+
+tl::expected<void, std::string> prepare_run(const pipeline::Pipeline& pipeline, RunContext& context, SetupMode mode,
                                             const Engine& engine)
 {
-  const auto database = config::effective_database(config);
+  const auto& database = pipeline.database;
   context.containers.run_id = mode == SetupMode::run ? new_run_id() : "RUN";
   context.containers.owner = mode == SetupMode::run ? docker::owner_of(::getpid()) : "0";
   if (engine) {
     context.containers.host_address = docker::host_address_for_containers(*engine);
   }
-  for (const auto& image : config.drydock.images) {
-    context.containers.image_refs[image.name] = docker::run_reference(image, context.env);
+  bool has_services = false;
+  for (const auto& step : pipeline.steps) {
+    if (const auto* image = std::get_if<pipeline::ImageBuild>(&step.action)) {
+      context.containers.image_refs[image->name] = docker::run_reference(image->repository, context.run_tag);
+    }
+    has_services = has_services || std::holds_alternative<pipeline::ServiceStart>(step.action);
   }
-  const bool database_container = database && database->provider == config::DatabaseProvider::container;
-  if (engine && (!config.drydock.services.empty() || database_container)) {
+  const bool database_container = database && database->provider == pipeline::DatabaseProvider::container;
+  if (engine && (has_services || database_container)) {
     if (auto created = create_network(context, mode); !created) {
       return created;
     }
@@ -154,21 +153,21 @@ tl::expected<void, std::string> prepare_run(const config::Config& config, BuildC
   context.containers.database_alias = database->alias;
   context.containers.database_env = database->env;
   switch (database->provider) {
-  case config::DatabaseProvider::cluster:
+  case pipeline::DatabaseProvider::cluster:
     return prepare_cluster(*database, engine ? &*engine : nullptr, context, mode);
-  case config::DatabaseProvider::url: {
-    const std::string url = env::expand(database->url ? database->url->value : "", context.env);
+  case pipeline::DatabaseProvider::url: {
+    const std::string url = env::expand(database->url, context.env);
     context.env.set(database->env, url);
     context.containers.database_url = url;
     return {};
   }
-  case config::DatabaseProvider::container:
+  case pipeline::DatabaseProvider::container:
     return prepare_database_container(*database, context, mode);
   }
   return {};
 }
 
-std::vector<std::string> finish_run(const BuildContext& context, bool containers_may_remain)
+std::vector<std::string> finish_run(const RunContext& context, bool containers_may_remain)
 {
   std::vector<std::string> notes;
   const auto log = [&notes](const std::string& line) { notes.push_back(line); };

@@ -1,17 +1,17 @@
 #pragma once
-// Before a run: check the Docker engine when the config needs one, pick the
-// run id containers are labelled with, the image references they run, and
-// the throwaway cluster's directory, port and URLs. After a run, whatever
-// happened: remove the run's containers and the cluster.
+// Before a run: check the Docker engine when the pipeline needs one, pick
+// the run id containers are labelled with, the image references they run,
+// and the throwaway cluster's directory, port and URLs. After a run,
+// whatever happened: remove the run's containers and the cluster.
 #include <tl/expected.hpp>
 
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "config/model.hpp"
 #include "docker/engine.hpp"
-#include "exec/build_context.hpp"
+#include "exec/run_context.hpp"
+#include "pipeline/pipeline.hpp"
 
 namespace drydock::exec {
 
@@ -20,13 +20,21 @@ enum class SetupMode {
   dry_run, // no side effects: placeholders where the engine would answer
 };
 
-// The engine's facts when the config uses docker: asked of the engine for a
-// run (an error when none answers), placeholders for a dry run. A run asks
-// before it takes a build number (make_build_context's before_claim).
-using Engine = std::optional<docker::EngineFacts>;
-tl::expected<Engine, std::string> find_engine(const config::Config& config, const env::Environment& env, SetupMode mode);
+// Whether a run needs the engine (and what asks for it, for the error), and
+// whether it needs the bridge's addresses (the host's cluster serves them).
+struct EngineNeeds {
+  std::string needed_by;
+  bool bridge = false;
+};
+EngineNeeds engine_needs(const pipeline::Pipeline& pipeline);
 
-tl::expected<void, std::string> prepare_run(const config::Config& config, BuildContext& context, SetupMode mode,
+// The engine's facts when the pipeline uses docker: asked of the engine for
+// a run (an error when none answers), placeholders for a dry run. A run
+// asks before it takes a build number.
+using Engine = std::optional<docker::EngineFacts>;
+tl::expected<Engine, std::string> find_engine(const EngineNeeds& needs, const env::Environment& env, SetupMode mode);
+
+tl::expected<void, std::string> prepare_run(const pipeline::Pipeline& pipeline, RunContext& context, SetupMode mode,
                                             const Engine& engine);
 
 // Lines for the user about what was cleaned up (or could not be).
@@ -34,7 +42,7 @@ tl::expected<void, std::string> prepare_run(const config::Config& config, BuildC
 // ended with docker's own failure (125 and up); a `docker run --rm` that
 // ended normally has removed its container already, so the engine is not
 // asked then.
-std::vector<std::string> finish_run(const BuildContext& context, bool containers_may_remain);
+std::vector<std::string> finish_run(const RunContext& context, bool containers_may_remain);
 
 // A random id for labels and names: 12 hex digits.
 std::string new_run_id();

@@ -6,7 +6,11 @@
 #include <string>
 #include <vector>
 
+#include "plan/run_events.hpp"
+
 namespace drydock::exec {
+
+using plan::OutputSink;
 
 struct StepRequest {
   std::size_t step = 0;
@@ -16,6 +20,7 @@ struct StepRequest {
   std::chrono::seconds no_output_timeout{600};
   bool background = false;
   std::string background_log; // where a background step's output goes
+  std::string input;          // the step's stdin (empty: /dev/null)
 };
 
 struct StepResult {
@@ -26,18 +31,6 @@ struct StepResult {
   std::string message; // why it failed to start or was stopped
 
   bool succeeded() const { return kind == Kind::exited && exit_code == 0; }
-};
-
-// Receives a step's output as it arrives, in chunks of any size.
-class OutputSink {
-public:
-  virtual ~OutputSink() = default;
-  virtual void on_output(std::size_t step, std::string_view chunk) = 0;
-  // The step's command exited, but processes it started still hold its
-  // output: what they write from now on is not read.
-  virtual void on_output_abandoned(std::size_t step) = 0;
-  // Every step is quiet for now: a good moment to pass buffered output on.
-  virtual void flush() = 0;
 };
 
 class StepRunner {

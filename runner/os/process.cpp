@@ -6,9 +6,11 @@
 #include <boost/asio.hpp>
 #include <boost/process.hpp>
 #include <boost/process/extend.hpp>
+#include <fmt/format.h>
 
 #include <array>
 #include <cerrno>
+#include <cstring>
 #include <csignal>
 #include <deque>
 #include <fcntl.h>
@@ -16,6 +18,7 @@
 #include <poll.h>
 #include <set>
 #include <thread>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -57,6 +60,43 @@ bp::environment make_environment(const std::vector<std::string>& entries)
 // Boost.Process makes pipes without O_CLOEXEC, so every other child
 // would inherit them (a daemon would hold them open for good). The child
 // that should have the pipe gets it through dup2, which clears the flag.
+struct CloseFd {
+  void operator()(int* fd) const
+  {
+    if (*fd >= 0) {
+      ::close(*fd);
+    }
+    delete fd;
+  }
+};
+using OwnedFd = std::unique_ptr<int, CloseFd>;
+struct InputFile {
+  OwnedFd fd;
+  int get() const { return *fd; }
+};
+
+// A child's stdin holding `data`: an anonymous memory file, so any size is
+// handed over at once, with nothing to clean up and no writer to block.
+tl::expected<InputFile, std::string> input_file(const std::string& data)
+{
+  if (data.empty()) {
+    return InputFile{OwnedFd(new int(-1))};
+  }
+  OwnedFd fd(new int(::memfd_create("drydock-input", MFD_CLOEXEC)));
+  if (*fd < 0) {
+    return tl::unexpected(fmt::format("cannot hold the step's input: {}", std::strerror(errno)));
+  }
+  for (std::size_t at = 0; at < data.size();) {
+    const auto written = ::write(*fd, data.data() + at, data.size() - at);
+    if (written < 0 && errno != EINTR) {
+      return tl::unexpected(fmt::format("cannot write the step's input: {}", std::strerror(errno)));
+    }
+    at += written > 0 ? static_cast<std::size_t>(written) : 0;
+  }
+  ::lseek(*fd, 0, SEEK_SET);
+  return InputFile{std::move(fd)};
+}
+
 void close_on_exec(bp::async_pipe& pipe)
 {
   ::fcntl(pipe.native_source(), F_SETFD, FD_CLOEXEC);
@@ -282,9 +322,17 @@ tl::expected<int, std::string> AsyncProcesses::spawn(const SpawnSpec& spec)
       impl.on_exit(id, found->second->process ? found->second->process->native_exit_code() : 0, evaluated);
     }
   };
-  const auto own_group = bp::extend::on_exec_setup = [](auto&) {
+  const auto input = input_file(spec.input);
+  if (!input) {
+    return tl::unexpected(input.error());
+  }
+  const int input_fd = input->get();
+  const auto own_group = bp::extend::on_exec_setup = [input_fd](auto&) {
     ::setpgid(0, 0);
     ::signal(SIGPIPE, SIG_DFL); // drydock ignores it; the step must not
+    if (input_fd >= 0) {
+      ::dup2(input_fd, STDIN_FILENO); // over /dev/null; dup2 clears close-on-exec
+    }
   };
   std::error_code error;
   try {

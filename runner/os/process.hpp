@@ -21,6 +21,7 @@ struct SpawnSpec {
   // (background steps, whose output all goes to their log); otherwise the
   // output is read for a short drain time after the exit.
   bool read_until_eof = false;
+  std::string input; // the child's stdin (empty: /dev/null)
 };
 
 struct ProcessEvent {

@@ -19,20 +19,24 @@ std::string_view status_name(StepStatus status)
   return "?";
 }
 
-Plan::Plan(const graph::Graph& graph)
-  : m_graph(graph),
-    m_status(graph.steps.size(), StepStatus::waiting),
-    m_reason(graph.steps.size()),
-    m_unfinished_deps(graph.steps.size()),
-    m_critical(graph.steps.size(), 1)
+Plan::Plan(const pipeline::Pipeline& pipeline)
+  : m_pipeline(pipeline),
+    m_graph(graph::graph_of(pipeline)),
+    m_status(pipeline.steps.size(), StepStatus::waiting),
+    m_reason(pipeline.steps.size()),
+    m_unfinished_deps(pipeline.steps.size()),
+    m_failed_before(pipeline.steps.size(), 0),
+    m_blocked(pipeline.steps.size(), false),
+    m_critical(pipeline.steps.size(), 1)
 {
+  const auto& graph = m_graph;
   const auto order = graph::topological_order(graph);
   for (auto it = order.rbegin(); it != order.rend(); ++it) {
     for (const std::size_t next : graph.dependents[*it]) {
       m_critical[*it] = std::max(m_critical[*it], m_critical[next] + 1);
     }
   }
-  for (std::size_t step = 0; step < graph.steps.size(); ++step) {
+  for (std::size_t step = 0; step < pipeline.steps.size(); ++step) {
     m_unfinished_deps[step] = graph.deps[step].size();
     if (m_unfinished_deps[step] == 0) {
       make_ready(step);
@@ -54,26 +58,51 @@ void Plan::make_ready(std::size_t step)
   if (m_stopped) {
     return; // skipped by close()
   }
-  if (m_graph.steps[step].phase == graph::Phase::deployment && m_any_failed) {
-    skip(step, "deployment runs only after a green build");
+  if (auto reason = reason_not_to_run(step); !reason.empty()) {
+    skip(step, std::move(reason));
     return;
   }
   m_status[step] = StepStatus::ready;
   m_ready.emplace(-m_critical[step], step);
 }
 
+std::string Plan::reason_not_to_run(std::size_t step) const
+{
+  const std::size_t failed = m_failed_before[step];
+  const std::string failure = failed == 0 ? "" : fmt::format("'{}' failed", m_pipeline.steps[failed - 1].name);
+  if (m_blocked[step]) {
+    return failure;
+  }
+  const auto& policy = pipeline::policy_of(m_pipeline, m_pipeline.steps[step]);
+  switch (policy.when) {
+  case pipeline::RunsWhen::on_success:
+    return failed == 0 ? "" : policy.skipped_because.empty() ? failure : policy.skipped_because;
+  case pipeline::RunsWhen::always: return "";
+  case pipeline::RunsWhen::on_failure:
+    return failed != 0 ? "" : policy.skipped_because.empty() ? "runs only after a failure" : policy.skipped_because;
+  }
+  return "";
+}
+
 // A step that will not run counts as finished (not succeeded) for the steps
-// waiting on it.
+// waiting on it; what made it skip (a failure before it) passes on to them.
 void Plan::skip(std::size_t step, std::string reason)
 {
   m_status[step] = StepStatus::skipped;
   m_reason[step] = std::move(reason);
-  settle(step);
+  settle(step, false);
 }
 
-void Plan::settle(std::size_t step)
+void Plan::settle(std::size_t step, bool failed)
 {
+  const bool blocks = failed && pipeline::policy_of(m_pipeline, m_pipeline.steps[step]).on_failure ==
+                                    pipeline::OnFailure::skip_dependants;
+  const std::size_t failure = failed ? step + 1 : m_failed_before[step];
   for (const std::size_t next : m_graph.dependents[step]) {
+    if (m_failed_before[next] == 0) {
+      m_failed_before[next] = failure;
+    }
+    m_blocked[next] = m_blocked[next] || m_blocked[step] || blocks;
     if (--m_unfinished_deps[next] == 0 && m_status[next] == StepStatus::waiting) {
       make_ready(next);
     }
@@ -84,13 +113,14 @@ void Plan::finished(std::size_t step, bool succeeded)
 {
   m_status[step] = succeeded ? StepStatus::succeeded : StepStatus::failed;
   --m_running;
+  const auto& failed = m_pipeline.steps[step];
   if (!succeeded) {
     m_any_failed = true;
-    if (!graph::keeps_going_after_failure(m_graph.steps[step].phase)) {
-      stop(fmt::format("'{}' failed", m_graph.steps[step].name));
+    if (pipeline::policy_of(m_pipeline, failed).on_failure == pipeline::OnFailure::stop_build) {
+      stop(fmt::format("'{}' failed", failed.name));
     }
   }
-  settle(step);
+  settle(step, !succeeded);
 }
 
 void Plan::stop(std::string reason)

@@ -1,5 +1,5 @@
 #pragma once
-// One run's state over an immutable graph: which steps wait, run, succeeded,
+// One run's state over a pipeline's immutable graph: which steps wait, run, succeeded,
 // failed or were skipped, and which may start next. No processes, no clock:
 // the executor tells the plan what finished (ninja's Plan, taskflow's Topology).
 #include <set>
@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "graph/graph.hpp"
+#include "pipeline/pipeline.hpp"
 
 namespace drydock::plan {
 
@@ -16,14 +17,15 @@ std::string_view status_name(StepStatus status);
 
 class Plan {
 public:
-  explicit Plan(const graph::Graph& graph);
+  // The pipeline must outlive the plan.
+  explicit Plan(const pipeline::Pipeline& pipeline);
 
   bool has_ready() const { return !m_ready.empty(); }
   // The ready step on the longest remaining path (then the earliest), now running.
   std::size_t start_next();
-  // CircleCI's rules: a failure in machine, checkout, dependencies, database,
-  // compile or deployment stops the build (running steps finish, nothing new
-  // starts); in test every command still runs; deployment needs a green build.
+  // The step's policy decides what a failure does (pipeline::OnFailure);
+  // each step that becomes ready then runs or is skipped by its RunsWhen,
+  // judged by the steps it waits for, directly or not.
   void finished(std::size_t step, bool succeeded);
   // Nothing new starts; what has not started is skipped with this reason.
   void stop(std::string reason);
@@ -39,16 +41,24 @@ public:
   bool any_failed() const { return m_any_failed; }
   // Steps on the longest path from this step to the end, itself included.
   int critical_path(std::size_t step) const { return m_critical[step]; }
+  const graph::Graph& graph() const { return m_graph; }
 
 private:
   void make_ready(std::size_t step);
   void skip(std::size_t step, std::string reason);
-  void settle(std::size_t step);
+  void settle(std::size_t step, bool failed);
+  // Why the step, now free to start, must not: empty when it may.
+  std::string reason_not_to_run(std::size_t step) const;
 
-  const graph::Graph& m_graph;
+  const pipeline::Pipeline& m_pipeline;
+  graph::Graph m_graph;
   std::vector<StepStatus> m_status;
   std::vector<std::string> m_reason;
   std::vector<std::size_t> m_unfinished_deps;
+  // A step it waits for, directly or not, that failed (or was skipped for
+  // that), as the index + 1 of the first such; 0: none.
+  std::vector<std::size_t> m_failed_before;
+  std::vector<bool> m_blocked; // a step it waits for skips its dependants
   std::vector<int> m_critical;
   std::set<std::pair<int, std::size_t>> m_ready; // (-critical path, index)
   std::size_t m_running = 0;

@@ -39,12 +39,12 @@ std::string format_duration(std::chrono::milliseconds duration)
   return fmt::format("{}m{:02}s", ms / 60'000, (ms / 1000) % 60);
 }
 
-RunPrinter::RunPrinter(const graph::Graph& graph, PrinterOptions options, Write write, Flush flush)
-  : m_graph(graph), m_options(std::move(options)), m_write(std::move(write)), m_flush(std::move(flush)),
-    m_partial(graph.steps.size()), m_tail(graph.steps.size())
+RunPrinter::RunPrinter(const pipeline::Pipeline& pipeline, PrinterOptions options, Write write, Flush flush)
+  : m_pipeline(pipeline), m_options(std::move(options)), m_write(std::move(write)), m_flush(std::move(flush)),
+    m_partial(pipeline.steps.size()), m_tail(pipeline.steps.size())
 {
   m_options.secrets = masking_order(std::move(m_options.secrets));
-  for (const auto& step : graph.steps) {
+  for (const auto& step : pipeline.steps) {
     m_prefixes.push_back(prefix(step.index));
   }
 }
@@ -57,7 +57,7 @@ std::string RunPrinter::paint(std::string_view text, std::string_view code) cons
 std::string RunPrinter::prefix(std::size_t step) const
 {
   const auto& colour = kStepColours[step % std::size(kStepColours)];
-  return paint(fmt::format("[{}]", m_graph.steps[step].name), colour);
+  return paint(fmt::format("[{}]", m_pipeline.steps[step].name), colour);
 }
 
 void RunPrinter::Tail::add(std::string_view line, std::size_t keep)
@@ -169,21 +169,21 @@ void RunPrinter::flush()
   }
 }
 
-void RunPrinter::step_started(const graph::Step& step, const exec::StepRequest&)
+void RunPrinter::step_started(const pipeline::Step& step)
 {
   if (m_options.quiet) {
     return;
   }
   const std::string verb = m_options.dry_run ? "would run" : "$";
-  m_write(fmt::format("{} {} {}\n", prefix(step.index), paint(verb, kBold), summarize_command(mask_secrets(step.command.text, m_options.secrets), 100)));
+  m_write(fmt::format("{} {} {}\n", prefix(step.index), paint(verb, kBold), summarize_command(mask_secrets(step.summary, m_options.secrets), 100)));
 }
 
-std::string RunPrinter::failure_text(const exec::StepOutcome& outcome) const
+std::string RunPrinter::failure_text(const plan::StepOutcome& outcome) const
 {
   return outcome.message.empty() ? fmt::format("exit {}", outcome.exit_code) : outcome.message;
 }
 
-void RunPrinter::step_finished(const graph::Step& step, const exec::StepOutcome& outcome)
+void RunPrinter::step_finished(const pipeline::Step& step, const plan::StepOutcome& outcome)
 {
   std::string out;
   emit_partial(step.index, out);
@@ -206,10 +206,10 @@ void RunPrinter::interrupted()
   m_write(paint("drydock: interrupted; stopping running steps\n", kYellow));
 }
 
-std::string RunPrinter::failed_steps_text(const exec::BuildResult& result) const
+std::string RunPrinter::failed_steps_text(const plan::BuildResult& result) const
 {
   std::string out;
-  for (const auto& step : m_graph.steps) {
+  for (const auto& step : m_pipeline.steps) {
     const auto& outcome = result.steps[step.index];
     if (outcome.status != plan::StepStatus::failed) {
       continue;
@@ -227,22 +227,22 @@ std::string RunPrinter::failed_steps_text(const exec::BuildResult& result) const
   return out;
 }
 
-void RunPrinter::summary(const exec::BuildResult& result, const exec::BuildContext& context)
+void RunPrinter::summary(const plan::BuildResult& result)
 {
   std::size_t name_width = 4;
-  for (const auto& step : m_graph.steps) {
+  for (const auto& step : m_pipeline.steps) {
     name_width = std::max(name_width, step.name.size());
   }
   std::string out = "\n";
   if (!m_options.quiet) {
-    out += fmt::format("{:<{}}  {:<12}  {:<9}  {:>8}\n", "STEP", name_width, "PHASE", "STATUS", "TIME");
-    for (const auto& step : m_graph.steps) {
+    out += fmt::format("{:<{}}  {:<12}  {:<9}  {:>8}\n", "STEP", name_width, pipeline::group_heading(m_pipeline), "STATUS", "TIME");
+    for (const auto& step : m_pipeline.steps) {
       const auto& outcome = result.steps[step.index];
       const std::string status = m_options.dry_run ? "would run" : std::string(plan::status_name(outcome.status));
       const std::string time = outcome.status == plan::StepStatus::skipped || m_options.dry_run
                                    ? "-"
                                    : format_duration(outcome.duration);
-      std::string line = fmt::format("{:<{}}  {:<12}  {}  {:>8}", step.name, name_width, graph::phase_name(step.phase),
+      std::string line = fmt::format("{:<{}}  {:<12}  {}  {:>8}", step.name, name_width, m_pipeline.groups[step.group].name,
                                      paint(fmt::format("{:<9}", status), status_colour(outcome.status)), time);
       if (outcome.status == plan::StepStatus::failed) {
         line += "  " + failure_text(outcome);
@@ -254,17 +254,22 @@ void RunPrinter::summary(const exec::BuildResult& result, const exec::BuildConte
   }
   out += failed_steps_text(result);
   if (m_options.dry_run) {
-    const auto count = m_graph.steps.size();
+    const auto count = m_pipeline.steps.size();
     out += fmt::format("dry run: {} step{} would run\n", count, count == 1 ? "" : "s");
     m_write(out);
     flush();
     return;
   }
-  out += fmt::format("\nartifacts:    {}\ntest reports: {}\n", context.artifacts_dir, context.test_reports_dir);
+  if (!m_pipeline.shared_dirs.empty()) {
+    out += "\n";
+  }
+  for (const auto& dir : m_pipeline.shared_dirs) {
+    out += fmt::format("{:<13} {}\n", dir.label + ":", dir.path);
+  }
   const std::string verdict = result.interrupted ? paint("interrupted", kYellow)
                               : result.failed     ? paint("failed", kRed)
                                                   : paint("passed", kGreen);
-  out += fmt::format("build #{} {} in {}\n", context.build_num, verdict, format_duration(result.duration));
+  out += fmt::format("build #{} {} in {}\n", m_pipeline.build.number, verdict, format_duration(result.duration));
   m_write(out);
   flush();
 }

@@ -7,9 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "exec/build.hpp"
-#include "exec/step_runner.hpp"
-#include "graph/graph.hpp"
+#include "pipeline/pipeline.hpp"
+#include "plan/run_events.hpp"
 #include "util/mask.hpp"
 
 namespace drydock::report {
@@ -22,21 +21,21 @@ struct PrinterOptions {
   std::vector<std::string> secrets; // shown as *** wherever they appear in output
 };
 
-class RunPrinter : public exec::OutputSink, public exec::RunObserver {
+class RunPrinter : public plan::OutputSink, public plan::RunObserver {
 public:
   using Write = std::function<void(std::string_view)>;
   using Flush = std::function<void()>;
   // `write` may buffer; `flush` is called when the steps go quiet and at the end.
-  RunPrinter(const graph::Graph& graph, PrinterOptions options, Write write, Flush flush = {});
+  RunPrinter(const pipeline::Pipeline& pipeline, PrinterOptions options, Write write, Flush flush = {});
 
   void on_output(std::size_t step, std::string_view chunk) override;
   void on_output_abandoned(std::size_t step) override;
   void flush() override;
-  void step_started(const graph::Step& step, const exec::StepRequest& request) override;
-  void step_finished(const graph::Step& step, const exec::StepOutcome& outcome) override;
+  void step_started(const pipeline::Step& step) override;
+  void step_finished(const pipeline::Step& step, const plan::StepOutcome& outcome) override;
   void interrupted() override;
 
-  void summary(const exec::BuildResult& result, const exec::BuildContext& context);
+  void summary(const plan::BuildResult& result);
 
 private:
   // The last lines of a step, kept without allocating for every line.
@@ -52,10 +51,10 @@ private:
   // Appends the line, masked and prefixed, to `out` and to the step's tail.
   void emit_line(std::size_t step, std::string_view line, std::string& out, bool keep_in_tail = true);
   void emit_partial(std::size_t step, std::string& out);
-  std::string failure_text(const exec::StepOutcome& outcome) const;
-  std::string failed_steps_text(const exec::BuildResult& result) const;
+  std::string failure_text(const plan::StepOutcome& outcome) const;
+  std::string failed_steps_text(const plan::BuildResult& result) const;
 
-  const graph::Graph& m_graph;
+  const pipeline::Pipeline& m_pipeline;
   PrinterOptions m_options;
   Write m_write;
   Flush m_flush;

@@ -111,65 +111,6 @@ std::string percent_encode(const std::string& text)
 
 } // namespace
 
-// Each value travels glued to its option (`--user=NAME`), so a value that
-// looks like an option (`--help`, `-dpostgres`) can only be a value.
-std::vector<std::string> cluster_arguments(const ClusterSpec& spec)
-{
-  std::vector<std::string> args{"--dir=" + spec.dir, "--port=" + std::to_string(spec.port), "--user=" + spec.user};
-  for (const auto& address : spec.listen) {
-    args.push_back("--listen=" + address);
-  }
-  if (!spec.trust_subnet.empty()) {
-    args.push_back("--trust=" + spec.trust_subnet);
-  }
-  for (const auto& database : spec.databases) {
-    args.push_back("--database=" + database);
-  }
-  return args;
-}
-
-namespace {
-
-tl::expected<void, std::string> set_cluster_field(ClusterSpec& spec, std::string_view name, const std::string& value)
-{
-  if (name == "--dir") {
-    spec.dir = value;
-  } else if (name == "--port") {
-    spec.port = std::atoi(value.c_str());
-  } else if (name == "--user") {
-    spec.user = value;
-  } else if (name == "--listen") {
-    spec.listen.push_back(value);
-  } else if (name == "--trust") {
-    spec.trust_subnet = value;
-  } else if (name == "--database") {
-    spec.databases.push_back(value);
-  } else {
-    return tl::unexpected("unknown argument " + std::string(name));
-  }
-  return {};
-}
-
-} // namespace
-
-tl::expected<ClusterSpec, std::string> parse_cluster_arguments(const std::vector<std::string>& args)
-{
-  ClusterSpec spec;
-  for (const auto& arg : args) {
-    const auto equals = arg.find('=');
-    if (!arg.starts_with("--") || equals == std::string::npos) {
-      return tl::unexpected("expected --NAME=VALUE, got " + arg);
-    }
-    if (auto set = set_cluster_field(spec, std::string_view(arg).substr(0, equals), arg.substr(equals + 1)); !set) {
-      return tl::unexpected(set.error());
-    }
-  }
-  if (spec.dir.empty() || spec.port <= 0 || spec.user.empty()) {
-    return tl::unexpected(std::string("expected --dir=DIR --port=N --user=NAME [--listen=A] [--trust=NET] [--database=D]"));
-  }
-  return spec;
-}
-
 std::string hba_text(const std::string& trust_subnet)
 {
   std::string text = "# drydock: a throwaway cluster; trust on the socket, loopback and the Docker bridge only\n"

@@ -23,10 +23,6 @@ struct ClusterSpec {
 
 using Log = std::function<void(const std::string& line)>;
 
-// The argv of `drydock internal postgres-start` for this spec, and back.
-std::vector<std::string> cluster_arguments(const ClusterSpec& spec);
-tl::expected<ClusterSpec, std::string> parse_cluster_arguments(const std::vector<std::string>& args);
-
 // pg_hba.conf: trust on the socket, loopback and the subnet; nothing else.
 std::string hba_text(const std::string& trust_subnet);
 // Lines appended to postgresql.conf: addresses, port, socket, and no fsync

@@ -6,15 +6,21 @@ set -u
 drydock=$1
 source "$(dirname "$0")/harness.sh"
 
-# A database named --help reaches the cluster step as a name: no help text,
-# no "ok" for a server that never started.
-out=$("$drydock" internal postgres-start "--dir=$scratch/no/such/dir" --port=1 --user=u --database=--help 2>&1); code=$?
-[ "$code" -ne 0 ] || fail "postgres-start with a database named --help exited 0: $out"
+# drydock's own steps get their work as JSON on stdin, never as options: a
+# database named --help reaches the cluster step as a name (no help text, no
+# "ok" for a server that never started), and what is not a step is refused.
+out=$(printf '%s' "{\"action\": {\"kind\": \"database\", \"database\": {\"provider\": \"cluster\"}},
+  \"cluster\": {\"dir\": \"$scratch/no/such/dir\", \"port\": 1, \"user\": \"u\", \"databases\": [\"--help\"]}}" |
+  "$drydock" internal step 2>&1); code=$?
+[ "$code" -eq 1 ] || fail "a cluster step with a database named --help: exit $code: $out"
+contains "$out" "drydock: postgresql: "
 lacks "$out" "Usage"
 lacks "$out" "--help"$'\n'
-out=$("$drydock" internal image --file=--help -- app 2>&1); code=$?
-[ "$code" -eq 2 ] || fail "internal image --file=--help: exit $code: $out"
-contains "$out" "--help: error: cannot read the file"
+out=$(printf '%s' '--help' | "$drydock" internal step 2>&1); code=$?
+[ "$code" -eq 2 ] || fail "internal step fed --help: exit $code: $out"
+contains "$out" "drydock: internal step: not a step of drydock's own: "
+out=$("$drydock" internal step --file=circle.yml </dev/null 2>&1); code=$?
+[ "$code" -eq 2 ] || fail "internal step with an option it does not take: exit $code: $out"
 
 # The same through a real run: a throwaway cluster whose user and database
 # look like options is started with exactly those names.

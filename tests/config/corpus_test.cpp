@@ -4,7 +4,7 @@
 // product's user interface.
 #include <catch2/catch.hpp>
 
-#include "graph/check.hpp"
+#include "frontends/circle1/check.hpp"
 #include "test_support.hpp"
 
 using namespace drydock;
@@ -17,7 +17,7 @@ TEST_CASE("every config in the valid corpus validates without errors", "[corpus]
   for (const auto& file : files) {
     const std::string name = "valid/" + file.filename().string();
     INFO(name);
-    const auto result = graph::validate_pipeline(name, test::read_text(file));
+    const auto result = circle1::validate_pipeline(name, test::read_text(file));
     const auto expected_path = file.string() + ".expected";
     if (std::filesystem::exists(expected_path)) {
       CHECK_FALSE(result.diagnostics.has_errors());
@@ -38,7 +38,7 @@ TEST_CASE("every config in the broken corpus gives its pinned diagnostics", "[co
     INFO(name);
     const auto expected_path = file.string() + ".expected";
     REQUIRE(std::filesystem::exists(expected_path));
-    const auto result = graph::validate_pipeline(name, test::read_text(file));
+    const auto result = circle1::validate_pipeline(name, test::read_text(file));
     CHECK(result.diagnostics.has_errors());
     CHECK(report::format_file_report(result.source, result.diagnostics) == test::read_text(expected_path));
   }

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "exec/build.hpp"
+#include "exec/internal_step.hpp"
 #include "exec/run_fixture.hpp"
 #include "exec/run_setup.hpp"
 #include "test_support.hpp"
@@ -30,28 +31,35 @@ drydock:
 )";
 
 struct Prepared {
-  config::Validation validation;
-  exec::BuildContext context;
-  graph::Graph graph;
+  pipeline::Pipeline graph;
+  exec::RunContext context;
 };
 
 Prepared prepare(const test::ScratchDir& dir)
 {
   dir.write("circle.yml", kConfig);
-  Prepared p{config::validate_text((dir.path() / "circle.yml").string(), kConfig), {}, {}};
-  REQUIRE_FALSE(p.validation.diagnostics.has_errors());
-  auto context = exec::make_build_context(p.validation.config, {{{"CIRCLE_SHA1", "abc123"}}},
-                                          {"HOME=" + dir.path().string(), "HOST_ONLY=1"}, exec::ContextMode::plan);
+  const auto validation = config::validate_text((dir.path() / "circle.yml").string(), kConfig);
+  REQUIRE_FALSE(validation.diagnostics.has_errors());
+  const std::vector<std::string> host_env{"HOME=" + dir.path().string(), "HOST_ONLY=1"};
+  auto context = circle1::make_build_context(validation.config, {{{"CIRCLE_SHA1", "abc123"}}}, host_env,
+                                             circle1::ContextMode::plan);
   REQUIRE(context);
-  p.context = std::move(*context);
-  p.context.self_exe = "/opt/drydock";
-  const auto engine = exec::find_engine(p.validation.config, p.context.env, exec::SetupMode::dry_run);
-  REQUIRE(engine);
-  REQUIRE(exec::prepare_run(p.validation.config, p.context, exec::SetupMode::dry_run, *engine));
+  Prepared p;
   Diagnostics diags;
-  p.graph = graph::build_graph(p.validation.config, std::nullopt, diags);
+  p.graph = circle1::lower(validation.config, *context, std::nullopt, diags);
   REQUIRE_FALSE(diags.has_errors());
+  p.context = exec::make_run_context(p.graph, host_env, "/opt/drydock");
+  const auto engine = exec::find_engine(exec::engine_needs(p.graph), p.context.env, exec::SetupMode::dry_run);
+  REQUIRE(engine);
+  REQUIRE(exec::prepare_run(p.graph, p.context, exec::SetupMode::dry_run, *engine));
   return p;
+}
+
+exec::InternalStep decoded(const exec::StepRequest& request)
+{
+  auto step = exec::decode_internal_step(request.input);
+  REQUIRE(step);
+  return std::move(*step);
 }
 
 std::string value_of(const Strings& env, const std::string& name)
@@ -72,7 +80,7 @@ TEST_CASE("a containerized step: docker run with names, not values, and DATABASE
   const auto p = prepare(dir);
   const auto& step = p.graph.steps[2];
   REQUIRE(step.name == "test.override[0]");
-  const auto request = exec::make_request(step, p.context);
+  const auto request = exec::make_request(p.graph, step, p.context);
   const std::string argv = fmt::format("{}", fmt::join(request.argv, " "));
   CHECK(argv.starts_with("docker run --rm --init --name drydock-RUN-2 --label io.drydock.run=RUN "
                          "--label io.drydock.pid=0 --label io.drydock.step=test.override[0] "));
@@ -91,7 +99,7 @@ TEST_CASE("host steps reach the cluster through PG* variables and a loopback URL
 {
   test::ScratchDir dir;
   const auto p = prepare(dir);
-  const auto request = exec::make_request(p.graph.steps[3], p.context);
+  const auto request = exec::make_request(p.graph, p.graph.steps[3], p.context);
   CHECK(request.argv == Strings{"bash", "-eo", "pipefail", "-c", "echo on the host"});
   CHECK(value_of(request.env, "DATABASE_URL") == "postgres://tester@127.0.0.1:5432/app_test");
   CHECK(value_of(request.env, "PGHOST") == "127.0.0.1");
@@ -104,11 +112,22 @@ TEST_CASE("drydock's own steps run drydock itself", "[exec][docker]")
   test::ScratchDir dir;
   const auto p = prepare(dir);
   CHECK(p.graph.steps[0].name == "postgresql");
-  const auto cluster = exec::make_request(p.graph.steps[0], p.context);
-  CHECK(Strings(cluster.argv.begin(), cluster.argv.begin() + 4) ==
-        Strings{"/opt/drydock", "internal", "postgres-start", "--dir=(a new directory at run time)"});
-  const auto image = exec::make_request(p.graph.steps[1], p.context);
-  CHECK(image.argv == Strings{"/opt/drydock", "internal", "image", "--file=" + (dir.path() / "circle.yml").string(), "--",
-                              "app"});
+  const auto cluster = exec::make_request(p.graph, p.graph.steps[0], p.context);
+  CHECK(cluster.argv == Strings{"/opt/drydock", "internal", "step"});
+  const auto cluster_step = decoded(cluster);
+  CHECK(pipeline::action_kind(cluster_step.action) == "database");
+  REQUIRE(cluster_step.cluster);
+  CHECK(cluster_step.cluster->dir == "(a new directory at run time)");
+  CHECK(cluster_step.cluster->user == "tester");
+  CHECK(cluster_step.cluster->databases == Strings{"app_test"});
+  const auto image = exec::make_request(p.graph, p.graph.steps[1], p.context);
+  CHECK(image.argv == Strings{"/opt/drydock", "internal", "step"});
+  const auto image_step = decoded(image);
+  REQUIRE(std::holds_alternative<pipeline::ImageBuild>(image_step.action));
+  CHECK(std::get<pipeline::ImageBuild>(image_step.action).name == "app");
+  CHECK(std::get<pipeline::ImageBuild>(image_step.action).repository == "org/app");
+  CHECK(image_step.base_dir == dir.path().string());
+  CHECK(image_step.run_tag == "abc123");
   CHECK(image.cwd == dir.path().string());
+  CHECK(image.input.find("s3cret") == std::string::npos); // a step's secrets are not an own step's business
 }

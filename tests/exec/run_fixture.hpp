@@ -9,7 +9,9 @@
 
 #include "exec/build.hpp"
 #include "exec/host_runner.hpp"
-#include "graph/selection.hpp"
+#include "frontends/circle1/context.hpp"
+#include "frontends/circle1/lower.hpp"
+#include "frontends/circle1/selection.hpp"
 #include "report/run_printer.hpp"
 #include "test_support.hpp"
 
@@ -44,9 +46,9 @@ private:
 
 struct RunOutcome {
   exec::BuildResult result;
-  exec::BuildContext context;
+  circle1::BuildContext context;
   std::string output;
-  graph::Graph graph;
+  pipeline::Pipeline graph;
 
   plan::StepStatus status(const std::string& name) const
   {
@@ -69,24 +71,25 @@ inline std::vector<std::string> test_host_env(const ScratchDir& dir)
 }
 
 inline RunOutcome run_config(const ScratchDir& dir, const std::string& yaml, std::size_t jobs = 4,
-                             exec::Overrides overrides = {}, std::vector<std::string> secrets = {})
+                             circle1::Overrides overrides = {}, std::vector<std::string> secrets = {})
 {
   dir.write("circle.yml", yaml);
   auto validation = config::validate_text((dir.path() / "circle.yml").string(), yaml);
   REQUIRE_FALSE(validation.diagnostics.has_errors());
-  auto context = exec::make_build_context(validation.config, overrides, test_host_env(dir), exec::ContextMode::run);
+  auto context = circle1::make_build_context(validation.config, overrides, test_host_env(dir), circle1::ContextMode::run);
   REQUIRE(context);
   RunOutcome outcome;
   outcome.context = *context;
-  const auto deployment = graph::choose_deployment(validation.config.deployment, context->target);
+  const auto deployment = circle1::choose_deployment(validation.config.deployment, context->target);
   REQUIRE(deployment);
   Diagnostics diags;
-  outcome.graph = graph::build_graph(validation.config, deployment->selected, diags);
+  outcome.graph = circle1::lower(validation.config, outcome.context, deployment->selected, diags);
   REQUIRE_FALSE(diags.has_errors());
+  const auto run_context = exec::make_run_context(outcome.graph, test_host_env(dir), "drydock");
   report::RunPrinter printer(outcome.graph, {.secrets = secrets}, [&](std::string_view text) { outcome.output += text; });
   exec::HostRunner runner(jobs, printer, secrets);
-  outcome.result = exec::run_build(outcome.graph, outcome.context, runner, printer);
-  printer.summary(outcome.result, outcome.context);
+  outcome.result = exec::run_build(outcome.graph, run_context, runner, printer);
+  printer.summary(outcome.result);
   return outcome;
 }
 

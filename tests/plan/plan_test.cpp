@@ -14,14 +14,14 @@ struct Fixture {
     : config(test::load(yaml))
   {
     Diagnostics diags;
-    graph = graph::build_graph(config, deployment, diags);
+    graph = circle1::lower(config, {}, deployment, diags);
     REQUIRE_FALSE(diags.has_errors());
   }
   config::Config config;
-  graph::Graph graph;
+  pipeline::Pipeline graph;
 };
 
-std::vector<std::string> names(const graph::Graph& graph, const std::vector<std::size_t>& steps)
+std::vector<std::string> names(const pipeline::Pipeline& graph, const std::vector<std::size_t>& steps)
 {
   std::vector<std::string> out;
   for (const auto step : steps) {

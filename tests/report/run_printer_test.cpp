@@ -6,17 +6,17 @@
 using namespace drydock;
 
 namespace {
-graph::Graph graph_of(const config::Config& config)
+pipeline::Pipeline graph_of(const config::Config& config)
 {
   Diagnostics diags;
-  return graph::build_graph(config, std::nullopt, diags);
+  return circle1::lower(config, {}, std::nullopt, diags);
 }
 } // namespace
 
 TEST_CASE("output is split into prefixed lines across chunks", "[report][run]")
 {
   const auto config = test::load("test:\n  override: [a, b]\n");
-  const auto graph = graph_of(config);
+  auto graph = graph_of(config);
   std::string out;
   report::RunPrinter printer(graph, {}, [&](std::string_view text) { out += text; });
   printer.on_output(0, "hel");
@@ -30,21 +30,19 @@ TEST_CASE("output is split into prefixed lines across chunks", "[report][run]")
 TEST_CASE("the summary lists every step and repeats a failed step's last lines", "[report][run]")
 {
   const auto config = test::load("test:\n  override: [a, b]\n");
-  const auto graph = graph_of(config);
+  auto graph = graph_of(config);
   std::string out;
   report::RunPrinter printer(graph, {.tail_lines = 2}, [&](std::string_view text) { out += text; });
   printer.on_output(0, "one\ntwo\nthree\n");
-  exec::BuildResult result;
+  plan::BuildResult result;
   result.failed = true;
   result.duration = std::chrono::milliseconds(2000);
   result.steps = {{plan::StepStatus::failed, 1, std::chrono::milliseconds(20), ""},
                   {plan::StepStatus::skipped, 0, {}, "not started: interrupted"}};
-  exec::BuildContext context;
-  context.build_num = 7;
-  context.artifacts_dir = "/tmp/a";
-  context.test_reports_dir = "/tmp/r";
+  graph.build.number = 7;
+  graph.shared_dirs = {{"artifacts", "/tmp/a"}, {"test reports", "/tmp/r"}};
   out.clear();
-  printer.summary(result, context);
+  printer.summary(result);
   CHECK(out == "\n"
                "STEP              PHASE         STATUS         TIME\n"
                "test.override[0]  test          failed        0.02s  exit 1\n"
@@ -62,7 +60,7 @@ TEST_CASE("the summary lists every step and repeats a failed step's last lines",
 TEST_CASE("colour codes appear only when asked for", "[report][run]")
 {
   const auto config = test::load("test:\n  override: [a]\n");
-  const auto graph = graph_of(config);
+  auto graph = graph_of(config);
   std::string plain;
   std::string coloured;
   report::RunPrinter a(graph, {}, [&](std::string_view text) { plain += text; });
@@ -83,7 +81,7 @@ TEST_CASE("durations read well at every scale", "[report][run]")
 TEST_CASE("a line without a newline is shown in pieces of at most 64 KiB, none lost", "[report][run]")
 {
   const auto config = test::load("test:\n  override: [a]\n");
-  const auto graph = graph_of(config);
+  auto graph = graph_of(config);
   std::string out;
   report::RunPrinter printer(graph, {}, [&](std::string_view text) { out += text; });
   const std::string piece(16 * 1024, 'x');
@@ -100,7 +98,7 @@ TEST_CASE("a line without a newline is shown in pieces of at most 64 KiB, none l
 TEST_CASE("a long line is never cut inside a UTF-8 character", "[report][run]")
 {
   const auto config = test::load("test:\n  override: [a]\n");
-  const auto graph = graph_of(config);
+  auto graph = graph_of(config);
   std::string out;
   report::RunPrinter printer(graph, {}, [&](std::string_view text) { out += text; });
   const std::string euro = "\xe2\x82\xac"; // 3 bytes
@@ -117,20 +115,19 @@ TEST_CASE("a long line is never cut inside a UTF-8 character", "[report][run]")
 TEST_CASE("quiet still names a failed step, its exit code and that it printed nothing", "[report][run]")
 {
   const auto config = test::load("test:\n  override: [a, b]\n");
-  const auto graph = graph_of(config);
+  auto graph = graph_of(config);
   std::string out;
   report::RunPrinter printer(graph, {.quiet = true}, [&](std::string_view text) { out += text; });
   printer.on_output(1, "said something\n");
   printer.step_finished(graph.steps[0], {plan::StepStatus::failed, 7, std::chrono::milliseconds(10), ""});
   printer.step_finished(graph.steps[1], {plan::StepStatus::failed, 0, std::chrono::milliseconds(10), "no output for 1 s; stopped"});
   CHECK(out == "[test.override[0]] failed (exit 7) in 0.01s\n[test.override[1]] failed: no output for 1 s; stopped in 0.01s\n");
-  exec::BuildResult result;
+  plan::BuildResult result;
   result.failed = true;
   result.steps = {{plan::StepStatus::failed, 7, {}, ""}, {plan::StepStatus::failed, 0, {}, "no output for 1 s; stopped"}};
-  exec::BuildContext context;
-  context.build_num = 3;
+  graph.build.number = 3;
   out.clear();
-  printer.summary(result, context);
+  printer.summary(result);
   CHECK(out == "\n"
                "\ntest.override[0] (exit 7) printed nothing\n"
                "\nlast lines of test.override[1] (no output for 1 s; stopped):\n"
@@ -142,12 +139,12 @@ TEST_CASE("quiet still names a failed step, its exit code and that it printed no
 TEST_CASE("a dry run ends by saying how many steps would run", "[report][run]")
 {
   const auto config = test::load("test:\n  override: [a, b]\n");
-  const auto graph = graph_of(config);
+  auto graph = graph_of(config);
   std::string out;
   report::RunPrinter printer(graph, {.dry_run = true}, [&](std::string_view text) { out += text; });
-  exec::BuildResult result;
+  plan::BuildResult result;
   result.steps.resize(2);
-  printer.summary(result, exec::BuildContext{});
+  printer.summary(result);
   CHECK(out.ends_with("\ndry run: 2 steps would run\n"));
   CHECK(out.find("passed") == std::string::npos);
 }
@@ -155,7 +152,7 @@ TEST_CASE("a dry run ends by saying how many steps would run", "[report][run]")
 TEST_CASE("output abandoned by a step's command is said in its log, after its last partial line", "[report][run]")
 {
   const auto config = test::load("test:\n  override: [a]\n");
-  const auto graph = graph_of(config);
+  auto graph = graph_of(config);
   std::string out;
   report::RunPrinter printer(graph, {}, [&](std::string_view text) { out += text; });
   printer.on_output(0, "partial");
@@ -167,13 +164,13 @@ TEST_CASE("output abandoned by a step's command is said in its log, after its la
 TEST_CASE("the tail keeps the last lines in order, also past a full ring", "[report][run]")
 {
   const auto config = test::load("test:\n  override: [a]\n");
-  const auto graph = graph_of(config);
+  auto graph = graph_of(config);
   std::string out;
   report::RunPrinter printer(graph, {.quiet = true, .tail_lines = 3}, [&](std::string_view text) { out += text; });
   printer.on_output(0, "1\n2\n3\n4\n5\n");
-  exec::BuildResult result;
+  plan::BuildResult result;
   result.steps = {{plan::StepStatus::failed, 1, {}, ""}};
-  printer.summary(result, exec::BuildContext{});
+  printer.summary(result);
   CHECK(out.find("  | 3\n  | 4\n  | 5\n") != std::string::npos);
   CHECK(out.find("  | 2\n") == std::string::npos);
 }
@@ -181,7 +178,7 @@ TEST_CASE("the tail keeps the last lines in order, also past a full ring", "[rep
 TEST_CASE("flush reaches the writer's flush", "[report][run]")
 {
   const auto config = test::load("test:\n  override: [a]\n");
-  const auto graph = graph_of(config);
+  auto graph = graph_of(config);
   int flushed = 0;
   report::RunPrinter printer(graph, {}, [](std::string_view) {}, [&] { ++flushed; });
   printer.flush();
@@ -191,7 +188,7 @@ TEST_CASE("flush reaches the writer's flush", "[report][run]")
 TEST_CASE("a secret across the 64 KiB cut of a long line is still masked", "[report][run][secrets]")
 {
   const auto config = test::load("test:\n  override: [a]\n");
-  const auto graph = graph_of(config);
+  auto graph = graph_of(config);
   std::string out;
   report::RunPrinter printer(graph, {.secrets = {"SuperSecretToken"}}, [&](std::string_view text) { out += text; });
   const std::string text = std::string(kMaxLineBytes - 6, 'a') + "SuperSecretToken" + std::string(70'000, 'b');
@@ -206,7 +203,7 @@ TEST_CASE("a secret across the 64 KiB cut of a long line is still masked", "[rep
 TEST_CASE("a secret inside a longer one does not unmask the rest of the longer one", "[report][run][secrets]")
 {
   const auto config = test::load("test:\n  override: [a]\n");
-  const auto graph = graph_of(config);
+  auto graph = graph_of(config);
   std::string out;
   report::RunPrinter printer(graph, {.secrets = {"abcd", "abcdefgh-longer", "abcd"}}, [&](std::string_view text) {
     out += text;

@@ -5,34 +5,6 @@
 using namespace drydock;
 using Strings = std::vector<std::string>;
 
-TEST_CASE("cluster arguments round-trip through the internal command line", "[services]")
-{
-  const services::ClusterSpec spec{"/tmp/pg", 5433, {"127.0.0.1", "172.17.0.1"}, "172.17.0.0/16", "ubuntu",
-                                   {"circle_test", "other"}};
-  const auto args = services::cluster_arguments(spec);
-  CHECK(args == Strings{"--dir=/tmp/pg", "--port=5433", "--user=ubuntu", "--listen=127.0.0.1", "--listen=172.17.0.1",
-                        "--trust=172.17.0.0/16", "--database=circle_test", "--database=other"});
-  const auto back = services::parse_cluster_arguments(args);
-  REQUIRE(back);
-  CHECK(back->dir == spec.dir);
-  CHECK(back->port == spec.port);
-  CHECK(back->listen == spec.listen);
-  CHECK(back->trust_subnet == spec.trust_subnet);
-  CHECK(back->databases == spec.databases);
-  CHECK_FALSE(services::parse_cluster_arguments({"--dir=/tmp/pg"}));
-  CHECK(services::parse_cluster_arguments({"--bogus=1"}).error() == "unknown argument --bogus");
-  CHECK(services::parse_cluster_arguments({"--dir", "/tmp/pg"}).error() == "expected --NAME=VALUE, got --dir");
-}
-
-TEST_CASE("names that look like options stay values on the internal command line", "[services]")
-{
-  const services::ClusterSpec spec{"/tmp/pg", 5433, {"127.0.0.1"}, "", "-dpostgres", {"--help", "a=b"}};
-  const auto back = services::parse_cluster_arguments(services::cluster_arguments(spec));
-  REQUIRE(back);
-  CHECK(back->user == "-dpostgres");
-  CHECK(back->databases == Strings{"--help", "a=b"});
-}
-
 TEST_CASE("the cluster trusts the socket, loopback and the bridge subnet only", "[services]")
 {
   CHECK(services::hba_text("172.17.0.0/16") ==

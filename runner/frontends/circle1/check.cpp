@@ -1,12 +1,12 @@
-#include "graph/check.hpp"
+#include "frontends/circle1/check.hpp"
 
 #include <algorithm>
 #include <set>
 
 #include "config/walk.hpp"
-#include "graph/graph.hpp"
+#include "frontends/circle1/lower.hpp"
 
-namespace drydock::graph {
+namespace drydock::circle1 {
 namespace {
 
 // A section's steps come after every phase and wait for them. Unless one of
@@ -43,11 +43,11 @@ std::set<std::string> required_ids(const config::Config& config)
 void check_every_graph(const config::Config& config, Diagnostics& diags)
 {
   Diagnostics found;
-  build_graph(config, std::nullopt, found);
+  lower(config, {}, std::nullopt, found);
   const auto required = required_ids(config);
   for (std::size_t i = 0; i < config.deployment.size(); ++i) {
     if (may_add_graph_errors(config.deployment[i], required)) {
-      build_graph(config, i, found);
+      lower(config, {}, i, found);
     }
   }
   found.remove_duplicates(); // most errors are in every section's graph
@@ -68,4 +68,4 @@ config::Validation validate_pipeline(std::string path, std::string text)
   return result;
 }
 
-} // namespace drydock::graph
+} // namespace drydock::circle1

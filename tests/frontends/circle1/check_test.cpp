@@ -2,7 +2,7 @@
 // those of the step graph of every deployment choice.
 #include <catch2/catch.hpp>
 
-#include "graph/check.hpp"
+#include "frontends/circle1/check.hpp"
 #include "test_support.hpp"
 
 using namespace drydock;
@@ -11,18 +11,18 @@ using Lines = std::vector<std::string>;
 namespace {
 Lines pipeline_messages(const std::string& yaml)
 {
-  return test::messages(graph::validate_pipeline("circle.yml", yaml).diagnostics);
+  return test::messages(circle1::validate_pipeline("circle.yml", yaml).diagnostics);
 }
 } // namespace
 
-TEST_CASE("a requires cycle is a validate error", "[graph][check]")
+TEST_CASE("a requires cycle is a validate error", "[circle1][check]")
 {
   CHECK(pipeline_messages("test:\n  override:\n    - a:\n        drydock: {id: a, requires: [b]}\n"
                           "    - b:\n        drydock: {id: b}\n")
         == Lines{"3:7: error: dependency cycle: a (circle.yml:3:7) -> b (circle.yml:5:7) -> a (circle.yml:3:7)"});
 }
 
-TEST_CASE("an image used before drydock can make it is a validate error", "[graph][check]")
+TEST_CASE("an image used before drydock can make it is a validate error", "[circle1][check]")
 {
   CHECK(pipeline_messages("machine:\n  pre:\n    - early:\n        drydock: {image: app}\n"
                           "drydock:\n  images:\n    app: {repository: org/app}\n")
@@ -30,7 +30,7 @@ TEST_CASE("an image used before drydock can make it is a validate error", "[grap
                  "(step 'image:app'); use it from a later phase"});
 }
 
-TEST_CASE("a cycle through one deployment section is found though no branch selects it", "[graph][check]")
+TEST_CASE("a cycle through one deployment section is found though no branch selects it", "[circle1][check]")
 {
   // test waits for `release`, which runs after test: a cycle only in the
   // builds that run the `prod` section.
@@ -44,7 +44,7 @@ TEST_CASE("a cycle through one deployment section is found though no branch sele
                  "build; a step outside that section cannot require it"});
 }
 
-TEST_CASE("an error in every section's graph is reported once", "[graph][check]")
+TEST_CASE("an error in every section's graph is reported once", "[circle1][check]")
 {
   CHECK(pipeline_messages("test:\n  override:\n    - a:\n        drydock: {id: a, requires: [b]}\n"
                           "    - b:\n        drydock: {id: b, requires: [a]}\n"
@@ -53,7 +53,7 @@ TEST_CASE("an error in every section's graph is reported once", "[graph][check]"
         == Lines{"3:7: error: dependency cycle: a (circle.yml:3:7) -> b (circle.yml:5:7) -> a (circle.yml:3:7)"});
 }
 
-TEST_CASE("an unknown step id is reported once, by the config checks", "[graph][check]")
+TEST_CASE("an unknown step id is reported once, by the config checks", "[circle1][check]")
 {
   CHECK(pipeline_messages("test:\n  override:\n    - a:\n        drydock: {requires: [nope]}\n")
         == Lines{"4:30: error: unknown step id 'nope'; none is declared"});

@@ -10,7 +10,7 @@
 
 #include "config/model.hpp"
 
-namespace drydock::graph {
+namespace drydock::circle1 {
 
 // What the build is for (CIRCLE_BRANCH, CIRCLE_TAG, CIRCLE_PROJECT_USERNAME).
 struct BuildTarget {
@@ -51,4 +51,4 @@ struct DeploymentChoice {
 tl::expected<DeploymentChoice, std::string> choose_deployment(const std::vector<config::Deployment>& sections,
                                                              const BuildTarget& target);
 
-} // namespace drydock::graph
+} // namespace drydock::circle1

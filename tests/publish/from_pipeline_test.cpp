@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
-#include "publish/from_config.hpp"
+#include "frontends/circle1/actions.hpp"
+#include "publish/from_pipeline.hpp"
 #include "util/mask.hpp"
 #include "test_support.hpp"
 
@@ -34,7 +35,8 @@ TEST_CASE("a leading v is dropped from a version taken from a tag", "[publish]")
 TEST_CASE("a publish entry becomes DCD options from the environment", "[publish]")
 {
   const auto config = test::load(kConfig);
-  const auto& spec = config.drydock.publish.at(0);
+  const auto lowered = test::lower(config);
+  const auto spec = circle1::publish_action(config.drydock.publish.at(0), config).value();
   auto env = env::Environment::from_entries({"CIRCLE_TAG=v3.1.0", "REGISTRY_HOST=127.0.0.1:5000", "REG_USER=ci",
                                              "REG_PASS=hunter2"});
   const auto options = publish::tag_options(spec, env);
@@ -51,7 +53,7 @@ TEST_CASE("a publish entry becomes DCD options from the environment", "[publish]
   REQUIRE(*login);
   CHECK((*login)->registry == "127.0.0.1:5000");
   CHECK((*login)->username == "ci");
-  CHECK(publish::secrets_of(config, env) == Strings{"hunter2"});
+  CHECK(publish::secrets_of(lowered, env) == Strings{"hunter2"}); // no deployment runs it; masked all the same
 
   env.erase("REG_PASS");
   CHECK(publish::login_from(spec, env).error() ==

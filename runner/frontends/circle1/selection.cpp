@@ -1,10 +1,10 @@
-#include "graph/selection.hpp"
+#include "frontends/circle1/selection.hpp"
 
 #include <fmt/format.h>
 
 #include "util/regex.hpp"
 
-namespace drydock::graph {
+namespace drydock::circle1 {
 namespace {
 
 std::string describe(const config::Pattern& pattern)
@@ -175,4 +175,4 @@ tl::expected<DeploymentChoice, std::string> choose_deployment(const std::vector<
   return choice;
 }
 
-} // namespace drydock::graph
+} // namespace drydock::circle1

@@ -7,9 +7,9 @@
 #include "config/validate.hpp"
 #include "util/diagnostic.hpp"
 
-namespace drydock::graph {
+namespace drydock::circle1 {
 
-// Adds, once each, the errors build_graph reports for the config with no
+// Adds, once each, the errors lowering reports for the config with no
 // deployment section and with each one (a plan builds only the one its
 // branch selects; validate has no branch).
 void check_every_graph(const config::Config& config, Diagnostics& diags);
@@ -19,4 +19,4 @@ void check_every_graph(const config::Config& config, Diagnostics& diags);
 // same errors in the same words.
 config::Validation validate_pipeline(std::string path, std::string text);
 
-} // namespace drydock::graph
+} // namespace drydock::circle1

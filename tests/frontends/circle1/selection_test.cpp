@@ -1,36 +1,36 @@
 #include <catch2/catch.hpp>
 
-#include "graph/selection.hpp"
+#include "frontends/circle1/selection.hpp"
 #include "test_support.hpp"
 
 using namespace drydock;
-using graph::BuildTarget;
+using circle1::BuildTarget;
 
 TEST_CASE("patterns: exact names, and regexes searched anywhere", "[selection]")
 {
   const config::Pattern exact{"master", false, {}, std::nullopt};
   const config::Pattern regex{"feature_.*", true, {}, std::nullopt}; // compiled on the way
   const config::Pattern anchored{"^v[0-9]+$", true, {}, std::nullopt};
-  CHECK(graph::pattern_matches(exact, "master") == true);
-  CHECK(graph::pattern_matches(exact, "master2") == false);
-  CHECK(graph::pattern_matches(regex, "my-feature_x") == true);
-  CHECK(graph::pattern_matches(anchored, "v12") == true);
-  CHECK(graph::pattern_matches(anchored, "v12-rc") == false);
+  CHECK(circle1::pattern_matches(exact, "master") == true);
+  CHECK(circle1::pattern_matches(exact, "master2") == false);
+  CHECK(circle1::pattern_matches(regex, "my-feature_x") == true);
+  CHECK(circle1::pattern_matches(anchored, "v12") == true);
+  CHECK(circle1::pattern_matches(anchored, "v12-rc") == false);
 }
 
 TEST_CASE("general.branches only and ignore", "[selection]")
 {
   const auto config = test::load("general:\n  branches:\n    only: [master, /release-.*/]\n    ignore: [release-old]\n");
   const auto& filter = config.general.branches;
-  CHECK(graph::decide_branches(filter, {"master", "", ""})->runs);
-  CHECK(graph::decide_branches(filter, {"release-2", "", ""})->runs);
-  const auto other = graph::decide_branches(filter, {"topic", "", ""}).value();
+  CHECK(circle1::decide_branches(filter, {"master", "", ""})->runs);
+  CHECK(circle1::decide_branches(filter, {"release-2", "", ""})->runs);
+  const auto other = circle1::decide_branches(filter, {"topic", "", ""}).value();
   CHECK_FALSE(other.runs);
   CHECK(other.reason == "branch 'topic' is not in general.branches.only ('master', /release-.*/)");
-  const auto ignored = graph::decide_branches(filter, {"release-old", "", ""}).value();
+  const auto ignored = circle1::decide_branches(filter, {"release-old", "", ""}).value();
   CHECK_FALSE(ignored.runs);
   CHECK(ignored.reason == "branch 'release-old' is ignored by general.branches.ignore ('release-old')");
-  CHECK(graph::decide_branches(filter, {"", "v1.0", ""})->runs);
+  CHECK(circle1::decide_branches(filter, {"", "v1.0", ""})->runs);
 }
 
 TEST_CASE("the first matching deployment section is chosen, with reasons for all", "[selection]")
@@ -50,7 +50,7 @@ TEST_CASE("the first matching deployment section is chosen, with reasons for all
     branch: /.*/
     commands: [d]
 )");
-  const auto on_feature = graph::choose_deployment(config.deployment, {"feature-x", "", "acme"}).value();
+  const auto on_feature = circle1::choose_deployment(config.deployment, {"feature-x", "", "acme"}).value();
   CHECK(on_feature.selected == 2u);
   REQUIRE(on_feature.sections.size() == 4);
   CHECK(on_feature.sections[0].reason == "branch 'feature-x' does not match 'master'");
@@ -58,11 +58,11 @@ TEST_CASE("the first matching deployment section is chosen, with reasons for all
   CHECK(on_feature.sections[2].reason == "branch 'feature-x' matches /feature-.*/");
   CHECK(on_feature.sections[3].reason == "an earlier section ('features') already matched");
 
-  const auto fork = graph::choose_deployment(config.deployment, {"master", "", "someone"}).value();
+  const auto fork = circle1::choose_deployment(config.deployment, {"master", "", "someone"}).value();
   CHECK(fork.sections[0].reason == "owner 'someone' is not 'acme'");
   CHECK(fork.selected == 3u);
 
-  const auto tag = graph::choose_deployment(config.deployment, {"", "v1.2.3", "acme"}).value();
+  const auto tag = circle1::choose_deployment(config.deployment, {"", "v1.2.3", "acme"}).value();
   CHECK(tag.selected == 1u);
   CHECK(tag.sections[0].reason == "the build has no branch");
   CHECK(tag.sections[1].reason == "tag 'v1.2.3' matches /^v[0-9.]+$/");
@@ -71,7 +71,7 @@ TEST_CASE("the first matching deployment section is chosen, with reasons for all
 TEST_CASE("no section matches: nothing is selected", "[selection]")
 {
   const auto config = test::load("deployment:\n  prod:\n    branch: master\n    commands: [a]\n");
-  const auto choice = graph::choose_deployment(config.deployment, {"topic", "", ""}).value();
+  const auto choice = circle1::choose_deployment(config.deployment, {"topic", "", ""}).value();
   CHECK_FALSE(choice.selected);
   CHECK_FALSE(choice.sections[0].selected);
 }
@@ -81,18 +81,18 @@ TEST_CASE("a long branch name against /^(a|b)*$/ matches, without a crash", "[se
   const auto config = test::load("general:\n  branches:\n    only: [/^(a|b)*$/]\n"
                                  "deployment:\n  ab:\n    branch: /^(a|b)*$/\n    commands: [a]\n");
   const std::string branch(100 * 1024, 'a');
-  const auto decision = graph::decide_branches(config.general.branches, {branch, "", ""}).value();
+  const auto decision = circle1::decide_branches(config.general.branches, {branch, "", ""}).value();
   CHECK(decision.runs);
-  CHECK(graph::choose_deployment(config.deployment, {branch, "", ""}).value().selected == 0u);
-  CHECK_FALSE(graph::decide_branches(config.general.branches, {branch + "c", "", ""}).value().runs);
+  CHECK(circle1::choose_deployment(config.deployment, {branch, "", ""}).value().selected == 0u);
+  CHECK_FALSE(circle1::decide_branches(config.general.branches, {branch + "c", "", ""}).value().runs);
 }
 
 TEST_CASE("/\\Amaster\\z/ is the whole name master, not Amasterz", "[selection]")
 {
   const auto config = test::load("general:\n  branches:\n    only: [/\\Amaster\\z/]\n");
-  CHECK(graph::decide_branches(config.general.branches, {"master", "", ""}).value().runs);
-  CHECK_FALSE(graph::decide_branches(config.general.branches, {"Amasterz", "", ""}).value().runs);
-  CHECK_FALSE(graph::decide_branches(config.general.branches, {"mastery", "", ""}).value().runs);
+  CHECK(circle1::decide_branches(config.general.branches, {"master", "", ""}).value().runs);
+  CHECK_FALSE(circle1::decide_branches(config.general.branches, {"Amasterz", "", ""}).value().runs);
+  CHECK_FALSE(circle1::decide_branches(config.general.branches, {"mastery", "", ""}).value().runs);
 }
 
 TEST_CASE("a regex that cannot compile is an error, not \"no match\"", "[selection]")
@@ -100,13 +100,13 @@ TEST_CASE("a regex that cannot compile is an error, not \"no match\"", "[selecti
   config::Deployment section;
   section.name = "broken";
   section.branch = {{"^(?=rel)", true, {7, 13}, std::nullopt}};
-  const auto choice = graph::choose_deployment({section}, {"release", "", ""});
+  const auto choice = circle1::choose_deployment({section}, {"release", "", ""});
   REQUIRE_FALSE(choice);
   CHECK(choice.error() == "invalid regular expression /^(?=rel)/ at line 7, column 13: lookahead (?=...) is "
                           "not supported: drydock matches with RE2 (linear time)");
   config::BranchFilter filter;
   filter.ignore = section.branch;
-  const auto decision = graph::decide_branches(filter, {"release", "", ""});
+  const auto decision = circle1::decide_branches(filter, {"release", "", ""});
   REQUIRE_FALSE(decision);
   CHECK(decision.error() == choice.error());
 }

@@ -2,7 +2,9 @@
 
 #include <cstdlib>
 
-#include "exec/build_context.hpp"
+#include "frontends/circle1/context.hpp"
+#include "os/git.hpp"
+#include "record/build_number.hpp"
 #include "exec/run_fixture.hpp"
 
 using namespace drydock;
@@ -33,11 +35,11 @@ config::Config config_in(const test::ScratchDir& dir, const std::string& yaml)
 TEST_CASE("owner and repository come from the origin URL in any of git's forms", "[exec][context]")
 {
   using Pair = std::pair<std::string, std::string>;
-  CHECK(exec::owner_and_repo("git@github.com:acme/widget.git") == Pair{"acme", "widget"});
-  CHECK(exec::owner_and_repo("https://github.com/acme/widget") == Pair{"acme", "widget"});
-  CHECK(exec::owner_and_repo("ssh://git@example.com:2222/team/tool.git") == Pair{"team", "tool"});
-  CHECK(exec::owner_and_repo("/srv/git/team/tool.git/") == Pair{"team", "tool"});
-  CHECK(exec::owner_and_repo("") == Pair{"", ""});
+  CHECK(os::owner_and_repo("git@github.com:acme/widget.git") == Pair{"acme", "widget"});
+  CHECK(os::owner_and_repo("https://github.com/acme/widget") == Pair{"acme", "widget"});
+  CHECK(os::owner_and_repo("ssh://git@example.com:2222/team/tool.git") == Pair{"team", "tool"});
+  CHECK(os::owner_and_repo("/srv/git/team/tool.git/") == Pair{"team", "tool"});
+  CHECK(os::owner_and_repo("") == Pair{"", ""});
 }
 
 TEST_CASE("CIRCLE_* variables come from the git work tree", "[exec][context]")
@@ -45,7 +47,7 @@ TEST_CASE("CIRCLE_* variables come from the git work tree", "[exec][context]")
   test::ScratchDir dir;
   make_repo(dir);
   const auto config = config_in(dir, "test:\n  override: [true]\n");
-  const auto context = exec::make_build_context(config, {}, test::test_host_env(dir), exec::ContextMode::plan);
+  const auto context = circle1::make_build_context(config, {}, test::test_host_env(dir), circle1::ContextMode::plan);
   REQUIRE(context);
   const auto& env = context->env;
   CHECK(env.get("CIRCLE_SHA1")->size() == 40);
@@ -67,8 +69,8 @@ TEST_CASE("the build counter lives in the git dir and overrides win over git", "
   test::ScratchDir dir;
   make_repo(dir);
   const auto config = config_in(dir, "machine:\n  environment:\n    WHERE: \"on-$CIRCLE_BRANCH\"\n");
-  const exec::Overrides overrides{{{"CIRCLE_BRANCH", "master"}, {"CIRCLE_TAG", ""}}};
-  const auto context = exec::make_build_context(config, overrides, test::test_host_env(dir), exec::ContextMode::run);
+  const circle1::Overrides overrides{{{"CIRCLE_BRANCH", "master"}, {"CIRCLE_TAG", ""}}};
+  const auto context = circle1::make_build_context(config, overrides, test::test_host_env(dir), circle1::ContextMode::run);
   REQUIRE(context);
   CHECK(dir.read(".git/drydock/build_num") == "1\n");
   CHECK(context->target.branch == "master");
@@ -79,10 +81,10 @@ TEST_CASE("the build counter lives in the git dir and overrides win over git", "
 }
 
 namespace {
-exec::BuildContext plan_context(const test::ScratchDir& dir, const exec::Overrides& overrides = {})
+circle1::BuildContext plan_context(const test::ScratchDir& dir, const circle1::Overrides& overrides = {})
 {
   const auto config = config_in(dir, "test:\n  override: [true]\n");
-  auto context = exec::make_build_context(config, overrides, test::test_host_env(dir), exec::ContextMode::plan);
+  auto context = circle1::make_build_context(config, overrides, test::test_host_env(dir), circle1::ContextMode::plan);
   REQUIRE(context);
   return *context;
 }
@@ -122,8 +124,8 @@ TEST_CASE("overrides setting both CIRCLE_BRANCH and CIRCLE_TAG are an error", "[
   test::ScratchDir dir;
   make_repo(dir);
   const auto config = config_in(dir, "test:\n  override: [true]\n");
-  const exec::Overrides both{{{"CIRCLE_BRANCH", "master"}, {"CIRCLE_TAG", "v2.0.0"}}};
-  const auto context = exec::make_build_context(config, both, test::test_host_env(dir), exec::ContextMode::plan);
+  const circle1::Overrides both{{{"CIRCLE_BRANCH", "master"}, {"CIRCLE_TAG", "v2.0.0"}}};
+  const auto context = circle1::make_build_context(config, both, test::test_host_env(dir), circle1::ContextMode::plan);
   REQUIRE_FALSE(context);
   CHECK(context.error() == "CIRCLE_BRANCH ('master') and CIRCLE_TAG ('v2.0.0') are both set: a build is for a "
                            "branch or for a tag; set one of them");
@@ -138,8 +140,8 @@ TEST_CASE("an override reaches machine.environment values derived from it", "[ex
     B: "${A}-derived"
     C: "${B}+${NEW}"
 )");
-  const exec::Overrides overrides{{{"A", "x"}, {"NEW", "n"}}};
-  const auto context = exec::make_build_context(config, overrides, test::test_host_env(dir), exec::ContextMode::plan);
+  const circle1::Overrides overrides{{{"A", "x"}, {"NEW", "n"}}};
+  const auto context = circle1::make_build_context(config, overrides, test::test_host_env(dir), circle1::ContextMode::plan);
   REQUIRE(context);
   CHECK(context->env.get("A") == "x"); // the override wins over machine.environment's own A
   CHECK(context->env.get("B") == "x-derived");
@@ -151,9 +153,9 @@ TEST_CASE("without an origin the repository URL is the work tree's own", "[exec]
   test::ScratchDir dir;
   sh(dir, "git init -q -b main . && git -c user.name=t -c user.email=t@t commit -q --allow-empty -m one");
   const auto config = config_in(dir, "test:\n  override: [true]\n");
-  const auto context = exec::make_build_context(config, {}, test::test_host_env(dir), exec::ContextMode::plan);
+  const auto context = circle1::make_build_context(config, {}, test::test_host_env(dir), circle1::ContextMode::plan);
   REQUIRE(context);
-  const std::string top = exec::read_repo_facts(dir.path().string()).top_dir;
+  const std::string top = os::read_repo_facts(dir.path().string()).top_dir;
   CHECK(context->env.get("CIRCLE_REPOSITORY_URL") == "file://" + top);
   CHECK(context->env.get("CIRCLE_PROJECT_USERNAME") == "");
   CHECK(context->env.get("CIRCLE_PROJECT_REPONAME") == dir.path().filename().string());
@@ -163,7 +165,7 @@ TEST_CASE("outside git the repository name is the folder's and nothing fails", "
 {
   test::ScratchDir dir;
   const auto config = config_in(dir, "test:\n  override: [true]\n");
-  const auto context = exec::make_build_context(config, {}, test::test_host_env(dir), exec::ContextMode::plan);
+  const auto context = circle1::make_build_context(config, {}, test::test_host_env(dir), circle1::ContextMode::plan);
   REQUIRE(context);
   CHECK(context->env.get("CIRCLE_SHA1") == "");
   CHECK(context->env.get("CIRCLE_PROJECT_REPONAME") == dir.path().filename().string());
@@ -173,17 +175,17 @@ TEST_CASE("next_build_number increments under a lock", "[exec][context]")
 {
   test::ScratchDir dir;
   const auto file = (dir.path() / "state/counter").string();
-  CHECK(exec::next_build_number(file) == 1);
-  CHECK(exec::next_build_number(file) == 2);
+  CHECK(record::next_build_number(file) == 1);
+  CHECK(record::next_build_number(file) == 2);
   dir.write("state/counter", "41\n");
-  CHECK(exec::next_build_number(file) == 42);
+  CHECK(record::next_build_number(file) == 42);
 }
 
 TEST_CASE("a missing build_dir is a clear error", "[exec][context]")
 {
   test::ScratchDir dir;
   const auto config = config_in(dir, "general:\n  build_dir: nope\n");
-  const auto context = exec::make_build_context(config, {}, test::test_host_env(dir), exec::ContextMode::plan);
+  const auto context = circle1::make_build_context(config, {}, test::test_host_env(dir), circle1::ContextMode::plan);
   REQUIRE_FALSE(context);
   CHECK(context.error() == "the build directory " + (dir.path() / "nope").string() + " does not exist");
 }

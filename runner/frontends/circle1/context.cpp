@@ -1,8 +1,6 @@
-#include "exec/build_context.hpp"
+#include "frontends/circle1/context.hpp"
 
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -13,31 +11,12 @@
 #include <string_view>
 
 #include "config/derived.hpp"
-#include "os/process.hpp"
+#include "record/build_number.hpp"
 
 namespace fs = std::filesystem;
 
-namespace drydock::exec {
+namespace drydock::circle1 {
 namespace {
-
-// The lines git prints, or none when it fails (no git, not a work tree).
-std::vector<std::string> git_lines(const std::string& dir, std::vector<std::string> args)
-{
-  args.insert(args.begin(), "git");
-  const auto result = os::run_capture(args, dir);
-  std::vector<std::string> lines;
-  if (!result || result->exit_code != 0) {
-    return lines;
-  }
-  std::size_t start = 0;
-  const std::string& out = result->output;
-  while (start < out.size()) {
-    const auto end = out.find('\n', start);
-    lines.push_back(out.substr(start, end == std::string::npos ? std::string::npos : end - start));
-    start = end == std::string::npos ? out.size() : end + 1;
-  }
-  return lines;
-}
 
 std::string make_temp_dir(const std::string& prefix)
 {
@@ -47,33 +26,6 @@ std::string make_temp_dir(const std::string& prefix)
     return "";
   }
   return templ;
-}
-
-std::string counter_file_for(const RepoFacts& repo, const std::string& config_dir, const std::string& home)
-{
-  if (!repo.git_dir.empty()) {
-    return (fs::path(repo.git_dir) / "drydock" / "build_num").string();
-  }
-  // Outside git: one counter per directory, under the user's state folder.
-  std::error_code ec;
-  std::string key = fs::weakly_canonical(config_dir, ec).string();
-  for (char& c : key) {
-    c = c == '/' ? '_' : c;
-  }
-  return (fs::path(home) / ".local/state/drydock/build_num" / key).string();
-}
-
-int peek_build_number(const std::string& counter_file)
-{
-  FILE* file = std::fopen(counter_file.c_str(), "r");
-  int value = 0;
-  if (file != nullptr) {
-    if (std::fscanf(file, "%d", &value) != 1) {
-      value = 0;
-    }
-    std::fclose(file);
-  }
-  return value + 1;
 }
 
 void apply(env::Environment& env, const Overrides& overrides)
@@ -112,7 +64,7 @@ struct BuildRef {
 // A build is for a branch or for a tag, never both: a checked-out branch is
 // a branch build even when HEAD is tagged, a detached HEAD at a tag is a tag
 // build. A non-empty CIRCLE_BRANCH or CIRCLE_TAG override decides instead.
-tl::expected<BuildRef, std::string> build_ref(const RepoFacts& repo, const Overrides& overrides)
+tl::expected<BuildRef, std::string> build_ref(const os::RepoFacts& repo, const Overrides& overrides)
 {
   const auto branch = override_of(overrides, "CIRCLE_BRANCH").value_or("");
   const auto tag = override_of(overrides, "CIRCLE_TAG").value_or("");
@@ -132,89 +84,6 @@ tl::expected<BuildRef, std::string> build_ref(const RepoFacts& repo, const Overr
 
 } // namespace
 
-std::pair<std::string, std::string> owner_and_repo(std::string_view url)
-{
-  std::string path(url);
-  if (const auto scheme = path.find("://"); scheme != std::string::npos) {
-    const auto slash = path.find('/', scheme + 3);
-    path = slash == std::string::npos ? "" : path.substr(slash + 1);
-  } else if (const auto colon = path.find(':'); colon != std::string::npos && path.find('/') > colon) {
-    path = path.substr(colon + 1); // git@host:owner/repo.git
-  }
-  while (!path.empty() && path.back() == '/') {
-    path.pop_back();
-  }
-  if (path.ends_with(".git")) {
-    path.resize(path.size() - 4);
-  }
-  const auto last = path.rfind('/');
-  const std::string repo = last == std::string::npos ? path : path.substr(last + 1);
-  std::string owner;
-  if (last != std::string::npos) {
-    const auto before = path.substr(0, last);
-    owner = before.substr(before.rfind('/') == std::string::npos ? 0 : before.rfind('/') + 1);
-  }
-  return {owner, repo};
-}
-
-RepoFacts read_repo_facts(const std::string& dir)
-{
-  RepoFacts facts;
-  // Three git processes, not six: start-up time matters for short builds.
-  const auto where = git_lines(dir, {"rev-parse", "--show-toplevel", "--git-dir"});
-  if (where.size() < 2) {
-    return facts;
-  }
-  facts.top_dir = where[0];
-  std::error_code ec;
-  facts.git_dir = fs::absolute(fs::path(dir) / where[1], ec).lexically_normal().string();
-  const auto head = git_lines(dir, {"rev-parse", "HEAD", "--symbolic-full-name", "HEAD"});
-  if (head.size() >= 1) {
-    facts.sha = head[0];
-  }
-  if (head.size() >= 2 && head[1].starts_with("refs/heads/")) {
-    facts.branch = head[1].substr(std::string_view("refs/heads/").size());
-  }
-  const auto refs = git_lines(dir, {"for-each-ref", "--points-at=HEAD", "--format=%(refname)", "refs/tags",
-                                    "refs/remotes/origin/HEAD"});
-  for (const auto& ref : refs) {
-    if (ref.starts_with("refs/tags/") && facts.tag.empty()) {
-      facts.tag = ref.substr(std::string_view("refs/tags/").size());
-    }
-  }
-  const auto origin = git_lines(dir, {"config", "--get", "remote.origin.url"});
-  facts.origin_url = origin.empty() ? "" : origin[0];
-  std::tie(facts.owner, facts.repo) = owner_and_repo(facts.origin_url);
-  if (facts.repo.empty()) {
-    facts.repo = fs::path(facts.top_dir).filename().string();
-  }
-  return facts;
-}
-
-tl::expected<int, std::string> next_build_number(const std::string& counter_file)
-{
-  std::error_code ec;
-  fs::create_directories(fs::path(counter_file).parent_path(), ec);
-  const int fd = ::open(counter_file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    return tl::unexpected(fmt::format("cannot open the build counter {}: {}", counter_file, std::strerror(errno)));
-  }
-  if (::flock(fd, LOCK_EX) != 0) {
-    ::close(fd);
-    return tl::unexpected(fmt::format("cannot lock the build counter {}", counter_file));
-  }
-  char buffer[32] = {};
-  const auto size = ::read(fd, buffer, sizeof buffer - 1);
-  const int next = (size > 0 ? std::atoi(buffer) : 0) + 1;
-  const std::string text = std::to_string(next) + "\n";
-  const bool written = ::ftruncate(fd, 0) == 0 && ::pwrite(fd, text.data(), text.size(), 0) == static_cast<ssize_t>(text.size());
-  ::close(fd); // releases the lock
-  if (!written) {
-    return tl::unexpected(fmt::format("cannot write the build counter {}", counter_file));
-  }
-  return next;
-}
-
 std::string config_dir_of(const std::string& config_path)
 {
   std::error_code ec;
@@ -229,7 +98,7 @@ std::string config_dir_of(const std::string& config_path)
 namespace {
 
 struct Layers {
-  const RepoFacts& repo;
+  const os::RepoFacts& repo;
   const BuildRef& ref;
   const config::Config& config;
   const Overrides& overrides;
@@ -238,7 +107,7 @@ struct Layers {
 // CI, CIRCLECI and CIRCLE_*, then the overrides, then machine.environment.
 void layer_environment(BuildContext& ctx, const Layers& layers)
 {
-  const RepoFacts& repo = layers.repo;
+  const os::RepoFacts& repo = layers.repo;
   const std::vector<std::pair<std::string, std::string>> circle = {
       {"CI", "true"},
       {"CIRCLECI", "true"},
@@ -277,7 +146,7 @@ void layer_environment(BuildContext& ctx, const Layers& layers)
 // A run's number and its artifacts directories.
 tl::expected<void, std::string> claim(BuildContext& ctx, const std::string& counter)
 {
-  auto number = next_build_number(counter);
+  auto number = record::next_build_number(counter);
   if (!number) {
     return tl::unexpected(number.error());
   }
@@ -292,7 +161,7 @@ tl::expected<void, std::string> claim(BuildContext& ctx, const std::string& coun
 
 void mark_unclaimed(BuildContext& ctx, const std::string& counter)
 {
-  ctx.build_num = peek_build_number(counter);
+  ctx.build_num = record::peek_build_number(counter);
   ctx.artifacts_dir = "(a new directory at run time)";
   ctx.test_reports_dir = "(a new directory at run time)";
 }
@@ -315,12 +184,12 @@ tl::expected<BuildContext, std::string> make_build_context(const config::Config&
   if (!fs::is_directory(ctx.build_dir, ec)) {
     return tl::unexpected(fmt::format("the build directory {} does not exist", ctx.build_dir));
   }
-  const RepoFacts repo = read_repo_facts(ctx.config_dir);
+  const os::RepoFacts repo = os::read_repo_facts(ctx.config_dir);
   const auto ref = build_ref(repo, overrides);
   if (!ref) {
     return tl::unexpected(ref.error());
   }
-  const std::string counter = counter_file_for(repo, ctx.config_dir, ctx.home);
+  const std::string counter = record::counter_file_for(repo.git_dir, ctx.config_dir, ctx.home);
   const Layers layers{repo, *ref, config, overrides};
   if (mode == ContextMode::run) {
     if (before_claim) {
@@ -343,4 +212,4 @@ tl::expected<BuildContext, std::string> make_build_context(const config::Config&
   return ctx;
 }
 
-} // namespace drydock::exec
+} // namespace drydock::circle1

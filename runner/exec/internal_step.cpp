@@ -1,0 +1,76 @@
+#include "exec/internal_step.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "pipeline/json.hpp"
+
+namespace drydock::exec {
+namespace {
+
+nlohmann::json cluster_json(const services::ClusterSpec& spec)
+{
+  return {{"dir", spec.dir},   {"port", spec.port}, {"listen", spec.listen}, {"trust_subnet", spec.trust_subnet},
+          {"user", spec.user}, {"databases", spec.databases}};
+}
+
+services::ClusterSpec cluster_of(const nlohmann::json& json)
+{
+  services::ClusterSpec spec;
+  spec.dir = json.at("dir").get<std::string>();
+  spec.port = json.at("port").get<int>();
+  spec.listen = json.value("listen", std::vector<std::string>());
+  spec.trust_subnet = json.value("trust_subnet", std::string());
+  spec.user = json.at("user").get<std::string>();
+  spec.databases = json.value("databases", std::vector<std::string>());
+  return spec;
+}
+
+} // namespace
+
+std::vector<std::string> internal_argv(const std::string& self_exe) { return {self_exe, "internal", "step"}; }
+
+std::string encode(const InternalStep& step)
+{
+  nlohmann::json json = {{"action", pipeline::to_json(step.action)},
+                         {"base_dir", step.base_dir},
+                         {"run_tag", step.run_tag},
+                         {"run_id", step.run_id},
+                         {"owner", step.owner},
+                         {"network", step.network},
+                         {"database_port", step.database_port}};
+  if (step.cluster) {
+    json["cluster"] = cluster_json(*step.cluster);
+  }
+  return json.dump();
+}
+
+tl::expected<InternalStep, std::string> decode_internal_step(std::string_view text)
+{
+  try {
+    const auto json = nlohmann::json::parse(text);
+    auto action = pipeline::action_from_json(json.at("action"));
+    if (!action) {
+      return tl::unexpected(action.error());
+    }
+    InternalStep step;
+    step.action = std::move(*action);
+    step.base_dir = json.value("base_dir", std::string("."));
+    step.run_tag = json.value("run_tag", std::string("local"));
+    step.run_id = json.value("run_id", std::string());
+    step.owner = json.value("owner", std::string());
+    step.network = json.value("network", std::string());
+    step.database_port = json.value("database_port", 0);
+    if (json.contains("cluster")) {
+      step.cluster = cluster_of(json["cluster"]);
+      if (step.cluster->dir.empty() || step.cluster->port <= 0 || step.cluster->user.empty()) {
+        return tl::unexpected(std::string("the cluster needs a directory, a port and a user"));
+      }
+    }
+    return step;
+  } catch (const nlohmann::json::exception& error) {
+    return tl::unexpected(fmt::format("not a step of drydock's own: {}", error.what()));
+  }
+}
+
+} // namespace drydock::exec

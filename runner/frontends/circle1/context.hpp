@@ -1,0 +1,62 @@
+#pragma once
+// Where and for what a circle.yml 1.0 build runs: the build directory, git
+// facts, the CIRCLE_* variables, the layered environment and the
+// branch/tag/owner that select branches and deployment.
+#include <tl/expected.hpp>
+
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "config/model.hpp"
+#include "env/environment.hpp"
+#include "frontends/circle1/selection.hpp"
+#include "os/git.hpp"
+
+namespace drydock::circle1 {
+
+// The absolute folder of a config file: relative paths in it start here.
+std::string config_dir_of(const std::string& config_path);
+
+struct Overrides {
+  std::vector<std::pair<std::string, std::string>> vars; // --env-file, then --env, in order
+};
+
+struct BuildContext {
+  std::string config_path;
+  std::string config_dir; // relative paths in the config are from here
+  std::string build_dir;  // config_dir, or its general.build_dir
+  std::string home;
+  env::Environment env;   // what every step gets
+  BuildTarget target;
+  std::string artifacts_dir;
+  std::string test_reports_dir;
+  int build_num = 0;
+  // Names the pipeline sets (CI, CIRCLE_*, machine.environment, --env):
+  // what a container gets, where the host's own environment would not fit.
+  std::vector<std::string> pipeline_vars;
+};
+
+enum class ContextMode {
+  run,  // takes a build number and creates the artifacts directories
+  plan, // no side effects: shows the next number and placeholder directories
+};
+
+// Layers, later winning: the host's environment; CI, CIRCLECI and CIRCLE_*;
+// the overrides (so CIRCLE_BRANCH=... is seen by what follows); the
+// machine.environment values, expanded in order, except the names the
+// overrides set (an override wins, and values derived from it see it).
+// The build is for a branch or a tag, not both (CIRCLE_TAG is empty on a
+// checked-out branch, CIRCLE_BRANCH on a tag build); an error when the
+// overrides set both.
+// In run mode, `before_claim` (when given) sees the environment the build
+// will have, with the next number shown as in plan mode, before a number
+// is taken or a directory made: its error is the context's error, and
+// nothing is left behind.
+using BeforeClaim = std::function<tl::expected<void, std::string>(const env::Environment& env)>;
+tl::expected<BuildContext, std::string> make_build_context(const config::Config& config, const Overrides& overrides,
+                                                           const std::vector<std::string>& host_env,
+                                                           ContextMode mode, const BeforeClaim& before_claim = {});
+
+} // namespace drydock::circle1

@@ -1,0 +1,33 @@
+#include "pipeline/pipeline.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace drydock::pipeline {
+
+std::string_view action_kind(const Action& action)
+{
+  static constexpr std::string_view kKinds[] = {"shell", "image", "database", "service", "publish"};
+  static_assert(std::size(kKinds) == std::variant_size_v<Action>);
+  return kKinds[action.index()];
+}
+
+const Policy& policy_of(const Pipeline& pipeline, const Step& step)
+{
+  return step.policy ? *step.policy : pipeline.groups.at(step.group).policy;
+}
+
+std::string group_heading(const Pipeline& pipeline)
+{
+  const auto& groups = pipeline.groups;
+  const bool one_kind = !groups.empty() && std::all_of(groups.begin(), groups.end(), [&](const Group& group) {
+    return group.kind == groups.front().kind && !group.kind.empty();
+  });
+  std::string heading = one_kind ? groups.front().kind : "group";
+  std::transform(heading.begin(), heading.end(), heading.begin(), [](unsigned char c) { return std::toupper(c); });
+  return heading;
+}
+
+std::string run_tag(const Build& build) { return build.sha.empty() ? "local" : build.sha; }
+
+} // namespace drydock::pipeline

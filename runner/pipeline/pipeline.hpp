@@ -1,0 +1,215 @@
+#pragma once
+// The neutral pipeline model: what a front end (circle.yml 1.0 today,
+// .circleci/config.yml next) lowers its format to, and all that graph/,
+// plan/, exec/ and report/ see. Steps with ids, actions, where they run,
+// their environment, edges and failure policies; no format's names or
+// rules. Plain data, serialisable to JSON (pipeline/json.hpp).
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "util/source.hpp"
+
+namespace drydock::pipeline {
+
+// NAME, value. In a step's environment the value may hold ${VAR}, expanded
+// when the step starts over the build's variables.
+using EnvVar = std::pair<std::string, std::string>;
+
+// When a step runs, judged by the steps it waits for, directly or not.
+enum class RunsWhen {
+  on_success, // only when none of them failed
+  always,     // whatever they did (unless the build was stopped)
+  on_failure, // only when one of them failed
+};
+
+// What a step's failure does to the rest of the build.
+enum class OnFailure {
+  stop_build,      // nothing new starts; running steps finish
+  continue_build,  // the build goes on (and fails at the end); later steps go by their RunsWhen
+  skip_dependants, // the steps that wait for it are skipped, whatever their RunsWhen; others go on
+};
+
+struct Policy {
+  RunsWhen when = RunsWhen::on_success;
+  OnFailure on_failure = OnFailure::stop_build;
+  // Why a step is skipped when its RunsWhen says no; empty: "'<failed step>' failed".
+  std::string skipped_because;
+};
+
+// A named set of steps with one policy: a phase, a job.
+struct Group {
+  std::string name;
+  std::string kind; // what the front end calls it: "phase", "job"
+  Policy policy;
+};
+
+// ---- actions ----
+
+// A script run by a shell: argv = shell + {script and the appended files}.
+struct ShellCommand {
+  std::string script;
+  std::vector<std::string> shell{"bash", "-eo", "pipefail", "-c"};
+  // Globs matched in the working directory when the step starts; each
+  // match is appended to the script, shell-quoted.
+  std::vector<std::string> append_files;
+};
+
+// Make a content-keyed image present (engine, archive or build).
+struct ImageBuild {
+  std::string name;       // what containers and publish steps refer to
+  std::string repository;
+  std::string dockerfile; // relative to the base directory, or absolute; ~ allowed
+  std::string context;
+  std::vector<std::string> inputs; // globs hashed into the key
+  bool allow_outside_inputs = false;
+  std::vector<EnvVar> build_args;  // values expanded when the step runs
+  std::string cache_dir;
+  int keep = 2;
+};
+
+struct Readiness {
+  std::optional<std::string> log; // regex that must match `times` lines
+  int times = 1;
+  std::optional<int> port;
+  std::optional<std::string> command;
+  int timeout = 60; // seconds
+};
+
+// A service container on the run's network, started and waited for.
+struct ServiceStart {
+  std::string name;
+  std::string image;
+  std::string alias;
+  std::vector<std::string> command;
+  std::vector<EnvVar> environment; // values expanded when the step runs
+  std::vector<int> ports;
+  std::vector<std::string> tmpfs;
+  std::optional<Readiness> ready;
+};
+
+enum class DatabaseProvider { cluster, url, container };
+
+// The PostgreSQL database containerized steps reach (Pipeline::database).
+struct Database {
+  DatabaseProvider provider = DatabaseProvider::cluster;
+  std::string url;   // provider url; may hold ${VAR}
+  std::string image; // provider container
+  std::string alias = "postgresdb";
+  std::string user = "ubuntu";
+  std::vector<std::string> databases;
+  std::string env = "DATABASE_URL";
+};
+
+// Start the pipeline's database (a throwaway cluster or a container).
+struct DatabaseStart {
+  Database database;
+};
+
+// docker-ci-deploy-compatible tagging and pushing of an ImageBuild's image.
+struct Publish {
+  std::string name;
+  ImageBuild image;
+  std::string registry;
+  std::vector<std::string> tags;
+  std::optional<std::string> version; // may hold ${VAR}; a leading v is dropped
+  bool latest = false;
+  bool semver = false;
+  int precision = 1;
+  bool zero = false;
+  std::optional<std::pair<std::string, std::string>> login_env; // username and password variable names
+};
+
+using Action = std::variant<ShellCommand, ImageBuild, DatabaseStart, ServiceStart, Publish>;
+
+// "shell", "image", "database", "service", "publish".
+std::string_view action_kind(const Action& action);
+
+// Where a ShellCommand runs when not on the host.
+struct Container {
+  std::string image; // an ImageBuild's name (its run reference), or an image reference
+  bool database = false; // gets the database's URL variable and host alias
+  std::vector<std::string> services; // reached on the run's network by alias
+};
+
+// The directory a step starts in: `path` (expanded when the step starts:
+// ${VAR}, ~) resolved from `base`; a container step with a relative path
+// starts from the image's WORKDIR, with an absolute one there.
+struct WorkDir {
+  std::string base;
+  std::optional<std::string> path;
+};
+
+struct Step {
+  std::size_t index = 0;
+  std::string id;      // unique and stable: other steps and the record name it
+  std::string name;    // shown to people
+  std::size_t group = 0;
+  std::string origin;  // where the front end found it, e.g. "test.override"
+  Pos pos;             // in Pipeline::file
+  std::string summary; // the script, or what a step of drydock's own does
+  Action action;
+  std::optional<Container> container;
+  WorkDir workdir;
+  std::vector<EnvVar> environment; // over the build's
+  int no_output_timeout = 600;     // seconds
+  bool background = false; // its output goes to a log; the build does not wait for it
+  bool concurrent = false; // started with the step before it (shown by plan)
+  std::vector<std::size_t> deps; // the steps it waits for
+  std::optional<Policy> policy;  // its group's when not set
+};
+
+// What the build is for.
+struct Build {
+  int number = 0;
+  std::string sha;
+  std::string branch;
+  std::string tag;
+  std::string owner;
+};
+
+// Whether a part of the config applies to this build, and why.
+struct Decision {
+  std::string name;
+  bool runs = true;
+  std::string reason;
+};
+
+// A directory of the build's outputs (artifacts, test reports), named for people.
+struct SharedDir {
+  std::string label;
+  std::string path;
+};
+
+struct Pipeline {
+  std::string file;   // the config it came from
+  std::string format; // "circle.yml 1.0"
+  Build build;
+  std::vector<Group> groups;
+  std::vector<Step> steps; // in the order the front end wrote them; steps[i].index == i
+  // Variables the pipeline sets for every step, with their final values;
+  // they go over the host's, and containers get them by name.
+  std::vector<EnvVar> environment;
+  std::vector<SharedDir> shared_dirs; // mounted in every container at the same path
+  std::string log_dir;                  // background steps' logs
+  // Non-empty: the run needs a Docker engine, and this says what asks for one.
+  std::string engine_needed_by;
+  std::optional<Database> database;
+  // Variables whose values are masked wherever drydock writes output (a
+  // registry password), whether or not a step of this build reads them.
+  std::vector<std::string> secret_env;
+};
+
+const Policy& policy_of(const Pipeline& pipeline, const Step& step);
+
+// The heading of the group column in tables: the groups' kind ("PHASE"),
+// or "GROUP" when they are of several kinds or there are none.
+std::string group_heading(const Pipeline& pipeline);
+
+// The tag this build's images get: the commit, or "local" outside git.
+std::string run_tag(const Build& build);
+
+} // namespace drydock::pipeline
