@@ -22,7 +22,8 @@ struct CleanOptions {
 int run_clean(const CleanOptions& options)
 {
   std::vector<docker::Labelled> candidates;
-  if (auto labelled = docker::labelled_resources(); labelled) {
+  const docker::EngineClient client;
+  if (auto labelled = docker::labelled_resources(client); labelled) {
     candidates = std::move(*labelled);
   } else {
     fmt::print(stderr, "drydock clean: {}; only cluster directories are checked\n", labelled.error());
@@ -45,7 +46,7 @@ int run_clean(const CleanOptions& options)
                  item.run.empty() ? std::string() : fmt::format(" (run {})", item.run));
     }
   }
-  const int failed = options.dry_run ? 0 : docker::remove_resources(leftovers, [](const std::string& line) {
+  const int failed = options.dry_run ? 0 : docker::remove_resources(client, leftovers, [](const std::string& line) {
     fmt::print("{}\n", line);
   });
   fmt::print("drydock clean: {} {}, {} kept (their runs are still going){}\n", leftovers.size(),

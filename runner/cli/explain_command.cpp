@@ -45,7 +45,7 @@ std::string explain_image(const config::ImageSpec& spec, const exec::BuildContex
   const auto job = docker::make_image_job(spec, context.config_dir, context.env);
   // Without an engine the base images' ids are unknown, and so is the key.
   const auto key = no_engine.empty()
-                       ? docker::compute_key(job)
+                       ? docker::compute_key(docker::EngineClient{}, job)
                        : docker::compute_key(job, [](const std::string&) -> tl::expected<std::string, std::string> {
                            return std::string("unknown");
                          });
@@ -94,7 +94,7 @@ std::string explain_image(const config::ImageSpec& spec, const exec::BuildContex
   }
   out += ec ? fmt::format("  archive: none for this key ({})\n", archive)
             : fmt::format("  archive: {} ({:.1f} MiB)\n", archive, static_cast<double>(size) / (1024.0 * 1024.0));
-  const auto present = docker::engine_has_image(reference);
+  const auto present = docker::engine_has_image(docker::EngineClient{}, reference);
   if (!present) {
     out += fmt::format("  engine: {}\n", present.error());
   } else {
@@ -115,7 +115,8 @@ int run_explain(const ExplainOptions& options)
     fmt::print("{}: no drydock.images entries\n", options.pipeline.file);
     return kExitOk;
   }
-  const auto engine = docker::probe_engine(pipeline->context.env.get("DOCKER_HOST").value_or(""), false);
+  const auto engine =
+      docker::probe_engine(docker::EngineClient{}, pipeline->context.env.get("DOCKER_HOST").value_or(""), false);
   const std::string no_engine = engine ? "" : engine.error();
   bool found = false;
   for (const auto& spec : images) {

@@ -58,7 +58,7 @@ int run_image(const InternalOptions& options)
     return kExitConfigOrUsage;
   }
   const auto job = docker::make_image_job(*spec, exec::config_dir_of(options.file), own_environment());
-  const auto result = docker::ensure_image(job, print_line);
+  const auto result = docker::ensure_image(docker::EngineClient{}, job, print_line);
   if (!result) {
     fmt::print(stderr, "drydock: image {}: {}\n", options.image, result.error());
     return kExitStepFailed;
@@ -92,7 +92,7 @@ int run_publish(const InternalOptions& options)
   for (const auto& note : plan->notes) {
     print_line("note: " + note);
   }
-  const auto report = publish::run_tag_plan(*plan, {"docker", true, *login}, print_line);
+  const auto report = publish::run_tag_plan(docker::EngineClient{}, *plan, {"docker", true, *login}, print_line);
   for (const auto& pushed : report.pushed) {
     print_line("pushed " + pushed);
   }
@@ -162,7 +162,7 @@ int run_service(const InternalOptions& options)
   } else if (!spec->ports.empty()) {
     run.ready.port = spec->ports.front(); // a declared port accepting connections
   }
-  if (const auto started = docker::start_service(run, print_line); !started) {
+  if (const auto started = docker::start_service(docker::EngineClient{}, run, print_line); !started) {
     fmt::print(stderr, "drydock: {}\n", started.error());
     return kExitStepFailed;
   }
@@ -198,7 +198,7 @@ int run_database_container(const InternalOptions& options)
   for (std::size_t i = 1; i < spec->databases.size(); ++i) {
     run.after_ready.push_back({"createdb", "-h", "127.0.0.1", "-U", spec->user, "--", spec->databases[i].value});
   }
-  if (const auto started = docker::start_service(run, print_line); !started) {
+  if (const auto started = docker::start_service(docker::EngineClient{}, run, print_line); !started) {
     fmt::print(stderr, "drydock: {}\n", started.error());
     return kExitStepFailed;
   }

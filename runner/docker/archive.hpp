@@ -47,8 +47,8 @@ private:
 using ArchiveSink = std::function<tl::expected<void, std::string>(std::string_view chunk)>;
 tl::expected<void, std::string> read_archive(const std::string& path, const ArchiveSink& sink);
 
-// A producer for os::run_stdin_from: the archive's plain bytes, chunk by
-// chunk, with the same checks as read_archive.
+// A producer for Client::stdin_from (docker load): the archive's plain
+// bytes, chunk by chunk, with the same checks as read_archive.
 class ArchiveReader {
 public:
   ArchiveReader() = default;

@@ -123,7 +123,7 @@ tl::expected<Engine, std::string> find_engine(const config::Config& config, cons
   }
   const auto database = config::effective_database(config);
   const bool cluster = database && database->provider == config::DatabaseProvider::cluster;
-  auto facts = docker::probe_engine(env.get("DOCKER_HOST").value_or(""), cluster);
+  auto facts = docker::probe_engine(docker::EngineClient{}, env.get("DOCKER_HOST").value_or(""), cluster);
   if (!facts) {
     return tl::unexpected(fmt::format("machine.services: docker: {}", facts.error()));
   }
@@ -175,7 +175,7 @@ std::vector<std::string> finish_run(const BuildContext& context, bool containers
   // Service containers run detached: with a network there is always something to remove.
   containers_may_remain = containers_may_remain || context.containers.network_created;
   if (containers_may_remain && !context.containers.host_address.empty() && !context.containers.run_id.empty()) {
-    const auto removed = docker::remove_run_containers(context.containers.run_id);
+    const auto removed = docker::remove_run_containers(docker::EngineClient{}, context.containers.run_id);
     if (!removed) {
       log(removed.error());
     } else if (*removed > 0) {

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "docker/commands.hpp"
+#include "docker/fake_client.hpp"
 #include "docker/leftovers.hpp"
 #include "docker/service.hpp"
 
@@ -41,7 +42,8 @@ TEST_CASE("a ready.log that does not compile fails the service before it starts"
   run.container.service = "db";
   run.container.name = "drydock-never-started";
   run.ready.log = "(ready)\\1";
-  const auto started = docker::start_service(run, [](const std::string&) {});
+  const test::FakeClient client; // no call expected
+  const auto started = docker::start_service(client, run, [](const std::string&) {});
   REQUIRE_FALSE(started);
   CHECK(started.error() == "service 'db': invalid ready.log regular expression '(ready)\\1': backreference \\1 "
                            "is not supported: drydock matches with RE2 (linear time)");

@@ -71,7 +71,8 @@ TEST_CASE("a signal while logged in leaves no credentials behind", "[publish]")
     ::setenv("TMPDIR", dir.path().c_str(), 1);
     publish::TagPlan plan;
     plan.pushes = {"r/app:1"};
-    publish::run_tag_plan(plan, {docker.string(), false, publish::Login{"r", "user", "pass"}}, [](const std::string&) {});
+    publish::run_tag_plan(docker::EngineClient{}, plan, {docker.string(), false, publish::Login{"r", "user", "pass"}},
+                          [](const std::string&) {});
     std::_Exit(0);
   }
   REQUIRE(wait_for_credentials(dir.path()));
@@ -93,7 +94,8 @@ TEST_CASE("the credentials are gone when the push is done", "[publish]")
   ::setenv("TMPDIR", dir.path().c_str(), 1);
   publish::TagPlan plan;
   plan.pushes = {"r/app:1"};
-  const auto report = publish::run_tag_plan(plan, {path.string(), false, publish::Login{"r", "u", "p"}}, [](const std::string&) {});
+  const auto report = publish::run_tag_plan(docker::EngineClient{}, plan, {path.string(), false, publish::Login{"r", "u", "p"}},
+                                            [](const std::string&) {});
   old_tmp != nullptr ? ::setenv("TMPDIR", saved.c_str(), 1) : ::unsetenv("TMPDIR");
   CHECK(report.error.empty());
   CHECK(report.pushed == std::vector<std::string>{"r/app:1"});
