@@ -31,15 +31,7 @@ int run_clean(const CleanOptions& options)
   const char* tmp = std::getenv("TMPDIR");
   const auto clusters = docker::owned_directories(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp");
   candidates.insert(candidates.end(), clusters.begin(), clusters.end());
-  std::vector<docker::Labelled> leftovers;
-  int kept = 0;
-  for (const auto& item : candidates) {
-    if (options.all || !docker::owner_alive(item.pid, item.start)) {
-      leftovers.push_back(item);
-    } else {
-      ++kept;
-    }
-  }
+  const auto [leftovers, kept] = docker::select_leftovers(candidates, options.all);
   if (options.dry_run) {
     for (const auto& item : leftovers) {
       fmt::print("would remove {} {}{}\n", item.kind, item.id.substr(0, 64),

@@ -137,6 +137,19 @@ std::vector<Labelled> owned_directories(const std::string& tmp_dir)
   return found;
 }
 
+LeftoverSelection select_leftovers(const std::vector<Labelled>& candidates, bool all)
+{
+  LeftoverSelection selection;
+  for (const auto& item : candidates) {
+    if (all || !owner_alive(item.pid, item.start)) {
+      selection.leftovers.push_back(item);
+    } else {
+      ++selection.kept;
+    }
+  }
+  return selection;
+}
+
 int remove_resources(const Client& client, const std::vector<Labelled>& resources, const Log& log)
 {
   int failed = 0;

@@ -45,6 +45,14 @@ tl::expected<std::vector<Labelled>, std::string> labelled_resources(const Client
 // DOCKER_CONFIG of a publish step (drydock-docker-config-*, credentials).
 std::vector<Labelled> owned_directories(const std::string& tmp_dir);
 
+// The candidates to remove: those whose owner is gone (every one with
+// `all`), and how many were kept because their run is still going.
+struct LeftoverSelection {
+  std::vector<Labelled> leftovers;
+  int kept = 0;
+};
+LeftoverSelection select_leftovers(const std::vector<Labelled>& candidates, bool all);
+
 using Log = std::function<void(const std::string& line)>;
 
 // Removes them (containers first, then networks, volumes and clusters);
