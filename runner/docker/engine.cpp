@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "docker/commands.hpp"
+#include "util/lines.hpp"
 
 namespace drydock::docker {
 namespace {
@@ -15,10 +16,9 @@ namespace {
 // The first line that says something (docker may print an empty one first).
 std::string first_line(const std::string& text)
 {
-  std::istringstream lines(text);
-  for (std::string line; std::getline(lines, line);) {
-    if (line.find_first_not_of(" \t\r") != std::string::npos) {
-      return line;
+  for (const auto line : util::lines(text)) {
+    if (line.find_first_not_of(" \t\r") != std::string_view::npos) {
+      return std::string(line);
     }
   }
   return "no answer";

@@ -10,6 +10,7 @@
 
 #include "docker/commands.hpp"
 #include "services/postgres_cluster.hpp"
+#include "util/lines.hpp"
 
 namespace fs = std::filesystem;
 
@@ -54,9 +55,8 @@ std::uint64_t start_time_of(const std::vector<std::string>& fields)
 std::vector<Labelled> parse_labelled(const std::string& kind, const std::string& output)
 {
   std::vector<Labelled> found;
-  std::istringstream lines(output);
-  for (std::string line; std::getline(lines, line);) {
-    std::istringstream words(line);
+  for (const auto line : util::lines(output)) {
+    std::istringstream words{std::string(line)};
     Labelled item{kind, "", "", 0, 0};
     std::string owner;
     words >> item.id >> item.run >> owner;

@@ -11,6 +11,8 @@
 #include <sstream>
 #include <thread>
 
+#include "util/lines.hpp"
+
 namespace drydock::docker {
 namespace {
 
@@ -59,9 +61,9 @@ bool accepts(const std::string& ip, int port, std::chrono::milliseconds wait)
 std::string last_lines(const Client& client, const std::string& container)
 {
   std::string text;
-  std::istringstream lines(output_of(client, logs(container, kLogLinesOnFailure)));
-  for (std::string line; std::getline(lines, line);) {
-    text += "  | " + line + "\n";
+  const std::string output = output_of(client, logs(container, kLogLinesOnFailure));
+  for (const auto line : util::lines(output)) {
+    text += fmt::format("  | {}\n", line);
   }
   return text.empty() ? "  (no log lines)\n" : text;
 }
@@ -155,13 +157,8 @@ std::string describe(const ReadyCheck& check)
 int count_matching_lines(std::string_view logs, const util::CompiledRegex& regex)
 {
   int count = 0;
-  std::size_t at = 0;
-  while (at < logs.size()) {
-    const auto end = std::min(logs.find('\n', at), logs.size());
-    if (regex.search(logs.substr(at, end - at))) {
-      ++count;
-    }
-    at = end + 1;
+  for (const auto line : util::lines(logs)) {
+    count += regex.search(line) ? 1 : 0;
   }
   return count;
 }

@@ -12,6 +12,7 @@
 #include <csignal>
 #include <deque>
 #include <fcntl.h>
+#include <iterator>
 #include <map>
 #include <poll.h>
 #include <set>
@@ -19,6 +20,8 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
+
+#include "util/lines.hpp"
 
 namespace bp = boost::process;
 namespace asio = boost::asio;
@@ -449,8 +452,9 @@ tl::expected<CaptureResult, std::string> run_capture(const std::vector<std::stri
     // differs between the modes; reading and waiting are the same.
     const auto collect = [&out](bp::child& child) {
       CaptureResult result;
-      for (std::string line; std::getline(out, line);) {
-        result.output += line + "\n";
+      const std::string all{std::istreambuf_iterator<char>(out), std::istreambuf_iterator<char>()};
+      for (const auto line : util::lines(all)) {
+        result.output.append(line).append(1, '\n'); // a missing final newline is added
       }
       result.exit_code = finished_status(child);
       return result;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <iterator>
+#include <string>
 #include <string_view>
 
 namespace drydock::util {
@@ -62,5 +63,9 @@ private:
 };
 
 inline Lines lines(std::string_view text) { return Lines(text); }
+inline Lines lines(const char* text) { return Lines(text); }
+// A temporary string would be gone before the loop reads its lines
+// (`for (auto line : lines(f()))`): keep it in a variable first.
+Lines lines(std::string&& text) = delete;
 
 } // namespace drydock::util
