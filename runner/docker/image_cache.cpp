@@ -13,6 +13,7 @@
 #include "docker/archive.hpp"
 #include "docker/commands.hpp"
 #include "os/glob.hpp"
+#include "util/lines.hpp"
 
 namespace fs = std::filesystem;
 
@@ -45,6 +46,23 @@ struct Inspected {
   std::vector<std::string> tags;
 };
 
+// `docker image inspect` as inspect_images formats it: "ID [TAG...]",
+// one line per image asked for, in the order asked.
+std::vector<Inspected> parse_inspected(const std::string& output)
+{
+  std::vector<Inspected> found;
+  for (const auto line : util::lines(output)) {
+    std::istringstream words{std::string(line)};
+    Inspected image;
+    words >> image.id;
+    for (std::string tag; words >> tag;) {
+      image.tags.push_back(tag);
+    }
+    found.push_back(std::move(image));
+  }
+  return found;
+}
+
 // The image's id and tags, or nothing when the engine lacks it.
 tl::expected<std::optional<Inspected>, std::string> inspect(const Client& client, const std::string& ref)
 {
@@ -55,13 +73,8 @@ tl::expected<std::optional<Inspected>, std::string> inspect(const Client& client
   if (result->exit_code != 0) {
     return std::optional<Inspected>{};
   }
-  std::istringstream words(result->output);
-  Inspected found;
-  words >> found.id;
-  for (std::string tag; words >> tag;) {
-    found.tags.push_back(tag);
-  }
-  return std::optional(found);
+  auto found = parse_inspected(result->output);
+  return std::optional(found.empty() ? Inspected{} : std::move(found.front()));
 }
 
 tl::expected<void, std::string> write_file_atomically(const std::string& path, const std::string& text)
@@ -382,18 +395,7 @@ std::optional<std::pair<ImageKey, Inspected>> present_as_last_time(const Client&
   if (!result || result->exit_code != 0) {
     return std::nullopt;
   }
-  std::istringstream lines(result->output);
-  std::string line;
-  std::vector<Inspected> found;
-  while (std::getline(lines, line)) {
-    std::istringstream words(line);
-    Inspected image;
-    words >> image.id;
-    for (std::string tag; words >> tag;) {
-      image.tags.push_back(tag);
-    }
-    found.push_back(std::move(image));
-  }
+  auto found = parse_inspected(result->output);
   if (found.size() != refs.size()) {
     return std::nullopt;
   }
