@@ -13,6 +13,7 @@
 #include "docker/archive.hpp"
 #include "docker/commands.hpp"
 #include "os/glob.hpp"
+#include "util/file.hpp"
 #include "util/lines.hpp"
 
 namespace fs = std::filesystem;
@@ -75,27 +76,6 @@ tl::expected<std::optional<Inspected>, std::string> inspect(const Client& client
   }
   auto found = parse_inspected(result->output);
   return std::optional(found.empty() ? Inspected{} : std::move(found.front()));
-}
-
-tl::expected<void, std::string> write_file_atomically(const std::string& path, const std::string& text)
-{
-  const std::string temp = fmt::format("{}.partial-{}", path, ::getpid());
-  std::error_code ec;
-  fs::create_directories(fs::path(path).parent_path(), ec);
-  {
-    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    out << text;
-    if (!out.flush()) {
-      fs::remove(temp);
-      return tl::unexpected(fmt::format("cannot write {}", temp));
-    }
-  }
-  fs::rename(temp, path, ec);
-  if (ec) {
-    fs::remove(temp);
-    return tl::unexpected(fmt::format("cannot write {}: {}", path, ec.message()));
-  }
-  return {};
 }
 
 tl::expected<bool, std::string> load_archive(const Client& client, const std::string& archive, const std::string& reference,
@@ -513,7 +493,7 @@ tl::expected<EnsureResult, std::string> ensure_image(const Client& client, const
     }
   }
   if (!last || last->key != key->key) {
-    if (auto written = write_file_atomically(manifest_path(job), manifest_text(*key)); !written) {
+    if (auto written = util::write_file_atomically(manifest_path(job), manifest_text(*key)); !written) {
       return tl::unexpected(written.error());
     }
   }
