@@ -5,11 +5,11 @@
 // kept unless --all.
 #include <fmt/format.h>
 
-#include <cstdlib>
 #include <memory>
 
 #include "cli/commands.hpp"
 #include "docker/leftovers.hpp"
+#include "util/file.hpp"
 
 namespace drydock::cli {
 namespace {
@@ -28,8 +28,7 @@ int run_clean(const CleanOptions& options)
   } else {
     fmt::print(stderr, "drydock clean: {}; only cluster directories are checked\n", labelled.error());
   }
-  const char* tmp = std::getenv("TMPDIR");
-  const auto clusters = docker::owned_directories(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp");
+  const auto clusters = docker::owned_directories(util::temp_dir());
   candidates.insert(candidates.end(), clusters.begin(), clusters.end());
   const auto [leftovers, kept] = docker::select_leftovers(candidates, options.all);
   if (options.dry_run) {

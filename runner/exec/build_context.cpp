@@ -14,6 +14,7 @@
 
 #include "config/derived.hpp"
 #include "os/process.hpp"
+#include "util/file.hpp"
 
 namespace fs = std::filesystem;
 
@@ -41,8 +42,7 @@ std::vector<std::string> git_lines(const std::string& dir, std::vector<std::stri
 
 std::string make_temp_dir(const std::string& prefix)
 {
-  const char* tmp = std::getenv("TMPDIR");
-  std::string templ = fmt::format("{}/{}.XXXXXX", tmp != nullptr && *tmp != '\0' ? tmp : "/tmp", prefix);
+  std::string templ = fmt::format("{}/{}.XXXXXX", util::temp_dir(), prefix);
   if (::mkdtemp(templ.data()) == nullptr) {
     return "";
   }

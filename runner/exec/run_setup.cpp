@@ -15,6 +15,7 @@
 #include "os/process.hpp"
 #include "docker/image_cache.hpp"
 #include "services/postgres_cluster.hpp"
+#include "util/file.hpp"
 
 namespace drydock::exec {
 namespace {
@@ -40,7 +41,7 @@ tl::expected<void, std::string> prepare_cluster(const config::DatabaseSpec& spec
 {
   services::ClusterSpec cluster;
   if (mode == SetupMode::run) {
-    const auto dir = services::make_cluster_dir(context.env.get("TMPDIR").value_or("/tmp"));
+    const auto dir = services::make_cluster_dir(util::temp_dir(context.env.get("TMPDIR")));
     if (!dir) {
       return tl::unexpected(dir.error());
     }

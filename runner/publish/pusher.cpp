@@ -11,6 +11,7 @@
 
 #include "docker/commands.hpp"
 #include "docker/leftovers.hpp"
+#include "util/file.hpp"
 
 namespace fs = std::filesystem;
 
@@ -50,8 +51,7 @@ class TemporaryDockerConfig {
 public:
   tl::expected<void, std::string> create()
   {
-    const char* tmp = std::getenv("TMPDIR");
-    std::string pattern = (fs::path(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") / "drydock-docker-config-XXXXXX").string();
+    std::string pattern = (fs::path(util::temp_dir()) / "drydock-docker-config-XXXXXX").string();
     const auto config_file = pattern + "/config.json";
     if (config_file.size() >= sizeof g_credentials_file || ::mkdtemp(pattern.data()) == nullptr) {
       return tl::unexpected(std::string("cannot create a temporary DOCKER_CONFIG"));

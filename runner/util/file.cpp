@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <system_error>
@@ -109,6 +110,17 @@ tl::expected<void, std::string> write_file_atomically(const std::string& path, s
     return written; // the file's destructor removes the temporary file
   }
   return file.commit();
+}
+
+std::string temp_dir(const std::optional<std::string>& tmpdir)
+{
+  return tmpdir && !tmpdir->empty() ? *tmpdir : std::string("/tmp");
+}
+
+std::string temp_dir()
+{
+  const char* tmpdir = std::getenv("TMPDIR");
+  return temp_dir(tmpdir != nullptr ? std::optional<std::string>(tmpdir) : std::nullopt);
 }
 
 } // namespace drydock::util

@@ -1,10 +1,11 @@
 #pragma once
-// Reading a config file and writing files atomically, with failures as
-// values.
+// Reading a config file, writing files atomically, and the folder for
+// temporary files, with failures as values.
 #include <tl/expected.hpp>
 
 #include <cstddef>
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -52,5 +53,11 @@ private:
 
 // The whole text as the file's new content, through an AtomicFile.
 tl::expected<void, std::string> write_file_atomically(const std::string& path, std::string_view text);
+
+// The folder for temporary files: TMPDIR when set and not empty, else /tmp.
+// Give the TMPDIR a run sees (its environment's); the overload without one
+// asks drydock's own environment.
+std::string temp_dir(const std::optional<std::string>& tmpdir);
+std::string temp_dir();
 
 } // namespace drydock::util

@@ -2,8 +2,10 @@
 
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 
 #include "exec/run_fixture.hpp"
 #include "util/file.hpp"
@@ -74,4 +76,20 @@ TEST_CASE("atomic files: a failure leaves no temporary file and the old content"
     CHECK(test::read_text(path) == "old\n");
     CHECK(files_in(dir.path()) == std::vector<std::string>{"app.inputs"});
   }
+}
+
+TEST_CASE("the folder for temporary files: TMPDIR when set and not empty, else /tmp", "[util][file]")
+{
+  CHECK(util::temp_dir(std::nullopt) == "/tmp");
+  CHECK(util::temp_dir(std::string()) == "/tmp");
+  CHECK(util::temp_dir(std::string("/scratch")) == "/scratch");
+  const char* old = std::getenv("TMPDIR");
+  const std::optional<std::string> saved = old != nullptr ? std::optional<std::string>(old) : std::nullopt;
+  ::setenv("TMPDIR", "/from/env", 1);
+  CHECK(util::temp_dir() == "/from/env");
+  ::setenv("TMPDIR", "", 1);
+  CHECK(util::temp_dir() == "/tmp");
+  ::unsetenv("TMPDIR");
+  CHECK(util::temp_dir() == "/tmp");
+  saved ? ::setenv("TMPDIR", saved->c_str(), 1) : ::unsetenv("TMPDIR");
 }
