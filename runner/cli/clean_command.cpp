@@ -5,11 +5,11 @@
 // kept unless --all.
 #include <fmt/format.h>
 
-#include <cstdlib>
 #include <memory>
 
 #include "cli/commands.hpp"
 #include "docker/leftovers.hpp"
+#include "util/file.hpp"
 
 namespace drydock::cli {
 namespace {
@@ -22,30 +22,22 @@ struct CleanOptions {
 int run_clean(const CleanOptions& options)
 {
   std::vector<docker::Labelled> candidates;
-  if (auto labelled = docker::labelled_resources(); labelled) {
+  const docker::EngineClient client;
+  if (auto labelled = docker::labelled_resources(client); labelled) {
     candidates = std::move(*labelled);
   } else {
     fmt::print(stderr, "drydock clean: {}; only cluster directories are checked\n", labelled.error());
   }
-  const char* tmp = std::getenv("TMPDIR");
-  const auto clusters = docker::owned_directories(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp");
+  const auto clusters = docker::owned_directories(util::temp_dir());
   candidates.insert(candidates.end(), clusters.begin(), clusters.end());
-  std::vector<docker::Labelled> leftovers;
-  int kept = 0;
-  for (const auto& item : candidates) {
-    if (options.all || !docker::owner_alive(item.pid, item.start)) {
-      leftovers.push_back(item);
-    } else {
-      ++kept;
-    }
-  }
+  const auto [leftovers, kept] = docker::select_leftovers(candidates, options.all);
   if (options.dry_run) {
     for (const auto& item : leftovers) {
       fmt::print("would remove {} {}{}\n", item.kind, item.id.substr(0, 64),
                  item.run.empty() ? std::string() : fmt::format(" (run {})", item.run));
     }
   }
-  const int failed = options.dry_run ? 0 : docker::remove_resources(leftovers, [](const std::string& line) {
+  const int failed = options.dry_run ? 0 : docker::remove_resources(client, leftovers, [](const std::string& line) {
     fmt::print("{}\n", line);
   });
   fmt::print("drydock clean: {} {}, {} kept (their runs are still going){}\n", leftovers.size(),

@@ -47,7 +47,7 @@ std::string explain_image(const pipeline::Step& step, const pipeline::Build& bui
   const auto job = docker::make_image_job(spec, step.workdir.base, env, pipeline::run_tag(build));
   // Without an engine the base images' ids are unknown, and so is the key.
   const auto key = no_engine.empty()
-                       ? docker::compute_key(job)
+                       ? docker::compute_key(docker::EngineClient{}, job)
                        : docker::compute_key(job, [](const std::string&) -> tl::expected<std::string, std::string> {
                            return std::string("unknown");
                          });
@@ -96,7 +96,7 @@ std::string explain_image(const pipeline::Step& step, const pipeline::Build& bui
   }
   out += ec ? fmt::format("  archive: none for this key ({})\n", archive)
             : fmt::format("  archive: {} ({:.1f} MiB)\n", archive, static_cast<double>(size) / (1024.0 * 1024.0));
-  const auto present = docker::engine_has_image(reference);
+  const auto present = docker::engine_has_image(docker::EngineClient{}, reference);
   if (!present) {
     out += fmt::format("  engine: {}\n", present.error());
   } else {
@@ -123,7 +123,7 @@ int run_explain(const ExplainOptions& options)
     return kExitOk;
   }
   const auto& env = loaded->context.env;
-  const auto engine = docker::probe_engine(env.get("DOCKER_HOST").value_or(""), false);
+  const auto engine = docker::probe_engine(docker::EngineClient{}, env.get("DOCKER_HOST").value_or(""), false);
   const std::string no_engine = engine ? "" : engine.error();
   bool found = false;
   for (const auto* step : images) {

@@ -33,7 +33,7 @@ env::Environment own_environment() { return env::Environment::from_entries(host_
 int run_image(const exec::InternalStep& step, const pipeline::ImageBuild& image)
 {
   const auto job = docker::make_image_job(image, step.base_dir, own_environment(), step.run_tag);
-  const auto result = docker::ensure_image(job, print_line);
+  const auto result = docker::ensure_image(docker::EngineClient{}, job, print_line);
   if (!result) {
     fmt::print(stderr, "drydock: image {}: {}\n", image.name, result.error());
     return kExitStepFailed;
@@ -56,7 +56,7 @@ int run_publish(const exec::InternalStep& step, const pipeline::Publish& publish
   for (const auto& note : plan->notes) {
     print_line("note: " + note);
   }
-  const auto report = publish::run_tag_plan(*plan, {"docker", true, *login}, print_line);
+  const auto report = publish::run_tag_plan(docker::EngineClient{}, *plan, {"docker", true, *login}, print_line);
   for (const auto& pushed : report.pushed) {
     print_line("pushed " + pushed);
   }
@@ -118,7 +118,7 @@ int run_service(const exec::InternalStep& step, const pipeline::ServiceStart& se
   run.container.tmpfs = service.tmpfs;
   run.container.command = service.command;
   run.ready = readiness_of(service);
-  if (const auto started = docker::start_service(run, print_line); !started) {
+  if (const auto started = docker::start_service(docker::EngineClient{}, run, print_line); !started) {
     fmt::print(stderr, "drydock: {}\n", started.error());
     return kExitStepFailed;
   }
@@ -145,7 +145,7 @@ int run_database_container(const exec::InternalStep& step, const pipeline::Datab
   for (std::size_t i = 1; i < spec.databases.size(); ++i) {
     run.after_ready.push_back({"createdb", "-h", "127.0.0.1", "-U", spec.user, "--", spec.databases[i]});
   }
-  if (const auto started = docker::start_service(run, print_line); !started) {
+  if (const auto started = docker::start_service(docker::EngineClient{}, run, print_line); !started) {
     fmt::print(stderr, "drydock: {}\n", started.error());
     return kExitStepFailed;
   }

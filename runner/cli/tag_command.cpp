@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "cli/commands.hpp"
+#include "docker/client.hpp"
 #include "publish/pusher.hpp"
 #include "publish/tags.hpp"
 
@@ -87,7 +88,7 @@ int run_tag(TagCommandOptions options)
     fmt::print("{}\n", line);
     std::fflush(stdout);
   };
-  const auto report = publish::run_tag_plan(*plan, {options.executable, options.verbose, std::nullopt}, log);
+  const auto report = publish::run_tag_plan(docker::EngineClient{}, *plan, {options.executable, options.verbose, std::nullopt}, log);
   if (!report.error.empty()) {
     fmt::print(stderr, "drydock tag: {}\n", report.error);
     fmt::print(stderr, "drydock tag: pushed: {}\n", report.pushed.empty() ? "nothing" : fmt::format("{}", fmt::join(report.pushed, ", ")));

@@ -1,6 +1,5 @@
 #include "docker/archive.hpp"
 
-#include <fcntl.h>
 #include <fmt/format.h>
 #include <unistd.h>
 #include <zstd.h>
@@ -74,9 +73,8 @@ std::string archive_path(const std::string& dir, const std::string& name, const 
 
 ArchiveWriter::~ArchiveWriter()
 {
-  if (m_file != nullptr) {
-    std::fclose(m_file);
-    ::unlink(m_temp.c_str());
+  if (m_open) {
+    m_file.discard(); // before the handler forgets it: a signal now still removes it
     untrack_temp();
   }
   ZSTD_freeCCtx(m_zstd);
@@ -84,17 +82,13 @@ ArchiveWriter::~ArchiveWriter()
 
 tl::expected<void, std::string> ArchiveWriter::open(const std::string& path, int level)
 {
-  m_path = path;
-  const fs::path target(path);
-  m_temp = (target.parent_path() / fmt::format(".{}.partial-{}", target.filename().string(), ::getpid())).string();
-  std::error_code ec;
-  fs::create_directories(target.parent_path(), ec);
-  track_temp(m_temp);
-  m_file = std::fopen(m_temp.c_str(), "wb");
-  if (m_file == nullptr) {
+  // Tracked before it exists, so no moment has it on disk and untracked.
+  track_temp(util::temporary_path_for(path));
+  if (auto opened = m_file.open(path); !opened) {
     untrack_temp();
-    return tl::unexpected(fmt::format("cannot write {}: {}", m_temp, std::strerror(errno)));
+    return opened;
   }
+  m_open = true;
   m_zstd = ZSTD_createCCtx();
   ZSTD_CCtx_setParameter(m_zstd, ZSTD_c_compressionLevel, level);
   ZSTD_CCtx_setParameter(m_zstd, ZSTD_c_checksumFlag, 1);
@@ -113,8 +107,8 @@ tl::expected<void, std::string> ArchiveWriter::write(std::string_view data)
     if (ZSTD_isError(code)) {
       return tl::unexpected("zstd: " + zstd_error(code));
     }
-    if (out.pos > 0 && std::fwrite(m_out.data(), 1, out.pos, m_file) != out.pos) {
-      return tl::unexpected(fmt::format("cannot write {}: {}", m_temp, std::strerror(errno)));
+    if (auto written = m_file.write(std::string_view(m_out.data(), out.pos)); !written) {
+      return written;
     }
     m_written += out.pos;
   }
@@ -131,8 +125,8 @@ tl::expected<void, std::string> ArchiveWriter::flush(bool end)
     if (ZSTD_isError(remaining)) {
       return tl::unexpected("zstd: " + zstd_error(remaining));
     }
-    if (out.pos > 0 && std::fwrite(m_out.data(), 1, out.pos, m_file) != out.pos) {
-      return tl::unexpected(fmt::format("cannot write {}: {}", m_temp, std::strerror(errno)));
+    if (auto written = m_file.write(std::string_view(m_out.data(), out.pos)); !written) {
+      return written;
     }
     m_written += out.pos;
   } while (remaining != 0);
@@ -142,24 +136,12 @@ tl::expected<void, std::string> ArchiveWriter::flush(bool end)
 tl::expected<void, std::string> ArchiveWriter::commit()
 {
   if (auto flushed = flush(true); !flushed) {
-    return flushed;
+    return flushed; // the destructor removes the temporary file
   }
-  const bool synced = std::fflush(m_file) == 0 && ::fsync(::fileno(m_file)) == 0;
-  const bool closed = std::fclose(m_file) == 0;
-  m_file = nullptr;
-  if (!synced || !closed || std::rename(m_temp.c_str(), m_path.c_str()) != 0) {
-    const std::string error = std::strerror(errno);
-    ::unlink(m_temp.c_str());
-    untrack_temp();
-    return tl::unexpected(fmt::format("cannot write {}: {}", m_path, error));
-  }
+  auto committed = m_file.commit(); // renamed into place, or the temporary file removed
+  m_open = false;
   untrack_temp();
-  // The rename is durable once the directory is synced.
-  if (const int dir = ::open(fs::path(m_path).parent_path().c_str(), O_RDONLY | O_DIRECTORY); dir >= 0) {
-    ::fsync(dir);
-    ::close(dir);
-  }
-  return {};
+  return committed;
 }
 
 struct ArchiveReader::State {

@@ -5,10 +5,11 @@
 // real name. An interrupted writer removes its temporary file.
 #include <tl/expected.hpp>
 
-#include <cstdio>
 #include <functional>
 #include <string>
 #include <vector>
+
+#include "util/file.hpp"
 
 typedef struct ZSTD_CCtx_s ZSTD_CCtx;
 
@@ -33,9 +34,8 @@ public:
 private:
   tl::expected<void, std::string> flush(bool end);
 
-  std::string m_path;
-  std::string m_temp;
-  std::FILE* m_file = nullptr;
+  util::AtomicFile m_file;
+  bool m_open = false; // the temporary file exists and is tracked for the signal handler
   ZSTD_CCtx* m_zstd = nullptr;
   std::string m_out;
   std::uint64_t m_written = 0;
@@ -47,8 +47,8 @@ private:
 using ArchiveSink = std::function<tl::expected<void, std::string>(std::string_view chunk)>;
 tl::expected<void, std::string> read_archive(const std::string& path, const ArchiveSink& sink);
 
-// A producer for os::run_stdin_from: the archive's plain bytes, chunk by
-// chunk, with the same checks as read_archive.
+// A producer for Client::stdin_from (docker load): the archive's plain
+// bytes, chunk by chunk, with the same checks as read_archive.
 class ArchiveReader {
 public:
   ArchiveReader() = default;

@@ -8,7 +8,7 @@
 #include <sstream>
 
 #include "docker/commands.hpp"
-#include "os/process.hpp"
+#include "util/lines.hpp"
 
 namespace drydock::docker {
 namespace {
@@ -16,10 +16,9 @@ namespace {
 // The first line that says something (docker may print an empty one first).
 std::string first_line(const std::string& text)
 {
-  std::istringstream lines(text);
-  for (std::string line; std::getline(lines, line);) {
-    if (line.find_first_not_of(" \t\r") != std::string::npos) {
-      return line;
+  for (const auto line : util::lines(text)) {
+    if (line.find_first_not_of(" \t\r") != std::string_view::npos) {
+      return std::string(line);
     }
   }
   return "no answer";
@@ -91,10 +90,11 @@ BridgeFacts parse_bridge(const std::string& output)
   return facts;
 }
 
-tl::expected<EngineFacts, std::string> probe_engine(const std::string& docker_host, bool need_bridge)
+tl::expected<EngineFacts, std::string> probe_engine(const Client& client, const std::string& docker_host,
+                                                   bool need_bridge)
 {
   const std::string where = docker_host.empty() ? "unix:///var/run/docker.sock" : docker_host;
-  const auto version = os::run_capture(server_version(), ".", os::Stderr::merge);
+  const auto version = client.capture(server_version(), ".", os::Stderr::merge);
   if (!version) {
     return tl::unexpected(fmt::format("no Docker engine: {} (install docker.io, or the docker client)", version.error()));
   }
@@ -108,7 +108,7 @@ tl::expected<EngineFacts, std::string> probe_engine(const std::string& docker_ho
   if (!need_bridge && facts.host_gateway) {
     return facts;
   }
-  const auto network = os::run_capture(bridge_network(), ".", os::Stderr::merge);
+  const auto network = client.capture(bridge_network(), ".", os::Stderr::merge);
   if (!network || network->exit_code != 0) {
     return tl::unexpected(fmt::format("the Docker engine at {} has no default bridge network: {}", where,
                                       network ? first_line(network->output) : network.error()));
@@ -130,9 +130,9 @@ std::string host_address_for_containers(const EngineFacts& facts)
   return facts.host_gateway ? "host-gateway" : facts.gateway;
 }
 
-tl::expected<int, std::string> remove_run_containers(const std::string& run_id)
+tl::expected<int, std::string> remove_run_containers(const Client& client, const std::string& run_id)
 {
-  const auto listed = os::run_capture(containers_of_run(run_id), ".");
+  const auto listed = client.capture(containers_of_run(run_id), ".", os::Stderr::discard);
   if (!listed || listed->exit_code != 0) {
     return tl::unexpected(std::string("cannot list this run's containers"));
   }
@@ -144,7 +144,7 @@ tl::expected<int, std::string> remove_run_containers(const std::string& run_id)
   if (ids.empty()) {
     return 0;
   }
-  const auto removed = os::run_capture(remove_containers(ids), ".");
+  const auto removed = client.capture(remove_containers(ids), ".", os::Stderr::discard);
   if (!removed || removed->exit_code != 0) {
     return tl::unexpected(fmt::format("cannot remove {} container(s) of this run", ids.size()));
   }

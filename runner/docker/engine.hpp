@@ -6,6 +6,8 @@
 
 #include <string>
 
+#include "docker/client.hpp"
+
 namespace drydock::docker {
 
 struct EngineFacts {
@@ -19,7 +21,8 @@ struct EngineFacts {
 // Asks the engine; the error is one line a user can act on. The bridge's
 // addresses are asked for only when `need_bridge` or when the engine lacks
 // host-gateway (one docker call less on the common path).
-tl::expected<EngineFacts, std::string> probe_engine(const std::string& docker_host, bool need_bridge);
+tl::expected<EngineFacts, std::string> probe_engine(const Client& client, const std::string& docker_host,
+                                                   bool need_bridge);
 
 // What `--add-host ALIAS:...` gets: host-gateway where the engine has it,
 // else the bridge gateway's address.
@@ -37,6 +40,6 @@ struct BridgeFacts {
 BridgeFacts parse_bridge(const std::string& output);
 
 // Removes every container carrying this run's label; returns how many.
-tl::expected<int, std::string> remove_run_containers(const std::string& run_id);
+tl::expected<int, std::string> remove_run_containers(const Client& client, const std::string& run_id);
 
 } // namespace drydock::docker

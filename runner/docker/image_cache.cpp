@@ -12,7 +12,8 @@
 #include "docker/archive.hpp"
 #include "docker/commands.hpp"
 #include "os/glob.hpp"
-#include "os/process.hpp"
+#include "util/file.hpp"
+#include "util/lines.hpp"
 
 namespace fs = std::filesystem;
 
@@ -45,47 +46,39 @@ struct Inspected {
   std::vector<std::string> tags;
 };
 
-// The image's id and tags, or nothing when the engine lacks it.
-tl::expected<std::optional<Inspected>, std::string> inspect(const std::string& ref)
+// `docker image inspect` as inspect_images formats it: "ID [TAG...]",
+// one line per image asked for, in the order asked.
+std::vector<Inspected> parse_inspected(const std::string& output)
 {
-  const auto result = os::run_capture(inspect_images({ref}), ".");
+  std::vector<Inspected> found;
+  for (const auto line : util::lines(output)) {
+    std::istringstream words{std::string(line)};
+    Inspected image;
+    words >> image.id;
+    for (std::string tag; words >> tag;) {
+      image.tags.push_back(tag);
+    }
+    found.push_back(std::move(image));
+  }
+  return found;
+}
+
+// The image's id and tags, or nothing when the engine lacks it.
+tl::expected<std::optional<Inspected>, std::string> inspect(const Client& client, const std::string& ref)
+{
+  const auto result = client.capture(inspect_images({ref}), ".", os::Stderr::discard);
   if (!result) {
     return tl::unexpected(result.error());
   }
   if (result->exit_code != 0) {
     return std::optional<Inspected>{};
   }
-  std::istringstream words(result->output);
-  Inspected found;
-  words >> found.id;
-  for (std::string tag; words >> tag;) {
-    found.tags.push_back(tag);
-  }
-  return std::optional(found);
+  auto found = parse_inspected(result->output);
+  return std::optional(found.empty() ? Inspected{} : std::move(found.front()));
 }
 
-tl::expected<void, std::string> write_file_atomically(const std::string& path, const std::string& text)
-{
-  const std::string temp = fmt::format("{}.partial-{}", path, ::getpid());
-  std::error_code ec;
-  fs::create_directories(fs::path(path).parent_path(), ec);
-  {
-    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    out << text;
-    if (!out.flush()) {
-      fs::remove(temp);
-      return tl::unexpected(fmt::format("cannot write {}", temp));
-    }
-  }
-  fs::rename(temp, path, ec);
-  if (ec) {
-    fs::remove(temp);
-    return tl::unexpected(fmt::format("cannot write {}: {}", path, ec.message()));
-  }
-  return {};
-}
-
-tl::expected<bool, std::string> load_archive(const std::string& archive, const std::string& reference, const Log& log)
+tl::expected<bool, std::string> load_archive(const Client& client, const std::string& archive, const std::string& reference,
+                                          const Log& log)
 {
   if (auto checked = read_archive(archive, nullptr); !checked) {
     log(fmt::format("archive {}: {}; removed it", archive, checked.error()));
@@ -96,8 +89,8 @@ tl::expected<bool, std::string> load_archive(const std::string& archive, const s
   if (auto opened = reader.open(archive); !opened) {
     return tl::unexpected(opened.error());
   }
-  const auto loaded = os::run_stdin_from(load(), ".", [&reader](std::string& buffer) { return reader.next(buffer); });
-  const auto present = inspect(reference);
+  const auto loaded = client.stdin_from(load(), ".", [&reader](std::string& buffer) { return reader.next(buffer); });
+  const auto present = inspect(client, reference);
   if (!present) {
     return tl::unexpected(present.error());
   }
@@ -110,13 +103,13 @@ tl::expected<bool, std::string> load_archive(const std::string& archive, const s
   return true;
 }
 
-tl::expected<void, std::string> build_image(const ImageJob& job, const std::string& key, const std::string& reference)
+tl::expected<void, std::string> build_image(const Client& client, const ImageJob& job, const std::string& key, const std::string& reference)
 {
   BuildSpec spec{reference, job.dockerfile, job.context, {}, {{"io.drydock.image", job.name}, {"io.drydock.key", key}}};
   for (const auto& [name, value] : job.build_args) {
     spec.build_arg_names.push_back(name);
   }
-  const auto built = os::run_passthrough(build(spec), job.context);
+  const auto built = client.passthrough(build(spec), job.context);
   if (!built || *built != 0) {
     return tl::unexpected(!built ? built.error() : fmt::format("docker build exited with {}", *built));
   }
@@ -124,7 +117,7 @@ tl::expected<void, std::string> build_image(const ImageJob& job, const std::stri
 }
 
 // docker save into the archive (temporary file, fsync, rename), then prune.
-tl::expected<std::uint64_t, std::string> save_archive(const ImageJob& job, const std::string& key,
+tl::expected<std::uint64_t, std::string> save_archive(const Client& client, const ImageJob& job, const std::string& key,
                                                       const std::string& reference, const Log& log)
 {
   const std::string archive = archive_path(job.cache_dir, job.name, key);
@@ -132,7 +125,7 @@ tl::expected<std::uint64_t, std::string> save_archive(const ImageJob& job, const
   if (auto opened = writer.open(archive, job.compression_level); !opened) {
     return tl::unexpected(opened.error());
   }
-  const auto saved = os::run_stdout_to(save(reference), ".", [&writer](std::string_view chunk) { return writer.write(chunk); });
+  const auto saved = client.stdout_to(save(reference), ".", [&writer](std::string_view chunk) { return writer.write(chunk); });
   if (!saved || *saved != 0) {
     return tl::unexpected(!saved ? saved.error() : fmt::format("docker save exited with {}", *saved));
   }
@@ -181,9 +174,9 @@ std::optional<ImageKey> last_key(const ImageJob& job)
   return parsed ? std::optional(std::move(*parsed)) : std::nullopt;
 }
 
-tl::expected<bool, std::string> engine_has_image(const std::string& ref)
+tl::expected<bool, std::string> engine_has_image(const Client& client, const std::string& ref)
 {
-  const auto found = inspect(ref);
+  const auto found = inspect(client, ref);
   if (!found) {
     return tl::unexpected(found.error());
   }
@@ -318,13 +311,16 @@ tl::expected<ImageKey, std::string> key_with_bases(ContentInputs content, const 
   return make_key(std::move(inputs));
 }
 
-tl::expected<std::string, std::string> engine_base_id(const std::string& ref)
+// The base image lookup that asks the engine.
+BaseIdLookup engine_base_id(const Client& client)
 {
-  const auto found = inspect(ref);
-  if (!found) {
-    return tl::unexpected(found.error());
-  }
-  return *found ? (*found)->id : std::string("absent");
+  return [&client](const std::string& ref) -> tl::expected<std::string, std::string> {
+    const auto found = inspect(client, ref);
+    if (!found) {
+      return tl::unexpected(found.error());
+    }
+    return *found ? (*found)->id : std::string("absent");
+  };
 }
 
 } // namespace
@@ -338,15 +334,18 @@ tl::expected<ImageKey, std::string> compute_key(const ImageJob& job, const BaseI
   return key_with_bases(std::move(*content), base_id);
 }
 
-tl::expected<ImageKey, std::string> compute_key(const ImageJob& job) { return compute_key(job, engine_base_id); }
+tl::expected<ImageKey, std::string> compute_key(const Client& client, const ImageJob& job)
+{
+  return compute_key(job, engine_base_id(client));
+}
 
 namespace {
 
 // The warm path in one engine call: assume the base images kept the ids
 // the last key recorded, and ask for that key's image and the bases at
 // once. Nothing when any of it does not hold (then the full path runs).
-std::optional<std::pair<ImageKey, Inspected>> present_as_last_time(const ImageJob& job, const ContentInputs& content,
-                                                                    const ImageKey& last)
+std::optional<std::pair<ImageKey, Inspected>> present_as_last_time(const Client& client, const ImageJob& job,
+                                                                    const ContentInputs& content, const ImageKey& last)
 {
   std::map<std::string, std::string> recorded;
   for (const auto& input : last.inputs) {
@@ -368,22 +367,11 @@ std::optional<std::pair<ImageKey, Inspected>> present_as_last_time(const ImageJo
   }
   std::vector<std::string> refs{job.repository + ":" + key->key};
   refs.insert(refs.end(), bases.begin(), bases.end());
-  const auto result = os::run_capture(inspect_images(refs), ".");
+  const auto result = client.capture(inspect_images(refs), ".", os::Stderr::discard);
   if (!result || result->exit_code != 0) {
     return std::nullopt;
   }
-  std::istringstream lines(result->output);
-  std::string line;
-  std::vector<Inspected> found;
-  while (std::getline(lines, line)) {
-    std::istringstream words(line);
-    Inspected image;
-    words >> image.id;
-    for (std::string tag; words >> tag;) {
-      image.tags.push_back(tag);
-    }
-    found.push_back(std::move(image));
-  }
+  auto found = parse_inspected(result->output);
   if (found.size() != refs.size()) {
     return std::nullopt;
   }
@@ -427,10 +415,11 @@ private:
 
 // A failed archive write costs the next fresh machine a build, not this
 // run: the image is in the engine, so say so and go on.
-void write_archive(const ImageJob& job, const std::string& key, const std::string& reference, const Log& log)
+void write_archive(const Client& client, const ImageJob& job, const std::string& key, const std::string& reference,
+                   const Log& log)
 {
   const std::string archive = archive_path(job.cache_dir, job.name, key);
-  const auto bytes = save_archive(job, key, reference, log);
+  const auto bytes = save_archive(client, job, key, reference, log);
   if (!bytes) {
     log(fmt::format("warning: could not write the archive {}: {}; the image is in the engine, so the build goes on",
                     archive, bytes.error()));
@@ -439,7 +428,7 @@ void write_archive(const ImageJob& job, const std::string& key, const std::strin
   log(fmt::format("wrote {} ({:.1f} MiB)", archive, static_cast<double>(*bytes) / (1024.0 * 1024.0)));
 }
 
-tl::expected<EnsureResult, std::string> ensure_image(const ImageJob& job, const Log& log)
+tl::expected<EnsureResult, std::string> ensure_image(const Client& client, const ImageJob& job, const Log& log)
 {
   const ImageLock lock(job, log);
   remove_stale_temporaries(job.cache_dir, job.name);
@@ -448,14 +437,15 @@ tl::expected<EnsureResult, std::string> ensure_image(const ImageJob& job, const 
     return tl::unexpected(content.error());
   }
   const auto last = last_key(job);
-  auto fast = last ? present_as_last_time(job, *content, *last) : std::nullopt;
-  auto key = fast ? tl::expected<ImageKey, std::string>(fast->first) : key_with_bases(*content, engine_base_id);
+  auto fast = last ? present_as_last_time(client, job, *content, *last) : std::nullopt;
+  auto key = fast ? tl::expected<ImageKey, std::string>(fast->first) : key_with_bases(*content, engine_base_id(client));
   if (!key) {
     return tl::unexpected(key.error());
   }
   EnsureResult result;
   result.reference = job.repository + ":" + key->key;
-  const auto present = fast ? tl::expected<std::optional<Inspected>, std::string>(fast->second) : inspect(result.reference);
+  const auto present =
+      fast ? tl::expected<std::optional<Inspected>, std::string>(fast->second) : inspect(client, result.reference);
   if (!present) {
     return tl::unexpected(present.error());
   }
@@ -471,7 +461,7 @@ tl::expected<EnsureResult, std::string> ensure_image(const ImageJob& job, const 
     result.source = ImageSource::present;
   } else if (archive_on_disk) {
     log(fmt::format("loading {} from {}", result.reference, archive));
-    const auto loaded = load_archive(archive, result.reference, log);
+    const auto loaded = load_archive(client, archive, result.reference, log);
     if (!loaded) {
       return tl::unexpected(loaded.error());
     }
@@ -482,24 +472,24 @@ tl::expected<EnsureResult, std::string> ensure_image(const ImageJob& job, const 
   }
   if (result.source == ImageSource::built) {
     log(fmt::format("building {} ({})", result.reference, why_build));
-    if (auto built = build_image(job, key->key, result.reference); !built) {
+    if (auto built = build_image(client, job, key->key, result.reference); !built) {
       return tl::unexpected(built.error());
     }
-    write_archive(job, key->key, result.reference, log);
+    write_archive(client, job, key->key, result.reference, log);
   } else if (result.source == ImageSource::present && !archive_on_disk) {
     log(fmt::format("{} is present but its archive is missing; writing it", result.reference));
-    write_archive(job, key->key, result.reference, log);
+    write_archive(client, job, key->key, result.reference, log);
   }
   const std::string run_ref = job.repository + ":" + job.run_tag;
   const bool tagged = *present && std::find((*present)->tags.begin(), (*present)->tags.end(), run_ref) != (*present)->tags.end();
   if (!tagged) {
-    const auto done = os::run_capture(tag(result.reference, run_ref), ".", os::Stderr::inherit);
+    const auto done = client.capture(tag(result.reference, run_ref), ".", os::Stderr::inherit);
     if (!done || done->exit_code != 0) {
       return tl::unexpected(fmt::format("cannot tag {} as {}", result.reference, run_ref));
     }
   }
   if (!last || last->key != key->key) {
-    if (auto written = write_file_atomically(manifest_path(job), manifest_text(*key)); !written) {
+    if (auto written = util::write_file_atomically(manifest_path(job), manifest_text(*key)); !written) {
       return tl::unexpected(written.error());
     }
   }

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "docker/client.hpp"
 #include "docker/image_key.hpp"
 #include "env/environment.hpp"
 #include "pipeline/pipeline.hpp"
@@ -48,7 +49,7 @@ std::optional<ImageKey> last_key(const ImageJob& job);
 
 // Every input with its hash; base images are looked up in the engine
 // (an image it lacks counts as "absent").
-tl::expected<ImageKey, std::string> compute_key(const ImageJob& job);
+tl::expected<ImageKey, std::string> compute_key(const Client& client, const ImageJob& job);
 
 // The id a base image reference has; the cache asks the engine, or first
 // assumes what the last key recorded.
@@ -56,7 +57,7 @@ using BaseIdLookup = std::function<tl::expected<std::string, std::string>(const 
 tl::expected<ImageKey, std::string> compute_key(const ImageJob& job, const BaseIdLookup& base_id);
 
 // Whether the engine has this image (an error when no engine answers).
-tl::expected<bool, std::string> engine_has_image(const std::string& ref);
+tl::expected<bool, std::string> engine_has_image(const Client& client, const std::string& ref);
 
 enum class ImageSource { present, loaded, built };
 std::string_view source_name(ImageSource source);
@@ -68,6 +69,6 @@ struct EnsureResult {
 
 using Log = std::function<void(const std::string& line)>;
 
-tl::expected<EnsureResult, std::string> ensure_image(const ImageJob& job, const Log& log);
+tl::expected<EnsureResult, std::string> ensure_image(const Client& client, const ImageJob& job, const Log& log);
 
 } // namespace drydock::docker

@@ -10,6 +10,7 @@
 #include <set>
 
 #include "env/environment.hpp"
+#include "util/lines.hpp"
 
 namespace drydock::docker {
 namespace {
@@ -44,14 +45,11 @@ std::vector<std::string> instructions(std::string_view text)
 {
   std::vector<std::string> out;
   std::string current;
-  std::size_t at = 0;
-  while (at <= text.size()) {
-    const auto end = std::min(text.find('\n', at), text.size());
-    std::string line(text.substr(at, end - at));
-    at = end + 1;
+  const auto take = [&out, &current](std::string_view piece) {
+    std::string line(piece);
     const auto first = line.find_first_not_of(" \t");
     if (first != std::string::npos && line[first] == '#') {
-      continue;
+      return;
     }
     while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) {
       line.pop_back();
@@ -59,13 +57,22 @@ std::vector<std::string> instructions(std::string_view text)
     if (!line.empty() && line.back() == '\\') {
       line.pop_back();
       current += line + " ";
-      continue;
+      return;
     }
     current += line;
     if (current.find_first_not_of(" \t") != std::string::npos) {
       out.push_back(current);
     }
     current.clear();
+  };
+  for (const auto line : util::lines(text)) {
+    take(line);
+  }
+  // The empty line after a final newline ends an instruction continued
+  // onto it; without the newline, a continued last line is dropped. Keys
+  // are hashed from these instructions, so this stays as it always was.
+  if (text.ends_with('\n')) {
+    take("");
   }
   return out;
 }
@@ -160,12 +167,8 @@ std::string manifest_text(const ImageKey& key)
 tl::expected<ImageKey, std::string> parse_manifest(std::string_view text)
 {
   ImageKey key;
-  std::size_t at = 0;
   int line_number = 0;
-  while (at < text.size()) {
-    const auto end = std::min(text.find('\n', at), text.size());
-    const std::string_view line = text.substr(at, end - at);
-    at = end + 1;
+  for (const auto line : util::lines(text)) {
     ++line_number;
     if (line_number == 1) {
       if (!line.starts_with("key ")) {

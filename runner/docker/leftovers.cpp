@@ -9,8 +9,8 @@
 #include <sstream>
 
 #include "docker/commands.hpp"
-#include "os/process.hpp"
 #include "services/postgres_cluster.hpp"
+#include "util/lines.hpp"
 
 namespace fs = std::filesystem;
 
@@ -55,9 +55,8 @@ std::uint64_t start_time_of(const std::vector<std::string>& fields)
 std::vector<Labelled> parse_labelled(const std::string& kind, const std::string& output)
 {
   std::vector<Labelled> found;
-  std::istringstream lines(output);
-  for (std::string line; std::getline(lines, line);) {
-    std::istringstream words(line);
+  for (const auto line : util::lines(output)) {
+    std::istringstream words{std::string(line)};
     Labelled item{kind, "", "", 0, 0};
     std::string owner;
     words >> item.id >> item.run >> owner;
@@ -100,13 +99,13 @@ bool owner_alive(int pid, std::uint64_t start)
   return !comm || name == "drydock";
 }
 
-tl::expected<std::vector<Labelled>, std::string> labelled_resources()
+tl::expected<std::vector<Labelled>, std::string> labelled_resources(const Client& client)
 {
   std::vector<Labelled> all;
   const std::pair<const char*, Argv> queries[] = {
       {"container", labelled_containers()}, {"network", labelled_networks()}, {"volume", labelled_volumes()}};
   for (const auto& [kind, argv] : queries) {
-    const auto result = os::run_capture(argv, ".", os::Stderr::merge);
+    const auto result = client.capture(argv, ".", os::Stderr::merge);
     if (!result || result->exit_code != 0) {
       return tl::unexpected(fmt::format("cannot list drydock's {}s: {}", kind,
                                         result ? result->output.substr(0, result->output.find('\n')) : result.error()));
@@ -138,7 +137,20 @@ std::vector<Labelled> owned_directories(const std::string& tmp_dir)
   return found;
 }
 
-int remove_resources(const std::vector<Labelled>& resources, const Log& log)
+LeftoverSelection select_leftovers(const std::vector<Labelled>& candidates, bool all)
+{
+  LeftoverSelection selection;
+  for (const auto& item : candidates) {
+    if (all || !owner_alive(item.pid, item.start)) {
+      selection.leftovers.push_back(item);
+    } else {
+      ++selection.kept;
+    }
+  }
+  return selection;
+}
+
+int remove_resources(const Client& client, const std::vector<Labelled>& resources, const Log& log)
 {
   int failed = 0;
   for (const char* kind : {"container", "network", "volume", "cluster", "credentials"}) {
@@ -158,7 +170,7 @@ int remove_resources(const std::vector<Labelled>& resources, const Log& log)
         const Argv argv = item.kind == "container" ? remove_containers({item.id})
                           : item.kind == "network"  ? remove_networks({item.id})
                                                     : remove_volumes({item.id});
-        const auto result = os::run_capture(argv, ".", os::Stderr::merge);
+        const auto result = client.capture(argv, ".", os::Stderr::merge);
         removed = result && result->exit_code == 0;
       }
       log(fmt::format("{} {} {}{}", removed ? "removed" : "could not remove", item.kind, item.id.substr(0, 64),

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "docker/client.hpp"
+
 namespace drydock::docker {
 
 struct Labelled {
@@ -36,17 +38,25 @@ std::vector<Labelled> parse_labelled(const std::string& kind, const std::string&
 bool owner_alive(int pid, std::uint64_t start);
 
 // Every labelled docker resource; an error when no engine answers.
-tl::expected<std::vector<Labelled>, std::string> labelled_resources();
+tl::expected<std::vector<Labelled>, std::string> labelled_resources(const Client& client);
 
 // Directories under tmp_dir that a drydock owns (a drydock.owner file
 // holds its pid): throwaway clusters (drydock-postgres-*) and the
 // DOCKER_CONFIG of a publish step (drydock-docker-config-*, credentials).
 std::vector<Labelled> owned_directories(const std::string& tmp_dir);
 
+// The candidates to remove: those whose owner is gone (every one with
+// `all`), and how many were kept because their run is still going.
+struct LeftoverSelection {
+  std::vector<Labelled> leftovers;
+  int kept = 0;
+};
+LeftoverSelection select_leftovers(const std::vector<Labelled>& candidates, bool all);
+
 using Log = std::function<void(const std::string& line)>;
 
 // Removes them (containers first, then networks, volumes and clusters);
 // the number that could not be removed.
-int remove_resources(const std::vector<Labelled>& resources, const Log& log);
+int remove_resources(const Client& client, const std::vector<Labelled>& resources, const Log& log);
 
 } // namespace drydock::docker

@@ -11,7 +11,7 @@
 #include <sstream>
 #include <thread>
 
-#include "os/process.hpp"
+#include "util/lines.hpp"
 
 namespace drydock::docker {
 namespace {
@@ -20,15 +20,15 @@ using Clock = std::chrono::steady_clock;
 constexpr auto kPollInterval = std::chrono::milliseconds(100);
 constexpr int kLogLinesOnFailure = 50;
 
-std::string output_of(const Argv& argv)
+std::string output_of(const Client& client, const Argv& argv)
 {
-  const auto result = os::run_capture(argv, ".", os::Stderr::merge);
+  const auto result = client.capture(argv, ".", os::Stderr::merge);
   return result && result->exit_code == 0 ? result->output : std::string();
 }
 
-bool succeeds(const Argv& argv)
+bool succeeds(const Client& client, const Argv& argv)
 {
-  const auto result = os::run_capture(argv, ".", os::Stderr::discard);
+  const auto result = client.capture(argv, ".", os::Stderr::discard);
   return result && result->exit_code == 0;
 }
 
@@ -58,12 +58,12 @@ bool accepts(const std::string& ip, int port, std::chrono::milliseconds wait)
   return connected;
 }
 
-std::string last_lines(const std::string& container)
+std::string last_lines(const Client& client, const std::string& container)
 {
   std::string text;
-  std::istringstream lines(output_of(logs(container, kLogLinesOnFailure)));
-  for (std::string line; std::getline(lines, line);) {
-    text += "  | " + line + "\n";
+  const std::string output = output_of(client, logs(container, kLogLinesOnFailure));
+  for (const auto line : util::lines(output)) {
+    text += fmt::format("  | {}\n", line);
   }
   return text.empty() ? "  (no log lines)\n" : text;
 }
@@ -75,22 +75,23 @@ struct Progress {
 };
 
 // One look at every condition; true when all hold.
-bool ready_now(const ServiceRun& run, const std::optional<util::CompiledRegex>& regex, std::string& ip, Progress& progress)
+bool ready_now(const Client& client, const ServiceRun& run, const std::optional<util::CompiledRegex>& regex,
+               std::string& ip, Progress& progress)
 {
   const ReadyCheck& check = run.ready;
   const std::string& name = run.container.name;
   if (regex) {
-    progress.matched = count_matching_lines(output_of(logs(name, -1)), *regex);
+    progress.matched = count_matching_lines(output_of(client, logs(name, -1)), *regex);
   }
   if (check.port && !progress.port_open) {
     if (ip.empty()) {
-      ip = output_of(container_ip(name, run.container.network));
+      ip = output_of(client, container_ip(name, run.container.network));
       ip.erase(ip.find_last_not_of(" \n") + 1);
     }
     progress.port_open = !ip.empty() && accepts(ip, *check.port, std::chrono::milliseconds(500));
   }
   if (check.command) {
-    progress.command_ok = succeeds(exec_in(name, {"sh", "-c", *check.command}));
+    progress.command_ok = succeeds(client, exec_in(name, {"sh", "-c", *check.command}));
   }
   return (!regex || progress.matched >= check.times) && (!check.port || progress.port_open) &&
          (!check.command || progress.command_ok);
@@ -112,9 +113,9 @@ std::string shortfall(const ReadyCheck& check, const Progress& progress)
 }
 
 // "true 0" while running; the exit code once it stopped.
-std::optional<int> exit_code_if_stopped(const std::string& container)
+std::optional<int> exit_code_if_stopped(const Client& client, const std::string& container)
 {
-  std::istringstream state(output_of(running_state(container)));
+  std::istringstream state(output_of(client, running_state(container)));
   std::string running;
   int code = 0;
   state >> running >> code;
@@ -156,18 +157,14 @@ std::string describe(const ReadyCheck& check)
 int count_matching_lines(std::string_view logs, const util::CompiledRegex& regex)
 {
   int count = 0;
-  std::size_t at = 0;
-  while (at < logs.size()) {
-    const auto end = std::min(logs.find('\n', at), logs.size());
-    if (regex.search(logs.substr(at, end - at))) {
-      ++count;
-    }
-    at = end + 1;
+  for (const auto line : util::lines(logs)) {
+    count += regex.search(line) ? 1 : 0;
   }
   return count;
 }
 
-tl::expected<std::chrono::milliseconds, std::string> start_service(const ServiceRun& run, const Log& log)
+tl::expected<std::chrono::milliseconds, std::string> start_service(const Client& client, const ServiceRun& run,
+                                                                   const Log& log)
 {
   const auto regex = ready_log_regex(run);
   if (!regex) {
@@ -176,7 +173,7 @@ tl::expected<std::chrono::milliseconds, std::string> start_service(const Service
   const auto begin = Clock::now();
   const std::string& name = run.container.name;
   const std::string& service = run.container.service;
-  const auto started = os::run_capture(run_service(run.container), ".", os::Stderr::merge);
+  const auto started = client.capture(run_service(run.container), ".", os::Stderr::merge);
   if (!started || started->exit_code != 0) {
     return tl::unexpected(fmt::format("service '{}' did not start: {}", service,
                                       started ? started->output : started.error()));
@@ -186,20 +183,20 @@ tl::expected<std::chrono::milliseconds, std::string> start_service(const Service
   const auto deadline = begin + run.ready.timeout;
   std::string ip;
   Progress progress;
-  while (!ready_now(run, *regex, ip, progress)) {
-    if (const auto code = exit_code_if_stopped(name)) {
+  while (!ready_now(client, run, *regex, ip, progress)) {
+    if (const auto code = exit_code_if_stopped(client, name)) {
       return tl::unexpected(fmt::format("service '{}' exited (code {}) before it was ready ({})\nlast log lines of {}:\n{}",
-                                        service, *code, shortfall(run.ready, progress), service, last_lines(name)));
+                                        service, *code, shortfall(run.ready, progress), service, last_lines(client, name)));
     }
     if (Clock::now() >= deadline) {
       return tl::unexpected(fmt::format("service '{}' was not ready after {} s: waiting for {}: {}\nlast {} log lines of {}:\n{}",
                                         service, run.ready.timeout.count(), describe(run.ready),
-                                        shortfall(run.ready, progress), kLogLinesOnFailure, service, last_lines(name)));
+                                        shortfall(run.ready, progress), kLogLinesOnFailure, service, last_lines(client, name)));
     }
     std::this_thread::sleep_for(kPollInterval);
   }
   for (const auto& command : run.after_ready) {
-    const auto result = os::run_capture(exec_in(name, command), ".", os::Stderr::merge);
+    const auto result = client.capture(exec_in(name, command), ".", os::Stderr::merge);
     if (!result || result->exit_code != 0) {
       return tl::unexpected(fmt::format("service '{}': `{}` failed: {}", service, fmt::join(command, " "),
                                         result ? result->output : result.error()));

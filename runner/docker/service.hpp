@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "docker/client.hpp"
 #include "docker/commands.hpp"
 #include "util/regex.hpp"
 
@@ -42,6 +43,7 @@ struct ServiceRun {
 using Log = std::function<void(const std::string& line)>;
 
 // Starts the container and waits until it is ready; the time it took.
-tl::expected<std::chrono::milliseconds, std::string> start_service(const ServiceRun& run, const Log& log);
+tl::expected<std::chrono::milliseconds, std::string> start_service(const Client& client, const ServiceRun& run,
+                                                                   const Log& log);
 
 } // namespace drydock::docker

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "util/lines.hpp"
+
 namespace drydock::env {
 
 Environment Environment::from_entries(const std::vector<std::string>& entries)
@@ -169,10 +171,8 @@ tl::expected<std::vector<std::pair<std::string, std::string>>, std::string> pars
 {
   std::vector<std::pair<std::string, std::string>> vars;
   int number = 0;
-  while (!text.empty()) {
-    const auto newline = text.find('\n');
-    const auto line = trim(text.substr(0, newline));
-    text = newline == std::string_view::npos ? std::string_view{} : text.substr(newline + 1);
+  for (const auto raw : util::lines(text)) {
+    const auto line = trim(raw);
     ++number;
     if (line.empty() || line.front() == '#') {
       continue;

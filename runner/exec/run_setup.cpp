@@ -14,6 +14,7 @@
 #include "os/process.hpp"
 #include "docker/image_cache.hpp"
 #include "services/postgres_cluster.hpp"
+#include "util/file.hpp"
 
 namespace drydock::exec {
 namespace {
@@ -39,7 +40,7 @@ tl::expected<void, std::string> prepare_cluster(const pipeline::Database& spec, 
 {
   services::ClusterSpec cluster;
   if (mode == SetupMode::run) {
-    const auto dir = services::make_cluster_dir(context.env.get("TMPDIR").value_or("/tmp"));
+    const auto dir = services::make_cluster_dir(util::temp_dir(context.env.get("TMPDIR")));
     if (!dir) {
       return tl::unexpected(dir.error());
     }
@@ -112,7 +113,7 @@ tl::expected<Engine, std::string> find_engine(const EngineNeeds& needs, const en
   if (mode == SetupMode::dry_run) {
     return Engine{docker::EngineFacts{"", "", "172.17.0.0/16", "172.17.0.1", true}};
   }
-  auto facts = docker::probe_engine(env.get("DOCKER_HOST").value_or(""), needs.bridge);
+  auto facts = docker::probe_engine(docker::EngineClient{}, env.get("DOCKER_HOST").value_or(""), needs.bridge);
   if (!facts) {
     return tl::unexpected(fmt::format("{}: {}", needs.needed_by, facts.error()));
   }
@@ -174,7 +175,7 @@ std::vector<std::string> finish_run(const RunContext& context, bool containers_m
   // Service containers run detached: with a network there is always something to remove.
   containers_may_remain = containers_may_remain || context.containers.network_created;
   if (containers_may_remain && !context.containers.host_address.empty() && !context.containers.run_id.empty()) {
-    const auto removed = docker::remove_run_containers(context.containers.run_id);
+    const auto removed = docker::remove_run_containers(docker::EngineClient{}, context.containers.run_id);
     if (!removed) {
       log(removed.error());
     } else if (*removed > 0) {

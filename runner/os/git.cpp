@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "os/process.hpp"
+#include "util/lines.hpp"
 
 namespace fs = std::filesystem;
 
@@ -20,12 +21,8 @@ std::vector<std::string> git_lines(const std::string& dir, std::vector<std::stri
   if (!result || result->exit_code != 0) {
     return lines;
   }
-  std::size_t start = 0;
-  const std::string& out = result->output;
-  while (start < out.size()) {
-    const auto end = out.find('\n', start);
-    lines.push_back(out.substr(start, end == std::string::npos ? std::string::npos : end - start));
-    start = end == std::string::npos ? out.size() : end + 1;
+  for (const auto line : util::lines(result->output)) {
+    lines.emplace_back(line);
   }
   return lines;
 }

@@ -14,6 +14,7 @@
 #include <csignal>
 #include <deque>
 #include <fcntl.h>
+#include <iterator>
 #include <map>
 #include <poll.h>
 #include <set>
@@ -22,6 +23,8 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
+
+#include "util/lines.hpp"
 
 namespace bp = boost::process;
 namespace asio = boost::asio;
@@ -462,11 +465,6 @@ std::vector<ProcessEvent> AsyncProcesses::Impl::take_events()
 
 namespace {
 
-std::vector<std::string> arguments(const std::vector<std::string>& argv)
-{
-  return {argv.begin() + 1, argv.end()};
-}
-
 // Closes our copy of one end of a pipe, so the other end sees EOF when the
 // child is done with it.
 template <class Get, class Set>
@@ -482,70 +480,73 @@ int finished_status(bp::child& child)
   return child.exit_code();
 }
 
+using Executable = boost::filesystem::path;
+using Arguments = std::vector<std::string>;
+
+// What every synchronous run does around its own redirections: looks the
+// command up, then calls launch(executable, arguments); a command not
+// found and Boost.Process's exceptions become error values.
+template <class Result, class Launch>
+tl::expected<Result, std::string> run_found(const std::vector<std::string>& argv, const Launch& launch)
+{
+  const auto executable = find_executable(argv);
+  if (!executable) {
+    return tl::unexpected(executable.error());
+  }
+  try {
+    return launch(*executable, Arguments(argv.begin() + 1, argv.end()));
+  } catch (const std::exception& e) {
+    return tl::unexpected(std::string(e.what()));
+  }
+}
+
 } // namespace
 
 tl::expected<CaptureResult, std::string> run_capture(const std::vector<std::string>& argv, const std::string& cwd,
                                                      Stderr stderr_mode)
 {
-  const auto executable = find_executable(argv);
-  if (!executable) {
-    return tl::unexpected(executable.error());
-  }
-  try {
+  return run_found<CaptureResult>(argv, [&](const Executable& executable, const Arguments& args) {
     bp::ipstream out;
     // Boost.Process types each redirection differently, so only the child
     // differs between the modes; reading and waiting are the same.
     const auto collect = [&out](bp::child& child) {
       CaptureResult result;
-      for (std::string line; std::getline(out, line);) {
-        result.output += line + "\n";
+      const std::string all{std::istreambuf_iterator<char>(out), std::istreambuf_iterator<char>()};
+      for (const auto line : util::lines(all)) {
+        result.output.append(line).append(1, '\n'); // a missing final newline is added
       }
       result.exit_code = finished_status(child);
       return result;
     };
-    CaptureResult result;
     if (stderr_mode == Stderr::discard) {
-      bp::child child(*executable, arguments(argv), bp::std_out > out, bp::std_err > bp::null, bp::std_in < bp::null,
+      bp::child child(executable, args, bp::std_out > out, bp::std_err > bp::null, bp::std_in < bp::null,
                       bp::start_dir = cwd);
-      result = collect(child);
-    } else if (stderr_mode == Stderr::merge) {
-      bp::child child(*executable, arguments(argv), (bp::std_out & bp::std_err) > out, bp::std_in < bp::null,
-                      bp::start_dir = cwd);
-      result = collect(child);
-    } else {
-      bp::child child(*executable, arguments(argv), bp::std_out > out, bp::std_in < bp::null, bp::start_dir = cwd);
-      result = collect(child);
+      return collect(child);
     }
-    return result;
-  } catch (const std::exception& e) {
-    return tl::unexpected(std::string(e.what()));
-  }
+    if (stderr_mode == Stderr::merge) {
+      bp::child child(executable, args, (bp::std_out & bp::std_err) > out, bp::std_in < bp::null, bp::start_dir = cwd);
+      return collect(child);
+    }
+    bp::child child(executable, args, bp::std_out > out, bp::std_in < bp::null, bp::start_dir = cwd);
+    return collect(child);
+  });
 }
 
 tl::expected<int, std::string> run_passthrough(const std::vector<std::string>& argv, const std::string& cwd)
 {
-  const auto executable = find_executable(argv);
-  if (!executable) {
-    return tl::unexpected(executable.error());
-  }
-  try {
-    bp::child child(*executable, arguments(argv), bp::std_in < bp::null, bp::start_dir = cwd);
+  return run_found<int>(argv, [&](const Executable& executable, const Arguments& args) {
+    bp::child child(executable, args, bp::std_in < bp::null, bp::start_dir = cwd);
     return finished_status(child);
-  } catch (const std::exception& e) {
-    return tl::unexpected(std::string(e.what()));
-  }
+  });
 }
 
 tl::expected<int, std::string> run_stdout_to(const std::vector<std::string>& argv, const std::string& cwd,
                                              const Consume& consume)
 {
-  const auto executable = find_executable(argv);
-  if (!executable) {
-    return tl::unexpected(executable.error());
-  }
-  try {
+  return run_found<int>(argv, [&](const Executable& executable,
+                                  const Arguments& args) -> tl::expected<int, std::string> {
     bp::pipe out;
-    bp::child child(*executable, arguments(argv), bp::std_out > out, bp::std_in < bp::null, bp::start_dir = cwd);
+    bp::child child(executable, args, bp::std_out > out, bp::std_in < bp::null, bp::start_dir = cwd);
     close_end(out, &bp::pipe::native_sink, &bp::pipe::assign_sink); // the child holds the write end
     std::string buffer(1 << 17, '\0');
     while (true) {
@@ -559,21 +560,16 @@ tl::expected<int, std::string> run_stdout_to(const std::vector<std::string>& arg
       }
     }
     return finished_status(child);
-  } catch (const std::exception& e) {
-    return tl::unexpected(std::string(e.what()));
-  }
+  });
 }
 
 tl::expected<int, std::string> run_stdin_from(const std::vector<std::string>& argv, const std::string& cwd,
                                               const Produce& produce)
 {
-  const auto executable = find_executable(argv);
-  if (!executable) {
-    return tl::unexpected(executable.error());
-  }
-  try {
+  return run_found<int>(argv, [&](const Executable& executable,
+                                  const Arguments& args) -> tl::expected<int, std::string> {
     bp::pipe in;
-    bp::child child(*executable, arguments(argv), bp::std_in < in, bp::start_dir = cwd);
+    bp::child child(executable, args, bp::std_in < in, bp::start_dir = cwd);
     close_end(in, &bp::pipe::native_source, &bp::pipe::assign_source); // the child holds the read end
     std::string buffer;
     while (true) {
@@ -593,9 +589,7 @@ tl::expected<int, std::string> run_stdin_from(const std::vector<std::string>& ar
     }
     in.close();
     return finished_status(child);
-  } catch (const std::exception& e) {
-    return tl::unexpected(std::string(e.what()));
-  }
+  });
 }
 
 } // namespace drydock::os

@@ -11,7 +11,7 @@
 
 #include "docker/commands.hpp"
 #include "docker/leftovers.hpp"
-#include "os/process.hpp"
+#include "util/file.hpp"
 
 namespace fs = std::filesystem;
 
@@ -51,8 +51,7 @@ class TemporaryDockerConfig {
 public:
   tl::expected<void, std::string> create()
   {
-    const char* tmp = std::getenv("TMPDIR");
-    std::string pattern = (fs::path(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") / "drydock-docker-config-XXXXXX").string();
+    std::string pattern = (fs::path(util::temp_dir()) / "drydock-docker-config-XXXXXX").string();
     const auto config_file = pattern + "/config.json";
     if (config_file.size() >= sizeof g_credentials_file || ::mkdtemp(pattern.data()) == nullptr) {
       return tl::unexpected(std::string("cannot create a temporary DOCKER_CONFIG"));
@@ -101,18 +100,19 @@ private:
   struct sigaction m_previous[std::size(kCleanupSignals)] {};
 };
 
-tl::expected<void, std::string> log_in(const Login& login, const std::string& executable, const Log& log)
+tl::expected<void, std::string> log_in(const docker::Client& client, const Login& login, const std::string& executable,
+                                       const Log& log)
 {
   log(fmt::format("logging in to {} as {}", login.registry, login.username));
   bool sent = false;
-  const auto result = os::run_stdin_from(docker::login(login.registry, login.username, executable), ".",
-                                           [&](std::string& buffer) -> tl::expected<bool, std::string> {
-                                             if (!sent) {
-                                               buffer = login.password;
-                                               sent = true;
-                                             }
-                                             return false;
-                                           });
+  const auto result = client.stdin_from(docker::login(login.registry, login.username, executable), ".",
+                                        [&](std::string& buffer) -> tl::expected<bool, std::string> {
+                                          if (!sent) {
+                                            buffer = login.password;
+                                            sent = true;
+                                          }
+                                          return false;
+                                        });
   if (!result || *result != 0) {
     return tl::unexpected(failure(result, fmt::format("docker login to {} as {}", login.registry, login.username)));
   }
@@ -121,7 +121,7 @@ tl::expected<void, std::string> log_in(const Login& login, const std::string& ex
 
 } // namespace
 
-PushReport run_tag_plan(const TagPlan& plan, const PushOptions& options, const Log& log)
+PushReport run_tag_plan(const docker::Client& client, const TagPlan& plan, const PushOptions& options, const Log& log)
 {
   PushReport report{{}, plan.pushes, ""};
   TemporaryDockerConfig config;
@@ -130,7 +130,7 @@ PushReport run_tag_plan(const TagPlan& plan, const PushOptions& options, const L
       report.error = created.error();
       return report;
     }
-    if (auto logged_in = log_in(*options.login, options.executable, log); !logged_in) {
+    if (auto logged_in = log_in(client, *options.login, options.executable, log); !logged_in) {
       report.error = logged_in.error();
       return report;
     }
@@ -145,7 +145,7 @@ PushReport run_tag_plan(const TagPlan& plan, const PushOptions& options, const L
     if (options.verbose) {
       log(fmt::format("Tagging \"{}\" as \"{}\"...", tag.source, tag.target));
     }
-    const auto result = os::run_passthrough(docker::tag(tag.source, tag.target, options.executable), ".");
+    const auto result = client.passthrough(docker::tag(tag.source, tag.target, options.executable), ".");
     if (!result || *result != 0) {
       report.error = failure(result, fmt::format("docker tag {} {}", tag.source, tag.target));
       return report;
@@ -157,7 +157,7 @@ PushReport run_tag_plan(const TagPlan& plan, const PushOptions& options, const L
     if (options.verbose) {
       log(fmt::format("Pushing tag \"{}\"...", target));
     }
-    const auto result = os::run_passthrough(docker::push(target, options.executable), ".");
+    const auto result = client.passthrough(docker::push(target, options.executable), ".");
     if (!result || *result != 0) {
       report.error = failure(result, fmt::format("docker push {}", target));
       report.not_pushed.assign(plan.pushes.begin() + static_cast<std::ptrdiff_t>(i), plan.pushes.end());

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "docker/client.hpp"
 #include "publish/tags.hpp"
 
 namespace drydock::publish {
@@ -33,6 +34,6 @@ struct PushReport {
 
 using Log = std::function<void(const std::string& line)>;
 
-PushReport run_tag_plan(const TagPlan& plan, const PushOptions& options, const Log& log);
+PushReport run_tag_plan(const docker::Client& client, const TagPlan& plan, const PushOptions& options, const Log& log);
 
 } // namespace drydock::publish

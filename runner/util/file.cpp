@@ -1,12 +1,17 @@
 #include "util/file.hpp"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <system_error>
 #include <filesystem>
+
+namespace fs = std::filesystem;
 
 namespace drydock {
 
@@ -35,3 +40,87 @@ tl::expected<std::string, std::string> read_config_file(const std::string& path)
 }
 
 } // namespace drydock
+
+namespace drydock::util {
+
+std::string temporary_path_for(const std::string& path)
+{
+  const fs::path target(path);
+  return (target.parent_path() / fmt::format(".{}.partial-{}", target.filename().string(), ::getpid())).string();
+}
+
+tl::expected<void, std::string> AtomicFile::open(const std::string& path)
+{
+  discard();
+  m_path = path;
+  m_temp = temporary_path_for(path);
+  std::error_code ec;
+  fs::create_directories(fs::path(path).parent_path(), ec);
+  m_file = std::fopen(m_temp.c_str(), "wb");
+  if (m_file == nullptr) {
+    return tl::unexpected(fmt::format("cannot write {}: {}", m_temp, std::strerror(errno)));
+  }
+  return {};
+}
+
+tl::expected<void, std::string> AtomicFile::write(std::string_view data)
+{
+  if (!data.empty() && std::fwrite(data.data(), 1, data.size(), m_file) != data.size()) {
+    return tl::unexpected(fmt::format("cannot write {}: {}", m_temp, std::strerror(errno)));
+  }
+  return {};
+}
+
+tl::expected<void, std::string> AtomicFile::commit()
+{
+  if (m_file == nullptr) {
+    return tl::unexpected(fmt::format("cannot write {}: not open", m_path));
+  }
+  const bool synced = std::fflush(m_file) == 0 && ::fsync(::fileno(m_file)) == 0;
+  const bool closed = std::fclose(m_file) == 0;
+  m_file = nullptr;
+  if (!synced || !closed || std::rename(m_temp.c_str(), m_path.c_str()) != 0) {
+    const std::string error = std::strerror(errno);
+    ::unlink(m_temp.c_str());
+    return tl::unexpected(fmt::format("cannot write {}: {}", m_path, error));
+  }
+  if (const int dir = ::open(fs::path(m_path).parent_path().c_str(), O_RDONLY | O_DIRECTORY); dir >= 0) {
+    ::fsync(dir);
+    ::close(dir);
+  }
+  return {};
+}
+
+void AtomicFile::discard()
+{
+  if (m_file != nullptr) {
+    std::fclose(m_file);
+    m_file = nullptr;
+    ::unlink(m_temp.c_str());
+  }
+}
+
+tl::expected<void, std::string> write_file_atomically(const std::string& path, std::string_view text)
+{
+  AtomicFile file;
+  if (auto opened = file.open(path); !opened) {
+    return opened;
+  }
+  if (auto written = file.write(text); !written) {
+    return written; // the file's destructor removes the temporary file
+  }
+  return file.commit();
+}
+
+std::string temp_dir(const std::optional<std::string>& tmpdir)
+{
+  return tmpdir && !tmpdir->empty() ? *tmpdir : std::string("/tmp");
+}
+
+std::string temp_dir()
+{
+  const char* tmpdir = std::getenv("TMPDIR");
+  return temp_dir(tmpdir != nullptr ? std::optional<std::string>(tmpdir) : std::nullopt);
+}
+
+} // namespace drydock::util

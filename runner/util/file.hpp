@@ -1,9 +1,13 @@
 #pragma once
-// Reading a config file, with failures as values.
+// Reading a config file, writing files atomically, and the folder for
+// temporary files, with failures as values.
 #include <tl/expected.hpp>
 
 #include <cstddef>
+#include <cstdio>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace drydock {
 
@@ -14,3 +18,46 @@ inline constexpr std::size_t kMaxConfigBytes = 16 * 1024 * 1024;
 tl::expected<std::string, std::string> read_config_file(const std::string& path);
 
 } // namespace drydock
+
+namespace drydock::util {
+
+// Where AtomicFile writes `path` before the rename: <dir>/.<name>.partial-<pid>,
+// hidden, and named by its writer so a dead writer's file can be told apart.
+std::string temporary_path_for(const std::string& path);
+
+// A file written under its temporary name and renamed into place on commit
+// (after fsync), so a reader finds the old file or the whole new one, never
+// part of one. The temporary file is removed on every failure, and when the
+// writer goes away uncommitted (an error path, an exception).
+class AtomicFile {
+public:
+  AtomicFile() = default;
+  ~AtomicFile() { discard(); }
+  AtomicFile(const AtomicFile&) = delete;
+  AtomicFile& operator=(const AtomicFile&) = delete;
+
+  // Creates the folder if need be and the temporary file.
+  tl::expected<void, std::string> open(const std::string& path);
+  tl::expected<void, std::string> write(std::string_view data);
+  // Flushes, syncs, closes and renames into place, then syncs the folder so
+  // the rename is durable.
+  tl::expected<void, std::string> commit();
+  // Closes and removes the temporary file, unless committed.
+  void discard();
+
+private:
+  std::string m_path;
+  std::string m_temp;
+  std::FILE* m_file = nullptr;
+};
+
+// The whole text as the file's new content, through an AtomicFile.
+tl::expected<void, std::string> write_file_atomically(const std::string& path, std::string_view text);
+
+// The folder for temporary files: TMPDIR when set and not empty, else /tmp.
+// Give the TMPDIR a run sees (its environment's); the overload without one
+// asks drydock's own environment.
+std::string temp_dir(const std::optional<std::string>& tmpdir);
+std::string temp_dir();
+
+} // namespace drydock::util

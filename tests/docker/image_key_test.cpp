@@ -12,6 +12,11 @@ TEST_CASE("base images: FROM lines, without stages, scratch or flags", "[docker]
                             "FROM scratch\nCOPY --from=build /app /app\nFROM build AS again\nFROM debian:12\n",
                             {}) == Strings{"golang:1.22", "debian:12"});
   CHECK(docker::base_images("FROM \\\n  alpine:3\n", {}) == Strings{"alpine:3"});
+  // A last line continued onto the file's final newline still counts;
+  // CRLF line ends and an empty Dockerfile are read as before.
+  CHECK(docker::base_images("FROM alpine:3 \\\n", {}) == Strings{"alpine:3"});
+  CHECK(docker::base_images("FROM alpine:3\r\nRUN true\r\n", {}) == Strings{"alpine:3"});
+  CHECK(docker::base_images("", {}).empty());
 }
 
 TEST_CASE("base images: ARGs before the first FROM, overridden by build args", "[docker][key]")

@@ -12,6 +12,7 @@
 
 #include "config/derived.hpp"
 #include "record/build_number.hpp"
+#include "util/file.hpp"
 
 namespace fs = std::filesystem;
 
@@ -20,8 +21,7 @@ namespace {
 
 std::string make_temp_dir(const std::string& prefix)
 {
-  const char* tmp = std::getenv("TMPDIR");
-  std::string templ = fmt::format("{}/{}.XXXXXX", tmp != nullptr && *tmp != '\0' ? tmp : "/tmp", prefix);
+  std::string templ = fmt::format("{}/{}.XXXXXX", util::temp_dir(), prefix);
   if (::mkdtemp(templ.data()) == nullptr) {
     return "";
   }

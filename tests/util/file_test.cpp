@@ -1,0 +1,95 @@
+#include <catch2/catch.hpp>
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+
+#include "exec/run_fixture.hpp"
+#include "util/file.hpp"
+
+using namespace drydock;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::vector<std::string> files_in(const fs::path& dir)
+{
+  std::vector<std::string> names;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    names.push_back(entry.path().filename().string());
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+} // namespace
+
+TEST_CASE("atomic files: the temporary name is hidden beside the file and names its writer", "[util][file]")
+{
+  CHECK(util::temporary_path_for("/cache/app.inputs") == fmt::format("/cache/.app.inputs.partial-{}", ::getpid()));
+}
+
+TEST_CASE("atomic files: written whole under the real name, folders made, the old content replaced", "[util][file]")
+{
+  test::ScratchDir dir;
+  const auto path = (dir.path() / "deep" / "er" / "app.inputs").string();
+  REQUIRE(util::write_file_atomically(path, "first\n"));
+  REQUIRE(util::write_file_atomically(path, "second\n"));
+  CHECK(test::read_text(path) == "second\n");
+  CHECK(files_in(dir.path() / "deep" / "er") == std::vector<std::string>{"app.inputs"});
+}
+
+TEST_CASE("atomic files: a failure leaves no temporary file and the old content", "[util][file]")
+{
+  test::ScratchDir dir;
+  SECTION("the folder cannot be made")
+  {
+    dir.write("plain", "a file, not a folder");
+    const auto path = (dir.path() / "plain" / "app.inputs").string();
+    const auto written = util::write_file_atomically(path, "text");
+    REQUIRE_FALSE(written);
+    CHECK(written.error() == "cannot write " + util::temporary_path_for(path) + ": Not a directory");
+    CHECK(files_in(dir.path()) == std::vector<std::string>{"plain"});
+  }
+  SECTION("the rename fails")
+  {
+    fs::create_directories(dir.path() / "app.inputs" / "in-the-way");
+    const auto path = (dir.path() / "app.inputs").string();
+    const auto written = util::write_file_atomically(path, "text");
+    REQUIRE_FALSE(written);
+    CHECK(written.error() == "cannot write " + path + ": Is a directory");
+    CHECK(files_in(dir.path()) == std::vector<std::string>{"app.inputs"});
+  }
+  SECTION("never committed")
+  {
+    const auto path = (dir.path() / "app.inputs").string();
+    REQUIRE(util::write_file_atomically(path, "old\n"));
+    {
+      util::AtomicFile file;
+      REQUIRE(file.open(path));
+      REQUIRE(file.write("new, but abandoned\n"));
+      CHECK(fs::exists(util::temporary_path_for(path)));
+    }
+    CHECK(test::read_text(path) == "old\n");
+    CHECK(files_in(dir.path()) == std::vector<std::string>{"app.inputs"});
+  }
+}
+
+TEST_CASE("the folder for temporary files: TMPDIR when set and not empty, else /tmp", "[util][file]")
+{
+  CHECK(util::temp_dir(std::nullopt) == "/tmp");
+  CHECK(util::temp_dir(std::string()) == "/tmp");
+  CHECK(util::temp_dir(std::string("/scratch")) == "/scratch");
+  const char* old = std::getenv("TMPDIR");
+  const std::optional<std::string> saved = old != nullptr ? std::optional<std::string>(old) : std::nullopt;
+  ::setenv("TMPDIR", "/from/env", 1);
+  CHECK(util::temp_dir() == "/from/env");
+  ::setenv("TMPDIR", "", 1);
+  CHECK(util::temp_dir() == "/tmp");
+  ::unsetenv("TMPDIR");
+  CHECK(util::temp_dir() == "/tmp");
+  saved ? ::setenv("TMPDIR", saved->c_str(), 1) : ::unsetenv("TMPDIR");
+}
