@@ -38,6 +38,13 @@ contains "$out" "deployment.staging.commands[0]"
 expect_exit 0 "$drydock" plan --format json --env CIRCLE_BRANCH=master
 echo "$out" | jq -e '.branch == "master" and (.steps | length) == 3 and .deployment[0].runs == true
   and .steps[2].waits_for == ["test.override[1]"]' >/dev/null || fail "plan json: $out"
+# ... and each step as the pipeline model has it: group, policy, action
+echo "$out" | jq -e '.format == "circle.yml 1.0"
+  and .steps[0].group == "test" and .steps[0].when == "always" and .steps[0].on_failure == "continue_build"
+  and .steps[0].action.kind == "shell" and .steps[0].action.shell == ["bash", "-eo", "pipefail", "-c"]
+  and .steps[0].container == null
+  and .steps[2].group == "deployment" and .steps[2].when == "on_success" and .steps[2].on_failure == "stop_build"
+  and .steps[2].action.script == "touch deployed"' >/dev/null || fail "plan json, the model: $out"
 expect_exit 0 "$drydock" plan --format dot
 contains "$out" "digraph drydock {"
 contains "$out" "\"test.override[0]\" -> \"test.override[1]\";"
