@@ -168,7 +168,8 @@ tl::expected<LoadedPipeline, int> load_pipeline(const PipelineOptions& options, 
       return checked;
     };
   }
-  auto context = circle1::make_build_context(validation.config, overrides->overrides, host_environment(), mode, check);
+  auto context = circle1::make_build_context(validation.config, overrides->overrides, host_environment(), mode, check,
+                                             options.repo);
   if (!context) {
     fmt::print(stderr, "drydock: {}\n", context.error());
     return tl::unexpected(check_failed ? kExitStepFailed : kExitConfigOrUsage);

@@ -16,7 +16,9 @@
 #include "exec/host_runner.hpp"
 #include "exec/output_writer.hpp"
 #include "exec/run_setup.hpp"
+#include "docker/leftovers.hpp"
 #include "frontends/circle1/lower.hpp"
+#include "os/checkout.hpp"
 #include "publish/from_pipeline.hpp"
 #include "report/run_printer.hpp"
 #include "util/mask.hpp"
@@ -29,6 +31,9 @@ struct RunOptions {
   std::size_t jobs = std::max(1u, std::thread::hardware_concurrency());
   bool quiet = false;
   bool dry_run = false;
+  bool fresh = false;        // --fresh
+  bool with_changes = false; // --with-changes
+  bool keep = false;         // --keep
 };
 
 bool colour_wanted()
@@ -126,7 +131,7 @@ int exit_code_of(const exec::BuildResult& result)
   return result.failed ? kExitStepFailed : kExitOk;
 }
 
-int run_run(const RunOptions& options)
+int run_pipeline(const RunOptions& options)
 {
   exec::Engine engine;
   auto pipeline = load_for_run(options, engine);
@@ -175,6 +180,56 @@ int run_run(const RunOptions& options)
   return exit_code_of(result);
 }
 
+// Without --fresh, the build sees the work tree as it is: say so, once,
+// when that is more than the commit.
+void warn_if_dirty(const std::string& file)
+{
+  const auto repo = os::read_repo_facts(circle1::config_dir_of(file));
+  const auto state = repo.top_dir.empty() ? os::TreeState{} : os::tree_state(repo.top_dir);
+  if (!state.clean()) {
+    fmt::print(stderr, "drydock: warning: the build sees uncommitted and untracked files ({} changed, {} untracked); "
+                       "--fresh builds the commit alone\n",
+               state.changed, state.untracked);
+  }
+}
+
+// --fresh: the same run in a new checkout of the commit, removed at the end
+// (an interrupt included) unless --keep.
+int run_fresh(RunOptions options)
+{
+  const auto repo = os::read_repo_facts(circle1::config_dir_of(options.pipeline.file));
+  auto checkout = os::FreshCheckout::create(repo, options.with_changes, docker::owner_of(::getpid()));
+  if (!checkout) {
+    fmt::print(stderr, "drydock: --fresh: {}\n", checkout.error());
+    return kExitConfigOrUsage;
+  }
+  fmt::print(stderr, "drydock: building {} in a fresh checkout{}\n", repo.sha.substr(0, 12),
+             options.with_changes ? ", with the uncommitted changes of tracked files" : "");
+  options.pipeline.file = checkout->path_of(options.pipeline.file);
+  options.pipeline.repo = repo;
+  const int code = run_pipeline(options);
+  if (options.keep) {
+    checkout->keep();
+    fmt::print(stderr, "drydock: kept the checkout at {}\n", checkout->dir());
+  }
+  return code;
+}
+
+int run_run(const RunOptions& options)
+{
+  if (options.fresh) {
+    return run_fresh(options);
+  }
+  if (options.with_changes || options.keep) {
+    fmt::print(stderr, "drydock: {} needs --fresh\n", options.keep ? "--keep" : "--with-changes");
+    return kExitConfigOrUsage;
+  }
+  if (!options.dry_run) {
+    warn_if_dirty(options.pipeline.file);
+  }
+  return run_pipeline(options);
+}
+
 } // namespace
 
 Action add_run_command(CLI::App& app)
@@ -187,6 +242,11 @@ Action add_run_command(CLI::App& app)
       ->check(step_count());
   sub->add_flag("-q,--quiet", options->quiet, "Print only failures and the result, not every output line");
   sub->add_flag("-n,--dry-run", options->dry_run, "Print what would run, in order, without running it");
+  sub->add_flag("--fresh", options->fresh, "Build the commit in a new checkout in a temporary directory (a local "
+                                           "clone: untracked files and local edits stay out); removed at the end");
+  sub->add_flag("--with-changes", options->with_changes,
+                "With --fresh: apply the uncommitted changes of tracked files on top (untracked files never)");
+  sub->add_flag("--keep", options->keep, "With --fresh: leave the checkout in place and print where it is");
   add_pipeline_options(*sub, options->pipeline);
   sub->footer("Exit status: 0 when every step passed (or the branch is filtered out), 1 when a step failed, "
               "2 for config or usage errors, 130 when interrupted.");

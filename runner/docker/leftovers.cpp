@@ -119,7 +119,8 @@ tl::expected<std::vector<Labelled>, std::string> labelled_resources(const Client
 std::vector<Labelled> owned_directories(const std::string& tmp_dir)
 {
   const std::pair<std::string_view, const char*> kinds[] = {{"drydock-postgres-", "cluster"},
-                                                             {"drydock-docker-config-", "credentials"}};
+                                                             {"drydock-docker-config-", "credentials"},
+                                                             {"drydock-checkout-", "checkout"}};
   std::vector<Labelled> found;
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(tmp_dir, ec)) {
@@ -153,7 +154,7 @@ LeftoverSelection select_leftovers(const std::vector<Labelled>& candidates, bool
 int remove_resources(const Client& client, const std::vector<Labelled>& resources, const Log& log)
 {
   int failed = 0;
-  for (const char* kind : {"container", "network", "volume", "cluster", "credentials"}) {
+  for (const char* kind : {"container", "network", "volume", "cluster", "credentials", "checkout"}) {
     for (const auto& item : resources) {
       if (item.kind != kind) {
         continue;
@@ -162,7 +163,7 @@ int remove_resources(const Client& client, const std::vector<Labelled>& resource
       if (item.kind == "cluster") {
         services::remove_cluster(item.id, log);
         removed = !fs::exists(item.id);
-      } else if (item.kind == "credentials") {
+      } else if (item.kind == "credentials" || item.kind == "checkout") {
         std::error_code ec;
         fs::remove_all(item.id, ec);
         removed = !fs::exists(item.id, ec);

@@ -170,7 +170,8 @@ void mark_unclaimed(BuildContext& ctx, const std::string& counter)
 
 tl::expected<BuildContext, std::string> make_build_context(const config::Config& config, const Overrides& overrides,
                                                            const std::vector<std::string>& host_env,
-                                                           ContextMode mode, const BeforeClaim& before_claim)
+                                                           ContextMode mode, const BeforeClaim& before_claim,
+                                                           const std::optional<os::RepoFacts>& repo_facts)
 {
   BuildContext ctx;
   ctx.config_path = fs::absolute(config.path).lexically_normal().string();
@@ -184,7 +185,7 @@ tl::expected<BuildContext, std::string> make_build_context(const config::Config&
   if (!fs::is_directory(ctx.build_dir, ec)) {
     return tl::unexpected(fmt::format("the build directory {} does not exist", ctx.build_dir));
   }
-  const os::RepoFacts repo = os::read_repo_facts(ctx.config_dir);
+  const os::RepoFacts repo = repo_facts ? *repo_facts : os::read_repo_facts(ctx.config_dir);
   const auto ref = build_ref(repo, overrides);
   if (!ref) {
     return tl::unexpected(ref.error());

@@ -5,6 +5,7 @@
 #include <tl/expected.hpp>
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -54,9 +55,13 @@ enum class ContextMode {
 // will have, with the next number shown as in plan mode, before a number
 // is taken or a directory made: its error is the context's error, and
 // nothing is left behind.
+// `repo_facts`, when given, are the git facts to build with (a fresh
+// checkout builds the work tree's branch, tag and counter); otherwise git
+// is asked about the config's folder.
 using BeforeClaim = std::function<tl::expected<void, std::string>(const env::Environment& env)>;
 tl::expected<BuildContext, std::string> make_build_context(const config::Config& config, const Overrides& overrides,
                                                            const std::vector<std::string>& host_env,
-                                                           ContextMode mode, const BeforeClaim& before_claim = {});
+                                                           ContextMode mode, const BeforeClaim& before_claim = {},
+                                                           const std::optional<os::RepoFacts>& repo_facts = {});
 
 } // namespace drydock::circle1
