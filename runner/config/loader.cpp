@@ -159,6 +159,11 @@ std::vector<HostEntry> read_hosts(Reader& reader, const Node& node, std::string_
     }
     hosts.push_back({key.text, address->value, key.pos});
   }
+  if (!hosts.empty()) {
+    reader.warning(node, fmt::format("'{}': drydock does not edit this machine's /etc/hosts, so host steps do not "
+                                     "see these names; containerized steps get them with --add-host",
+                                     path));
+  }
   return hosts;
 }
 

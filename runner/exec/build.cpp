@@ -94,6 +94,7 @@ std::vector<std::string> container_argv(const pipeline::Pipeline& pipeline, cons
   for (const auto& dir : pipeline.shared_dirs) {
     spec.mounts.push_back(dir.path);
   }
+  spec.hosts.insert(spec.hosts.end(), container.hosts.begin(), container.hosts.end());
   spec.network = setup.network; // services answer there by their alias
   std::string text = script_text(step, shell, env);
   if (step.workdir.path) {

@@ -133,6 +133,7 @@ struct Container {
   std::string image; // an ImageBuild's name (its run reference), or an image reference
   bool database = false; // gets the database's URL variable and host alias
   std::vector<std::string> services; // reached on the run's network by alias
+  std::vector<std::pair<std::string, std::string>> hosts; // NAME, ADDRESS: --add-host entries
 };
 
 // The directory a step starts in: `path` (expanded when the step starts:

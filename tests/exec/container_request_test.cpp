@@ -131,3 +131,28 @@ TEST_CASE("drydock's own steps run drydock itself", "[exec][docker]")
   CHECK(image.cwd == dir.path().string());
   CHECK(image.input.find("s3cret") == std::string::npos); // a step's secrets are not an own step's business
 }
+
+TEST_CASE("machine.hosts reach containerized steps as --add-host, and machine.timezone every step as TZ", "[exec][docker]")
+{
+  test::ScratchDir dir;
+  const std::string yaml = "machine:\n  timezone: America/Los_Angeles\n  hosts: {db.local: 10.0.0.5}\n"
+                           "test:\n  override:\n    - make: {drydock: {image: app}}\n    - date\n"
+                           "drydock:\n  images:\n    app: {repository: org/app}\n";
+  dir.write("circle.yml", yaml);
+  const auto validation = config::validate_text((dir.path() / "circle.yml").string(), yaml);
+  REQUIRE_FALSE(validation.diagnostics.has_errors());
+  const std::vector<std::string> host_env{"HOME=" + dir.path().string()};
+  const auto context = circle1::make_build_context(validation.config, {}, host_env, circle1::ContextMode::plan);
+  REQUIRE(context);
+  Diagnostics diags;
+  const auto pipeline = circle1::lower(validation.config, *context, std::nullopt, diags);
+  auto run = exec::make_run_context(pipeline, host_env, "/opt/drydock");
+  REQUIRE(exec::prepare_run(pipeline, run, exec::SetupMode::dry_run, docker::EngineFacts{}));
+  const auto container = exec::make_request(pipeline, pipeline.steps.at(1), run);
+  const std::string argv = fmt::format("{}", fmt::join(container.argv, " "));
+  CHECK(argv.find(" --add-host db.local:10.0.0.5 ") != std::string::npos);
+  CHECK(argv.find(" --env TZ ") != std::string::npos);
+  const auto host = exec::make_request(pipeline, pipeline.steps.at(2), run);
+  CHECK(value_of(host.env, "TZ") == "America/Los_Angeles");
+  CHECK(fmt::format("{}", fmt::join(host.argv, " ")).find("add-host") == std::string::npos);
+}

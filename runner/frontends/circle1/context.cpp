@@ -129,6 +129,11 @@ void layer_environment(BuildContext& ctx, const Layers& layers)
   for (const auto& [name, value] : circle) {
     ctx.env.set(name, value);
   }
+  // CircleCI set the machine's zone; TZ gives the steps the same clock.
+  if (const auto& zone = layers.config.machine.timezone) {
+    ctx.env.set("TZ", zone->value);
+    ctx.pipeline_vars.push_back("TZ");
+  }
   apply(ctx.env, layers.overrides);
   const auto machine = config::name_values(layers.config.machine.environment);
   env::apply_expanded(ctx.env, not_overridden(machine, layers.overrides));

@@ -256,7 +256,10 @@ pipeline::Step Builder::command_step(const config::Command& command, Phase phase
   const auto& ext = command.drydock;
   if (ext.image) {
     shell.shell = {"sh", "-c"};
-    step.container = pipeline::Container{ext.image->value, ext.database, {}};
+    step.container = pipeline::Container{ext.image->value, ext.database, {}, {}};
+    for (const auto& host : m_config.machine.hosts) {
+      step.container->hosts.emplace_back(host.name, host.address); // machine.hosts, as --add-host
+    }
     for (const auto& service : ext.services) {
       step.container->services.push_back(service.value);
     }
