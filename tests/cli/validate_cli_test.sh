@@ -38,8 +38,8 @@ expect_exit 2 "$drydock" rnu circle.yml
   fail "misspelt command: $(cat "$scratch/stderr")"
 expect_exit 2 "$drydock" validate --format xml corpus/valid/modifiers.yml
 
-expect_exit 0 "$drydock" validate corpus/valid/modifiers.yml corpus/valid/go_project.yml
-[ "$out" = $'corpus/valid/modifiers.yml: valid\ncorpus/valid/go_project.yml: valid' ] || fail "valid output: $out"
+expect_exit 0 "$drydock" validate corpus/valid/drydock_seed_pipeline.yml corpus/valid/go_project.yml
+[ "$out" = $'corpus/valid/drydock_seed_pipeline.yml: valid\ncorpus/valid/go_project.yml: valid' ] || fail "valid output: $out"
 
 # The pinned text of a broken file is exactly what the binary prints.
 (cd corpus && "$drydock" validate broken/unknown_keys.yml >"$scratch/unknown.txt"; echo $? >"$scratch/rc")
