@@ -43,16 +43,15 @@ network=drydock-$run
 docker network create --label io.drydock.run=$run "$network" >/dev/null
 trap 'docker ps -aq --filter label=io.drydock.run=$run | xargs -r docker rm -f >/dev/null; docker network rm "$network" >/dev/null; rm -rf "$work"' EXIT
 for kb in 30 60 1024; do
-  cat >ready.yml <<YAML
-drydock:
-  services:
-    noisy:
-      image: drydock-base:bookworm
-      command: [sh, -c, "head -c $((kb * 1024)) /dev/zero | tr '\\\\0' x; echo ' ready'; sleep 600"]
-      ready: {log: ".*ready", timeout: 120}
-YAML
-  timed "service ready, line of ${kb} KB" "$drydock" internal service --file ready.yml --run "$run" \
-    --network "$network" --owner $$ noisy
+  # The service step as `drydock run` hands it to `drydock internal step`:
+  # one JSON document on stdin (runner/exec/internal_step.hpp).
+  cat >ready.json <<JSON
+{"action": {"kind": "service", "name": "noisy", "image": "drydock-base:bookworm", "alias": "noisy",
+  "command": ["sh", "-c", "head -c $((kb * 1024)) /dev/zero | tr '\\\\0' x; echo ' ready'; sleep 600"],
+  "ready": {"log": ".*ready", "times": 1, "timeout": 120}},
+ "run_id": "$run", "owner": "$$", "network": "$network"}
+JSON
+  timed "service ready, line of ${kb} KB" sh -c '"$1" internal step <ready.json' sh "$drydock"
   grep -o 'noisy ready in [0-9.]*s' "$work/out.log" || tail -c 300 "$work/out.log"
   docker ps -aq --filter label=io.drydock.run=$run | xargs -r docker rm -f >/dev/null
 done

@@ -22,6 +22,7 @@
 #include "publish/from_pipeline.hpp"
 #include "report/run_printer.hpp"
 #include "util/mask.hpp"
+#include "util/scope_exit.hpp"
 
 namespace drydock::cli {
 namespace {
@@ -173,8 +174,17 @@ int run_pipeline(const RunOptions& options)
     print_notes(exec::finish_run(context, true));
     return kExitStepFailed;
   }
+  // A bug that throws out of the build still removes the run's containers,
+  // network and cluster on its way to main's catch.
+  bool finished = false;
+  const util::ScopeExit cleanup([&] {
+    if (!finished) {
+      print_notes(exec::finish_run(context, true));
+    }
+  });
   const auto result = exec::run_build(lowered, context, *runner, printer);
   output.flush(); // before the notes on stderr, which may go to the same place
+  finished = true;
   print_notes(exec::finish_run(context, containers_may_remain(lowered, result)));
   printer.summary(result);
   return exit_code_of(result);

@@ -215,7 +215,7 @@ void check_extension(const Extension& ext, Diagnostics& diags)
   }
   check_services(ext, diags);
   for (const auto& publish : ext.publish) {
-    if (!publish.image.value.empty()) {
+    if (publish.image.pos.known()) { // a missing `image` is the schema's to report
       check_ref(diags, publish.image, "image", images);
     }
     if ((publish.semver || publish.latest) && !publish.version) {

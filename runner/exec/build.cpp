@@ -33,7 +33,7 @@ std::string working_directory(const pipeline::Step& step, const env::Environment
   if (!step.workdir.path) {
     return step.workdir.base;
   }
-  const std::string home = env.get("HOME").value_or("/root");
+  const std::string home = !step.workdir.home.empty() ? step.workdir.home : env.get("HOME").value_or("/root");
   const std::string path = env::expand_home(env::expand(*step.workdir.path, env), home);
   return (fs::path(step.workdir.base) / path).lexically_normal().string();
 }
@@ -121,7 +121,9 @@ InternalStep internal_step(const pipeline::Step& step, const RunContext& context
   internal.owner = context.containers.owner;
   internal.network = context.containers.network;
   internal.database_port = context.containers.database_port;
-  internal.cluster = context.cluster;
+  if (std::holds_alternative<pipeline::DatabaseStart>(step.action)) {
+    internal.cluster = context.cluster; // only the database step starts it
+  }
   return internal;
 }
 
@@ -136,7 +138,9 @@ StepRequest make_request(const pipeline::Pipeline& pipeline, const pipeline::Ste
   const auto* shell = std::get_if<pipeline::ShellCommand>(&step.action);
   if (shell == nullptr) {
     request.argv = internal_argv(context.self_exe);
-    request.input = encode(internal_step(step, context));
+    auto input = encode(internal_step(step, context));
+    request.input = input ? std::move(*input) : "";
+    request.start_error = input ? "" : input.error();
     request.cwd = step.workdir.base; // drydock's own steps resolve paths from there
   } else if (step.container) {
     request.argv = container_argv(pipeline, step, *shell, context, env);
@@ -185,6 +189,10 @@ void Driver::start(std::size_t step)
   const StepRequest request = make_request(m_pipeline, m_pipeline.steps[step], m_context);
   m_started[step] = Clock::now();
   m_observer.step_started(m_pipeline.steps[step]);
+  if (!request.start_error.empty()) {
+    record({step, StepResult::Kind::start_failed, 127, request.start_error});
+    return;
+  }
   std::error_code ec;
   if (!fs::is_directory(request.cwd, ec)) {
     record({step, StepResult::Kind::start_failed, 127, fmt::format("the directory {} does not exist", request.cwd)});

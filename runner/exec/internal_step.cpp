@@ -3,21 +3,50 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <cctype>
+#include <filesystem>
+
 #include "pipeline/json.hpp"
 
 namespace drydock::exec {
 namespace {
 
+// A path as JSON can carry any bytes of it: '%' and bytes outside ASCII as
+// %XX (a TMPDIR need not be UTF-8; JSON strings must be).
+std::string escape_path(const std::string& path)
+{
+  std::string out;
+  for (const unsigned char c : path) {
+    out += c == '%' || c >= 0x80 || c < 0x20 ? fmt::format("%{:02X}", c) : std::string(1, static_cast<char>(c));
+  }
+  return out;
+}
+
+std::string unescape_path(const std::string& text)
+{
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '%' && i + 2 < text.size() && std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
+        std::isxdigit(static_cast<unsigned char>(text[i + 2]))) {
+      out += static_cast<char>(std::stoi(text.substr(i + 1, 2), nullptr, 16));
+      i += 2;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
 nlohmann::json cluster_json(const services::ClusterSpec& spec)
 {
-  return {{"dir", spec.dir},   {"port", spec.port}, {"listen", spec.listen}, {"trust_subnet", spec.trust_subnet},
+  return {{"dir", escape_path(spec.dir)},   {"port", spec.port}, {"listen", spec.listen}, {"trust_subnet", spec.trust_subnet},
           {"user", spec.user}, {"databases", spec.databases}};
 }
 
 services::ClusterSpec cluster_of(const nlohmann::json& json)
 {
   services::ClusterSpec spec;
-  spec.dir = json.at("dir").get<std::string>();
+  spec.dir = unescape_path(json.at("dir").get<std::string>());
   spec.port = json.at("port").get<int>();
   spec.listen = json.value("listen", std::vector<std::string>());
   spec.trust_subnet = json.value("trust_subnet", std::string());
@@ -30,10 +59,9 @@ services::ClusterSpec cluster_of(const nlohmann::json& json)
 
 std::vector<std::string> internal_argv(const std::string& self_exe) { return {self_exe, "internal", "step"}; }
 
-std::string encode(const InternalStep& step)
+tl::expected<std::string, std::string> encode(const InternalStep& step)
 {
   nlohmann::json json = {{"action", pipeline::to_json(step.action)},
-                         {"base_dir", step.base_dir},
                          {"run_tag", step.run_tag},
                          {"run_id", step.run_id},
                          {"owner", step.owner},
@@ -42,7 +70,11 @@ std::string encode(const InternalStep& step)
   if (step.cluster) {
     json["cluster"] = cluster_json(*step.cluster);
   }
-  return json.dump();
+  try {
+    return json.dump();
+  } catch (const nlohmann::json::exception& error) {
+    return tl::unexpected(fmt::format("cannot hand the step to drydock: {}", error.what()));
+  }
 }
 
 tl::expected<InternalStep, std::string> decode_internal_step(std::string_view text)
@@ -55,7 +87,8 @@ tl::expected<InternalStep, std::string> decode_internal_step(std::string_view te
     }
     InternalStep step;
     step.action = std::move(*action);
-    step.base_dir = json.value("base_dir", std::string("."));
+    std::error_code ec;
+    step.base_dir = std::filesystem::current_path(ec).string(); // the step starts in it
     step.run_tag = json.value("run_tag", std::string("local"));
     step.run_id = json.value("run_id", std::string());
     step.owner = json.value("owner", std::string());

@@ -17,7 +17,7 @@ namespace drydock::exec {
 
 struct InternalStep {
   pipeline::Action action;
-  std::string base_dir; // the action's relative paths start here
+  std::string base_dir; // the action's relative paths start here: the child's working directory
   std::string run_tag;  // images of this run: repository:run_tag
   std::string run_id;   // labels of the containers it starts
   std::string owner;
@@ -29,7 +29,9 @@ struct InternalStep {
 // {self_exe, "internal", "step"}
 std::vector<std::string> internal_argv(const std::string& self_exe);
 
-std::string encode(const InternalStep& step);
+// The document, or why it cannot be made (a value that is not UTF-8).
+// Paths of the run (the cluster's directory) travel %-escaped, so any bytes do.
+tl::expected<std::string, std::string> encode(const InternalStep& step);
 tl::expected<InternalStep, std::string> decode_internal_step(std::string_view text);
 
 } // namespace drydock::exec

@@ -21,6 +21,7 @@ struct StepRequest {
   bool background = false;
   std::string background_log; // where a background step's output goes
   std::string input;          // the step's stdin (empty: /dev/null)
+  std::string start_error;    // not empty: the step cannot start, and this says why
 };
 
 struct StepResult {

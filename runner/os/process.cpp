@@ -19,6 +19,7 @@
 #include <poll.h>
 #include <set>
 #include <thread>
+#include <utility>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -60,22 +61,22 @@ bp::environment make_environment(const std::vector<std::string>& entries)
   return env;
 }
 
-// Boost.Process makes pipes without O_CLOEXEC, so every other child
-// would inherit them (a daemon would hold them open for good). The child
-// that should have the pipe gets it through dup2, which clears the flag.
-struct CloseFd {
-  void operator()(int* fd) const
+// A file descriptor closed when it goes out of scope (-1: none).
+class InputFile {
+public:
+  explicit InputFile(int fd) : m_fd(fd) {}
+  InputFile(InputFile&& other) noexcept : m_fd(std::exchange(other.m_fd, -1)) {}
+  InputFile& operator=(InputFile&&) = delete;
+  ~InputFile()
   {
-    if (*fd >= 0) {
-      ::close(*fd);
+    if (m_fd >= 0) {
+      ::close(m_fd);
     }
-    delete fd;
   }
-};
-using OwnedFd = std::unique_ptr<int, CloseFd>;
-struct InputFile {
-  OwnedFd fd;
-  int get() const { return *fd; }
+  int get() const { return m_fd; }
+
+private:
+  int m_fd;
 };
 
 // A child's stdin holding `data`: an anonymous memory file, so any size is
@@ -83,23 +84,28 @@ struct InputFile {
 tl::expected<InputFile, std::string> input_file(const std::string& data)
 {
   if (data.empty()) {
-    return InputFile{OwnedFd(new int(-1))};
+    return InputFile(-1);
   }
-  OwnedFd fd(new int(::memfd_create("drydock-input", MFD_CLOEXEC)));
-  if (*fd < 0) {
+  InputFile file(::memfd_create("drydock-input", MFD_CLOEXEC));
+  if (file.get() < 0) {
     return tl::unexpected(fmt::format("cannot hold the step's input: {}", std::strerror(errno)));
   }
   for (std::size_t at = 0; at < data.size();) {
-    const auto written = ::write(*fd, data.data() + at, data.size() - at);
-    if (written < 0 && errno != EINTR) {
+    const auto written = ::write(file.get(), data.data() + at, data.size() - at);
+    if (written <= 0 && !(written < 0 && errno == EINTR)) {
       return tl::unexpected(fmt::format("cannot write the step's input: {}", std::strerror(errno)));
     }
     at += written > 0 ? static_cast<std::size_t>(written) : 0;
   }
-  ::lseek(*fd, 0, SEEK_SET);
-  return InputFile{std::move(fd)};
+  if (::lseek(file.get(), 0, SEEK_SET) != 0) {
+    return tl::unexpected(fmt::format("cannot rewind the step's input: {}", std::strerror(errno)));
+  }
+  return file;
 }
 
+// Boost.Process makes pipes without O_CLOEXEC, so every other child
+// would inherit them (a daemon would hold them open for good). The child
+// that should have the pipe gets it through dup2, which clears the flag.
 void close_on_exec(bp::async_pipe& pipe)
 {
   ::fcntl(pipe.native_source(), F_SETFD, FD_CLOEXEC);
@@ -333,8 +339,10 @@ tl::expected<int, std::string> AsyncProcesses::spawn(const SpawnSpec& spec)
   const auto own_group = bp::extend::on_exec_setup = [input_fd](auto&) {
     ::setpgid(0, 0);
     ::signal(SIGPIPE, SIG_DFL); // drydock ignores it; the step must not
-    if (input_fd >= 0) {
-      ::dup2(input_fd, STDIN_FILENO); // over /dev/null; dup2 clears close-on-exec
+    // Over the /dev/null that `std_in < null` (an earlier argument, so an
+    // earlier exec-setup hook) put there; dup2 clears close-on-exec.
+    if (input_fd >= 0 && ::dup2(input_fd, STDIN_FILENO) < 0) {
+      ::_exit(127); // no input is worse than no step: the exit says it failed to start
     }
   };
   std::error_code error;

@@ -3,6 +3,9 @@
 #include <fmt/format.h>
 
 #include <optional>
+#include <stdexcept>
+
+#include "util/cycle.hpp"
 
 // nlohmann 3.11 (Debian 12) has no std::optional support: null is nothing.
 namespace nlohmann {
@@ -30,15 +33,46 @@ void from_json(const nlohmann::json& in, Pos& pos)
 
 namespace pipeline {
 
-NLOHMANN_JSON_SERIALIZE_ENUM(RunsWhen, {{RunsWhen::on_success, "on_success"},
-                                        {RunsWhen::always, "always"},
-                                        {RunsWhen::on_failure, "on_failure"}})
-NLOHMANN_JSON_SERIALIZE_ENUM(OnFailure, {{OnFailure::stop_build, "stop_build"},
-                                         {OnFailure::continue_build, "continue_build"},
-                                         {OnFailure::skip_dependants, "skip_dependants"}})
-NLOHMANN_JSON_SERIALIZE_ENUM(DatabaseProvider, {{DatabaseProvider::cluster, "cluster"},
-                                                {DatabaseProvider::url, "url"},
-                                                {DatabaseProvider::container, "container"}})
+// Enums as their names; a name that is none of them is an error, not the
+// first value (what NLOHMANN_JSON_SERIALIZE_ENUM would make of it).
+template <typename Enum, std::size_t N>
+void enum_to_json(nlohmann::json& out, Enum value, const std::pair<Enum, const char*> (&names)[N])
+{
+  for (const auto& [known, name] : names) {
+    if (known == value) {
+      out = name;
+    }
+  }
+}
+
+template <typename Enum, std::size_t N>
+void enum_from_json(const nlohmann::json& in, Enum& value, const std::pair<Enum, const char*> (&names)[N])
+{
+  const auto text = in.get<std::string>();
+  for (const auto& [known, name] : names) {
+    if (text == name) {
+      value = known;
+      return;
+    }
+  }
+  throw std::invalid_argument(fmt::format("unknown value '{}'", text));
+}
+
+constexpr std::pair<RunsWhen, const char*> kWhen[] = {
+    {RunsWhen::on_success, "on_success"}, {RunsWhen::always, "always"}, {RunsWhen::on_failure, "on_failure"}};
+constexpr std::pair<OnFailure, const char*> kOnFailure[] = {{OnFailure::stop_build, "stop_build"},
+                                                            {OnFailure::continue_build, "continue_build"},
+                                                            {OnFailure::skip_dependants, "skip_dependants"}};
+constexpr std::pair<DatabaseProvider, const char*> kProviders[] = {{DatabaseProvider::cluster, "cluster"},
+                                                                   {DatabaseProvider::url, "url"},
+                                                                   {DatabaseProvider::container, "container"}};
+
+void to_json(nlohmann::json& out, RunsWhen value) { enum_to_json(out, value, kWhen); }
+void from_json(const nlohmann::json& in, RunsWhen& value) { enum_from_json(in, value, kWhen); }
+void to_json(nlohmann::json& out, OnFailure value) { enum_to_json(out, value, kOnFailure); }
+void from_json(const nlohmann::json& in, OnFailure& value) { enum_from_json(in, value, kOnFailure); }
+void to_json(nlohmann::json& out, DatabaseProvider value) { enum_to_json(out, value, kProviders); }
+void from_json(const nlohmann::json& in, DatabaseProvider& value) { enum_from_json(in, value, kProviders); }
 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Policy, when, on_failure, skipped_because)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Group, name, kind, policy)
@@ -53,7 +87,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DatabaseStart, database)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Publish, name, image, registry, tags, version, latest, semver,
                                                 precision, zero, login_env)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Container, image, database, services, hosts)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(WorkDir, base, path)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(WorkDir, base, path, home)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Build, number, sha, branch, tag, owner)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(SharedDir, label, path)
 
@@ -79,6 +113,14 @@ tl::expected<Action, std::string> action_of_kind(const nlohmann::json& json, con
     }
     return action_of_kind<I + 1>(json, kind);
   }
+}
+
+// A stored pipeline must be a DAG, or every step would wait for ever.
+std::string steps_cycle(const Pipeline& pipeline)
+{
+  const auto cycle = util::find_cycle(pipeline.steps.size(),
+                                      [&](std::size_t step) -> const auto& { return pipeline.steps[step].deps; });
+  return cycle.empty() ? "" : fmt::format("step '{}' waits for itself through a cycle", pipeline.steps[cycle.front()].id);
 }
 
 Step step_from_json(const nlohmann::json& in)
@@ -134,8 +176,13 @@ tl::expected<Action, std::string> action_from_json(const nlohmann::json& json)
     if (!json.is_object() || !json.contains("kind") || !json["kind"].is_string()) {
       return tl::unexpected(std::string("an action is an object with a \"kind\""));
     }
-    return action_of_kind(json, json["kind"].get<std::string>());
-  } catch (const nlohmann::json::exception& error) {
+    auto action = action_of_kind(json, json["kind"].get<std::string>());
+    const auto* shell = action ? std::get_if<ShellCommand>(&*action) : nullptr;
+    if (shell != nullptr && shell->shell.empty()) {
+      return tl::unexpected(std::string("a shell action needs a shell to run its script"));
+    }
+    return action;
+  } catch (const std::exception& error) { // nlohmann's, and an unknown enum value
     return tl::unexpected(fmt::format("bad action: {}", error.what()));
   }
 }
@@ -213,8 +260,11 @@ tl::expected<Pipeline, std::string> pipeline_from_json(const nlohmann::json& jso
     pipeline.engine_needed_by = json.value("engine_needed_by", std::string());
     pipeline.database = json.value("database", std::optional<Database>());
     pipeline.secret_env = json.value("secret_env", std::vector<std::string>());
+    if (const auto cycle = steps_cycle(pipeline); !cycle.empty()) {
+      return tl::unexpected(cycle);
+    }
     return pipeline;
-  } catch (const nlohmann::json::exception& error) {
+  } catch (const std::exception& error) {
     return tl::unexpected(fmt::format("bad pipeline: {}", error.what()));
   }
 }

@@ -142,6 +142,7 @@ struct Container {
 struct WorkDir {
   std::string base;
   std::optional<std::string> path;
+  std::string home; // what ~ means in path; empty: the step's HOME
 };
 
 struct Step {

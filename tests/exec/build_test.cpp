@@ -137,7 +137,7 @@ TEST_CASE("an interrupt stops the running steps and skips the rest", "[exec][bui
 TEST_CASE("a step whose directory is missing fails to start and says which", "[exec][build]")
 {
   auto pipeline = make({kStops}, {{"a", {}}});
-  pipeline.steps[0].workdir = {"/nonexistent-drydock-dir", std::nullopt};
+  pipeline.steps[0].workdir = {"/nonexistent-drydock-dir", std::nullopt, ""};
   const auto out = run(pipeline, {});
   CHECK(out.started.empty());
   CHECK(out.result.steps[0].exit_code == 127);
@@ -149,7 +149,7 @@ TEST_CASE("a shell step runs its shell with the script and the step's environmen
   auto pipeline = make({kStops}, {{"a", {}}});
   pipeline.steps[0].action = pipeline::ShellCommand{"echo $GREETING", {"bash", "-c"}, {}};
   pipeline.steps[0].environment = {{"GREETING", "hi ${WHO}"}};
-  pipeline.steps[0].workdir = {"/", "tmp"};
+  pipeline.steps[0].workdir = {"/", "tmp", ""};
   pipeline.environment = {{"WHO", "there"}};
   const auto context = exec::make_run_context(pipeline, {"PATH=/bin", "WHO=host"}, "/opt/drydock");
   const auto request = exec::make_request(pipeline, pipeline.steps[0], context);

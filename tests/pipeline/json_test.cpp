@@ -62,4 +62,14 @@ TEST_CASE("a broken pipeline document is refused with a reason", "[pipeline][jso
   CHECK(pipeline::pipeline_from_json(nlohmann::json::parse(self_loop)).error() ==
         "step 'a': waits for step 0, which is not another step");
   CHECK(pipeline::pipeline_from_json(nlohmann::json::parse(R"({"steps": 3})")).error().starts_with("bad pipeline: "));
+  const auto cycle = R"({"groups": [{"name": "g"}], "steps": [{"id": "a", "deps": [1], "action": {"kind": "shell"}},
+                                                              {"id": "b", "deps": [0], "action": {"kind": "shell"}}]})";
+  CHECK(pipeline::pipeline_from_json(nlohmann::json::parse(cycle)).error() ==
+        "step 'a' waits for itself through a cycle");
+  CHECK(pipeline::action_from_json(nlohmann::json::parse(R"({"kind": "shell", "shell": []})")).error() ==
+        "a shell action needs a shell to run its script");
+  CHECK(pipeline::action_from_json(nlohmann::json::parse(R"({"kind": "database", "database": {"provider": "bogus"}})"))
+            .error() == "bad action: unknown value 'bogus'");
+  const auto bad_policy = R"({"groups": [{"name": "g", "policy": {"when": "sometimes"}}]})";
+  CHECK(pipeline::pipeline_from_json(nlohmann::json::parse(bad_policy)).error() == "bad pipeline: unknown value 'sometimes'");
 }

@@ -225,7 +225,9 @@ void Builder::add_publish(const config::Deployment& section)
     }
     steps.push_back(index);
   }
-  m_frontier = steps;
+  if (!steps.empty()) { // with none, the section's commands still wait for every phase
+    m_frontier = steps;
+  }
 }
 
 void Builder::add_edge(std::size_t from, std::size_t to)
@@ -268,6 +270,7 @@ pipeline::Step Builder::command_step(const config::Command& command, Phase phase
   step.workdir.base = phase == Phase::machine ? m_context.home : m_context.build_dir;
   if (command.pwd) {
     step.workdir.path = command.pwd->value;
+    step.workdir.home = m_context.home; // the host's, whatever the steps set HOME to
   }
   step.environment = config::name_values(command.environment);
   step.no_output_timeout = command.timeout.value_or(config::Command::kDefaultTimeout);
@@ -478,7 +481,7 @@ bool uses_host_cluster(const config::Config& config)
   return database && database->provider == config::DatabaseProvider::cluster;
 }
 
-Phase phase_of(const pipeline::Pipeline&, const pipeline::Step& step) { return kPhases[step.group]; }
+Phase phase_of(const pipeline::Step& step) { return kPhases[step.group]; }
 
 pipeline::Pipeline lower(const config::Config& config, const BuildContext& context,
                          std::optional<std::size_t> deployment, Diagnostics& diags)

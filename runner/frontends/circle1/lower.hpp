@@ -16,8 +16,15 @@ namespace drydock::circle1 {
 enum class Phase { machine, checkout, dependencies, database, compile, test, deployment };
 std::string_view phase_name(Phase phase);
 
-// The group a step is in, as a Phase.
-Phase phase_of(const pipeline::Pipeline& pipeline, const pipeline::Step& step);
+// The phase a step of a lowered pipeline is in (its group's index).
+Phase phase_of(const pipeline::Step& step);
+
+// What in the config needs a Docker engine, for its error ("machine.services:
+// docker"), or empty; and whether the database is the host's throwaway
+// cluster (containers reach it through the bridge). Asked before a run takes
+// its number, when there is no pipeline yet.
+std::string engine_needed_by(const config::Config& config);
+bool uses_host_cluster(const config::Config& config);
 
 // Every command of the config, with the deployment section given (if any).
 // Edges: phases in order, and within a phase pre -> override -> post;
@@ -40,13 +47,6 @@ Phase phase_of(const pipeline::Pipeline& pipeline, const pipeline::Step& step);
 // its commands, which wait for them.
 // The context gives the directories, the build's facts and variables; a
 // default one is enough to find the errors.
-// What in the config needs a Docker engine, for its error ("machine.services:
-// docker"), or empty; and whether the database is the host's throwaway
-// cluster (containers reach it through the bridge). Asked before a run takes
-// its number, when there is no pipeline yet.
-std::string engine_needed_by(const config::Config& config);
-bool uses_host_cluster(const config::Config& config);
-
 pipeline::Pipeline lower(const config::Config& config, const BuildContext& context,
                          std::optional<std::size_t> deployment, Diagnostics& diags);
 

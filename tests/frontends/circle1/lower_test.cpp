@@ -15,7 +15,8 @@ pipeline::Pipeline build(const config::Config& config, std::optional<std::size_t
 
 circle1::Phase phase(const pipeline::Pipeline& pipeline, const pipeline::Step& step)
 {
-  return circle1::phase_of(pipeline, step);
+  CHECK(&step >= pipeline.steps.data()); // a step of this pipeline
+  return circle1::phase_of(step);
 }
 } // namespace
 
@@ -296,4 +297,25 @@ drydock:
                               });
   CHECK(pipeline::action_kind(graph.steps[2].action) == "service");
   CHECK(std::get<pipeline::ServiceStart>(graph.steps[2].action).name == "api");
+}
+
+TEST_CASE("a section whose publish entry cannot be lowered still waits for every phase", "[circle1][lower]")
+{
+  // The checks refuse this config; the lowering must not turn it into a
+  // deployment that runs first and after a red build.
+  auto result = config::validate_text("circle.yml", R"(test:
+  override: ["false"]
+deployment:
+  release:
+    branch: /.*/
+    drydock: {publish: reg}
+    commands: [echo deployed]
+drydock:
+  publish:
+    reg: {image: "", registry: "127.0.0.1:5000"}
+)");
+  CHECK(test::messages(result.diagnostics) == Lines{"10:18: error: unknown image ''; none is declared"});
+  Diagnostics diags;
+  const auto graph = circle1::lower(result.config, {}, 0, diags);
+  CHECK(test::edges(graph) == Lines{"test.override[0] <- ", "deployment.release.commands[0] <- test.override[0]"});
 }
