@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-typedef struct ZSTD_CCtx_s ZSTD_CCtx;
+using ZSTD_CCtx = struct ZSTD_CCtx_s;
 
 namespace drydock::docker {
 

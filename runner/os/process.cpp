@@ -134,7 +134,7 @@ struct AsyncProcesses::Impl {
   struct Child {
     std::unique_ptr<bp::async_pipe> pipe;
     std::unique_ptr<bp::child> process;
-    std::array<char, 16 * 1024> buffer{};
+    std::array<char, std::size_t{16} * 1024> buffer{};
     asio::steady_timer timer;
     asio::steady_timer drain;
     bool read_until_eof = false;
