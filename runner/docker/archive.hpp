@@ -11,7 +11,7 @@
 
 #include "util/file.hpp"
 
-typedef struct ZSTD_CCtx_s ZSTD_CCtx;
+using ZSTD_CCtx = struct ZSTD_CCtx_s;
 
 namespace drydock::docker {
 

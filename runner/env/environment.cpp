@@ -49,7 +49,9 @@ std::vector<std::string> Environment::entries() const
   std::vector<std::string> out;
   out.reserve(m_vars.size());
   for (const auto& [name, value] : m_vars) {
-    out.push_back(name + "=" + value);
+    std::string& entry = out.emplace_back();
+    entry.reserve(name.size() + 1 + value.size());
+    entry.append(name).append("=").append(value);
   }
   return out;
 }

@@ -76,7 +76,7 @@ std::vector<std::string> expand_glob(const std::string& base_dir, const std::str
 {
   std::vector<std::string> out;
   const bool absolute = pattern.starts_with('/');
-  match(absolute ? fs::path("/") : fs::path(base_dir), absolute ? "" : "", split(pattern), 0, out);
+  match(absolute ? fs::path("/") : fs::path(base_dir), "", split(pattern), 0, out);
   if (absolute) {
     for (auto& path : out) {
       path.insert(0, "/");

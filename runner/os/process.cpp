@@ -49,13 +49,17 @@ tl::expected<boost::filesystem::path, std::string> find_executable(const std::ve
   return executable;
 }
 
+// set(), not env[name] = value: Boost 1.74's environment::find compares
+// "NAME=" with each entry over the name's length, reading past the end of
+// a shorter entry (boostorg/process#122 and #246; fixed upstream in 2022,
+// after 1.74). ASan reports it in every spawn.
 bp::environment make_environment(const std::vector<std::string>& entries)
 {
   bp::environment env;
   for (const auto& entry : entries) {
     const auto equals = entry.find('=');
     if (equals != std::string::npos && equals > 0) {
-      env[entry.substr(0, equals)] = entry.substr(equals + 1);
+      env.set(entry.substr(0, equals), entry.substr(equals + 1));
     }
   }
   return env;
@@ -179,7 +183,7 @@ struct AsyncProcesses::Impl {
   struct Child {
     std::unique_ptr<bp::async_pipe> pipe;
     std::unique_ptr<bp::child> process;
-    std::array<char, 16 * 1024> buffer{};
+    std::array<char, std::size_t{16} * 1024> buffer{};
     asio::steady_timer timer;
     asio::steady_timer drain;
     bool read_until_eof = false;

@@ -51,7 +51,7 @@ std::string bin_dir()
   std::string rest = path != nullptr ? path : "";
   while (!rest.empty()) {
     const auto colon = rest.find(':');
-    const std::string dir = rest.substr(0, colon);
+    std::string dir = rest.substr(0, colon);
     if (!dir.empty() && has_tools(dir)) {
       return dir;
     }

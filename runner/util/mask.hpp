@@ -9,7 +9,7 @@ namespace drydock {
 
 // A line longer than this is shown (and logged) in pieces of this size, so
 // output with no newline costs linear time and bounded memory.
-inline constexpr std::size_t kMaxLineBytes = 64 * 1024;
+inline constexpr std::size_t kMaxLineBytes = std::size_t{64} * 1024;
 
 // The line with every occurrence of each secret replaced by ***. Give the
 // secrets in masking order (below), or a secret inside a longer one would

@@ -9,10 +9,11 @@ std::optional<std::size_t> find_non_text_byte(std::string_view text)
   std::size_t i = 0;
   while (i < text.size()) {
     const auto byte = static_cast<unsigned char>(text[i]);
-    std::size_t extra = 0;
     if (byte == 0) {
       return i;
-    } else if (byte < 0x80) {
+    }
+    std::size_t extra = 0;
+    if (byte < 0x80) {
       extra = 0;
     } else if ((byte & 0xE0) == 0xC0 && byte >= 0xC2) {
       extra = 1;

@@ -14,7 +14,7 @@ TEST_CASE("secrets are masked longest first, once each", "[util][secrets]")
 TEST_CASE("a background log masks a secret split across writes and cuts unbroken output", "[util][secrets]")
 {
   LineMasker masker({"hunter2"});
-  CHECK(masker.feed("pw hun") == "");
+  CHECK(masker.feed("pw hun").empty());
   CHECK(masker.feed("ter2 ok\nnext hunt") == "pw *** ok\n");
   CHECK(masker.finish() == "next hunt");
   // 200 KiB without a newline, a secret at the first cut: pieces of at most
