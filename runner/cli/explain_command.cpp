@@ -58,8 +58,8 @@ std::string explain_image(const pipeline::Step& step, const pipeline::Build& bui
   const std::string reference = job.repository + ":" + key->key;
   std::string out;
   if (!no_engine.empty()) {
-    out += fmt::format("image {}: {}:? (the base images' ids are part of the key, and no engine answers)\n",
-                       spec.name, job.repository);
+    out += fmt::format("image {}: {}:? (the base images' ids are part of the key, and no engine answers)\n", spec.name,
+                       job.repository);
   } else if (!previous) {
     out += fmt::format("image {}: {} (no earlier key recorded in {})\n", spec.name, reference, job.cache_dir);
   } else if (previous->key == key->key) {
@@ -74,7 +74,8 @@ std::string explain_image(const pipeline::Step& step, const pipeline::Build& bui
     width = std::max(width, change.input.name.size());
     hash_width = std::max(hash_width, change.input.hash.size());
   }
-  const auto row = [&](const std::string& kind, const std::string& name, const std::string& hash, const std::string& note) {
+  const auto row = [&](const std::string& kind, const std::string& name, const std::string& hash,
+                       const std::string& note) {
     std::string line = fmt::format("  {:<12}  {:<{}}  {:<{}}  {}", kind, name, width, hash, hash_width, note);
     while (!line.empty() && line.back() == ' ') {
       line.pop_back();

@@ -125,8 +125,9 @@ std::unique_ptr<config::Validation> load_checked_config(const std::string& file,
 void add_pipeline_options(CLI::App& sub, PipelineOptions& options)
 {
   sub.add_option("file", options.file, "Config file (default: ./circle.yml)");
-  sub.add_option("--env", options.env, "Set NAME=value for every step, over anything else (repeatable); "
-                                        "e.g. --env CIRCLE_BRANCH=master")
+  sub.add_option("--env", options.env,
+                 "Set NAME=value for every step, over anything else (repeatable); "
+                 "e.g. --env CIRCLE_BRANCH=master")
       ->type_name("NAME=VALUE")
       ->allow_extra_args(false); // one value each time: `--env A=1 circle.yml` keeps the file
   sub.add_option("--env-file", options.env_files,
@@ -135,11 +136,13 @@ void add_pipeline_options(CLI::App& sub, PipelineOptions& options)
       ->type_name("FILE")
       ->allow_extra_args(false);
   sub.add_flag("--no-mask-env-file", options.no_mask_env_files, "Show --env-file values in the output");
-  sub.add_option("--secret", options.secrets, "Set NAME=value for every step, masked as *** wherever drydock "
-                                               "writes it, and passed to containers by name only (repeatable)")
+  sub.add_option("--secret", options.secrets,
+                 "Set NAME=value for every step, masked as *** wherever drydock "
+                 "writes it, and passed to containers by name only (repeatable)")
       ->type_name("NAME=VALUE")
       ->allow_extra_args(false);
-  sub.add_option("--secret-file", options.secret_files, "Read secrets as NAME=value lines from a dotenv file (repeatable)")
+  sub.add_option("--secret-file", options.secret_files,
+                 "Read secrets as NAME=value lines from a dotenv file (repeatable)")
       ->type_name("FILE")
       ->allow_extra_args(false);
 }

@@ -20,12 +20,12 @@ namespace drydock::cli {
 
 struct PipelineOptions {
   std::string file = "circle.yml";
-  std::vector<std::string> env;      // --env NAME=value
-  std::vector<std::string> env_files; // --env-file FILE
-  std::vector<std::string> secrets;   // --secret NAME=value
+  std::vector<std::string> env;          // --env NAME=value
+  std::vector<std::string> env_files;    // --env-file FILE
+  std::vector<std::string> secrets;      // --secret NAME=value
   std::vector<std::string> secret_files; // --secret-file FILE
-  bool no_mask_env_files = false;     // --no-mask-env-file
-  std::optional<os::RepoFacts> repo;  // git facts to build with (a fresh checkout's work tree)
+  bool no_mask_env_files = false;        // --no-mask-env-file
+  std::optional<os::RepoFacts> repo;     // git facts to build with (a fresh checkout's work tree)
 };
 
 // A circle.yml read, checked and lowered for this build.
@@ -48,11 +48,12 @@ std::unique_ptr<config::Validation> load_checked_config(const std::string& file,
 
 // What must hold before a run takes a build number (the engine answers);
 // its error exits 1, like a failed step.
-using RunCheck = std::function<tl::expected<void, std::string>(const config::Config& config, const env::Environment& env)>;
+using RunCheck =
+    std::function<tl::expected<void, std::string>(const config::Config& config, const env::Environment& env)>;
 
 // The pipeline, or the exit code after its problems were printed to stderr.
 tl::expected<LoadedPipeline, int> load_pipeline(const PipelineOptions& options, circle1::ContextMode mode,
-                                          const RunCheck& before_claim = {});
+                                                const RunCheck& before_claim = {});
 
 // Adds the config file positional, --env and --env-file to a sub-command.
 void add_pipeline_options(CLI::App& sub, PipelineOptions& options);

@@ -40,7 +40,8 @@ int run_plan(const PlanOptions& options)
   const auto& pipeline = loaded->pipeline;
   const auto facts = plan_facts(*loaded, options.pipeline.file);
   if (options.format == "json") {
-    fmt::print("{}\n", report::plan_json(pipeline, facts).dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
+    fmt::print("{}\n",
+               report::plan_json(pipeline, facts).dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
   } else if (options.format == "dot") {
     fmt::print("{}", report::plan_dot(pipeline));
   } else {

@@ -91,7 +91,8 @@ exec::SetupMode setup_mode(const RunOptions& options)
 // directories behind. A dry run takes no number and gets placeholders.
 tl::expected<LoadedPipeline, int> load_for_run(const RunOptions& options, exec::Engine& engine)
 {
-  const auto engine_answers = [&](const config::Config& config, const env::Environment& env) -> tl::expected<void, std::string> {
+  const auto engine_answers = [&](const config::Config& config,
+                                  const env::Environment& env) -> tl::expected<void, std::string> {
     const exec::EngineNeeds needs{circle1::engine_needed_by(config), circle1::uses_host_cluster(config)};
     auto found = exec::find_engine(needs, env, setup_mode(options));
     if (!found) {
@@ -101,7 +102,8 @@ tl::expected<LoadedPipeline, int> load_for_run(const RunOptions& options, exec::
     return {};
   };
   auto pipeline = load_pipeline(options.pipeline,
-                                options.dry_run ? circle1::ContextMode::plan : circle1::ContextMode::run, engine_answers);
+                                options.dry_run ? circle1::ContextMode::plan : circle1::ContextMode::run,
+                                engine_answers);
   if (pipeline && options.dry_run) {
     engine = exec::find_engine(exec::engine_needs(pipeline->pipeline), pipeline->context.env, exec::SetupMode::dry_run)
                  .value_or(exec::Engine{});
@@ -143,7 +145,8 @@ int run_pipeline(const RunOptions& options)
     fmt::print("drydock: build skipped: {}\n", pipeline->branches.reason);
     return kExitOk;
   }
-  const report::PrinterOptions printer_options{colour_wanted(), options.quiet, options.dry_run, 10, secrets_of(*pipeline)};
+  const report::PrinterOptions printer_options{colour_wanted(), options.quiet, options.dry_run, 10,
+                                               secrets_of(*pipeline)};
   // When the reader of our output goes away, nobody is watching the build:
   // stop it as if interrupted, so no step is left running unattended.
   // (The writer's thread blocks signals: kill, not raise, reaches the loop.)
@@ -197,8 +200,9 @@ void warn_if_dirty(const std::string& file)
   const auto repo = os::read_repo_facts(circle1::config_dir_of(file));
   const auto state = repo.top_dir.empty() ? os::TreeState{} : os::tree_state(repo.top_dir);
   if (!state.clean()) {
-    fmt::print(stderr, "drydock: warning: the build sees uncommitted and untracked files ({} changed, {} untracked); "
-                       "--fresh builds the commit alone\n",
+    fmt::print(stderr,
+               "drydock: warning: the build sees uncommitted and untracked files ({} changed, {} untracked); "
+               "--fresh builds the commit alone\n",
                state.changed, state.untracked);
   }
 }
@@ -252,8 +256,9 @@ Action add_run_command(CLI::App& app)
       ->check(step_count());
   sub->add_flag("-q,--quiet", options->quiet, "Print only failures and the result, not every output line");
   sub->add_flag("-n,--dry-run", options->dry_run, "Print what would run, in order, without running it");
-  sub->add_flag("--fresh", options->fresh, "Build the commit in a new checkout in a temporary directory (a local "
-                                           "clone: untracked files and local edits stay out); removed at the end");
+  sub->add_flag("--fresh", options->fresh,
+                "Build the commit in a new checkout in a temporary directory (a local "
+                "clone: untracked files and local edits stay out); removed at the end");
   sub->add_flag("--with-changes", options->with_changes,
                 "With --fresh: apply the uncommitted changes of tracked files on top (untracked files never)");
   sub->add_flag("--keep", options->keep, "With --fresh: leave the checkout in place and print where it is");

@@ -88,10 +88,12 @@ int run_tag(TagCommandOptions options)
     fmt::print("{}\n", line);
     std::fflush(stdout);
   };
-  const auto report = publish::run_tag_plan(docker::EngineClient{}, *plan, {options.executable, options.verbose, std::nullopt}, log);
+  const auto report = publish::run_tag_plan(docker::EngineClient{}, *plan,
+                                            {options.executable, options.verbose, std::nullopt}, log);
   if (!report.error.empty()) {
     fmt::print(stderr, "drydock tag: {}\n", report.error);
-    fmt::print(stderr, "drydock tag: pushed: {}\n", report.pushed.empty() ? "nothing" : fmt::format("{}", fmt::join(report.pushed, ", ")));
+    fmt::print(stderr, "drydock tag: pushed: {}\n",
+               report.pushed.empty() ? "nothing" : fmt::format("{}", fmt::join(report.pushed, ", ")));
     fmt::print(stderr, "drydock tag: not pushed: {}\n", fmt::join(report.not_pushed, ", "));
     return kExitStepFailed;
   }
@@ -151,11 +153,13 @@ Action add_tag_command(CLI::App& app)
   // a guess DCD does not make; run_tag explains a missing image instead.
   sub->add_option("image", options->images,
                   "One or more source images (name[:tag]); after -t/--tag, write them after `--`");
-  sub->add_option("-t,--tag", options->tags.tags, "Tags to replace the source tag with: every word up to the next "
-                                                  "option or `--` (repeatable)");
+  sub->add_option("-t,--tag", options->tags.tags,
+                  "Tags to replace the source tag with: every word up to the next "
+                  "option or `--` (repeatable)");
   sub->add_option("-V,--version", options->version, "Prepend VERSION- to every tag");
   sub->add_flag("-L,--version-latest", options->tags.latest, "Also the unversioned tag, or latest (needs --version)");
-  sub->add_flag("-S,--version-semver", options->tags.semver, "Each precision of the version: 1.2.3, 1.2, 1 (needs --version)");
+  sub->add_flag("-S,--version-semver", options->tags.semver,
+                "Each precision of the version: 1.2.3, 1.2, 1 (needs --version)");
   sub->add_option("-P,--semver-precision", options->precision, "Minimum number of version parts (default 1; needs -S)")
       ->each([options](const std::string&) { options->precision_given = true; });
   sub->add_flag("-Z,--semver-zero", options->tags.zero, "Also the major version 0 (needs -S)");

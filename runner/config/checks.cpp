@@ -80,8 +80,9 @@ StepIds collect_step_ids(const Config& config, Diagnostics& diags)
     const Text& id = *command.drydock.id;
     const auto [it, inserted] = result.ids.emplace(id.value, id.pos);
     if (!inserted) {
-      diags.error(id.pos, fmt::format("step id '{}' is already used at line {}, column {}", id.value,
-                                      it->second.line, it->second.column),
+      diags.error(id.pos,
+                  fmt::format("step id '{}' is already used at line {}, column {}", id.value, it->second.line,
+                              it->second.column),
                   count_chars(id.value));
     }
   });
@@ -130,8 +131,8 @@ void check_deployment(const Config& config, Diagnostics& diags)
                   fmt::format("deployment section '{}' needs a 'branch' or a 'tag' to say when it runs", section.name),
                   count_chars(section.name));
     }
-    const bool runs_something = (section.commands && !section.commands->commands.empty())
-                                || section.heroku_appname || !section.publish.empty();
+    const bool runs_something = (section.commands && !section.commands->commands.empty()) || section.heroku_appname
+                                || !section.publish.empty();
     if (!runs_something) {
       diags.error(section.pos,
                   fmt::format("deployment section '{}' has nothing to run (no 'commands', 'heroku' or "
@@ -161,7 +162,8 @@ void check_service_cycles(const Extension& ext, Diagnostics& diags)
       }
     }
   }
-  const auto cycle = util::find_cycle(depends.size(), [&](std::size_t i) -> const auto& { return depends[i]; });
+  const auto cycle = util::find_cycle(
+      depends.size(), [&](std::size_t i) -> const auto& { return depends[i]; });
   if (!cycle.empty()) {
     std::vector<std::string> shown;
     for (const std::size_t i : cycle) {
@@ -219,8 +221,8 @@ void check_extension(const Extension& ext, Diagnostics& diags)
       check_ref(diags, publish.image, "image", images);
     }
     if ((publish.semver || publish.latest) && !publish.version) {
-      diags.error(publish.pos, fmt::format("publish entry '{}' uses 'semver' or 'latest', which need a 'version'",
-                                           publish.name),
+      diags.error(publish.pos,
+                  fmt::format("publish entry '{}' uses 'semver' or 'latest', which need a 'version'", publish.name),
                   count_chars(publish.name));
     }
   }

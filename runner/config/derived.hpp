@@ -69,10 +69,10 @@ inline std::vector<std::string> cache_directories(const Config& config)
 // database in a container.
 inline bool uses_docker(const Config& config)
 {
-  const bool database_container = config.drydock.database &&
-                                  config.drydock.database->provider == DatabaseProvider::container;
-  return has_service(config, "docker") || !config.drydock.images.empty() || !config.drydock.services.empty() ||
-         database_container;
+  const bool database_container = config.drydock.database
+                                  && config.drydock.database->provider == DatabaseProvider::container;
+  return has_service(config, "docker") || !config.drydock.images.empty() || !config.drydock.services.empty()
+         || database_container;
 }
 
 } // namespace drydock::config

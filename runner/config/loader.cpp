@@ -15,13 +15,16 @@ constexpr int kMaxInt = std::numeric_limits<int>::max();
 // ---- commands ----
 
 const Field<Command> kModifierFields[] = {
-    {"timeout", [](Reader& r, const Node& v, std::string_view p, Command& c) { c.timeout = r.read_int(v, p, 1, kMaxInt); }},
+    {"timeout",
+     [](Reader& r, const Node& v, std::string_view p, Command& c) { c.timeout = r.read_int(v, p, 1, kMaxInt); }},
     {"pwd", [](Reader& r, const Node& v, std::string_view p, Command& c) { c.pwd = r.read_string(v, p); }},
     {"environment", [](Reader& r, const Node& v, std::string_view p, Command& c) { c.environment = r.read_env(v, p); }},
     {"parallel", [](Reader& r, const Node& v, std::string_view p, Command& c) { c.parallel = r.read_bool(v, p); }},
     {"files", [](Reader& r, const Node& v, std::string_view p, Command& c) { c.files = r.read_string_list(v, p); }},
-    {"background", [](Reader& r, const Node& v, std::string_view p, Command& c) { c.background = r.read_bool(v, p).value_or(false); }},
-    {"drydock", [](Reader& r, const Node& v, std::string_view p, Command& c) { read_step_extension(r, v, p, c.drydock); }},
+    {"background", [](Reader& r, const Node& v, std::string_view p,
+                      Command& c) { c.background = r.read_bool(v, p).value_or(false); }},
+    {"drydock",
+     [](Reader& r, const Node& v, std::string_view p, Command& c) { read_step_extension(r, v, p, c.drydock); }},
 };
 
 bool is_modifier_name(const std::string& text)
@@ -108,11 +111,17 @@ std::optional<CommandList> read_commands(Reader& reader, const Node& node, std::
 }
 
 template <class T>
-constexpr Field<T> pre_field{"pre", [](Reader& r, const Node& v, std::string_view p, T& out) { out.pre = read_commands(r, v, p); }};
+constexpr Field<T> pre_field{"pre", [](Reader& r, const Node& v, std::string_view p, T& out) {
+                               out.pre = read_commands(r, v, p);
+                             }};
 template <class T>
-constexpr Field<T> override_field{"override", [](Reader& r, const Node& v, std::string_view p, T& out) { out.override_ = read_commands(r, v, p); }};
+constexpr Field<T> override_field{"override", [](Reader& r, const Node& v, std::string_view p, T& out) {
+                                    out.override_ = read_commands(r, v, p);
+                                  }};
 template <class T>
-constexpr Field<T> post_field{"post", [](Reader& r, const Node& v, std::string_view p, T& out) { out.post = read_commands(r, v, p); }};
+constexpr Field<T> post_field{"post", [](Reader& r, const Node& v, std::string_view p, T& out) {
+                                out.post = read_commands(r, v, p);
+                              }};
 
 // ---- machine ----
 
@@ -168,7 +177,8 @@ std::vector<HostEntry> read_hosts(Reader& reader, const Node& node, std::string_
 }
 
 const Field<LanguageVersion> kLanguageFields[] = {
-    {"version", [](Reader& r, const Node& v, std::string_view p, LanguageVersion& out) {
+    {"version",
+     [](Reader& r, const Node& v, std::string_view p, LanguageVersion& out) {
        if (auto text = r.read_string(v, p)) {
          out.version = text->value;
        }
@@ -208,7 +218,8 @@ constexpr Field<T> language_field(std::string_view name)
 
 const Field<Machine> kMachineFields[] = {
     {"environment", [](Reader& r, const Node& v, std::string_view p, Machine& m) { m.environment = r.read_env(v, p); }},
-    {"services", [](Reader& r, const Node& v, std::string_view p, Machine& m) { m.services = r.read_string_list(v, p); }},
+    {"services",
+     [](Reader& r, const Node& v, std::string_view p, Machine& m) { m.services = r.read_string_list(v, p); }},
     {"hosts", [](Reader& r, const Node& v, std::string_view p, Machine& m) { m.hosts = read_hosts(r, v, p); }},
     {"timezone", [](Reader& r, const Node& v, std::string_view p, Machine& m) { m.timezone = r.read_string(v, p); }},
     language_field<Machine>("ruby"),
@@ -237,15 +248,18 @@ constexpr KeyHint kCheckoutHints[] = {
 };
 
 const Field<Dependencies> kBundlerFields[] = {
-    {"without", [](Reader& r, const Node& v, std::string_view p, Dependencies& d) { d.bundler_without = r.read_string_list(v, p); }},
+    {"without", [](Reader& r, const Node& v, std::string_view p,
+                   Dependencies& d) { d.bundler_without = r.read_string_list(v, p); }},
 };
 
 const Field<Dependencies> kDependenciesFields[] = {
     pre_field<Dependencies>,
     override_field<Dependencies>,
     post_field<Dependencies>,
-    {"cache_directories", [](Reader& r, const Node& v, std::string_view p, Dependencies& d) { d.cache_directories = r.read_string_list(v, p); }},
-    {"bundler", [](Reader& r, const Node& v, std::string_view p, Dependencies& d) { read_fields<Dependencies>(r, v, p, kBundlerFields, d); }},
+    {"cache_directories", [](Reader& r, const Node& v, std::string_view p,
+                             Dependencies& d) { d.cache_directories = r.read_string_list(v, p); }},
+    {"bundler", [](Reader& r, const Node& v, std::string_view p,
+                   Dependencies& d) { read_fields<Dependencies>(r, v, p, kBundlerFields, d); }},
 };
 
 const Field<Phase> kPhaseFields[] = {pre_field<Phase>, override_field<Phase>, post_field<Phase>};
@@ -254,22 +268,27 @@ const Field<Test> kTestFields[] = {
     pre_field<Test>,
     override_field<Test>,
     post_field<Test>,
-    {"minitest_globs", [](Reader& r, const Node& v, std::string_view p, Test& t) { t.minitest_globs = r.read_string_list(v, p); }},
+    {"minitest_globs",
+     [](Reader& r, const Node& v, std::string_view p, Test& t) { t.minitest_globs = r.read_string_list(v, p); }},
 };
 
 // ---- deployment ----
 
 const Field<Deployment> kHerokuFields[] = {
-    {"appname", [](Reader& r, const Node& v, std::string_view p, Deployment& d) { d.heroku_appname = r.read_string(v, p); }},
+    {"appname",
+     [](Reader& r, const Node& v, std::string_view p, Deployment& d) { d.heroku_appname = r.read_string(v, p); }},
 };
 
 const Field<Deployment> kDeploymentFields[] = {
     {"branch", [](Reader& r, const Node& v, std::string_view p, Deployment& d) { d.branch = r.read_patterns(v, p); }},
     {"tag", [](Reader& r, const Node& v, std::string_view p, Deployment& d) { d.tag = r.read_patterns(v, p); }},
     {"owner", [](Reader& r, const Node& v, std::string_view p, Deployment& d) { d.owner = r.read_string(v, p); }},
-    {"commands", [](Reader& r, const Node& v, std::string_view p, Deployment& d) { d.commands = read_commands(r, v, p); }},
-    {"heroku", [](Reader& r, const Node& v, std::string_view p, Deployment& d) { read_fields<Deployment>(r, v, p, kHerokuFields, d); }},
-    {"drydock", [](Reader& r, const Node& v, std::string_view p, Deployment& d) { read_deployment_extension(r, v, p, d); }},
+    {"commands",
+     [](Reader& r, const Node& v, std::string_view p, Deployment& d) { d.commands = read_commands(r, v, p); }},
+    {"heroku", [](Reader& r, const Node& v, std::string_view p,
+                  Deployment& d) { read_fields<Deployment>(r, v, p, kHerokuFields, d); }},
+    {"drydock",
+     [](Reader& r, const Node& v, std::string_view p, Deployment& d) { read_deployment_extension(r, v, p, d); }},
 };
 
 constexpr KeyHint kDeploymentHints[] = {
@@ -311,13 +330,16 @@ const Field<BranchFilter> kBranchFilterFields[] = {
 };
 
 const Field<General> kGeneralFields[] = {
-    {"branches", [](Reader& r, const Node& v, std::string_view p, General& g) { read_fields<BranchFilter>(r, v, p, kBranchFilterFields, g.branches); }},
+    {"branches", [](Reader& r, const Node& v, std::string_view p,
+                    General& g) { read_fields<BranchFilter>(r, v, p, kBranchFilterFields, g.branches); }},
     {"build_dir", [](Reader& r, const Node& v, std::string_view p, General& g) { g.build_dir = r.read_string(v, p); }},
-    {"artifacts", [](Reader& r, const Node& v, std::string_view p, General& g) { g.artifacts = r.read_string_list(v, p); }},
+    {"artifacts",
+     [](Reader& r, const Node& v, std::string_view p, General& g) { g.artifacts = r.read_string_list(v, p); }},
 };
 
 const Field<Text> kWebhookFields[] = {
-    {"url", [](Reader& r, const Node& v, std::string_view p, Text& t) {
+    {"url",
+     [](Reader& r, const Node& v, std::string_view p, Text& t) {
        if (auto url = r.read_string(v, p)) {
          t = std::move(*url);
        }
@@ -325,7 +347,8 @@ const Field<Text> kWebhookFields[] = {
 };
 
 const Field<Notify> kNotifyFields[] = {
-    {"webhooks", [](Reader& r, const Node& v, std::string_view p, Notify& n) {
+    {"webhooks",
+     [](Reader& r, const Node& v, std::string_view p, Notify& n) {
        if (!v.is_sequence()) {
          r.error(v, fmt::format("'{}' must be a list of webhooks, got {}", p, describe_kind(v)));
          return;
@@ -340,11 +363,13 @@ const Field<Notify> kNotifyFields[] = {
 };
 
 const Field<Experimental> kExperimentalNotifyFields[] = {
-    {"branches", [](Reader& r, const Node& v, std::string_view p, Experimental& e) { read_fields<BranchFilter>(r, v, p, kBranchFilterFields, e.notify_branches); }},
+    {"branches", [](Reader& r, const Node& v, std::string_view p,
+                    Experimental& e) { read_fields<BranchFilter>(r, v, p, kBranchFilterFields, e.notify_branches); }},
 };
 
 const Field<Experimental> kExperimentalFields[] = {
-    {"notify", [](Reader& r, const Node& v, std::string_view p, Experimental& e) { read_fields<Experimental>(r, v, p, kExperimentalNotifyFields, e); }},
+    {"notify", [](Reader& r, const Node& v, std::string_view p,
+                  Experimental& e) { read_fields<Experimental>(r, v, p, kExperimentalNotifyFields, e); }},
 };
 
 // ---- top level ----
@@ -357,16 +382,47 @@ void mark_present(T& section, const Node& node)
 }
 
 const Field<Config> kTopFields[] = {
-    {"machine", [](Reader& r, const Node& v, std::string_view p, Config& c) { mark_present(c.machine, v); read_fields<Machine>(r, v, p, kMachineFields, c.machine, kMachineHints); }},
-    {"checkout", [](Reader& r, const Node& v, std::string_view p, Config& c) { mark_present(c.checkout, v); read_fields<Checkout>(r, v, p, kCheckoutFields, c.checkout, kCheckoutHints); }},
-    {"dependencies", [](Reader& r, const Node& v, std::string_view p, Config& c) { mark_present(c.dependencies, v); read_fields<Dependencies>(r, v, p, kDependenciesFields, c.dependencies); }},
-    {"database", [](Reader& r, const Node& v, std::string_view p, Config& c) { mark_present(c.database, v); read_fields<Phase>(r, v, p, kPhaseFields, c.database); }},
-    {"compile", [](Reader& r, const Node& v, std::string_view p, Config& c) { mark_present(c.compile, v); read_fields<Phase>(r, v, p, kPhaseFields, c.compile); }},
-    {"test", [](Reader& r, const Node& v, std::string_view p, Config& c) { mark_present(c.test, v); read_fields<Test>(r, v, p, kTestFields, c.test); }},
-    {"deployment", [](Reader& r, const Node& v, std::string_view p, Config& c) { c.deployment = read_deployment(r, v, p); }},
-    {"general", [](Reader& r, const Node& v, std::string_view p, Config& c) { c.general.pos = v.pos; read_fields<General>(r, v, p, kGeneralFields, c.general); }},
-    {"notify", [](Reader& r, const Node& v, std::string_view p, Config& c) { read_fields<Notify>(r, v, p, kNotifyFields, c.notify); }},
-    {"experimental", [](Reader& r, const Node& v, std::string_view p, Config& c) { read_fields<Experimental>(r, v, p, kExperimentalFields, c.experimental); }},
+    {"machine",
+     [](Reader& r, const Node& v, std::string_view p, Config& c) {
+       mark_present(c.machine, v);
+       read_fields<Machine>(r, v, p, kMachineFields, c.machine, kMachineHints);
+     }},
+    {"checkout",
+     [](Reader& r, const Node& v, std::string_view p, Config& c) {
+       mark_present(c.checkout, v);
+       read_fields<Checkout>(r, v, p, kCheckoutFields, c.checkout, kCheckoutHints);
+     }},
+    {"dependencies",
+     [](Reader& r, const Node& v, std::string_view p, Config& c) {
+       mark_present(c.dependencies, v);
+       read_fields<Dependencies>(r, v, p, kDependenciesFields, c.dependencies);
+     }},
+    {"database",
+     [](Reader& r, const Node& v, std::string_view p, Config& c) {
+       mark_present(c.database, v);
+       read_fields<Phase>(r, v, p, kPhaseFields, c.database);
+     }},
+    {"compile",
+     [](Reader& r, const Node& v, std::string_view p, Config& c) {
+       mark_present(c.compile, v);
+       read_fields<Phase>(r, v, p, kPhaseFields, c.compile);
+     }},
+    {"test",
+     [](Reader& r, const Node& v, std::string_view p, Config& c) {
+       mark_present(c.test, v);
+       read_fields<Test>(r, v, p, kTestFields, c.test);
+     }},
+    {"deployment",
+     [](Reader& r, const Node& v, std::string_view p, Config& c) { c.deployment = read_deployment(r, v, p); }},
+    {"general",
+     [](Reader& r, const Node& v, std::string_view p, Config& c) {
+       c.general.pos = v.pos;
+       read_fields<General>(r, v, p, kGeneralFields, c.general);
+     }},
+    {"notify", [](Reader& r, const Node& v, std::string_view p,
+                  Config& c) { read_fields<Notify>(r, v, p, kNotifyFields, c.notify); }},
+    {"experimental", [](Reader& r, const Node& v, std::string_view p,
+                        Config& c) { read_fields<Experimental>(r, v, p, kExperimentalFields, c.experimental); }},
     {"drydock", [](Reader& r, const Node& v, std::string_view p, Config& c) { read_extension(r, v, p, c.drydock); }},
 };
 

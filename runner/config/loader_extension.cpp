@@ -23,28 +23,39 @@ void assign(Text& target, std::optional<Text> value)
 
 const Field<StepExtension> kStepFields[] = {
     {"id", [](Reader& r, const Node& v, std::string_view p, StepExtension& s) { s.id = r.read_string(v, p); }},
-    {"requires", [](Reader& r, const Node& v, std::string_view p, StepExtension& s) { s.requires_ = r.read_string_or_list(v, p); }},
-    {"concurrent", [](Reader& r, const Node& v, std::string_view p, StepExtension& s) { s.concurrent = r.read_bool(v, p).value_or(false); }},
+    {"requires",
+     [](Reader& r, const Node& v, std::string_view p, StepExtension& s) { s.requires_ = r.read_string_or_list(v, p); }},
+    {"concurrent", [](Reader& r, const Node& v, std::string_view p,
+                      StepExtension& s) { s.concurrent = r.read_bool(v, p).value_or(false); }},
     {"image", [](Reader& r, const Node& v, std::string_view p, StepExtension& s) { s.image = r.read_string(v, p); }},
-    {"services", [](Reader& r, const Node& v, std::string_view p, StepExtension& s) { s.services = r.read_string_list(v, p); }},
-    {"database", [](Reader& r, const Node& v, std::string_view p, StepExtension& s) { s.database = r.read_bool(v, p).value_or(false); }},
+    {"services",
+     [](Reader& r, const Node& v, std::string_view p, StepExtension& s) { s.services = r.read_string_list(v, p); }},
+    {"database", [](Reader& r, const Node& v, std::string_view p,
+                    StepExtension& s) { s.database = r.read_bool(v, p).value_or(false); }},
 };
 
 const Field<Deployment> kDeploymentExtensionFields[] = {
-    {"publish", [](Reader& r, const Node& v, std::string_view p, Deployment& d) { d.publish = r.read_string_or_list(v, p); }},
+    {"publish",
+     [](Reader& r, const Node& v, std::string_view p, Deployment& d) { d.publish = r.read_string_or_list(v, p); }},
 };
 
 // ---- images ----
 
 const Field<ImageSpec> kImageFields[] = {
-    {"repository", [](Reader& r, const Node& v, std::string_view p, ImageSpec& i) { assign(i.repository, r.read_string(v, p)); }},
-    {"dockerfile", [](Reader& r, const Node& v, std::string_view p, ImageSpec& i) { assign(i.dockerfile, r.read_string(v, p)); }},
-    {"context", [](Reader& r, const Node& v, std::string_view p, ImageSpec& i) { assign(i.context, r.read_string(v, p)); }},
+    {"repository",
+     [](Reader& r, const Node& v, std::string_view p, ImageSpec& i) { assign(i.repository, r.read_string(v, p)); }},
+    {"dockerfile",
+     [](Reader& r, const Node& v, std::string_view p, ImageSpec& i) { assign(i.dockerfile, r.read_string(v, p)); }},
+    {"context",
+     [](Reader& r, const Node& v, std::string_view p, ImageSpec& i) { assign(i.context, r.read_string(v, p)); }},
     {"inputs", [](Reader& r, const Node& v, std::string_view p, ImageSpec& i) { i.inputs = r.read_string_list(v, p); }},
-    {"allow_outside_inputs", [](Reader& r, const Node& v, std::string_view p, ImageSpec& i) { i.allow_outside_inputs = r.read_bool(v, p).value_or(false); }},
+    {"allow_outside_inputs", [](Reader& r, const Node& v, std::string_view p,
+                                ImageSpec& i) { i.allow_outside_inputs = r.read_bool(v, p).value_or(false); }},
     {"build_args", [](Reader& r, const Node& v, std::string_view p, ImageSpec& i) { i.build_args = r.read_env(v, p); }},
-    {"cache_dir", [](Reader& r, const Node& v, std::string_view p, ImageSpec& i) { assign(i.cache_dir, r.read_string(v, p)); }},
-    {"keep", [](Reader& r, const Node& v, std::string_view p, ImageSpec& i) { i.keep = r.read_int(v, p, 1, 100).value_or(i.keep); }},
+    {"cache_dir",
+     [](Reader& r, const Node& v, std::string_view p, ImageSpec& i) { assign(i.cache_dir, r.read_string(v, p)); }},
+    {"keep", [](Reader& r, const Node& v, std::string_view p,
+                ImageSpec& i) { i.keep = r.read_int(v, p, 1, 100).value_or(i.keep); }},
 };
 
 // ---- database ----
@@ -87,20 +98,29 @@ const Field<DatabaseSpec> kDatabaseFields[] = {
     {"provider", read_provider},
     {"url", [](Reader& r, const Node& v, std::string_view p, DatabaseSpec& d) { d.url = r.read_string(v, p); }},
     {"image", [](Reader& r, const Node& v, std::string_view p, DatabaseSpec& d) { d.image = r.read_string(v, p); }},
-    {"alias", [](Reader& r, const Node& v, std::string_view p, DatabaseSpec& d) { d.alias_pos = v.pos; assign_string(d.alias, r.read_string(v, p)); }},
-    {"user", [](Reader& r, const Node& v, std::string_view p, DatabaseSpec& d) { assign_string(d.user, r.read_string(v, p)); }},
-    {"databases", [](Reader& r, const Node& v, std::string_view p, DatabaseSpec& d) { d.databases = r.read_string_or_list(v, p); }},
-    {"env", [](Reader& r, const Node& v, std::string_view p, DatabaseSpec& d) { assign_string(d.env, r.read_string(v, p)); }},
+    {"alias",
+     [](Reader& r, const Node& v, std::string_view p, DatabaseSpec& d) {
+       d.alias_pos = v.pos;
+       assign_string(d.alias, r.read_string(v, p));
+     }},
+    {"user",
+     [](Reader& r, const Node& v, std::string_view p, DatabaseSpec& d) { assign_string(d.user, r.read_string(v, p)); }},
+    {"databases",
+     [](Reader& r, const Node& v, std::string_view p, DatabaseSpec& d) { d.databases = r.read_string_or_list(v, p); }},
+    {"env",
+     [](Reader& r, const Node& v, std::string_view p, DatabaseSpec& d) { assign_string(d.env, r.read_string(v, p)); }},
 };
 
 // ---- services ----
 
 const Field<Readiness> kReadinessFields[] = {
     {"log", [](Reader& r, const Node& v, std::string_view p, Readiness& d) { d.log = r.read_string(v, p); }},
-    {"times", [](Reader& r, const Node& v, std::string_view p, Readiness& d) { d.times = r.read_int(v, p, 1, 1000).value_or(d.times); }},
+    {"times", [](Reader& r, const Node& v, std::string_view p,
+                 Readiness& d) { d.times = r.read_int(v, p, 1, 1000).value_or(d.times); }},
     {"port", [](Reader& r, const Node& v, std::string_view p, Readiness& d) { d.port = r.read_int(v, p, 1, 65535); }},
     {"command", [](Reader& r, const Node& v, std::string_view p, Readiness& d) { d.command = r.read_string(v, p); }},
-    {"timeout", [](Reader& r, const Node& v, std::string_view p, Readiness& d) { d.timeout = r.read_int(v, p, 1, kMaxInt).value_or(d.timeout); }},
+    {"timeout", [](Reader& r, const Node& v, std::string_view p,
+                   Readiness& d) { d.timeout = r.read_int(v, p, 1, kMaxInt).value_or(d.timeout); }},
 };
 
 std::vector<int> read_ports(Reader& reader, const Node& node, std::string_view path)
@@ -119,14 +139,19 @@ std::vector<int> read_ports(Reader& reader, const Node& node, std::string_view p
 }
 
 const Field<ServiceSpec> kServiceFields[] = {
-    {"image", [](Reader& r, const Node& v, std::string_view p, ServiceSpec& s) { assign(s.image, r.read_string(v, p)); }},
+    {"image",
+     [](Reader& r, const Node& v, std::string_view p, ServiceSpec& s) { assign(s.image, r.read_string(v, p)); }},
     {"alias", [](Reader& r, const Node& v, std::string_view p, ServiceSpec& s) { s.alias = r.read_string(v, p); }},
-    {"command", [](Reader& r, const Node& v, std::string_view p, ServiceSpec& s) { s.command = r.read_string_or_list(v, p); }},
-    {"environment", [](Reader& r, const Node& v, std::string_view p, ServiceSpec& s) { s.environment = r.read_env(v, p); }},
+    {"command",
+     [](Reader& r, const Node& v, std::string_view p, ServiceSpec& s) { s.command = r.read_string_or_list(v, p); }},
+    {"environment",
+     [](Reader& r, const Node& v, std::string_view p, ServiceSpec& s) { s.environment = r.read_env(v, p); }},
     {"ports", [](Reader& r, const Node& v, std::string_view p, ServiceSpec& s) { s.ports = read_ports(r, v, p); }},
     {"tmpfs", [](Reader& r, const Node& v, std::string_view p, ServiceSpec& s) { s.tmpfs = r.read_string_list(v, p); }},
-    {"depends_on", [](Reader& r, const Node& v, std::string_view p, ServiceSpec& s) { s.depends_on = r.read_string_list(v, p); }},
-    {"ready", [](Reader& r, const Node& v, std::string_view p, ServiceSpec& s) {
+    {"depends_on",
+     [](Reader& r, const Node& v, std::string_view p, ServiceSpec& s) { s.depends_on = r.read_string_list(v, p); }},
+    {"ready",
+     [](Reader& r, const Node& v, std::string_view p, ServiceSpec& s) {
        Readiness ready;
        ready.pos = v.pos;
        read_fields<Readiness>(r, v, p, kReadinessFields, ready);
@@ -140,20 +165,30 @@ const Field<ServiceSpec> kServiceFields[] = {
 // ---- publish ----
 
 const Field<RegistryLogin> kLoginFields[] = {
-    {"username_env", [](Reader& r, const Node& v, std::string_view p, RegistryLogin& l) { assign(l.username_env, r.read_string(v, p)); }},
-    {"password_env", [](Reader& r, const Node& v, std::string_view p, RegistryLogin& l) { assign(l.password_env, r.read_string(v, p)); }},
+    {"username_env", [](Reader& r, const Node& v, std::string_view p,
+                        RegistryLogin& l) { assign(l.username_env, r.read_string(v, p)); }},
+    {"password_env", [](Reader& r, const Node& v, std::string_view p,
+                        RegistryLogin& l) { assign(l.password_env, r.read_string(v, p)); }},
 };
 
 const Field<PublishSpec> kPublishFields[] = {
-    {"image", [](Reader& r, const Node& v, std::string_view p, PublishSpec& s) { assign(s.image, r.read_string(v, p)); }},
-    {"registry", [](Reader& r, const Node& v, std::string_view p, PublishSpec& s) { s.registry = r.read_string(v, p); }},
-    {"tags", [](Reader& r, const Node& v, std::string_view p, PublishSpec& s) { s.tags = r.read_string_or_list(v, p); }},
+    {"image",
+     [](Reader& r, const Node& v, std::string_view p, PublishSpec& s) { assign(s.image, r.read_string(v, p)); }},
+    {"registry",
+     [](Reader& r, const Node& v, std::string_view p, PublishSpec& s) { s.registry = r.read_string(v, p); }},
+    {"tags",
+     [](Reader& r, const Node& v, std::string_view p, PublishSpec& s) { s.tags = r.read_string_or_list(v, p); }},
     {"version", [](Reader& r, const Node& v, std::string_view p, PublishSpec& s) { s.version = r.read_string(v, p); }},
-    {"latest", [](Reader& r, const Node& v, std::string_view p, PublishSpec& s) { s.latest = r.read_bool(v, p).value_or(false); }},
-    {"semver", [](Reader& r, const Node& v, std::string_view p, PublishSpec& s) { s.semver = r.read_bool(v, p).value_or(false); }},
-    {"precision", [](Reader& r, const Node& v, std::string_view p, PublishSpec& s) { s.precision = r.read_int(v, p, 1, 10).value_or(s.precision); }},
-    {"zero", [](Reader& r, const Node& v, std::string_view p, PublishSpec& s) { s.zero = r.read_bool(v, p).value_or(false); }},
-    {"login", [](Reader& r, const Node& v, std::string_view p, PublishSpec& s) {
+    {"latest", [](Reader& r, const Node& v, std::string_view p,
+                  PublishSpec& s) { s.latest = r.read_bool(v, p).value_or(false); }},
+    {"semver", [](Reader& r, const Node& v, std::string_view p,
+                  PublishSpec& s) { s.semver = r.read_bool(v, p).value_or(false); }},
+    {"precision", [](Reader& r, const Node& v, std::string_view p,
+                     PublishSpec& s) { s.precision = r.read_int(v, p, 1, 10).value_or(s.precision); }},
+    {"zero",
+     [](Reader& r, const Node& v, std::string_view p, PublishSpec& s) { s.zero = r.read_bool(v, p).value_or(false); }},
+    {"login",
+     [](Reader& r, const Node& v, std::string_view p, PublishSpec& s) {
        RegistryLogin login;
        read_fields<RegistryLogin>(r, v, p, kLoginFields, login);
        require_keys(r, v, v, p, {"username_env", "password_env"});
@@ -189,15 +224,19 @@ std::vector<Spec> read_named(Reader& reader, const Node& node, std::string_view 
 }
 
 const Field<Extension> kExtensionFields[] = {
-    {"images", [](Reader& r, const Node& v, std::string_view p, Extension& e) { e.images = read_named<ImageSpec>(r, v, p, kImageFields, {"repository"}); }},
-    {"database", [](Reader& r, const Node& v, std::string_view p, Extension& e) {
+    {"images", [](Reader& r, const Node& v, std::string_view p,
+                  Extension& e) { e.images = read_named<ImageSpec>(r, v, p, kImageFields, {"repository"}); }},
+    {"database",
+     [](Reader& r, const Node& v, std::string_view p, Extension& e) {
        DatabaseSpec spec;
        spec.pos = v.pos;
        read_fields<DatabaseSpec>(r, v, p, kDatabaseFields, spec);
        e.database = std::move(spec);
      }},
-    {"services", [](Reader& r, const Node& v, std::string_view p, Extension& e) { e.services = read_named<ServiceSpec>(r, v, p, kServiceFields, {"image"}); }},
-    {"publish", [](Reader& r, const Node& v, std::string_view p, Extension& e) { e.publish = read_named<PublishSpec>(r, v, p, kPublishFields, {"image"}); }},
+    {"services", [](Reader& r, const Node& v, std::string_view p,
+                    Extension& e) { e.services = read_named<ServiceSpec>(r, v, p, kServiceFields, {"image"}); }},
+    {"publish", [](Reader& r, const Node& v, std::string_view p,
+                   Extension& e) { e.publish = read_named<PublishSpec>(r, v, p, kPublishFields, {"image"}); }},
 };
 
 } // namespace

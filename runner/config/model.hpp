@@ -36,12 +36,12 @@ struct Pattern {
 
 // drydock's per-command extension, under the command's `drydock:` modifier.
 struct StepExtension {
-  std::optional<Text> id;        // a name other steps can `requires`
-  std::vector<Ref> requires_;    // steps that must finish first
-  bool concurrent = false;       // need not wait for the previous command
-  std::optional<Ref> image;      // run inside this drydock.images entry
-  std::vector<Ref> services;     // drydock.services entries to start first
-  bool database = false;         // pass DATABASE_URL and the host alias in
+  std::optional<Text> id;     // a name other steps can `requires`
+  std::vector<Ref> requires_; // steps that must finish first
+  bool concurrent = false;    // need not wait for the previous command
+  std::optional<Ref> image;   // run inside this drydock.images entry
+  std::vector<Ref> services;  // drydock.services entries to start first
+  bool database = false;      // pass DATABASE_URL and the host alias in
 };
 
 struct Command {
@@ -50,7 +50,7 @@ struct Command {
 
   std::string text;
   Pos pos;
-  std::optional<int> timeout;    // seconds without output
+  std::optional<int> timeout; // seconds without output
   std::optional<Text> pwd;
   std::vector<EnvVar> environment;
   std::optional<bool> parallel;
@@ -154,7 +154,7 @@ struct ImageSpec {
   Text repository;
   Text dockerfile{"Dockerfile", {}};
   Text context{".", {}};
-  std::vector<Text> inputs;      // globs relative to the config's folder
+  std::vector<Text> inputs;          // globs relative to the config's folder
   bool allow_outside_inputs = false; // inputs may be absolute or leave it with ..
   std::vector<EnvVar> build_args;
   Text cache_dir{"~/.cache/drydock/images", {}};
@@ -170,7 +170,7 @@ struct DatabaseSpec {
   std::optional<Text> url;
   std::optional<Text> image; // for the container provider
   std::string alias = "postgresdb";
-  Pos alias_pos;                 // where `alias` was written, if it was
+  Pos alias_pos; // where `alias` was written, if it was
   std::string user = "ubuntu";
   std::vector<Text> databases;
   std::string env = "DATABASE_URL";
@@ -178,11 +178,11 @@ struct DatabaseSpec {
 
 struct Readiness {
   Pos pos;
-  std::optional<Text> log;   // regex that must match `times` lines
+  std::optional<Text> log; // regex that must match `times` lines
   int times = 1;
-  std::optional<int> port;   // TCP port accepting connections
+  std::optional<int> port;     // TCP port accepting connections
   std::optional<Text> command; // succeeds inside the container
-  int timeout = 60;          // seconds
+  int timeout = 60;            // seconds
 };
 
 struct ServiceSpec {

@@ -85,8 +85,8 @@ void check_inputs(const ImageSpec& image, Diagnostics& diags)
     if (!input_leaves_folder(input.value)) {
       continue;
     }
-    const std::string_view how =
-        input.value.starts_with('/') ? "is an absolute path" : "leaves the config's folder through '..'";
+    const std::string_view how = input.value.starts_with('/') ? "is an absolute path"
+                                                              : "leaves the config's folder through '..'";
     diags.error(input.pos,
                 fmt::format("the input '{}' {}; inputs are files in the repository, named relative to the "
                             "config's folder, unless the image sets 'allow_outside_inputs: true'",

@@ -16,10 +16,7 @@ std::string join_path(std::string_view parent, std::string_view key)
   return parent.empty() ? std::string(key) : fmt::format("{}.{}", parent, key);
 }
 
-std::string index_path(std::string_view parent, std::size_t index)
-{
-  return fmt::format("{}[{}]", parent, index);
-}
+std::string index_path(std::string_view parent, std::size_t index) { return fmt::format("{}[{}]", parent, index); }
 
 void report_key_not_plain(Reader& reader, const Node& key, std::string_view path)
 {

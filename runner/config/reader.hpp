@@ -69,8 +69,8 @@ std::string join_path(std::string_view parent, std::string_view key);
 std::string index_path(std::string_view parent, std::size_t index);
 
 template <class T>
-void read_fields(Reader& reader, const Node& map, std::string_view path, std::span<const Field<T>> fields,
-                 T& out, std::span<const KeyHint> hints = {})
+void read_fields(Reader& reader, const Node& map, std::string_view path, std::span<const Field<T>> fields, T& out,
+                 std::span<const KeyHint> hints = {})
 {
   if (!reader.expect_mapping(map, path)) {
     return;

@@ -25,8 +25,7 @@ std::size_t skip(std::string_view text, std::size_t at, Pred pred)
 bool is_integer(std::string_view text)
 {
   if (text.starts_with("0x") && text.size() > 2) {
-    return skip(text, 2, [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; })
-           == text.size() - 2;
+    return skip(text, 2, [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; }) == text.size() - 2;
   }
   if (text.starts_with("0o") && text.size() > 2) {
     return skip(text, 2, [](char c) { return c >= '0' && c <= '7'; }) == text.size() - 2;
@@ -74,8 +73,7 @@ ScalarType resolve_plain(const std::string& text)
   if (text.empty() || text == "~" || text == "null" || text == "Null" || text == "NULL") {
     return ScalarType::null;
   }
-  if (text == "true" || text == "True" || text == "TRUE" || text == "false" || text == "False"
-      || text == "FALSE") {
+  if (text == "true" || text == "True" || text == "TRUE" || text == "false" || text == "False" || text == "FALSE") {
     return ScalarType::boolean;
   }
   if (is_integer(text)) {

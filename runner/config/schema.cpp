@@ -137,7 +137,7 @@ std::vector<std::string> strip_context(const std::vector<std::string>& context)
   for (std::size_t i = 1; i < context.size(); ++i) {
     const auto& part = context[i];
     path.push_back(part.size() >= 2 && part.front() == '[' && part.back() == ']' ? part.substr(1, part.size() - 2)
-                                                                                   : part);
+                                                                                 : part);
   }
   return path;
 }

@@ -89,9 +89,8 @@ Validation validate_text(std::string path, std::string text, const SchemaValidat
   Diagnostics& diags = result.diagnostics;
   const SourceFile& source = result.source;
   if (const auto bad = find_non_text_byte(source.text())) {
-    diags.error(source.pos_of_offset(*bad),
-                fmt::format("not a text file: byte 0x{:02x} is not valid UTF-8 text",
-                            static_cast<unsigned char>(source.text()[*bad])));
+    diags.error(source.pos_of_offset(*bad), fmt::format("not a text file: byte 0x{:02x} is not valid UTF-8 text",
+                                                        static_cast<unsigned char>(source.text()[*bad])));
     return result;
   }
   const NodePtr root = parse_yaml(source, diags);

@@ -13,8 +13,8 @@ namespace drydock::config {
 template <class Visit>
 void for_each_command_list(const Config& config, Visit&& visit)
 {
-  const auto visit_list = [&](const std::optional<CommandList>& list, std::string_view phase,
-                              const std::string& name, const Deployment* section) {
+  const auto visit_list = [&](const std::optional<CommandList>& list, std::string_view phase, const std::string& name,
+                              const Deployment* section) {
     if (list && !list->commands.empty()) {
       visit(*list, phase, name, section);
     }
@@ -40,12 +40,12 @@ void for_each_command_list(const Config& config, Visit&& visit)
 template <class Visit>
 void for_each_command(const Config& config, Visit&& visit)
 {
-  for_each_command_list(config, [&](const CommandList& list, std::string_view, const std::string& name,
-                                    const Deployment*) {
-    for (const auto& command : list.commands) {
-      visit(command, name);
-    }
-  });
+  for_each_command_list(config,
+                        [&](const CommandList& list, std::string_view, const std::string& name, const Deployment*) {
+                          for (const auto& command : list.commands) {
+                            visit(command, name);
+                          }
+                        });
 }
 
 } // namespace drydock::config

@@ -44,10 +44,7 @@ namespace {
 
 struct TooDeep {};
 
-int quoted_length(const std::string& text, const std::string& tag)
-{
-  return count_chars(text) + (tag == "!" ? 2 : 0);
-}
+int quoted_length(const std::string& text, const std::string& tag) { return count_chars(text) + (tag == "!" ? 2 : 0); }
 
 // Receives yaml-cpp's parse events and assembles the tree.
 class TreeBuilder : public YAML::EventHandler {
@@ -181,8 +178,7 @@ private:
   {
     const auto line = m_source.line_text(pos.line);
     const auto rest = line.substr(std::min(line.size(), static_cast<std::size_t>(pos.column - 1)));
-    return rest.starts_with("~") || rest.starts_with("null") || rest.starts_with("Null")
-           || rest.starts_with("NULL");
+    return rest.starts_with("~") || rest.starts_with("null") || rest.starts_with("Null") || rest.starts_with("NULL");
   }
 
   // yaml-cpp places an empty item at the next token; the item's own `-` is
@@ -232,8 +228,7 @@ void TreeBuilder::collect_merge_sources(const Node& value, std::vector<const Nod
     }
     return;
   }
-  m_diags.error(value.pos,
-                fmt::format("'<<' needs a mapping or a list of mappings, got {}", describe_kind(value)),
+  m_diags.error(value.pos, fmt::format("'<<' needs a mapping or a list of mappings, got {}", describe_kind(value)),
                 value.length);
 }
 
@@ -352,8 +347,8 @@ NodePtr parse_yaml(const SourceFile& source, Diagnostics& diags, const TreeLimit
   NodePtr root = builder.root();
   long long budget = limits.max_expanded_nodes;
   if (root && !within_expansion_limit(*root, budget)) {
-    diags.error(root->pos, fmt::format("the document expands to more than {} nodes through aliases",
-                                       limits.max_expanded_nodes));
+    diags.error(root->pos,
+                fmt::format("the document expands to more than {} nodes through aliases", limits.max_expanded_nodes));
     return nullptr;
   }
   return root;

@@ -28,11 +28,11 @@ struct Entry {
 struct Node {
   NodeKind kind = NodeKind::null;
   Pos pos;
-  int length = 1;         // characters to underline in diagnostics
-  std::string text;       // scalar value
-  std::string tag;        // "?" plain, "!" quoted or block, or an explicit tag
-  std::vector<NodePtr> items;    // sequence items
-  std::vector<Entry> entries;    // mapping entries, merge keys resolved
+  int length = 1;             // characters to underline in diagnostics
+  std::string text;           // scalar value
+  std::string tag;            // "?" plain, "!" quoted or block, or an explicit tag
+  std::vector<NodePtr> items; // sequence items
+  std::vector<Entry> entries; // mapping entries, merge keys resolved
 
   bool is_null() const { return kind == NodeKind::null; }
   bool is_scalar() const { return kind == NodeKind::scalar; }

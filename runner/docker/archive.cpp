@@ -231,8 +231,8 @@ tl::expected<void, std::string> read_archive(const std::string& path, const Arch
   }
 }
 
-std::vector<std::string> prune_archives(const std::string& dir, const std::string& name,
-                                        const std::string& current_key, int keep)
+std::vector<std::string> prune_archives(const std::string& dir, const std::string& name, const std::string& current_key,
+                                        int keep)
 {
   struct Found {
     fs::file_time_type time;

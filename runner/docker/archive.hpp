@@ -68,8 +68,8 @@ private:
 // Removes this image's archives beyond the `keep` most recently used (the
 // cache touches an archive whenever its key is used), never the one for
 // `current_key`. Returns the removed paths.
-std::vector<std::string> prune_archives(const std::string& dir, const std::string& name,
-                                        const std::string& current_key, int keep);
+std::vector<std::string> prune_archives(const std::string& dir, const std::string& name, const std::string& current_key,
+                                        int keep);
 
 // Removes temporary files left by a writer that was killed outright.
 void remove_stale_temporaries(const std::string& dir, const std::string& name);

@@ -3,7 +3,7 @@
 namespace drydock::docker {
 
 tl::expected<os::CaptureResult, std::string> EngineClient::capture(const Argv& argv, const std::string& cwd,
-                                                                  os::Stderr stderr_mode) const
+                                                                   os::Stderr stderr_mode) const
 {
   return os::run_capture(argv, cwd, stderr_mode);
 }

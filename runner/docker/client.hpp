@@ -23,7 +23,7 @@ public:
 
   // To completion, stdout collected (inspect, ps, tag, run --detach).
   virtual tl::expected<os::CaptureResult, std::string> capture(const Argv& argv, const std::string& cwd,
-                                                              os::Stderr stderr_mode) const = 0;
+                                                               os::Stderr stderr_mode) const = 0;
   // To completion, output passed through to drydock's own (build, push).
   virtual tl::expected<int, std::string> passthrough(const Argv& argv, const std::string& cwd) const = 0;
   // stdout handed to `consume` in chunks (save).
@@ -39,7 +39,7 @@ public:
 class EngineClient final : public Client {
 public:
   tl::expected<os::CaptureResult, std::string> capture(const Argv& argv, const std::string& cwd,
-                                                      os::Stderr stderr_mode) const override;
+                                                       os::Stderr stderr_mode) const override;
   tl::expected<int, std::string> passthrough(const Argv& argv, const std::string& cwd) const override;
   tl::expected<int, std::string> stdout_to(const Argv& argv, const std::string& cwd,
                                            const os::Consume& consume) const override;

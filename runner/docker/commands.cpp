@@ -10,14 +10,15 @@ std::string pid_label(const std::string& owner) { return std::string(kPidLabel) 
 } // namespace
 
 
-Argv server_version()
-{
-  return {"docker", "version", "--format", "{{.Server.APIVersion}} {{.Server.Version}}"};
-}
+Argv server_version() { return {"docker", "version", "--format", "{{.Server.APIVersion}} {{.Server.Version}}"}; }
 
 Argv bridge_network()
 {
-  return {"docker", "network", "inspect", "bridge", "--format",
+  return {"docker",
+          "network",
+          "inspect",
+          "bridge",
+          "--format",
           "{{range .IPAM.Config}}{{.Subnet}} {{.Gateway}}{{end}} "
           "{{index .Options \"com.docker.network.bridge.name\"}}"};
 }
@@ -66,8 +67,12 @@ Argv run_container(const ContainerSpec& spec)
 {
   // --init: the command is not PID 1, so SIGTERM from an interrupt stops
   // it instead of being ignored; --rm: gone once it exits.
-  Argv argv{"docker", "run", "--rm", "--init", "--name", spec.name, "--label", run_label(spec.run_id),
-            "--label", pid_label(spec.owner), "--label", "io.drydock.step=" + spec.step};
+  Argv argv{"docker",  "run",
+            "--rm",    "--init",
+            "--name",  spec.name,
+            "--label", run_label(spec.run_id),
+            "--label", pid_label(spec.owner),
+            "--label", "io.drydock.step=" + spec.step};
   for (const auto& name : spec.env_names) {
     argv.insert(argv.end(), {"--env", name});
   }
@@ -91,9 +96,14 @@ Argv run_container(const ContainerSpec& spec)
 
 Argv run_service(const ServiceContainerSpec& spec)
 {
-  Argv argv{"docker", "run", "--detach", "--init", "--name", spec.name, "--label", run_label(spec.run_id),
-            "--label", pid_label(spec.owner), "--label", "io.drydock.service=" + spec.service,
-            "--network", spec.network, "--network-alias", spec.alias};
+  Argv argv{"docker",          "run",
+            "--detach",        "--init",
+            "--name",          spec.name,
+            "--label",         run_label(spec.run_id),
+            "--label",         pid_label(spec.owner),
+            "--label",         "io.drydock.service=" + spec.service,
+            "--network",       spec.network,
+            "--network-alias", spec.alias};
   for (const auto& name : spec.env_names) {
     argv.insert(argv.end(), {"--env", name});
   }
@@ -126,8 +136,8 @@ Argv running_state(const std::string& container)
 
 Argv container_ip(const std::string& container, const std::string& network)
 {
-  return {"docker", "inspect", "--format", "{{(index .NetworkSettings.Networks \"" + network + "\").IPAddress}}", "--",
-          container};
+  return {"docker", "inspect", "--format", "{{(index .NetworkSettings.Networks \"" + network + "\").IPAddress}}",
+          "--",     container};
 }
 
 Argv exec_in(const std::string& container, const std::vector<std::string>& command)
@@ -168,19 +178,28 @@ Argv remove_volumes(const std::vector<std::string>& names)
 
 Argv labelled_containers()
 {
-  return {"docker", "ps", "--all", "--no-trunc", "--filter", std::string("label=") + kRunLabel, "--format",
-          std::string("{{.ID}} {{.Label \"") + kRunLabel + "\"}} {{.Label \"" + kPidLabel + "\"}}"};
+  return {"docker",   "ps",
+          "--all",    "--no-trunc",
+          "--filter", std::string("label=") + kRunLabel,
+          "--format", std::string("{{.ID}} {{.Label \"") + kRunLabel + "\"}} {{.Label \"" + kPidLabel + "\"}}"};
 }
 
 Argv labelled_networks()
 {
-  return {"docker", "network", "ls", "--no-trunc", "--filter", std::string("label=") + kRunLabel, "--format",
-          std::string("{{.ID}} {{.Label \"") + kRunLabel + "\"}} {{.Label \"" + kPidLabel + "\"}}"};
+  return {"docker",   "network",
+          "ls",       "--no-trunc",
+          "--filter", std::string("label=") + kRunLabel,
+          "--format", std::string("{{.ID}} {{.Label \"") + kRunLabel + "\"}} {{.Label \"" + kPidLabel + "\"}}"};
 }
 
 Argv labelled_volumes()
 {
-  return {"docker", "volume", "ls", "--filter", std::string("label=") + kRunLabel, "--format",
+  return {"docker",
+          "volume",
+          "ls",
+          "--filter",
+          std::string("label=") + kRunLabel,
+          "--format",
           std::string("{{.Name}} {{.Label \"") + kRunLabel + "\"}} {{.Label \"" + kPidLabel + "\"}}"};
 }
 

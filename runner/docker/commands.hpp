@@ -23,15 +23,15 @@ Argv bridge_network();
 Argv inspect_images(const std::vector<std::string>& refs);
 
 struct BuildSpec {
-  std::string tag;        // repository:key
-  std::string dockerfile; // absolute
-  std::string context;    // absolute
+  std::string tag;                          // repository:key
+  std::string dockerfile;                   // absolute
+  std::string context;                      // absolute
   std::vector<std::string> build_arg_names; // values come from the environment
   std::vector<std::pair<std::string, std::string>> labels;
 };
 Argv build(const BuildSpec& spec);
-Argv save(const std::string& ref);  // the image as a tar on stdout
-Argv load();                        // an image tar from stdin
+Argv save(const std::string& ref); // the image as a tar on stdout
+Argv load();                       // an image tar from stdin
 Argv tag(const std::string& source, const std::string& target, const std::string& executable = "docker");
 Argv push(const std::string& ref, const std::string& executable = "docker");
 // The password goes to the client's stdin, never on its command line.
@@ -41,13 +41,13 @@ struct ContainerSpec {
   std::string image;
   std::string name;
   std::string run_id;
-  std::string owner = "0";               // the drydock running the build, "PID:START", as a label
-  std::string step;                      // the step's name, as a label
-  std::vector<std::string> env_names;    // passed as -e NAME: value from the client's environment
-  std::vector<std::string> mounts;       // host directories, mounted at the same path
+  std::string owner = "0";                                // the drydock running the build, "PID:START", as a label
+  std::string step;                                       // the step's name, as a label
+  std::vector<std::string> env_names;                     // passed as -e NAME: value from the client's environment
+  std::vector<std::string> mounts;                        // host directories, mounted at the same path
   std::vector<std::pair<std::string, std::string>> hosts; // --add-host alias:address
-  std::string workdir;                   // empty: the image's WORKDIR
-  std::string network;                   // empty: the default bridge
+  std::string workdir;                                    // empty: the image's WORKDIR
+  std::string network;                                    // empty: the default bridge
   std::vector<std::string> command;
 };
 Argv run_container(const ContainerSpec& spec);
@@ -58,13 +58,13 @@ struct ServiceContainerSpec {
   std::string name;
   std::string run_id;
   std::string owner = "0";
-  std::string service;                // as a label
+  std::string service; // as a label
   std::string network;
   std::string alias;
   std::vector<std::string> env_names; // -e NAME: values from the client's environment
   std::vector<std::string> tmpfs;
-  std::vector<std::string> publish;   // -p values: 127.0.0.1:HOST:CONTAINER
-  std::vector<std::string> command;   // empty: the image's own
+  std::vector<std::string> publish; // -p values: 127.0.0.1:HOST:CONTAINER
+  std::vector<std::string> command; // empty: the image's own
 };
 Argv run_service(const ServiceContainerSpec& spec);
 Argv logs(const std::string& container, int tail); // tail < 0: all

@@ -91,12 +91,13 @@ BridgeFacts parse_bridge(const std::string& output)
 }
 
 tl::expected<EngineFacts, std::string> probe_engine(const Client& client, const std::string& docker_host,
-                                                   bool need_bridge)
+                                                    bool need_bridge)
 {
   const std::string where = docker_host.empty() ? "unix:///var/run/docker.sock" : docker_host;
   const auto version = client.capture(server_version(), ".", os::Stderr::merge);
   if (!version) {
-    return tl::unexpected(fmt::format("no Docker engine: {} (install docker.io, or the docker client)", version.error()));
+    return tl::unexpected(
+        fmt::format("no Docker engine: {} (install docker.io, or the docker client)", version.error()));
   }
   if (version->exit_code != 0) {
     return tl::unexpected(fmt::format("no Docker engine answers at {}: {}", where, first_line(version->output)));

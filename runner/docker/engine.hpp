@@ -11,18 +11,18 @@
 namespace drydock::docker {
 
 struct EngineFacts {
-  std::string api_version;    // "1.41"
+  std::string api_version; // "1.41"
   std::string server_version;
-  std::string subnet;         // "172.17.0.0/16"
-  std::string gateway;        // "172.17.0.1": this host, seen from containers
-  bool host_gateway = false;  // `--add-host NAME:host-gateway` works (API 1.41+, engine 20.10)
+  std::string subnet;        // "172.17.0.0/16"
+  std::string gateway;       // "172.17.0.1": this host, seen from containers
+  bool host_gateway = false; // `--add-host NAME:host-gateway` works (API 1.41+, engine 20.10)
 };
 
 // Asks the engine; the error is one line a user can act on. The bridge's
 // addresses are asked for only when `need_bridge` or when the engine lacks
 // host-gateway (one docker call less on the common path).
 tl::expected<EngineFacts, std::string> probe_engine(const Client& client, const std::string& docker_host,
-                                                   bool need_bridge);
+                                                    bool need_bridge);
 
 // What `--add-host ALIAS:...` gets: host-gateway where the engine has it,
 // else the bridge gateway's address.

@@ -77,8 +77,8 @@ tl::expected<std::optional<Inspected>, std::string> inspect(const Client& client
   return std::optional(found.empty() ? Inspected{} : std::move(found.front()));
 }
 
-tl::expected<bool, std::string> load_archive(const Client& client, const std::string& archive, const std::string& reference,
-                                          const Log& log)
+tl::expected<bool, std::string> load_archive(const Client& client, const std::string& archive,
+                                             const std::string& reference, const Log& log)
 {
   if (auto checked = read_archive(archive, nullptr); !checked) {
     log(fmt::format("archive {}: {}; removed it", archive, checked.error()));
@@ -103,7 +103,8 @@ tl::expected<bool, std::string> load_archive(const Client& client, const std::st
   return true;
 }
 
-tl::expected<void, std::string> build_image(const Client& client, const ImageJob& job, const std::string& key, const std::string& reference)
+tl::expected<void, std::string> build_image(const Client& client, const ImageJob& job, const std::string& key,
+                                            const std::string& reference)
 {
   BuildSpec spec{reference, job.dockerfile, job.context, {}, {{"io.drydock.image", job.name}, {"io.drydock.key", key}}};
   for (const auto& [name, value] : job.build_args) {
@@ -125,7 +126,8 @@ tl::expected<std::uint64_t, std::string> save_archive(const Client& client, cons
   if (auto opened = writer.open(archive, job.compression_level); !opened) {
     return tl::unexpected(opened.error());
   }
-  const auto saved = client.stdout_to(save(reference), ".", [&writer](std::string_view chunk) { return writer.write(chunk); });
+  const auto saved = client.stdout_to(save(reference), ".",
+                                      [&writer](std::string_view chunk) { return writer.write(chunk); });
   if (!saved || *saved != 0) {
     return tl::unexpected(!saved ? saved.error() : fmt::format("docker save exited with {}", *saved));
   }
@@ -234,8 +236,8 @@ tl::expected<bool, std::string> check_input(const ImageJob& job, const std::stri
     return false;
   }
   if (type != fs::file_type::regular) {
-    return tl::unexpected(fmt::format("the input '{}' matches {}, which is {}; inputs must be regular files",
-                                      pattern, path, file_kind(type)));
+    return tl::unexpected(fmt::format("the input '{}' matches {}, which is {}; inputs must be regular files", pattern,
+                                      path, file_kind(type)));
   }
   if (job.allow_outside_inputs) {
     return true;
@@ -304,9 +306,8 @@ tl::expected<ImageKey, std::string> key_with_bases(ContentInputs content, const 
   }
   // Several files may match more than one pattern.
   auto& inputs = content.inputs;
-  std::sort(inputs.begin(), inputs.end(), [](const KeyInput& a, const KeyInput& b) {
-    return std::tie(a.kind, a.name) < std::tie(b.kind, b.name);
-  });
+  std::sort(inputs.begin(), inputs.end(),
+            [](const KeyInput& a, const KeyInput& b) { return std::tie(a.kind, a.name) < std::tie(b.kind, b.name); });
   inputs.erase(std::unique(inputs.begin(), inputs.end()), inputs.end());
   return make_key(std::move(inputs));
 }
@@ -345,7 +346,7 @@ namespace {
 // the last key recorded, and ask for that key's image and the bases at
 // once. Nothing when any of it does not hold (then the full path runs).
 std::optional<std::pair<ImageKey, Inspected>> present_as_last_time(const Client& client, const ImageJob& job,
-                                                                    const ContentInputs& content, const ImageKey& last)
+                                                                   const ContentInputs& content, const ImageKey& last)
 {
   std::map<std::string, std::string> recorded;
   for (const auto& input : last.inputs) {
@@ -444,8 +445,8 @@ tl::expected<EnsureResult, std::string> ensure_image(const Client& client, const
   }
   EnsureResult result;
   result.reference = job.repository + ":" + key->key;
-  const auto present =
-      fast ? tl::expected<std::optional<Inspected>, std::string>(fast->second) : inspect(client, result.reference);
+  const auto present = fast ? tl::expected<std::optional<Inspected>, std::string>(fast->second)
+                            : inspect(client, result.reference);
   if (!present) {
     return tl::unexpected(present.error());
   }
@@ -481,7 +482,8 @@ tl::expected<EnsureResult, std::string> ensure_image(const Client& client, const
     write_archive(client, job, key->key, result.reference, log);
   }
   const std::string run_ref = job.repository + ":" + job.run_tag;
-  const bool tagged = *present && std::find((*present)->tags.begin(), (*present)->tags.end(), run_ref) != (*present)->tags.end();
+  const bool tagged = *present
+                      && std::find((*present)->tags.begin(), (*present)->tags.end(), run_ref) != (*present)->tags.end();
   if (!tagged) {
     const auto done = client.capture(tag(result.reference, run_ref), ".", os::Stderr::inherit);
     if (!done || done->exit_code != 0) {

@@ -19,17 +19,17 @@
 namespace drydock::docker {
 
 struct ImageJob {
-  std::string name;       // the drydock.images key
+  std::string name; // the drydock.images key
   std::string repository;
   std::string config_dir; // inputs are named relative to it
   std::string dockerfile; // absolute
   std::string context;    // absolute
   std::string cache_dir;  // absolute
   std::vector<std::string> input_patterns;
-  bool allow_outside_inputs = false; // absolute, ../ and symlinks out allowed
+  bool allow_outside_inputs = false;                           // absolute, ../ and symlinks out allowed
   std::vector<std::pair<std::string, std::string>> build_args; // expanded
   int keep = 2;
-  std::string run_tag;    // CIRCLE_SHA1, or "local" outside git
+  std::string run_tag; // CIRCLE_SHA1, or "local" outside git
   int compression_level = 3;
 };
 

@@ -20,7 +20,8 @@ std::string hex(const XXH128_hash_t& hash) { return fmt::format("{:016x}{:016x}"
 std::string lower(std::string_view text)
 {
   std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return out;
 }
 
@@ -145,9 +146,8 @@ std::vector<std::string> base_images(std::string_view dockerfile, const std::map
 
 ImageKey make_key(std::vector<KeyInput> inputs)
 {
-  std::sort(inputs.begin(), inputs.end(), [](const KeyInput& a, const KeyInput& b) {
-    return std::tie(a.kind, a.name) < std::tie(b.kind, b.name);
-  });
+  std::sort(inputs.begin(), inputs.end(),
+            [](const KeyInput& a, const KeyInput& b) { return std::tie(a.kind, a.name) < std::tie(b.kind, b.name); });
   std::string text;
   for (const auto& input : inputs) {
     text += fmt::format("{} {} {}\n", input.kind, input.name, input.hash);

@@ -20,7 +20,7 @@ struct KeyInput {
 };
 
 struct ImageKey {
-  std::string key; // 32 hex digits
+  std::string key;              // 32 hex digits
   std::vector<KeyInput> inputs; // sorted
 };
 
@@ -44,8 +44,8 @@ tl::expected<ImageKey, std::string> parse_manifest(std::string_view text);
 struct InputChange {
   enum class Kind { same, changed, added, removed };
   Kind kind = Kind::same;
-  KeyInput input;    // the current one (the previous one when removed)
-  std::string was;   // the previous hash when changed
+  KeyInput input;  // the current one (the previous one when removed)
+  std::string was; // the previous hash when changed
 };
 
 // Every current and previous input, in order, with what became of it.

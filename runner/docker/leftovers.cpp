@@ -69,10 +69,7 @@ std::vector<Labelled> parse_labelled(const std::string& kind, const std::string&
   return found;
 }
 
-std::uint64_t process_start_time(int pid)
-{
-  return start_time_of(stat_fields(pid));
-}
+std::uint64_t process_start_time(int pid) { return start_time_of(stat_fields(pid)); }
 
 std::string owner_of(int pid) { return fmt::format("{}:{}", pid, process_start_time(pid)); }
 
@@ -102,8 +99,9 @@ bool owner_alive(int pid, std::uint64_t start)
 tl::expected<std::vector<Labelled>, std::string> labelled_resources(const Client& client)
 {
   std::vector<Labelled> all;
-  const std::pair<const char*, Argv> queries[] = {
-      {"container", labelled_containers()}, {"network", labelled_networks()}, {"volume", labelled_volumes()}};
+  const std::pair<const char*, Argv> queries[] = {{"container", labelled_containers()},
+                                                  {"network", labelled_networks()},
+                                                  {"volume", labelled_volumes()}};
   for (const auto& [kind, argv] : queries) {
     const auto result = client.capture(argv, ".", os::Stderr::merge);
     if (!result || result->exit_code != 0) {
@@ -119,8 +117,8 @@ tl::expected<std::vector<Labelled>, std::string> labelled_resources(const Client
 std::vector<Labelled> owned_directories(const std::string& tmp_dir)
 {
   const std::pair<std::string_view, const char*> kinds[] = {{"drydock-postgres-", "cluster"},
-                                                             {"drydock-docker-config-", "credentials"},
-                                                             {"drydock-checkout-", "checkout"}};
+                                                            {"drydock-docker-config-", "credentials"},
+                                                            {"drydock-checkout-", "checkout"}};
   std::vector<Labelled> found;
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(tmp_dir, ec)) {
@@ -169,8 +167,8 @@ int remove_resources(const Client& client, const std::vector<Labelled>& resource
         removed = !fs::exists(item.id, ec);
       } else {
         const Argv argv = item.kind == "container" ? remove_containers({item.id})
-                          : item.kind == "network"  ? remove_networks({item.id})
-                                                    : remove_volumes({item.id});
+                          : item.kind == "network" ? remove_networks({item.id})
+                                                   : remove_volumes({item.id});
         const auto result = client.capture(argv, ".", os::Stderr::merge);
         removed = result && result->exit_code == 0;
       }

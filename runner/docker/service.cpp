@@ -93,8 +93,8 @@ bool ready_now(const Client& client, const ServiceRun& run, const std::optional<
   if (check.command) {
     progress.command_ok = succeeds(client, exec_in(name, {"sh", "-c", *check.command}));
   }
-  return (!regex || progress.matched >= check.times) && (!check.port || progress.port_open) &&
-         (!check.command || progress.command_ok);
+  return (!regex || progress.matched >= check.times) && (!check.port || progress.port_open)
+         && (!check.command || progress.command_ok);
 }
 
 std::string shortfall(const ReadyCheck& check, const Progress& progress)
@@ -175,8 +175,8 @@ tl::expected<std::chrono::milliseconds, std::string> start_service(const Client&
   const std::string& service = run.container.service;
   const auto started = client.capture(run_service(run.container), ".", os::Stderr::merge);
   if (!started || started->exit_code != 0) {
-    return tl::unexpected(fmt::format("service '{}' did not start: {}", service,
-                                      started ? started->output : started.error()));
+    return tl::unexpected(
+        fmt::format("service '{}' did not start: {}", service, started ? started->output : started.error()));
   }
   log(fmt::format("service {}: container {} on network {} as '{}'; waiting for {}", service, name,
                   run.container.network, run.container.alias, describe(run.ready)));
@@ -185,13 +185,15 @@ tl::expected<std::chrono::milliseconds, std::string> start_service(const Client&
   Progress progress;
   while (!ready_now(client, run, *regex, ip, progress)) {
     if (const auto code = exit_code_if_stopped(client, name)) {
-      return tl::unexpected(fmt::format("service '{}' exited (code {}) before it was ready ({})\nlast log lines of {}:\n{}",
-                                        service, *code, shortfall(run.ready, progress), service, last_lines(client, name)));
+      return tl::unexpected(
+          fmt::format("service '{}' exited (code {}) before it was ready ({})\nlast log lines of {}:\n{}", service,
+                      *code, shortfall(run.ready, progress), service, last_lines(client, name)));
     }
     if (Clock::now() >= deadline) {
-      return tl::unexpected(fmt::format("service '{}' was not ready after {} s: waiting for {}: {}\nlast {} log lines of {}:\n{}",
-                                        service, run.ready.timeout.count(), describe(run.ready),
-                                        shortfall(run.ready, progress), kLogLinesOnFailure, service, last_lines(client, name)));
+      return tl::unexpected(
+          fmt::format("service '{}' was not ready after {} s: waiting for {}: {}\nlast {} log lines of {}:\n{}",
+                      service, run.ready.timeout.count(), describe(run.ready), shortfall(run.ready, progress),
+                      kLogLinesOnFailure, service, last_lines(client, name)));
     }
     std::this_thread::sleep_for(kPollInterval);
   }

@@ -58,7 +58,10 @@ std::vector<std::string> Environment::entries() const
 
 namespace {
 
-bool is_name_char(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; }
+bool is_name_char(char c)
+{
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+}
 
 } // namespace
 
@@ -91,7 +94,8 @@ std::string expand(std::string_view text, const Environment& env)
       }
       out += env.get(text.substr(i + 2, close - i - 2)).value_or("");
       i = close;
-    } else if (c == '$' && i + 1 < text.size() && is_name_char(text[i + 1]) && !(text[i + 1] >= '0' && text[i + 1] <= '9')) {
+    } else if (c == '$' && i + 1 < text.size() && is_name_char(text[i + 1])
+               && !(text[i + 1] >= '0' && text[i + 1] <= '9')) {
       std::size_t end = i + 1;
       while (end < text.size() && is_name_char(text[end])) {
         ++end;
@@ -105,8 +109,8 @@ std::string expand(std::string_view text, const Environment& env)
   return out;
 }
 
-std::vector<std::pair<std::string, std::string>> apply_expanded(Environment& env,
-                                                                const std::vector<std::pair<std::string, std::string>>& vars)
+std::vector<std::pair<std::string, std::string>>
+apply_expanded(Environment& env, const std::vector<std::pair<std::string, std::string>>& vars)
 {
   std::vector<std::pair<std::string, std::string>> applied;
   for (const auto& [name, value] : vars) {

@@ -37,8 +37,8 @@ std::string expand_home(const std::string& path, const std::string& home);
 
 // Applies each pair in order, expanding values against what is set so far,
 // so later values may refer to earlier ones. Returns the pairs as set.
-std::vector<std::pair<std::string, std::string>> apply_expanded(Environment& env,
-                                                                const std::vector<std::pair<std::string, std::string>>& vars);
+std::vector<std::pair<std::string, std::string>>
+apply_expanded(Environment& env, const std::vector<std::pair<std::string, std::string>>& vars);
 
 // A dotenv file: NAME=value lines, "export " allowed, # comments, values in
 // single quotes (literal) or double quotes (\n, \", \\ escapes). Errors name

@@ -27,8 +27,8 @@ void HostRunner::start(const StepRequest& request)
   if (request.background) {
     log.reset(std::fopen(request.background_log.c_str(), "wbe")); // e: O_CLOEXEC
     if (!log) {
-      m_finished.push_back({request.step, StepResult::Kind::start_failed, 127,
-                            fmt::format("cannot write {}", request.background_log)});
+      m_finished.push_back(
+          {request.step, StepResult::Kind::start_failed, 127, fmt::format("cannot write {}", request.background_log)});
       return;
     }
   }
@@ -60,7 +60,7 @@ bool HostRunner::handle_background(const os::ProcessEvent& event)
   // (no drain, so no abandoned output): output, then the exit.
   const std::string text = event.kind == os::ProcessEvent::Kind::output   ? masker.feed(event.data)
                            : event.kind == os::ProcessEvent::Kind::exited ? masker.finish()
-                                                                      : std::string();
+                                                                          : std::string();
   std::fwrite(text.data(), 1, text.size(), log.get());
   std::fflush(log.get());
   if (event.kind == os::ProcessEvent::Kind::exited) {
@@ -75,9 +75,7 @@ std::optional<StepResult> HostRunner::handle(const os::ProcessEvent& event)
     return std::nullopt;
   }
   switch (event.kind) {
-  case os::ProcessEvent::Kind::signal:
-    m_interrupted = true;
-    return std::nullopt;
+  case os::ProcessEvent::Kind::signal: m_interrupted = true; return std::nullopt;
   case os::ProcessEvent::Kind::output:
     if (const auto found = m_running.find(event.id); found != m_running.end()) {
       m_sink.on_output(found->second.step, event.data);
@@ -157,7 +155,7 @@ void HostRunner::pump(std::optional<std::chrono::milliseconds> timeout)
     events = m_processes.poll();
   }
   if (events.empty()) {
-    m_sink.flush(); // about to block: show what the steps wrote so far
+    m_sink.flush();                         // about to block: show what the steps wrote so far
     events = std::exchange(m_deferred, {}); // what came while flushing
   }
   if (events.empty()) {

@@ -55,9 +55,9 @@ private:
   OutputSink& m_sink;
   os::AsyncProcesses m_processes;
   std::vector<std::string> m_secrets;
-  std::map<int, Running> m_running;     // process id -> step
-  std::map<int, Background> m_background; // process id -> its log
-  std::vector<StepResult> m_finished;   // results not yet returned by wait()
+  std::map<int, Running> m_running;         // process id -> step
+  std::map<int, Background> m_background;   // process id -> its log
+  std::vector<StepResult> m_finished;       // results not yet returned by wait()
   std::vector<os::ProcessEvent> m_deferred; // taken by interrupt_requested(), not yet handled
   bool m_interrupted = false;
   bool m_interrupt_seen = false; // by interrupt_requested(), before handling

@@ -26,8 +26,8 @@ std::string unescape_path(const std::string& text)
 {
   std::string out;
   for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size() && std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
-        std::isxdigit(static_cast<unsigned char>(text[i + 2]))) {
+    if (text[i] == '%' && i + 2 < text.size() && std::isxdigit(static_cast<unsigned char>(text[i + 1]))
+        && std::isxdigit(static_cast<unsigned char>(text[i + 2]))) {
       out += static_cast<char>(std::stoi(text.substr(i + 1, 2), nullptr, 16));
       i += 2;
     } else {
@@ -39,8 +39,8 @@ std::string unescape_path(const std::string& text)
 
 nlohmann::json cluster_json(const services::ClusterSpec& spec)
 {
-  return {{"dir", escape_path(spec.dir)},   {"port", spec.port}, {"listen", spec.listen}, {"trust_subnet", spec.trust_subnet},
-          {"user", spec.user}, {"databases", spec.databases}};
+  return {{"dir", escape_path(spec.dir)},      {"port", spec.port}, {"listen", spec.listen},
+          {"trust_subnet", spec.trust_subnet}, {"user", spec.user}, {"databases", spec.databases}};
 }
 
 services::ClusterSpec cluster_of(const nlohmann::json& json)

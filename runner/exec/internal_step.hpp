@@ -21,8 +21,8 @@ struct InternalStep {
   std::string run_tag;  // images of this run: repository:run_tag
   std::string run_id;   // labels of the containers it starts
   std::string owner;
-  std::string network;  // the run's network, or empty
-  int database_port = 0; // a database container's port on loopback
+  std::string network;                          // the run's network, or empty
+  int database_port = 0;                        // a database container's port on loopback
   std::optional<services::ClusterSpec> cluster; // the throwaway cluster's directory, port, addresses
 };
 

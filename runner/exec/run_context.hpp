@@ -16,27 +16,27 @@ namespace drydock::exec {
 // What containerized steps and drydock's own steps need from the engine
 // and the database; set up by prepare_run (exec/run_setup.hpp).
 struct ContainerSetup {
-  std::string run_id;        // the value of every container's io.drydock.run label
-  std::string owner;         // drydock's "PID:START", the io.drydock.pid label (docker::owner_of)
-  std::string network;       // the run's network, when it has services
+  std::string run_id;  // the value of every container's io.drydock.run label
+  std::string owner;   // drydock's "PID:START", the io.drydock.pid label (docker::owner_of)
+  std::string network; // the run's network, when it has services
   bool network_created = false;
-  bool database_on_network = false; // the database is a container on the network, not on the host
-  std::string host_address;  // --add-host ALIAS:<this>: host-gateway or the bridge gateway
+  bool database_on_network = false;              // the database is a container on the network, not on the host
+  std::string host_address;                      // --add-host ALIAS:<this>: host-gateway or the bridge gateway
   std::map<std::string, std::string> image_refs; // ImageBuild name -> repository:run tag
-  std::string database_alias; // postgresdb
-  std::string database_env;   // DATABASE_URL
-  std::string database_url;   // as containers reach it; empty without a database
-  int database_port = 0;      // a database container's port on loopback
+  std::string database_alias;                    // postgresdb
+  std::string database_env;                      // DATABASE_URL
+  std::string database_url;                      // as containers reach it; empty without a database
+  int database_port = 0;                         // a database container's port on loopback
 };
 
 struct RunContext {
-  std::string self_exe; // drydock's own steps run as `drydock internal step`
-  env::Environment env; // the host's, the pipeline's over it, then the database's
+  std::string self_exe;                   // drydock's own steps run as `drydock internal step`
+  env::Environment env;                   // the host's, the pipeline's over it, then the database's
   std::vector<std::string> pipeline_vars; // the names containers get
-  std::string run_tag;  // images of this run are tagged repository:run_tag
+  std::string run_tag;                    // images of this run are tagged repository:run_tag
   ContainerSetup containers;
   std::optional<services::ClusterSpec> cluster; // the throwaway cluster to start
-  std::string cluster_dir; // made for this run's cluster: removed at the end
+  std::string cluster_dir;                      // made for this run's cluster: removed at the end
 };
 
 // The host's environment with the pipeline's variables over it.

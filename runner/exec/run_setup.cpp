@@ -86,11 +86,12 @@ tl::expected<void, std::string> create_network(RunContext& context, SetupMode mo
     return {};
   }
   const auto created = os::run_capture(docker::create_network(context.containers.network, context.containers.run_id,
-                                                                context.containers.owner),
-                                         ".", os::Stderr::merge);
+                                                              context.containers.owner),
+                                       ".", os::Stderr::merge);
   if (!created || created->exit_code != 0) {
     context.containers.network.clear();
-    return tl::unexpected(fmt::format("cannot create the run's network: {}", created ? created->output : created.error()));
+    return tl::unexpected(
+        fmt::format("cannot create the run's network: {}", created ? created->output : created.error()));
   }
   context.containers.network_created = true;
   return {};
@@ -162,8 +163,7 @@ tl::expected<void, std::string> prepare_run(const pipeline::Pipeline& pipeline, 
     context.containers.database_url = url;
     return {};
   }
-  case pipeline::DatabaseProvider::container:
-    return prepare_database_container(*database, context, mode);
+  case pipeline::DatabaseProvider::container: return prepare_database_container(*database, context, mode);
   }
   return {};
 }

@@ -44,8 +44,8 @@ std::vector<std::size_t> topological_order(const Graph& graph)
 
 void check_cycles(const pipeline::Pipeline& pipeline, const Graph& graph, Diagnostics& diags)
 {
-  auto cycle = util::find_cycle(graph.dependents.size(),
-                                [&](std::size_t step) -> const auto& { return graph.dependents[step]; });
+  auto cycle = util::find_cycle(
+      graph.dependents.size(), [&](std::size_t step) -> const auto& { return graph.dependents[step]; });
   if (cycle.empty()) {
     return;
   }

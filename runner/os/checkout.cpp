@@ -98,7 +98,8 @@ tl::expected<FreshCheckout, std::string> FreshCheckout::create(const RepoFacts& 
       !cloned) {
     return tl::unexpected(cloned.error());
   }
-  if (auto out = git(checkout.m_src, {"checkout", "--quiet", "--detach", repo.sha, "--"}, "check out the commit"); !out) {
+  if (auto out = git(checkout.m_src, {"checkout", "--quiet", "--detach", repo.sha, "--"}, "check out the commit");
+      !out) {
     return tl::unexpected(out.error());
   }
   if (with_changes) {

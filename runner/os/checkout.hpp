@@ -40,7 +40,10 @@ public:
   void keep() { m_keep = true; }
 
 private:
-  FreshCheckout(std::string root, std::string src, std::string top) : m_root(std::move(root)), m_src(std::move(src)), m_top(std::move(top)) {}
+  FreshCheckout(std::string root, std::string src, std::string top)
+    : m_root(std::move(root)), m_src(std::move(src)), m_top(std::move(top))
+  {
+  }
 
   std::string m_root; // the temporary directory: drydock.owner and src/
   std::string m_src;  // the checkout

@@ -42,7 +42,8 @@ tl::expected<boost::filesystem::path, std::string> find_executable(const std::ve
   if (argv.empty()) {
     return tl::unexpected(std::string("empty command"));
   }
-  auto executable = argv[0].find('/') != std::string::npos ? boost::filesystem::path(argv[0]) : bp::search_path(argv[0]);
+  auto executable = argv[0].find('/') != std::string::npos ? boost::filesystem::path(argv[0])
+                                                           : bp::search_path(argv[0]);
   if (executable.empty()) {
     return tl::unexpected("'" + argv[0] + "' is not on PATH");
   }
@@ -233,7 +234,7 @@ void AsyncProcesses::Impl::read_more(int id)
 {
   Child& child = *find_child(id);
   child.pipe->async_read_some(asio::buffer(child.buffer), [this, id](const boost::system::error_code& ec,
-                                                                      std::size_t size) {
+                                                                     std::size_t size) {
     if (abandoned.contains(id)) {
       if (ec) {
         abandoned.erase(id);
@@ -353,9 +354,10 @@ tl::expected<int, std::string> AsyncProcesses::spawn(const SpawnSpec& spec)
   try {
     child->pipe = std::make_unique<bp::async_pipe>(impl.io);
     close_on_exec(*child->pipe); // only this child gets it, on its stdout and stderr
-    child->process = std::make_unique<bp::child>(
-        executable, args, (bp::std_out & bp::std_err) > *child->pipe, bp::std_in < bp::null, bp::start_dir = spec.cwd,
-        make_environment(spec.env), impl.io, bp::on_exit = exit_handler, own_group, error);
+    child->process = std::make_unique<bp::child>(executable, args, (bp::std_out & bp::std_err) > *child->pipe,
+                                                 bp::std_in < bp::null, bp::start_dir = spec.cwd,
+                                                 make_environment(spec.env), impl.io, bp::on_exit = exit_handler,
+                                                 own_group, error);
   } catch (const std::exception& e) {
     return tl::unexpected(std::string(e.what()));
   }
@@ -555,53 +557,54 @@ tl::expected<int, std::string> run_passthrough(const std::vector<std::string>& a
 tl::expected<int, std::string> run_stdout_to(const std::vector<std::string>& argv, const std::string& cwd,
                                              const Consume& consume)
 {
-  return run_found<int>(argv, [&](const Executable& executable,
-                                  const Arguments& args) -> tl::expected<int, std::string> {
-    bp::pipe out;
-    bp::child child(executable, args, bp::std_out > out, bp::std_in < bp::null, bp::start_dir = cwd);
-    close_end(out, &bp::pipe::native_sink, &bp::pipe::assign_sink); // the child holds the write end
-    std::string buffer(1 << 17, '\0');
-    while (true) {
-      const int got = out.read(buffer.data(), static_cast<int>(buffer.size()));
-      if (got <= 0) {
-        break;
-      }
-      if (auto consumed = consume(std::string_view(buffer.data(), static_cast<std::size_t>(got))); !consumed) {
-        child.terminate();
-        return tl::unexpected(consumed.error());
-      }
-    }
-    return finished_status(child);
-  });
+  return run_found<int>(
+      argv, [&](const Executable& executable, const Arguments& args) -> tl::expected<int, std::string> {
+        bp::pipe out;
+        bp::child child(executable, args, bp::std_out > out, bp::std_in < bp::null, bp::start_dir = cwd);
+        close_end(out, &bp::pipe::native_sink, &bp::pipe::assign_sink); // the child holds the write end
+        std::string buffer(1 << 17, '\0');
+        while (true) {
+          const int got = out.read(buffer.data(), static_cast<int>(buffer.size()));
+          if (got <= 0) {
+            break;
+          }
+          if (auto consumed = consume(std::string_view(buffer.data(), static_cast<std::size_t>(got))); !consumed) {
+            child.terminate();
+            return tl::unexpected(consumed.error());
+          }
+        }
+        return finished_status(child);
+      });
 }
 
 tl::expected<int, std::string> run_stdin_from(const std::vector<std::string>& argv, const std::string& cwd,
                                               const Produce& produce)
 {
-  return run_found<int>(argv, [&](const Executable& executable,
-                                  const Arguments& args) -> tl::expected<int, std::string> {
-    bp::pipe in;
-    bp::child child(executable, args, bp::std_in < in, bp::start_dir = cwd);
-    close_end(in, &bp::pipe::native_source, &bp::pipe::assign_source); // the child holds the read end
-    std::string buffer;
-    while (true) {
-      buffer.clear();
-      const auto more = produce(buffer);
-      if (!more) {
-        child.terminate();
-        return tl::unexpected(more.error());
-      }
-      for (std::size_t at = 0; at < buffer.size();) {
-        const int wrote = in.write(buffer.data() + at, static_cast<int>(buffer.size() - at));
-        at += static_cast<std::size_t>(std::max(wrote, 0));
-      }
-      if (!*more) {
-        break;
-      }
-    }
-    in.close();
-    return finished_status(child);
-  });
+  return run_found<int>(argv,
+                        [&](const Executable& executable, const Arguments& args) -> tl::expected<int, std::string> {
+                          bp::pipe in;
+                          bp::child child(executable, args, bp::std_in < in, bp::start_dir = cwd);
+                          close_end(in, &bp::pipe::native_source,
+                                    &bp::pipe::assign_source); // the child holds the read end
+                          std::string buffer;
+                          while (true) {
+                            buffer.clear();
+                            const auto more = produce(buffer);
+                            if (!more) {
+                              child.terminate();
+                              return tl::unexpected(more.error());
+                            }
+                            for (std::size_t at = 0; at < buffer.size();) {
+                              const int wrote = in.write(buffer.data() + at, static_cast<int>(buffer.size() - at));
+                              at += static_cast<std::size_t>(std::max(wrote, 0));
+                            }
+                            if (!*more) {
+                              break;
+                            }
+                          }
+                          in.close();
+                          return finished_status(child);
+                        });
 }
 
 } // namespace drydock::os

@@ -16,7 +16,7 @@ namespace drydock::os {
 struct SpawnSpec {
   std::vector<std::string> argv; // argv[0] is looked up on PATH
   std::string cwd;
-  std::vector<std::string> env;  // "NAME=value"; the child gets exactly these
+  std::vector<std::string> env; // "NAME=value"; the child gets exactly these
   // Report the exit only once every process holding the output has let go
   // (background steps, whose output all goes to their log); otherwise the
   // output is read for a short drain time after the exit.

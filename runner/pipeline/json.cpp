@@ -11,10 +11,7 @@
 namespace nlohmann {
 template <typename T>
 struct adl_serializer<std::optional<T>> {
-  static void to_json(json& out, const std::optional<T>& value)
-  {
-    out = value ? json(*value) : json(nullptr);
-  }
+  static void to_json(json& out, const std::optional<T>& value) { out = value ? json(*value) : json(nullptr); }
   static void from_json(const json& in, std::optional<T>& value)
   {
     value = in.is_null() ? std::nullopt : std::optional<T>(in.get<T>());
@@ -58,8 +55,9 @@ void enum_from_json(const nlohmann::json& in, Enum& value, const std::pair<Enum,
   throw std::invalid_argument(fmt::format("unknown value '{}'", text));
 }
 
-constexpr std::pair<RunsWhen, const char*> kWhen[] = {
-    {RunsWhen::on_success, "on_success"}, {RunsWhen::always, "always"}, {RunsWhen::on_failure, "on_failure"}};
+constexpr std::pair<RunsWhen, const char*> kWhen[] = {{RunsWhen::on_success, "on_success"},
+                                                      {RunsWhen::always, "always"},
+                                                      {RunsWhen::on_failure, "on_failure"}};
 constexpr std::pair<OnFailure, const char*> kOnFailure[] = {{OnFailure::stop_build, "stop_build"},
                                                             {OnFailure::continue_build, "continue_build"},
                                                             {OnFailure::skip_dependants, "skip_dependants"}};
@@ -118,9 +116,10 @@ tl::expected<Action, std::string> action_of_kind(const nlohmann::json& json, con
 // A stored pipeline must be a DAG, or every step would wait for ever.
 std::string steps_cycle(const Pipeline& pipeline)
 {
-  const auto cycle = util::find_cycle(pipeline.steps.size(),
-                                      [&](std::size_t step) -> const auto& { return pipeline.steps[step].deps; });
-  return cycle.empty() ? "" : fmt::format("step '{}' waits for itself through a cycle", pipeline.steps[cycle.front()].id);
+  const auto cycle = util::find_cycle(
+      pipeline.steps.size(), [&](std::size_t step) -> const auto& { return pipeline.steps[step].deps; });
+  return cycle.empty() ? ""
+                       : fmt::format("step '{}' waits for itself through a cycle", pipeline.steps[cycle.front()].id);
 }
 
 Step step_from_json(const nlohmann::json& in)

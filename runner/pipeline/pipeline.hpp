@@ -60,13 +60,13 @@ struct ShellCommand {
 
 // Make a content-keyed image present (engine, archive or build).
 struct ImageBuild {
-  std::string name;       // what containers and publish steps refer to
+  std::string name; // what containers and publish steps refer to
   std::string repository;
   std::string dockerfile; // relative to the base directory, or absolute; ~ allowed
   std::string context;
   std::vector<std::string> inputs; // globs hashed into the key
   bool allow_outside_inputs = false;
-  std::vector<EnvVar> build_args;  // values expanded when the step runs
+  std::vector<EnvVar> build_args; // values expanded when the step runs
   std::string cache_dir;
   int keep = 2;
 };
@@ -130,8 +130,8 @@ std::string_view action_kind(const Action& action);
 
 // Where a ShellCommand runs when not on the host.
 struct Container {
-  std::string image; // an ImageBuild's name (its run reference), or an image reference
-  bool database = false; // gets the database's URL variable and host alias
+  std::string image;                 // an ImageBuild's name (its run reference), or an image reference
+  bool database = false;             // gets the database's URL variable and host alias
   std::vector<std::string> services; // reached on the run's network by alias
   std::vector<std::pair<std::string, std::string>> hosts; // NAME, ADDRESS: --add-host entries
 };
@@ -147,8 +147,8 @@ struct WorkDir {
 
 struct Step {
   std::size_t index = 0;
-  std::string id;      // unique and stable: other steps and the record name it
-  std::string name;    // shown to people
+  std::string id;   // unique and stable: other steps and the record name it
+  std::string name; // shown to people
   std::size_t group = 0;
   std::string origin;  // where the front end found it, e.g. "test.override"
   Pos pos;             // in Pipeline::file
@@ -158,10 +158,10 @@ struct Step {
   WorkDir workdir;
   std::vector<EnvVar> environment; // over the build's
   int no_output_timeout = 600;     // seconds
-  bool background = false; // its output goes to a log; the build does not wait for it
-  bool concurrent = false; // started with the step before it (shown by plan)
-  std::vector<std::size_t> deps; // the steps it waits for
-  std::optional<Policy> policy;  // its group's when not set
+  bool background = false;         // its output goes to a log; the build does not wait for it
+  bool concurrent = false;         // started with the step before it (shown by plan)
+  std::vector<std::size_t> deps;   // the steps it waits for
+  std::optional<Policy> policy;    // its group's when not set
 };
 
 // What the build is for.
@@ -196,7 +196,7 @@ struct Pipeline {
   // they go over the host's, and containers get them by name.
   std::vector<EnvVar> environment;
   std::vector<SharedDir> shared_dirs; // mounted in every container at the same path
-  std::string log_dir;                  // background steps' logs
+  std::string log_dir;                // background steps' logs
   // Non-empty: the run needs a Docker engine, and this says what asks for one.
   std::string engine_needed_by;
   std::optional<Database> database;

@@ -20,13 +20,9 @@ std::string_view status_name(StepStatus status)
 }
 
 Plan::Plan(const pipeline::Pipeline& pipeline)
-  : m_pipeline(pipeline),
-    m_graph(graph::graph_of(pipeline)),
-    m_status(pipeline.steps.size(), StepStatus::waiting),
-    m_reason(pipeline.steps.size()),
-    m_unfinished_deps(pipeline.steps.size()),
-    m_failed_before(pipeline.steps.size(), 0),
-    m_blocked(pipeline.steps.size(), false),
+  : m_pipeline(pipeline), m_graph(graph::graph_of(pipeline)), m_status(pipeline.steps.size(), StepStatus::waiting),
+    m_reason(pipeline.steps.size()), m_unfinished_deps(pipeline.steps.size()),
+    m_failed_before(pipeline.steps.size(), 0), m_blocked(pipeline.steps.size(), false),
     m_critical(pipeline.steps.size(), 1)
 {
   const auto& graph = m_graph;
@@ -95,8 +91,9 @@ void Plan::skip(std::size_t step, std::string reason)
 
 void Plan::settle(std::size_t step, bool failed)
 {
-  const bool blocks = failed && pipeline::policy_of(m_pipeline, m_pipeline.steps[step]).on_failure ==
-                                    pipeline::OnFailure::skip_dependants;
+  const bool blocks = failed
+                      && pipeline::policy_of(m_pipeline, m_pipeline.steps[step]).on_failure
+                             == pipeline::OnFailure::skip_dependants;
   const std::size_t failure = failed ? step + 1 : m_failed_before[step];
   for (const std::size_t next : m_graph.dependents[step]) {
     if (m_failed_before[next] == 0) {

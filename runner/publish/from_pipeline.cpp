@@ -6,8 +6,8 @@ namespace drydock::publish {
 
 std::string without_v_prefix(const std::string& version)
 {
-  const bool v_then_digit = version.size() > 1 && (version[0] == 'v' || version[0] == 'V') &&
-                            version[1] >= '0' && version[1] <= '9';
+  const bool v_then_digit = version.size() > 1 && (version[0] == 'v' || version[0] == 'V') && version[1] >= '0'
+                            && version[1] <= '9';
   return v_then_digit ? version.substr(1) : version;
 }
 
@@ -47,7 +47,8 @@ tl::expected<std::optional<Login>, std::string> login_from(const pipeline::Publi
   const auto password = env.get(password_env);
   for (const auto* missing : {username ? nullptr : &username_env, password ? nullptr : &password_env}) {
     if (missing != nullptr) {
-      return tl::unexpected(fmt::format("publish entry '{}': the login needs the environment variable {}, which is not set",
+      return tl::unexpected(fmt::format("publish entry '{}': the login needs the environment variable {}, which is not "
+                                        "set",
                                         spec.name, *missing));
     }
   }

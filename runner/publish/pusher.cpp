@@ -20,7 +20,8 @@ namespace {
 
 std::string failure(const tl::expected<int, std::string>& result, const std::string& what)
 {
-  return result ? fmt::format("{} failed (exit {})", what, *result) : fmt::format("{} failed: {}", what, result.error());
+  return result ? fmt::format("{} failed (exit {})", what, *result)
+                : fmt::format("{} failed: {}", what, result.error());
 }
 
 // The credentials file of the DOCKER_CONFIG being used, for the signal
@@ -97,7 +98,7 @@ private:
   }
 
   std::string m_dir;
-  struct sigaction m_previous[std::size(kCleanupSignals)] {};
+  struct sigaction m_previous[std::size(kCleanupSignals)]{};
 };
 
 tl::expected<void, std::string> log_in(const docker::Client& client, const Login& login, const std::string& executable,

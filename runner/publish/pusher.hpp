@@ -22,8 +22,8 @@ struct Login {
 
 struct PushOptions {
   std::string executable = "docker";
-  bool verbose = false;        // DCD's "Tagging ..." / "Pushing tag ..." lines
-  std::optional<Login> login;  // into a temporary DOCKER_CONFIG, removed afterwards
+  bool verbose = false;       // DCD's "Tagging ..." / "Pushing tag ..." lines
+  std::optional<Login> login; // into a temporary DOCKER_CONFIG, removed afterwards
 };
 
 struct PushReport {

@@ -173,7 +173,8 @@ tl::expected<Prepared, std::string> prepare_versions(const TagOptions& options)
   std::string version = *options.version;
   // Docker tags cannot hold '+': build metadata goes (DCD loops forever on it).
   if (const auto plus = version.find('+'); plus != std::string::npos) {
-    prepared.notes.push_back(fmt::format("dropped the build metadata '{}' from version '{}': docker tags cannot hold '+'",
+    prepared.notes.push_back(fmt::format("dropped the build metadata '{}' from version '{}': docker tags cannot hold "
+                                         "'+'",
                                          version.substr(plus), version));
     version.erase(plus);
   }

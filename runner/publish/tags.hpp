@@ -53,7 +53,7 @@ struct TagCommand {
 };
 
 struct TagPlan {
-  std::vector<TagCommand> tags;  // in DCD's order
+  std::vector<TagCommand> tags; // in DCD's order
   std::vector<std::string> pushes;
   std::vector<std::string> notes; // e.g. dropped build metadata
 };

@@ -58,7 +58,8 @@ tl::expected<int, std::string> next_build_number(const std::string& counter_file
   const auto size = ::read(fd, buffer, sizeof buffer - 1);
   const int next = (size > 0 ? std::atoi(buffer) : 0) + 1;
   const std::string text = std::to_string(next) + "\n";
-  const bool written = ::ftruncate(fd, 0) == 0 && ::pwrite(fd, text.data(), text.size(), 0) == static_cast<ssize_t>(text.size());
+  const bool written = ::ftruncate(fd, 0) == 0
+                       && ::pwrite(fd, text.data(), text.size(), 0) == static_cast<ssize_t>(text.size());
   ::close(fd); // releases the lock
   if (!written) {
     return tl::unexpected(fmt::format("cannot write the build counter {}", counter_file));

@@ -30,12 +30,11 @@ nlohmann::json unreadable_json(const std::string& path, const std::string& reaso
       {"valid", false},
       {"errors", 1},
       {"warnings", 0},
-      {"diagnostics",
-       nlohmann::json::array({{{"severity", "error"},
-                               {"line", 0},
-                               {"column", 0},
-                               {"end_column", 0},
-                               {"message", "cannot read the file: " + reason}}})},
+      {"diagnostics", nlohmann::json::array({{{"severity", "error"},
+                                              {"line", 0},
+                                              {"column", 0},
+                                              {"end_column", 0},
+                                              {"message", "cannot read the file: " + reason}}})},
   };
 }
 

@@ -88,7 +88,8 @@ std::string plan_text(const pipeline::Pipeline& pipeline, const PlanFacts& facts
   for (const auto& step : pipeline.steps) {
     width = std::max(width, step.name.size());
   }
-  out += fmt::format("\n{:>3}  {:<{}}  {:<12}  {:<24}  {}\n", "#", "STEP", width, pipeline::group_heading(pipeline), "WAITS FOR", "COMMAND");
+  out += fmt::format("\n{:>3}  {:<{}}  {:<12}  {:<24}  {}\n", "#", "STEP", width, pipeline::group_heading(pipeline),
+                     "WAITS FOR", "COMMAND");
   for (const auto& step : pipeline.steps) {
     auto waits = fmt::format("{}", fmt::join(dep_names(pipeline, step.index), ", "));
     if (waits.empty()) {
@@ -137,8 +138,8 @@ nlohmann::json step_json(const pipeline::Pipeline& pipeline, const pipeline::Ste
           {"on_failure", pipeline::on_failure_name(policy.on_failure)},
           {"action", pipeline::to_json(step.action)},
           {"container", step.container ? nlohmann::json{{"image", step.container->image},
-                                                         {"database", step.container->database},
-                                                         {"services", step.container->services}}
+                                                        {"database", step.container->database},
+                                                        {"services", step.container->services}}
                                        : nlohmann::json(nullptr)}};
 }
 
@@ -189,7 +190,8 @@ std::string plan_dot(const pipeline::Pipeline& pipeline)
       current = group;
       out += fmt::format("  subgraph \"cluster_{}\" {{\n    label={};\n", group, quote(std::string(group)));
     }
-    out += fmt::format("    {} [label={}];\n", quote(step.name), quote(step.name + "\n" + summarize_command(step.summary, 60)));
+    out += fmt::format("    {} [label={}];\n", quote(step.name),
+                       quote(step.name + "\n" + summarize_command(step.summary, 60)));
   }
   if (!current.empty()) {
     out += "  }\n";

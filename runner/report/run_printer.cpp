@@ -157,8 +157,10 @@ void RunPrinter::on_output_abandoned(std::size_t step)
 {
   std::string out;
   emit_partial(step, out);
-  emit_line(step, "(drydock: the command exited, but processes it started still hold its output; "
-                  "what they write from now on is not shown)", out);
+  emit_line(step,
+            "(drydock: the command exited, but processes it started still hold its output; "
+            "what they write from now on is not shown)",
+            out);
   m_write(out);
 }
 
@@ -175,7 +177,8 @@ void RunPrinter::step_started(const pipeline::Step& step)
     return;
   }
   const std::string verb = m_options.dry_run ? "would run" : "$";
-  m_write(fmt::format("{} {} {}\n", prefix(step.index), paint(verb, kBold), summarize_command(mask_secrets(step.summary, m_options.secrets), 100)));
+  m_write(fmt::format("{} {} {}\n", prefix(step.index), paint(verb, kBold),
+                      summarize_command(mask_secrets(step.summary, m_options.secrets), 100)));
 }
 
 std::string RunPrinter::failure_text(const plan::StepOutcome& outcome) const
@@ -201,10 +204,7 @@ void RunPrinter::step_finished(const pipeline::Step& step, const plan::StepOutco
   }
 }
 
-void RunPrinter::interrupted()
-{
-  m_write(paint("drydock: interrupted; stopping running steps\n", kYellow));
-}
+void RunPrinter::interrupted() { m_write(paint("drydock: interrupted; stopping running steps\n", kYellow)); }
 
 std::string RunPrinter::failed_steps_text(const plan::BuildResult& result) const
 {
@@ -235,14 +235,16 @@ void RunPrinter::summary(const plan::BuildResult& result)
   }
   std::string out = "\n";
   if (!m_options.quiet) {
-    out += fmt::format("{:<{}}  {:<12}  {:<9}  {:>8}\n", "STEP", name_width, pipeline::group_heading(m_pipeline), "STATUS", "TIME");
+    out += fmt::format("{:<{}}  {:<12}  {:<9}  {:>8}\n", "STEP", name_width, pipeline::group_heading(m_pipeline),
+                       "STATUS", "TIME");
     for (const auto& step : m_pipeline.steps) {
       const auto& outcome = result.steps[step.index];
       const std::string status = m_options.dry_run ? "would run" : std::string(plan::status_name(outcome.status));
       const std::string time = outcome.status == plan::StepStatus::skipped || m_options.dry_run
                                    ? "-"
                                    : format_duration(outcome.duration);
-      std::string line = fmt::format("{:<{}}  {:<12}  {}  {:>8}", step.name, name_width, m_pipeline.groups[step.group].name,
+      std::string line = fmt::format("{:<{}}  {:<12}  {}  {:>8}", step.name, name_width,
+                                     m_pipeline.groups[step.group].name,
                                      paint(fmt::format("{:<9}", status), status_colour(outcome.status)), time);
       if (outcome.status == plan::StepStatus::failed) {
         line += "  " + failure_text(outcome);
@@ -267,8 +269,8 @@ void RunPrinter::summary(const plan::BuildResult& result)
     out += fmt::format("{:<13} {}\n", dir.label + ":", dir.path);
   }
   const std::string verdict = result.interrupted ? paint("interrupted", kYellow)
-                              : result.failed     ? paint("failed", kRed)
-                                                  : paint("passed", kGreen);
+                              : result.failed    ? paint("failed", kRed)
+                                                 : paint("passed", kGreen);
   out += fmt::format("build #{} {} in {}\n", m_pipeline.build.number, verdict, format_duration(result.duration));
   m_write(out);
   flush();

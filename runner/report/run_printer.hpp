@@ -15,9 +15,9 @@ namespace drydock::report {
 
 struct PrinterOptions {
   bool color = false;
-  bool quiet = false;   // no output lines, no start/finish lines
-  bool dry_run = false; // "would run" lines instead
-  std::size_t tail_lines = 10; // of a failed step, repeated in the summary
+  bool quiet = false;               // no output lines, no start/finish lines
+  bool dry_run = false;             // "would run" lines instead
+  std::size_t tail_lines = 10;      // of a failed step, repeated in the summary
   std::vector<std::string> secrets; // shown as *** wherever they appear in output
 };
 

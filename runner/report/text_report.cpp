@@ -69,9 +69,8 @@ std::string plural(int count, std::string_view word)
 // "... and 11900 more errors" for the diagnostics past the shown ones.
 std::string not_shown_line(std::span<const Diagnostic> rest)
 {
-  const auto errors = std::count_if(rest.begin(), rest.end(), [](const Diagnostic& d) {
-    return d.severity == Severity::error;
-  });
+  const auto errors = std::count_if(rest.begin(), rest.end(),
+                                    [](const Diagnostic& d) { return d.severity == Severity::error; });
   std::vector<std::string> parts;
   if (errors > 0) {
     parts.push_back(plural(static_cast<int>(errors), "more error"));

@@ -152,7 +152,8 @@ tl::expected<std::string, std::string> make_cluster_dir(const std::string& tmp_d
 {
   if (running_as_root() && !others_can_enter_all_of(tmp_dir)) {
     return tl::unexpected(fmt::format("the cluster runs as user 'postgres', which cannot enter {}; "
-                                      "point TMPDIR at a directory it can reach", tmp_dir));
+                                      "point TMPDIR at a directory it can reach",
+                                      tmp_dir));
   }
   std::string pattern = (fs::path(tmp_dir) / "drydock-postgres-XXXXXX").string();
   if (::mkdtemp(pattern.data()) == nullptr) {
@@ -200,8 +201,9 @@ tl::expected<void, std::string> start_cluster(const ClusterSpec& spec, const Log
       return tl::unexpected(fmt::format("cannot hand {} to postgres", socket.string()));
     }
   }
-  if (auto done = run_tool(tool("pg_ctl", {"--pgdata", data.string(), "--log", (fs::path(spec.dir) / "server.log").string(),
-                                           "--wait", "--timeout", "60", "start"}),
+  if (auto done = run_tool(tool("pg_ctl",
+                                {"--pgdata", data.string(), "--log", (fs::path(spec.dir) / "server.log").string(),
+                                 "--wait", "--timeout", "60", "start"}),
                            "pg_ctl start");
       !done) {
     return done;
@@ -211,7 +213,7 @@ tl::expected<void, std::string> start_cluster(const ClusterSpec& spec, const Log
     addresses += fmt::format("{}{}:{}", addresses.empty() ? "" : ", ", address, spec.port);
   }
   log(fmt::format("postgresql: started in {}, listening on {}", spec.dir, addresses));
-  const std::vector<std::string> connect{"--host", socket.string(), "--port", std::to_string(spec.port),
+  const std::vector<std::string> connect{"--host",     socket.string(), "--port", std::to_string(spec.port),
                                          "--username", kServerUser};
   if (spec.user != kServerUser) {
     auto args = connect;
@@ -259,8 +261,8 @@ int free_port()
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   socklen_t size = sizeof address;
   int port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&address), size) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size) == 0) {
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&address), size) == 0
+      && ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size) == 0) {
     port = ntohs(address.sin_port);
   }
   ::close(fd);

@@ -13,7 +13,7 @@
 namespace drydock::services {
 
 struct ClusterSpec {
-  std::string dir;                 // owned by the run; removed at the end
+  std::string dir; // owned by the run; removed at the end
   int port = 0;
   std::vector<std::string> listen; // addresses: 127.0.0.1 and the bridge gateway
   std::string trust_subnet;        // the bridge subnet, or empty

@@ -37,8 +37,8 @@ void Diagnostics::remove_duplicates()
     }
   }
   m_items = std::move(unique);
-  m_errors = static_cast<int>(std::count_if(m_items.begin(), m_items.end(),
-                                            [](const Diagnostic& d) { return d.severity == Severity::error; }));
+  m_errors = static_cast<int>(
+      std::count_if(m_items.begin(), m_items.end(), [](const Diagnostic& d) { return d.severity == Severity::error; }));
 }
 
 void Diagnostics::append(const Diagnostics& other)

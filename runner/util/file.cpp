@@ -30,7 +30,8 @@ tl::expected<std::string, std::string> read_config_file(const std::string& path)
   while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
     text.append(buffer, static_cast<std::size_t>(in.gcount()));
     if (text.size() > kMaxConfigBytes) {
-      return tl::unexpected(fmt::format("larger than {} MiB; not a CI config", kMaxConfigBytes / (std::size_t{1024} * 1024)));
+      return tl::unexpected(
+          fmt::format("larger than {} MiB; not a CI config", kMaxConfigBytes / (std::size_t{1024} * 1024)));
     }
   }
   if (in.bad()) {

@@ -20,8 +20,9 @@ std::string mask_secrets(std::string line, const std::vector<std::string>& secre
 std::vector<std::string> masking_order(std::vector<std::string> secrets)
 {
   std::erase(secrets, std::string());
-  std::sort(secrets.begin(), secrets.end(),
-            [](const std::string& a, const std::string& b) { return a.size() != b.size() ? a.size() > b.size() : a < b; });
+  std::sort(secrets.begin(), secrets.end(), [](const std::string& a, const std::string& b) {
+    return a.size() != b.size() ? a.size() > b.size() : a < b;
+  });
   secrets.erase(std::unique(secrets.begin(), secrets.end()), secrets.end());
   return secrets;
 }

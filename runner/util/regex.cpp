@@ -73,10 +73,7 @@ public:
   }
 
 private:
-  char peek(std::size_t ahead = 0) const
-  {
-    return m_at + ahead < m_text.size() ? m_text[m_at + ahead] : '\0';
-  }
+  char peek(std::size_t ahead = 0) const { return m_at + ahead < m_text.size() ? m_text[m_at + ahead] : '\0'; }
 
   // \Q...\E, \p{..}, \x{..} are skipped whole so their contents read as text.
   void escape()
@@ -106,8 +103,8 @@ private:
       const auto end = m_text.find(":]", m_at + 2);
       m_at = end == std::string_view::npos ? m_text.size() : end + 1;
     } else if (c == '[') {
-      m_problem = unsupported("a character class inside a character class [...[...]...]",
-                              "; write the characters in one class");
+      m_problem = unsupported("a character class inside a character class [...[...]...]", "; write the characters in "
+                                                                                          "one class");
     } else if (c == ']' && m_at != m_class_start) {
       m_in_class = false;
     }

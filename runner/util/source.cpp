@@ -36,13 +36,11 @@ std::optional<std::size_t> find_non_text_byte(std::string_view text)
 
 int count_chars(std::string_view text)
 {
-  return static_cast<int>(std::count_if(text.begin(), text.end(), [](char c) {
-    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  }));
+  return static_cast<int>(
+      std::count_if(text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 
-SourceFile::SourceFile(std::string path, std::string text)
-  : m_path(std::move(path)), m_text(std::move(text))
+SourceFile::SourceFile(std::string path, std::string text) : m_path(std::move(path)), m_text(std::move(text))
 {
   m_line_starts.push_back(0);
   for (std::size_t i = 0; i < m_text.size(); ++i) {

@@ -57,7 +57,8 @@ TEST_CASE("deployment sections need a trigger and something to run", "[checks][d
 
 TEST_CASE("parallel: true is refused in deployment only", "[checks][deployment]")
 {
-  CHECK(validate_messages("deployment:\n  prod:\n    branch: master\n    commands:\n      - x:\n          parallel: true\n")
+  CHECK(validate_messages("deployment:\n  prod:\n    branch: master\n    commands:\n      - x:\n          parallel: "
+                          "true\n")
         == Messages{"5:9: error: 'parallel: true' is not allowed in deployment commands"});
   CHECK(validate_messages("test:\n  override:\n    - x:\n        parallel: true\n").empty());
 }
@@ -69,8 +70,9 @@ TEST_CASE("services: unknown dependencies and cycles", "[checks][services]")
     a: {image: i, depends_on: [b]}
     b: {image: i, depends_on: [c]}
     c: {image: i, depends_on: [a, d]}
-)") == Messages{"3:5: error: services depend on each other in a cycle: a -> b -> c -> a",
-                "5:35: error: unknown service 'd'"}); // sorted by position
+)")
+        == Messages{"3:5: error: services depend on each other in a cycle: a -> b -> c -> a",
+                    "5:35: error: unknown service 'd'"}); // sorted by position
 }
 
 TEST_CASE("database provider options must fit the provider", "[checks][database]")

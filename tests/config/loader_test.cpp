@@ -227,6 +227,7 @@ TEST_CASE("defaults apply where the extension says nothing", "[loader][extension
 
 TEST_CASE("x- keys are ignored wherever keys are fixed", "[loader]")
 {
-  const auto messages = test::validate_messages("x-top: 1\ntest:\n  x-note: hi\n  override:\n    - make:\n        x-why: slow\n");
+  const auto messages = test::validate_messages("x-top: 1\ntest:\n  x-note: hi\n  override:\n    - make:\n        "
+                                                "x-why: slow\n");
   CHECK(messages.empty());
 }

@@ -13,13 +13,15 @@ using Messages = std::vector<std::string>;
 TEST_CASE("an empty config is valid with a warning", "[validate]")
 {
   CHECK(test::validate_messages("") == Messages{"1:1: warning: the config is empty; nothing will run"});
-  CHECK(test::validate_messages("# only a comment\n") == Messages{"1:1: warning: the config is empty; nothing will run"});
+  CHECK(test::validate_messages("# only a comment\n")
+        == Messages{"1:1: warning: the config is empty; nothing will run"});
 }
 
 TEST_CASE("a scalar or a list at the top level is refused", "[validate]")
 {
   CHECK(test::validate_messages("42\n")
-        == Messages{"1:1: error: a config must be a mapping of sections (machine, dependencies, test, ...), got a number (42)"});
+        == Messages{"1:1: error: a config must be a mapping of sections (machine, dependencies, test, ...), got a "
+                    "number (42)"});
 }
 
 TEST_CASE("binary input is refused before parsing", "[validate]")
@@ -78,12 +80,13 @@ TEST_CASE("a filter with 16k nested groups is a positioned error, never a crash"
   const std::string nested = std::string(16000, '(') + "a" + std::string(16000, ')');
   const std::string shown = std::string(60, '(') + "...";
   CHECK(test::validate_messages("general:\n  branches:\n    only: [master, /" + nested + "/]\n")
-        == Messages{"3:20: error: invalid regular expression /" + shown +
-                    "/: groups nested more than 1000 deep are not supported"});
+        == Messages{"3:20: error: invalid regular expression /" + shown
+                    + "/: groups nested more than 1000 deep are not supported"});
   CHECK(test::validate_messages("drydock:\n  services:\n    db:\n      image: postgres:15\n      ready:\n"
-                                "        log: '" + nested + "'\n")
-        == Messages{"6:14: error: invalid regular expression '" + shown +
-                    "': groups nested more than 1000 deep are not supported"});
+                                "        log: '"
+                                + nested + "'\n")
+        == Messages{"6:14: error: invalid regular expression '" + shown
+                    + "': groups nested more than 1000 deep are not supported"});
 }
 
 TEST_CASE("patterns in RE2 syntax as Java users write them validate", "[validate][regex]")

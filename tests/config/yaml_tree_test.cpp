@@ -60,7 +60,8 @@ TEST_CASE("plain and quoted scalars are told apart", "[yaml]")
 TEST_CASE("duplicate keys are errors that name the first definition", "[yaml]")
 {
   const auto p = parse("a: 1\nb: 2\na: 3\n");
-  CHECK(test::messages(p.diags) == std::vector<std::string>{"3:1: error: duplicate key 'a' (first defined at line 1, column 1)"});
+  CHECK(test::messages(p.diags)
+        == std::vector<std::string>{"3:1: error: duplicate key 'a' (first defined at line 1, column 1)"});
   REQUIRE(p.root);
   CHECK(keys_of(*p.root) == std::vector<std::string>{"a", "b"});
   CHECK(p.root->find("a")->text == "1");

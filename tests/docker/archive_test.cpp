@@ -123,6 +123,7 @@ TEST_CASE("pruning keeps the newest archives and always the current one", "[dock
   std::ofstream((fs::path(dir.path()) / "app-notakey.tar.zst").string()) << "not ours";
   const auto removed = docker::prune_archives(dir.path(), "app", key('a'), 2);
   CHECK(removed.size() == 2);
-  CHECK(files_in(dir.path()) == std::vector<std::string>{"app-" + key('a') + ".tar.zst", "app-" + key('d') + ".tar.zst",
-                                                         "app-notakey.tar.zst", "other-" + key('a') + ".tar.zst"});
+  CHECK(files_in(dir.path())
+        == std::vector<std::string>{"app-" + key('a') + ".tar.zst", "app-" + key('d') + ".tar.zst",
+                                    "app-notakey.tar.zst", "other-" + key('a') + ".tar.zst"});
 }

@@ -83,27 +83,29 @@ TEST_CASE("probe: no engine: one line saying where it was asked and what docker 
   test::FakeClient client;
   SECTION("the engine does not answer")
   {
-    client.on(docker::server_version(),
-              exits(1, "\nCannot connect to the Docker daemon at tcp://ci:2375. Is the docker daemon running?\n"));
-    CHECK(docker::probe_engine(client, "tcp://ci:2375", false).error() ==
-          "no Docker engine answers at tcp://ci:2375: Cannot connect to the Docker daemon at tcp://ci:2375. Is the "
-          "docker daemon running?");
-    CHECK(docker::probe_engine(client, "", false).error().starts_with("no Docker engine answers at "
-                                                                      "unix:///var/run/docker.sock: "));
+    client.on(docker::server_version(), exits(1, "\nCannot connect to the Docker daemon at tcp://ci:2375. Is the "
+                                                 "docker daemon running?\n"));
+    CHECK(docker::probe_engine(client, "tcp://ci:2375", false).error()
+          == "no Docker engine answers at tcp://ci:2375: Cannot connect to the Docker daemon at tcp://ci:2375. Is the "
+             "docker daemon running?");
+    CHECK(docker::probe_engine(client, "", false)
+              .error()
+              .starts_with("no Docker engine answers at "
+                           "unix:///var/run/docker.sock: "));
   }
   SECTION("no docker client")
   {
     client.on(docker::server_version(), test::cannot_run("'docker' is not on PATH"));
-    CHECK(docker::probe_engine(client, "", false).error() ==
-          "no Docker engine: 'docker' is not on PATH (install docker.io, or the docker client)");
+    CHECK(docker::probe_engine(client, "", false).error()
+          == "no Docker engine: 'docker' is not on PATH (install docker.io, or the docker client)");
   }
   SECTION("no bridge")
   {
     client.on(docker::server_version(), ok("1.43 24.0.7\n"));
     client.on(docker::bridge_network(), exits(1, "Error: No such network: bridge\n"));
-    CHECK(docker::probe_engine(client, "", true).error() ==
-          "the Docker engine at unix:///var/run/docker.sock has no default bridge network: Error: No such network: "
-          "bridge");
+    CHECK(docker::probe_engine(client, "", true).error()
+          == "the Docker engine at unix:///var/run/docker.sock has no default bridge network: Error: No such network: "
+             "bridge");
   }
 }
 

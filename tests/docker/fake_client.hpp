@@ -80,7 +80,7 @@ public:
   }
 
   tl::expected<os::CaptureResult, std::string> capture(const docker::Argv& argv, const std::string& cwd,
-                                                      os::Stderr stderr_mode) const override
+                                                       os::Stderr stderr_mode) const override
   {
     const auto reply = answer({Call::Kind::capture, argv, cwd, stderr_mode, ""});
     if (!reply) {
@@ -151,8 +151,8 @@ private:
       const std::lock_guard lock(m_mutex);
       m_calls.push_back(call);
       for (auto& candidate : m_rules) {
-        const bool matches = candidate.prefix.size() <= call.argv.size() &&
-                             std::equal(candidate.prefix.begin(), candidate.prefix.end(), call.argv.begin());
+        const bool matches = candidate.prefix.size() <= call.argv.size()
+                             && std::equal(candidate.prefix.begin(), candidate.prefix.end(), call.argv.begin());
         if (matches && (rule == nullptr || candidate.prefix.size() > rule->prefix.size())) {
           rule = &candidate;
         }

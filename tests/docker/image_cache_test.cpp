@@ -63,7 +63,8 @@ struct CacheFixture {
 
   Argv build_argv() const
   {
-    return docker::build({reference, job.dockerfile, job.context, {}, {{"io.drydock.image", "app"}, {"io.drydock.key", key}}});
+    return docker::build(
+        {reference, job.dockerfile, job.context, {}, {{"io.drydock.image", "app"}, {"io.drydock.key", key}}});
   }
 
   // The engine knows base:1; the rest is up to the test.
@@ -139,9 +140,9 @@ TEST_CASE("image cache: a present image whose archive is missing has it written"
   const auto result = f.ensure(client);
   REQUIRE(result);
   CHECK(result->source == docker::ImageSource::present);
-  CHECK(f.lines == std::vector<std::string>{f.reference + " is present but its archive is missing; writing it",
-                                            "wrote " + f.archive + " (0.0 MiB)",
-                                            f.reference + " present (tagged app:local)"});
+  CHECK(f.lines
+        == std::vector<std::string>{f.reference + " is present but its archive is missing; writing it",
+                                    "wrote " + f.archive + " (0.0 MiB)", f.reference + " present (tagged app:local)"});
   CHECK(archive_text(f.archive) == "the image as a tar");
 }
 
@@ -158,12 +159,13 @@ TEST_CASE("image cache: an archive and no image: the archive is loaded", "[docke
   REQUIRE(result);
   CHECK(result->source == docker::ImageSource::loaded);
   const auto calls = client.calls();
-  CHECK(client.argvs() == std::vector<Argv>{docker::inspect_images({"base:1"}), docker::inspect_images({f.reference}),
-                                            docker::load(), docker::inspect_images({f.reference}),
-                                            docker::tag(f.reference, "app:local")});
+  CHECK(client.argvs()
+        == std::vector<Argv>{docker::inspect_images({"base:1"}), docker::inspect_images({f.reference}), docker::load(),
+                             docker::inspect_images({f.reference}), docker::tag(f.reference, "app:local")});
   CHECK(calls[2].input == "the image as a tar"); // docker load got the plain tar
-  CHECK(f.lines == std::vector<std::string>{"loading " + f.reference + " from " + f.archive,
-                                            f.reference + " loaded (tagged app:local)"});
+  CHECK(f.lines
+        == std::vector<std::string>{"loading " + f.reference + " from " + f.archive,
+                                    f.reference + " loaded (tagged app:local)"});
 }
 
 TEST_CASE("image cache: neither image nor archive: built, saved and tagged", "[docker][cache]")
@@ -179,14 +181,14 @@ TEST_CASE("image cache: neither image nor archive: built, saved and tagged", "[d
   REQUIRE(result);
   CHECK(result->source == docker::ImageSource::built);
   const auto calls = client.calls();
-  CHECK(client.argvs() == std::vector<Argv>{docker::inspect_images({"base:1"}), docker::inspect_images({f.reference}),
-                                            f.build_argv(), docker::save(f.reference),
-                                            docker::tag(f.reference, "app:local")});
+  CHECK(client.argvs()
+        == std::vector<Argv>{docker::inspect_images({"base:1"}), docker::inspect_images({f.reference}), f.build_argv(),
+                             docker::save(f.reference), docker::tag(f.reference, "app:local")});
   CHECK(calls[2].kind == test::Call::Kind::passthrough);
   CHECK(calls[2].cwd == f.job.context);
-  CHECK(f.lines == std::vector<std::string>{"building " + f.reference + " (no image and no archive for this key)",
-                                            "wrote " + f.archive + " (0.0 MiB)",
-                                            f.reference + " built (tagged app:local)"});
+  CHECK(f.lines
+        == std::vector<std::string>{"building " + f.reference + " (no image and no archive for this key)",
+                                    "wrote " + f.archive + " (0.0 MiB)", f.reference + " built (tagged app:local)"});
   CHECK(archive_text(f.archive) == "the image as a tar");
   CHECK(docker::last_key(f.job)->key == f.key);
 }
@@ -221,15 +223,17 @@ TEST_CASE("image cache: a failed archive write is a warning; the build goes on",
     const auto result = f.ensure(client);
     REQUIRE(result);
     CHECK(result->source == docker::ImageSource::built);
-    CHECK(f.lines.at(1) == "warning: could not write the archive " + f.archive +
-                               ": docker save exited with 1; the image is in the engine, so the build goes on");
+    CHECK(f.lines.at(1)
+          == "warning: could not write the archive " + f.archive
+                 + ": docker save exited with 1; the image is in the engine, so the build goes on");
   }
   SECTION("docker save cannot run")
   {
     client.on(docker::save(f.reference), test::cannot_run("'docker' is not on PATH"));
     REQUIRE(f.ensure(client));
-    CHECK(f.lines.at(1) == "warning: could not write the archive " + f.archive +
-                               ": 'docker' is not on PATH; the image is in the engine, so the build goes on");
+    CHECK(f.lines.at(1)
+          == "warning: could not write the archive " + f.archive
+                 + ": 'docker' is not on PATH; the image is in the engine, so the build goes on");
   }
   // Nothing partial is left: only the lock and the key's manifest.
   CHECK(files_in(f.job.cache_dir) == std::vector<std::string>{"app.inputs", "app.lock"});
@@ -262,7 +266,8 @@ TEST_CASE("image cache: an archive that cannot be used is removed and the image 
     client.on(docker::load(), exits(1));
     REQUIRE(f.ensure(client));
     REQUIRE(f.lines.size() == 5);
-    CHECK(f.lines[1] == "archive " + f.archive + " did not load " + f.reference + " (docker load exited with 1); removed it");
+    CHECK(f.lines[1]
+          == "archive " + f.archive + " did not load " + f.reference + " (docker load exited with 1); removed it");
   }
   CHECK(f.lines[0] == "loading " + f.reference + " from " + f.archive);
   CHECK(f.lines[2] == "building " + f.reference + " (the archive could not be used)");
@@ -331,7 +336,8 @@ TEST_CASE("image cache: the warm path asks the engine once, for the image and it
   SECTION("a base moved: the key is computed again and differs")
   {
     test::FakeClient warm;
-    warm.on(docker::inspect_images({f.reference, "base:1"}), ok("sha256:img " + f.reference + "\nsha256:moved base:1\n"));
+    warm.on(docker::inspect_images({f.reference, "base:1"}),
+            ok("sha256:img " + f.reference + "\nsha256:moved base:1\n"));
     warm.on(docker::inspect_images({"base:1"}), ok("sha256:moved base:1\n"));
     warm.on({"docker", "image", "inspect"}, exits(1)); // the new key's image: absent
     warm.on({"docker", "build"}, ok());
@@ -377,6 +383,7 @@ TEST_CASE("image cache: a second run of the same image waits for the first", "[d
   }
   REQUIRE(result);
   CHECK(calls_while_held == 0); // nothing asked of the engine until the lock was free
-  CHECK(f.lines == std::vector<std::string>{"waiting for another run that is making app",
-                                            f.reference + " present (tagged app:local)"});
+  CHECK(f.lines
+        == std::vector<std::string>{"waiting for another run that is making app",
+                                    f.reference + " present (tagged app:local)"});
 }

@@ -72,7 +72,8 @@ std::string outcome(const docker::ImageJob& job)
   std::string text;
   bool done = false;
   while (!done) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline
+                                                                            - std::chrono::steady_clock::now());
     pollfd readable{fds[0], POLLIN, 0};
     if (left.count() <= 0 || ::poll(&readable, 1, static_cast<int>(left.count())) <= 0) {
       ::kill(pid, SIGKILL);

@@ -10,7 +10,8 @@ TEST_CASE("base images: FROM lines, without stages, scratch or flags", "[docker]
   CHECK(docker::base_images("FROM python:3.5\nADD . /code\n", {}) == Strings{"python:3.5"});
   CHECK(docker::base_images("# syntax\nfrom --platform=linux/amd64 golang:1.22 AS build\nRUN go build\n"
                             "FROM scratch\nCOPY --from=build /app /app\nFROM build AS again\nFROM debian:12\n",
-                            {}) == Strings{"golang:1.22", "debian:12"});
+                            {})
+        == Strings{"golang:1.22", "debian:12"});
   CHECK(docker::base_images("FROM \\\n  alpine:3\n", {}) == Strings{"alpine:3"});
   // A last line continued onto the file's final newline still counts;
   // CRLF line ends and an empty Dockerfile are read as before.
@@ -23,7 +24,8 @@ TEST_CASE("base images: ARGs before the first FROM, overridden by build args", "
 {
   const std::string dockerfile = "ARG PY=3.11\nARG FLAVOUR\nFROM python:${PY}-$FLAVOUR\nARG LATE=x\nFROM other:$LATE\n";
   CHECK(docker::base_images(dockerfile, {}) == Strings{"python:3.11-", "other:"});
-  CHECK(docker::base_images(dockerfile, {{"PY", "3.12"}, {"FLAVOUR", "slim"}}) == Strings{"python:3.12-slim", "other:"});
+  CHECK(docker::base_images(dockerfile, {{"PY", "3.12"}, {"FLAVOUR", "slim"}})
+        == Strings{"python:3.12-slim", "other:"});
 }
 
 TEST_CASE("the key depends on every input but not on their order", "[docker][key]")

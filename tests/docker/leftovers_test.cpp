@@ -45,8 +45,9 @@ TEST_CASE("leftovers: the labelled containers, networks and volumes, in that ord
   const auto found = docker::labelled_resources(client);
   REQUIRE(found);
   CHECK(ids(*found) == std::vector<std::string>{"container c1", "container c2", "network n1"});
-  CHECK(client.argvs() == std::vector<docker::Argv>{docker::labelled_containers(), docker::labelled_networks(),
-                                                    docker::labelled_volumes()});
+  CHECK(client.argvs()
+        == std::vector<docker::Argv>{docker::labelled_containers(), docker::labelled_networks(),
+                                     docker::labelled_volumes()});
   for (const auto& call : client.calls()) {
     CHECK(call.stderr_mode == os::Stderr::merge); // docker's complaint is the message
   }
@@ -58,13 +59,14 @@ TEST_CASE("leftovers: no engine: the first line of what docker said", "[docker][
   SECTION("docker fails")
   {
     client.on(docker::labelled_containers(), ok(""));
-    client.on(docker::labelled_networks(),
-              exits(1, "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon "
-                       "running?\nsee 'docker --help'\n"));
+    client.on(docker::labelled_networks(), exits(1, "Cannot connect to the Docker daemon at "
+                                                    "unix:///var/run/docker.sock. Is the docker daemon "
+                                                    "running?\nsee 'docker --help'\n"));
     const auto found = docker::labelled_resources(client);
     REQUIRE_FALSE(found);
-    CHECK(found.error() == "cannot list drydock's networks: Cannot connect to the Docker daemon at "
-                           "unix:///var/run/docker.sock. Is the docker daemon running?");
+    CHECK(found.error()
+          == "cannot list drydock's networks: Cannot connect to the Docker daemon at "
+             "unix:///var/run/docker.sock. Is the docker daemon running?");
     CHECK(client.call_count() == 2);
   }
   SECTION("no docker client")
@@ -105,12 +107,15 @@ TEST_CASE("leftovers: removed containers first, then networks, volumes and crede
   client.on(docker::remove_networks({"n1"}), exits(1, "Error: network n1 has active endpoints\n"));
   client.on(docker::remove_volumes({"v1"}), ok());
   std::vector<std::string> lines;
-  const int failed = docker::remove_resources(client, items, [&lines](const std::string& line) { lines.push_back(line); });
+  const int failed = docker::remove_resources(client, items,
+                                              [&lines](const std::string& line) { lines.push_back(line); });
   CHECK(failed == 1);
-  CHECK(client.argvs() == std::vector<docker::Argv>{docker::remove_containers({long_id}), docker::remove_networks({"n1"}),
-                                                    docker::remove_volumes({"v1"})});
-  CHECK(lines == std::vector<std::string>{"removed container " + std::string(64, 'f') + " (run r1)",
-                                          "could not remove network n1 (run r1)", "removed volume v1 (run r2)",
-                                          "removed credentials " + credentials.string()});
+  CHECK(client.argvs()
+        == std::vector<docker::Argv>{docker::remove_containers({long_id}), docker::remove_networks({"n1"}),
+                                     docker::remove_volumes({"v1"})});
+  CHECK(lines
+        == std::vector<std::string>{"removed container " + std::string(64, 'f') + " (run r1)",
+                                    "could not remove network n1 (run r1)", "removed volume v1 (run r2)",
+                                    "removed credentials " + credentials.string()});
   CHECK_FALSE(fs::exists(credentials));
 }

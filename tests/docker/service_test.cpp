@@ -48,8 +48,9 @@ TEST_CASE("a ready.log that does not compile fails the service before it starts"
   const test::FakeClient client; // no call expected
   const auto started = docker::start_service(client, run, [](const std::string&) {});
   REQUIRE_FALSE(started);
-  CHECK(started.error() == "service 'db': invalid ready.log regular expression '(ready)\\1': backreference \\1 "
-                           "is not supported: drydock matches with RE2 (linear time)");
+  CHECK(started.error()
+        == "service 'db': invalid ready.log regular expression '(ready)\\1': backreference \\1 "
+           "is not supported: drydock matches with RE2 (linear time)");
 }
 
 TEST_CASE("readiness is described the way errors name it", "[docker][service]")
@@ -77,14 +78,37 @@ TEST_CASE("a service runs detached on the run's network under its alias, labelle
   spec.tmpfs = {"/data"};
   spec.publish = {"127.0.0.1:5433:5432"};
   spec.command = {"redis-server", "--save", ""};
-  CHECK(docker::run_service(spec) ==
-        Argv{"docker", "run", "--detach", "--init", "--name", "drydock-r1-cache", "--label", "io.drydock.run=r1",
-             "--label", "io.drydock.pid=42:7", "--label", "io.drydock.service=cache", "--network", "drydock-r1",
-             "--network-alias", "redis", "--env", "MODE", "--tmpfs", "/data", "--publish", "127.0.0.1:5433:5432", "--",
-             "redis:7", "redis-server", "--save", ""});
-  CHECK(docker::create_network("drydock-r1", "r1", "42:7") ==
-        Argv{"docker", "network", "create", "--label", "io.drydock.run=r1", "--label", "io.drydock.pid=42:7", "--",
-             "drydock-r1"});
+  CHECK(docker::run_service(spec)
+        == Argv{"docker",
+                "run",
+                "--detach",
+                "--init",
+                "--name",
+                "drydock-r1-cache",
+                "--label",
+                "io.drydock.run=r1",
+                "--label",
+                "io.drydock.pid=42:7",
+                "--label",
+                "io.drydock.service=cache",
+                "--network",
+                "drydock-r1",
+                "--network-alias",
+                "redis",
+                "--env",
+                "MODE",
+                "--tmpfs",
+                "/data",
+                "--publish",
+                "127.0.0.1:5433:5432",
+                "--",
+                "redis:7",
+                "redis-server",
+                "--save",
+                ""});
+  CHECK(docker::create_network("drydock-r1", "r1", "42:7")
+        == Argv{"docker", "network", "create", "--label", "io.drydock.run=r1", "--label", "io.drydock.pid=42:7", "--",
+                "drydock-r1"});
 }
 
 TEST_CASE("leftovers: labelled resources parsed, owners checked", "[docker][service]")
@@ -183,17 +207,18 @@ TEST_CASE("service start: detached, then the logs read until the regex matched e
   run.ready.times = 2;
   test::FakeClient client;
   client.on(docker::run_service(run.container), ok("c0ffee\n"));
-  client.on(docker::logs(run.container.name, -1),
-            {ok("starting\nready to accept\n"), ok("starting\nready to accept\nready to accept\n")});
+  client.on(docker::logs(run.container.name, -1), {ok("starting\nready to accept\n"), ok("starting\nready to "
+                                                                                         "accept\nready to accept\n")});
   client.on(docker::running_state(run.container.name), ok("true 0\n"));
   const auto started = start(client, run);
   REQUIRE(started.result);
-  CHECK(client.argvs() == std::vector<Argv>{docker::run_service(run.container), docker::logs(run.container.name, -1),
-                                            docker::running_state(run.container.name),
-                                            docker::logs(run.container.name, -1)});
+  CHECK(client.argvs()
+        == std::vector<Argv>{docker::run_service(run.container), docker::logs(run.container.name, -1),
+                             docker::running_state(run.container.name), docker::logs(run.container.name, -1)});
   REQUIRE(started.lines.size() == 2);
-  CHECK(started.lines[0] == "service db: container drydock-r1-db on network drydock-r1 as 'postgres'; waiting for log "
-                            "/ready to accept/ 2 times");
+  CHECK(started.lines[0]
+        == "service db: container drydock-r1-db on network drydock-r1 as 'postgres'; waiting for log "
+           "/ready to accept/ 2 times");
   CHECK_THAT(started.lines[1], Catch::Matches("service db ready in [0-9]+\\.[0-9]{2}s"));
 }
 
@@ -207,12 +232,14 @@ TEST_CASE("service start: a port is ready once it accepts a connection at the co
   client.on(docker::container_ip(run.container.name, "drydock-r1"), ok("127.0.0.1\n"));
   const auto started = start(client, run);
   REQUIRE(started.result);
-  CHECK(client.argvs() == std::vector<Argv>{docker::run_service(run.container),
-                                            docker::container_ip(run.container.name, "drydock-r1")});
+  CHECK(client.argvs()
+        == std::vector<Argv>{docker::run_service(run.container), docker::container_ip(run.container.name, "drydock-"
+                                                                                                          "r1")});
   CHECK(started.lines.at(0).ends_with(fmt::format("waiting for port {}", port.port())));
 }
 
-TEST_CASE("service start: a command is retried until it succeeds, then the after-ready commands run", "[docker][service]")
+TEST_CASE("service start: a command is retried until it succeeds, then the after-ready commands run", "[docker]["
+                                                                                                      "service]")
 {
   auto run = db_service();
   run.ready.command = "pg_isready -q";
@@ -224,11 +251,12 @@ TEST_CASE("service start: a command is retried until it succeeds, then the after
   client.on(docker::exec_in(run.container.name, {"createdb", "--", "extra"}), ok());
   const auto started = start(client, run);
   REQUIRE(started.result);
-  CHECK(client.argvs() == std::vector<Argv>{docker::run_service(run.container),
-                                            docker::exec_in(run.container.name, {"sh", "-c", "pg_isready -q"}),
-                                            docker::running_state(run.container.name),
-                                            docker::exec_in(run.container.name, {"sh", "-c", "pg_isready -q"}),
-                                            docker::exec_in(run.container.name, {"createdb", "--", "extra"})});
+  CHECK(client.argvs()
+        == std::vector<Argv>{docker::run_service(run.container),
+                             docker::exec_in(run.container.name, {"sh", "-c", "pg_isready -q"}),
+                             docker::running_state(run.container.name),
+                             docker::exec_in(run.container.name, {"sh", "-c", "pg_isready -q"}),
+                             docker::exec_in(run.container.name, {"createdb", "--", "extra"})});
   const auto calls = client.calls();
   CHECK(calls[1].stderr_mode == os::Stderr::discard);
   CHECK(calls[4].stderr_mode == os::Stderr::merge);
@@ -246,8 +274,9 @@ TEST_CASE("service start: not ready in time: what is missing and the last log li
   client.on(docker::logs(run.container.name, 50), ok("starting\nstill starting\n"));
   const auto started = start(client, run);
   REQUIRE_FALSE(started.result);
-  CHECK(started.result.error() == "service 'db' was not ready after 0 s: waiting for log /ready/ 1 time: log /ready/ "
-                                  "matched 0 of 1 times\nlast 50 log lines of db:\n  | starting\n  | still starting\n");
+  CHECK(started.result.error()
+        == "service 'db' was not ready after 0 s: waiting for log /ready/ 1 time: log /ready/ "
+           "matched 0 of 1 times\nlast 50 log lines of db:\n  | starting\n  | still starting\n");
 }
 
 TEST_CASE("service start: a container that exits first is an error with its exit code", "[docker][service]")
@@ -262,12 +291,14 @@ TEST_CASE("service start: a container that exits first is an error with its exit
   client.on(docker::logs(run.container.name, 50), ok(""));
   const auto started = start(client, run);
   REQUIRE_FALSE(started.result);
-  CHECK(started.result.error() == fmt::format("service 'db' exited (code 3) before it was ready (port {} not accepting "
-                                              "connections)\nlast log lines of db:\n  (no log lines)\n",
-                                              closed.port()));
+  CHECK(started.result.error()
+        == fmt::format("service 'db' exited (code 3) before it was ready (port {} not accepting "
+                       "connections)\nlast log lines of db:\n  (no log lines)\n",
+                       closed.port()));
 }
 
-TEST_CASE("service start: docker run or an after-ready command failing is an error with its output", "[docker][service]")
+TEST_CASE("service start: docker run or an after-ready command failing is an error with its output", "[docker]["
+                                                                                                     "service]")
 {
   auto run = db_service();
   test::FakeClient client;

@@ -36,11 +36,12 @@ DOUBLE="line\nnext \"quoted\""
 EMPTY=
 )");
   REQUIRE(vars);
-  CHECK(*vars == Pairs{{"PLAIN", "value"},
-                       {"EXPORTED", "yes"},
-                       {"SINGLE", "literal $HOME \\n"},
-                       {"DOUBLE", "line\nnext \"quoted\""},
-                       {"EMPTY", ""}});
+  CHECK(*vars
+        == Pairs{{"PLAIN", "value"},
+                 {"EXPORTED", "yes"},
+                 {"SINGLE", "literal $HOME \\n"},
+                 {"DOUBLE", "line\nnext \"quoted\""},
+                 {"EMPTY", ""}});
 }
 
 TEST_CASE("dotenv errors name the line", "[env]")
@@ -52,7 +53,8 @@ TEST_CASE("dotenv errors name the line", "[env]")
 
 TEST_CASE("command-line NAME=value assignments", "[env]")
 {
-  CHECK(drydock::env::parse_assignment("CIRCLE_BRANCH=master").value() == std::pair<std::string, std::string>{"CIRCLE_BRANCH", "master"});
+  CHECK(drydock::env::parse_assignment("CIRCLE_BRANCH=master").value()
+        == std::pair<std::string, std::string>{"CIRCLE_BRANCH", "master"});
   CHECK(drydock::env::parse_assignment("EMPTY=").value().second.empty());
   CHECK(drydock::env::parse_assignment("X=a=b").value().second == "a=b");
   CHECK(drydock::env::parse_assignment("novalue").error() == "expected NAME=value, got 'novalue'");

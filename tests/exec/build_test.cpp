@@ -99,7 +99,8 @@ TEST_CASE("a group that goes on: later steps run or skip by their RunsWhen", "[e
   const pipeline::Group goes_on{"test", "phase", {RunsWhen::always, OnFailure::continue_build, ""}};
   const pipeline::Policy on_success{RunsWhen::on_success, OnFailure::stop_build, "runs only after a green build"};
   const pipeline::Policy on_failure{RunsWhen::on_failure, OnFailure::continue_build, ""};
-  const auto pipeline = make({goes_on}, {{"a", {}}, {"b", {0}}, {"deploy", {1}, 0, on_success}, {"notify", {1}, 0, on_failure}});
+  const auto pipeline = make({goes_on},
+                             {{"a", {}}, {"b", {0}}, {"deploy", {1}, 0, on_success}, {"notify", {1}, 0, on_failure}});
   const auto out = run(pipeline, {{"a", 1}});
   CHECK(out.started == Strings{"a", "b", "notify"});
   CHECK(out.result.steps[2].message == "runs only after a green build");

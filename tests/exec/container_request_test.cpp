@@ -85,7 +85,8 @@ TEST_CASE("a containerized step: docker run with names, not values, and DATABASE
   CHECK(argv.starts_with("docker run --rm --init --name drydock-RUN-2 --label io.drydock.run=RUN "
                          "--label io.drydock.pid=0 --label io.drydock.step=test.override[0] "));
   CHECK(argv.ends_with(" --add-host postgresdb:host-gateway -- org/app:abc123 sh -c pytest -v"));
-  for (const auto* name : {"--env APP_MODE ", "--env CIRCLE_SHA1 ", "--env TOKEN ", "--env DATABASE_URL ", "--env CI "}) {
+  for (const auto* name :
+       {"--env APP_MODE ", "--env CIRCLE_SHA1 ", "--env TOKEN ", "--env DATABASE_URL ", "--env CI "}) {
     CHECK(argv.find(name) != std::string::npos);
   }
   CHECK(argv.find("s3cret") == std::string::npos);
@@ -131,7 +132,8 @@ TEST_CASE("drydock's own steps run drydock itself", "[exec][docker]")
   CHECK(image.input.find("s3cret") == std::string::npos); // a step's secrets are not an own step's business
 }
 
-TEST_CASE("machine.hosts reach containerized steps as --add-host, and machine.timezone every step as TZ", "[exec][docker]")
+TEST_CASE("machine.hosts reach containerized steps as --add-host, and machine.timezone every step as TZ", "[exec]["
+                                                                                                          "docker]")
 {
   test::ScratchDir dir;
   const std::string yaml = "machine:\n  timezone: America/Los_Angeles\n  hosts: {db.local: 10.0.0.5}\n"

@@ -39,14 +39,16 @@ TEST_CASE("a setup failure stops the build; test keeps going; deployment needs g
 {
   test::ScratchDir dir;
   const std::string tail = "deployment:\n  any:\n    branch: /.*/\n    commands: [touch deployed]\n";
-  const auto setup_fails = test::run_config(dir, "dependencies:\n  override: [exit 4, touch after]\ntest:\n  override: [touch tested]\n");
+  const auto setup_fails = test::run_config(dir, "dependencies:\n  override: [exit 4, touch after]\ntest:\n  override: "
+                                                 "[touch tested]\n");
   CHECK(setup_fails.status("dependencies.override[0]") == StepStatus::failed);
   CHECK(setup_fails.status("dependencies.override[1]") == StepStatus::skipped);
   CHECK(setup_fails.status("test.override[0]") == StepStatus::skipped);
   CHECK_FALSE(fs::exists(dir.path() / "after"));
   CHECK_FALSE(fs::exists(dir.path() / "tested"));
 
-  const auto test_fails = test::run_config(dir, "test:\n  override: [exit 1, touch second]\n  post: [touch post]\n" + tail,
+  const auto test_fails = test::run_config(dir,
+                                           "test:\n  override: [exit 1, touch second]\n  post: [touch post]\n" + tail,
                                            4, {{{"CIRCLE_BRANCH", "main"}}});
   CHECK(fs::exists(dir.path() / "second"));
   CHECK(fs::exists(dir.path() / "post"));
@@ -103,10 +105,12 @@ test:
     - echo "$STEP_VAR" > step.txt:
         environment:
           STEP_VAR: "step-${FIRST}"
-)", 4, {{{"OVERRIDDEN", "from-cli"}}});
+)",
+                                    4, {{{"OVERRIDDEN", "from-cli"}}});
   const std::string env = dir.read("env.txt");
-  for (const char* line : {"CI=true\n", "CIRCLECI=true\n", "CIRCLE_NODE_TOTAL=1\n", "CIRCLE_NODE_INDEX=0\n",
-                           "FIRST=one\n", "SECOND=one-two-from-host\n", "OVERRIDDEN=from-cli\n", "HOST_VAR=from-host\n"}) {
+  for (const char* line :
+       {"CI=true\n", "CIRCLECI=true\n", "CIRCLE_NODE_TOTAL=1\n", "CIRCLE_NODE_INDEX=0\n", "FIRST=one\n",
+        "SECOND=one-two-from-host\n", "OVERRIDDEN=from-cli\n", "HOST_VAR=from-host\n"}) {
     INFO(line);
     CHECK(env.find(line) != std::string::npos);
   }
@@ -180,7 +184,8 @@ TEST_CASE("secrets are masked in background step logs as in the output", "[exec]
         background: true
   override:
     - sleep 0.5; echo "visible hunter2"
-)", 4, {}, {"hunter2"});
+)",
+                                    4, {}, {"hunter2"});
   CHECK(run.output.find("[test.override[0]] visible ***\n") != std::string::npos);
   CHECK(run.output.find("hunter2") == std::string::npos);
   CHECK(test::read_text(fs::path(run.context.artifacts_dir) / "background-test.pre_0_.log")
@@ -193,9 +198,10 @@ TEST_CASE("processes a step leaves behind in its group are stopped at the end", 
   test::ScratchDir dir;
   const std::string marker = "drydock-orphan-marker-" + std::to_string(::getpid());
   // The step ends only once the orphan is really running, and says so.
-  const auto run = test::run_config(dir, "test:\n  override:\n    - (exec -a " + marker
-                                             + " sleep 60) > /dev/null 2>&1 & for i in $(seq 100); do pgrep -f "
-                                             + marker + " > /dev/null && touch orphan-seen && exit 0; sleep 0.05; done; exit 1\n");
+  const auto run = test::run_config(dir,
+                                    "test:\n  override:\n    - (exec -a " + marker
+                                        + " sleep 60) > /dev/null 2>&1 & for i in $(seq 100); do pgrep -f " + marker
+                                        + " > /dev/null && touch orphan-seen && exit 0; sleep 0.05; done; exit 1\n");
   REQUIRE(run.status("test.override[0]") == StepStatus::succeeded);
   REQUIRE(fs::exists(dir.path() / "orphan-seen"));
   CHECK_FALSE(test::process_running(marker));

@@ -43,8 +43,8 @@ TEST_CASE("names that look like options or JSON stay values", "[exec][internal]"
 {
   exec::InternalStep step;
   step.action = pipeline::DatabaseStart{};
-  step.cluster = services::ClusterSpec{"/tmp/pg", 5433, {"127.0.0.1", "172.17.0.1"}, "172.17.0.0/16", "-dpostgres",
-                                       {"--help", "a=b", "\"}, {\"x"}};
+  step.cluster = services::ClusterSpec{"/tmp/pg",       5433,         {"127.0.0.1", "172.17.0.1"},
+                                       "172.17.0.0/16", "-dpostgres", {"--help", "a=b", "\"}, {\"x"}};
   const auto back = exec::decode_internal_step(exec::encode(step).value());
   REQUIRE(back);
   REQUIRE(back->cluster);
@@ -61,12 +61,15 @@ TEST_CASE("what is not an own step is refused with a reason", "[exec][internal]"
   CHECK(exec::decode_internal_step("{}").error().starts_with("not a step of drydock's own: "));
   CHECK(exec::decode_internal_step(R"({"action": {"kind": "teleport"}})").error() == "unknown action kind 'teleport'");
   CHECK(exec::decode_internal_step(R"({"action": {"name": "x"}})").error() == "an action is an object with a \"kind\"");
-  CHECK(exec::decode_internal_step(R"({"action": {"kind": "database"}, "cluster": {"dir": "", "port": 1, "user": "u"}})")
-            .error() == "the cluster needs a directory, a port and a user");
+  CHECK(
+      exec::decode_internal_step(R"({"action": {"kind": "database"}, "cluster": {"dir": "", "port": 1, "user": "u"}})")
+          .error()
+      == "the cluster needs a directory, a port and a user");
   CHECK(exec::internal_argv("/opt/drydock") == Strings{"/opt/drydock", "internal", "step"});
 }
 
-TEST_CASE("a cluster directory of any bytes arrives as it was; a value JSON cannot carry is an error value", "[exec][internal]")
+TEST_CASE("a cluster directory of any bytes arrives as it was; a value JSON cannot carry is an error value",
+          "[exec][internal]")
 {
   exec::InternalStep step;
   step.action = pipeline::DatabaseStart{};

@@ -76,7 +76,8 @@ inline RunOutcome run_config(const ScratchDir& dir, const std::string& yaml, std
   dir.write("circle.yml", yaml);
   auto validation = config::validate_text((dir.path() / "circle.yml").string(), yaml);
   REQUIRE_FALSE(validation.diagnostics.has_errors());
-  auto context = circle1::make_build_context(validation.config, overrides, test_host_env(dir), circle1::ContextMode::run);
+  auto context = circle1::make_build_context(validation.config, overrides, test_host_env(dir),
+                                             circle1::ContextMode::run);
   REQUIRE(context);
   RunOutcome outcome;
   outcome.context = *context;
@@ -86,7 +87,8 @@ inline RunOutcome run_config(const ScratchDir& dir, const std::string& yaml, std
   outcome.graph = circle1::lower(validation.config, outcome.context, deployment->selected, diags);
   REQUIRE_FALSE(diags.has_errors());
   const auto run_context = exec::make_run_context(outcome.graph, test_host_env(dir), "drydock");
-  report::RunPrinter printer(outcome.graph, {.secrets = secrets}, [&](std::string_view text) { outcome.output += text; });
+  report::RunPrinter printer(outcome.graph, {.secrets = secrets},
+                             [&](std::string_view text) { outcome.output += text; });
   exec::HostRunner runner(jobs, printer, secrets);
   outcome.result = exec::run_build(outcome.graph, run_context, runner, printer);
   printer.summary(outcome.result);

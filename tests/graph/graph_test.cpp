@@ -43,8 +43,9 @@ TEST_CASE("a cycle is named from its earliest step with every position", "[graph
   const auto pipeline = chain({{}, {3}, {1}, {2}});
   Diagnostics diags;
   graph::check_cycles(pipeline, graph::graph_of(pipeline), diags);
-  CHECK(test::messages(diags) ==
-        std::vector<std::string>{"2:3: error: dependency cycle: b (p.yml:2:3) -> c (p.yml:3:3) -> d (p.yml:4:3) -> b (p.yml:2:3)"});
+  CHECK(test::messages(diags)
+        == std::vector<std::string>{"2:3: error: dependency cycle: b (p.yml:2:3) -> c (p.yml:3:3) -> d (p.yml:4:3) -> "
+                                    "b (p.yml:2:3)"});
 }
 
 TEST_CASE("a long chain is checked without deep recursion", "[graph]")

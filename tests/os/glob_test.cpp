@@ -30,7 +30,8 @@ TEST_CASE("globs match within a directory and skip hidden files", "[os][glob]")
 {
   TempTree tree;
   CHECK(drydock::os::expand_glob(tree.root, "*.rb") == Paths{"a.rb"});
-  CHECK(drydock::os::expand_glob(tree.root, "requirements/*.txt") == Paths{"requirements/base.txt", "requirements/dev.txt"});
+  CHECK(drydock::os::expand_glob(tree.root, "requirements/*.txt")
+        == Paths{"requirements/base.txt", "requirements/dev.txt"});
   CHECK(drydock::os::expand_glob(tree.root, "b.txt") == Paths{"b.txt"});
   CHECK(drydock::os::expand_glob(tree.root, "missing.txt").empty());
 }

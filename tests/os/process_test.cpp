@@ -22,10 +22,10 @@ TEST_CASE("the synchronous runs: a command not found or not given is an error va
   const std::string not_on_path = "'drydock-no-such-command' is not on PATH";
   CHECK(os::run_capture(missing, ".").error() == not_on_path);
   CHECK(os::run_passthrough(missing, ".").error() == not_on_path);
-  CHECK(os::run_stdout_to(missing, ".", [](std::string_view) -> tl::expected<void, std::string> { return {}; }).error() ==
-        not_on_path);
-  CHECK(os::run_stdin_from(missing, ".", [](std::string&) -> tl::expected<bool, std::string> { return false; }).error() ==
-        not_on_path);
+  CHECK(os::run_stdout_to(missing, ".", [](std::string_view) -> tl::expected<void, std::string> { return {}; }).error()
+        == not_on_path);
+  CHECK(os::run_stdin_from(missing, ".", [](std::string&) -> tl::expected<bool, std::string> { return false; }).error()
+        == not_on_path);
   CHECK(os::run_capture({}, ".").error() == "empty command");
   CHECK(os::run_passthrough({}, ".").error() == "empty command");
   CHECK_FALSE(os::run_capture({"/drydock/no/such/file"}, ".")); // a path is not looked up, and fails to start
@@ -34,10 +34,11 @@ TEST_CASE("the synchronous runs: a command not found or not given is an error va
 TEST_CASE("run_stdout_to and run_stdin_from move the bytes, and a failing side stops the command", "[os][process]")
 {
   std::string got;
-  const auto saved = os::run_stdout_to({"printf", "tar bytes"}, ".", [&got](std::string_view chunk) -> tl::expected<void, std::string> {
-    got += chunk;
-    return {};
-  });
+  const auto saved = os::run_stdout_to({"printf", "tar bytes"}, ".",
+                                       [&got](std::string_view chunk) -> tl::expected<void, std::string> {
+                                         got += chunk;
+                                         return {};
+                                       });
   CHECK(saved.value() == 0);
   CHECK(got == "tar bytes");
   const auto refused = os::run_stdout_to({"yes"}, ".", [](std::string_view) -> tl::expected<void, std::string> {

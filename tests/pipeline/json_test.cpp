@@ -35,7 +35,8 @@ TEST_CASE("a lowered pipeline survives the trip through JSON", "[pipeline][json]
   REQUIRE(back);
   CHECK(pipeline::to_json(*back) == json);
   REQUIRE(back->steps.size() == pipeline.steps.size());
-  const auto found = std::find_if(back->steps.begin(), back->steps.end(), [](const auto& step) { return step.id == "unit"; });
+  const auto found = std::find_if(back->steps.begin(), back->steps.end(),
+                                  [](const auto& step) { return step.id == "unit"; });
   REQUIRE(found != back->steps.end());
   const auto& unit = *found;
   CHECK(unit.id == "unit");
@@ -54,22 +55,26 @@ TEST_CASE("a lowered pipeline survives the trip through JSON", "[pipeline][json]
 TEST_CASE("a broken pipeline document is refused with a reason", "[pipeline][json]")
 {
   CHECK(pipeline::pipeline_from_json(nlohmann::json::parse(R"({"steps": [{"id": "a", "action": {"kind": "x"}}]})"))
-            .error() == "step 'a': unknown action kind 'x'");
+            .error()
+        == "step 'a': unknown action kind 'x'");
   CHECK(pipeline::pipeline_from_json(nlohmann::json::parse(R"({"steps": [{"id": "a", "action": {"kind": "shell"}}]})"))
-            .error() == "step 'a': no group 0");
+            .error()
+        == "step 'a': no group 0");
   const auto self_loop = R"({"groups": [{"name": "g"}],
                              "steps": [{"id": "a", "deps": [0], "action": {"kind": "shell"}}]})";
-  CHECK(pipeline::pipeline_from_json(nlohmann::json::parse(self_loop)).error() ==
-        "step 'a': waits for step 0, which is not another step");
+  CHECK(pipeline::pipeline_from_json(nlohmann::json::parse(self_loop)).error()
+        == "step 'a': waits for step 0, which is not another step");
   CHECK(pipeline::pipeline_from_json(nlohmann::json::parse(R"({"steps": 3})")).error().starts_with("bad pipeline: "));
   const auto cycle = R"({"groups": [{"name": "g"}], "steps": [{"id": "a", "deps": [1], "action": {"kind": "shell"}},
                                                               {"id": "b", "deps": [0], "action": {"kind": "shell"}}]})";
-  CHECK(pipeline::pipeline_from_json(nlohmann::json::parse(cycle)).error() ==
-        "step 'a' waits for itself through a cycle");
-  CHECK(pipeline::action_from_json(nlohmann::json::parse(R"({"kind": "shell", "shell": []})")).error() ==
-        "a shell action needs a shell to run its script");
+  CHECK(pipeline::pipeline_from_json(nlohmann::json::parse(cycle)).error()
+        == "step 'a' waits for itself through a cycle");
+  CHECK(pipeline::action_from_json(nlohmann::json::parse(R"({"kind": "shell", "shell": []})")).error()
+        == "a shell action needs a shell to run its script");
   CHECK(pipeline::action_from_json(nlohmann::json::parse(R"({"kind": "database", "database": {"provider": "bogus"}})"))
-            .error() == "bad action: unknown value 'bogus'");
+            .error()
+        == "bad action: unknown value 'bogus'");
   const auto bad_policy = R"({"groups": [{"name": "g", "policy": {"when": "sometimes"}}]})";
-  CHECK(pipeline::pipeline_from_json(nlohmann::json::parse(bad_policy)).error() == "bad pipeline: unknown value 'sometimes'");
+  CHECK(pipeline::pipeline_from_json(nlohmann::json::parse(bad_policy)).error()
+        == "bad pipeline: unknown value 'sometimes'");
 }

@@ -37,8 +37,8 @@ TEST_CASE("a publish entry becomes DCD options from the environment", "[publish]
   const auto config = test::load(kConfig);
   const auto lowered = test::lower(config);
   const auto spec = circle1::publish_action(config.drydock.publish.at(0), config).value();
-  auto env = env::Environment::from_entries({"CIRCLE_TAG=v3.1.0", "REGISTRY_HOST=127.0.0.1:5000", "REG_USER=ci",
-                                             "REG_PASS=hunter2"});
+  auto env = env::Environment::from_entries(
+      {"CIRCLE_TAG=v3.1.0", "REGISTRY_HOST=127.0.0.1:5000", "REG_USER=ci", "REG_PASS=hunter2"});
   const auto options = publish::tag_options(spec, env);
   REQUIRE(options);
   CHECK(options->version == "3.1.0");
@@ -46,8 +46,9 @@ TEST_CASE("a publish entry becomes DCD options from the environment", "[publish]
   CHECK(options->precision == 1);
   const auto plan = publish::plan_tags_from("org/app:sha1", "org/app", *options);
   REQUIRE(plan);
-  CHECK(plan->pushes == Strings{"127.0.0.1:5000/org/app:3.1.0", "127.0.0.1:5000/org/app:3.1", "127.0.0.1:5000/org/app:3",
-                                "127.0.0.1:5000/org/app:latest"});
+  CHECK(plan->pushes
+        == Strings{"127.0.0.1:5000/org/app:3.1.0", "127.0.0.1:5000/org/app:3.1", "127.0.0.1:5000/org/app:3",
+                   "127.0.0.1:5000/org/app:latest"});
   const auto login = publish::login_from(spec, env);
   REQUIRE(login);
   REQUIRE(*login);
@@ -56,11 +57,11 @@ TEST_CASE("a publish entry becomes DCD options from the environment", "[publish]
   CHECK(publish::secrets_of(lowered, env) == Strings{"hunter2"}); // no deployment runs it; masked all the same
 
   env.erase("REG_PASS");
-  CHECK(publish::login_from(spec, env).error() ==
-        "publish entry 'hub': the login needs the environment variable REG_PASS, which is not set");
+  CHECK(publish::login_from(spec, env).error()
+        == "publish entry 'hub': the login needs the environment variable REG_PASS, which is not set");
   env.set("CIRCLE_TAG", "");
-  CHECK(publish::tag_options(spec, env).error() ==
-        "publish entry 'hub': the version '${CIRCLE_TAG}' is empty here (not a tag build?)");
+  CHECK(publish::tag_options(spec, env).error()
+        == "publish entry 'hub': the version '${CIRCLE_TAG}' is empty here (not a tag build?)");
 }
 
 TEST_CASE("secrets are masked wherever they appear in a line", "[publish][report]")

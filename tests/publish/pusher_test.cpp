@@ -32,7 +32,8 @@ fs::path write_fake_docker(const test::ScratchDir& dir)
   const auto path = dir.path() / "fake-docker";
   std::ofstream(path) << "#!/bin/sh\n"
                          "case \"$1\" in\n"
-                         "  login) cat >/dev/null; echo '{\"auths\":{\"r\":{\"auth\":\"dXNlcjpwYXNz\"}}}' > \"$DOCKER_CONFIG/config.json\";;\n"
+                         "  login) cat >/dev/null; echo '{\"auths\":{\"r\":{\"auth\":\"dXNlcjpwYXNz\"}}}' > "
+                         "\"$DOCKER_CONFIG/config.json\";;\n"
                          "  push) exec sleep 30;;\n"
                          "esac\n";
   fs::permissions(path, fs::perms::owner_all);
@@ -99,7 +100,8 @@ TEST_CASE("the credentials are gone when the push is done", "[publish]")
   ::setenv("TMPDIR", dir.path().c_str(), 1);
   publish::TagPlan plan;
   plan.pushes = {"r/app:1"};
-  const auto report = publish::run_tag_plan(docker::EngineClient{}, plan, {path.string(), false, publish::Login{"r", "u", "p"}},
+  const auto report = publish::run_tag_plan(docker::EngineClient{}, plan,
+                                            {path.string(), false, publish::Login{"r", "u", "p"}},
                                             [](const std::string&) {});
   old_tmp != nullptr ? ::setenv("TMPDIR", saved.c_str(), 1) : ::unsetenv("TMPDIR");
   CHECK(report.error.empty());
@@ -146,7 +148,8 @@ struct Pushed {
 Pushed push(const test::FakeClient& client, const publish::TagPlan& plan, const publish::PushOptions& options)
 {
   Pushed out;
-  out.report = publish::run_tag_plan(client, plan, options, [&out](const std::string& line) { out.lines.push_back(line); });
+  out.report = publish::run_tag_plan(client, plan, options,
+                                     [&out](const std::string& line) { out.lines.push_back(line); });
   return out;
 }
 
@@ -163,13 +166,14 @@ TEST_CASE("publish: every tag, then every push, in the plan's order, with DCD's 
   CHECK(pushed.report.error.empty());
   CHECK(pushed.report.pushed == std::vector<std::string>{"r/app:1", "app:1", "r/app:latest"});
   CHECK(pushed.report.not_pushed.empty());
-  CHECK(client.argvs() == std::vector<Argv>{docker::tag("app:1", "r/app:1", "dcd-docker"),
-                                            docker::tag("app:1", "r/app:latest", "dcd-docker"),
-                                            docker::push("r/app:1", "dcd-docker"), docker::push("app:1", "dcd-docker"),
-                                            docker::push("r/app:latest", "dcd-docker")});
-  CHECK(pushed.lines == std::vector<std::string>{"Tagging \"app:1\" as \"r/app:1\"...", "Not tagging \"app:1\" as itself",
-                                                 "Tagging \"app:1\" as \"r/app:latest\"...", "Pushing tag \"r/app:1\"...",
-                                                 "Pushing tag \"app:1\"...", "Pushing tag \"r/app:latest\"..."});
+  CHECK(client.argvs()
+        == std::vector<Argv>{docker::tag("app:1", "r/app:1", "dcd-docker"),
+                             docker::tag("app:1", "r/app:latest", "dcd-docker"), docker::push("r/app:1", "dcd-docker"),
+                             docker::push("app:1", "dcd-docker"), docker::push("r/app:latest", "dcd-docker")});
+  CHECK(pushed.lines
+        == std::vector<std::string>{"Tagging \"app:1\" as \"r/app:1\"...", "Not tagging \"app:1\" as itself",
+                                    "Tagging \"app:1\" as \"r/app:latest\"...", "Pushing tag \"r/app:1\"...",
+                                    "Pushing tag \"app:1\"...", "Pushing tag \"r/app:latest\"..."});
   for (const auto& call : client.calls()) {
     CHECK(call.kind == test::Call::Kind::passthrough); // docker's progress goes to the user
   }

@@ -30,8 +30,8 @@ TEST_CASE("DCD's README example: 8 tags, then 8 pushes in the same order", "[pub
   options.semver = true;
   options.latest = true;
   options.registry = "registry:5000";
-  CHECK(lines({"praekeltorg/alpine-python", "praekeltorg/alpine-python:onbuild"}, options) ==
-        Strings{
+  CHECK(lines({"praekeltorg/alpine-python", "praekeltorg/alpine-python:onbuild"}, options)
+        == Strings{
             "docker tag praekeltorg/alpine-python registry:5000/praekeltorg/alpine-python:2.7.13",
             "docker tag praekeltorg/alpine-python registry:5000/praekeltorg/alpine-python:2.7",
             "docker tag praekeltorg/alpine-python registry:5000/praekeltorg/alpine-python:2",
@@ -63,8 +63,8 @@ TEST_CASE("semver versions split as DCD splits them", "[publish]")
   CHECK(semver("2018-12-14") == Strings{"2018-12-14", "2018-12", "2018"});
   CHECK(semver("1.2.3-rc.1") == Strings{"1.2.3-rc.1", "1.2.3-rc", "1.2.3", "1.2", "1"});
   CHECK(semver("1.2.3", 0) == Strings{"1.2.3", "1.2", "1"}); // -P 0 counts as 1
-  CHECK(publish::semver_versions("1.2", 3, false).error() ==
-        "the minimum precision (3) is greater than the precision of version '1.2' (2)");
+  CHECK(publish::semver_versions("1.2", 3, false).error()
+        == "the minimum precision (3) is greater than the precision of version '1.2' (2)");
 }
 
 TEST_CASE("version tags: existing versions stripped, latest appended", "[publish]")
@@ -80,7 +80,8 @@ TEST_CASE("version tags: existing versions stripped, latest appended", "[publish
 
 TEST_CASE("the registry is prepended, or replaces a host with a port", "[publish]")
 {
-  CHECK(publish::with_registry("praekeltorg/alpine-python", "registry:5000") == "registry:5000/praekeltorg/alpine-python");
+  CHECK(publish::with_registry("praekeltorg/alpine-python", "registry:5000")
+        == "registry:5000/praekeltorg/alpine-python");
   CHECK(publish::with_registry("registry:5000/bar", "registry2:5000") == "registry2:5000/bar");
   CHECK(publish::with_registry("alpine", "127.0.0.1:5000") == "127.0.0.1:5000/alpine");
 }
@@ -89,8 +90,9 @@ TEST_CASE("DCD's bugs fixed: --tag with several images tags them all", "[publish
 {
   publish::TagOptions options;
   options.tags = {"abc"};
-  CHECK(lines({"img1", "img2"}, options) ==
-        Strings{"docker tag img1 img1:abc", "docker tag img2 img2:abc", "docker push img1:abc", "docker push img2:abc"});
+  CHECK(lines({"img1", "img2"}, options)
+        == Strings{"docker tag img1 img1:abc", "docker tag img2 img2:abc", "docker push img1:abc",
+                   "docker push img2:abc"});
 }
 
 TEST_CASE("DCD's bugs fixed: build metadata is dropped with a note, never a hang", "[publish]")
@@ -101,18 +103,19 @@ TEST_CASE("DCD's bugs fixed: build metadata is dropped with a note, never a hang
   const auto plan = publish::plan_tags({"img"}, options);
   REQUIRE(plan);
   CHECK(plan->pushes == Strings{"img:1.2.3", "img:1.2", "img:1"});
-  CHECK(plan->notes ==
-        Strings{"dropped the build metadata '+build.5' from version '1.2.3+build.5': docker tags cannot hold '+'"});
+  CHECK(plan->notes
+        == Strings{"dropped the build metadata '+build.5' from version '1.2.3+build.5': docker tags cannot hold '+'"});
 }
 
 TEST_CASE("self-tags are skipped but still pushed; -v explains each command", "[publish]")
 {
   publish::TagOptions options;
-  CHECK(lines({"img:1"}, options, true) == Strings{"Not tagging \"img:1\" as itself", "Pushing tag \"img:1\"...",
-                                                   "docker push img:1"});
+  CHECK(lines({"img:1"}, options, true)
+        == Strings{"Not tagging \"img:1\" as itself", "Pushing tag \"img:1\"...", "docker push img:1"});
   options.tags = {"2"};
-  CHECK(lines({"img:1"}, options, true) ==
-        Strings{"Tagging \"img:1\" as \"img:2\"...", "docker tag img:1 img:2", "Pushing tag \"img:2\"...", "docker push img:2"});
+  CHECK(lines({"img:1"}, options, true)
+        == Strings{"Tagging \"img:1\" as \"img:2\"...", "docker tag img:1 img:2", "Pushing tag \"img:2\"...",
+                   "docker push img:2"});
 }
 
 TEST_CASE("option errors are DCD's usage messages", "[publish]")
@@ -145,11 +148,13 @@ TEST_CASE("a publish entry tags the cache's local image under the repository's n
   options.registry = "127.0.0.1:5000";
   const auto plan = publish::plan_tags_from("org/app:abc123", "org/app", options);
   REQUIRE(plan);
-  CHECK(publish::dry_run_lines(*plan, "docker", false) ==
-        Strings{"docker tag org/app:abc123 127.0.0.1:5000/org/app:1.4.0", "docker tag org/app:abc123 127.0.0.1:5000/org/app:1.4",
-                "docker tag org/app:abc123 127.0.0.1:5000/org/app:1", "docker tag org/app:abc123 127.0.0.1:5000/org/app:latest",
-                "docker push 127.0.0.1:5000/org/app:1.4.0", "docker push 127.0.0.1:5000/org/app:1.4",
-                "docker push 127.0.0.1:5000/org/app:1", "docker push 127.0.0.1:5000/org/app:latest"});
+  CHECK(publish::dry_run_lines(*plan, "docker", false)
+        == Strings{"docker tag org/app:abc123 127.0.0.1:5000/org/app:1.4.0",
+                   "docker tag org/app:abc123 127.0.0.1:5000/org/app:1.4",
+                   "docker tag org/app:abc123 127.0.0.1:5000/org/app:1",
+                   "docker tag org/app:abc123 127.0.0.1:5000/org/app:latest",
+                   "docker push 127.0.0.1:5000/org/app:1.4.0", "docker push 127.0.0.1:5000/org/app:1.4",
+                   "docker push 127.0.0.1:5000/org/app:1", "docker push 127.0.0.1:5000/org/app:latest"});
 }
 
 TEST_CASE("hostile 100 KB names, tags and versions: an answer, never a crash", "[publish][regex]")

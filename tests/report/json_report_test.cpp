@@ -15,8 +15,9 @@ TEST_CASE("the JSON report carries position, span, severity and message", "[repo
   CHECK(json["errors"] == 1);
   CHECK(json["warnings"] == 1);
   REQUIRE(json["diagnostics"].size() == 2);
-  CHECK(json["diagnostics"][0] == nlohmann::json{{"severity", "error"}, {"line", 3}, {"column", 5},
-                                                 {"end_column", 6}, {"message", "unknown key 'x'"}});
+  CHECK(json["diagnostics"][0]
+        == nlohmann::json{
+            {"severity", "error"}, {"line", 3}, {"column", 5}, {"end_column", 6}, {"message", "unknown key 'x'"}});
   CHECK(json["diagnostics"][1]["severity"] == "warning");
   CHECK(json["diagnostics"][1]["end_column"] == 5);
 }

@@ -43,18 +43,19 @@ TEST_CASE("the summary lists every step and repeats a failed step's last lines",
   graph.shared_dirs = {{"artifacts", "/tmp/a"}, {"test reports", "/tmp/r"}};
   out.clear();
   printer.summary(result);
-  CHECK(out == "\n"
-               "STEP              PHASE         STATUS         TIME\n"
-               "test.override[0]  test          failed        0.02s  exit 1\n"
-               "test.override[1]  test          skipped           -  not started: interrupted\n"
-               "\n"
-               "last lines of test.override[0] (exit 1):\n"
-               "  | two\n"
-               "  | three\n"
-               "\n"
-               "artifacts:    /tmp/a\n"
-               "test reports: /tmp/r\n"
-               "build #7 failed in 2.00s\n");
+  CHECK(out
+        == "\n"
+           "STEP              PHASE         STATUS         TIME\n"
+           "test.override[0]  test          failed        0.02s  exit 1\n"
+           "test.override[1]  test          skipped           -  not started: interrupted\n"
+           "\n"
+           "last lines of test.override[0] (exit 1):\n"
+           "  | two\n"
+           "  | three\n"
+           "\n"
+           "artifacts:    /tmp/a\n"
+           "test reports: /tmp/r\n"
+           "build #7 failed in 2.00s\n");
 }
 
 TEST_CASE("colour codes appear only when asked for", "[report][run]")
@@ -88,8 +89,9 @@ TEST_CASE("a line without a newline is shown in pieces of at most 64 KiB, none l
   for (int i = 0; i < 10; ++i) {
     printer.on_output(0, piece); // 160 KiB, no newline
   }
-  CHECK(out == "[test.override[0]] " + std::string(kMaxLineBytes, 'x') + "\n" + "[test.override[0]] "
-                   + std::string(kMaxLineBytes, 'x') + "\n");
+  CHECK(out
+        == "[test.override[0]] " + std::string(kMaxLineBytes, 'x') + "\n" + "[test.override[0]] "
+               + std::string(kMaxLineBytes, 'x') + "\n");
   out.clear();
   printer.step_finished(graph.steps[0], {plan::StepStatus::succeeded, 0, std::chrono::milliseconds(10), ""});
   CHECK(out == "[test.override[0]] " + std::string(32 * 1024, 'x') + "\n[test.override[0]] ok in 0.01s\n");
@@ -120,20 +122,25 @@ TEST_CASE("quiet still names a failed step, its exit code and that it printed no
   report::RunPrinter printer(graph, {.quiet = true}, [&](std::string_view text) { out += text; });
   printer.on_output(1, "said something\n");
   printer.step_finished(graph.steps[0], {plan::StepStatus::failed, 7, std::chrono::milliseconds(10), ""});
-  printer.step_finished(graph.steps[1], {plan::StepStatus::failed, 0, std::chrono::milliseconds(10), "no output for 1 s; stopped"});
-  CHECK(out == "[test.override[0]] failed (exit 7) in 0.01s\n[test.override[1]] failed: no output for 1 s; stopped in 0.01s\n");
+  printer.step_finished(graph.steps[1],
+                        {plan::StepStatus::failed, 0, std::chrono::milliseconds(10), "no output for 1 s; stopped"});
+  CHECK(out
+        == "[test.override[0]] failed (exit 7) in 0.01s\n[test.override[1]] failed: no output for 1 s; stopped in "
+           "0.01s\n");
   plan::BuildResult result;
   result.failed = true;
-  result.steps = {{plan::StepStatus::failed, 7, {}, ""}, {plan::StepStatus::failed, 0, {}, "no output for 1 s; stopped"}};
+  result.steps = {{plan::StepStatus::failed, 7, {}, ""},
+                  {plan::StepStatus::failed, 0, {}, "no output for 1 s; stopped"}};
   graph.build.number = 3;
   out.clear();
   printer.summary(result);
-  CHECK(out == "\n"
-               "\ntest.override[0] (exit 7) printed nothing\n"
-               "\nlast lines of test.override[1] (no output for 1 s; stopped):\n"
-               "  | said something\n"
-               "\nartifacts:    \ntest reports: \n"
-               "build #3 failed in 0.00s\n");
+  CHECK(out
+        == "\n"
+           "\ntest.override[0] (exit 7) printed nothing\n"
+           "\nlast lines of test.override[1] (no output for 1 s; stopped):\n"
+           "  | said something\n"
+           "\nartifacts:    \ntest reports: \n"
+           "build #3 failed in 0.00s\n");
 }
 
 TEST_CASE("a dry run ends by saying how many steps would run", "[report][run]")
@@ -157,8 +164,9 @@ TEST_CASE("output abandoned by a step's command is said in its log, after its la
   report::RunPrinter printer(graph, {}, [&](std::string_view text) { out += text; });
   printer.on_output(0, "partial");
   printer.on_output_abandoned(0);
-  CHECK(out == "[test.override[0]] partial\n[test.override[0]] (drydock: the command exited, but processes it started "
-               "still hold its output; what they write from now on is not shown)\n");
+  CHECK(out
+        == "[test.override[0]] partial\n[test.override[0]] (drydock: the command exited, but processes it started "
+           "still hold its output; what they write from now on is not shown)\n");
 }
 
 TEST_CASE("the tail keeps the last lines in order, also past a full ring", "[report][run]")
@@ -180,7 +188,8 @@ TEST_CASE("flush reaches the writer's flush", "[report][run]")
   const auto config = test::load("test:\n  override: [a]\n");
   auto graph = graph_of(config);
   int flushed = 0;
-  report::RunPrinter printer(graph, {}, [](std::string_view) {}, [&] { ++flushed; });
+  report::RunPrinter printer(
+      graph, {}, [](std::string_view) {}, [&] { ++flushed; });
   printer.flush();
   CHECK(flushed == 1);
 }
@@ -205,9 +214,8 @@ TEST_CASE("a secret inside a longer one does not unmask the rest of the longer o
   const auto config = test::load("test:\n  override: [a]\n");
   auto graph = graph_of(config);
   std::string out;
-  report::RunPrinter printer(graph, {.secrets = {"abcd", "abcdefgh-longer", "abcd"}}, [&](std::string_view text) {
-    out += text;
-  });
+  report::RunPrinter printer(graph, {.secrets = {"abcd", "abcdefgh-longer", "abcd"}},
+                             [&](std::string_view text) { out += text; });
   printer.on_output(0, "abcdefgh-longer and abcd\n");
   CHECK(out == "[test.override[0]] *** and ***\n");
 }

@@ -40,7 +40,8 @@ TEST_CASE("a very long line is shown as a window around the column", "[report]")
   const std::string line = std::string(500, 'a') + "X" + std::string(500, 'b');
   const SourceFile file("c.yml", line + "\n");
   const auto text = report::format_diagnostic(file, error_at(1, 501, "m"));
-  const auto excerpt = text.substr(text.find(" 1 | ") + 5, text.find('\n', text.find(" 1 | ")) - text.find(" 1 | ") - 5);
+  const auto excerpt = text.substr(text.find(" 1 | ") + 5,
+                                   text.find('\n', text.find(" 1 | ")) - text.find(" 1 | ") - 5);
   CHECK(excerpt.size() == 106); // "..." + 100 characters + "..."
   CHECK(excerpt.starts_with("...a"));
   CHECK(excerpt.ends_with("b..."));

@@ -65,8 +65,8 @@ TEST_CASE("regex: Java constructs RE2 cannot do are refused by name", "[regex]")
   CHECK(refusal("master\\Z") == "\\Z" + why + "; write \\z (or $) for the end of the input");
   CHECK(refusal("\\Gx") == "\\G" + why);
   CHECK(refusal("[a-z&&[^b]]") == "character class intersection [...&&...]" + why);
-  CHECK(refusal("[a[bc]]") == "a character class inside a character class [...[...]...]" + why +
-                                  "; write the characters in one class");
+  CHECK(refusal("[a[bc]]")
+        == "a character class inside a character class [...[...]...]" + why + "; write the characters in one class");
 }
 
 TEST_CASE("regex: look-alikes of refused constructs are fine", "[regex]")
@@ -74,7 +74,7 @@ TEST_CASE("regex: look-alikes of refused constructs are fine", "[regex]")
   CHECK(compiled("\\\\1").search("\\1"));     // an escaped backslash, then 1
   CHECK(compiled("[(?=]").search("="));       // a class of three characters
   CHECK(compiled("a+?b").search("aab"));      // lazy, not possessive
-  CHECK(compiled("\\Q(?=\\E").search("(?="));  // quoted text
+  CHECK(compiled("\\Q(?=\\E").search("(?=")); // quoted text
   CHECK(compiled("a\\++").search("a++"));     // an escaped plus, repeated
   CHECK(compiled("x{a}+").search("x{a}}"));   // '{' that is no repetition
 }

@@ -40,8 +40,8 @@ TEST_CASE("find_non_text_byte accepts UTF-8 and finds NULs and malformed bytes",
   CHECK_FALSE(drydock::find_non_text_byte("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x9a\xa2"));
   CHECK(drydock::find_non_text_byte(std::string_view("ab\0c", 4)) == 2u);
   CHECK(drydock::find_non_text_byte("ab\xff") == 2u);
-  CHECK(drydock::find_non_text_byte("ab\xc3") == 2u);     // truncated sequence
-  CHECK(drydock::find_non_text_byte("\xc0\xaf") == 0u);   // overlong encoding
+  CHECK(drydock::find_non_text_byte("ab\xc3") == 2u);        // truncated sequence
+  CHECK(drydock::find_non_text_byte("\xc0\xaf") == 0u);      // overlong encoding
   CHECK(drydock::find_non_text_byte("a\xe2\x28\xa1") == 1u); // bad continuation
 }
 

@@ -26,8 +26,7 @@ std::optional<pipeline::Readiness> readiness_of(const std::optional<config::Read
   if (!ready) {
     return std::nullopt;
   }
-  return pipeline::Readiness{value_of(ready->log), ready->times, ready->port, value_of(ready->command),
-                             ready->timeout};
+  return pipeline::Readiness{value_of(ready->log), ready->times, ready->port, value_of(ready->command), ready->timeout};
 }
 
 } // namespace

@@ -117,8 +117,8 @@ void layer_environment(BuildContext& ctx, const Layers& layers)
       {"CIRCLE_PROJECT_USERNAME", repo.owner},
       {"CIRCLE_PROJECT_REPONAME", repo.repo.empty() ? fs::path(ctx.config_dir).filename().string() : repo.repo},
       // origin when there is one, else the work tree itself (what a clone would use)
-      {"CIRCLE_REPOSITORY_URL", !repo.origin_url.empty() || repo.top_dir.empty() ? repo.origin_url
-                                                                                  : "file://" + repo.top_dir},
+      {"CIRCLE_REPOSITORY_URL",
+       !repo.origin_url.empty() || repo.top_dir.empty() ? repo.origin_url : "file://" + repo.top_dir},
       {"CIRCLE_BUILD_NUM", std::to_string(ctx.build_num)},
       {"CIRCLE_PREVIOUS_BUILD_NUM", ctx.build_num > 1 ? std::to_string(ctx.build_num - 1) : ""},
       {"CIRCLE_ARTIFACTS", ctx.artifacts_dir},
@@ -174,8 +174,8 @@ void mark_unclaimed(BuildContext& ctx, const std::string& counter)
 } // namespace
 
 tl::expected<BuildContext, std::string> make_build_context(const config::Config& config, const Overrides& overrides,
-                                                           const std::vector<std::string>& host_env,
-                                                           ContextMode mode, const BeforeClaim& before_claim,
+                                                           const std::vector<std::string>& host_env, ContextMode mode,
+                                                           const BeforeClaim& before_claim,
                                                            const std::optional<os::RepoFacts>& repo_facts)
 {
   BuildContext ctx;

@@ -29,7 +29,7 @@ struct BuildContext {
   std::string config_dir; // relative paths in the config are from here
   std::string build_dir;  // config_dir, or its general.build_dir
   std::string home;
-  env::Environment env;   // what every step gets
+  env::Environment env; // what every step gets
   BuildTarget target;
   std::string artifacts_dir;
   std::string test_reports_dir;
@@ -60,8 +60,8 @@ enum class ContextMode {
 // is asked about the config's folder.
 using BeforeClaim = std::function<tl::expected<void, std::string>(const env::Environment& env)>;
 tl::expected<BuildContext, std::string> make_build_context(const config::Config& config, const Overrides& overrides,
-                                                           const std::vector<std::string>& host_env,
-                                                           ContextMode mode, const BeforeClaim& before_claim = {},
+                                                           const std::vector<std::string>& host_env, ContextMode mode,
+                                                           const BeforeClaim& before_claim = {},
                                                            const std::optional<os::RepoFacts>& repo_facts = {});
 
 } // namespace drydock::circle1

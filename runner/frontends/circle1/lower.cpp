@@ -82,8 +82,9 @@ Pending own_step(Phase phase, std::string id, pipeline::Action action, std::stri
 std::string database_summary(const pipeline::Database& database)
 {
   const bool cluster = database.provider == pipeline::DatabaseProvider::cluster;
-  return fmt::format("postgresql: {}, user {}, databases {}", cluster ? "throwaway cluster" : "container of " + database.image,
-                     database.user, fmt::join(database.databases, ", "));
+  return fmt::format("postgresql: {}, user {}, databases {}",
+                     cluster ? "throwaway cluster" : "container of " + database.image, database.user,
+                     fmt::join(database.databases, ", "));
 }
 
 class Builder {
@@ -110,7 +111,7 @@ private:
   const BuildContext& m_context;
   Diagnostics& m_diags;
   pipeline::Pipeline m_pipeline;
-  std::vector<Pending> m_pending; // beside m_pipeline.steps until take()
+  std::vector<Pending> m_pending;      // beside m_pipeline.steps until take()
   std::vector<std::size_t> m_frontier; // what the next list waits for
   std::vector<SideBranch> m_branches;
   bool m_published = false;
@@ -157,8 +158,8 @@ void Builder::add_side_branches()
   const auto spec = config::effective_database(m_config);
   if (spec && spec->provider != config::DatabaseProvider::url) {
     const auto action = pipeline::DatabaseStart{database_of(*spec)};
-    database.steps.push_back(own_step(Phase::machine, "postgresql", action, database_summary(action.database),
-                                      spec->pos, 120, m_context));
+    database.steps.push_back(
+        own_step(Phase::machine, "postgresql", action, database_summary(action.database), spec->pos, 120, m_context));
   }
   SideBranch services{Phase::machine, std::nullopt, {}, {}, false};
   for (const auto& service : m_config.drydock.services) {
@@ -215,11 +216,11 @@ void Builder::add_publish(const config::Deployment& section)
     if (!action) {
       continue; // config checks report the unknown name
     }
-    const std::size_t index = add_step(own_step(
-        Phase::deployment, "publish:" + spec->name, *action,
-        fmt::format("publish {}: tag and push image {}{}", spec->name, spec->image.value,
-                    spec->registry ? " to " + spec->registry->value : std::string()),
-        ref.pos, 1800, m_context));
+    const std::size_t index = add_step(
+        own_step(Phase::deployment, "publish:" + spec->name, *action,
+                 fmt::format("publish {}: tag and push image {}{}", spec->name, spec->image.value,
+                             spec->registry ? " to " + spec->registry->value : std::string()),
+                 ref.pos, 1800, m_context));
     for (const std::size_t dep : m_frontier) {
       add_edge(dep, index);
     }
@@ -360,10 +361,10 @@ void Builder::add_usage_edge(std::optional<std::size_t> provider, std::size_t us
   }
   const auto& step = m_pending[user].step;
   if (*provider > user) {
-    m_diags.error(step.pos, fmt::format("'{}' runs in {}, before drydock makes {} ready (step '{}'); "
-                                        "use it from a later phase",
-                                        step.name, m_pipeline.groups[step.group].name, what,
-                                        m_pending[*provider].step.name));
+    m_diags.error(step.pos,
+                  fmt::format("'{}' runs in {}, before drydock makes {} ready (step '{}'); "
+                              "use it from a later phase",
+                              step.name, m_pipeline.groups[step.group].name, what, m_pending[*provider].step.name));
     return;
   }
   add_edge(*provider, user);
@@ -487,8 +488,9 @@ pipeline::Pipeline lower(const config::Config& config, const BuildContext& conte
                          std::optional<std::size_t> deployment, Diagnostics& diags)
 {
   Builder builder(config, context, diags);
-  const config::Deployment* selected =
-      deployment && *deployment < config.deployment.size() ? &config.deployment[*deployment] : nullptr;
+  const config::Deployment* selected = deployment && *deployment < config.deployment.size()
+                                           ? &config.deployment[*deployment]
+                                           : nullptr;
   config::for_each_command_list(config, [&](const config::CommandList& list, std::string_view phase,
                                             const std::string& name, const config::Deployment* section) {
     if (section == nullptr || section == selected) {

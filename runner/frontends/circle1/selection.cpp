@@ -68,13 +68,14 @@ std::string ref_mismatch(const config::Deployment& section, const BuildTarget& t
 {
   std::vector<std::string> why;
   if (!section.branch.empty()) {
-    why.push_back(target.branch.empty() ? "the build has no branch"
-                                        : fmt::format("branch '{}' does not match {}", target.branch,
-                                                      describe_all(section.branch)));
+    why.push_back(target.branch.empty()
+                      ? "the build has no branch"
+                      : fmt::format("branch '{}' does not match {}", target.branch, describe_all(section.branch)));
   }
   if (!section.tag.empty()) {
-    why.push_back(target.tag.empty() ? "the build is not for a tag"
-                                     : fmt::format("tag '{}' does not match {}", target.tag, describe_all(section.tag)));
+    why.push_back(target.tag.empty()
+                      ? "the build is not for a tag"
+                      : fmt::format("tag '{}' does not match {}", target.tag, describe_all(section.tag)));
   }
   if (why.empty()) {
     why.push_back("it has no 'branch' or 'tag'");
@@ -91,8 +92,7 @@ std::string match_reason(const RefMatch& match, const BuildTarget& target)
 }
 
 // One section's decision, once no earlier one was selected.
-tl::expected<SectionDecision, std::string> decide_section(const config::Deployment& section,
-                                                          const BuildTarget& target)
+tl::expected<SectionDecision, std::string> decide_section(const config::Deployment& section, const BuildTarget& target)
 {
   const auto match = match_refs(section, target);
   if (!match) {
@@ -127,8 +127,7 @@ tl::expected<bool, std::string> pattern_matches(const config::Pattern& pattern, 
   return regex->search(value);
 }
 
-tl::expected<BranchDecision, std::string> decide_branches(const config::BranchFilter& filter,
-                                                          const BuildTarget& target)
+tl::expected<BranchDecision, std::string> decide_branches(const config::BranchFilter& filter, const BuildTarget& target)
 {
   if (target.branch.empty()) {
     return BranchDecision{true, "the build has no branch, so general.branches does not apply"};
@@ -153,14 +152,14 @@ tl::expected<BranchDecision, std::string> decide_branches(const config::BranchFi
 }
 
 tl::expected<DeploymentChoice, std::string> choose_deployment(const std::vector<config::Deployment>& sections,
-                                                             const BuildTarget& target)
+                                                              const BuildTarget& target)
 {
   DeploymentChoice choice;
   for (std::size_t i = 0; i < sections.size(); ++i) {
     if (choice.selected) {
-      choice.sections.push_back({sections[i].name, false,
-                                 fmt::format("an earlier section ('{}') already matched",
-                                             sections[*choice.selected].name)});
+      choice.sections.push_back(
+          {sections[i].name, false,
+           fmt::format("an earlier section ('{}') already matched", sections[*choice.selected].name)});
       continue;
     }
     auto decision = decide_section(sections[i], target);

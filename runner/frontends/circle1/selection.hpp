@@ -49,6 +49,6 @@ struct DeploymentChoice {
 // The first section whose branch or tag matches (and owner, if given) is the
 // one that runs, as CircleCI documents.
 tl::expected<DeploymentChoice, std::string> choose_deployment(const std::vector<config::Deployment>& sections,
-                                                             const BuildTarget& target);
+                                                              const BuildTarget& target);
 
 } // namespace drydock::circle1

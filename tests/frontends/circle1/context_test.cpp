@@ -70,7 +70,8 @@ TEST_CASE("the build counter lives in the git dir and overrides win over git", "
   make_repo(dir);
   const auto config = config_in(dir, "machine:\n  environment:\n    WHERE: \"on-$CIRCLE_BRANCH\"\n");
   const circle1::Overrides overrides{{{"CIRCLE_BRANCH", "master"}, {"CIRCLE_TAG", ""}}};
-  const auto context = circle1::make_build_context(config, overrides, test::test_host_env(dir), circle1::ContextMode::run);
+  const auto context = circle1::make_build_context(config, overrides, test::test_host_env(dir),
+                                                   circle1::ContextMode::run);
   REQUIRE(context);
   CHECK(dir.read(".git/drydock/build_num") == "1\n");
   CHECK(context->target.branch == "master");
@@ -127,8 +128,9 @@ TEST_CASE("overrides setting both CIRCLE_BRANCH and CIRCLE_TAG are an error", "[
   const circle1::Overrides both{{{"CIRCLE_BRANCH", "master"}, {"CIRCLE_TAG", "v2.0.0"}}};
   const auto context = circle1::make_build_context(config, both, test::test_host_env(dir), circle1::ContextMode::plan);
   REQUIRE_FALSE(context);
-  CHECK(context.error() == "CIRCLE_BRANCH ('master') and CIRCLE_TAG ('v2.0.0') are both set: a build is for a "
-                           "branch or for a tag; set one of them");
+  CHECK(context.error()
+        == "CIRCLE_BRANCH ('master') and CIRCLE_TAG ('v2.0.0') are both set: a build is for a "
+           "branch or for a tag; set one of them");
 }
 
 TEST_CASE("an override reaches machine.environment values derived from it", "[exec][context]")
@@ -141,7 +143,8 @@ TEST_CASE("an override reaches machine.environment values derived from it", "[ex
     C: "${B}+${NEW}"
 )");
   const circle1::Overrides overrides{{{"A", "x"}, {"NEW", "n"}}};
-  const auto context = circle1::make_build_context(config, overrides, test::test_host_env(dir), circle1::ContextMode::plan);
+  const auto context = circle1::make_build_context(config, overrides, test::test_host_env(dir),
+                                                   circle1::ContextMode::plan);
   REQUIRE(context);
   CHECK(context->env.get("A") == "x"); // the override wins over machine.environment's own A
   CHECK(context->env.get("B") == "x-derived");

@@ -39,17 +39,18 @@ database:
   pre: [db-pre]
 )");
   const auto graph = build(config);
-  CHECK(test::edges(graph) == Lines{
-                                  "machine.pre[0] <- ",
-                                  "machine.post[0] <- machine.pre[0]",
-                                  "checkout.post[0] <- machine.post[0]",
-                                  "dependencies.override[0] <- checkout.post[0]",
-                                  "database.pre[0] <- dependencies.override[0]",
-                                  "compile.override[0] <- database.pre[0]",
-                                  "test.pre[0] <- compile.override[0]",
-                                  "test.override[0] <- test.pre[0]",
-                                  "test.post[0] <- test.override[0]",
-                              });
+  CHECK(test::edges(graph)
+        == Lines{
+            "machine.pre[0] <- ",
+            "machine.post[0] <- machine.pre[0]",
+            "checkout.post[0] <- machine.post[0]",
+            "dependencies.override[0] <- checkout.post[0]",
+            "database.pre[0] <- dependencies.override[0]",
+            "compile.override[0] <- database.pre[0]",
+            "test.pre[0] <- compile.override[0]",
+            "test.override[0] <- test.pre[0]",
+            "test.post[0] <- test.override[0]",
+        });
   CHECK(phase(graph, graph.steps[0]) == circle1::Phase::machine);
   CHECK(phase(graph, graph.steps.back()) == circle1::Phase::test);
   CHECK(graph.steps.back().summary == "t-post");
@@ -71,15 +72,16 @@ test:
         drydock: {concurrent: true}
   post: [report]
 )");
-  CHECK(test::edges(build(config)) == Lines{
-                                          "dependencies.override[0] <- ",
-                                          "test.override[0] <- dependencies.override[0]",
-                                          "test.override[1] <- dependencies.override[0]",
-                                          "test.override[2] <- dependencies.override[0]",
-                                          "test.override[3] <- test.override[0], test.override[1], test.override[2]",
-                                          "test.override[4] <- test.override[0], test.override[1], test.override[2]",
-                                          "test.post[0] <- test.override[3], test.override[4]",
-                                      });
+  CHECK(test::edges(build(config))
+        == Lines{
+            "dependencies.override[0] <- ",
+            "test.override[0] <- dependencies.override[0]",
+            "test.override[1] <- dependencies.override[0]",
+            "test.override[2] <- dependencies.override[0]",
+            "test.override[3] <- test.override[0], test.override[1], test.override[2]",
+            "test.override[4] <- test.override[0], test.override[1], test.override[2]",
+            "test.post[0] <- test.override[3], test.override[4]",
+        });
 }
 
 TEST_CASE("a concurrent first command does not cross into the list before", "[circle1][lower]")
@@ -116,7 +118,8 @@ test:
   Diagnostics diags;
   circle1::lower(config, {}, std::nullopt, diags);
   CHECK(test::messages(diags)
-        == Lines{"3:7: error: dependency cycle: deps (circle.yml:3:7) -> unit (circle.yml:7:7) -> deps (circle.yml:3:7)"});
+        == Lines{"3:7: error: dependency cycle: deps (circle.yml:3:7) -> unit (circle.yml:7:7) -> deps "
+                 "(circle.yml:3:7)"});
 }
 
 TEST_CASE("only the chosen deployment section becomes steps", "[circle1][lower]")
@@ -133,9 +136,9 @@ deployment:
 )");
   CHECK(build(config).steps.size() == 1);
   const auto graph = build(config, 1);
-  CHECK(test::edges(graph) == Lines{"test.override[0] <- ",
-                                    "deployment.staging.commands[0] <- test.override[0]",
-                                    "deployment.staging.commands[1] <- deployment.staging.commands[0]"});
+  CHECK(test::edges(graph)
+        == Lines{"test.override[0] <- ", "deployment.staging.commands[0] <- test.override[0]",
+                 "deployment.staging.commands[1] <- deployment.staging.commands[0]"});
   CHECK(phase(graph, graph.steps[2]) == circle1::Phase::deployment);
 }
 
@@ -182,14 +185,15 @@ drydock:
     app: {repository: org/app}
 )");
   const auto graph = build(config);
-  CHECK(test::edges(graph) == Lines{
-                                  "machine.pre[0] <- ",
-                                  "postgresql <- machine.pre[0]",
-                                  "image:app <- machine.pre[0]",
-                                  "dependencies.override[0] <- machine.pre[0]",
-                                  "database.override[0] <- dependencies.override[0], image:app, postgresql",
-                                  "test.override[0] <- database.override[0], image:app, postgresql",
-                              });
+  CHECK(test::edges(graph)
+        == Lines{
+            "machine.pre[0] <- ",
+            "postgresql <- machine.pre[0]",
+            "image:app <- machine.pre[0]",
+            "dependencies.override[0] <- machine.pre[0]",
+            "database.override[0] <- dependencies.override[0], image:app, postgresql",
+            "test.override[0] <- database.override[0], image:app, postgresql",
+        });
   CHECK(pipeline::action_kind(graph.steps[1].action) == "database");
   CHECK(pipeline::action_kind(graph.steps[2].action) == "image");
   CHECK(std::get<pipeline::ImageBuild>(graph.steps[2].action).name == "app");
@@ -224,8 +228,9 @@ drydock:
 )");
   Diagnostics diags;
   circle1::lower(config, {}, std::nullopt, diags);
-  CHECK(test::messages(diags) == Lines{"3:7: error: 'machine.pre[0]' runs in machine, before drydock makes image 'app' "
-                                       "ready (step 'image:app'); use it from a later phase"});
+  CHECK(test::messages(diags)
+        == Lines{"3:7: error: 'machine.pre[0]' runs in machine, before drydock makes image 'app' "
+                 "ready (step 'image:app'); use it from a later phase"});
 }
 
 TEST_CASE("no cluster step for a database given by URL", "[circle1][lower]")
@@ -260,15 +265,17 @@ drydock:
     hub: {image: app}
     mirror: {image: app, registry: "localhost:5000"}
 )");
-  CHECK(test::edges(build(config, 0)) == Lines{
-                                             "image:app <- ",
-                                             "test.override[0] <- image:app",
-                                             "publish:hub <- test.override[0]",
-                                             "publish:mirror <- test.override[0]",
-                                             "deployment.release.commands[0] <- publish:hub, publish:mirror",
-                                         });
+  CHECK(test::edges(build(config, 0))
+        == Lines{
+            "image:app <- ",
+            "test.override[0] <- image:app",
+            "publish:hub <- test.override[0]",
+            "publish:mirror <- test.override[0]",
+            "deployment.release.commands[0] <- publish:hub, publish:mirror",
+        });
   const auto only = build(config, 1);
-  CHECK(test::edges(only) == Lines{"image:app <- ", "test.override[0] <- image:app", "publish:hub <- test.override[0]"});
+  CHECK(test::edges(only)
+        == Lines{"image:app <- ", "test.override[0] <- image:app", "publish:hub <- test.override[0]"});
   CHECK(pipeline::action_kind(only.steps[2].action) == "publish");
   CHECK(phase(only, only.steps[2]) == circle1::Phase::deployment);
 }
@@ -288,13 +295,14 @@ drydock:
     api: {image: api, depends_on: [db]}
 )");
   const auto graph = build(config);
-  CHECK(test::edges(graph) == Lines{
-                                  "machine.pre[0] <- ",
-                                  "service:db <- machine.pre[0]",
-                                  "service:api <- machine.pre[0], service:db",
-                                  "test.override[0] <- machine.pre[0]",
-                                  "test.override[1] <- service:api, test.override[0]",
-                              });
+  CHECK(test::edges(graph)
+        == Lines{
+            "machine.pre[0] <- ",
+            "service:db <- machine.pre[0]",
+            "service:api <- machine.pre[0], service:db",
+            "test.override[0] <- machine.pre[0]",
+            "test.override[1] <- service:api, test.override[0]",
+        });
   CHECK(pipeline::action_kind(graph.steps[2].action) == "service");
   CHECK(std::get<pipeline::ServiceStart>(graph.steps[2].action).name == "api");
 }

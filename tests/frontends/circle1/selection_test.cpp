@@ -20,7 +20,8 @@ TEST_CASE("patterns: exact names, and regexes searched anywhere", "[selection]")
 
 TEST_CASE("general.branches only and ignore", "[selection]")
 {
-  const auto config = test::load("general:\n  branches:\n    only: [master, /release-.*/]\n    ignore: [release-old]\n");
+  const auto config = test::load("general:\n  branches:\n    only: [master, /release-.*/]\n    ignore: "
+                                 "[release-old]\n");
   const auto& filter = config.general.branches;
   CHECK(circle1::decide_branches(filter, {"master", "", ""})->runs);
   CHECK(circle1::decide_branches(filter, {"release-2", "", ""})->runs);
@@ -102,8 +103,9 @@ TEST_CASE("a regex that cannot compile is an error, not \"no match\"", "[selecti
   section.branch = {{"^(?=rel)", true, {7, 13}, std::nullopt}};
   const auto choice = circle1::choose_deployment({section}, {"release", "", ""});
   REQUIRE_FALSE(choice);
-  CHECK(choice.error() == "invalid regular expression /^(?=rel)/ at line 7, column 13: lookahead (?=...) is "
-                          "not supported: drydock matches with RE2 (linear time)");
+  CHECK(choice.error()
+        == "invalid regular expression /^(?=rel)/ at line 7, column 13: lookahead (?=...) is "
+           "not supported: drydock matches with RE2 (linear time)");
   config::BranchFilter filter;
   filter.ignore = section.branch;
   const auto decision = circle1::decide_branches(filter, {"release", "", ""});
