@@ -40,6 +40,17 @@ inline std::vector<std::string> validate_messages(const std::string& yaml)
   return messages(config::validate_text("test.yml", yaml).diagnostics);
 }
 
+// The names in a directory, sorted.
+inline std::vector<std::string> files_in(const std::filesystem::path& dir)
+{
+  std::vector<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    names.push_back(entry.path().filename().string());
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
 // Corpus files in a folder, sorted for stable test order.
 inline std::vector<std::filesystem::path> yaml_files(const std::filesystem::path& dir)
 {

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include "test_support.hpp"
+
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -43,16 +45,6 @@ tl::expected<std::string, std::string> read_all(const std::string& path)
   return out;
 }
 
-std::vector<std::string> files_in(const std::string& dir)
-{
-  std::vector<std::string> names;
-  for (const auto& entry : fs::directory_iterator(dir)) {
-    names.push_back(entry.path().filename().string());
-  }
-  std::sort(names.begin(), names.end());
-  return names;
-}
-
 } // namespace
 
 TEST_CASE("an archive reads back byte for byte and is smaller than its input", "[docker][archive]")
@@ -65,7 +57,7 @@ TEST_CASE("an archive reads back byte for byte and is smaller than its input", "
   const auto back = read_all(path);
   REQUIRE(back);
   CHECK(*back == data);
-  CHECK(files_in(dir.path()) == std::vector<std::string>{"app-" + std::string(32, 'a') + ".tar.zst"});
+  CHECK(test::files_in(dir.path()) == std::vector<std::string>{"app-" + std::string(32, 'a') + ".tar.zst"});
 }
 
 TEST_CASE("truncated and corrupted archives are reported, not read as good", "[docker][archive]")
@@ -102,10 +94,10 @@ TEST_CASE("a writer that is not committed leaves no file behind", "[docker][arch
     docker::ArchiveWriter writer;
     REQUIRE(writer.open(path, 3));
     REQUIRE(writer.write(sample_bytes(1000)));
-    CHECK(files_in(dir.path()).size() == 1); // the temporary file, under another name
+    CHECK(test::files_in(dir.path()).size() == 1); // the temporary file, under another name
     CHECK_FALSE(fs::exists(path));
   }
-  CHECK(files_in(dir.path()).empty());
+  CHECK(test::files_in(dir.path()).empty());
 }
 
 TEST_CASE("pruning keeps the newest archives and always the current one", "[docker][archive]")
@@ -123,7 +115,7 @@ TEST_CASE("pruning keeps the newest archives and always the current one", "[dock
   std::ofstream((fs::path(dir.path()) / "app-notakey.tar.zst").string()) << "not ours";
   const auto removed = docker::prune_archives(dir.path(), "app", key('a'), 2);
   CHECK(removed.size() == 2);
-  CHECK(files_in(dir.path())
+  CHECK(test::files_in(dir.path())
         == std::vector<std::string>{"app-" + key('a') + ".tar.zst", "app-" + key('d') + ".tar.zst",
                                     "app-notakey.tar.zst", "other-" + key('a') + ".tar.zst"});
 }

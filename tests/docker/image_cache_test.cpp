@@ -2,6 +2,8 @@
 // the engine, what it loads, builds, saves and tags, and what it says.
 #include <catch2/catch.hpp>
 
+#include "test_support.hpp"
+
 #include <fcntl.h>
 #include <sys/file.h>
 #include <unistd.h>
@@ -82,16 +84,6 @@ std::string archive_text(const std::string& path)
     return {};
   });
   return read ? out : "(unreadable: " + read.error() + ")";
-}
-
-std::vector<std::string> files_in(const std::string& dir)
-{
-  std::vector<std::string> names;
-  for (const auto& entry : fs::directory_iterator(dir)) {
-    names.push_back(entry.path().filename().string());
-  }
-  std::sort(names.begin(), names.end());
-  return names;
 }
 
 } // namespace
@@ -236,7 +228,7 @@ TEST_CASE("image cache: a failed archive write is a warning; the build goes on",
                  + ": 'docker' is not on PATH; the image is in the engine, so the build goes on");
   }
   // Nothing partial is left: only the lock and the key's manifest.
-  CHECK(files_in(f.job.cache_dir) == std::vector<std::string>{"app.inputs", "app.lock"});
+  CHECK(test::files_in(f.job.cache_dir) == std::vector<std::string>{"app.inputs", "app.lock"});
   CHECK(f.lines.back() == f.reference + " built (tagged app:local)");
 }
 

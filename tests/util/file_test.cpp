@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include "test_support.hpp"
+
 #include <unistd.h>
 
 #include <cstdlib>
@@ -15,16 +17,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::vector<std::string> files_in(const fs::path& dir)
-{
-  std::vector<std::string> names;
-  for (const auto& entry : fs::directory_iterator(dir)) {
-    names.push_back(entry.path().filename().string());
-  }
-  std::sort(names.begin(), names.end());
-  return names;
-}
-
 } // namespace
 
 TEST_CASE("atomic files: the temporary name is hidden beside the file and names its writer", "[util][file]")
@@ -39,7 +31,7 @@ TEST_CASE("atomic files: written whole under the real name, folders made, the ol
   REQUIRE(util::write_file_atomically(path, "first\n"));
   REQUIRE(util::write_file_atomically(path, "second\n"));
   CHECK(test::read_text(path) == "second\n");
-  CHECK(files_in(dir.path() / "deep" / "er") == std::vector<std::string>{"app.inputs"});
+  CHECK(test::files_in(dir.path() / "deep" / "er") == std::vector<std::string>{"app.inputs"});
 }
 
 TEST_CASE("atomic files: a failure leaves no temporary file and the old content", "[util][file]")
@@ -52,7 +44,7 @@ TEST_CASE("atomic files: a failure leaves no temporary file and the old content"
     const auto written = util::write_file_atomically(path, "text");
     REQUIRE_FALSE(written);
     CHECK(written.error() == "cannot write " + util::temporary_path_for(path) + ": Not a directory");
-    CHECK(files_in(dir.path()) == std::vector<std::string>{"plain"});
+    CHECK(test::files_in(dir.path()) == std::vector<std::string>{"plain"});
   }
   SECTION("the rename fails")
   {
@@ -61,7 +53,7 @@ TEST_CASE("atomic files: a failure leaves no temporary file and the old content"
     const auto written = util::write_file_atomically(path, "text");
     REQUIRE_FALSE(written);
     CHECK(written.error() == "cannot write " + path + ": Is a directory");
-    CHECK(files_in(dir.path()) == std::vector<std::string>{"app.inputs"});
+    CHECK(test::files_in(dir.path()) == std::vector<std::string>{"app.inputs"});
   }
   SECTION("never committed")
   {
@@ -74,7 +66,7 @@ TEST_CASE("atomic files: a failure leaves no temporary file and the old content"
       CHECK(fs::exists(util::temporary_path_for(path)));
     }
     CHECK(test::read_text(path) == "old\n");
-    CHECK(files_in(dir.path()) == std::vector<std::string>{"app.inputs"});
+    CHECK(test::files_in(dir.path()) == std::vector<std::string>{"app.inputs"});
   }
 }
 
