@@ -128,7 +128,7 @@ std::vector<std::string> tag_arguments_as_dcd_reads_them(std::vector<std::string
   for (auto arg = args.begin(); arg != args.end(); ++arg) {
     if (*arg == "--") {
       if (in_tag_list) {
-        out.push_back("--");
+        out.emplace_back("--");
       }
       out.insert(out.end(), arg, args.end());
       break;

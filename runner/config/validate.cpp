@@ -80,10 +80,10 @@ void add_uncovered_schema_issues(const Node& root, const SchemaValidator& schema
 
 Validation validate_text(std::string path, std::string text)
 {
-  return validate_text(std::move(path), std::move(text), SchemaValidator::builtin());
+  return validate_text(path, std::move(text), SchemaValidator::builtin());
 }
 
-Validation validate_text(std::string path, std::string text, const SchemaValidator& schema)
+Validation validate_text(const std::string& path, std::string text, const SchemaValidator& schema)
 {
   Validation result{SourceFile(path, std::move(text)), {}, {}};
   Diagnostics& diags = result.diagnostics;

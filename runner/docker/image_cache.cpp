@@ -355,7 +355,7 @@ std::optional<std::pair<ImageKey, Inspected>> present_as_last_time(const Client&
     }
   }
   std::vector<std::string> bases;
-  const auto key = key_with_bases(content, [&](const std::string& ref) -> tl::expected<std::string, std::string> {
+  auto key = key_with_bases(content, [&](const std::string& ref) -> tl::expected<std::string, std::string> {
     const auto found = recorded.find(ref);
     if (found == recorded.end()) {
       return tl::unexpected(std::string("not recorded"));

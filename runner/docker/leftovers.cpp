@@ -1,7 +1,7 @@
 #include "docker/leftovers.hpp"
 
 #include <fmt/format.h>
-#include <signal.h>
+#include <csignal>
 
 #include <cerrno>
 #include <filesystem>

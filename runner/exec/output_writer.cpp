@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 #include <poll.h>
-#include <signal.h>
+#include <csignal>
 #include <unistd.h>
 
 #include <cerrno>
@@ -12,9 +12,9 @@
 namespace drydock::exec {
 namespace {
 
-constexpr std::size_t kHandOverAt = 64 * 1024;
+constexpr std::size_t kHandOverAt = std::size_t{64} * 1024;
 // How much may wait for a slow reader before drydock itself waits.
-constexpr std::size_t kQueueLimit = 1024 * 1024;
+constexpr std::size_t kQueueLimit = std::size_t{1024} * 1024;
 constexpr auto kRecheck = std::chrono::milliseconds(100);
 
 } // namespace

@@ -31,6 +31,8 @@ public:
                                                          const std::string& owner);
   FreshCheckout(FreshCheckout&& other) noexcept;
   FreshCheckout& operator=(FreshCheckout&&) = delete;
+  FreshCheckout(const FreshCheckout&) = delete;
+  FreshCheckout& operator=(const FreshCheckout&) = delete;
   ~FreshCheckout(); // removes it, unless kept
 
   // Where a file of the work tree is in the checkout.

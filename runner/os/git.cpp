@@ -66,7 +66,7 @@ RepoFacts read_repo_facts(const std::string& dir)
   std::error_code ec;
   facts.git_dir = fs::absolute(fs::path(dir) / where[1], ec).lexically_normal().string();
   const auto head = git_lines(dir, {"rev-parse", "HEAD", "--symbolic-full-name", "HEAD"});
-  if (head.size() >= 1) {
+  if (!head.empty()) {
     facts.sha = head[0];
   }
   if (head.size() >= 2 && head[1].starts_with("refs/heads/")) {

@@ -72,6 +72,8 @@ public:
   explicit InputFile(int fd) : m_fd(fd) {}
   InputFile(InputFile&& other) noexcept : m_fd(std::exchange(other.m_fd, -1)) {}
   InputFile& operator=(InputFile&&) = delete;
+  InputFile(const InputFile&) = delete;
+  InputFile& operator=(const InputFile&) = delete;
   ~InputFile()
   {
     if (m_fd >= 0) {

@@ -65,7 +65,7 @@ void Plan::make_ready(std::size_t step)
 std::string Plan::reason_not_to_run(std::size_t step) const
 {
   const std::size_t failed = m_failed_before[step];
-  const std::string failure = failed == 0 ? "" : fmt::format("'{}' failed", m_pipeline.steps[failed - 1].name);
+  std::string failure = failed == 0 ? "" : fmt::format("'{}' failed", m_pipeline.steps[failed - 1].name);
   if (m_blocked[step]) {
     return failure;
   }

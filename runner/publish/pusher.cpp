@@ -50,6 +50,9 @@ constexpr int kCleanupSignals[] = {SIGINT, SIGTERM, SIGHUP};
 // its drydock.owner file.
 class TemporaryDockerConfig {
 public:
+  TemporaryDockerConfig() = default;
+  TemporaryDockerConfig(const TemporaryDockerConfig&) = delete;
+  TemporaryDockerConfig& operator=(const TemporaryDockerConfig&) = delete;
   tl::expected<void, std::string> create()
   {
     std::string pattern = (fs::path(util::temp_dir()) / "drydock-docker-config-XXXXXX").string();
@@ -144,7 +147,7 @@ PushReport run_tag_plan(const docker::Client& client, const TagPlan& plan, const
       continue;
     }
     if (options.verbose) {
-      log(fmt::format("Tagging \"{}\" as \"{}\"...", tag.source, tag.target));
+      log(fmt::format(R"(Tagging "{}" as "{}"...)", tag.source, tag.target));
     }
     const auto result = client.passthrough(docker::tag(tag.source, tag.target, options.executable), ".");
     if (!result || *result != 0) {

@@ -72,7 +72,7 @@ bool valid_name(const std::string& name) { return name_regex().full_match(name);
 
 std::string with_registry(const std::string& name, const std::string& registry)
 {
-  const std::string joined = registry + "/" + name;
+  std::string joined = registry + "/" + name;
   if (valid_name(joined)) {
     return joined;
   }
@@ -282,7 +282,7 @@ std::vector<std::string> dry_run_lines(const TagPlan& plan, const std::string& e
       continue;
     }
     if (verbose) {
-      lines.push_back(fmt::format("Tagging \"{}\" as \"{}\"...", tag.source, tag.target));
+      lines.push_back(fmt::format(R"(Tagging "{}" as "{}"...)", tag.source, tag.target));
     }
     lines.push_back(fmt::format("{} tag {} {}", executable, tag.source, tag.target));
   }

@@ -35,7 +35,7 @@ std::string describe_target(const pipeline::Build& target)
     parts.push_back(fmt::format("tag '{}'", target.tag));
   }
   if (parts.empty()) {
-    parts.push_back("no branch or tag");
+    parts.emplace_back("no branch or tag");
   }
   return fmt::format("{}", fmt::join(parts, ", "));
 }

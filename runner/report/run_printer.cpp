@@ -181,7 +181,7 @@ void RunPrinter::step_started(const pipeline::Step& step)
                       summarize_command(mask_secrets(step.summary, m_options.secrets), 100)));
 }
 
-std::string RunPrinter::failure_text(const plan::StepOutcome& outcome) const
+std::string RunPrinter::failure_text(const plan::StepOutcome& outcome)
 {
   return outcome.message.empty() ? fmt::format("exit {}", outcome.exit_code) : outcome.message;
 }

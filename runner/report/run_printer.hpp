@@ -49,9 +49,9 @@ private:
   std::string prefix(std::size_t step) const;
   std::string paint(std::string_view text, std::string_view code) const;
   // Appends the line, masked and prefixed, to `out` and to the step's tail.
-  void emit_line(std::size_t step, std::string_view line, std::string& out, bool keep_in_tail = true);
+  void emit_line(std::size_t step, std::string_view raw, std::string& out, bool keep_in_tail = true);
   void emit_partial(std::size_t step, std::string& out);
-  std::string failure_text(const plan::StepOutcome& outcome) const;
+  static std::string failure_text(const plan::StepOutcome& outcome);
   std::string failed_steps_text(const plan::BuildResult& result) const;
 
   const pipeline::Pipeline& m_pipeline;

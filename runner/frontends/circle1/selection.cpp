@@ -78,7 +78,7 @@ std::string ref_mismatch(const config::Deployment& section, const BuildTarget& t
                       : fmt::format("tag '{}' does not match {}", target.tag, describe_all(section.tag)));
   }
   if (why.empty()) {
-    why.push_back("it has no 'branch' or 'tag'");
+    why.emplace_back("it has no 'branch' or 'tag'");
   }
   return fmt::format("{}", fmt::join(why, "; "));
 }
