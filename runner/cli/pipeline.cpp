@@ -11,7 +11,6 @@
 #include "report/text_report.hpp"
 #include "util/file.hpp"
 
-extern char** environ;
 
 namespace drydock::cli {
 namespace {
@@ -93,6 +92,7 @@ tl::expected<OverridesRead, std::string> read_overrides(const PipelineOptions& o
     return tl::unexpected(files.error());
   }
   add_vars(read, *secrets, true);
+  read.overrides.container = options.container;
   return read;
 }
 
@@ -144,6 +144,11 @@ void add_pipeline_options(CLI::App& sub, PipelineOptions& options)
   sub.add_option("--secret-file", options.secret_files,
                  "Read secrets as NAME=value lines from a dotenv file (repeatable)")
       ->type_name("FILE")
+      ->allow_extra_args(false);
+  sub.add_option("--container", options.container,
+                 "Run every host step in one long-lived container of IMAGE (`docker exec` per step; the "
+                 "checkout mounted at its path), as CircleCI ran builds in its own box (over drydock.container)")
+      ->type_name("IMAGE")
       ->allow_extra_args(false);
 }
 

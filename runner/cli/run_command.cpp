@@ -93,7 +93,8 @@ tl::expected<LoadedPipeline, int> load_for_run(const RunOptions& options, exec::
 {
   const auto engine_answers = [&](const config::Config& config,
                                   const env::Environment& env) -> tl::expected<void, std::string> {
-    const exec::EngineNeeds needs{circle1::engine_needed_by(config), circle1::uses_host_cluster(config)};
+    const exec::EngineNeeds needs{circle1::engine_needed_by(config, options.pipeline.container),
+                                  circle1::uses_host_cluster(config)};
     auto found = exec::find_engine(needs, env, setup_mode(options));
     if (!found) {
       return tl::unexpected(found.error());
@@ -177,6 +178,7 @@ int run_pipeline(const RunOptions& options)
     print_notes(exec::finish_run(context, true));
     return kExitStepFailed;
   }
+  print_notes(context.setup_notes);
   // A bug that throws out of the build still removes the run's containers,
   // network and cluster on its way to main's catch.
   bool finished = false;

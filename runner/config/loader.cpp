@@ -170,7 +170,9 @@ std::vector<HostEntry> read_hosts(Reader& reader, const Node& node, std::string_
   }
   if (!hosts.empty()) {
     reader.warning(node, fmt::format("'{}': drydock does not edit this machine's /etc/hosts, so host steps do not "
-                                     "see these names; containerized steps get them with --add-host",
+                                     "see these names; containerized steps and the build container (--container) get "
+                                     "them "
+                                     "with --add-host",
                                      path));
   }
   return hosts;

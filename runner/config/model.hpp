@@ -221,6 +221,8 @@ struct PublishSpec {
 struct Extension {
   Pos pos;
   bool present = false;
+  // The build container: every host step runs in it (`docker exec`).
+  std::optional<Text> container;
   std::vector<ImageSpec> images;
   std::optional<DatabaseSpec> database;
   std::vector<ServiceSpec> services;

@@ -14,13 +14,13 @@ Argv server_version() { return {"docker", "version", "--format", "{{.Server.APIV
 
 Argv bridge_network()
 {
-  return {"docker",
-          "network",
-          "inspect",
-          "bridge",
-          "--format",
-          "{{range .IPAM.Config}}{{.Subnet}} {{.Gateway}}{{end}} "
-          "{{index .Options \"com.docker.network.bridge.name\"}}"};
+  return {
+      "docker",
+      "network",
+      "inspect",
+      "bridge",
+      "--format",
+      R"({{range .IPAM.Config}}{{.Subnet}} {{.Gateway}}{{end}} {{index .Options "com.docker.network.bridge.name"}})"};
 }
 
 Argv inspect_images(const std::vector<std::string>& refs)
@@ -145,6 +145,51 @@ Argv exec_in(const std::string& container, const std::vector<std::string>& comma
   Argv argv{"docker", "exec", "--", container};
   argv.insert(argv.end(), command.begin(), command.end());
   return argv;
+}
+
+Argv run_build_container(const BuildContainerSpec& spec)
+{
+  Argv argv{"docker",       "run",
+            "--detach",     "--init",
+            "--name",       spec.name,
+            "--label",      run_label(spec.run_id),
+            "--label",      pid_label(spec.owner),
+            "--label",      "io.drydock.build-container=true",
+            "--entrypoint", "sh"};
+  for (const auto& dir : spec.mounts) {
+    argv.insert(argv.end(), {"--volume", dir + ":" + dir});
+  }
+  for (const auto& [alias, address] : spec.hosts) {
+    argv.insert(argv.end(), {"--add-host", alias + ":" + address});
+  }
+  if (!spec.network.empty()) {
+    argv.insert(argv.end(), {"--network", spec.network});
+  }
+  argv.insert(argv.end(), {"--", spec.image, "-c", "while sleep 3600; do :; done"});
+  return argv;
+}
+
+Argv exec_step(const ExecStepSpec& spec)
+{
+  Argv argv{"docker", "exec", "--workdir", spec.workdir};
+  for (const auto& name : spec.env_names) {
+    argv.insert(argv.end(), {"--env", name});
+  }
+  // setsid forks when it would lead a group already; the inner sh is the
+  // new session's leader either way, and its pid names the group. setsid's
+  // own complaint about a killed child goes nowhere; the step's stderr is
+  // handed past it on fd 3.
+  argv.insert(argv.end(),
+              {"--", spec.container, "sh", "-c",
+               R"(exec 3>&2 2>/dev/null; exec setsid -w sh -c 'exec 2>&3 3>&-; echo $$ >"$0" && exec "$@"' "$0" "$@")",
+               spec.pid_file});
+  argv.insert(argv.end(), spec.command.begin(), spec.command.end());
+  return argv;
+}
+
+Argv signal_exec_step(const std::string& container, const std::string& pid_file, const std::string& signal)
+{
+  return {"docker", "exec", "--", container, "sh", "-c", R"sh(kill -s "$1" -- -"$(cat "$0")")sh", pid_file, signal};
 }
 
 Argv create_network(const std::string& name, const std::string& run_id, const std::string& owner)

@@ -72,6 +72,33 @@ Argv running_state(const std::string& container);  // "true"/"false" and the exi
 Argv container_ip(const std::string& container, const std::string& network);
 Argv exec_in(const std::string& container, const std::vector<std::string>& command);
 
+// The build container: detached, kept alive by a shell loop (the image's
+// entrypoint is bypassed), the mounts at their host paths.
+struct BuildContainerSpec {
+  std::string image;
+  std::string name;
+  std::string run_id;
+  std::string owner = "0";
+  std::vector<std::string> mounts;
+  std::vector<std::pair<std::string, std::string>> hosts; // --add-host alias:address
+  std::string network;                                    // empty: the default bridge
+};
+Argv run_build_container(const BuildContainerSpec& spec);
+
+// One step in the build container. `docker exec` does not pass signals on,
+// and killing the client leaves the command running, so the command starts
+// in a session of its own and writes its process group's id to pid_file;
+// signal_exec_step signals that group from outside.
+struct ExecStepSpec {
+  std::string container;
+  std::string workdir;
+  std::vector<std::string> env_names; // -e NAME: values from the client's environment
+  std::string pid_file;               // inside the container
+  std::vector<std::string> command;
+};
+Argv exec_step(const ExecStepSpec& spec);
+Argv signal_exec_step(const std::string& container, const std::string& pid_file, const std::string& signal);
+
 Argv create_network(const std::string& name, const std::string& run_id, const std::string& owner);
 Argv remove_networks(const std::vector<std::string>& names);
 Argv networks_of_run(const std::string& run_id); // "" for every run: names, one a line

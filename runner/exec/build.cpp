@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "docker/build_container.hpp"
 #include "docker/commands.hpp"
 #include "exec/internal_step.hpp"
 #include "os/glob.hpp"
@@ -111,6 +112,39 @@ std::vector<std::string> container_argv(const pipeline::Pipeline& pipeline, cons
   return docker::run_container(spec);
 }
 
+// A host step in the build container: `docker exec` in the step's
+// directory there (~ is the container's home), with the pipeline's and the
+// step's variables by name and the database as containers reach it.
+void exec_in_build_container(const pipeline::Step& step, const pipeline::ShellCommand& shell, const RunContext& context,
+                             env::Environment& env, StepRequest& request)
+{
+  const ContainerSetup& setup = context.containers;
+  docker::ExecStepSpec spec;
+  spec.container = setup.build_container;
+  spec.pid_file = docker::step_pid_file(step.index);
+  spec.env_names = context.pipeline_vars;
+  const auto own = names_of(step.environment);
+  spec.env_names.insert(spec.env_names.end(), own.begin(), own.end());
+  for (const auto& [name, value] : setup.database_env_in_containers) {
+    env.set(name, value);
+    spec.env_names.push_back(name);
+  }
+  std::sort(spec.env_names.begin(), spec.env_names.end());
+  spec.env_names.erase(std::unique(spec.env_names.begin(), spec.env_names.end()), spec.env_names.end());
+  pipeline::Step in_container = step;
+  in_container.workdir.home = setup.build_home;
+  if (step.workdir.base_is_home) {
+    in_container.workdir.base = setup.build_home;
+  }
+  spec.workdir = working_directory(in_container, env);
+  spec.command = shell.shell;
+  spec.command.push_back(script_text(step, shell, env)); // files: matched on the host, where the checkout is
+  request.argv = docker::exec_step(spec);
+  request.stop_argv = docker::signal_exec_step(spec.container, spec.pid_file, "TERM");
+  request.kill_argv = docker::signal_exec_step(spec.container, spec.pid_file, "KILL");
+  request.cwd = "/"; // the client's; the step's directory is inside the container
+}
+
 // What `drydock internal step` needs besides the action.
 InternalStep internal_step(const pipeline::Step& step, const RunContext& context)
 {
@@ -146,6 +180,8 @@ StepRequest make_request(const pipeline::Pipeline& pipeline, const pipeline::Ste
   } else if (step.container) {
     request.argv = container_argv(pipeline, step, *shell, context, env);
     request.cwd = step.workdir.base; // the path applies inside the container
+  } else if (pipeline::in_build_container(pipeline, step) && !context.containers.build_container.empty()) {
+    exec_in_build_container(step, *shell, context, env, request);
   } else {
     request.argv = shell->shell;
     request.argv.push_back(script_text(step, *shell, env));

@@ -45,7 +45,7 @@ void HostRunner::start(const StepRequest& request)
     return;
   }
   const auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(request.no_output_timeout);
-  m_running.emplace(*id, Running{request.step, timeout});
+  m_running.emplace(*id, Running{request.step, timeout, false, false, request.stop_argv, request.kill_argv});
   m_processes.arm_timer(*id, timeout);
 }
 
@@ -92,10 +92,10 @@ std::optional<StepResult> HostRunner::handle(const os::ProcessEvent& event)
   case os::ProcessEvent::Kind::timer:
     if (const auto found = m_running.find(event.id); found != m_running.end()) {
       if (found->second.timed_out) {
-        m_processes.signal_group(event.id, SIGKILL); // ignored SIGTERM
+        signal_step(event.id, found->second, SIGKILL); // ignored SIGTERM
       } else {
         found->second.timed_out = true;
-        m_processes.signal_group(event.id, SIGTERM);
+        signal_step(event.id, found->second, SIGTERM);
         m_processes.arm_timer(event.id, kStopGrace);
       }
     }
@@ -112,7 +112,10 @@ std::optional<StepResult> HostRunner::handle(const os::ProcessEvent& event)
       return StepResult{running.step, StepResult::Kind::timed_out, event.exit_code,
                         fmt::format("no output for {} s; stopped", seconds)};
     }
-    return StepResult{running.step, StepResult::Kind::exited, event.exit_code, ""};
+    // A `docker exec` client ends with 0 on SIGTERM, whatever its command
+    // does: a step stopped by the interrupt has not passed.
+    const bool stopped_remotely = running.interrupted && !running.stop_argv.empty() && event.exit_code == 0;
+    return StepResult{running.step, StepResult::Kind::exited, stopped_remotely ? 128 + SIGTERM : event.exit_code, ""};
   }
   }
   return std::nullopt;
@@ -168,8 +171,28 @@ void HostRunner::pump(std::optional<std::chrono::milliseconds> timeout)
   }
 }
 
+// A step that runs elsewhere is signalled there, and its client ends with
+// it (SIGKILL reaches the client too, in case that never comes).
+void HostRunner::signal_step(int id, const Running& running, int sig)
+{
+  const auto& remote = sig == SIGKILL ? running.kill_argv : running.stop_argv;
+  if (remote.empty()) {
+    m_processes.signal_group(id, sig);
+    return;
+  }
+  (void)os::run_capture(remote, "/", os::Stderr::discard); // gone already: nothing to stop
+  if (sig == SIGKILL) {
+    m_processes.signal_group(id, sig);
+  }
+}
+
 void HostRunner::stop_groups(std::chrono::milliseconds grace)
 {
+  for (const auto& [id, running] : m_running) {
+    if (!running.stop_argv.empty()) {
+      signal_step(id, running, SIGTERM);
+    }
+  }
   m_processes.signal_all_groups(SIGTERM);
   const auto deadline = std::chrono::steady_clock::now() + grace;
   while (m_processes.any_group_alive() && std::chrono::steady_clock::now() < deadline) {
@@ -180,6 +203,9 @@ void HostRunner::stop_groups(std::chrono::milliseconds grace)
 
 void HostRunner::abort()
 {
+  for (auto& [id, running] : m_running) {
+    running.interrupted = true;
+  }
   stop_groups(kStopGrace);
   // Collect the exits of what was killed, so their output is not lost.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);

@@ -36,6 +36,9 @@ private:
     std::size_t step;
     std::chrono::milliseconds timeout;
     bool timed_out = false;
+    bool interrupted = false;           // still running when abort() began
+    std::vector<std::string> stop_argv; // StepRequest's: the step runs elsewhere
+    std::vector<std::string> kill_argv;
   };
   // A background step's output goes, masked, to its log file.
   struct Background {
@@ -50,6 +53,7 @@ private:
   void pump(std::optional<std::chrono::milliseconds> timeout);
   // Signals what is left, waits up to `grace`, then kills it.
   void stop_groups(std::chrono::milliseconds grace);
+  void signal_step(int id, const Running& running, int sig);
 
   std::size_t m_max_parallel;
   OutputSink& m_sink;

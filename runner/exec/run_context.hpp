@@ -27,6 +27,10 @@ struct ContainerSetup {
   std::string database_env;                      // DATABASE_URL
   std::string database_url;                      // as containers reach it; empty without a database
   int database_port = 0;                         // a database container's port on loopback
+  // What steps in the build container get instead of the host's PG* and URL.
+  std::vector<std::pair<std::string, std::string>> database_env_in_containers;
+  std::string build_container; // its name, when the pipeline has one and it was started
+  std::string build_home;      // $HOME in it: what ~ means there
 };
 
 struct RunContext {
@@ -37,6 +41,7 @@ struct RunContext {
   ContainerSetup containers;
   std::optional<services::ClusterSpec> cluster; // the throwaway cluster to start
   std::string cluster_dir;                      // made for this run's cluster: removed at the end
+  std::vector<std::string> setup_notes;         // what setup tells the user (the build container's facts)
 };
 
 // The host's environment with the pipeline's variables over it.

@@ -8,6 +8,7 @@
 #include <random>
 #include <unistd.h>
 
+#include "docker/build_container.hpp"
 #include "docker/commands.hpp"
 #include "docker/engine.hpp"
 #include "docker/leftovers.hpp"
@@ -22,6 +23,17 @@ namespace {
 std::string first_database(const pipeline::Database& spec)
 {
   return spec.databases.empty() ? std::string() : spec.databases.front();
+}
+
+// Steps in the build container reach the database by its alias, as
+// containerized steps do; psql and libpq read the PG* names.
+void set_container_database_env(const pipeline::Database& spec, int port, RunContext& context)
+{
+  context.containers.database_env_in_containers = {{"PGHOST", spec.alias},
+                                                   {"PGPORT", std::to_string(port)},
+                                                   {"PGUSER", spec.user},
+                                                   {"PGDATABASE", first_database(spec)},
+                                                   {spec.env, context.containers.database_url}};
 }
 
 // Host steps reach the database as psql and libpq expect, on loopback.
@@ -63,6 +75,7 @@ tl::expected<void, std::string> prepare_cluster(const pipeline::Database& spec, 
   context.cluster = cluster;
   set_host_database_env(spec, cluster.port, context);
   context.containers.database_url = services::database_url(spec.user, spec.alias, cluster.port, first_database(spec));
+  set_container_database_env(spec, cluster.port, context);
   return {};
 }
 
@@ -76,6 +89,7 @@ tl::expected<void, std::string> prepare_database_container(const pipeline::Datab
   set_host_database_env(spec, host_port, context);
   context.containers.database_url = services::database_url(spec.user, spec.alias, 5432, first_database(spec));
   context.containers.database_on_network = true;
+  set_container_database_env(spec, 5432, context);
   return {};
 }
 
@@ -94,6 +108,73 @@ tl::expected<void, std::string> create_network(RunContext& context, SetupMode mo
         fmt::format("cannot create the run's network: {}", created ? created->output : created.error()));
   }
   context.containers.network_created = true;
+  return {};
+}
+
+// The engine's socket, for a build container whose config asks for docker:
+// DOCKER_HOST's unix socket or the default one.
+std::string engine_socket(const env::Environment& env)
+{
+  const std::string host = env.get("DOCKER_HOST").value_or("");
+  if (host.empty()) {
+    return "/var/run/docker.sock";
+  }
+  return host.starts_with("unix://") ? host.substr(7) : "";
+}
+
+docker::BuildContainerSpec build_container_spec(const pipeline::BuildContainer& wanted, const RunContext& context)
+{
+  const ContainerSetup& setup = context.containers;
+  docker::BuildContainerSpec spec{wanted.image,  "drydock-" + setup.run_id + "-build",
+                                  setup.run_id,  setup.owner,
+                                  wanted.mounts, wanted.hosts,
+                                  setup.network};
+  if (!setup.database_alias.empty() && !setup.database_on_network && !setup.host_address.empty()) {
+    spec.hosts.emplace_back(setup.database_alias, setup.host_address);
+  }
+  if (const std::string socket = engine_socket(context.env); wanted.engine_socket && !socket.empty()) {
+    spec.mounts.push_back(socket);
+  }
+  return spec;
+}
+
+tl::expected<void, std::string> start_build_container(const pipeline::BuildContainer& wanted, RunContext& context,
+                                                      SetupMode mode)
+{
+  const auto spec = build_container_spec(wanted, context);
+  context.containers.build_container = spec.name;
+  if (mode == SetupMode::dry_run) {
+    context.containers.build_home = "~";
+    return {};
+  }
+  const auto facts = docker::start_build_container(docker::EngineClient{}, spec);
+  if (!facts) {
+    return tl::unexpected(fmt::format("{}: {}", wanted.origin, facts.error()));
+  }
+  context.containers.build_home = facts->home;
+  context.setup_notes.push_back(fmt::format("host steps run in the build container {} ({}; ~ is {}{})", spec.name,
+                                            wanted.image, facts->home,
+                                            facts->sudo_stand_in ? "; `sudo` runs commands as they are, as root" : ""));
+  return {};
+}
+
+tl::expected<void, std::string> prepare_database(const pipeline::Database& database, const Engine& engine,
+                                                 RunContext& context, SetupMode mode)
+{
+  context.containers.database_alias = database.alias;
+  context.containers.database_env = database.env;
+  switch (database.provider) {
+  case pipeline::DatabaseProvider::cluster:
+    return prepare_cluster(database, engine ? &*engine : nullptr, context, mode);
+  case pipeline::DatabaseProvider::url: {
+    const std::string url = env::expand(database.url, context.env);
+    context.env.set(database.env, url);
+    context.containers.database_url = url;
+    context.containers.database_env_in_containers = {{database.env, url}};
+    return {};
+  }
+  case pipeline::DatabaseProvider::container: return prepare_database_container(database, context, mode);
+  }
   return {};
 }
 
@@ -149,21 +230,13 @@ tl::expected<void, std::string> prepare_run(const pipeline::Pipeline& pipeline, 
       return created;
     }
   }
-  if (!database) {
-    return {};
+  if (database) {
+    if (auto prepared = prepare_database(*database, engine, context, mode); !prepared) {
+      return prepared;
+    }
   }
-  context.containers.database_alias = database->alias;
-  context.containers.database_env = database->env;
-  switch (database->provider) {
-  case pipeline::DatabaseProvider::cluster:
-    return prepare_cluster(*database, engine ? &*engine : nullptr, context, mode);
-  case pipeline::DatabaseProvider::url: {
-    const std::string url = env::expand(database->url, context.env);
-    context.env.set(database->env, url);
-    context.containers.database_url = url;
-    return {};
-  }
-  case pipeline::DatabaseProvider::container: return prepare_database_container(*database, context, mode);
+  if (pipeline.build_container && engine) {
+    return start_build_container(*pipeline.build_container, context, mode);
   }
   return {};
 }
@@ -173,7 +246,8 @@ std::vector<std::string> finish_run(const RunContext& context, bool containers_m
   std::vector<std::string> notes;
   const auto log = [&notes](const std::string& line) { notes.push_back(line); };
   // Service containers run detached: with a network there is always something to remove.
-  containers_may_remain = containers_may_remain || context.containers.network_created;
+  containers_may_remain = containers_may_remain || context.containers.network_created
+                          || !context.containers.build_container.empty();
   if (containers_may_remain && !context.containers.host_address.empty() && !context.containers.run_id.empty()) {
     const auto removed = docker::remove_run_containers(docker::EngineClient{}, context.containers.run_id);
     if (!removed) {

@@ -22,6 +22,11 @@ struct StepRequest {
   std::string background_log; // where a background step's output goes
   std::string input;          // the step's stdin (empty: /dev/null)
   std::string start_error;    // not empty: the step cannot start, and this says why
+  // Not empty: the step runs where signalling drydock's child does not
+  // reach it (`docker exec` in the build container); these commands send it
+  // SIGTERM and SIGKILL there, and the child ends with it.
+  std::vector<std::string> stop_argv;
+  std::vector<std::string> kill_argv;
 };
 
 struct StepResult {

@@ -85,7 +85,8 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DatabaseStart, database)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Publish, name, image, registry, tags, version, latest, semver,
                                                 precision, zero, login_env)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Container, image, database, services, hosts)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(WorkDir, base, path, home)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(WorkDir, base, path, home, base_is_home)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(BuildContainer, image, origin, mounts, hosts, engine_socket)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Build, number, sha, branch, tag, owner)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(SharedDir, label, path)
 
@@ -222,6 +223,7 @@ nlohmann::json to_json(const Pipeline& pipeline)
           {"log_dir", pipeline.log_dir},
           {"engine_needed_by", pipeline.engine_needed_by},
           {"database", pipeline.database},
+          {"build_container", pipeline.build_container},
           {"secret_env", pipeline.secret_env}};
 }
 
@@ -258,6 +260,7 @@ tl::expected<Pipeline, std::string> pipeline_from_json(const nlohmann::json& jso
     pipeline.log_dir = json.value("log_dir", std::string());
     pipeline.engine_needed_by = json.value("engine_needed_by", std::string());
     pipeline.database = json.value("database", std::optional<Database>());
+    pipeline.build_container = json.value("build_container", std::optional<BuildContainer>());
     pipeline.secret_env = json.value("secret_env", std::vector<std::string>());
     if (const auto cycle = steps_cycle(pipeline); !cycle.empty()) {
       return tl::unexpected(cycle);

@@ -17,6 +17,19 @@ const Policy& policy_of(const Pipeline& pipeline, const Step& step)
   return step.policy ? *step.policy : pipeline.groups.at(step.group).policy;
 }
 
+bool in_build_container(const Pipeline& pipeline, const Step& step)
+{
+  return pipeline.build_container && !step.container && std::holds_alternative<ShellCommand>(step.action);
+}
+
+std::string placement_of(const Pipeline& pipeline, const Step& step)
+{
+  if (step.container) {
+    return "image " + step.container->image;
+  }
+  return in_build_container(pipeline, step) ? "build container" : "host";
+}
+
 std::string group_heading(const Pipeline& pipeline)
 {
   const auto& groups = pipeline.groups;

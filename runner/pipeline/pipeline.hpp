@@ -142,7 +142,20 @@ struct Container {
 struct WorkDir {
   std::string base;
   std::optional<std::string> path;
-  std::string home; // what ~ means in path; empty: the step's HOME
+  std::string home;          // what ~ means in path; empty: the step's HOME
+  bool base_is_home = false; // base is the home directory: in the build container, the container's
+};
+
+// The build container: shell steps without a Container of their own run in
+// it, one `docker exec` each, so what a step installs or writes under ~
+// stays in the container, and the next step sees it. The mounts (the
+// checkout and the shared directories) appear at their host paths.
+struct BuildContainer {
+  std::string image;  // an image reference the engine has
+  std::string origin; // what asked for it, for messages: "--container", "drydock.container"
+  std::vector<std::string> mounts;
+  std::vector<std::pair<std::string, std::string>> hosts; // NAME, ADDRESS: --add-host entries
+  bool engine_socket = false;                             // the config uses docker: the engine's socket is mounted too
 };
 
 struct Step {
@@ -200,12 +213,19 @@ struct Pipeline {
   // Non-empty: the run needs a Docker engine, and this says what asks for one.
   std::string engine_needed_by;
   std::optional<Database> database;
+  std::optional<BuildContainer> build_container;
   // Variables whose values are masked wherever drydock writes output (a
   // registry password), whether or not a step of this build reads them.
   std::vector<std::string> secret_env;
 };
 
 const Policy& policy_of(const Pipeline& pipeline, const Step& step);
+
+// Where a step runs: "host", "build container" or "image NAME".
+std::string placement_of(const Pipeline& pipeline, const Step& step);
+
+// Whether a step runs in the build container.
+bool in_build_container(const Pipeline& pipeline, const Step& step);
 
 // The heading of the group column in tables: the groups' kind ("PHASE"),
 // or "GROUP" when they are of several kinds or there are none.

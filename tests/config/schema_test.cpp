@@ -84,8 +84,8 @@ TEST_CASE("the kitchen-sink config uses every key and both sides accept it", "[s
   load_config(root.get(), "kitchen_sink.yml", diags);
   CHECK(test::messages(diags)
         == std::vector<std::string>{"9:5: warning: 'machine.hosts': drydock does not edit this machine's /etc/hosts, "
-                                    "so host steps do not see these names; containerized steps get them with "
-                                    "--add-host",
+                                    "so host steps do not see these names; containerized steps and the build "
+                                    "container (--container) get them with --add-host",
                                     "18:10: warning: 'machine.xcode': drydock runs no Xcode; version 8.3 is not "
                                     "installed and the build runs without it"});
 }
@@ -189,8 +189,8 @@ TEST_CASE("bad environment variable and host names are reported once, by the loa
   // loader reports the same names at their position, and nothing else does.
   CHECK(test::validate_messages("machine: {environment: {GOOD_NAME: 1}, hosts: {db.local: 127.0.0.1}}\n")
         == std::vector<std::string>{"1:47: warning: 'machine.hosts': drydock does not edit this machine's /etc/hosts, "
-                                    "so "
-                                    "host steps do not see these names; containerized steps get them with --add-host"});
+                                    "so host steps do not see these names; containerized steps and the build "
+                                    "container (--container) get them with --add-host"});
   CHECK(test::validate_messages("machine: {environment: {BAD-NAME: 1}}\n")
         == std::vector<std::string>{"1:25: error: 'BAD-NAME' is not a valid environment variable name (letters, "
                                     "digits and _; not starting with a digit)"});

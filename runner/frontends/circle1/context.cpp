@@ -132,7 +132,7 @@ void layer_environment(BuildContext& ctx, const Layers& layers)
   // CircleCI set the machine's zone; TZ gives the steps the same clock.
   if (const auto& zone = layers.config.machine.timezone) {
     ctx.env.set("TZ", zone->value);
-    ctx.pipeline_vars.push_back("TZ");
+    ctx.pipeline_vars.emplace_back("TZ");
   }
   apply(ctx.env, layers.overrides);
   const auto machine = config::name_values(layers.config.machine.environment);
@@ -171,6 +171,22 @@ void mark_unclaimed(BuildContext& ctx, const std::string& counter)
   ctx.test_reports_dir = "(a new directory at run time)";
 }
 
+// The top of the work tree holding `dir`: the nearest folder with a .git
+// (a directory, or a file in a worktree); `dir` itself outside one.
+std::string checkout_dir_of(const std::string& dir)
+{
+  std::error_code ec;
+  for (fs::path at = dir; !at.empty(); at = at.parent_path()) {
+    if (fs::exists(at / ".git", ec)) {
+      return at.string();
+    }
+    if (at == at.root_path()) {
+      break;
+    }
+  }
+  return dir;
+}
+
 } // namespace
 
 tl::expected<BuildContext, std::string> make_build_context(const config::Config& config, const Overrides& overrides,
@@ -190,6 +206,8 @@ tl::expected<BuildContext, std::string> make_build_context(const config::Config&
   if (!fs::is_directory(ctx.build_dir, ec)) {
     return tl::unexpected(fmt::format("the build directory {} does not exist", ctx.build_dir));
   }
+  ctx.checkout_dir = checkout_dir_of(ctx.config_dir);
+  ctx.container = overrides.container;
   const os::RepoFacts repo = repo_facts ? *repo_facts : os::read_repo_facts(ctx.config_dir);
   const auto ref = build_ref(repo, overrides);
   if (!ref) {

@@ -22,12 +22,15 @@ std::string config_dir_of(const std::string& config_path);
 
 struct Overrides {
   std::vector<std::pair<std::string, std::string>> vars; // --env-file, then --env, in order
+  std::optional<std::string> container;                  // --container IMAGE
 };
 
 struct BuildContext {
   std::string config_path;
-  std::string config_dir; // relative paths in the config are from here
-  std::string build_dir;  // config_dir, or its general.build_dir
+  std::string config_dir;               // relative paths in the config are from here
+  std::string build_dir;                // config_dir, or its general.build_dir
+  std::string checkout_dir;             // the work tree holding config_dir (its top), or config_dir outside one
+  std::optional<std::string> container; // --container IMAGE: the build container, over drydock.container
   std::string home;
   env::Environment env; // what every step gets
   BuildTarget target;

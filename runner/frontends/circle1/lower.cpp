@@ -269,6 +269,7 @@ pipeline::Step Builder::command_step(const config::Command& command, Phase phase
   }
   step.action = std::move(shell);
   step.workdir.base = phase == Phase::machine ? m_context.home : m_context.build_dir;
+  step.workdir.base_is_home = phase == Phase::machine;
   if (command.pwd) {
     step.workdir.path = command.pwd->value;
     step.workdir.home = m_context.home; // the host's, whatever the steps set HOME to
@@ -431,6 +432,30 @@ std::vector<pipeline::EnvVar> pipeline_environment(const BuildContext& context)
   return vars;
 }
 
+// --container or drydock.container: the checkout, the build directory and
+// the shared directories mounted at their paths, machine.hosts as --add-host.
+std::optional<pipeline::BuildContainer> build_container_of(const config::Config& config, const BuildContext& context)
+{
+  pipeline::BuildContainer container;
+  if (context.container) {
+    container = {*context.container, "--container", {}, {}};
+  } else if (config.drydock.container) {
+    container = {config.drydock.container->value, "drydock.container", {}, {}};
+  } else {
+    return std::nullopt;
+  }
+  container.mounts = {context.checkout_dir, context.artifacts_dir, context.test_reports_dir};
+  const auto from_checkout = fs::path(context.build_dir).lexically_relative(context.checkout_dir);
+  if (from_checkout.empty() || *from_checkout.begin() == "..") {
+    container.mounts.push_back(context.build_dir); // outside the checkout: mounted too
+  }
+  for (const auto& host : config.machine.hosts) {
+    container.hosts.emplace_back(host.name, host.address);
+  }
+  container.engine_socket = config::uses_docker(config); // `docker` in its steps reaches the engine, as on 1.0
+  return container;
+}
+
 pipeline::Pipeline Builder::take()
 {
   for (auto& pending : m_pending) {
@@ -443,7 +468,8 @@ pipeline::Pipeline Builder::take()
   m_pipeline.environment = pipeline_environment(m_context);
   m_pipeline.shared_dirs = {{"artifacts", m_context.artifacts_dir}, {"test reports", m_context.test_reports_dir}};
   m_pipeline.log_dir = m_context.artifacts_dir;
-  m_pipeline.engine_needed_by = engine_needed_by(m_config);
+  m_pipeline.engine_needed_by = engine_needed_by(m_config, m_context.container);
+  m_pipeline.build_container = build_container_of(m_config, m_context);
   if (const auto spec = config::effective_database(m_config)) {
     m_pipeline.database = database_of(*spec);
   }
@@ -471,8 +497,14 @@ std::string_view phase_name(Phase phase)
   return "?";
 }
 
-std::string engine_needed_by(const config::Config& config)
+std::string engine_needed_by(const config::Config& config, const std::optional<std::string>& container)
 {
+  if (container) {
+    return "--container";
+  }
+  if (config.drydock.container) {
+    return "drydock.container";
+  }
   return config::uses_docker(config) ? "machine.services: docker" : "";
 }
 

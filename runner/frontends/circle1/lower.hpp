@@ -23,7 +23,8 @@ Phase phase_of(const pipeline::Step& step);
 // docker"), or empty; and whether the database is the host's throwaway
 // cluster (containers reach it through the bridge). Asked before a run takes
 // its number, when there is no pipeline yet.
-std::string engine_needed_by(const config::Config& config);
+// `container` is --container's image, when given.
+std::string engine_needed_by(const config::Config& config, const std::optional<std::string>& container = {});
 bool uses_host_cluster(const config::Config& config);
 
 // Every command of the config, with the deployment section given (if any).
