@@ -157,3 +157,105 @@ TEST_CASE("machine.hosts reach containerized steps as --add-host, and machine.ti
   CHECK(value_of(host.env, "TZ") == "America/Los_Angeles");
   CHECK(fmt::format("{}", fmt::join(host.argv, " ")).find("add-host") == std::string::npos);
 }
+
+namespace {
+
+// A config lowered with a build container, and set up as a dry run would.
+struct BuildContainerRun {
+  pipeline::Pipeline pipeline;
+  exec::RunContext context;
+};
+
+BuildContainerRun with_build_container(const test::ScratchDir& dir, const std::string& yaml)
+{
+  dir.write("circle.yml", yaml);
+  const auto validation = config::validate_text((dir.path() / "circle.yml").string(), yaml);
+  REQUIRE_FALSE(validation.diagnostics.has_errors());
+  const std::vector<std::string> host_env{"HOME=" + dir.path().string(), "HOST_ONLY=1"};
+  circle1::Overrides overrides{{{"CIRCLE_SHA1", "abc123"}}, std::string("debian:12")};
+  const auto context = circle1::make_build_context(validation.config, overrides, host_env, circle1::ContextMode::plan);
+  REQUIRE(context);
+  Diagnostics diags;
+  BuildContainerRun run;
+  run.pipeline = circle1::lower(validation.config, *context, std::nullopt, diags);
+  REQUIRE_FALSE(diags.has_errors());
+  run.context = exec::make_run_context(run.pipeline, host_env, "/opt/drydock");
+  REQUIRE(exec::prepare_run(run.pipeline, run.context, exec::SetupMode::dry_run, docker::EngineFacts{}));
+  run.context.containers.build_home = "/home/circleci"; // what the container would answer
+  return run;
+}
+
+} // namespace
+
+TEST_CASE("--container: a host step is a docker exec in the build container, with names and a stop command", "[exec]["
+                                                                                                             "docker]")
+{
+  test::ScratchDir dir;
+  const auto run = with_build_container(dir, "machine:\n  environment: {APP_MODE: test}\n"
+                                             "test:\n  override:\n    - make check:\n"
+                                             "        environment: {TOKEN: s3cret}\n        pwd: sub\n");
+  REQUIRE(run.pipeline.build_container);
+  CHECK(run.pipeline.build_container->image == "debian:12");
+  CHECK(run.pipeline.build_container->origin == "--container");
+  CHECK(pipeline::placement_of(run.pipeline, run.pipeline.steps.at(0)) == "build container");
+  const auto request = exec::make_request(run.pipeline, run.pipeline.steps.at(0), run.context);
+  const std::string argv = fmt::format("{}", fmt::join(request.argv, " "));
+  CHECK(argv.starts_with("docker exec --workdir " + (dir.path() / "sub").string() + " "));
+  for (const auto* name : {"--env APP_MODE ", "--env CIRCLE_SHA1 ", "--env TOKEN ", "--env CI "}) {
+    CHECK(argv.find(name) != std::string::npos);
+  }
+  CHECK(argv.find("s3cret") == std::string::npos);    // values travel in the client's environment
+  CHECK(argv.find("HOST_ONLY") == std::string::npos); // the host's own stay out, PATH and HOME too
+  CHECK(argv.find("--env HOME") == std::string::npos);
+  CHECK(argv.find(" -- drydock-RUN-build sh -c ") != std::string::npos);
+  CHECK(argv.ends_with(" /tmp/.drydock-step-0.pid bash -eo pipefail -c make check"));
+  CHECK(value_of(request.env, "TOKEN") == "s3cret");
+  CHECK(request.stop_argv
+        == Strings{"docker", "exec", "--", "drydock-RUN-build", "sh", "-c", R"sh(kill -s "$1" -- -"$(cat "$0")")sh",
+                   "/tmp/.drydock-step-0.pid", "TERM"});
+  CHECK(request.kill_argv.back() == "KILL");
+}
+
+TEST_CASE("--container: machine steps start in the container's home, and ~ in pwd is the container's", "[exec][docker]")
+{
+  test::ScratchDir dir;
+  const auto run = with_build_container(dir, "machine:\n  pre:\n    - touch ~/x\n"
+                                             "test:\n  override:\n    - ls:\n        pwd: ~/project\n");
+  const auto machine = exec::make_request(run.pipeline, run.pipeline.steps.at(0), run.context);
+  CHECK(machine.argv.at(3) == "/home/circleci");
+  const auto test = exec::make_request(run.pipeline, run.pipeline.steps.at(1), run.context);
+  CHECK(test.argv.at(3) == "/home/circleci/project");
+}
+
+TEST_CASE("--container: the database as containers reach it, and drydock's own and image steps stay as they were",
+          "[exec][docker]")
+{
+  test::ScratchDir dir;
+  const auto run = with_build_container(dir, "machine:\n  services: [docker, postgresql]\n"
+                                             "  hosts: {db.local: 10.0.0.5}\n"
+                                             "test:\n  override:\n    - psql -c 'select 1'\n"
+                                             "    - pytest:\n        drydock: {image: app, database: true}\n"
+                                             "drydock:\n  images:\n    app: {repository: org/app}\n"
+                                             "  database: {user: tester, databases: [app_test]}\n");
+  const auto& container = *run.pipeline.build_container;
+  CHECK(container.engine_socket); // machine.services lists docker
+  CHECK(container.hosts == std::vector<std::pair<std::string, std::string>>{{"db.local", "10.0.0.5"}});
+  CHECK(std::find(container.mounts.begin(), container.mounts.end(), dir.path().string()) != container.mounts.end());
+  const auto& steps = run.pipeline.steps;
+  const auto psql = std::find_if(steps.begin(), steps.end(),
+                                 [](const auto& s) { return s.name == "test.override[0]"; });
+  REQUIRE(psql != steps.end());
+  const auto request = exec::make_request(run.pipeline, *psql, run.context);
+  CHECK(request.argv.at(1) == "exec");
+  CHECK(value_of(request.env, "PGHOST") == "postgresdb");
+  CHECK(value_of(request.env, "DATABASE_URL") == "postgres://tester@postgresdb:5432/app_test");
+  const std::string argv = fmt::format("{}", fmt::join(request.argv, " "));
+  CHECK(argv.find("--env PGHOST ") != std::string::npos);
+  CHECK(argv.find("--env DATABASE_URL ") != std::string::npos);
+  for (const auto& step : steps) {
+    if (step.name != "test.override[0]") {
+      CHECK(pipeline::placement_of(run.pipeline, step) != "build container");
+      CHECK(exec::make_request(run.pipeline, step, run.context).argv.at(1) != "exec");
+    }
+  }
+}
