@@ -257,7 +257,7 @@ void Driver::stop_after_interrupt()
 {
   m_result.interrupted = true;
   m_observer.interrupted();
-  m_plan.stop("interrupted");
+  m_plan.stop("interrupted", false); // no finally steps either: the user asked to stop now
   m_runner.abort();
   while (m_plan.running_count() > 0) {
     const auto result = m_runner.wait();

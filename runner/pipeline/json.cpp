@@ -57,7 +57,8 @@ void enum_from_json(const nlohmann::json& in, Enum& value, const std::pair<Enum,
 
 constexpr std::pair<RunsWhen, const char*> kWhen[] = {{RunsWhen::on_success, "on_success"},
                                                       {RunsWhen::always, "always"},
-                                                      {RunsWhen::on_failure, "on_failure"}};
+                                                      {RunsWhen::on_failure, "on_failure"},
+                                                      {RunsWhen::finally, "finally"}};
 constexpr std::pair<OnFailure, const char*> kOnFailure[] = {{OnFailure::stop_build, "stop_build"},
                                                             {OnFailure::continue_build, "continue_build"},
                                                             {OnFailure::skip_dependants, "skip_dependants"}};
@@ -152,6 +153,7 @@ std::string_view when_name(RunsWhen when)
   case RunsWhen::on_success: return "on_success";
   case RunsWhen::always: return "always";
   case RunsWhen::on_failure: return "on_failure";
+  case RunsWhen::finally: return "finally";
   }
   return "?";
 }

@@ -24,6 +24,8 @@ enum class RunsWhen {
   on_success, // only when none of them failed
   always,     // whatever they did (unless the build was stopped)
   on_failure, // only when one of them failed
+  finally,    // once they are all done or will never start, even after a failure stopped the build
+              // (not after an interrupt): collecting artifacts
 };
 
 // What a step's failure does to the rest of the build.

@@ -49,10 +49,18 @@ std::size_t Plan::start_next()
   return step;
 }
 
+bool Plan::runs_finally(std::size_t step) const
+{
+  return pipeline::policy_of(m_pipeline, m_pipeline.steps[step]).when == pipeline::RunsWhen::finally;
+}
+
 void Plan::make_ready(std::size_t step)
 {
-  if (m_stopped) {
-    return; // skipped by close()
+  if (m_stopped && !(m_finally_runs && runs_finally(step))) {
+    if (m_finally_runs) {
+      skip(step, "not started: " + m_stop_reason); // so that the finally steps see it settled
+    }
+    return; // otherwise skipped by close()
   }
   if (auto reason = reason_not_to_run(step); !reason.empty()) {
     skip(step, std::move(reason));
@@ -66,16 +74,20 @@ std::string Plan::reason_not_to_run(std::size_t step) const
 {
   const std::size_t failed = m_failed_before[step];
   std::string failure = failed == 0 ? "" : fmt::format("'{}' failed", m_pipeline.steps[failed - 1].name);
+  const auto& policy = pipeline::policy_of(m_pipeline, m_pipeline.steps[step]);
+  if (policy.when == pipeline::RunsWhen::finally) {
+    return "";
+  }
   if (m_blocked[step]) {
     return failure;
   }
-  const auto& policy = pipeline::policy_of(m_pipeline, m_pipeline.steps[step]);
   switch (policy.when) {
   case pipeline::RunsWhen::on_success:
     return failed == 0 ? "" : policy.skipped_because.empty() ? failure : policy.skipped_because;
   case pipeline::RunsWhen::always: return "";
   case pipeline::RunsWhen::on_failure:
     return failed != 0 ? "" : policy.skipped_because.empty() ? "runs only after a failure" : policy.skipped_because;
+  case pipeline::RunsWhen::finally: return "";
   }
   return "";
 }
@@ -120,17 +132,41 @@ void Plan::finished(std::size_t step, bool succeeded)
   settle(step, !succeeded);
 }
 
-void Plan::stop(std::string reason)
+void Plan::stop(std::string reason, bool finally_steps_run)
 {
   if (m_stopped) {
+    m_finally_runs = m_finally_runs && finally_steps_run; // an interrupt after a failure
+    if (!m_finally_runs) {
+      unready_all();
+    }
     return;
   }
   m_stopped = true;
+  m_finally_runs = finally_steps_run;
   m_stop_reason = std::move(reason);
-  for (const auto& [priority, step] : m_ready) {
-    m_status[step] = StepStatus::waiting;
+  unready_all();
+  if (m_finally_runs) {
+    // What will never start settles now, so the finally steps waiting for
+    // it become ready once the running steps are done.
+    for (std::size_t step = 0; step < m_status.size(); ++step) {
+      if (m_status[step] == StepStatus::waiting && m_unfinished_deps[step] == 0) {
+        make_ready(step);
+      }
+    }
   }
-  m_ready.clear();
+}
+
+// Ready steps go back to waiting, but a finally step that may still run.
+void Plan::unready_all()
+{
+  for (auto it = m_ready.begin(); it != m_ready.end();) {
+    if (m_finally_runs && runs_finally(it->second)) {
+      ++it;
+      continue;
+    }
+    m_status[it->second] = StepStatus::waiting;
+    it = m_ready.erase(it);
+  }
 }
 
 void Plan::close(const std::string& reason_if_unreached)

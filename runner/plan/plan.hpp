@@ -27,8 +27,10 @@ public:
   // each step that becomes ready then runs or is skipped by its RunsWhen,
   // judged by the steps it waits for, directly or not.
   void finished(std::size_t step, bool succeeded);
-  // Nothing new starts; what has not started is skipped with this reason.
-  void stop(std::string reason);
+  // Nothing new starts; what has not started is skipped with this reason,
+  // except the `finally` steps, which still run when `finally_steps_run`
+  // (a failure stopped the build, not an interrupt).
+  void stop(std::string reason, bool finally_steps_run = true);
 
   std::size_t running_count() const { return m_running; }
   // True once no step is running and none can start.
@@ -47,6 +49,8 @@ private:
   void make_ready(std::size_t step);
   void skip(std::size_t step, std::string reason);
   void settle(std::size_t step, bool failed);
+  bool runs_finally(std::size_t step) const;
+  void unready_all();
   // Why the step, now free to start, must not: empty when it may.
   std::string reason_not_to_run(std::size_t step) const;
 
@@ -64,6 +68,7 @@ private:
   std::size_t m_running = 0;
   bool m_any_failed = false;
   bool m_stopped = false;
+  bool m_finally_runs = true; // after a stop
   std::string m_stop_reason;
 };
 

@@ -138,10 +138,61 @@ TEST_CASE("stop() (an interrupt) starts nothing new", "[plan]")
   Fixture f("test:\n  override: [a, b]\n");
   plan::Plan plan(f.graph);
   plan.start_next();
-  plan.stop("interrupted");
+  plan.stop("interrupted", false);
   plan.finished(0, true);
   CHECK_FALSE(plan.has_ready());
   CHECK(plan.done());
   plan.close("not reached");
   CHECK(plan.skip_reason(1) == "not started: interrupted");
+}
+
+TEST_CASE("general.artifacts: a finally step after every other, even when a failure stopped the build", "[plan]")
+{
+  Fixture f("dependencies:\n  override: [a, b]\ntest:\n  override: [t]\ngeneral:\n  artifacts: [out]\n");
+  REQUIRE(f.graph.steps.back().name == "artifacts");
+  const std::size_t artifacts = f.graph.steps.size() - 1;
+  CHECK(f.graph.steps[artifacts].deps == std::vector<std::size_t>{2}); // the last step, so every other too
+  SECTION("after a green build")
+  {
+    plan::Plan plan(f.graph);
+    for (std::size_t step = 0; step < artifacts; ++step) {
+      REQUIRE(plan.has_ready());
+      plan.finished(plan.start_next(), true);
+    }
+    REQUIRE(plan.has_ready());
+    CHECK(plan.start_next() == artifacts);
+  }
+  SECTION("after a failure that stopped the build")
+  {
+    plan::Plan plan(f.graph);
+    plan.finished(plan.start_next(), false); // dependencies.override[0]
+    REQUIRE(plan.has_ready());
+    CHECK(plan.start_next() == artifacts);
+    plan.finished(artifacts, true);
+    CHECK(plan.done());
+    plan.close("not reached");
+    CHECK(plan.status(1) == StepStatus::skipped);
+    CHECK(plan.skip_reason(1) == "not started: 'dependencies.override[0]' failed");
+    CHECK(plan.skip_reason(2) == "not started: 'dependencies.override[0]' failed");
+    CHECK(plan.status(artifacts) == StepStatus::succeeded);
+  }
+  SECTION("not after an interrupt")
+  {
+    plan::Plan plan(f.graph);
+    plan.start_next();
+    plan.stop("interrupted", false);
+    plan.finished(0, false);
+    CHECK_FALSE(plan.has_ready());
+    CHECK(plan.done());
+    plan.close("not reached");
+    CHECK(plan.skip_reason(artifacts) == "not started: interrupted");
+  }
+  SECTION("an interrupt after a failure takes the finally step off the queue")
+  {
+    plan::Plan plan(f.graph);
+    plan.finished(plan.start_next(), false);
+    REQUIRE(plan.has_ready());
+    plan.stop("interrupted", false);
+    CHECK_FALSE(plan.has_ready());
+  }
 }

@@ -10,6 +10,7 @@
 #include "config/walk.hpp"
 #include "frontends/circle1/actions.hpp"
 #include "graph/graph.hpp"
+#include "util/shell.hpp"
 
 namespace fs = std::filesystem;
 
@@ -17,7 +18,7 @@ namespace drydock::circle1 {
 namespace {
 
 constexpr Phase kPhases[] = {Phase::machine, Phase::checkout, Phase::dependencies, Phase::database,
-                             Phase::compile, Phase::test,     Phase::deployment};
+                             Phase::compile, Phase::test,     Phase::deployment,   Phase::artifacts};
 
 Phase phase_from_name(std::string_view name)
 {
@@ -38,6 +39,8 @@ pipeline::Group phase_group(Phase phase)
     group.policy = {pipeline::RunsWhen::always, pipeline::OnFailure::continue_build, ""};
   } else if (phase == Phase::deployment) {
     group.policy.skipped_because = "deployment runs only after a green build";
+  } else if (phase == Phase::artifacts) {
+    group.policy = {pipeline::RunsWhen::finally, pipeline::OnFailure::continue_build, ""};
   }
   return group;
 }
@@ -98,6 +101,8 @@ public:
   void add_publish(const config::Deployment& section);
   void add_required_edges();
   void add_usage_edges();
+  // general.artifacts: one step after every other, whatever they did.
+  void add_artifacts();
   pipeline::Pipeline take();
 
 private:
@@ -432,6 +437,55 @@ std::vector<pipeline::EnvVar> pipeline_environment(const BuildContext& context)
   return vars;
 }
 
+// The copy of one general.artifacts path into $CIRCLE_ARTIFACTS: relative
+// to the build directory, ~/ is the step's $HOME; a missing path is said,
+// not a failure (CircleCI did not fail a build for it).
+std::string artifact_copy(const std::string& path)
+{
+  const std::string quoted = path.starts_with("~/") ? "\"$HOME\"/" + shell_quote(path.substr(2)) : shell_quote(path);
+  return fmt::format("drydock_store {} {}\n", quoted, shell_quote(path));
+}
+
+void Builder::add_artifacts()
+{
+  const auto& paths = m_config.general.artifacts;
+  if (paths.empty()) {
+    return;
+  }
+  std::string script = "drydock_store() {\n"
+                       "  if [ ! -e \"$1\" ]; then echo \"artifact $2: not found\"; return; fi\n"
+                       "  cp -R -- \"$1\" \"$CIRCLE_ARTIFACTS\"/ && echo \"artifact $2: stored\" "
+                       "|| echo \"artifact $2: not stored\"\n"
+                       "}\n";
+  std::vector<std::string> shown;
+  for (const auto& path : paths) {
+    script += artifact_copy(path.value);
+    shown.push_back(path.value);
+  }
+  pipeline::Step step;
+  step.id = "artifacts";
+  step.name = step.id;
+  step.group = static_cast<std::size_t>(Phase::artifacts);
+  step.origin = "general.artifacts";
+  step.pos = paths.front().pos;
+  step.summary = fmt::format("copy into $CIRCLE_ARTIFACTS: {}", fmt::join(shown, ", "));
+  step.action = pipeline::ShellCommand{script, {"sh", "-c"}, {}};
+  step.workdir.base = m_context.build_dir;
+  Pending pending;
+  pending.step = std::move(step);
+  // The steps nothing waits for: once they are settled, so is every other.
+  std::vector<std::size_t> last;
+  for (std::size_t before = 0; before < m_pending.size(); ++before) {
+    if (before >= m_edges.size() || m_edges[before].empty()) {
+      last.push_back(before);
+    }
+  }
+  const std::size_t index = add_step(std::move(pending));
+  for (const std::size_t before : last) {
+    add_edge(before, index);
+  }
+}
+
 // --container or drydock.container: the checkout, the build directory and
 // the shared directories mounted at their paths, machine.hosts as --add-host.
 std::optional<pipeline::BuildContainer> build_container_of(const config::Config& config, const BuildContext& context)
@@ -493,6 +547,7 @@ std::string_view phase_name(Phase phase)
   case Phase::compile: return "compile";
   case Phase::test: return "test";
   case Phase::deployment: return "deployment";
+  case Phase::artifacts: return "artifacts";
   }
   return "?";
 }
@@ -539,6 +594,7 @@ pipeline::Pipeline lower(const config::Config& config, const BuildContext& conte
   }
   builder.add_required_edges();
   builder.add_usage_edges();
+  builder.add_artifacts();
   const auto edges = builder.edges_in_order();
   auto pipeline = builder.take();
   graph::check_cycles(pipeline, edges, diags);

@@ -13,7 +13,8 @@
 namespace drydock::circle1 {
 
 // The phases in run order, each a group of the pipeline (same index).
-enum class Phase { machine, checkout, dependencies, database, compile, test, deployment };
+// `artifacts` holds the step that copies general.artifacts at the end.
+enum class Phase { machine, checkout, dependencies, database, compile, test, deployment, artifacts };
 std::string_view phase_name(Phase phase);
 
 // The phase a step of a lowered pipeline is in (its group's index).
