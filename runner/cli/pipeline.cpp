@@ -93,6 +93,7 @@ tl::expected<OverridesRead, std::string> read_overrides(const PipelineOptions& o
   }
   add_vars(read, *secrets, true);
   read.overrides.container = options.container;
+  read.overrides.fresh_checkout = options.repo.has_value(); // set by --fresh
   return read;
 }
 

@@ -147,6 +147,12 @@ tl::expected<void, std::string> start_build_container(const pipeline::BuildConta
     context.containers.build_home = "~";
     return {};
   }
+  for (const auto& dir : spec.mounts) {
+    std::error_code ec; // made here, not by the engine (as root, for a socket path a directory)
+    if (!std::filesystem::exists(dir, ec)) {
+      std::filesystem::create_directories(dir, ec);
+    }
+  }
   const auto facts = docker::start_build_container(docker::EngineClient{}, spec);
   if (!facts) {
     return tl::unexpected(fmt::format("{}: {}", wanted.origin, facts.error()));

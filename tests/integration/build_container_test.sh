@@ -147,6 +147,27 @@ contains "drydock: --container: cannot start the build container from drydock-it
 lacks "[machine.pre[0]] \$"
 nothing_left "missing image"
 
+# cache_directories under ~ are saved from the build container and restored
+# into the next one (on this machine ~ would keep them anyway)
+cat >cached.yml <<YAML
+dependencies:
+  cache_directories: ["~/.deps"]
+  override:
+    - if [ -f ~/.deps/got ]; then echo "deps from cache"; else mkdir -p ~/.deps && touch ~/.deps/got && echo "deps fetched"; fi
+drydock:
+  container: $image
+YAML
+run run cached.yml
+expect_code 0
+contains "deps fetched"
+contains "[cache:save] cache ~/.deps: saved"
+run run cached.yml
+expect_code 0
+contains "[cache:restore] cache ~/.deps: restored"
+contains "deps from cache"
+[ -e "$HOME/.deps" ] && fail "the build container's ~/.deps reached this machine's home"
+nothing_left "cached directories"
+
 # a real-world-style config from the corpus, as it is, with --fresh --container
 cd "$scratch" && git init -q -b main box && cd box || exit 1
 cp "$corpus/python_build_box.yml" circle.yml
@@ -181,4 +202,4 @@ contains "10.20.30.40     api.internal"
 [ -e /opt/app-config ] && fail "the corpus config's sudo wrote this machine's /opt"
 nothing_left "corpus config"
 
-finish "build container: sudo and ~ in the container, env, TZ, hosts, database, files, exit codes, timeouts, interrupt, kill -9 and clean, missing image, corpus config with --fresh"
+finish "build container: sudo and ~ in the container, env, TZ, hosts, database, files, exit codes, timeouts, interrupt, kill -9 and clean, missing image, cache_directories, corpus config with --fresh"

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -13,6 +15,7 @@
 #include "config/derived.hpp"
 #include "record/build_number.hpp"
 #include "util/file.hpp"
+#include "util/stable_hash.hpp"
 
 namespace fs = std::filesystem;
 
@@ -171,6 +174,23 @@ void mark_unclaimed(BuildContext& ctx, const std::string& counter)
   ctx.test_reports_dir = "(a new directory at run time)";
 }
 
+// A name that stays the same for the project's later runs, a fresh
+// checkout's included: its origin (or work tree) and the config's place.
+std::string directories_cache_of(const BuildContext& ctx, const os::RepoFacts& repo)
+{
+  const std::string project = !repo.origin_url.empty() ? repo.origin_url
+                              : !repo.top_dir.empty()  ? repo.top_dir
+                                                       : ctx.config_dir;
+  const std::string config = fs::path(ctx.config_path).lexically_relative(ctx.checkout_dir).string();
+  std::string name = repo.repo.empty() ? fs::path(ctx.checkout_dir).filename().string() : repo.repo;
+  std::replace_if(
+      name.begin(), name.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) == 0 && c != '-'; },
+      '_');
+  const auto cache_home = ctx.env.get("XDG_CACHE_HOME");
+  const fs::path root = cache_home && !cache_home->empty() ? fs::path(*cache_home) : fs::path(ctx.home) / ".cache";
+  return (root / "drydock" / "directories" / (name + "-" + util::stable_hash_hex(project + "\n" + config))).string();
+}
+
 // The top of the work tree holding `dir`: the nearest folder with a .git
 // (a directory, or a file in a worktree); `dir` itself outside one.
 std::string checkout_dir_of(const std::string& dir)
@@ -208,12 +228,14 @@ tl::expected<BuildContext, std::string> make_build_context(const config::Config&
   }
   ctx.checkout_dir = checkout_dir_of(ctx.config_dir);
   ctx.container = overrides.container;
+  ctx.fresh_checkout = overrides.fresh_checkout;
   const os::RepoFacts repo = repo_facts ? *repo_facts : os::read_repo_facts(ctx.config_dir);
   const auto ref = build_ref(repo, overrides);
   if (!ref) {
     return tl::unexpected(ref.error());
   }
   const std::string counter = record::counter_file_for(repo.git_dir, ctx.config_dir, ctx.home);
+  ctx.directories_cache = directories_cache_of(ctx, repo);
   const Layers layers{repo, *ref, config, overrides};
   if (mode == ContextMode::run) {
     if (before_claim) {

@@ -23,6 +23,7 @@ std::string config_dir_of(const std::string& config_path);
 struct Overrides {
   std::vector<std::pair<std::string, std::string>> vars; // --env-file, then --env, in order
   std::optional<std::string> container;                  // --container IMAGE
+  bool fresh_checkout = false;                           // --fresh: the checkout is new
 };
 
 struct BuildContext {
@@ -31,6 +32,10 @@ struct BuildContext {
   std::string build_dir;                // config_dir, or its general.build_dir
   std::string checkout_dir;             // the work tree holding config_dir (its top), or config_dir outside one
   std::optional<std::string> container; // --container IMAGE: the build container, over drydock.container
+  // Where dependencies.cache_directories are kept between runs: one folder
+  // per project (its origin, or its work tree) and config file.
+  std::string directories_cache;
+  bool fresh_checkout = false; // --fresh: nothing of an earlier build is in the checkout
   std::string home;
   env::Environment env; // what every step gets
   BuildTarget target;

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# dependencies.cache_directories with --fresh: a directory of the checkout
+# is restored before the dependencies phase and saved after it, so the
+# next fresh checkout starts with it; never over a directory that is
+# there already; nothing cached on a plain run (the directory stays in
+# place); two runs at once leave one valid archive and no partial file; an
+# interrupted save leaves no partial file.
+set -u
+drydock=$1
+source "$(dirname "$0")/harness.sh"
+
+export GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@example.com GIT_COMMITTER_NAME=t GIT_COMMITTER_EMAIL=t@example.com
+git init -q -b main repo && cd repo || exit 1
+cat >circle.yml <<'YAML'
+dependencies:
+  cache_directories:
+    - vendor
+    - "odd name's dir"
+  override:
+    - if [ -f vendor/lib.txt ]; then echo "vendor from cache $(cat vendor/lib.txt)"; else mkdir -p vendor && echo v1 >vendor/lib.txt && echo "vendor fetched"; fi
+    - mkdir -p "odd name's dir" && echo x >>"odd name's dir/log" && echo "odd lines $(wc -l <"odd name's dir/log")"
+test:
+  override:
+    - echo tested
+YAML
+git add -A && git commit -qm one
+cache_root="$HOME/.cache/drydock/directories"
+archives() { find "$cache_root" -name '*.tar.gz' 2>/dev/null | wc -l; }
+partials() { find "$cache_root" -name '*.partial.*' 2>/dev/null | wc -l; }
+
+# a plain run: the directories stay where they are, nothing is cached
+out=$("$drydock" run circle.yml 2>&1); code=$?
+[ "$code" -eq 0 ] || fail "plain run: exit $code: $out"
+lacks "$out" "cache:restore"
+[ "$(archives)" -eq 0 ] || fail "a plain run cached something"
+rm -rf vendor "odd name's dir"
+
+# first fresh run: nothing saved yet, then saved
+out=$("$drydock" run --fresh circle.yml 2>&1); code=$?
+[ "$code" -eq 0 ] || fail "first fresh run: exit $code: $out"
+contains "$out" "[cache:restore] cache vendor: nothing saved yet"
+contains "$out" "vendor fetched"
+contains "$out" "[cache:save] cache vendor: saved"
+contains "$out" "[cache:save] cache odd name's dir: saved"
+[ "$(archives)" -eq 2 ] || fail "expected 2 archives, found $(archives)"
+
+# second fresh run: a new checkout, restored from the cache
+out=$("$drydock" run --fresh circle.yml 2>&1); code=$?
+[ "$code" -eq 0 ] || fail "second fresh run: exit $code: $out"
+contains "$out" "[cache:restore] cache vendor: restored"
+contains "$out" "vendor from cache v1"
+contains "$out" "odd lines 2"
+
+# a dry run shows the steps
+out=$("$drydock" run --fresh --dry-run circle.yml 2>&1); code=$?
+contains "$out" "restore the cached vendor, odd name's dir"
+
+# with --with-changes a directory that is there already is kept as it is
+mkdir -p vendor && echo local >vendor/lib.txt && git add vendor && git commit -qm vendored
+out=$("$drydock" run --fresh circle.yml 2>&1); code=$?
+[ "$code" -eq 0 ] || fail "vendored run: exit $code: $out"
+contains "$out" "[cache:restore] cache vendor: already there, kept as it is"
+contains "$out" "vendor from cache local"
+git rm -rq vendor && git commit -qm unvendored
+
+# two runs at once on one cache: both pass, the archives stay valid, nothing partial
+"$drydock" run --fresh circle.yml >a.log 2>&1 &
+a=$!
+"$drydock" run --fresh circle.yml >b.log 2>&1 &
+b=$!
+wait "$a"; code_a=$?
+wait "$b"; code_b=$?
+[ "$code_a" -eq 0 ] && [ "$code_b" -eq 0 ] || fail "concurrent runs: exits $code_a $code_b: $(cat a.log b.log)"
+[ "$(archives)" -eq 2 ] || fail "concurrent runs: expected 2 archives, found $(archives)"
+[ "$(partials)" -eq 0 ] || fail "concurrent runs left partial files"
+for archive in $(find "$cache_root" -name '*.tar.gz'); do
+  tar -tzf "$archive" >/dev/null 2>&1 || fail "an archive is not a valid tar.gz after concurrent saves: $archive"
+done
+
+# an interrupt while saving leaves no partial file
+cat >>circle.yml <<YAML
+    - mkdir -p vendor/big && head -c 200000000 /dev/zero >vendor/big/zeros # $marker
+YAML
+git commit -qam big
+"$drydock" run --fresh circle.yml >big.log 2>&1 &
+pid=$!
+for _ in $(seq 1 200); do grep -q "\[cache:save\] \\$" big.log && break; sleep 0.05; done
+kill -INT "$pid"; wait "$pid"; code=$?
+[ "$code" -eq 130 ] || [ "$code" -eq 0 ] || fail "interrupted save: exit $code: $(cat big.log)"
+[ "$(partials)" -eq 0 ] || fail "an interrupted save left a partial file: $(find "$cache_root" -name '*.partial.*')"
+finish "cache_directories: fresh restore and save, kept when present, none on a plain run, concurrent runs, interrupted save"
