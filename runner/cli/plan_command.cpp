@@ -28,6 +28,7 @@ report::PlanFacts plan_facts(const LoadedPipeline& loaded, const std::string& fi
     facts.choices.push_back({section.name, section.selected, section.reason});
   }
   facts.cache_directories = config::cache_directories(loaded.validation->config);
+  facts.build_dir = loaded.context.build_dir;
   return facts;
 }
 

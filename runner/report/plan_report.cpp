@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <filesystem>
 
 #include "pipeline/json.hpp"
 #include "plan/plan.hpp"
@@ -63,7 +64,102 @@ std::vector<std::string> critical_path(const pipeline::Pipeline& pipeline)
   return path;
 }
 
+constexpr std::string_view kBuildDir = "$build_dir";
+constexpr std::string_view kImageWorkdir = "$WORKDIR";
+
+std::vector<std::string> env_names(const pipeline::Step& step)
+{
+  std::vector<std::string> names;
+  for (const auto& [name, value] : step.environment) {
+    names.push_back(name); // never the value: it may be a secret
+  }
+  return names;
+}
+
+std::vector<std::string> appended_files(const pipeline::Step& step)
+{
+  const auto* shell = std::get_if<pipeline::ShellCommand>(&step.action);
+  return shell != nullptr ? shell->append_files : std::vector<std::string>{};
+}
+
+// Where a shell step runs when nothing says otherwise.
+std::string default_placement(const pipeline::Pipeline& pipeline)
+{
+  return pipeline.build_container ? "build container" : "host";
+}
+
+// The line under a command's row: what differs from a plain command (on
+// the host or in the build container, in the build directory, no variables
+// or files of its own, 600 s without output stops it). drydock's own steps
+// have none: their command says what they do, and their timeouts are
+// drydock's (--format json shows every field of every step).
+std::string step_details(const pipeline::Pipeline& pipeline, const pipeline::Step& step, const PlanFacts& facts)
+{
+  if (!std::holds_alternative<pipeline::ShellCommand>(step.action)) {
+    return {};
+  }
+  std::vector<std::string> details;
+  if (const auto placement = pipeline::placement_of(pipeline, step); placement != default_placement(pipeline)) {
+    if (placement == "host") {
+      details.emplace_back("on the host");
+    } else {
+      details.push_back((placement == "build container" ? "in the " : "in ") + placement); // "in image app"
+    }
+  }
+  if (const auto dir = shown_workdir(step, facts); dir != (step.container ? kImageWorkdir : kBuildDir)) {
+    const bool container_home = pipeline::in_build_container(pipeline, step) && dir.starts_with("~");
+    details.push_back(fmt::format("dir {}{}", dir, container_home ? " (the container's ~)" : ""));
+  }
+  if (const auto names = env_names(step); !names.empty()) {
+    details.push_back(fmt::format("env {}", fmt::join(names, ", ")));
+  }
+  if (const auto files = appended_files(step); !files.empty()) {
+    details.push_back(fmt::format("files {}", fmt::join(files, ", ")));
+  }
+  if (step.no_output_timeout != pipeline::Step{}.no_output_timeout) {
+    details.push_back(fmt::format("no-output timeout {} s", step.no_output_timeout));
+  }
+  // `parallel` (1.0's per-command modifier) is not in the pipeline model
+  // yet; when it is, its detail goes here (and in step_json).
+  return fmt::format("{}", fmt::join(details, "; "));
+}
+
+// "/src/app/" (general.build_dir: .) as "/src/app".
+std::string_view trimmed_dir(std::string_view dir)
+{
+  while (dir.size() > 1 && dir.back() == '/') {
+    dir.remove_suffix(1);
+  }
+  return dir;
+}
+
 } // namespace
+
+std::string shown_workdir(const pipeline::Step& step, const PlanFacts& facts)
+{
+  const bool in_image = step.container.has_value();
+  std::string base;
+  if (in_image) {
+    base = kImageWorkdir; // the container starts there; the host base is only the client's cwd
+  } else if (step.workdir.base_is_home) {
+    base = "~";
+  } else if (trimmed_dir(step.workdir.base) == trimmed_dir(facts.build_dir)) {
+    base = kBuildDir;
+  } else {
+    base = step.workdir.base;
+  }
+  if (!step.workdir.path || step.workdir.path->empty()) {
+    return base;
+  }
+  const std::string& path = *step.workdir.path;
+  // In an image only an absolute path replaces WORKDIR: ~ is not expanded there.
+  const bool from_home = !in_image && (path == "~" || path.starts_with("~/"));
+  if (path.starts_with('/') || path.starts_with('$') || from_home) {
+    return path;
+  }
+  const std::string relative = std::filesystem::path(path).lexically_normal().string();
+  return relative == "." ? base : base + "/" + relative;
+}
 
 std::string plan_text(const pipeline::Pipeline& pipeline, const PlanFacts& facts)
 {
@@ -84,6 +180,20 @@ std::string plan_text(const pipeline::Pipeline& pipeline, const PlanFacts& facts
   if (!facts.build.runs) {
     return out;
   }
+  std::vector<std::string> details;
+  for (const auto& step : pipeline.steps) {
+    details.push_back(step_details(pipeline, step, facts));
+  }
+  if (const auto& container = pipeline.build_container) {
+    out += fmt::format("build container: {} ({}): host steps run in it, and ~ is its home\n", container->image,
+                       container->origin);
+  }
+  const bool shows_build_dir = std::any_of(details.begin(), details.end(), [](const std::string& line) {
+    return line.find(kBuildDir) != std::string::npos;
+  });
+  if (shows_build_dir && !facts.build_dir.empty()) {
+    out += fmt::format("build directory ({}): {}\n", kBuildDir, trimmed_dir(facts.build_dir));
+  }
   std::size_t width = 4;
   for (const auto& step : pipeline.steps) {
     width = std::max(width, step.name.size());
@@ -101,6 +211,9 @@ std::string plan_text(const pipeline::Pipeline& pipeline, const PlanFacts& facts
     }
     out += fmt::format("{:>3}  {:<{}}  {:<12}  {:<24}  {}{}\n", step.index + 1, step.name, width,
                        group_name(pipeline, step), waits, summarize_command(step.summary, 60), flags);
+    if (!details[step.index].empty()) {
+      out += fmt::format("       {}\n", details[step.index]);
+    }
   }
   const auto path = critical_path(pipeline);
   out += fmt::format("\ncritical path: {} step{}: {}\n", path.size(), path.size() == 1 ? "" : "s",
@@ -118,7 +231,7 @@ std::string_view shown_kind(const pipeline::Action& action)
   return kind == "shell" ? "command" : kind;
 }
 
-nlohmann::json step_json(const pipeline::Pipeline& pipeline, const pipeline::Step& step)
+nlohmann::json step_json(const pipeline::Pipeline& pipeline, const pipeline::Step& step, const PlanFacts& facts)
 {
   const auto& policy = pipeline::policy_of(pipeline, step);
   return {{"name", step.name},
@@ -134,6 +247,11 @@ nlohmann::json step_json(const pipeline::Pipeline& pipeline, const pipeline::Ste
           {"concurrent", step.concurrent},
           {"background", step.background},
           {"timeout", step.no_output_timeout},
+          {"runs_in", pipeline::placement_of(pipeline, step)},
+          {"workdir", shown_workdir(step, facts)},
+          {"env_names", env_names(step)},
+          {"files", appended_files(step)},
+          // `parallel`: not in the pipeline model yet (see step_details).
           {"when", pipeline::when_name(policy.when)},
           {"on_failure", pipeline::on_failure_name(policy.on_failure)},
           {"action", pipeline::to_json(step.action)},
@@ -149,7 +267,7 @@ nlohmann::json plan_json(const pipeline::Pipeline& pipeline, const PlanFacts& fa
 {
   auto steps = nlohmann::json::array();
   for (const auto& step : pipeline.steps) {
-    steps.push_back(step_json(pipeline, step));
+    steps.push_back(step_json(pipeline, step, facts));
   }
   auto choices = nlohmann::json::array();
   for (const auto& choice : facts.choices) {
@@ -166,6 +284,10 @@ nlohmann::json plan_json(const pipeline::Pipeline& pipeline, const PlanFacts& fa
           {facts.build.name, {{"runs", facts.build.runs}, {"reason", facts.build.reason}}},
           {facts.choices_name, choices},
           {"cache_directories", facts.cache_directories},
+          {"build_dir", trimmed_dir(facts.build_dir)},
+          {"build_container", pipeline.build_container ? nlohmann::json{{"image", pipeline.build_container->image},
+                                                                        {"origin", pipeline.build_container->origin}}
+                                                       : nlohmann::json(nullptr)},
           {"steps", facts.build.runs ? steps : nlohmann::json::array()},
           {"critical_path", facts.build.runs ? critical_path(pipeline) : std::vector<std::string>{}}};
 }

@@ -45,6 +45,34 @@ echo "$out" | jq -e '.format == "circle.yml 1.0"
   and .steps[0].container == null
   and .steps[2].group == "deployment" and .steps[2].when == "on_success" and .steps[2].on_failure == "stop_build"
   and .steps[2].action.script == "touch deployed"' >/dev/null || fail "plan json, the model: $out"
+# ... where each step runs, its directory, the names of its variables (never their values), its files
+cat >modifiers.yml <<'YAML'
+test:
+  override:
+    - bundle exec rspec:
+        pwd: api
+        timeout: 240
+        environment:
+          API_TOKEN: s3cr3t-token-value
+        files: ["spec/*_spec.rb"]
+YAML
+expect_exit 0 "$drydock" plan modifiers.yml
+contains "$out" "build directory (\$build_dir): $(pwd -P)"
+contains "$out" "bundle exec rspec
+       dir \$build_dir/api; env API_TOKEN; files spec/*_spec.rb; no-output timeout 240 s"
+lacks "$out" "s3cr3t-token-value"
+lacks "$out" "build container"
+expect_exit 0 "$drydock" plan modifiers.yml --format json
+lacks "$out" "s3cr3t-token-value"
+echo "$out" | jq -e --arg dir "$(pwd -P)" '.build_dir == $dir and .build_container == null
+  and .steps[0].runs_in == "host" and .steps[0].workdir == "$build_dir/api"
+  and .steps[0].env_names == ["API_TOKEN"] and .steps[0].files == ["spec/*_spec.rb"] and .steps[0].timeout == 240' \
+  >/dev/null || fail "plan json, a step's details: $out"
+expect_exit 0 "$drydock" plan modifiers.yml --container drydock-base:bookworm
+contains "$out" "build container: drydock-base:bookworm (--container): host steps run in it, and ~ is its home"
+expect_exit 0 "$drydock" plan modifiers.yml --container drydock-base:bookworm --format json
+echo "$out" | jq -e '.build_container.image == "drydock-base:bookworm" and .steps[0].runs_in == "build container"' \
+  >/dev/null || fail "plan json, the build container: $out"
 expect_exit 0 "$drydock" plan --format dot
 contains "$out" "digraph drydock {"
 contains "$out" "\"test.override[0]\" -> \"test.override[1]\";"
