@@ -142,9 +142,11 @@ int run_pipeline(const RunOptions& options)
   if (!pipeline) {
     return pipeline.error();
   }
-  if (!pipeline->branches.runs) {
-    fmt::print("drydock: build skipped: {}\n", pipeline->branches.reason);
-    return kExitOk;
+  for (const auto* decision : {&pipeline->branches, &pipeline->commit}) {
+    if (!decision->runs) {
+      fmt::print("drydock: build skipped: {}\n", decision->reason);
+      return kExitOk;
+    }
   }
   const report::PrinterOptions printer_options{colour_wanted(), options.quiet, options.dry_run, 10,
                                                secrets_of(*pipeline)};
@@ -265,8 +267,8 @@ Action add_run_command(CLI::App& app)
                 "With --fresh: apply the uncommitted changes of tracked files on top (untracked files never)");
   sub->add_flag("--keep", options->keep, "With --fresh: leave the checkout in place and print where it is");
   add_pipeline_options(*sub, options->pipeline);
-  sub->footer("Exit status: 0 when every step passed (or the branch is filtered out), 1 when a step failed, "
-              "2 for config or usage errors, 130 when interrupted.");
+  sub->footer("Exit status: 0 when every step passed (or the build is skipped: a branch filter, [ci skip]), "
+              "1 when a step failed, 2 for config or usage errors, 130 when interrupted.");
   return [options] { return run_run(*options); };
 }
 
