@@ -127,6 +127,16 @@ void print_notes(const std::vector<std::string>& notes)
   }
 }
 
+// A skipped build took its number (as a branch filter's skip always has)
+// and made its artifacts directories for nothing: they are empty, and go.
+void remove_unused_dirs(const circle1::BuildContext& context)
+{
+  for (const auto& dir : {context.artifacts_dir, context.test_reports_dir}) {
+    std::error_code ec;
+    std::filesystem::remove(dir, ec); // removes an empty directory only
+  }
+}
+
 int exit_code_of(const exec::BuildResult& result)
 {
   if (result.interrupted) {
@@ -145,6 +155,9 @@ int run_pipeline(const RunOptions& options)
   for (const auto* decision : {&pipeline->branches, &pipeline->commit}) {
     if (!decision->runs) {
       fmt::print("drydock: build skipped: {}\n", decision->reason);
+      if (!options.dry_run) {
+        remove_unused_dirs(pipeline->context);
+      }
       return kExitOk;
     }
   }

@@ -84,9 +84,12 @@ contains "$out" "failed in"
 
 # branch filters skip the build with exit 0
 printf 'general:\n  branches:\n    only: [master]\ntest:\n  override: [touch ran]\n' >only.yml
+outputs() { ls -d "$scratch"/drydock-artifacts.* "$scratch"/drydock-test-reports.* 2>/dev/null | wc -l; }
+before=$(outputs)
 expect_exit 0 "$drydock" run only.yml --env CIRCLE_BRANCH=topic
 contains "$out" "drydock: build skipped: branch 'topic' is not in general.branches.only ('master')"
 [ -e ran ] && fail "a filtered build ran"
+[ "$(outputs)" -eq "$before" ] || fail "a filtered build left its empty artifacts directories"
 
 # a build is for a branch or a tag: a tagged branch is a branch build, a
 # detached HEAD at the tag or --env CIRCLE_TAG a tag build with no branch

@@ -36,9 +36,12 @@ rm -f "$HOME/ran"
 git commit -q --allow-empty -m "Update the docs" -m "Nothing to build here. [ci skip]"
 sha=$(git rev-parse HEAD)
 reason="the commit message of ${sha:0:12} holds [ci skip]"
+outputs() { ls -d "$scratch"/drydock-artifacts.* "$scratch"/drydock-test-reports.* 2>/dev/null | wc -l; }
+before=$(outputs)
 expect_exit 0 "$drydock" run
 [ "$out" = "drydock: build skipped: $reason" ] || fail "run of a [ci skip] commit printed: $out"
 ran && fail "a [ci skip] commit built"
+[ "$(outputs)" -eq "$before" ] || fail "a skipped build left its empty artifacts directories"
 expect_exit 0 "$drydock" run -n
 [ "$out" = "drydock: build skipped: $reason" ] || fail "dry run of a [ci skip] commit printed: $out"
 expect_exit 0 "$drydock" run --fresh
