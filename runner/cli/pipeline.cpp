@@ -191,6 +191,7 @@ tl::expected<LoadedPipeline, int> load_pipeline(const PipelineOptions& options, 
     return tl::unexpected(kExitConfigOrUsage);
   }
   pipeline.branches = std::move(*branches);
+  pipeline.commit = circle1::decide_commit(pipeline.context.repo.sha, pipeline.context.repo.message);
   pipeline.deployment = std::move(*deployment);
   Diagnostics graph_diags;
   pipeline.pipeline = circle1::lower(validation.config, pipeline.context, pipeline.deployment.selected, graph_diags);

@@ -34,6 +34,7 @@ struct LoadedPipeline {
   std::unique_ptr<config::Validation> validation;
   circle1::BuildContext context;
   circle1::BranchDecision branches;
+  circle1::BranchDecision commit; // [ci skip]
   circle1::DeploymentChoice deployment;
   pipeline::Pipeline pipeline;
   std::vector<std::string> masked; // values shown as *** wherever they would appear

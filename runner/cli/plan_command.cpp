@@ -16,13 +16,14 @@ struct PlanOptions {
   std::string format = "text";
 };
 
-// The 1.0 decisions (general.branches, the deployment sections) as the
+// The 1.0 decisions (general.branches, [ci skip], the deployment sections) as the
 // report shows them.
 report::PlanFacts plan_facts(const LoadedPipeline& loaded, const std::string& file)
 {
   report::PlanFacts facts;
   facts.file = file;
-  facts.build = {"branches", loaded.branches.runs, loaded.branches.reason};
+  facts.build = {{"branches", loaded.branches.runs, loaded.branches.reason},
+                 {"commit", loaded.commit.runs, loaded.commit.reason}};
   facts.choices_name = "deployment";
   for (const auto& section : loaded.deployment.sections) {
     facts.choices.push_back({section.name, section.selected, section.reason});

@@ -127,6 +127,16 @@ void print_notes(const std::vector<std::string>& notes)
   }
 }
 
+// A skipped build took its number (as a branch filter's skip always has)
+// and made its artifacts directories for nothing: they are empty, and go.
+void remove_unused_dirs(const circle1::BuildContext& context)
+{
+  for (const auto& dir : {context.artifacts_dir, context.test_reports_dir}) {
+    std::error_code ec;
+    std::filesystem::remove(dir, ec); // removes an empty directory only
+  }
+}
+
 int exit_code_of(const exec::BuildResult& result)
 {
   if (result.interrupted) {
@@ -142,9 +152,14 @@ int run_pipeline(const RunOptions& options)
   if (!pipeline) {
     return pipeline.error();
   }
-  if (!pipeline->branches.runs) {
-    fmt::print("drydock: build skipped: {}\n", pipeline->branches.reason);
-    return kExitOk;
+  for (const auto* decision : {&pipeline->branches, &pipeline->commit}) {
+    if (!decision->runs) {
+      fmt::print("drydock: build skipped: {}\n", decision->reason);
+      if (!options.dry_run) {
+        remove_unused_dirs(pipeline->context);
+      }
+      return kExitOk;
+    }
   }
   const report::PrinterOptions printer_options{colour_wanted(), options.quiet, options.dry_run, 10,
                                                secrets_of(*pipeline)};
@@ -265,8 +280,8 @@ Action add_run_command(CLI::App& app)
                 "With --fresh: apply the uncommitted changes of tracked files on top (untracked files never)");
   sub->add_flag("--keep", options->keep, "With --fresh: leave the checkout in place and print where it is");
   add_pipeline_options(*sub, options->pipeline);
-  sub->footer("Exit status: 0 when every step passed (or the branch is filtered out), 1 when a step failed, "
-              "2 for config or usage errors, 130 when interrupted.");
+  sub->footer("Exit status: 0 when every step passed (or the build is skipped: a branch filter, [ci skip]), "
+              "1 when a step failed, 2 for config or usage errors, 130 when interrupted.");
   return [options] { return run_run(*options); };
 }
 

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <limits>
+#include <utility>
 
 #include "config/scalar.hpp"
 
@@ -195,9 +196,49 @@ LanguageVersion read_version(Reader& reader, const Node& node, std::string_view 
   return language;
 }
 
+// How a language is named in prose (the key is its lowercase name).
+std::string_view language_title(std::string_view key)
+{
+  constexpr std::pair<std::string_view, std::string_view> kTitles[] = {
+      {"ruby", "Ruby"}, {"node", "Node.js"}, {"java", "Java"}, {"php", "PHP"}, {"python", "Python"}, {"ghc", "GHC"},
+  };
+  for (const auto& [name, title] : kTitles) {
+    if (name == key) {
+      return title;
+    }
+  }
+  return key;
+}
+
+// CircleCI 1.0 installed the version (RVM, NVM, pyenv, ...). drydock reads
+// the key and says the build uses what is already there.
 void read_language(Reader& reader, const Node& node, std::string_view path, Machine& machine)
 {
   machine.languages.push_back(read_version(reader, node, path));
+  const auto& language = machine.languages.back();
+  if (!language.version.empty()) {
+    const auto title = language_title(language.language);
+    reader.warning(node, fmt::format("'{}': drydock installs no language version; {} {} is not installed and the "
+                                     "build uses whatever {} this machine or the build container (--container) has",
+                                     path, title, language.version, title));
+  }
+}
+
+// CircleCI 1.0 started these services on its machine. drydock gives docker
+// and postgresql a meaning and says it starts no other.
+std::vector<Text> read_services(Reader& reader, const Node& node, std::string_view path)
+{
+  auto services = reader.read_string_list(node, path);
+  for (std::size_t i = 0; i < node.items.size(); ++i) {
+    const Node& item = *node.items[i];
+    const bool known = item.text == "docker" || item.text == "postgresql";
+    if (item.is_scalar() && !known && resolve_scalar(item) != ScalarType::null) {
+      reader.warning(item, fmt::format("'{}': drydock starts no system service '{}'; declare it under "
+                                       "drydock.services to run it in a container",
+                                       index_path(path, i), item.text));
+    }
+  }
+  return services;
 }
 
 // CircleCI 1.0 ran iOS builds on macOS with this Xcode. drydock reads the key
@@ -220,8 +261,7 @@ constexpr Field<T> language_field(std::string_view name)
 
 const Field<Machine> kMachineFields[] = {
     {"environment", [](Reader& r, const Node& v, std::string_view p, Machine& m) { m.environment = r.read_env(v, p); }},
-    {"services",
-     [](Reader& r, const Node& v, std::string_view p, Machine& m) { m.services = r.read_string_list(v, p); }},
+    {"services", [](Reader& r, const Node& v, std::string_view p, Machine& m) { m.services = read_services(r, v, p); }},
     {"hosts", [](Reader& r, const Node& v, std::string_view p, Machine& m) { m.hosts = read_hosts(r, v, p); }},
     {"timezone", [](Reader& r, const Node& v, std::string_view p, Machine& m) { m.timezone = r.read_string(v, p); }},
     language_field<Machine>("ruby"),
@@ -249,9 +289,25 @@ constexpr KeyHint kCheckoutHints[] = {
     {"override", "'checkout' only has 'post': circle.yml is read after the checkout"},
 };
 
+// CircleCI 1.0 passed these groups to the bundle install it inferred;
+// drydock infers none.
+void read_bundler_without(Reader& reader, const Node& node, std::string_view path, Dependencies& dependencies)
+{
+  dependencies.bundler_without = reader.read_string_list(node, path);
+  std::vector<std::string> groups;
+  for (const auto& group : dependencies.bundler_without) {
+    groups.push_back(group.value);
+  }
+  if (!groups.empty()) {
+    reader.warning(node, fmt::format("'{}': drydock infers no bundle install, so these groups are not used; for "
+                                     "your own bundle install, set BUNDLE_WITHOUT={}",
+                                     path, fmt::join(groups, ":")));
+  }
+}
+
 const Field<Dependencies> kBundlerFields[] = {
-    {"without", [](Reader& r, const Node& v, std::string_view p,
-                   Dependencies& d) { d.bundler_without = r.read_string_list(v, p); }},
+    {"without",
+     [](Reader& r, const Node& v, std::string_view p, Dependencies& d) { read_bundler_without(r, v, p, d); }},
 };
 
 const Field<Dependencies> kDependenciesFields[] = {
@@ -271,7 +327,14 @@ const Field<Test> kTestFields[] = {
     override_field<Test>,
     post_field<Test>,
     {"minitest_globs",
-     [](Reader& r, const Node& v, std::string_view p, Test& t) { t.minitest_globs = r.read_string_list(v, p); }},
+     [](Reader& r, const Node& v, std::string_view p, Test& t) {
+       t.minitest_globs = r.read_string_list(v, p);
+       if (!t.minitest_globs.empty()) {
+         r.warning(v, fmt::format("'{}': drydock infers no test commands, so these globs are not used; the build "
+                                  "runs the commands written in 'test'",
+                                  p));
+       }
+     }},
 };
 
 // ---- deployment ----
@@ -299,6 +362,25 @@ constexpr KeyHint kDeploymentHints[] = {
     {"post", "deployment sections take 'commands', not 'post'"},
 };
 
+// CircleCI 1.0 pushed the commit to the section's Heroku app; drydock says
+// it does not, and what the section runs instead.
+void warn_heroku(Reader& reader, const Node& section_node, std::string_view path, const Deployment& section)
+{
+  for (const auto& entry : section_node.entries) {
+    if (!entry.key->is_scalar() || entry.key->text != "heroku" || !entry.value->is_mapping()) {
+      continue;
+    }
+    const std::string app = section.heroku_appname ? fmt::format(" (no git push to {})", section.heroku_appname->value)
+                                                   : "";
+    const bool commands = section.commands && !section.commands->commands.empty();
+    const std::string_view runs = commands                  ? "only the section's commands run"
+                                  : section.publish.empty() ? "the section has no commands, so it runs nothing"
+                                                            : "only the section's drydock.publish entries run";
+    reader.warning(*entry.value,
+                   fmt::format("'{}': drydock does not deploy to Heroku{}; {}", join_path(path, "heroku"), app, runs));
+  }
+}
+
 std::vector<Deployment> read_deployment(Reader& reader, const Node& node, std::string_view path)
 {
   std::vector<Deployment> sections;
@@ -319,6 +401,9 @@ std::vector<Deployment> read_deployment(Reader& reader, const Node& node, std::s
     section.pos = key.pos;
     read_fields<Deployment>(reader, *entry.value, join_path(path, key.text), kDeploymentFields, section,
                             kDeploymentHints);
+    if (entry.value->is_mapping()) {
+      warn_heroku(reader, *entry.value, join_path(path, key.text), section);
+    }
     sections.push_back(std::move(section));
   }
   return sections;
@@ -361,6 +446,9 @@ const Field<Notify> kNotifyFields[] = {
          require_keys(r, *v.items[i], *v.items[i], index_path(p, i), {"url"});
          n.webhooks.push_back(std::move(url));
        }
+       if (!v.items.empty()) {
+         r.warning(v, fmt::format("'{}': drydock sends no notifications; these webhooks are not called", p));
+       }
      }},
 };
 
@@ -370,8 +458,15 @@ const Field<Experimental> kExperimentalNotifyFields[] = {
 };
 
 const Field<Experimental> kExperimentalFields[] = {
-    {"notify", [](Reader& r, const Node& v, std::string_view p,
-                  Experimental& e) { read_fields<Experimental>(r, v, p, kExperimentalNotifyFields, e); }},
+    {"notify",
+     [](Reader& r, const Node& v, std::string_view p, Experimental& e) {
+       read_fields<Experimental>(r, v, p, kExperimentalNotifyFields, e);
+       if (!e.notify_branches.only.empty() || !e.notify_branches.ignore.empty()) {
+         r.warning(v, fmt::format("'{}': drydock sends no notifications, so this filter of chat notifications has "
+                                  "no effect",
+                                  p));
+       }
+     }},
 };
 
 // ---- top level ----

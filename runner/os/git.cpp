@@ -27,6 +27,19 @@ std::vector<std::string> git_lines(const std::string& dir, std::vector<std::stri
   return lines;
 }
 
+// The message of a commit: what follows the first empty line of the raw
+// object (its headers come before). cat-file, not log: no user setting such
+// as log.showSignature adds lines to it.
+std::string commit_message(const std::string& dir, const std::string& sha)
+{
+  const auto result = run_capture({"git", "cat-file", "commit", sha}, dir);
+  if (!result || result->exit_code != 0) {
+    return "";
+  }
+  const auto body = result->output.find("\n\n");
+  return body == std::string::npos ? "" : result->output.substr(body + 2);
+}
+
 } // namespace
 
 std::pair<std::string, std::string> owner_and_repo(std::string_view url)
@@ -57,7 +70,8 @@ std::pair<std::string, std::string> owner_and_repo(std::string_view url)
 RepoFacts read_repo_facts(const std::string& dir)
 {
   RepoFacts facts;
-  // Three git processes, not six: start-up time matters for short builds.
+  // Few git processes, each asking what it can at once: start-up time
+  // matters for short builds.
   const auto where = git_lines(dir, {"rev-parse", "--show-toplevel", "--git-dir"});
   if (where.size() < 2) {
     return facts;
@@ -68,6 +82,7 @@ RepoFacts read_repo_facts(const std::string& dir)
   const auto head = git_lines(dir, {"rev-parse", "HEAD", "--symbolic-full-name", "HEAD"});
   if (!head.empty()) {
     facts.sha = head[0];
+    facts.message = commit_message(dir, facts.sha);
   }
   if (head.size() >= 2 && head[1].starts_with("refs/heads/")) {
     facts.branch = head[1].substr(std::string_view("refs/heads/").size());

@@ -11,8 +11,9 @@ struct RepoFacts {
   std::string top_dir; // empty outside a git work tree
   std::string git_dir;
   std::string sha;
-  std::string branch; // empty on a detached HEAD
-  std::string tag;    // a tag pointing at HEAD, if any
+  std::string branch;  // empty on a detached HEAD
+  std::string tag;     // a tag pointing at HEAD, if any
+  std::string message; // HEAD's commit message: its title and body
   std::string origin_url;
   std::string owner; // from origin: github.com/OWNER/REPO
   std::string repo;

@@ -41,6 +41,13 @@ std::string describe_target(const pipeline::Build& target)
   return fmt::format("{}", fmt::join(parts, ", "));
 }
 
+// Whether every check lets the build run.
+bool builds(const PlanFacts& facts)
+{
+  return std::all_of(facts.build.begin(), facts.build.end(),
+                     [](const pipeline::Decision& check) { return check.runs; });
+}
+
 // Steps along the longest chain of waits, from the first.
 std::vector<std::string> critical_path(const pipeline::Pipeline& pipeline)
 {
@@ -166,8 +173,9 @@ std::string plan_text(const pipeline::Pipeline& pipeline, const PlanFacts& facts
   const auto& build = pipeline.build;
   std::string out = fmt::format("{}: build #{} for {}{}\n", facts.file, build.number, describe_target(build),
                                 build.sha.empty() ? "" : fmt::format(" at {}", build.sha.substr(0, 12)));
-  out += fmt::format("{}: {} ({})\n", facts.build.name, facts.build.runs ? "build runs" : "build skipped",
-                     facts.build.reason);
+  for (const auto& check : facts.build) {
+    out += fmt::format("{}: {} ({})\n", check.name, check.runs ? "build runs" : "build skipped", check.reason);
+  }
   if (!facts.choices.empty()) {
     out += facts.choices_name + ":\n";
     for (const auto& choice : facts.choices) {
@@ -177,7 +185,7 @@ std::string plan_text(const pipeline::Pipeline& pipeline, const PlanFacts& facts
   if (!facts.cache_directories.empty()) {
     out += fmt::format("cache directories: {}\n", fmt::join(facts.cache_directories, ", "));
   }
-  if (!facts.build.runs) {
+  if (!builds(facts)) {
     return out;
   }
   std::vector<std::string> details;
@@ -274,22 +282,26 @@ nlohmann::json plan_json(const pipeline::Pipeline& pipeline, const PlanFacts& fa
     choices.push_back({{"name", choice.name}, {"runs", choice.runs}, {"reason", choice.reason}});
   }
   const auto& build = pipeline.build;
-  return {{"file", facts.file},
-          {"format", pipeline.format},
-          {"build_num", build.number},
-          {"sha", build.sha},
-          {"branch", build.branch},
-          {"tag", build.tag},
-          {"owner", build.owner},
-          {facts.build.name, {{"runs", facts.build.runs}, {"reason", facts.build.reason}}},
-          {facts.choices_name, choices},
-          {"cache_directories", facts.cache_directories},
-          {"build_dir", trimmed_dir(facts.build_dir)},
-          {"build_container", pipeline.build_container ? nlohmann::json{{"image", pipeline.build_container->image},
-                                                                        {"origin", pipeline.build_container->origin}}
-                                                       : nlohmann::json(nullptr)},
-          {"steps", facts.build.runs ? steps : nlohmann::json::array()},
-          {"critical_path", facts.build.runs ? critical_path(pipeline) : std::vector<std::string>{}}};
+  nlohmann::json json = {{"file", facts.file},
+                         {"format", pipeline.format},
+                         {"build_num", build.number},
+                         {"sha", build.sha},
+                         {"branch", build.branch},
+                         {"tag", build.tag},
+                         {"owner", build.owner},
+                         {facts.choices_name, choices},
+                         {"cache_directories", facts.cache_directories},
+                         {"build_dir", trimmed_dir(facts.build_dir)},
+                         {"build_container", pipeline.build_container
+                                                 ? nlohmann::json{{"image", pipeline.build_container->image},
+                                                                  {"origin", pipeline.build_container->origin}}
+                                                 : nlohmann::json(nullptr)},
+                         {"steps", builds(facts) ? steps : nlohmann::json::array()},
+                         {"critical_path", builds(facts) ? critical_path(pipeline) : std::vector<std::string>{}}};
+  for (const auto& check : facts.build) {
+    json[check.name] = {{"runs", check.runs}, {"reason", check.reason}};
+  }
+  return json;
 }
 
 std::string plan_dot(const pipeline::Pipeline& pipeline)

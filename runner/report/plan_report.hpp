@@ -14,7 +14,7 @@ namespace drydock::report {
 // What the front end decided for this build, beside the pipeline itself.
 struct PlanFacts {
   std::string file;
-  pipeline::Decision build;                   // whether the build runs at all ("branches": ...)
+  std::vector<pipeline::Decision> build;      // whether the build runs at all: each check ("branches", ...)
   std::string choices_name;                   // "deployment"
   std::vector<pipeline::Decision> choices;    // which optional parts run
   std::vector<std::string> cache_directories; // kept between builds, image caches included

@@ -112,9 +112,12 @@ contains "$out" "failed in"
 
 # branch filters skip the build with exit 0
 printf 'general:\n  branches:\n    only: [master]\ntest:\n  override: [touch ran]\n' >only.yml
+outputs() { ls -d "$scratch"/drydock-artifacts.* "$scratch"/drydock-test-reports.* 2>/dev/null | wc -l; }
+before=$(outputs)
 expect_exit 0 "$drydock" run only.yml --env CIRCLE_BRANCH=topic
 contains "$out" "drydock: build skipped: branch 'topic' is not in general.branches.only ('master')"
 [ -e ran ] && fail "a filtered build ran"
+[ "$(outputs)" -eq "$before" ] || fail "a filtered build left its empty artifacts directories"
 
 # a build is for a branch or a tag: a tagged branch is a branch build, a
 # detached HEAD at the tag or --env CIRCLE_TAG a tag build with no branch
@@ -163,6 +166,16 @@ contains "$err" "section_cycle.yml:3:7: error: dependency cycle: a (section_cycl
 printf 'machine:\n  xcode:\n    version: "9.0"\ntest:\n  override: [xcodebuild test]\n' >ios.yml
 expect_exit 0 "$drydock" plan ios.yml
 contains "$err" "ios.yml:3:5: warning: 'machine.xcode': drydock runs no Xcode; version 9.0 is not installed and the build runs without it"
+# every 1.0 key drydock does not act on says so once, at its place, in plan and in run
+printf 'machine:\n  services: [redis]\n  ruby: {version: 2.4.1}\nnotify:\n  webhooks:\n    - url: https://example.invalid/h\ntest:\n  override: [true]\n' >unused.yml
+for command in plan run; do
+  expect_exit 0 "$drydock" "$command" unused.yml
+  for warning in "unused.yml:2:14: warning: 'machine.services[0]': drydock starts no system service 'redis'" \
+    "unused.yml:3:9: warning: 'machine.ruby': drydock installs no language version; Ruby 2.4.1 is not installed" \
+    "unused.yml:6:5: warning: 'notify.webhooks': drydock sends no notifications"; do
+    [ "$(grep -cF "$warning" <<<"$err")" = 1 ] || fail "$command does not warn once: $warning: $err"
+  done
+done
 printf 'tset:\n  override: [x]\n' >typo.yml
 expect_exit 2 "$drydock" run typo.yml
 contains "$err" "unknown key 'tset' at the top level; did you mean 'test'?"

@@ -38,8 +38,8 @@ expect_exit 2 "$drydock" rnu circle.yml
   fail "misspelt command: $(cat "$scratch/stderr")"
 expect_exit 2 "$drydock" validate --format xml corpus/valid/modifiers.yml
 
-expect_exit 0 "$drydock" validate corpus/valid/drydock_seed_pipeline.yml corpus/valid/go_project.yml
-[ "$out" = $'corpus/valid/drydock_seed_pipeline.yml: valid\ncorpus/valid/go_project.yml: valid' ] || fail "valid output: $out"
+expect_exit 0 "$drydock" validate corpus/valid/drydock_seed_pipeline.yml corpus/valid/docker_save_load.yml
+[ "$out" = $'corpus/valid/drydock_seed_pipeline.yml: valid\ncorpus/valid/docker_save_load.yml: valid' ] || fail "valid output: $out"
 
 # The pinned text of a broken file is exactly what the binary prints.
 (cd corpus && "$drydock" validate broken/unknown_keys.yml >"$scratch/unknown.txt"; echo $? >"$scratch/rc")
@@ -53,7 +53,7 @@ contains "$out" "duplicate_keys.yml: 2 errors"
 
 # Default file: ./circle.yml
 mkdir "$scratch/project"
-cp corpus/valid/go_project.yml "$scratch/project/circle.yml"
+cp corpus/valid/docker_save_load.yml "$scratch/project/circle.yml"
 (cd "$scratch/project" && "$drydock" validate >"$scratch/default.txt"; echo $? >"$scratch/rc")
 [ "$(cat "$scratch/rc")" = 0 ] || fail "default circle.yml exit $(cat "$scratch/rc")"
 [ "$(cat "$scratch/default.txt")" = "circle.yml: valid" ] || fail "default output: $(cat "$scratch/default.txt")"

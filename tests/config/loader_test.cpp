@@ -57,7 +57,9 @@ TEST_CASE("a command list key with nothing under it is an empty list, as CircleC
   const auto result = validate_text("t.yml", "machine:\n  pre:\ntest:\n  override: [make]\n  post:\n"
                                              "deployment:\n  p:\n    branch: x\n    commands: ~\n"
                                              "    heroku: {appname: a}\n");
-  CHECK(test::messages(result.diagnostics).empty());
+  CHECK(test::messages(result.diagnostics)
+        == std::vector<std::string>{"10:13: warning: 'deployment.p.heroku': drydock does not deploy to Heroku (no "
+                                    "git push to a); the section has no commands, so it runs nothing"});
   const Config& config = result.config;
   REQUIRE(config.test.post);
   CHECK(config.test.post->commands.empty());

@@ -86,8 +86,37 @@ TEST_CASE("the kitchen-sink config uses every key and both sides accept it", "[s
         == std::vector<std::string>{"9:5: warning: 'machine.hosts': drydock does not edit this machine's /etc/hosts, "
                                     "so host steps do not see these names; containerized steps and the build "
                                     "container (--container) get them with --add-host",
+                                    "12:9: warning: 'machine.ruby': drydock installs no language version; Ruby "
+                                    "2.4.1 is not installed and the build uses whatever Ruby this machine or the "
+                                    "build container (--container) has",
+                                    "13:9: warning: 'machine.node': drydock installs no language version; Node.js "
+                                    "6.1.0 is not installed and the build uses whatever Node.js this machine or the "
+                                    "build container (--container) has",
+                                    "14:9: warning: 'machine.java': drydock installs no language version; Java "
+                                    "openjdk8 is not installed and the build uses whatever Java this machine or the "
+                                    "build container (--container) has",
+                                    "15:8: warning: 'machine.php': drydock installs no language version; PHP 7.0.4 "
+                                    "is not installed and the build uses whatever PHP this machine or the build "
+                                    "container (--container) has",
+                                    "16:11: warning: 'machine.python': drydock installs no language version; Python "
+                                    "3.5 is not installed and the build uses whatever Python this machine or the "
+                                    "build container (--container) has",
+                                    "17:8: warning: 'machine.ghc': drydock installs no language version; GHC 8.0.1 "
+                                    "is not installed and the build uses whatever GHC this machine or the build "
+                                    "container (--container) has",
                                     "18:10: warning: 'machine.xcode': drydock runs no Xcode; version 8.3 is not "
-                                    "installed and the build runs without it"});
+                                    "installed and the build runs without it",
+                                    "47:14: warning: 'dependencies.bundler.without': drydock infers no bundle "
+                                    "install, so these groups are not used; for your own bundle install, set "
+                                    "BUNDLE_WITHOUT=production",
+                                    "71:19: warning: 'test.minitest_globs': drydock infers no test commands, so "
+                                    "these globs are not used; the build runs the commands written in 'test'",
+                                    "81:7: warning: 'deployment.production.heroku': drydock does not deploy to "
+                                    "Heroku (no git push to acme-prod); only the section's commands run",
+                                    "94:5: warning: 'notify.webhooks': drydock sends no notifications; these "
+                                    "webhooks are not called",
+                                    "98:5: warning: 'experimental.notify': drydock sends no notifications, so this "
+                                    "filter of chat notifications has no effect"});
 }
 
 TEST_CASE("an unknown key is refused by both schema and loader in every kind", "[schema][agreement]")

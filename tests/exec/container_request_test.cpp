@@ -187,7 +187,7 @@ BuildContainerRun with_build_container(const test::ScratchDir& dir, const std::s
 
 } // namespace
 
-TEST_CASE("--container: a host step is a docker exec in the build container, with names and a stop command", "[exec]["
+TEST_CASE("the build container: a host step is a docker exec in the build container, with names and a stop command", "[exec]["
                                                                                                              "docker]")
 {
   test::ScratchDir dir;
@@ -216,7 +216,7 @@ TEST_CASE("--container: a host step is a docker exec in the build container, wit
   CHECK(request.kill_argv.back() == "KILL");
 }
 
-TEST_CASE("--container: machine steps start in the container's home, and ~ in pwd is the container's", "[exec][docker]")
+TEST_CASE("the build container: machine steps start in the container's home, and ~ in pwd is the container's", "[exec][docker]")
 {
   test::ScratchDir dir;
   const auto run = with_build_container(dir, "machine:\n  pre:\n    - touch ~/x\n"
@@ -227,7 +227,7 @@ TEST_CASE("--container: machine steps start in the container's home, and ~ in pw
   CHECK(test.argv.at(3) == "/home/circleci/project");
 }
 
-TEST_CASE("--container: the database as containers reach it, and drydock's own and image steps stay as they were",
+TEST_CASE("the build container: the database as containers reach it, and drydock's own and image steps stay as they were",
           "[exec][docker]")
 {
   test::ScratchDir dir;

@@ -36,7 +36,7 @@ report::PlanFacts facts()
 {
   report::PlanFacts facts;
   facts.file = "circle.yml";
-  facts.build = {"branches", true, "no branch filter"};
+  facts.build = {{"branches", true, "no branch filter"}};
   facts.choices_name = "deployment";
   facts.build_dir = "/src/app";
   return facts;

@@ -255,6 +255,7 @@ tl::expected<BuildContext, std::string> make_build_context(const config::Config&
   layer_environment(ctx, layers);
   ctx.target = {ctx.env.get("CIRCLE_BRANCH").value_or(""), ctx.env.get("CIRCLE_TAG").value_or(""),
                 ctx.env.get("CIRCLE_PROJECT_USERNAME").value_or("")};
+  ctx.repo = repo;
   return ctx;
 }
 

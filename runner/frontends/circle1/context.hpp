@@ -39,6 +39,7 @@ struct BuildContext {
   std::string home;
   env::Environment env; // what every step gets
   BuildTarget target;
+  os::RepoFacts repo; // what git says about the commit built, whatever --env sets
   std::string artifacts_dir;
   std::string test_reports_dir;
   int build_num = 0;

@@ -151,6 +151,20 @@ tl::expected<BranchDecision, std::string> decide_branches(const config::BranchFi
   return BranchDecision{true, fmt::format("branch '{}' passes general.branches", target.branch)};
 }
 
+BranchDecision decide_commit(std::string_view sha, std::string_view message)
+{
+  if (sha.empty()) {
+    return {true, "no git commit, so no message to hold [ci skip]"};
+  }
+  const auto ci_skip = message.find("[ci skip]");
+  const auto skip_ci = message.find("[skip ci]");
+  if (ci_skip == std::string_view::npos && skip_ci == std::string_view::npos) {
+    return {true, "the commit message holds no [ci skip] or [skip ci]"};
+  }
+  return {false, fmt::format("the commit message of {} holds {}", sha.substr(0, 12),
+                             ci_skip < skip_ci ? "[ci skip]" : "[skip ci]")};
+}
+
 tl::expected<DeploymentChoice, std::string> choose_deployment(const std::vector<config::Deployment>& sections,
                                                               const BuildTarget& target)
 {

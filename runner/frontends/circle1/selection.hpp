@@ -1,7 +1,8 @@
 #pragma once
 // Which parts of a config apply to this build: general.branches and the
-// deployment section, decided from the branch, tag and owner, with the
-// reason for each decision (shown by `drydock plan`).
+// deployment section, decided from the branch, tag and owner, and [ci skip]
+// from the commit message, with the reason for each decision (shown by
+// `drydock plan`).
 #include <tl/expected.hpp>
 
 #include <optional>
@@ -34,6 +35,11 @@ struct BranchDecision {
 // without a branch (a tag build) is not filtered.
 tl::expected<BranchDecision, std::string> decide_branches(const config::BranchFilter& filter,
                                                           const BuildTarget& target);
+
+// CircleCI 1.0 built no commit whose message (its title or its body) holds
+// [ci skip] or [skip ci]; it looked at the last commit pushed, drydock looks
+// at HEAD. `sha` is empty outside a git work tree: no commit, no skip.
+BranchDecision decide_commit(std::string_view sha, std::string_view message);
 
 struct SectionDecision {
   std::string name;

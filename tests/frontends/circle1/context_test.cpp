@@ -174,6 +174,33 @@ TEST_CASE("outside git the repository name is the folder's and nothing fails", "
   CHECK(context->env.get("CIRCLE_PROJECT_REPONAME") == dir.path().filename().string());
 }
 
+TEST_CASE("the commit message, title and body, comes from git and reaches the context", "[exec][context]")
+{
+  test::ScratchDir dir;
+  sh(dir, "git init -q -b main . && git -c user.name=t -c user.email=t@t commit -q --allow-empty "
+          "-m 'Update the docs' -m 'Nothing to build. [ci skip]'");
+  const auto facts = os::read_repo_facts(dir.path().string());
+  CHECK(facts.message == "Update the docs\n\nNothing to build. [ci skip]\n");
+  const auto config = config_in(dir, "test:\n  override: [true]\n");
+  // an override of CIRCLE_SHA1 changes the variable, not the commit built
+  const auto context = circle1::make_build_context(config, {{{"CIRCLE_SHA1", "feed"}}}, test::test_host_env(dir),
+                                                   circle1::ContextMode::plan);
+  REQUIRE(context);
+  CHECK(context->repo.message == facts.message);
+  CHECK(context->repo.sha == facts.sha);
+  CHECK(context->env.get("CIRCLE_SHA1") == "feed");
+}
+
+TEST_CASE("a repository with no commit yet has no message, and nothing fails", "[exec][context]")
+{
+  test::ScratchDir dir;
+  sh(dir, "git init -q -b main .");
+  const auto facts = os::read_repo_facts(dir.path().string());
+  CHECK_FALSE(facts.top_dir.empty());
+  CHECK(facts.sha.empty());
+  CHECK(facts.message.empty());
+}
+
 TEST_CASE("next_build_number increments under a lock", "[exec][context]")
 {
   test::ScratchDir dir;

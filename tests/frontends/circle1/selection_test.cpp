@@ -112,3 +112,29 @@ TEST_CASE("a regex that cannot compile is an error, not \"no match\"", "[selecti
   REQUIRE_FALSE(decision);
   CHECK(decision.error() == choice.error());
 }
+
+TEST_CASE("[ci skip] or [skip ci] in the commit's title or body skips the build", "[selection]")
+{
+  const std::string sha = "0123456789abcdef0123456789abcdef01234567";
+  const auto title = circle1::decide_commit(sha, "docs: typo [ci skip]\n");
+  CHECK_FALSE(title.runs);
+  CHECK(title.reason == "the commit message of 0123456789ab holds [ci skip]");
+  const auto body = circle1::decide_commit(sha, "Squashed work\n\n* wip\n* [skip ci] readme\n");
+  CHECK_FALSE(body.runs);
+  CHECK(body.reason == "the commit message of 0123456789ab holds [skip ci]");
+  // both: the first one written is named
+  CHECK(circle1::decide_commit(sha, "[skip ci] and [ci skip]").reason
+        == "the commit message of 0123456789ab holds [skip ci]");
+  const auto plain = circle1::decide_commit(sha, "Fix the parser\n\nci skip, skip-ci and [ci  skip] are not it\n");
+  CHECK(plain.runs);
+  CHECK(plain.reason == "the commit message holds no [ci skip] or [skip ci]");
+  // written as CircleCI documents them, in lower case
+  CHECK(circle1::decide_commit(sha, "[CI SKIP]").runs);
+}
+
+TEST_CASE("outside a git commit nothing is skipped", "[selection]")
+{
+  const auto decision = circle1::decide_commit("", "[ci skip]");
+  CHECK(decision.runs);
+  CHECK(decision.reason == "no git commit, so no message to hold [ci skip]");
+}
