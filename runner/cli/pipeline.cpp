@@ -94,6 +94,7 @@ tl::expected<OverridesRead, std::string> read_overrides(const PipelineOptions& o
   add_vars(read, *secrets, true);
   read.overrides.container = options.container;
   read.overrides.fresh_checkout = options.repo.has_value(); // set by --fresh
+  read.overrides.parallelism = options.parallelism;
   return read;
 }
 
@@ -151,6 +152,11 @@ void add_pipeline_options(CLI::App& sub, PipelineOptions& options)
                  "checkout mounted at its path), as CircleCI ran builds in its own box (over drydock.container)")
       ->type_name("IMAGE")
       ->allow_extra_args(false);
+  sub.add_option("--parallelism", options.parallelism,
+                 "Run each `parallel: true` command of test and compile as N nodes at once, each with its "
+                 "CIRCLE_NODE_INDEX and its share of the `files` (CircleCI's parallelism; default 1)")
+      ->type_name("N")
+      ->check(CLI::Range(1, 64));
 }
 
 tl::expected<LoadedPipeline, int> load_pipeline(const PipelineOptions& options, circle1::ContextMode mode,

@@ -26,6 +26,7 @@ struct PipelineOptions {
   std::vector<std::string> secret_files; // --secret-file FILE
   bool no_mask_env_files = false;        // --no-mask-env-file
   std::optional<std::string> container;  // --container IMAGE
+  int parallelism = 1;                   // --parallelism N
   std::optional<os::RepoFacts> repo;     // git facts to build with (a fresh checkout's work tree)
 };
 

@@ -78,7 +78,7 @@ void add_uncovered_schema_issues(const Node& root, const SchemaValidator& schema
 
 } // namespace
 
-Validation validate_text(std::string path, std::string text)
+Validation validate_text(const std::string& path, std::string text)
 {
   return validate_text(path, std::move(text), SchemaValidator::builtin());
 }

@@ -19,7 +19,7 @@ struct Validation {
 class SchemaValidator;
 
 // `schema` is the built-in one unless a test passes its own.
-Validation validate_text(std::string path, std::string text);
+Validation validate_text(const std::string& path, std::string text);
 Validation validate_text(const std::string& path, std::string text, const SchemaValidator& schema);
 
 } // namespace drydock::config

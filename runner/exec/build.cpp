@@ -47,9 +47,18 @@ std::string script_text(const pipeline::Step& step, const pipeline::ShellCommand
 {
   std::string text = shell.script;
   const std::string dir = working_directory(step, env);
+  std::vector<std::string> files;
   for (const auto& pattern : shell.append_files) {
-    for (const auto& file : os::expand_glob(dir, pattern)) {
-      text += " " + shell_quote(file);
+    for (auto& file : os::expand_glob(dir, pattern)) {
+      if (std::find(files.begin(), files.end(), file) == files.end()) {
+        files.push_back(std::move(file)); // a file two patterns match goes once
+      }
+    }
+  }
+  const auto nodes = static_cast<std::size_t>(std::max(shell.files_nodes, 1));
+  for (std::size_t at = 0; at < files.size(); ++at) {
+    if (at % nodes == static_cast<std::size_t>(shell.files_node)) {
+      text += " " + shell_quote(files[at]);
     }
   }
   return text;

@@ -58,6 +58,10 @@ struct ShellCommand {
   // Globs matched in the working directory when the step starts; each
   // match is appended to the script, shell-quoted.
   std::vector<std::string> append_files;
+  // One node of a parallel command: of the sorted matches, the ones at
+  // positions p with p % files_nodes == files_node (all of them: 0 of 1).
+  int files_node = 0;
+  int files_nodes = 1;
 };
 
 // Make a content-keyed image present (engine, archive or build).

@@ -83,6 +83,13 @@ std::vector<std::string> env_names(const pipeline::Step& step)
   return names;
 }
 
+// A node of a parallel command: {index, total}; {0, 1} for the rest.
+std::pair<int, int> node_of(const pipeline::Step& step)
+{
+  const auto* shell = std::get_if<pipeline::ShellCommand>(&step.action);
+  return shell != nullptr ? std::pair{shell->files_node, shell->files_nodes} : std::pair{0, 1};
+}
+
 std::vector<std::string> appended_files(const pipeline::Step& step)
 {
   const auto* shell = std::get_if<pipeline::ShellCommand>(&step.action);
@@ -126,8 +133,9 @@ std::string step_details(const pipeline::Pipeline& pipeline, const pipeline::Ste
   if (step.no_output_timeout != pipeline::Step{}.no_output_timeout) {
     details.push_back(fmt::format("no-output timeout {} s", step.no_output_timeout));
   }
-  // `parallel` (1.0's per-command modifier) is not in the pipeline model
-  // yet; when it is, its detail goes here (and in step_json).
+  if (const auto [node, nodes] = node_of(step); nodes > 1) {
+    details.push_back(fmt::format("node {} of {}", node, nodes));
+  }
   return fmt::format("{}", fmt::join(details, "; "));
 }
 
@@ -259,7 +267,7 @@ nlohmann::json step_json(const pipeline::Pipeline& pipeline, const pipeline::Ste
           {"workdir", shown_workdir(step, facts)},
           {"env_names", env_names(step)},
           {"files", appended_files(step)},
-          // `parallel`: not in the pipeline model yet (see step_details).
+          {"node", nlohmann::json{{"index", node_of(step).first}, {"total", node_of(step).second}}},
           {"when", pipeline::when_name(policy.when)},
           {"on_failure", pipeline::on_failure_name(policy.on_failure)},
           {"action", pipeline::to_json(step.action)},

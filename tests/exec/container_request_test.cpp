@@ -187,8 +187,9 @@ BuildContainerRun with_build_container(const test::ScratchDir& dir, const std::s
 
 } // namespace
 
-TEST_CASE("the build container: a host step is a docker exec in the build container, with names and a stop command", "[exec]["
-                                                                                                             "docker]")
+TEST_CASE("the build container: a host step is a docker exec in the build container, with names and a stop command",
+          "[exec]["
+          "docker]")
 {
   test::ScratchDir dir;
   const auto run = with_build_container(dir, "machine:\n  environment: {APP_MODE: test}\n"
@@ -216,7 +217,8 @@ TEST_CASE("the build container: a host step is a docker exec in the build contai
   CHECK(request.kill_argv.back() == "KILL");
 }
 
-TEST_CASE("the build container: machine steps start in the container's home, and ~ in pwd is the container's", "[exec][docker]")
+TEST_CASE("the build container: machine steps start in the container's home, and ~ in pwd is the container's",
+          "[exec][docker]")
 {
   test::ScratchDir dir;
   const auto run = with_build_container(dir, "machine:\n  pre:\n    - touch ~/x\n"
@@ -227,7 +229,8 @@ TEST_CASE("the build container: machine steps start in the container's home, and
   CHECK(test.argv.at(3) == "/home/circleci/project");
 }
 
-TEST_CASE("the build container: the database as containers reach it, and drydock's own and image steps stay as they were",
+TEST_CASE("the build container: the database as containers reach it, and drydock's own and image steps stay as they "
+          "were",
           "[exec][docker]")
 {
   test::ScratchDir dir;
@@ -258,4 +261,33 @@ TEST_CASE("the build container: the database as containers reach it, and drydock
       CHECK(exec::make_request(run.pipeline, step, run.context).argv.at(1) != "exec");
     }
   }
+}
+
+TEST_CASE("a parallel command's node gets every nth file, in sorted order, each file once", "[exec]")
+{
+  test::ScratchDir dir;
+  for (const auto* name : {"spec/a_spec.rb", "spec/b_spec.rb", "spec/c_spec.rb", "spec/d/e_spec.rb", "x.rb"}) {
+    dir.write(name, "");
+  }
+  const std::string yaml = "test:\n  override:\n    - rspec:\n        parallel: true\n"
+                           "        files: ['spec/**/*_spec.rb', spec/a_spec.rb]\n";
+  dir.write("circle.yml", yaml);
+  const auto validation = config::validate_text((dir.path() / "circle.yml").string(), yaml);
+  REQUIRE_FALSE(validation.diagnostics.has_errors());
+  const std::vector<std::string> host_env{"HOME=" + dir.path().string()};
+  circle1::Overrides overrides;
+  overrides.parallelism = 2;
+  const auto context = circle1::make_build_context(validation.config, overrides, host_env, circle1::ContextMode::plan);
+  REQUIRE(context);
+  Diagnostics diags;
+  const auto pipeline = circle1::lower(validation.config, *context, std::nullopt, diags);
+  REQUIRE(pipeline.steps.size() == 2);
+  auto run = exec::make_run_context(pipeline, host_env, "/opt/drydock");
+  CHECK(value_of(run.env.entries(), "CIRCLE_NODE_TOTAL") == "2");
+  const auto first = exec::make_request(pipeline, pipeline.steps[0], run);
+  const auto second = exec::make_request(pipeline, pipeline.steps[1], run);
+  CHECK(first.argv.back() == "rspec 'spec/a_spec.rb' 'spec/c_spec.rb'");
+  CHECK(second.argv.back() == "rspec 'spec/b_spec.rb' 'spec/d/e_spec.rb'");
+  CHECK(value_of(first.env, "CIRCLE_NODE_INDEX") == "0");
+  CHECK(value_of(second.env, "CIRCLE_NODE_INDEX") == "1");
 }

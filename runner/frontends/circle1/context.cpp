@@ -126,7 +126,7 @@ void layer_environment(BuildContext& ctx, const Layers& layers)
       {"CIRCLE_PREVIOUS_BUILD_NUM", ctx.build_num > 1 ? std::to_string(ctx.build_num - 1) : ""},
       {"CIRCLE_ARTIFACTS", ctx.artifacts_dir},
       {"CIRCLE_TEST_REPORTS", ctx.test_reports_dir},
-      {"CIRCLE_NODE_TOTAL", "1"},
+      {"CIRCLE_NODE_TOTAL", std::to_string(ctx.parallelism)},
       {"CIRCLE_NODE_INDEX", "0"},
   };
   for (const auto& [name, value] : circle) {
@@ -229,6 +229,7 @@ tl::expected<BuildContext, std::string> make_build_context(const config::Config&
   ctx.checkout_dir = checkout_dir_of(ctx.config_dir);
   ctx.container = overrides.container;
   ctx.fresh_checkout = overrides.fresh_checkout;
+  ctx.parallelism = std::max(overrides.parallelism, 1);
   const os::RepoFacts repo = repo_facts ? *repo_facts : os::read_repo_facts(ctx.config_dir);
   const auto ref = build_ref(repo, overrides);
   if (!ref) {

@@ -24,6 +24,7 @@ struct Overrides {
   std::vector<std::pair<std::string, std::string>> vars; // --env-file, then --env, in order
   std::optional<std::string> container;                  // --container IMAGE
   bool fresh_checkout = false;                           // --fresh: the checkout is new
+  int parallelism = 1;                                   // --parallelism N: the nodes parallel commands run on
 };
 
 struct BuildContext {
@@ -36,6 +37,7 @@ struct BuildContext {
   // per project (its origin, or its work tree) and config file.
   std::string directories_cache;
   bool fresh_checkout = false; // --fresh: nothing of an earlier build is in the checkout
+  int parallelism = 1;         // CIRCLE_NODE_TOTAL
   std::string home;
   env::Environment env; // what every step gets
   BuildTarget target;

@@ -296,26 +296,54 @@ pipeline::Step Builder::command_step(const config::Command& command, Phase phase
 // A list's commands run in order; a `concurrent` command joins the group of
 // the command before it (same waits), and the next ordinary command waits
 // for the whole group. Lists are barriers: concurrency stays inside one.
+// How many nodes run a command: `parallel: true` in test and compile runs
+// on every node; elsewhere a command runs once (the setup phases' default
+// of "every node" would only repeat the same work on one machine).
+int nodes_of(const config::Command& command, Phase phase, int parallelism)
+{
+  const bool spread = (phase == Phase::test || phase == Phase::compile) && command.parallel.value_or(false);
+  return spread ? parallelism : 1;
+}
+
+// Node `node` of `nodes` of a parallel command: its own id, its index and
+// its share of the files.
+void make_node(pipeline::Step& step, int node, int nodes)
+{
+  step.id = fmt::format("{}:{}", step.id, node);
+  step.name = step.id;
+  step.environment.insert(step.environment.begin(), {"CIRCLE_NODE_INDEX", std::to_string(node)});
+  auto& shell = std::get<pipeline::ShellCommand>(step.action);
+  shell.files_node = node;
+  shell.files_nodes = nodes;
+}
+
 void Builder::add_list(const config::CommandList& list, Phase phase, const std::string& list_name)
 {
   std::vector<std::size_t> group;
   std::vector<std::size_t> group_waits = m_frontier;
   for (std::size_t i = 0; i < list.commands.size(); ++i) {
     const config::Command& command = list.commands[i];
-    Pending pending;
-    pending.step = command_step(command, phase,
-                                command.drydock.id ? command.drydock.id->value : fmt::format("{}[{}]", list_name, i));
-    pending.step.origin = list_name;
-    pending.command = &command;
-    const std::size_t index = add_step(std::move(pending));
-    if (command.drydock.concurrent && !group.empty()) {
-      group.push_back(index);
-    } else {
-      group_waits = group.empty() ? m_frontier : group;
-      group = {index};
-    }
-    for (const std::size_t dep : group_waits) {
-      add_edge(dep, index);
+    const int nodes = nodes_of(command, phase, m_context.parallelism);
+    for (int node = 0; node < nodes; ++node) {
+      Pending pending;
+      pending.step = command_step(command, phase,
+                                  command.drydock.id ? command.drydock.id->value : fmt::format("{}[{}]", list_name, i));
+      if (nodes > 1) {
+        make_node(pending.step, node, nodes);
+      }
+      pending.step.origin = list_name;
+      pending.command = &command;
+      const std::size_t index = add_step(std::move(pending));
+      // The nodes after the first start with it, as a `concurrent` command does.
+      if ((node > 0 || command.drydock.concurrent) && !group.empty()) {
+        group.push_back(index);
+      } else {
+        group_waits = group.empty() ? m_frontier : group;
+        group = {index};
+      }
+      for (const std::size_t dep : group_waits) {
+        add_edge(dep, index);
+      }
     }
   }
   m_frontier = group;
@@ -340,10 +368,10 @@ std::map<std::string, std::string> section_step_ids(const config::Config& config
 
 void Builder::add_required_edges()
 {
-  std::map<std::string, std::size_t> by_id;
+  std::map<std::string, std::vector<std::size_t>> by_id; // a parallel command's nodes share its id
   for (const auto& pending : m_pending) {
     if (pending.command != nullptr && pending.command->drydock.id) {
-      by_id.emplace(pending.command->drydock.id->value, pending.step.index);
+      by_id[pending.command->drydock.id->value].push_back(pending.step.index);
     }
   }
   const auto section_ids = section_step_ids(m_config);
@@ -353,7 +381,9 @@ void Builder::add_required_edges()
     }
     for (const auto& ref : m_pending[index].command->drydock.requires_) {
       if (const auto found = by_id.find(ref.value); found != by_id.end()) {
-        add_edge(found->second, index);
+        for (const std::size_t required : found->second) {
+          add_edge(required, index);
+        }
       } else if (const auto section = section_ids.find(ref.value); section != section_ids.end()) {
         // Worded the same whichever section this pipeline has: validate
         // reports the errors of every section's pipeline once.

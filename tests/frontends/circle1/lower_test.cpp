@@ -327,3 +327,54 @@ drydock:
   const auto graph = circle1::lower(result.config, {}, 0, diags);
   CHECK(test::edges(graph) == Lines{"test.override[0] <- ", "deployment.release.commands[0] <- test.override[0]"});
 }
+
+TEST_CASE("parallel: true in test runs as one step per node, each with its index and share of the files", "[circle1]["
+                                                                                                          "lower]")
+{
+  const auto config = test::load(R"(dependencies:
+  override:
+    - bundle install:
+        parallel: true
+test:
+  override:
+    - rspec:
+        parallel: true
+        files: [spec/**/*_spec.rb]
+        drydock: {id: specs}
+    - rubocop
+  post:
+    - echo done:
+        drydock: {requires: [specs]}
+)");
+  circle1::BuildContext context;
+  context.parallelism = 3;
+  Diagnostics diags;
+  const auto graph = circle1::lower(config, context, std::nullopt, diags);
+  REQUIRE_FALSE(diags.has_errors());
+  CHECK(test::edges(graph)
+        == Lines{
+            "dependencies.override[0] <- ", // once: the setup phases run on one machine
+            "specs:0 <- dependencies.override[0]",
+            "specs:1 <- dependencies.override[0]",
+            "specs:2 <- dependencies.override[0]",
+            "test.override[1] <- specs:0, specs:1, specs:2",
+            "test.post[0] <- specs:0, specs:1, specs:2, test.override[1]",
+        });
+  for (int node = 0; node < 3; ++node) {
+    const auto& step = graph.steps.at(static_cast<std::size_t>(node) + 1);
+    CHECK(step.environment.front() == pipeline::EnvVar{"CIRCLE_NODE_INDEX", std::to_string(node)});
+    const auto& shell = std::get<pipeline::ShellCommand>(step.action);
+    CHECK(shell.files_node == node);
+    CHECK(shell.files_nodes == 3);
+    CHECK(shell.append_files == std::vector<std::string>{"spec/**/*_spec.rb"});
+  }
+  CHECK(graph.steps.at(4).environment.empty()); // rubocop: the build's CIRCLE_NODE_INDEX (0)
+}
+
+TEST_CASE("without --parallelism a parallel command is one step, as before", "[circle1][lower]")
+{
+  const auto graph = build(test::load("test:\n  override:\n    - rspec:\n        parallel: true\n"));
+  REQUIRE(graph.steps.size() == 1);
+  CHECK(graph.steps[0].name == "test.override[0]");
+  CHECK(std::get<pipeline::ShellCommand>(graph.steps[0].action).files_nodes == 1);
+}
