@@ -73,6 +73,16 @@ std::vector<std::string> names_of(const std::vector<pipeline::EnvVar>& vars)
   return names;
 }
 
+// A relative pwd for sh in the image: ~ is the image's $HOME there, not
+// this machine's, so it is left for that sh to expand.
+std::string in_container_path(const std::string& pwd)
+{
+  if (pwd == "~") {
+    return "\"$HOME\"";
+  }
+  return pwd.starts_with("~/") ? "\"$HOME\"/" + shell_quote(pwd.substr(2)) : shell_quote(pwd);
+}
+
 // `docker run --rm` of the step's image: the pipeline's variables and the
 // step's own go in by name only (values stay out of argv), the shared
 // directories are mounted at the same paths, and the database's alias
@@ -113,7 +123,7 @@ std::vector<std::string> container_argv(const pipeline::Pipeline& pipeline, cons
     if (pwd.starts_with("/")) {
       spec.workdir = pwd;
     } else {
-      text = "cd -- " + shell_quote(pwd) + " && " + text; // from the image's WORKDIR
+      text = "cd -- " + in_container_path(pwd) + " && " + text; // from the image's WORKDIR
     }
   }
   spec.command = shell.shell;

@@ -291,3 +291,22 @@ TEST_CASE("a parallel command's node gets every nth file, in sorted order, each 
   CHECK(value_of(first.env, "CIRCLE_NODE_INDEX") == "0");
   CHECK(value_of(second.env, "CIRCLE_NODE_INDEX") == "1");
 }
+
+TEST_CASE("a containerized step's ~ in pwd is the image's home, expanded by its sh", "[exec][docker]")
+{
+  test::ScratchDir dir;
+  const std::string yaml = "test:\n  override:\n    - make:\n        pwd: ~/src\n        drydock: {image: app}\n"
+                           "drydock:\n  images:\n    app: {repository: org/app}\n";
+  dir.write("circle.yml", yaml);
+  const auto validation = config::validate_text((dir.path() / "circle.yml").string(), yaml);
+  REQUIRE_FALSE(validation.diagnostics.has_errors());
+  const std::vector<std::string> host_env{"HOME=" + dir.path().string()};
+  const auto context = circle1::make_build_context(validation.config, {}, host_env, circle1::ContextMode::plan);
+  REQUIRE(context);
+  Diagnostics diags;
+  const auto pipeline = circle1::lower(validation.config, *context, std::nullopt, diags);
+  auto run = exec::make_run_context(pipeline, host_env, "/opt/drydock");
+  REQUIRE(exec::prepare_run(pipeline, run, exec::SetupMode::dry_run, docker::EngineFacts{}));
+  const auto request = exec::make_request(pipeline, pipeline.steps.at(1), run);
+  CHECK(request.argv.back() == R"(cd -- "$HOME"/'src' && make)");
+}
