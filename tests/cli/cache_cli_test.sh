@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # dependencies.cache_directories with --fresh: a directory of the checkout
 # is restored before the dependencies phase and saved after it, so the
-# next fresh checkout starts with it; never over a directory that is
+# next fresh checkout starts with it; per branch, a new branch starting
+# from main's; never over a directory that is
 # there already; nothing cached on a plain run (the directory stays in
 # place); two runs at once leave one valid archive and no partial file; an
 # interrupted save leaves no partial file.
@@ -51,6 +52,16 @@ contains "$out" "[cache:restore] cache vendor: restored"
 contains "$out" "vendor from cache v1"
 contains "$out" "odd lines 2"
 
+# per branch, as CircleCI kept them: a new branch starts from main's, then has its own
+git checkout -qb feature
+out=$("$drydock" run --fresh circle.yml 2>&1); code=$?
+[ "$code" -eq 0 ] || fail "first feature run: exit $code: $out"
+contains "$out" "[cache:restore] cache vendor: restored (branch-main)"
+[ "$(archives)" -eq 4 ] || fail "the feature branch did not save its own archives: $(archives)"
+out=$("$drydock" run --fresh circle.yml 2>&1); code=$?
+contains "$out" "[cache:restore] cache vendor: restored (branch-feature)"
+git checkout -q main
+
 # a dry run shows the steps
 out=$("$drydock" run --fresh --dry-run circle.yml 2>&1); code=$?
 contains "$out" "restore the cached vendor, odd name's dir"
@@ -71,7 +82,7 @@ b=$!
 wait "$a"; code_a=$?
 wait "$b"; code_b=$?
 [ "$code_a" -eq 0 ] && [ "$code_b" -eq 0 ] || fail "concurrent runs: exits $code_a $code_b: $(cat a.log b.log)"
-[ "$(archives)" -eq 2 ] || fail "concurrent runs: expected 2 archives, found $(archives)"
+[ "$(archives)" -eq 4 ] || fail "concurrent runs: expected 4 archives (2 per branch), found $(archives)"
 [ "$(partials)" -eq 0 ] || fail "concurrent runs left partial files"
 for archive in $(find "$cache_root" -name '*.tar.gz'); do
   tar -tzf "$archive" >/dev/null 2>&1 || fail "an archive is not a valid tar.gz after concurrent saves: $archive"

@@ -9,9 +9,8 @@
 #include "config/derived.hpp"
 #include "config/walk.hpp"
 #include "frontends/circle1/actions.hpp"
+#include "frontends/circle1/kept.hpp"
 #include "graph/graph.hpp"
-#include "util/shell.hpp"
-#include "util/stable_hash.hpp"
 
 namespace fs = std::filesystem;
 
@@ -474,147 +473,43 @@ std::vector<pipeline::EnvVar> pipeline_environment(const BuildContext& context)
   return vars;
 }
 
-// The copy of one general.artifacts path into $CIRCLE_ARTIFACTS: relative
-// to the build directory, ~/ is the step's $HOME; a missing path is said,
-// not a failure (CircleCI did not fail a build for it).
-std::string artifact_copy(const std::string& path)
-{
-  const std::string quoted = path.starts_with("~/") ? "\"$HOME\"/" + shell_quote(path.substr(2)) : shell_quote(path);
-  return fmt::format("drydock_store {} {}\n", quoted, shell_quote(path));
-}
-
-// A cache directory as sh sees it: ~/ is the step's $HOME, the rest is
-// relative to the build directory or absolute; the archive is named by the
-// path as written.
-std::string cache_call(const char* function, const config::Text& path, const std::string& cache)
-{
-  const std::string& dir = path.value;
-  const std::string quoted = dir.starts_with("~/") ? "\"$HOME\"/" + shell_quote(dir.substr(2))
-                             : dir == "~"          ? std::string("\"$HOME\"")
-                                                   : shell_quote(dir);
-  const std::string archive = (fs::path(cache) / (util::stable_hash_hex(dir) + ".tar.gz")).string();
-  return fmt::format("{} {} {} {}\n", function, quoted, shell_quote(archive), shell_quote(dir));
-}
-
-// Restore: unpack over the directory. Save: tar to a temporary file beside
-// the archive, then rename, so a reader (another run) sees the old archive
-// or the new one, never half; an interrupt removes the temporary file.
-constexpr const char* kRestoreFunction = R"sh(drydock_restore() {
-  if [ ! -f "$2" ]; then echo "cache $3: nothing saved yet"; return 0; fi
-  if [ -n "$(ls -A "$1" 2>/dev/null)" ]; then echo "cache $3: already there, kept as it is"; return 0; fi
-  mkdir -p "$1" && tar -xzf "$2" -C "$1" && echo "cache $3: restored" || echo "cache $3: could not restore"
-}
-)sh";
-constexpr const char* kSaveFunction = R"sh(drydock_save() {
-  if [ ! -d "$1" ]; then echo "cache $3: not a directory, not saved"; return 0; fi
-  mkdir -p "$(dirname "$2")" || return 0
-  find "$(dirname "$2")" -name '*.partial.*' -mmin +60 -exec rm -f {} + 2>/dev/null
-  tmp=$(mktemp "$2.partial.XXXXXX") || return 0
-  trap 'rm -f "$tmp"; exit 143' TERM INT HUP
-  if tar -czf "$tmp" -C "$1" . && mv -f "$tmp" "$2"; then
-    echo "cache $3: saved"
-  else
-    rm -f "$tmp"; echo "cache $3: not saved"
-  fi
-  trap - TERM INT HUP
-}
-)sh";
-
-pipeline::Step cache_step(const std::string& id, std::string script, std::string summary, const config::Text& first,
-                          const BuildContext& context)
-{
-  pipeline::Step step;
-  step.id = id;
-  step.name = id;
-  step.group = static_cast<std::size_t>(Phase::dependencies);
-  step.origin = "dependencies.cache_directories";
-  step.pos = first.pos;
-  step.summary = std::move(summary);
-  step.action = pipeline::ShellCommand{std::move(script), {"sh", "-c"}, {}};
-  step.workdir.base = context.build_dir;
-  return step;
-}
-
-// The cache directories that start empty in this build, so that the cache
-// is worth its copy: a path in the checkout when the checkout is fresh, a
-// path under ~ or an absolute one in the build container. Elsewhere they
-// stay in place on this machine from one run to the next.
-std::vector<config::Text> directories_to_cache(const config::Config& config, const BuildContext& context)
-{
-  const bool build_container = context.container || config.drydock.container;
-  std::vector<config::Text> dirs;
-  for (const auto& dir : config.dependencies.cache_directories) {
-    const bool outside = dir.value.starts_with("~") || dir.value.starts_with("/");
-    if (outside ? build_container : context.fresh_checkout) {
-      dirs.push_back(dir);
-    }
-  }
-  return dirs;
-}
-
 void Builder::add_cache_steps(Phase phase)
 {
-  const auto dirs = directories_to_cache(m_config, m_context);
   const bool restore = !m_cache_restored && phase >= Phase::dependencies;
   const bool save = !m_cache_saved && phase > Phase::dependencies;
-  if (dirs.empty() || (!restore && !save)) {
+  if (!restore && !save) {
     return;
   }
-  std::vector<std::string> shown;
-  for (const auto& dir : dirs) {
-    shown.push_back(dir.value);
+  const auto dirs = directories_to_cache(m_config, m_context);
+  if (dirs.empty()) {
+    return;
   }
-  const auto add = [&](const char* id, const char* function, const char* body, const char* verb) {
-    std::string script = body;
-    for (const auto& dir : dirs) {
-      script += cache_call(function, dir, m_context.directories_cache);
-    }
+  const auto add = [this](pipeline::Step step) {
     Pending pending;
-    pending.step = cache_step(id, std::move(script), fmt::format("{} {}", verb, fmt::join(shown, ", ")), dirs.front(),
-                              m_context);
+    pending.step = std::move(step);
     const std::size_t index = add_step(std::move(pending));
     for (const std::size_t dep : m_frontier) {
       add_edge(dep, index);
     }
     m_frontier = {index};
   };
+  const auto group = static_cast<std::size_t>(Phase::dependencies);
   if (restore) {
     m_cache_restored = true;
-    add("cache:restore", "drydock_restore", kRestoreFunction, "restore the cached");
+    add(cache_restore_step(dirs, m_context, group));
   }
   if (save) {
     m_cache_saved = true;
-    add("cache:save", "drydock_save", kSaveFunction, "save into the cache:");
+    add(cache_save_step(dirs, m_context, group));
   }
 }
 
 void Builder::add_artifacts()
 {
-  const auto& paths = m_config.general.artifacts;
-  if (paths.empty()) {
+  auto step = artifacts_step(m_config.general, m_context, static_cast<std::size_t>(Phase::artifacts));
+  if (!step) {
     return;
   }
-  std::string script = "drydock_store() {\n"
-                       "  if [ ! -e \"$1\" ]; then echo \"artifact $2: not found\"; return; fi\n"
-                       "  cp -R -- \"$1\" \"$CIRCLE_ARTIFACTS\"/ && echo \"artifact $2: stored\" "
-                       "|| echo \"artifact $2: not stored\"\n"
-                       "}\n";
-  std::vector<std::string> shown;
-  for (const auto& path : paths) {
-    script += artifact_copy(path.value);
-    shown.push_back(path.value);
-  }
-  pipeline::Step step;
-  step.id = "artifacts";
-  step.name = step.id;
-  step.group = static_cast<std::size_t>(Phase::artifacts);
-  step.origin = "general.artifacts";
-  step.pos = paths.front().pos;
-  step.summary = fmt::format("copy into $CIRCLE_ARTIFACTS: {}", fmt::join(shown, ", "));
-  step.action = pipeline::ShellCommand{script, {"sh", "-c"}, {}};
-  step.workdir.base = m_context.build_dir;
-  Pending pending;
-  pending.step = std::move(step);
   // The steps nothing waits for: once they are settled, so is every other.
   std::vector<std::size_t> last;
   for (std::size_t before = 0; before < m_pending.size(); ++before) {
@@ -622,6 +517,8 @@ void Builder::add_artifacts()
       last.push_back(before);
     }
   }
+  Pending pending;
+  pending.step = std::move(*step);
   const std::size_t index = add_step(std::move(pending));
   for (const std::size_t before : last) {
     add_edge(before, index);
