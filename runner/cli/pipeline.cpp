@@ -157,6 +157,9 @@ void add_pipeline_options(CLI::App& sub, PipelineOptions& options)
                  "CIRCLE_NODE_INDEX and its share of the `files` (CircleCI's parallelism; default 1)")
       ->type_name("N")
       ->check(CLI::Range(1, 64));
+  sub.add_flag("--infer", options.infer,
+               "Run what CircleCI 1.0 inferred for phases without `override` (bundle install, npm test, ...; "
+               "plan lists them either way)");
 }
 
 tl::expected<LoadedPipeline, int> load_pipeline(const PipelineOptions& options, circle1::ContextMode mode,
@@ -200,7 +203,10 @@ tl::expected<LoadedPipeline, int> load_pipeline(const PipelineOptions& options, 
   pipeline.commit = circle1::decide_commit(pipeline.context.repo.sha, pipeline.context.repo.message);
   pipeline.deployment = std::move(*deployment);
   Diagnostics graph_diags;
-  pipeline.pipeline = circle1::lower(validation.config, pipeline.context, pipeline.deployment.selected, graph_diags);
+  pipeline.inferred = circle1::infer_commands(validation.config, circle1::files_in(pipeline.context.build_dir));
+  pipeline.inferred_run = options.infer;
+  pipeline.pipeline = circle1::lower(validation.config, pipeline.context, pipeline.deployment.selected, graph_diags,
+                                     options.infer ? pipeline.inferred : std::vector<circle1::InferredPhase>{});
   if (graph_diags.has_errors()) {
     fmt::print(stderr, "{}", report::format_file_report(validation.source, graph_diags));
     return tl::unexpected(kExitConfigOrUsage);

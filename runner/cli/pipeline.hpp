@@ -13,6 +13,7 @@
 
 #include "config/validate.hpp"
 #include "frontends/circle1/context.hpp"
+#include "frontends/circle1/infer.hpp"
 #include "frontends/circle1/selection.hpp"
 #include "pipeline/pipeline.hpp"
 
@@ -27,6 +28,7 @@ struct PipelineOptions {
   bool no_mask_env_files = false;        // --no-mask-env-file
   std::optional<std::string> container;  // --container IMAGE
   int parallelism = 1;                   // --parallelism N
+  bool infer = false;                    // --infer
   std::optional<os::RepoFacts> repo;     // git facts to build with (a fresh checkout's work tree)
 };
 
@@ -38,7 +40,9 @@ struct LoadedPipeline {
   circle1::BranchDecision commit; // [ci skip]
   circle1::DeploymentChoice deployment;
   pipeline::Pipeline pipeline;
-  std::vector<std::string> masked; // values shown as *** wherever they would appear
+  std::vector<circle1::InferredPhase> inferred; // what CircleCI would have run by default
+  bool inferred_run = false;                    // --infer: they are steps of the pipeline
+  std::vector<std::string> masked;              // values shown as *** wherever they would appear
 };
 
 // This process's environment, as "NAME=value" strings.

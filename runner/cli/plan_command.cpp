@@ -30,6 +30,11 @@ report::PlanFacts plan_facts(const LoadedPipeline& loaded, const std::string& fi
   }
   facts.cache_directories = config::cache_directories(loaded.validation->config);
   facts.build_dir = loaded.context.build_dir;
+  for (const auto& phase : loaded.inferred) {
+    facts.inferred.push_back(
+        {phase.phase, true, fmt::format("{} (from {})", fmt::join(phase.commands, "; "), phase.because)});
+  }
+  facts.inferred_run = loaded.inferred_run;
   return facts;
 }
 

@@ -161,6 +161,16 @@ int run_pipeline(const RunOptions& options)
       return kExitOk;
     }
   }
+  if (!pipeline->inferred.empty() && !pipeline->inferred_run) {
+    std::vector<std::string> phases;
+    for (const auto& phase : pipeline->inferred) {
+      phases.push_back(phase.phase);
+    }
+    fmt::print(stderr,
+               "drydock: CircleCI 1.0 would have inferred commands for {} (not run: --infer runs them, "
+               "plan lists them)\n",
+               fmt::join(phases, ", "));
+  }
   const report::PrinterOptions printer_options{colour_wanted(), options.quiet, options.dry_run, 10,
                                                secrets_of(*pipeline)};
   // When the reader of our output goes away, nobody is watching the build:

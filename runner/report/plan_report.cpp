@@ -139,6 +139,15 @@ std::string step_details(const pipeline::Pipeline& pipeline, const pipeline::Ste
   return fmt::format("{}", fmt::join(details, "; "));
 }
 
+nlohmann::json inferred_json(const PlanFacts& facts)
+{
+  auto groups = nlohmann::json::object();
+  for (const auto& group : facts.inferred) {
+    groups[group.name] = group.reason;
+  }
+  return {{"run", facts.inferred_run}, {"groups", groups}};
+}
+
 // "/src/app/" (general.build_dir: .) as "/src/app".
 std::string_view trimmed_dir(std::string_view dir)
 {
@@ -188,6 +197,12 @@ std::string plan_text(const pipeline::Pipeline& pipeline, const PlanFacts& facts
     out += facts.choices_name + ":\n";
     for (const auto& choice : facts.choices) {
       out += fmt::format("  {:<20} {}: {}\n", choice.name, choice.runs ? "runs" : "does not run", choice.reason);
+    }
+  }
+  if (!facts.inferred.empty()) {
+    out += facts.inferred_run ? "inferred (run, --infer):\n" : "inferred by CircleCI, not run (--infer runs them):\n";
+    for (const auto& group : facts.inferred) {
+      out += fmt::format("  {:<20} {}\n", group.name, group.reason);
     }
   }
   if (!facts.cache_directories.empty()) {
@@ -299,6 +314,7 @@ nlohmann::json plan_json(const pipeline::Pipeline& pipeline, const PlanFacts& fa
                          {"owner", build.owner},
                          {facts.choices_name, choices},
                          {"cache_directories", facts.cache_directories},
+                         {"inferred", inferred_json(facts)},
                          {"build_dir", trimmed_dir(facts.build_dir)},
                          {"build_container", pipeline.build_container
                                                  ? nlohmann::json{{"image", pipeline.build_container->image},

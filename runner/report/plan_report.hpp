@@ -19,6 +19,10 @@ struct PlanFacts {
   std::vector<pipeline::Decision> choices;    // which optional parts run
   std::vector<std::string> cache_directories; // kept between builds, image caches included
   std::string build_dir;                      // the directory shown as $build_dir in the steps' directories
+  // What the format would have run by default, per group, and whether the
+  // pipeline runs it (steps) or not (shown only).
+  std::vector<pipeline::Decision> inferred; // name: the group; reason: the commands, "; "-joined
+  bool inferred_run = false;
 };
 
 // The directory a step starts in as the plan shows it: its path as written,

@@ -613,16 +613,57 @@ bool uses_host_cluster(const config::Config& config)
 
 Phase phase_of(const pipeline::Step& step) { return kPhases[step.group]; }
 
+namespace {
+
+// The inferred commands as lists of the config's shape, at the phase's position.
+std::vector<std::pair<Phase, config::CommandList>> inferred_lists(const config::Config& config,
+                                                                  const std::vector<InferredPhase>& inferred)
+{
+  std::vector<std::pair<Phase, config::CommandList>> lists;
+  for (const auto& phase : inferred) {
+    const Phase at = phase_from_name(phase.phase);
+    const config::Phase* section = at == Phase::dependencies ? &config.dependencies
+                                   : at == Phase::database   ? &config.database
+                                                             : &config.test;
+    config::CommandList list{section->pos, {}};
+    for (const auto& text : phase.commands) {
+      config::Command command;
+      command.text = text;
+      command.pos = section->pos;
+      list.commands.push_back(std::move(command));
+    }
+    lists.emplace_back(at, std::move(list));
+  }
+  return lists;
+}
+
+} // namespace
+
 pipeline::Pipeline lower(const config::Config& config, const BuildContext& context,
-                         std::optional<std::size_t> deployment, Diagnostics& diags)
+                         std::optional<std::size_t> deployment, Diagnostics& diags,
+                         const std::vector<InferredPhase>& inferred)
 {
   Builder builder(config, context, diags);
   const config::Deployment* selected = deployment && *deployment < config.deployment.size()
                                            ? &config.deployment[*deployment]
                                            : nullptr;
+  // Kept here: the builder points at their commands until it is done.
+  const auto lists = inferred_lists(config, inferred);
+  std::size_t next_inferred = 0;
+  // An inferred list goes where `override` would: after pre, before post
+  // and before any later phase.
+  const auto add_inferred_before = [&](Phase phase, bool is_post) {
+    while (next_inferred < lists.size()
+           && (lists[next_inferred].first < phase || (lists[next_inferred].first == phase && is_post))) {
+      const auto& [at, list] = lists[next_inferred++];
+      builder.before_phase(at);
+      builder.add_list(list, at, fmt::format("{}.inferred", phase_name(at)));
+    }
+  };
   config::for_each_command_list(config, [&](const config::CommandList& list, std::string_view phase,
                                             const std::string& name, const config::Deployment* section) {
     if (section == nullptr || section == selected) {
+      add_inferred_before(phase_from_name(phase), name.ends_with(".post"));
       builder.before_phase(phase_from_name(phase));
       if (section != nullptr) {
         builder.add_publish(*section);
@@ -630,6 +671,7 @@ pipeline::Pipeline lower(const config::Config& config, const BuildContext& conte
       builder.add_list(list, phase_from_name(phase), name);
     }
   });
+  add_inferred_before(Phase::artifacts, false);
   builder.before_phase(Phase::deployment); // own steps of a config with no later phase
   if (selected != nullptr) {
     builder.add_publish(*selected); // a section with publish and no commands

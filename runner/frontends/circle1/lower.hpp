@@ -7,6 +7,7 @@
 
 #include "config/model.hpp"
 #include "frontends/circle1/context.hpp"
+#include "frontends/circle1/infer.hpp"
 #include "pipeline/pipeline.hpp"
 #include "util/diagnostic.hpp"
 
@@ -49,7 +50,10 @@ bool uses_host_cluster(const config::Config& config);
 // its commands, which wait for them.
 // The context gives the directories, the build's facts and variables; a
 // default one is enough to find the errors.
+// `inferred` (--infer): commands CircleCI would have run in phases without
+// `override`, placed where override would be, as `PHASE.inferred[i]`.
 pipeline::Pipeline lower(const config::Config& config, const BuildContext& context,
-                         std::optional<std::size_t> deployment, Diagnostics& diags);
+                         std::optional<std::size_t> deployment, Diagnostics& diags,
+                         const std::vector<InferredPhase>& inferred = {});
 
 } // namespace drydock::circle1
