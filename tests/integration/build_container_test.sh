@@ -168,6 +168,33 @@ contains "deps from cache"
 [ -e "$HOME/.deps" ] && fail "the build container's ~/.deps reached this machine's home"
 nothing_left "cached directories"
 
+# the build container joins the run's network: a service answers by its
+# alias, and a database container by its own, with DATABASE_URL and PG*
+cat >networked.yml <<YAML
+test:
+  override:
+    - python3 -c "import urllib.request as u; print('web says', u.urlopen('http://web:8000/').status)":
+        drydock: {services: [web]}
+    - python3 -c "import os, psycopg2; c = psycopg2.connect(os.environ['DATABASE_URL']); k = c.cursor(); k.execute('select current_database()'); print('container db says', k.fetchone()[0], os.environ['PGHOST'])"
+drydock:
+  container: $image
+  database:
+    provider: container
+    user: tester
+    databases: [netdb]
+  services:
+    web:
+      image: $image
+      command: [sh, -c, "echo serving; exec python3 -m http.server 8000"]
+      ready: {port: 8000, timeout: 30}
+YAML
+run run networked.yml
+expect_code 0
+contains "web says 200"
+contains "container db says netdb postgresdb"
+nothing_left "networked run"
+[ -z "$(docker network ls -q --filter label=io.drydock.run)" ] || fail "networked run: a network was left"
+
 # a real-world-style config from the corpus, as it is, with --fresh --container
 cd "$scratch" && git init -q -b main box && cd box || exit 1
 cp "$corpus/python_build_box.yml" circle.yml
@@ -202,4 +229,4 @@ contains "10.20.30.40     api.internal"
 [ -e /opt/app-config ] && fail "the corpus config's sudo wrote this machine's /opt"
 nothing_left "corpus config"
 
-finish "build container: sudo and ~ in the container, env, TZ, hosts, database, files, exit codes, timeouts, interrupt, kill -9 and clean, missing image, cache_directories, corpus config with --fresh"
+finish "build container: sudo and ~ in the container, env, TZ, hosts, database, files, exit codes, timeouts, interrupt, kill -9 and clean, missing image, cache_directories, services and a database container on the network, corpus config with --fresh"
