@@ -63,6 +63,26 @@ Argv login(const std::string& registry, const std::string& username, const std::
   return argv;
 }
 
+namespace {
+
+// Where a container sits: host directories at their own paths, extra host
+// names, its network (empty: the default bridge).
+void add_placement(Argv& argv, const std::vector<std::string>& mounts,
+                   const std::vector<std::pair<std::string, std::string>>& hosts, const std::string& network)
+{
+  for (const auto& dir : mounts) {
+    argv.insert(argv.end(), {"--volume", dir + ":" + dir});
+  }
+  for (const auto& [alias, address] : hosts) {
+    argv.insert(argv.end(), {"--add-host", alias + ":" + address});
+  }
+  if (!network.empty()) {
+    argv.insert(argv.end(), {"--network", network});
+  }
+}
+
+} // namespace
+
 Argv run_container(const ContainerSpec& spec)
 {
   // --init: the command is not PID 1, so SIGTERM from an interrupt stops
@@ -76,17 +96,9 @@ Argv run_container(const ContainerSpec& spec)
   for (const auto& name : spec.env_names) {
     argv.insert(argv.end(), {"--env", name});
   }
-  for (const auto& dir : spec.mounts) {
-    argv.insert(argv.end(), {"--volume", dir + ":" + dir});
-  }
-  for (const auto& [alias, address] : spec.hosts) {
-    argv.insert(argv.end(), {"--add-host", alias + ":" + address});
-  }
+  add_placement(argv, spec.mounts, spec.hosts, spec.network);
   if (!spec.workdir.empty()) {
     argv.insert(argv.end(), {"--workdir", spec.workdir});
-  }
-  if (!spec.network.empty()) {
-    argv.insert(argv.end(), {"--network", spec.network});
   }
   argv.push_back("--");
   argv.push_back(spec.image);
@@ -156,15 +168,7 @@ Argv run_build_container(const BuildContainerSpec& spec)
             "--label",      pid_label(spec.owner),
             "--label",      "io.drydock.build-container=true",
             "--entrypoint", "sh"};
-  for (const auto& dir : spec.mounts) {
-    argv.insert(argv.end(), {"--volume", dir + ":" + dir});
-  }
-  for (const auto& [alias, address] : spec.hosts) {
-    argv.insert(argv.end(), {"--add-host", alias + ":" + address});
-  }
-  if (!spec.network.empty()) {
-    argv.insert(argv.end(), {"--network", spec.network});
-  }
+  add_placement(argv, spec.mounts, spec.hosts, spec.network);
   argv.insert(argv.end(), {"--", spec.image, "-c", "while sleep 3600; do :; done"});
   return argv;
 }

@@ -30,30 +30,6 @@ drydock:
     databases: [app_test]
 )";
 
-struct Prepared {
-  pipeline::Pipeline graph;
-  exec::RunContext context;
-};
-
-Prepared prepare(const test::ScratchDir& dir)
-{
-  dir.write("circle.yml", kConfig);
-  const auto validation = config::validate_text((dir.path() / "circle.yml").string(), kConfig);
-  REQUIRE_FALSE(validation.diagnostics.has_errors());
-  const std::vector<std::string> host_env{"HOME=" + dir.path().string(), "HOST_ONLY=1"};
-  auto context = circle1::make_build_context(validation.config, {{{"CIRCLE_SHA1", "abc123"}}}, host_env,
-                                             circle1::ContextMode::plan);
-  REQUIRE(context);
-  Prepared p;
-  Diagnostics diags;
-  p.graph = circle1::lower(validation.config, *context, std::nullopt, diags);
-  REQUIRE_FALSE(diags.has_errors());
-  p.context = exec::make_run_context(p.graph, host_env, "/opt/drydock");
-  const auto engine = exec::find_engine(exec::engine_needs(p.graph), p.context.env, exec::SetupMode::dry_run);
-  REQUIRE(engine);
-  REQUIRE(exec::prepare_run(p.graph, p.context, exec::SetupMode::dry_run, *engine));
-  return p;
-}
 
 exec::InternalStep decoded(const exec::StepRequest& request)
 {
@@ -74,13 +50,54 @@ std::string value_of(const Strings& env, const std::string& name)
 
 } // namespace
 
+namespace {
+
+// A config lowered (with these overrides) and set up as a dry run would.
+struct Lowered {
+  pipeline::Pipeline pipeline;
+  exec::RunContext context;
+};
+
+Lowered lowered(const test::ScratchDir& dir, const std::string& yaml, const circle1::Overrides& overrides = {})
+{
+  dir.write("circle.yml", yaml);
+  const auto validation = config::validate_text((dir.path() / "circle.yml").string(), yaml);
+  REQUIRE_FALSE(validation.diagnostics.has_errors());
+  const std::vector<std::string> host_env{"HOME=" + dir.path().string(), "HOST_ONLY=1"};
+  const auto context = circle1::make_build_context(validation.config, overrides, host_env, circle1::ContextMode::plan);
+  REQUIRE(context);
+  Diagnostics diags;
+  Lowered run;
+  run.pipeline = circle1::lower(validation.config, *context, std::nullopt, diags);
+  REQUIRE_FALSE(diags.has_errors());
+  run.context = exec::make_run_context(run.pipeline, host_env, "/opt/drydock");
+  const auto engine = exec::find_engine(exec::engine_needs(run.pipeline), run.context.env, exec::SetupMode::dry_run);
+  REQUIRE(engine);
+  REQUIRE(exec::prepare_run(run.pipeline, run.context, exec::SetupMode::dry_run, *engine));
+  return run;
+}
+
+// kConfig, for commit abc123.
+Lowered prepare(const test::ScratchDir& dir) { return lowered(dir, kConfig, {{{"CIRCLE_SHA1", "abc123"}}}); }
+
+// With --container debian:12, and the home the container would answer.
+Lowered with_build_container(const test::ScratchDir& dir, const std::string& yaml)
+{
+  circle1::Overrides overrides{{{"CIRCLE_SHA1", "abc123"}}, std::string("debian:12")};
+  auto run = lowered(dir, yaml, overrides);
+  run.context.containers.build_home = "/home/circleci";
+  return run;
+}
+
+} // namespace
+
 TEST_CASE("a containerized step: docker run with names, not values, and DATABASE_URL by alias", "[exec][docker]")
 {
   test::ScratchDir dir;
   const auto p = prepare(dir);
-  const auto& step = p.graph.steps[2];
+  const auto& step = p.pipeline.steps[2];
   REQUIRE(step.name == "test.override[0]");
-  const auto request = exec::make_request(p.graph, step, p.context);
+  const auto request = exec::make_request(p.pipeline, step, p.context);
   const std::string argv = fmt::format("{}", fmt::join(request.argv, " "));
   CHECK(argv.starts_with("docker run --rm --init --name drydock-RUN-2 --label io.drydock.run=RUN "
                          "--label io.drydock.pid=0 --label io.drydock.step=test.override[0] "));
@@ -100,7 +117,7 @@ TEST_CASE("host steps reach the cluster through PG* variables and a loopback URL
 {
   test::ScratchDir dir;
   const auto p = prepare(dir);
-  const auto request = exec::make_request(p.graph, p.graph.steps[3], p.context);
+  const auto request = exec::make_request(p.pipeline, p.pipeline.steps[3], p.context);
   CHECK(request.argv == Strings{"bash", "-eo", "pipefail", "-c", "echo on the host"});
   CHECK(value_of(request.env, "DATABASE_URL") == "postgres://tester@127.0.0.1:5432/app_test");
   CHECK(value_of(request.env, "PGHOST") == "127.0.0.1");
@@ -112,8 +129,8 @@ TEST_CASE("drydock's own steps run drydock itself", "[exec][docker]")
 {
   test::ScratchDir dir;
   const auto p = prepare(dir);
-  CHECK(p.graph.steps[0].name == "postgresql");
-  const auto cluster = exec::make_request(p.graph, p.graph.steps[0], p.context);
+  CHECK(p.pipeline.steps[0].name == "postgresql");
+  const auto cluster = exec::make_request(p.pipeline, p.pipeline.steps[0], p.context);
   CHECK(cluster.argv == Strings{"/opt/drydock", "internal", "step"});
   const auto cluster_step = decoded(cluster);
   CHECK(pipeline::action_kind(cluster_step.action) == "database");
@@ -121,7 +138,7 @@ TEST_CASE("drydock's own steps run drydock itself", "[exec][docker]")
   CHECK(cluster_step.cluster->dir == "(a new directory at run time)");
   CHECK(cluster_step.cluster->user == "tester");
   CHECK(cluster_step.cluster->databases == Strings{"app_test"});
-  const auto image = exec::make_request(p.graph, p.graph.steps[1], p.context);
+  const auto image = exec::make_request(p.pipeline, p.pipeline.steps[1], p.context);
   CHECK(image.argv == Strings{"/opt/drydock", "internal", "step"});
   const auto image_step = decoded(image);
   REQUIRE(std::holds_alternative<pipeline::ImageBuild>(image_step.action));
@@ -139,16 +156,7 @@ TEST_CASE("machine.hosts reach containerized steps as --add-host, and machine.ti
   const std::string yaml = "machine:\n  timezone: America/Los_Angeles\n  hosts: {db.local: 10.0.0.5}\n"
                            "test:\n  override:\n    - make: {drydock: {image: app}}\n    - date\n"
                            "drydock:\n  images:\n    app: {repository: org/app}\n";
-  dir.write("circle.yml", yaml);
-  const auto validation = config::validate_text((dir.path() / "circle.yml").string(), yaml);
-  REQUIRE_FALSE(validation.diagnostics.has_errors());
-  const std::vector<std::string> host_env{"HOME=" + dir.path().string()};
-  const auto context = circle1::make_build_context(validation.config, {}, host_env, circle1::ContextMode::plan);
-  REQUIRE(context);
-  Diagnostics diags;
-  const auto pipeline = circle1::lower(validation.config, *context, std::nullopt, diags);
-  auto run = exec::make_run_context(pipeline, host_env, "/opt/drydock");
-  REQUIRE(exec::prepare_run(pipeline, run, exec::SetupMode::dry_run, docker::EngineFacts{}));
+  const auto [pipeline, run] = lowered(dir, yaml);
   const auto container = exec::make_request(pipeline, pipeline.steps.at(1), run);
   const std::string argv = fmt::format("{}", fmt::join(container.argv, " "));
   CHECK(argv.find(" --add-host db.local:10.0.0.5 ") != std::string::npos);
@@ -158,34 +166,6 @@ TEST_CASE("machine.hosts reach containerized steps as --add-host, and machine.ti
   CHECK(fmt::format("{}", fmt::join(host.argv, " ")).find("add-host") == std::string::npos);
 }
 
-namespace {
-
-// A config lowered with a build container, and set up as a dry run would.
-struct BuildContainerRun {
-  pipeline::Pipeline pipeline;
-  exec::RunContext context;
-};
-
-BuildContainerRun with_build_container(const test::ScratchDir& dir, const std::string& yaml)
-{
-  dir.write("circle.yml", yaml);
-  const auto validation = config::validate_text((dir.path() / "circle.yml").string(), yaml);
-  REQUIRE_FALSE(validation.diagnostics.has_errors());
-  const std::vector<std::string> host_env{"HOME=" + dir.path().string(), "HOST_ONLY=1"};
-  circle1::Overrides overrides{{{"CIRCLE_SHA1", "abc123"}}, std::string("debian:12")};
-  const auto context = circle1::make_build_context(validation.config, overrides, host_env, circle1::ContextMode::plan);
-  REQUIRE(context);
-  Diagnostics diags;
-  BuildContainerRun run;
-  run.pipeline = circle1::lower(validation.config, *context, std::nullopt, diags);
-  REQUIRE_FALSE(diags.has_errors());
-  run.context = exec::make_run_context(run.pipeline, host_env, "/opt/drydock");
-  REQUIRE(exec::prepare_run(run.pipeline, run.context, exec::SetupMode::dry_run, docker::EngineFacts{}));
-  run.context.containers.build_home = "/home/circleci"; // what the container would answer
-  return run;
-}
-
-} // namespace
 
 TEST_CASE("the build container: a host step is a docker exec in the build container, with names and a stop command",
           "[exec]["
@@ -271,18 +251,10 @@ TEST_CASE("a parallel command's node gets every nth file, in sorted order, each 
   }
   const std::string yaml = "test:\n  override:\n    - rspec:\n        parallel: true\n"
                            "        files: ['spec/**/*_spec.rb', spec/a_spec.rb]\n";
-  dir.write("circle.yml", yaml);
-  const auto validation = config::validate_text((dir.path() / "circle.yml").string(), yaml);
-  REQUIRE_FALSE(validation.diagnostics.has_errors());
-  const std::vector<std::string> host_env{"HOME=" + dir.path().string()};
   circle1::Overrides overrides;
   overrides.parallelism = 2;
-  const auto context = circle1::make_build_context(validation.config, overrides, host_env, circle1::ContextMode::plan);
-  REQUIRE(context);
-  Diagnostics diags;
-  const auto pipeline = circle1::lower(validation.config, *context, std::nullopt, diags);
+  const auto [pipeline, run] = lowered(dir, yaml, overrides);
   REQUIRE(pipeline.steps.size() == 2);
-  auto run = exec::make_run_context(pipeline, host_env, "/opt/drydock");
   CHECK(value_of(run.env.entries(), "CIRCLE_NODE_TOTAL") == "2");
   const auto first = exec::make_request(pipeline, pipeline.steps[0], run);
   const auto second = exec::make_request(pipeline, pipeline.steps[1], run);
@@ -297,16 +269,7 @@ TEST_CASE("a containerized step's ~ in pwd is the image's home, expanded by its 
   test::ScratchDir dir;
   const std::string yaml = "test:\n  override:\n    - make:\n        pwd: ~/src\n        drydock: {image: app}\n"
                            "drydock:\n  images:\n    app: {repository: org/app}\n";
-  dir.write("circle.yml", yaml);
-  const auto validation = config::validate_text((dir.path() / "circle.yml").string(), yaml);
-  REQUIRE_FALSE(validation.diagnostics.has_errors());
-  const std::vector<std::string> host_env{"HOME=" + dir.path().string()};
-  const auto context = circle1::make_build_context(validation.config, {}, host_env, circle1::ContextMode::plan);
-  REQUIRE(context);
-  Diagnostics diags;
-  const auto pipeline = circle1::lower(validation.config, *context, std::nullopt, diags);
-  auto run = exec::make_run_context(pipeline, host_env, "/opt/drydock");
-  REQUIRE(exec::prepare_run(pipeline, run, exec::SetupMode::dry_run, docker::EngineFacts{}));
+  const auto [pipeline, run] = lowered(dir, yaml);
   const auto request = exec::make_request(pipeline, pipeline.steps.at(1), run);
   CHECK(request.argv.back() == R"(cd -- "$HOME"/'src' && make)");
 }
