@@ -14,6 +14,7 @@ namespace drydock::docker {
 
 struct BuildContainerFacts {
   std::string home;           // $HOME in it: what ~ means for its steps
+  std::string path;           // $PATH in it
   bool sudo_stand_in = false; // drydock put /usr/local/bin/sudo there
 };
 

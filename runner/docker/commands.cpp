@@ -168,9 +168,17 @@ Argv run_build_container(const BuildContainerSpec& spec)
             "--label",      pid_label(spec.owner),
             "--label",      "io.drydock.build-container=true",
             "--entrypoint", "sh"};
-  add_placement(argv, spec.mounts, spec.hosts, spec.network);
+  add_placement(argv, spec.mounts, spec.hosts, "");
+  if (!spec.engine_socket.empty()) {
+    argv.insert(argv.end(), {"--volume", spec.engine_socket + ":/var/run/docker.sock"});
+  }
   argv.insert(argv.end(), {"--", spec.image, "-c", "while sleep 3600; do :; done"});
   return argv;
+}
+
+Argv connect_network(const std::string& network, const std::string& container)
+{
+  return {"docker", "network", "connect", "--", network, container};
 }
 
 Argv exec_step(const ExecStepSpec& spec)

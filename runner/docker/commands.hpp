@@ -81,9 +81,11 @@ struct BuildContainerSpec {
   std::string owner = "0";
   std::vector<std::string> mounts;
   std::vector<std::pair<std::string, std::string>> hosts; // --add-host alias:address
-  std::string network;                                    // empty: the default bridge
+  std::string network;       // joined after the start (connect_network); it starts on the default bridge
+  std::string engine_socket; // mounted at /var/run/docker.sock when not empty
 };
 Argv run_build_container(const BuildContainerSpec& spec);
+Argv connect_network(const std::string& network, const std::string& container);
 
 // One step in the build container. `docker exec` does not pass signals on,
 // and killing the client leaves the command running, so the command starts

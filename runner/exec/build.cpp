@@ -56,12 +56,17 @@ std::string script_text(const pipeline::Step& step, const pipeline::ShellCommand
     }
   }
   const auto nodes = static_cast<std::size_t>(std::max(shell.files_nodes, 1));
+  std::string share;
   for (std::size_t at = 0; at < files.size(); ++at) {
     if (at % nodes == static_cast<std::size_t>(shell.files_node)) {
-      text += " " + shell_quote(files[at]);
+      share += " " + shell_quote(files[at]);
     }
   }
-  return text;
+  if (nodes > 1 && share.empty() && !shell.append_files.empty()) {
+    // Fewer files than nodes: without any, the command would run the whole suite again.
+    return fmt::format("echo 'no files for node {} of {}: nothing to run'", shell.files_node, nodes);
+  }
+  return text + share;
 }
 
 std::vector<std::string> names_of(const std::vector<pipeline::EnvVar>& vars)
@@ -131,6 +136,33 @@ std::vector<std::string> container_argv(const pipeline::Pipeline& pipeline, cons
   return docker::run_container(spec);
 }
 
+// A value the pipeline expanded on this machine, for the build container:
+// this machine's PATH in it becomes the container's, and its HOME (as a
+// whole path component) the container's home. `PATH: ~/bin:${PATH}` then
+// means there what it meant on CircleCI's box.
+std::string rebased(std::string value, const RunContext& context)
+{
+  const ContainerSetup& setup = context.containers;
+  const auto replace_all = [&value](const std::string& from, const std::string& to, bool whole_component) {
+    if (from.empty() || to.empty() || from == to) {
+      return;
+    }
+    for (std::size_t at = value.find(from); at != std::string::npos; at = value.find(from, at)) {
+      const std::size_t end = at + from.size();
+      const bool bounded = end == value.size() || value[end] == '/' || value[end] == ':';
+      if (whole_component && !bounded) {
+        at = end;
+        continue;
+      }
+      value.replace(at, from.size(), to);
+      at += to.size();
+    }
+  };
+  replace_all(context.host_path, setup.build_path, false);
+  replace_all(context.host_home, setup.build_home, true);
+  return value;
+}
+
 // A host step in the build container: `docker exec` in the step's
 // directory there (~ is the container's home), with the pipeline's and the
 // step's variables by name and the database as containers reach it.
@@ -144,9 +176,14 @@ void exec_in_build_container(const pipeline::Step& step, const pipeline::ShellCo
   spec.env_names = context.pipeline_vars;
   const auto own = names_of(step.environment);
   spec.env_names.insert(spec.env_names.end(), own.begin(), own.end());
+  for (const auto& name : spec.env_names) {
+    env.set(name, rebased(env.get(name).value_or(""), context));
+  }
   for (const auto& [name, value] : setup.database_env_in_containers) {
-    env.set(name, value);
-    spec.env_names.push_back(name);
+    if (std::find(own.begin(), own.end(), name) == own.end()) { // the step's own value wins, as on the host
+      env.set(name, value);
+      spec.env_names.push_back(name);
+    }
   }
   std::sort(spec.env_names.begin(), spec.env_names.end());
   spec.env_names.erase(std::unique(spec.env_names.begin(), spec.env_names.end()), spec.env_names.end());

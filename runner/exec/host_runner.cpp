@@ -186,17 +186,27 @@ void HostRunner::signal_step(int id, const Running& running, int sig)
   }
 }
 
+// Steps that run elsewhere get SIGTERM there and the same grace; their
+// clients are left to end with them (a `docker exec` client killed early
+// ends at once and leaves its command running).
 void HostRunner::stop_groups(std::chrono::milliseconds grace)
 {
+  std::vector<int> remote;
   for (const auto& [id, running] : m_running) {
     if (!running.stop_argv.empty()) {
       signal_step(id, running, SIGTERM);
+      remote.push_back(id);
     }
   }
-  m_processes.signal_all_groups(SIGTERM);
+  m_processes.signal_all_groups(SIGTERM, remote);
   const auto deadline = std::chrono::steady_clock::now() + grace;
   while (m_processes.any_group_alive() && std::chrono::steady_clock::now() < deadline) {
     pump(kPollInterval);
+  }
+  for (const auto& [id, running] : m_running) {
+    if (!running.stop_argv.empty()) {
+      signal_step(id, running, SIGKILL); // there, and its client
+    }
   }
   m_processes.signal_all_groups(SIGKILL);
 }

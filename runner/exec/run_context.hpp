@@ -31,10 +31,13 @@ struct ContainerSetup {
   std::vector<std::pair<std::string, std::string>> database_env_in_containers;
   std::string build_container; // its name, when the pipeline has one and it was started
   std::string build_home;      // $HOME in it: what ~ means there
+  std::string build_path;      // $PATH in it
 };
 
 struct RunContext {
-  std::string self_exe;                   // drydock's own steps run as `drydock internal step`
+  std::string self_exe;  // drydock's own steps run as `drydock internal step`
+  std::string host_home; // this machine's HOME and PATH, before the pipeline's
+  std::string host_path;
   env::Environment env;                   // the host's, the pipeline's over it, then the database's
   std::vector<std::string> pipeline_vars; // the names containers get
   std::string run_tag;                    // images of this run are tagged repository:run_tag

@@ -125,15 +125,21 @@ std::string engine_socket(const env::Environment& env)
 docker::BuildContainerSpec build_container_spec(const pipeline::BuildContainer& wanted, const RunContext& context)
 {
   const ContainerSetup& setup = context.containers;
-  docker::BuildContainerSpec spec{wanted.image,  "drydock-" + setup.run_id + "-build",
-                                  setup.run_id,  setup.owner,
-                                  wanted.mounts, wanted.hosts,
-                                  setup.network};
+  docker::BuildContainerSpec spec;
+  spec.image = wanted.image;
+  spec.name = "drydock-" + setup.run_id + "-build";
+  spec.run_id = setup.run_id;
+  spec.owner = setup.owner;
+  spec.mounts = wanted.mounts;
+  spec.hosts = wanted.hosts;
+  spec.network = setup.network;
   if (!setup.database_alias.empty() && !setup.database_on_network && !setup.host_address.empty()) {
     spec.hosts.emplace_back(setup.database_alias, setup.host_address);
   }
-  if (const std::string socket = engine_socket(context.env); wanted.engine_socket && !socket.empty()) {
-    spec.mounts.push_back(socket);
+  std::error_code ec;
+  if (const std::string socket = engine_socket(context.env);
+      wanted.engine_socket && !socket.empty() && std::filesystem::exists(socket, ec)) {
+    spec.engine_socket = socket; // at /var/run/docker.sock, where a docker CLI there looks
   }
   return spec;
 }
@@ -158,6 +164,7 @@ tl::expected<void, std::string> start_build_container(const pipeline::BuildConta
     return tl::unexpected(fmt::format("{}: {}", wanted.origin, facts.error()));
   }
   context.containers.build_home = facts->home;
+  context.containers.build_path = facts->path;
   context.setup_notes.push_back(fmt::format("host steps run in the build container {} ({}; ~ is {}{})", spec.name,
                                             wanted.image, facts->home,
                                             facts->sudo_stand_in ? "; `sudo` runs commands as they are, as root" : ""));

@@ -380,12 +380,20 @@ void AsyncProcesses::signal_group(int id, int sig)
   }
 }
 
-void AsyncProcesses::signal_all_groups(int sig)
+void AsyncProcesses::signal_all_groups(int sig, const std::vector<int>& spared)
 {
   // Forget groups that are gone, so a reused process group id is never hit.
   std::erase_if(m_impl->groups, [](pid_t group) { return ::kill(-group, 0) != 0; });
+  std::set<pid_t> spared_groups;
+  for (const int id : spared) {
+    if (const auto found = m_impl->children.find(id); found != m_impl->children.end() && found->second->process) {
+      spared_groups.insert(found->second->process->id());
+    }
+  }
   for (const pid_t group : m_impl->groups) {
-    ::kill(-group, sig);
+    if (!spared_groups.contains(group)) {
+      ::kill(-group, sig);
+    }
   }
 }
 

@@ -48,8 +48,9 @@ public:
   tl::expected<int, std::string> spawn(const SpawnSpec& spec);
   // Sends sig to the child's whole process group.
   void signal_group(int id, int sig);
-  // Sends sig to every process group ever spawned here that still exists.
-  void signal_all_groups(int sig);
+  // Sends sig to every process group ever spawned here that still exists,
+  // but those of the children `spared` names (ids from spawn).
+  void signal_all_groups(int sig, const std::vector<int>& spared = {});
   bool any_group_alive() const;
   // (Re)arms the child's timer; a `timer` event comes when it expires.
   void arm_timer(int id, std::chrono::milliseconds after);

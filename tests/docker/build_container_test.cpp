@@ -10,12 +10,15 @@ namespace {
 
 docker::BuildContainerSpec spec()
 {
-  return {"debian:12", "drydock-r1-build", "r1", "42:7", {"/src/app", "/tmp/artifacts"}, {{"db", "10.0.0.5"}}, "net1"};
+  return {"debian:12", "drydock-r1-build", "r1", "42:7", {"/src/app", "/tmp/artifacts"}, {{"db", "10.0.0.5"}},
+          "net1",      "/run/docker.sock"};
 }
 
 } // namespace
 
-TEST_CASE("the build container runs detached, labelled, mounts at their paths, values after --", "[docker]")
+TEST_CASE("the build container runs detached, labelled, mounts at their paths, the engine socket where a CLI looks, "
+          "values after --",
+          "[docker]")
 {
   CHECK(docker::run_build_container(spec()) == Strings{"docker",       "run",
                                                        "--detach",     "--init",
@@ -27,7 +30,7 @@ TEST_CASE("the build container runs detached, labelled, mounts at their paths, v
                                                        "--volume",     "/src/app:/src/app",
                                                        "--volume",     "/tmp/artifacts:/tmp/artifacts",
                                                        "--add-host",   "db:10.0.0.5",
-                                                       "--network",    "net1",
+                                                       "--volume",     "/run/docker.sock:/var/run/docker.sock",
                                                        "--",           "debian:12",
                                                        "-c",           "while sleep 3600; do :; done"});
 }
@@ -47,18 +50,24 @@ TEST_CASE("starting the build container: its home, the sudo stand-in, and what i
   SECTION("a root image without sudo gets the stand-in")
   {
     test::FakeClient client;
-    client.on({"docker", "run"}, test::ok("abc\n")).on({"docker", "exec"}, test::ok("/root\nsetsid\nsudo\n"));
+    client.on({"docker", "run"}, test::ok("abc\n"))
+        .on({"docker", "network", "connect"}, test::ok())
+        .on({"docker", "exec"}, test::ok("/root\n/usr/bin:/bin\nsetsid\nsudo\n"));
     const auto facts = docker::start_build_container(client, spec());
     REQUIRE(facts);
     CHECK(facts->home == "/root");
+    CHECK(facts->path == "/usr/bin:/bin");
     CHECK(facts->sudo_stand_in);
-    CHECK(client.argvs().at(1).at(2) == "--");
-    CHECK(client.argvs().at(1).at(3) == "drydock-r1-build");
+    CHECK(client.argvs().at(1) == Strings{"docker", "network", "connect", "--", "net1", "drydock-r1-build"});
+    CHECK(client.argvs().at(2).at(2) == "--");
+    CHECK(client.argvs().at(2).at(3) == "drydock-r1-build");
   }
   SECTION("an image with its own sudo keeps it")
   {
     test::FakeClient client;
-    client.on({"docker", "run"}, test::ok()).on({"docker", "exec"}, test::ok("/home/circleci\nsetsid\n"));
+    client.on({"docker", "run"}, test::ok())
+        .on({"docker", "network", "connect"}, test::ok())
+        .on({"docker", "exec"}, test::ok("/home/circleci\n/usr/bin\nsetsid\n"));
     const auto facts = docker::start_build_container(client, spec());
     REQUIRE(facts);
     CHECK(facts->home == "/home/circleci");
@@ -73,10 +82,12 @@ TEST_CASE("starting the build container: its home, the sudo stand-in, and what i
     CHECK(facts.error() == "cannot start the build container from debian:12: Unable to find image 'debian:12' locally");
     CHECK(client.call_count() == 1);
   }
-  SECTION("no setsid")
+  SECTION("no setsid -w (none, or BusyBox's)")
   {
     test::FakeClient client;
-    client.on({"docker", "run"}, test::ok()).on({"docker", "exec"}, test::ok("/root\n"));
+    client.on({"docker", "run"}, test::ok())
+        .on({"docker", "network", "connect"}, test::ok())
+        .on({"docker", "exec"}, test::ok("/root\n/bin\nsudo\n"));
     const auto facts = docker::start_build_container(client, spec());
     REQUIRE_FALSE(facts);
     CHECK(facts.error()
@@ -87,6 +98,7 @@ TEST_CASE("starting the build container: its home, the sudo stand-in, and what i
   {
     test::FakeClient client;
     client.on({"docker", "run"}, test::ok())
+        .on({"docker", "network", "connect"}, test::ok())
         .on({"docker", "exec"}, test::exits(126, "OCI runtime exec failed: exec: \"sh\": executable file not found\n"));
     const auto facts = docker::start_build_container(client, spec());
     REQUIRE_FALSE(facts);

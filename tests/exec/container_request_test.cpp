@@ -58,12 +58,14 @@ struct Lowered {
   exec::RunContext context;
 };
 
-Lowered lowered(const test::ScratchDir& dir, const std::string& yaml, const circle1::Overrides& overrides = {})
+Lowered lowered(const test::ScratchDir& dir, const std::string& yaml, const circle1::Overrides& overrides = {},
+                const std::vector<std::string>& more_host_env = {})
 {
   dir.write("circle.yml", yaml);
   const auto validation = config::validate_text((dir.path() / "circle.yml").string(), yaml);
   REQUIRE_FALSE(validation.diagnostics.has_errors());
-  const std::vector<std::string> host_env{"HOME=" + dir.path().string(), "HOST_ONLY=1"};
+  std::vector<std::string> host_env{"HOME=" + dir.path().string(), "HOST_ONLY=1"};
+  host_env.insert(host_env.end(), more_host_env.begin(), more_host_env.end());
   const auto context = circle1::make_build_context(validation.config, overrides, host_env, circle1::ContextMode::plan);
   REQUIRE(context);
   Diagnostics diags;
@@ -81,11 +83,13 @@ Lowered lowered(const test::ScratchDir& dir, const std::string& yaml, const circ
 Lowered prepare(const test::ScratchDir& dir) { return lowered(dir, kConfig, {{{"CIRCLE_SHA1", "abc123"}}}); }
 
 // With --container debian:12, and the home the container would answer.
-Lowered with_build_container(const test::ScratchDir& dir, const std::string& yaml)
+Lowered with_build_container(const test::ScratchDir& dir, const std::string& yaml,
+                             const std::vector<std::string>& more_host_env = {})
 {
   circle1::Overrides overrides{{{"CIRCLE_SHA1", "abc123"}}, std::string("debian:12")};
-  auto run = lowered(dir, yaml, overrides);
+  auto run = lowered(dir, yaml, overrides, more_host_env);
   run.context.containers.build_home = "/home/circleci";
+  run.context.containers.build_path = "/usr/local/go/bin:/usr/bin";
   return run;
 }
 
@@ -272,4 +276,23 @@ TEST_CASE("a containerized step's ~ in pwd is the image's home, expanded by its 
   const auto [pipeline, run] = lowered(dir, yaml);
   const auto request = exec::make_request(pipeline, pipeline.steps.at(1), run);
   CHECK(request.argv.back() == R"(cd -- "$HOME"/'src' && make)");
+}
+
+TEST_CASE("the build container: this machine's PATH and HOME in the pipeline's values become the container's",
+          "[exec][docker]")
+{
+  test::ScratchDir dir;
+  const auto run = with_build_container(dir,
+                                        "machine:\n  environment:\n    PATH: ${HOME}/go/bin:${PATH}\n"
+                                        "    GOPATH: ${HOME}/go\n    OTHER: ${HOME}extra\n"
+                                        "test:\n  override:\n    - go test:\n        environment: {PGUSER: mine}\n"
+                                        "drydock:\n  database: {user: tester}\n",
+                                        {"PATH=/host/bin:/usr/bin"});
+  const auto request = exec::make_request(run.pipeline, run.pipeline.steps.back(), run.context);
+  const std::string home = dir.path().string();
+  CHECK(value_of(request.env, "PATH") == "/home/circleci/go/bin:/usr/local/go/bin:/usr/bin");
+  CHECK(value_of(request.env, "GOPATH") == "/home/circleci/go");
+  CHECK(value_of(request.env, "OTHER") == home + "extra"); // not a path under the home: as it is
+  CHECK(value_of(request.env, "PGUSER") == "mine");        // the step's own wins over the database's
+  CHECK(value_of(request.env, "PGHOST") == "postgresdb");
 }

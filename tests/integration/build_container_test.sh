@@ -118,7 +118,7 @@ test:
 YAML
 "$drydock" run --container "$image" slow.yml >slow.log 2>&1 &
 pid=$!
-for _ in $(seq 1 100); do grep -q "started" slow.log && break; sleep 0.1; done
+for _ in $(seq 1 100); do grep -q "started" slow.log 2>/dev/null && break; sleep 0.1; done
 grep -q "started" slow.log || fail "the slow step never started: $(cat slow.log)"
 kill -INT "$pid"
 wait "$pid"
@@ -128,10 +128,25 @@ grep -q "stopped: interrupted" slow.log || fail "the interrupted step is not rep
 grep -q "] never$" slow.log && fail "the step went on after the interrupt"
 nothing_left "interrupted run"
 
+# a step that cleans up on SIGTERM gets to do it before the container goes
+cat >trapping.yml <<YAML
+test:
+  override:
+    - trap 'echo cleaned > cleaned-up.txt; exit 1' TERM; echo started; sleep 100 & wait
+YAML
+rm -f cleaned-up.txt
+"$drydock" run --container "$image" trapping.yml >trap.log 2>&1 &
+pid=$!
+for _ in $(seq 1 100); do grep -q "started" trap.log 2>/dev/null && break; sleep 0.1; done
+kill -INT "$pid"
+wait "$pid"
+[ "$(cat cleaned-up.txt 2>/dev/null)" = cleaned ] || fail "the step's TERM trap did not run before the container was removed: $(cat trap.log)"
+nothing_left "trapping run"
+
 # kill -9 leaves the container; drydock clean removes it
 "$drydock" run --container "$image" slow.yml >killed.log 2>&1 &
 pid=$!
-for _ in $(seq 1 100); do grep -q "started" killed.log && break; sleep 0.1; done
+for _ in $(seq 1 100); do grep -q "started" killed.log 2>/dev/null && break; sleep 0.1; done
 owner_label=$(docker ps --filter label=io.drydock.build-container=true --format '{{.Label "io.drydock.pid"}}' | head -1)
 kill -9 "$pid"
 wait "$pid" 2>/dev/null
@@ -168,6 +183,28 @@ contains "deps from cache"
 [ -e "$HOME/.deps" ] && fail "the build container's ~/.deps reached this machine's home"
 nothing_left "cached directories"
 
+# sudo VAR=value command (the stand-in), and PATH built from ~ and ${PATH}
+cat >tools.yml <<YAML
+machine:
+  environment:
+    PATH: \${HOME}/bin:\${PATH}
+  pre:
+    - mkdir -p ~/bin && printf '#!/bin/sh\necho "mytool ran"\n' > ~/bin/mytool && chmod +x ~/bin/mytool
+test:
+  override:
+    - sudo DRYDOCK_GREETING=hi sh -c 'echo "sudo says \$DRYDOCK_GREETING"'
+    - mytool
+    - ls /usr/bin/env >/dev/null && echo "container PATH kept"
+drydock:
+  container: $image
+YAML
+run run tools.yml
+expect_code 0
+contains "sudo says hi"
+contains "mytool ran"
+contains "container PATH kept"
+nothing_left "tools run"
+
 # the build container joins the run's network: a service answers by its
 # alias, and a database container by its own, with DATABASE_URL and PG*
 cat >networked.yml <<YAML
@@ -192,6 +229,13 @@ run run networked.yml
 expect_code 0
 contains "web says 200"
 contains "container db says netdb postgresdb"
+
+# with services the host's throwaway cluster still trusts it (it starts on the default bridge)
+sed -e 's/    provider: container/    provider: cluster/' -e 's/container db says/cluster db says/' networked.yml >clustered.yml
+run run clustered.yml
+expect_code 0
+contains "web says 200"
+contains "cluster db says netdb postgresdb"
 nothing_left "networked run"
 [ -z "$(docker network ls -q --filter label=io.drydock.run)" ] || fail "networked run: a network was left"
 
@@ -229,4 +273,4 @@ contains "10.20.30.40     api.internal"
 [ -e /opt/app-config ] && fail "the corpus config's sudo wrote this machine's /opt"
 nothing_left "corpus config"
 
-finish "build container: sudo and ~ in the container, env, TZ, hosts, database, files, exit codes, timeouts, interrupt, kill -9 and clean, missing image, cache_directories, services and a database container on the network, corpus config with --fresh"
+finish "build container: sudo and ~ in the container, env, TZ, hosts, database, files, exit codes, timeouts, interrupt, kill -9 and clean, missing image, cache_directories, services with a database container or the cluster, sudo VAR=value, PATH from ~, a TERM trap on interrupt, corpus config with --fresh"

@@ -49,8 +49,11 @@ constexpr const char* kRestoreFunction = R"sh(drydock_restore() {
   [ -n "$from" ] || from=$(ls -t "$cache"/*/"$name" 2>/dev/null | head -n 1)
   if [ -z "$from" ]; then echo "cache $shown: nothing saved yet"; return 0; fi
   label=$(basename "$(dirname "$from")")
-  mkdir -p "$dir" && tar -xzf "$from" -C "$dir" && echo "cache $shown: restored (${label%-*})" \
-    || echo "cache $shown: could not restore"
+  if mkdir -p "$dir" && tar -xzf "$from" -C "$dir"; then
+    echo "cache $shown: restored (${label%-*})"
+  else
+    rm -rf "$dir"; echo "cache $shown: could not restore; starting without it" # it was empty: no half of it stays
+  fi
 }
 )sh";
 
@@ -59,11 +62,11 @@ constexpr const char* kRestoreFunction = R"sh(drydock_restore() {
 // one, never half; an interrupt removes the temporary file.
 constexpr const char* kSaveFunction = R"sh(drydock_save() {
   if [ ! -d "$1" ]; then echo "cache $3: not a directory, not saved"; return 0; fi
-  mkdir -p "$(dirname "$2")" || return 0
+  if ! mkdir -p "$(dirname "$2")"; then echo "cache $3: not saved"; return 0; fi
   find "$(dirname "$2")" -name '*.partial.*' -mmin +60 -exec rm -f {} + 2>/dev/null
-  tmp=$(mktemp "$2.partial.XXXXXX") || return 0
+  if ! tmp=$(mktemp "$2.partial.XXXXXX"); then echo "cache $3: not saved"; return 0; fi
   trap 'rm -f "$tmp"; exit 143' TERM INT HUP
-  if tar -czf "$tmp" -C "$1" . && mv -f "$tmp" "$2"; then
+  if tar -czf "$tmp" -C "$1" . && chmod 644 "$tmp" && mv -f "$tmp" "$2"; then
     echo "cache $3: saved"
   else
     rm -f "$tmp"; echo "cache $3: not saved"
