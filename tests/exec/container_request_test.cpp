@@ -268,6 +268,20 @@ TEST_CASE("a parallel command's node gets every nth file, in sorted order, each 
   CHECK(value_of(second.env, "CIRCLE_NODE_INDEX") == "1");
 }
 
+TEST_CASE("a node left without files runs nothing, not the whole suite", "[exec]")
+{
+  test::ScratchDir dir;
+  dir.write("spec/a_spec.rb", "");
+  circle1::Overrides overrides;
+  overrides.parallelism = 3;
+  const auto [pipeline, run] =
+      lowered(dir, "test:\n  override:\n    - rspec:\n        parallel: true\n        files: [spec/*.rb]\n", overrides);
+  REQUIRE(pipeline.steps.size() == 3);
+  CHECK(exec::make_request(pipeline, pipeline.steps[0], run).argv.back() == "rspec 'spec/a_spec.rb'");
+  CHECK(exec::make_request(pipeline, pipeline.steps[2], run).argv.back()
+        == "echo 'no files for node 2 of 3: nothing to run'");
+}
+
 TEST_CASE("a containerized step's ~ in pwd is the image's home, expanded by its sh", "[exec][docker]")
 {
   test::ScratchDir dir;
