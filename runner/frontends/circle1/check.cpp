@@ -54,9 +54,9 @@ void check_every_graph(const config::Config& config, Diagnostics& diags)
   diags.append(found);
 }
 
-config::Validation validate_pipeline(std::string path, std::string text)
+config::Validation validate_pipeline(const std::string& path, std::string text)
 {
-  config::Validation result = config::validate_text(std::move(path), std::move(text));
+  config::Validation result = config::validate_text(path, std::move(text));
   Diagnostics& diags = result.diagnostics;
   // The graph is only as good as the config it is built from: with errors
   // the config is partly read, and some of its errors (a service dependency

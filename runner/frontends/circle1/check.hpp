@@ -17,6 +17,6 @@ void check_every_graph(const config::Config& config, Diagnostics& diags);
 // config::validate_text, then check_every_graph once the config has no
 // errors: the one check behind validate, plan and run, so they report the
 // same errors in the same words.
-config::Validation validate_pipeline(std::string path, std::string text);
+config::Validation validate_pipeline(const std::string& path, std::string text);
 
 } // namespace drydock::circle1
