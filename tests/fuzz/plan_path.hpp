@@ -4,8 +4,8 @@
 // bytes as a circle.yml through `drydock validate` (YAML, model, schema,
 // checks, every section's graph, both reports) and, when valid, through
 // `drydock plan` for a branch build and a tag build (selection, lowering,
-// the graph, the plan as text, JSON and DOT, the pipeline's JSON both ways)
-// and a simulated run of its plan::Plan.
+// the graph, the plan as text, JSON and DOT, the pipeline's JSON both ways,
+// the publish steps' tags) and a simulated run of its plan::Plan.
 // In memory only: no process, no file, no clock. The build context is made
 // here, not by circle1::make_build_context (git, the build counter, the
 // build directory), and inference sees a made-up build directory.
@@ -31,6 +31,7 @@
 #include "graph/graph.hpp"
 #include "pipeline/json.hpp"
 #include "plan/plan.hpp"
+#include "publish/from_pipeline.hpp"
 #include "report/json_report.hpp"
 #include "report/plan_report.hpp"
 #include "report/text_report.hpp"
@@ -146,6 +147,30 @@ std::string simulate(const pipeline::Pipeline& pipeline, Fails fails)
   return {};
 }
 
+// What a publish step would tag and push (`drydock internal step` does the
+// same with its own environment: the build's variables and the step's).
+inline void plan_publishing(const pipeline::Pipeline& pipeline)
+{
+  for (const auto& step : pipeline.steps) {
+    const auto* spec = std::get_if<pipeline::Publish>(&step.action);
+    if (spec == nullptr) {
+      continue;
+    }
+    env::Environment env;
+    env::apply_expanded(env, pipeline.environment);
+    env::apply_expanded(env, step.environment);
+    const auto options = publish::tag_options(*spec, env);
+    if (options) {
+      if (const auto tags = publish::plan_tags_from(spec->image.repository + ":local", spec->image.repository,
+                                                    *options)) {
+        publish::dry_run_lines(*tags, "docker", true);
+      }
+    }
+    (void)publish::login_from(*spec, env);
+  }
+  (void)publish::secrets_of(pipeline, env::Environment{});
+}
+
 inline std::string dump(const nlohmann::json& json)
 {
   return json.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -204,6 +229,7 @@ inline std::string plan_build(const config::Validation& validation, const Build&
   if (cycles.has_errors() || graph::topological_order(graph).size() != lowered.steps.size()) {
     return "a lowered pipeline with a cycle";
   }
+  plan_publishing(lowered);
   if (auto problem = simulate(lowered, [](std::size_t) { return false; }); !problem.empty()) {
     return problem;
   }
