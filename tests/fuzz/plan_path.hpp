@@ -9,6 +9,9 @@
 // In memory only: no process, no file, no clock. The build context is made
 // here, not by circle1::make_build_context (git, the build counter, the
 // build directory), and inference sees a made-up build directory.
+// Invariants: for a text input (UTF-8, no NUL) every report is text; plan
+// accepts what validate accepts; the pipeline's JSON reads back as it was;
+// the graph has no cycle; a run of the plan settles every step.
 // Exceptions are left to escape: drydock's one catch is in main, so one
 // reaching here is a finding.
 #include <fmt/format.h>
@@ -35,6 +38,7 @@
 #include "report/json_report.hpp"
 #include "report/plan_report.hpp"
 #include "report/text_report.hpp"
+#include "util/source.hpp"
 
 namespace drydock::fuzz {
 
@@ -176,6 +180,28 @@ inline std::string dump(const nlohmann::json& json)
   return json.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+// Output for a text input must be text too: UTF-8 without NUL bytes (a
+// terminal, grep and the next program expect it), in JSON strings as well
+// (`drydock internal step` gets its action as JSON and refuses what is not
+// UTF-8). Empty when it is.
+inline std::string not_text(std::string_view what, std::string_view output)
+{
+  if (const auto at = find_non_text_byte(output)) {
+    return fmt::format("{} is not text: byte 0x{:02x} at {}: {}", what, static_cast<unsigned char>(output[*at]), *at,
+                       output.substr(*at > 60 ? *at - 60 : 0, 120));
+  }
+  return {};
+}
+
+inline std::string json_not_text(std::string_view what, const nlohmann::json& json)
+{
+  try {
+    return not_text(what, json.dump());
+  } catch (const nlohmann::json::type_error& error) { // a string that is not UTF-8
+    return fmt::format("{} is not text: {}", what, error.what());
+  }
+}
+
 // `drydock plan` for one build of a valid config.
 inline std::string plan_build(const config::Validation& validation, const Build& build)
 {
@@ -209,17 +235,25 @@ inline std::string plan_build(const config::Validation& validation, const Build&
         {phase.phase, true, fmt::format("{} (from {})", fmt::join(phase.commands, "; "), phase.because)});
   }
   facts.inferred_run = build.infer;
-  if (report::plan_text(lowered, facts).empty() || dump(report::plan_json(lowered, facts)).empty()
-      || report::plan_dot(lowered).empty()) {
+  const auto text = report::plan_text(lowered, facts);
+  const auto json = report::plan_json(lowered, facts);
+  const auto dot = report::plan_dot(lowered);
+  if (text.empty() || dump(json).empty() || dot.empty()) {
     return "an empty plan";
   }
+  for (auto problem :
+       {not_text("the plan's text", text), json_not_text("the plan's JSON", json), not_text("the plan's DOT", dot)}) {
+    if (!problem.empty()) {
+      return problem;
+    }
+  }
 
-  const auto json = pipeline::to_json(lowered);
-  const auto back = pipeline::pipeline_from_json(json);
+  const auto model = pipeline::to_json(lowered);
+  const auto back = pipeline::pipeline_from_json(model);
   if (!back) {
     return "the pipeline's JSON does not read back: " + back.error();
   }
-  if (pipeline::to_json(*back) != json) {
+  if (pipeline::to_json(*back) != model) {
     return "the pipeline's JSON reads back as another pipeline";
   }
 
@@ -242,10 +276,20 @@ inline Outcome plan_path(std::string_view text)
 {
   Outcome outcome;
   const auto validation = circle1::validate_pipeline("circle.yml", std::string(text));
-  if (report::format_file_report(validation.source, validation.diagnostics).empty()
-      || detail::dump(report::file_report_json("circle.yml", validation.diagnostics)).empty()) {
+  const auto report = report::format_file_report(validation.source, validation.diagnostics);
+  const auto json = report::file_report_json("circle.yml", validation.diagnostics);
+  if (report.empty() || detail::dump(json).empty()) {
     outcome.problem = "an empty report";
     return outcome;
+  }
+  if (!find_non_text_byte(text)) {
+    outcome.problem = detail::not_text("validate's report", report);
+    if (outcome.problem.empty()) {
+      outcome.problem = detail::json_not_text("validate's JSON", json);
+    }
+    if (!outcome.problem.empty()) {
+      return outcome;
+    }
   }
   if (validation.diagnostics.has_errors()) {
     return outcome;
