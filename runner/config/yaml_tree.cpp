@@ -46,6 +46,19 @@ struct TooDeep {};
 
 int quoted_length(const std::string& text, const std::string& tag) { return count_chars(text) + (tag == "!" ? 2 : 0); }
 
+std::string escaped_nuls(const std::string& text)
+{
+  std::string out;
+  for (const char c : text) {
+    if (c == '\0') {
+      out += "\\0";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 // Receives yaml-cpp's parse events and assembles the tree.
 class TreeBuilder : public YAML::EventHandler {
 public:
@@ -91,6 +104,14 @@ public:
     node->text = value;
     node->tag = tag;
     node->length = quoted_length(value, tag);
+    if (node->text.find('\0') != std::string::npos) {
+      // A "\0" escape: a program's argv, a path and a variable end at a NUL,
+      // so the command would run cut short. Later messages quote the value
+      // with the escape as written, so they stay text.
+      m_diags.error(node->pos, "this value holds a NUL byte (\\0), which no command, path or variable can carry",
+                    node->length);
+      node->text = escaped_nuls(node->text);
+    }
     finish(std::move(node), anchor);
   }
 

@@ -30,6 +30,18 @@ TEST_CASE("binary input is refused before parsing", "[validate]")
         == Messages{"1:6: error: not a text file: byte 0xfe is not valid UTF-8 text"});
 }
 
+TEST_CASE("a NUL byte from a \\0 escape is an error, and later messages show the escape (fuzz finding)", "[validate]")
+{
+  // The command would run cut at the NUL; the top-level message quotes the
+  // value as written, so the report stays text.
+  CHECK(test::validate_messages("test:\n  override:\n    - \"echo a\\0; echo b\"\n")
+        == Messages{"3:7: error: this value holds a NUL byte (\\0), which no command, path or variable can carry"});
+  CHECK(test::validate_messages("\"\\0\"\n")
+        == Messages{"1:1: error: this value holds a NUL byte (\\0), which no command, path or variable can carry",
+                    "1:1: error: a config must be a mapping of sections (machine, dependencies, test, ...), got a "
+                    "string ('\\0')"});
+}
+
 TEST_CASE("diagnostics come out sorted by position", "[validate]")
 {
   const auto messages = test::validate_messages("test:\n  overide: []\nmachine:\n  servises: []\n");
