@@ -7,6 +7,8 @@
 # Usage: bench/fuzz/run.sh [SECONDS] [JOBS]
 #   SECONDS  how long to fuzz (default: $FUZZ_SECONDS, else 600)
 #   JOBS     processes at once (default: $FUZZ_JOBS, else every core)
+#   FUZZ_RUNS=N stops it after N executions, if that comes first
+#   (FUZZ_RUNS=10000000 bench/fuzz/run.sh 14400: the goal, within 4 hours)
 # Prints the total executions, executions per second and findings (the last
 # line); exits 1 when there is a finding.
 set -euo pipefail
