@@ -46,6 +46,31 @@ struct TooDeep {};
 
 int quoted_length(const std::string& text, const std::string& tag) { return count_chars(text) + (tag == "!" ? 2 : 0); }
 
+// yaml-cpp 0.7 decodes the escapes \N (U+0085) and \_ (U+00A0) to one
+// byte each, 0x85 and 0xA0, where UTF-8 takes two. The file is UTF-8 and
+// every other escape comes out as UTF-8, so such a byte stands where a
+// character starts, which no UTF-8 byte 0x80-0xBF does; it is recoded there.
+std::string recode_escapes(const std::string& value)
+{
+  std::string out;
+  for (std::size_t i = 0; i < value.size();) {
+    const auto byte = static_cast<unsigned char>(value[i]);
+    std::size_t length = 1;
+    if (byte == 0x85 || byte == 0xA0) {
+      out += '\xC2';
+    } else if (byte >= 0xF0) {
+      length = 4;
+    } else if (byte >= 0xE0) {
+      length = 3;
+    } else if (byte >= 0xC0) {
+      length = 2;
+    }
+    out.append(value, i, length);
+    i += length;
+  }
+  return out;
+}
+
 std::string escaped_nuls(const std::string& text)
 {
   std::string out;
@@ -101,9 +126,9 @@ public:
                 const std::string& value) override
   {
     auto node = make(NodeKind::scalar, mark);
-    node->text = value;
+    node->text = find_non_text_byte(value) ? recode_escapes(value) : value;
     node->tag = tag;
-    node->length = quoted_length(value, tag);
+    node->length = quoted_length(node->text, tag);
     if (node->text.find('\0') != std::string::npos) {
       // A "\0" escape: a program's argv, a path and a variable end at a NUL,
       // so the command would run cut short. Later messages quote the value
