@@ -346,6 +346,31 @@ std::optional<Pos> leading_tab(const SourceFile& source, int line)
   return std::nullopt;
 }
 
+struct Located {
+  Pos pos;
+  std::string message;
+};
+
+// yaml-cpp names an unknown escape by its first byte, the one before the
+// mark: a character of several bytes came out cut, in bytes that are not
+// text. The whole character instead, at its backslash.
+std::optional<Located> unknown_escape(const SourceFile& source, const YAML::Exception& e)
+{
+  const std::string_view line = source.line_text(e.mark.line + 1);
+  // yaml-cpp's columns on the first line leave out a byte order mark.
+  const std::size_t bom = e.mark.line == 0 && line.starts_with("\xEF\xBB\xBF") ? 3 : 0;
+  const auto at = static_cast<std::size_t>(std::max(e.mark.column, 0)) + bom; // just past the escape's first byte
+  if (!e.msg.starts_with(YAML::ErrorMsg::INVALID_ESCAPE) || at < 2 || at > line.size() || line[at - 2] != '\\') {
+    return std::nullopt;
+  }
+  std::size_t end = at;
+  while (end < line.size() && (static_cast<unsigned char>(line[end]) & 0xC0) == 0x80) {
+    ++end;
+  }
+  return Located{Pos{e.mark.line + 1, count_chars(line.substr(0, at - 2)) + 1},
+                 fmt::format("YAML syntax: {}\\{}", YAML::ErrorMsg::INVALID_ESCAPE, line.substr(at - 1, end - at + 1))};
+}
+
 } // namespace
 
 NodePtr parse_yaml(const SourceFile& source, Diagnostics& diags, const TreeLimits& limits)
@@ -382,7 +407,14 @@ NodePtr parse_yaml(const SourceFile& source, Diagnostics& diags, const TreeLimit
       diags.error(*tab, "YAML syntax: a tab indents this line; YAML indents with spaces only");
       return nullptr;
     }
+    if (auto escape = unknown_escape(source, e)) {
+      diags.error(escape->pos, std::move(escape->message), 2);
+      return nullptr;
+    }
     std::string message = fmt::format("YAML syntax: {}", e.msg);
+    if (const auto cut = find_non_text_byte(message)) {
+      message.resize(*cut); // whatever else yaml-cpp quotes by the byte: the report stays text
+    }
     if (e.msg == YAML::ErrorMsg::MAP_VALUE) {
       message += " (a 'key:' cannot start here; if this is a command's modifier, end the command with ':' "
                  "and indent its modifiers four spaces under it)";
