@@ -46,6 +46,44 @@ struct TooDeep {};
 
 int quoted_length(const std::string& text, const std::string& tag) { return count_chars(text) + (tag == "!" ? 2 : 0); }
 
+// yaml-cpp 0.7 decodes the escapes \N (U+0085) and \_ (U+00A0) to one
+// byte each, 0x85 and 0xA0, where UTF-8 takes two. The file is UTF-8 and
+// every other escape comes out as UTF-8, so such a byte stands where a
+// character starts, which no UTF-8 byte 0x80-0xBF does; it is recoded there.
+std::string recode_escapes(const std::string& value)
+{
+  std::string out;
+  for (std::size_t i = 0; i < value.size();) {
+    const auto byte = static_cast<unsigned char>(value[i]);
+    std::size_t length = 1;
+    if (byte == 0x85 || byte == 0xA0) {
+      out += '\xC2';
+    } else if (byte >= 0xF0) {
+      length = 4;
+    } else if (byte >= 0xE0) {
+      length = 3;
+    } else if (byte >= 0xC0) {
+      length = 2;
+    }
+    out.append(value, i, length);
+    i += length;
+  }
+  return out;
+}
+
+std::string escaped_nuls(const std::string& text)
+{
+  std::string out;
+  for (const char c : text) {
+    if (c == '\0') {
+      out += "\\0";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 // Receives yaml-cpp's parse events and assembles the tree.
 class TreeBuilder : public YAML::EventHandler {
 public:
@@ -88,9 +126,17 @@ public:
                 const std::string& value) override
   {
     auto node = make(NodeKind::scalar, mark);
-    node->text = value;
+    node->text = find_non_text_byte(value) ? recode_escapes(value) : value;
     node->tag = tag;
-    node->length = quoted_length(value, tag);
+    node->length = quoted_length(node->text, tag);
+    if (node->text.find('\0') != std::string::npos) {
+      // A "\0" escape: a program's argv, a path and a variable end at a NUL,
+      // so the command would run cut short. Later messages quote the value
+      // with the escape as written, so they stay text.
+      m_diags.error(node->pos, "this value holds a NUL byte (\\0), which no command, path or variable can carry",
+                    node->length);
+      node->text = escaped_nuls(node->text);
+    }
     finish(std::move(node), anchor);
   }
 
@@ -300,6 +346,31 @@ std::optional<Pos> leading_tab(const SourceFile& source, int line)
   return std::nullopt;
 }
 
+struct Located {
+  Pos pos;
+  std::string message;
+};
+
+// yaml-cpp names an unknown escape by its first byte, the one before the
+// mark: a character of several bytes came out cut, in bytes that are not
+// text. The whole character instead, at its backslash.
+std::optional<Located> unknown_escape(const SourceFile& source, const YAML::Exception& e)
+{
+  const std::string_view line = source.line_text(e.mark.line + 1);
+  // yaml-cpp's columns on the first line leave out a byte order mark.
+  const std::size_t bom = e.mark.line == 0 && line.starts_with("\xEF\xBB\xBF") ? 3 : 0;
+  const auto at = static_cast<std::size_t>(std::max(e.mark.column, 0)) + bom; // just past the escape's first byte
+  if (!e.msg.starts_with(YAML::ErrorMsg::INVALID_ESCAPE) || at < 2 || at > line.size() || line[at - 2] != '\\') {
+    return std::nullopt;
+  }
+  std::size_t end = at;
+  while (end < line.size() && (static_cast<unsigned char>(line[end]) & 0xC0) == 0x80) {
+    ++end;
+  }
+  return Located{Pos{e.mark.line + 1, count_chars(line.substr(0, at - 2)) + 1},
+                 fmt::format("YAML syntax: {}\\{}", YAML::ErrorMsg::INVALID_ESCAPE, line.substr(at - 1, end - at + 1))};
+}
+
 } // namespace
 
 NodePtr parse_yaml(const SourceFile& source, Diagnostics& diags, const TreeLimits& limits)
@@ -336,7 +407,14 @@ NodePtr parse_yaml(const SourceFile& source, Diagnostics& diags, const TreeLimit
       diags.error(*tab, "YAML syntax: a tab indents this line; YAML indents with spaces only");
       return nullptr;
     }
+    if (auto escape = unknown_escape(source, e)) {
+      diags.error(escape->pos, std::move(escape->message), 2);
+      return nullptr;
+    }
     std::string message = fmt::format("YAML syntax: {}", e.msg);
+    if (const auto cut = find_non_text_byte(message)) {
+      message.resize(*cut); // whatever else yaml-cpp quotes by the byte: the report stays text
+    }
     if (e.msg == YAML::ErrorMsg::MAP_VALUE) {
       message += " (a 'key:' cannot start here; if this is a command's modifier, end the command with ':' "
                  "and indent its modifiers four spaces under it)";

@@ -129,8 +129,16 @@ std::string format_file_report(const SourceFile& source, const Diagnostics& diag
 std::string summarize_command(const std::string& text, std::size_t max_chars)
 {
   std::string line = text.substr(0, text.find('\n'));
-  if (line.size() > max_chars) {
-    return line.substr(0, max_chars) + "...";
+  // Characters, not bytes: a cut inside a UTF-8 character would print a
+  // byte that is not text.
+  std::size_t cut = 0;
+  for (std::size_t chars = 0; cut < line.size(); ++cut) {
+    if ((static_cast<unsigned char>(line[cut]) & 0xC0) != 0x80 && chars++ == max_chars) {
+      break;
+    }
+  }
+  if (cut < line.size()) {
+    return line.substr(0, cut) + "...";
   }
   if (line.size() < text.size() && text.find_first_not_of(" \n", line.size()) != std::string::npos) {
     line += " ...";

@@ -20,7 +20,8 @@ constexpr std::size_t kMaxShownDiagnostics = 100;
 // "FILE: 2 errors, 1 warning").
 std::string format_file_report(const SourceFile& source, const Diagnostics& diagnostics);
 
-// A command's first line, cut to max_chars, with "..." when anything was left out.
+// A command's first line, cut to max_chars characters (UTF-8 code points),
+// with "..." when anything was left out.
 std::string summarize_command(const std::string& text, std::size_t max_chars);
 
 // "FILE: error: message" for a file that could not be read at all.

@@ -24,8 +24,25 @@ std::optional<std::size_t> find_non_text_byte(std::string_view text)
     } else {
       return i;
     }
+    // The second byte's range (RFC 3629): no overlong form, no surrogate,
+    // nothing past U+10FFFF, which JSON output and other programs refuse.
+    unsigned char low = 0x80;
+    unsigned char high = 0xBF;
+    if (byte == 0xE0) {
+      low = 0xA0;
+    } else if (byte == 0xED) {
+      high = 0x9F;
+    } else if (byte == 0xF0) {
+      low = 0x90;
+    } else if (byte == 0xF4) {
+      high = 0x8F;
+    }
     for (std::size_t k = 1; k <= extra; ++k) {
-      if (i + k >= text.size() || (static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) {
+      if (i + k >= text.size()) {
+        return i;
+      }
+      const auto next = static_cast<unsigned char>(text[i + k]);
+      if ((next & 0xC0) != 0x80 || (k == 1 && (next < low || next > high))) {
         return i;
       }
     }

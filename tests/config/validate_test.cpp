@@ -30,6 +30,29 @@ TEST_CASE("binary input is refused before parsing", "[validate]")
         == Messages{"1:6: error: not a text file: byte 0xfe is not valid UTF-8 text"});
 }
 
+TEST_CASE("a NUL byte from a \\0 escape is an error, and later messages show the escape (fuzz finding)", "[validate]")
+{
+  // The command would run cut at the NUL; the top-level message quotes the
+  // value as written, so the report stays text.
+  CHECK(test::validate_messages("test:\n  override:\n    - \"echo a\\0; echo b\"\n")
+        == Messages{"3:7: error: this value holds a NUL byte (\\0), which no command, path or variable can carry"});
+  CHECK(test::validate_messages("\"\\0\"\n")
+        == Messages{"1:1: error: this value holds a NUL byte (\\0), which no command, path or variable can carry",
+                    "1:1: error: a config must be a mapping of sections (machine, dependencies, test, ...), got a "
+                    "string ('\\0')"});
+}
+
+TEST_CASE("an unknown escape names its whole character, at its backslash (fuzz finding)", "[validate]")
+{
+  // yaml-cpp quotes the escape's first byte only: half of a character.
+  CHECK(test::validate_messages("a: \"x\\\xc3\xa9y\"\n")
+        == Messages{"1:6: error: YAML syntax: unknown escape character: \\\xc3\xa9"});
+  CHECK(test::validate_messages("a: \"x\\q\"\n") == Messages{"1:6: error: YAML syntax: unknown escape character: \\q"});
+  // After a byte order mark, which yaml-cpp's columns leave out.
+  CHECK(test::validate_messages("\xef\xbb\xbf\"\\\xde\x85\"\n")
+        == Messages{"1:3: error: YAML syntax: unknown escape character: \\\xde\x85"});
+}
+
 TEST_CASE("diagnostics come out sorted by position", "[validate]")
 {
   const auto messages = test::validate_messages("test:\n  overide: []\nmachine:\n  servises: []\n");

@@ -170,3 +170,13 @@ TEST_CASE("an empty value points at its key; an empty list item at its dash", "[
   CHECK(p.root->find("a")->pos == Pos{1, 1});
   CHECK(p.root->find("b")->items[0]->pos == Pos{3, 3});
 }
+
+TEST_CASE("the escapes \\N and \\_ come out as UTF-8, where yaml-cpp gives one byte (fuzz finding)", "[yaml]")
+{
+  const auto p = parse("a: \"x\\N\\_y\\u00e9\\N\"\nb: \"\\L\\P\\x85\"\n");
+  REQUIRE(p.root);
+  CHECK(p.diags.all().empty());
+  CHECK(p.root->find("a")->text == "x\xc2\x85\xc2\xa0y\xc3\xa9\xc2\x85");
+  CHECK(p.root->find("b")->text == "\xe2\x80\xa8\xe2\x80\xa9\xc2\x85");
+  CHECK(p.root->find("a")->length == 8); // 6 characters and the quotes
+}

@@ -102,3 +102,18 @@ TEST_CASE("a file report with exactly 100 diagnostics shows them all", "[report]
   CHECK(text.find("more") == std::string::npos);
   CHECK(text.ends_with("   | ^\nc.yml: 100 errors\n"));
 }
+
+TEST_CASE("a command is summarized to its first line, cut at a character, never inside one (fuzz finding)", "[report]")
+{
+  CHECK(report::summarize_command("make test", 60) == "make test");
+  CHECK(report::summarize_command("make\nmake install", 60) == "make ...");
+  CHECK(report::summarize_command("abcdef", 3) == "abc...");
+  // 40 two-byte characters: cut after 30 characters, not after 30 bytes.
+  std::string accents;
+  for (int i = 0; i < 40; ++i) {
+    accents += "\u00e9";
+  }
+  const auto summary = report::summarize_command("echo " + accents, 35);
+  CHECK(summary == "echo " + accents.substr(0, 60) + "...");
+  CHECK_FALSE(find_non_text_byte(summary));
+}

@@ -45,6 +45,16 @@ TEST_CASE("find_non_text_byte accepts UTF-8 and finds NULs and malformed bytes",
   CHECK(drydock::find_non_text_byte("a\xe2\x28\xa1") == 1u); // bad continuation
 }
 
+TEST_CASE("find_non_text_byte holds to RFC 3629, as JSON output does (fuzz finding)", "[util][source]")
+{
+  CHECK(drydock::find_non_text_byte("ab\xe0\x9e\x8b") == 2u);     // overlong three-byte form of U+078B
+  CHECK(drydock::find_non_text_byte("ab\xed\xa0\x80") == 2u);     // a UTF-16 surrogate, U+D800
+  CHECK(drydock::find_non_text_byte("ab\xf0\x8f\xbf\xbf") == 2u); // overlong four-byte form
+  CHECK(drydock::find_non_text_byte("ab\xf4\x90\x80\x80") == 2u); // U+110000, past Unicode
+  // The edges that are text: U+0800, U+D7FF, U+E000, U+10000, U+10FFFF.
+  CHECK_FALSE(drydock::find_non_text_byte("\xe0\xa0\x80 \xed\x9f\xbf \xee\x80\x80 \xf0\x90\x80\x80 \xf4\x8f\xbf\xbf"));
+}
+
 TEST_CASE("count_chars counts code points, not bytes", "[util][source]")
 {
   CHECK(drydock::count_chars("") == 0);
