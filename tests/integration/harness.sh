@@ -20,12 +20,16 @@ run() { out=$("$drydock" "$@" 2>&1); code=$?; }
 expect_code() { [ "$code" -eq "$1" ] || fail "exit $code, expected $1: $out"; }
 contains() { case "$out" in *"$1"*) ;; *) fail "output lacks '$1': $out";; esac; }
 lacks() { case "$out" in *"$1"*) fail "output has '$1': $out";; esac; }
-# Removes the images of these repositories, every tag.
+# Removes the images of these repositories, every tag: by name, since an id
+# another repository's image is built on (a base) cannot be removed by id,
+# so its tags would stay behind.
 remove_images() {
   local repo
   for repo in "$@"; do
+    docker images --format '{{.Repository}}:{{.Tag}}' "$repo" | grep -v ':<none>$' | xargs -r docker rmi -f >/dev/null 2>&1
     docker images -q "$repo" | sort -u | xargs -r docker rmi -f >/dev/null 2>&1
   done
+  return 0
 }
 finish() { # $1: what passed
   if [ "$failures" -gt 0 ]; then
