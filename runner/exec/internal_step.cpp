@@ -39,8 +39,13 @@ std::string unescape_path(const std::string& text)
 
 nlohmann::json cluster_json(const services::ClusterSpec& spec)
 {
-  return {{"dir", escape_path(spec.dir)},      {"port", spec.port}, {"listen", spec.listen},
-          {"trust_subnet", spec.trust_subnet}, {"user", spec.user}, {"databases", spec.databases}};
+  return {{"dir", escape_path(spec.dir)},
+          {"port", spec.port},
+          {"listen", spec.listen},
+          {"trust_subnet", spec.trust_subnet},
+          {"user", spec.user},
+          {"databases", spec.databases},
+          {"template_root", escape_path(spec.template_root)}};
 }
 
 services::ClusterSpec cluster_of(const nlohmann::json& json)
@@ -52,6 +57,7 @@ services::ClusterSpec cluster_of(const nlohmann::json& json)
   spec.trust_subnet = json.value("trust_subnet", std::string());
   spec.user = json.at("user").get<std::string>();
   spec.databases = json.value("databases", std::vector<std::string>());
+  spec.template_root = unescape_path(json.value("template_root", std::string()));
   return spec;
 }
 

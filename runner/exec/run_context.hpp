@@ -44,6 +44,7 @@ struct RunContext {
   ContainerSetup containers;
   std::optional<services::ClusterSpec> cluster; // the throwaway cluster to start
   std::string cluster_dir;                      // made for this run's cluster: removed at the end
+  int cluster_port_fd = -1;                     // holds the cluster's port for the run (services::reserve_port)
   std::vector<std::string> setup_notes;         // what setup tells the user (the build container's facts)
 };
 

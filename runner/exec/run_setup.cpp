@@ -15,6 +15,7 @@
 #include "os/process.hpp"
 #include "docker/image_cache.hpp"
 #include "services/postgres_cluster.hpp"
+#include "services/postgres_template.hpp"
 #include "util/file.hpp"
 
 namespace drydock::exec {
@@ -60,7 +61,13 @@ tl::expected<void, std::string> prepare_cluster(const pipeline::Database& spec, 
     context.cluster_dir = *dir;
     // `drydock clean` removes a cluster whose drydock is gone (kill -9).
     std::ofstream((std::filesystem::path(*dir) / "drydock.owner").string()) << context.containers.owner << "\n";
-    cluster.port = services::free_port();
+    const auto port = services::reserve_port();
+    if (!port) {
+      return tl::unexpected(port.error());
+    }
+    cluster.port = port->port;
+    context.cluster_port_fd = port->fd;
+    cluster.template_root = services::template_root(context.env.get("XDG_CACHE_HOME").value_or(""), context.host_home);
   } else {
     cluster.dir = "(a new directory at run time)";
     cluster.port = 5432;
@@ -278,6 +285,9 @@ std::vector<std::string> finish_run(const RunContext& context, bool containers_m
   }
   if (!context.cluster_dir.empty()) {
     services::remove_cluster(context.cluster_dir, log);
+  }
+  if (context.cluster_port_fd >= 0) {
+    ::close(context.cluster_port_fd); // the server has the port now, or never will
   }
   return notes;
 }

@@ -1,11 +1,13 @@
 #pragma once
 // The throwaway PostgreSQL cluster behind `machine.services: [postgresql]`:
-// initdb in a temporary directory, listening on loopback and on the Docker
+// a copy of a template made once by initdb (services/postgres_template.hpp)
+// in a temporary directory, listening on loopback and on the Docker
 // bridge gateway (trust for loopback and the bridge subnet only), the
 // declared user and databases created, and all of it removed at the end.
 // As root, the server runs as the `postgres` user (initdb refuses root).
 #include <tl/expected.hpp>
 
+#include <cstddef>
 #include <functional>
 #include <string>
 #include <vector>
@@ -19,6 +21,7 @@ struct ClusterSpec {
   std::string trust_subnet;        // the bridge subnet, or empty
   std::string user;
   std::vector<std::string> databases;
+  std::string template_root; // where templates are kept; empty: initdb every time
 };
 
 using Log = std::function<void(const std::string& line)>;
@@ -32,7 +35,12 @@ std::string settings_text(const ClusterSpec& spec);
 // Creates the directory for the cluster (owned by `postgres` as root).
 tl::expected<std::string, std::string> make_cluster_dir(const std::string& tmp_dir);
 
-// initdb, start (waiting until it accepts connections), user, databases.
+// The SQL creating the user (when asked) and databases db0..dbN-1, all
+// named by psql variables (:"user", :"db0"), so no name is spliced in.
+std::string roles_script(bool create_user, std::size_t databases);
+
+// The template copied (initdb and saving the template when there is no
+// good one), start (waiting until it accepts connections), user, databases.
 tl::expected<void, std::string> start_cluster(const ClusterSpec& spec, const Log& log);
 
 // Stops the server if it runs and removes the directory; safe to call on
@@ -41,6 +49,16 @@ void remove_cluster(const std::string& dir, const Log& log);
 
 // A free TCP port on loopback (bind to port 0, ask, close).
 int free_port();
+
+// A free TCP port kept from other programs until `fd` is closed: a socket
+// bound to it on every address with SO_REUSEADDR and never listening, so
+// the kernel gives the port to no one else, while the server (which also
+// sets SO_REUSEADDR) can still bind and listen on it.
+struct ReservedPort {
+  int port = 0;
+  int fd = -1;
+};
+tl::expected<ReservedPort, std::string> reserve_port();
 
 // postgres://USER@HOST:PORT/DATABASE, with user and database percent-encoded.
 std::string database_url(const std::string& user, const std::string& host, int port, const std::string& database);
