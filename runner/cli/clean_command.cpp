@@ -5,11 +5,14 @@
 // kept unless --all.
 #include <fmt/format.h>
 
+#include <cstdlib>
 #include <memory>
+#include <optional>
+#include <string>
 
 #include "cli/commands.hpp"
 #include "docker/leftovers.hpp"
-#include "util/file.hpp"
+#include "services/postgres_cluster.hpp"
 
 namespace drydock::cli {
 namespace {
@@ -28,8 +31,12 @@ int run_clean(const CleanOptions& options)
   } else {
     fmt::print(stderr, "drydock clean: {}; only cluster directories are checked\n", labelled.error());
   }
-  const auto clusters = docker::owned_directories(util::temp_dir());
-  candidates.insert(candidates.end(), clusters.begin(), clusters.end());
+  const char* tmpdir = std::getenv("TMPDIR");
+  for (const auto& dir : services::cluster_parent_dirs(tmpdir != nullptr ? std::optional<std::string>(tmpdir)
+                                                                         : std::nullopt)) {
+    const auto owned = docker::owned_directories(dir);
+    candidates.insert(candidates.end(), owned.begin(), owned.end());
+  }
   const auto [leftovers, kept] = docker::select_leftovers(candidates, options.all);
   if (options.dry_run) {
     for (const auto& item : leftovers) {

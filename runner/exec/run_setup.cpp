@@ -53,7 +53,8 @@ tl::expected<void, std::string> prepare_cluster(const pipeline::Database& spec, 
 {
   services::ClusterSpec cluster;
   if (mode == SetupMode::run) {
-    const auto dir = services::make_cluster_dir(util::temp_dir(context.env.get("TMPDIR")));
+    const auto dir = services::make_cluster_dir(
+        services::cluster_parent_dir(context.env.get("TMPDIR"), services::folder_space(services::kMemoryFolder)));
     if (!dir) {
       return tl::unexpected(dir.error());
     }

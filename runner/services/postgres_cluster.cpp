@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 #include <netinet/in.h>
 #include <pwd.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -178,6 +180,37 @@ tl::expected<std::string, std::string> make_cluster_dir(const std::string& tmp_d
     }
   }
   return pattern;
+}
+
+std::optional<FolderSpace> folder_space(const std::string& dir)
+{
+  struct statfs fs_info {};
+  std::error_code ec;
+  const auto room = fs::space(dir, ec);
+  if (::statfs(dir.c_str(), &fs_info) != 0 || ec || ::access(dir.c_str(), W_OK) != 0) {
+    return std::nullopt;
+  }
+  return FolderSpace{fs_info.f_type == TMPFS_MAGIC, room.available};
+}
+
+std::string cluster_parent_dir(const std::optional<std::string>& tmpdir, const std::optional<FolderSpace>& memory)
+{
+  if (tmpdir && !tmpdir->empty()) {
+    return *tmpdir;
+  }
+  if (memory && memory->memory && memory->free_bytes >= kMemoryClusterRoom) {
+    return kMemoryFolder;
+  }
+  return "/tmp";
+}
+
+std::vector<std::string> cluster_parent_dirs(const std::optional<std::string>& tmpdir)
+{
+  std::vector<std::string> dirs{cluster_parent_dir(tmpdir, std::nullopt)};
+  if (dirs.front() != kMemoryFolder && fs::is_directory(kMemoryFolder)) {
+    dirs.emplace_back(kMemoryFolder);
+  }
+  return dirs;
 }
 
 namespace {

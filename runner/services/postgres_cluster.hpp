@@ -8,7 +8,9 @@
 #include <tl/expected.hpp>
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,6 +36,25 @@ std::string settings_text(const ClusterSpec& spec);
 
 // Creates the directory for the cluster (owned by `postgres` as root).
 tl::expected<std::string, std::string> make_cluster_dir(const std::string& tmp_dir);
+
+// What a folder's file system is: memory (tmpfs) or not, and its room.
+struct FolderSpace {
+  bool memory = false;
+  std::uintmax_t free_bytes = 0;
+};
+std::optional<FolderSpace> folder_space(const std::string& dir);
+
+inline constexpr const char* kMemoryFolder = "/dev/shm";
+// The room /dev/shm needs to hold a cluster (about 30 MB, and its test data).
+inline constexpr std::uintmax_t kMemoryClusterRoom = std::uintmax_t{512} << 20;
+
+// Where a run's cluster goes: the run's TMPDIR when set; else /dev/shm
+// when it is a tmpfs with room, as the data is thrown away and creating a
+// copy's thousand files on disk is most of a warm start; else /tmp.
+std::string cluster_parent_dir(const std::optional<std::string>& tmpdir, const std::optional<FolderSpace>& memory);
+
+// Every folder a cluster of this user's runs may be in, for `drydock clean`.
+std::vector<std::string> cluster_parent_dirs(const std::optional<std::string>& tmpdir);
 
 // The SQL creating the user (when asked) and databases db0..dbN-1, all
 // named by psql variables (:"user", :"db0"), so no name is spliced in.
