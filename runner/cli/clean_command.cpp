@@ -32,8 +32,8 @@ int run_clean(const CleanOptions& options)
     fmt::print(stderr, "drydock clean: {}; only cluster directories are checked\n", labelled.error());
   }
   const char* tmpdir = std::getenv("TMPDIR");
-  for (const auto& dir : services::cluster_parent_dirs(tmpdir != nullptr ? std::optional<std::string>(tmpdir)
-                                                                         : std::nullopt)) {
+  for (const auto& dir :
+       services::cluster_parent_dirs(tmpdir != nullptr ? std::optional<std::string>(tmpdir) : std::nullopt)) {
     const auto owned = docker::owned_directories(dir);
     candidates.insert(candidates.end(), owned.begin(), owned.end());
   }
