@@ -99,11 +99,20 @@ void prune(const ImageJob& job, const std::string& key, const Log& log)
 
 } // namespace
 
-CacheLock::CacheLock(const std::string& path, Wait wait, const std::function<void()>& on_wait)
+namespace {
+
+int open_lock_file(const std::string& path)
 {
   std::error_code ec;
   fs::create_directories(fs::path(path).parent_path(), ec);
-  m_fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  return ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+}
+
+} // namespace
+
+CacheLock::CacheLock(const std::string& path, Wait wait, const std::function<void()>& on_wait)
+  : m_fd(open_lock_file(path))
+{
   if (m_fd < 0) {
     m_held = wait == Wait::until_free; // without a lock file, go on unlocked, as before
     return;

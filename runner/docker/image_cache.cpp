@@ -362,10 +362,6 @@ std::optional<std::pair<ImageKey, Inspected>> present_as_last_time(const Client&
   return std::pair{std::move(*key), std::move(found[0])};
 }
 
-} // namespace
-
-namespace {
-
 // The key, and whether the engine has its image: at once when the bases
 // kept the ids the last key recorded, else with the bases looked up.
 struct Found {

@@ -185,7 +185,7 @@ void Builder::add_side_branches()
                                                 image.name, image.repository.value, image.cache_dir.value),
                                     image.pos, 3600, m_context)); // a first image build can be silent for long
     images.steps.back().subject = image.name;
-    images.followers.push_back(archive_step(image, m_context));
+    images.followers.emplace_back(archive_step(image, m_context));
   }
   SideBranch database{Phase::machine, Phase::database, {}, {}, false, {}};
   const auto spec = config::effective_database(m_config);
