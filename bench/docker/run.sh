@@ -15,12 +15,15 @@
 # Goals: drydock's warm run costs under 100 ms beyond the test command; its
 # archive is at most half the script's plain tar and restores no slower.
 # Needs .ci/setup (engine, PostgreSQL, base image). Measure on an idle machine.
+# DRYDOCK: the binary to measure (default build/drydock); CASES: which runs
+# (default "cold warm restore").
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 runs=${RUNS:-5}
 command -v hyperfine >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq hyperfine jq >/dev/null; }
-drydock=$root/build/drydock
+drydock=${DRYDOCK:-$root/build/drydock}
+cases=${CASES:-cold warm restore}
 [ -x "$drydock" ] || bash "$root/.ci/setup"
 
 work=$(mktemp -d)
@@ -99,10 +102,19 @@ bench() { # NAME HYPERFINE-OPTIONS...: prints mean and stddev of seed, drydock (
   jq -r --arg name "$name" '.results[] | "\($name)\t\(.command | split("/") | last)\tmean \(.mean * 1000 | floor) ms\t± \(.stddev * 1000 | floor) ms\tmin \(.min * 1000 | floor) ms"' "$work/$name.json"
 }
 echo "machine: $(nproc) cores; docker $(docker version --format '{{.Server.Version}}')"
-bench cold --runs "$runs" --prepare "bash $work/forget.sh all" "bash $work/seed.sh" "bash $work/drydock.sh"
+wanted() { [[ " $cases " == *" $1 "* ]]; }
+if wanted cold; then
+  bench cold --runs "$runs" --prepare "bash $work/forget.sh all" "bash $work/seed.sh" "bash $work/drydock.sh"
+fi
+wanted warm || wanted restore || exit 0
 bash "$work/seed.sh" && bash "$work/drydock.sh" # both caches filled for what follows
-bench warm --warmup 2 --runs "$((runs * 4))" "bash $work/seed.sh" "bash $work/drydock.sh" "bash $work/bare.sh"
-bench restore --runs "$runs" --prepare "bash $work/forget.sh images" "bash $work/seed.sh" "bash $work/drydock.sh"
+if wanted warm; then
+  bench warm --warmup 2 --runs "$((runs * 4))" "bash $work/seed.sh" "bash $work/drydock.sh" "bash $work/bare.sh"
+fi
+if wanted restore; then
+  bench restore --runs "$runs" --prepare "bash $work/forget.sh images" "bash $work/seed.sh" "bash $work/drydock.sh"
+fi
+wanted warm || exit 0
 mean_ms() { jq -r --arg i "$2" '.results[$i | tonumber].mean * 1000 | floor' "$work/$1.json"; }
 echo "warm run beyond the bare test command (means): drydock $(( $(mean_ms warm 1) - $(mean_ms warm 2) )) ms, seed script $(( $(mean_ms warm 0) - $(mean_ms warm 2) )) ms"
 seed_bytes=$(stat -c %s "$work"/seed-cache/*.tar)
