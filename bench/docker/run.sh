@@ -21,12 +21,15 @@
 # cold and restore no slower than the script's; the archive is at most half
 # the script's plain tar.
 # Needs .ci/setup (engine, PostgreSQL, base image). Measure on an idle machine.
+# DRYDOCK: the binary to measure (default build/drydock); CASES: which runs
+# (default "cold warm restore").
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 runs=${RUNS:-5}
 command -v hyperfine >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq hyperfine jq >/dev/null; }
-drydock=$root/build/drydock
+drydock=${DRYDOCK:-$root/build/drydock}
+cases=${CASES:-cold warm restore}
 [ -x "$drydock" ] || bash "$root/.ci/setup"
 
 work=$(mktemp -d)
@@ -114,10 +117,19 @@ bench() { # NAME HYPERFINE-OPTIONS...: prints mean and stddev of seed, drydock, 
 }
 echo "machine: $(nproc) cores; docker $(docker version --format '{{.Server.Version}}')"
 tools=("bash $work/seed.sh" "bash $work/drydock.sh" "bash $work/drydock-pg.sh")
-bench cold --runs "$runs" --prepare "bash $work/forget.sh all" "${tools[@]}"
+wanted() { [[ " $cases " == *" $1 "* ]]; }
+if wanted cold; then
+  bench cold --runs "$runs" --prepare "bash $work/forget.sh all" "${tools[@]}"
+fi
+wanted warm || wanted restore || exit 0
 for tool in seed drydock; do bash "$work/$tool.sh"; done # both caches filled for what follows
-bench warm --warmup 2 --runs "$((runs * 4))" "${tools[@]}" "bash $work/bare.sh"
-bench restore --runs "$runs" --prepare "bash $work/forget.sh images" "${tools[@]}"
+if wanted warm; then
+  bench warm --warmup 2 --runs "$((runs * 4))" "${tools[@]}" "bash $work/bare.sh"
+fi
+if wanted restore; then
+  bench restore --runs "$runs" --prepare "bash $work/forget.sh images" "${tools[@]}"
+fi
+wanted warm || exit 0
 mean_ms() { jq -r --arg i "$2" '.results[$i | tonumber].mean * 1000 | floor' "$work/$1.json"; }
 beyond() { echo "$(($(mean_ms warm "$1") - $(mean_ms warm 3))) ms"; }
 echo "warm run beyond the bare test command (means): drydock $(beyond 1), drydock-pg $(beyond 2), seed script $(beyond 0)"

@@ -12,6 +12,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/pipeline.hpp"
+#include "docker/image_archive.hpp"
 #include "docker/image_cache.hpp"
 #include "docker/service.hpp"
 #include "exec/internal_step.hpp"
@@ -30,14 +31,29 @@ void print_line(const std::string& line)
 
 env::Environment own_environment() { return env::Environment::from_entries(host_environment()); }
 
+docker::ImageJob image_job(const exec::InternalStep& step, const pipeline::ImageBuild& image)
+{
+  auto job = docker::make_image_job(image, step.base_dir, own_environment(), step.run_tag);
+  job.run_id = step.run_id;
+  job.owner = step.owner;
+  return job;
+}
+
 int run_image(const exec::InternalStep& step, const pipeline::ImageBuild& image)
 {
-  const auto job = docker::make_image_job(image, step.base_dir, own_environment(), step.run_tag);
+  const auto job = image_job(step, image);
   const auto result = docker::ensure_image(docker::EngineClient{}, job, print_line);
   if (!result) {
     fmt::print(stderr, "drydock: image {}: {}\n", image.name, result.error());
     return kExitStepFailed;
   }
+  return kExitOk;
+}
+
+// Never a failure: a failed write is a warning (the image is in the engine).
+int run_archive(const exec::InternalStep& step, const pipeline::ImageArchive& archive)
+{
+  docker::write_requested_archive(docker::EngineClient{}, image_job(step, archive.image), print_line);
   return kExitOk;
 }
 
@@ -183,6 +199,8 @@ int run_step(const exec::InternalStep& step)
         using Action = std::decay_t<decltype(action)>;
         if constexpr (std::is_same_v<Action, pipeline::ImageBuild>) {
           return run_image(step, action);
+        } else if constexpr (std::is_same_v<Action, pipeline::ImageArchive>) {
+          return run_archive(step, action);
         } else if constexpr (std::is_same_v<Action, pipeline::Publish>) {
           return run_publish(step, action);
         } else if constexpr (std::is_same_v<Action, pipeline::ServiceStart>) {

@@ -83,8 +83,9 @@ ArchiveWriter::~ArchiveWriter()
 tl::expected<void, std::string> ArchiveWriter::open(const std::string& path, int level)
 {
   // Tracked before it exists, so no moment has it on disk and untracked.
-  track_temp(util::temporary_path_for(path));
-  if (auto opened = m_file.open(path); !opened) {
+  const std::string temp = util::temporary_path_for(path);
+  track_temp(temp);
+  if (auto opened = m_file.open(path, temp); !opened) {
     untrack_temp();
     return opened;
   }
@@ -260,15 +261,19 @@ std::vector<std::string> prune_archives(const std::string& dir, const std::strin
 
 void remove_stale_temporaries(const std::string& dir, const std::string& name)
 {
+  constexpr std::string_view kMarker = ".partial-";
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
     const std::string file = entry.path().filename().string();
-    const auto marker = file.find(".tar.zst.partial-");
-    if (!file.starts_with("." + name + "-") || marker == std::string::npos) {
+    const auto marker = file.find(kMarker);
+    // An archive's, the manifest's or an archive request's: .NAME-*, .NAME.*
+    const bool ours = file.starts_with("." + name) && file.size() > name.size() + 1
+                      && (file[name.size() + 1] == '-' || file[name.size() + 1] == '.');
+    if (!ours || marker == std::string::npos) {
       continue;
     }
     // Only a writer that is gone: its pid is in the name.
-    const int pid = std::atoi(file.c_str() + marker + std::strlen(".tar.zst.partial-"));
+    const int pid = std::atoi(file.c_str() + marker + kMarker.size());
     if (pid > 0 && ::kill(pid, 0) != 0 && errno == ESRCH) {
       fs::remove(entry.path(), ec);
     }

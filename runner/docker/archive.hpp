@@ -71,7 +71,9 @@ private:
 std::vector<std::string> prune_archives(const std::string& dir, const std::string& name, const std::string& current_key,
                                         int keep);
 
-// Removes temporary files left by a writer that was killed outright.
+// Removes temporary files of this image (its archives', its manifest's, its
+// archive requests') left by a writer that was killed outright; never a
+// live writer's.
 void remove_stale_temporaries(const std::string& dir, const std::string& name);
 
 } // namespace drydock::docker

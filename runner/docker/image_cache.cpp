@@ -11,6 +11,7 @@
 
 #include "docker/archive.hpp"
 #include "docker/commands.hpp"
+#include "docker/image_archive.hpp"
 #include "os/glob.hpp"
 #include "util/file.hpp"
 #include "util/lines.hpp"
@@ -115,29 +116,6 @@ tl::expected<void, std::string> build_image(const Client& client, const ImageJob
     return tl::unexpected(!built ? built.error() : fmt::format("docker build exited with {}", *built));
   }
   return {};
-}
-
-// docker save into the archive (temporary file, fsync, rename), then prune.
-tl::expected<std::uint64_t, std::string> save_archive(const Client& client, const ImageJob& job, const std::string& key,
-                                                      const std::string& reference, const Log& log)
-{
-  const std::string archive = archive_path(job.cache_dir, job.name, key);
-  ArchiveWriter writer;
-  if (auto opened = writer.open(archive, job.compression_level); !opened) {
-    return tl::unexpected(opened.error());
-  }
-  const auto saved = client.stdout_to(save(reference), ".",
-                                      [&writer](std::string_view chunk) { return writer.write(chunk); });
-  if (!saved || *saved != 0) {
-    return tl::unexpected(!saved ? saved.error() : fmt::format("docker save exited with {}", *saved));
-  }
-  if (auto committed = writer.commit(); !committed) {
-    return tl::unexpected(committed.error());
-  }
-  for (const auto& removed : prune_archives(job.cache_dir, job.name, key, job.keep)) {
-    log(fmt::format("pruned {}", removed));
-  }
-  return writer.bytes_written();
 }
 
 } // namespace
@@ -384,118 +362,132 @@ std::optional<std::pair<ImageKey, Inspected>> present_as_last_time(const Client&
   return std::pair{std::move(*key), std::move(found[0])};
 }
 
-} // namespace
-
-// One run at a time decides and makes an image: a second cold run of the
-// same image waits, then finds it present instead of building it again.
-class ImageLock {
-public:
-  ImageLock(const ImageJob& job, const Log& log)
-  {
-    std::error_code ec;
-    fs::create_directories(job.cache_dir, ec);
-    const auto path = (fs::path(job.cache_dir) / (job.name + ".lock")).string();
-    m_fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (m_fd >= 0 && ::flock(m_fd, LOCK_EX | LOCK_NB) != 0) {
-      log(fmt::format("waiting for another run that is making {}", job.name));
-      ::flock(m_fd, LOCK_EX);
-    }
-  }
-  ~ImageLock()
-  {
-    if (m_fd >= 0) {
-      ::close(m_fd); // releases the lock
-    }
-  }
-  ImageLock(const ImageLock&) = delete;
-  ImageLock& operator=(const ImageLock&) = delete;
-
-private:
-  int m_fd = -1;
+// The key, and whether the engine has its image: at once when the bases
+// kept the ids the last key recorded, else with the bases looked up.
+struct Found {
+  ImageKey key;
+  std::optional<Inspected> present;
 };
 
-// A failed archive write costs the next fresh machine a build, not this
-// run: the image is in the engine, so say so and go on.
-void write_archive(const Client& client, const ImageJob& job, const std::string& key, const std::string& reference,
-                   const Log& log)
+tl::expected<Found, std::string> find_key(const Client& client, const ImageJob& job, const ContentInputs& content,
+                                          const std::optional<ImageKey>& last)
 {
-  const std::string archive = archive_path(job.cache_dir, job.name, key);
-  const auto bytes = save_archive(client, job, key, reference, log);
-  if (!bytes) {
-    log(fmt::format("warning: could not write the archive {}: {}; the image is in the engine, so the build goes on",
-                    archive, bytes.error()));
-    return;
+  if (auto fast = last ? present_as_last_time(client, job, content, *last) : std::nullopt) {
+    return Found{std::move(fast->first), std::move(fast->second)};
   }
-  log(fmt::format("wrote {} ({:.1f} MiB)", archive, static_cast<double>(*bytes) / (1024.0 * 1024.0)));
-}
-
-tl::expected<EnsureResult, std::string> ensure_image(const Client& client, const ImageJob& job, const Log& log)
-{
-  const ImageLock lock(job, log);
-  remove_stale_temporaries(job.cache_dir, job.name);
-  auto content = content_inputs(job);
-  if (!content) {
-    return tl::unexpected(content.error());
-  }
-  const auto last = last_key(job);
-  auto fast = last ? present_as_last_time(client, job, *content, *last) : std::nullopt;
-  auto key = fast ? tl::expected<ImageKey, std::string>(fast->first) : key_with_bases(*content, engine_base_id(client));
+  auto key = key_with_bases(content, engine_base_id(client));
   if (!key) {
     return tl::unexpected(key.error());
   }
-  EnsureResult result;
-  result.reference = job.repository + ":" + key->key;
-  const auto present = fast ? tl::expected<std::optional<Inspected>, std::string>(fast->second)
-                            : inspect(client, result.reference);
+  const auto present = inspect(client, job.repository + ":" + key->key);
   if (!present) {
     return tl::unexpected(present.error());
   }
-  const std::string archive = archive_path(job.cache_dir, job.name, key->key);
+  return Found{std::move(*key), *present};
+}
+
+// Loads the archive when the engine lacks the image, or builds it.
+tl::expected<ImageSource, std::string> make_present(const Client& client, const ImageJob& job, const Found& found,
+                                                    const std::string& archive, const Log& log)
+{
+  const std::string reference = job.repository + ":" + found.key.key;
+  std::error_code ec;
+  if (found.present) {
+    return ImageSource::present;
+  }
   std::string why_build = "no image and no archive for this key";
+  if (fs::exists(archive, ec)) {
+    log(fmt::format("loading {} from {}", reference, archive));
+    const auto loaded = load_archive(client, archive, reference, log);
+    if (!loaded) {
+      return tl::unexpected(loaded.error());
+    }
+    if (*loaded) {
+      return ImageSource::loaded;
+    }
+    why_build = "the archive could not be used";
+  }
+  log(fmt::format("building {} ({})", reference, why_build));
+  if (auto built = build_image(client, job, found.key.key, reference); !built) {
+    return tl::unexpected(built.error());
+  }
+  return ImageSource::built;
+}
+
+tl::expected<void, std::string> tag_for_run(const Client& client, const ImageJob& job, const Found& found)
+{
+  const std::string run_ref = job.repository + ":" + job.run_tag;
+  const auto& tags = found.present ? found.present->tags : std::vector<std::string>{};
+  if (std::find(tags.begin(), tags.end(), run_ref) != tags.end()) {
+    return {};
+  }
+  const auto done = client.capture(tag(job.repository + ":" + found.key.key, run_ref), ".", os::Stderr::inherit);
+  if (!done || done->exit_code != 0) {
+    return tl::unexpected(fmt::format("cannot tag {}:{} as {}", job.repository, found.key.key, run_ref));
+  }
+  return {};
+}
+
+// The archive step writes what the image step asks for; a request that
+// cannot be left costs the next fresh machine a build, not this run.
+bool ask_for_archive(const ImageJob& job, const EnsureResult& result, const std::string& key, bool archive_on_disk,
+                     const Log& log)
+{
+  if (archive_on_disk || result.source == ImageSource::loaded) {
+    return false;
+  }
+  if (result.source == ImageSource::present) {
+    log(fmt::format("{} is present but its archive is missing; it is written beside the steps that use it",
+                    result.reference));
+  }
+  if (auto asked = request_archive(job, key); !asked) {
+    log(fmt::format("warning: the archive of {} will not be written: {}", result.reference, asked.error()));
+    return false;
+  }
+  return true;
+}
+
+} // namespace
+
+tl::expected<EnsureResult, std::string> ensure_image(const Client& client, const ImageJob& job, const Log& log)
+{
+  // One run at a time decides and makes an image: a second cold run of the
+  // same image waits, then finds it present instead of building it again.
+  const CacheLock lock(image_lock_path(job), CacheLock::Wait::until_free,
+                       [&] { log(fmt::format("waiting for another run that is making {}", job.name)); });
+  remove_stale_temporaries(job.cache_dir, job.name);
+  remove_stale_requests(job);
+  const auto content = content_inputs(job);
+  const auto last = last_key(job);
+  const auto found = content ? find_key(client, job, *content, last) : tl::unexpected(content.error());
+  if (!found) {
+    return tl::unexpected(found.error());
+  }
+  const std::string archive = archive_path(job.cache_dir, job.name, found->key.key);
   std::error_code ec;
   const bool archive_on_disk = fs::exists(archive, ec);
   if (archive_on_disk) {
     // Pruning keeps the newest archives: make that the most recently used.
     fs::last_write_time(archive, fs::file_time_type::clock::now(), ec);
   }
-  if (*present) {
-    result.source = ImageSource::present;
-  } else if (archive_on_disk) {
-    log(fmt::format("loading {} from {}", result.reference, archive));
-    const auto loaded = load_archive(client, archive, result.reference, log);
-    if (!loaded) {
-      return tl::unexpected(loaded.error());
-    }
-    result.source = *loaded ? ImageSource::loaded : ImageSource::built;
-    why_build = "the archive could not be used";
-  } else {
-    result.source = ImageSource::built;
+  EnsureResult result;
+  result.reference = job.repository + ":" + found->key.key;
+  const auto source = make_present(client, job, *found, archive, log);
+  if (!source) {
+    return tl::unexpected(source.error());
   }
-  if (result.source == ImageSource::built) {
-    log(fmt::format("building {} ({})", result.reference, why_build));
-    if (auto built = build_image(client, job, key->key, result.reference); !built) {
-      return tl::unexpected(built.error());
-    }
-    write_archive(client, job, key->key, result.reference, log);
-  } else if (result.source == ImageSource::present && !archive_on_disk) {
-    log(fmt::format("{} is present but its archive is missing; writing it", result.reference));
-    write_archive(client, job, key->key, result.reference, log);
+  result.source = *source;
+  if (auto tagged = tag_for_run(client, job, *found); !tagged) {
+    return tl::unexpected(tagged.error());
   }
-  const std::string run_ref = job.repository + ":" + job.run_tag;
-  const bool tagged = *present
-                      && std::find((*present)->tags.begin(), (*present)->tags.end(), run_ref) != (*present)->tags.end();
-  if (!tagged) {
-    const auto done = client.capture(tag(result.reference, run_ref), ".", os::Stderr::inherit);
-    if (!done || done->exit_code != 0) {
-      return tl::unexpected(fmt::format("cannot tag {} as {}", result.reference, run_ref));
-    }
-  }
-  if (!last || last->key != key->key) {
-    if (auto written = util::write_file_atomically(manifest_path(job), manifest_text(*key)); !written) {
+  if (!last || last->key != found->key.key) {
+    if (auto written = util::write_file_atomically(manifest_path(job), manifest_text(found->key)); !written) {
       return tl::unexpected(written.error());
     }
   }
-  log(fmt::format("{} {} (tagged {})", result.reference, source_name(result.source), run_ref));
+  result.archive_requested = ask_for_archive(job, result, found->key.key,
+                                             archive_on_disk && *source != ImageSource::built, log);
+  log(fmt::format("{} {} (tagged {}:{})", result.reference, source_name(result.source), job.repository, job.run_tag));
   return result;
 }
 

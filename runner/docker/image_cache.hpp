@@ -30,6 +30,8 @@ struct ImageJob {
   std::vector<std::pair<std::string, std::string>> build_args; // expanded
   int keep = 2;
   std::string run_tag; // CIRCLE_SHA1, or "local" outside git
+  std::string run_id;  // names this run's archive request
+  std::string owner;   // "PID:START" of the run, so a dead run's request can be told apart
   int compression_level = 3;
 };
 
@@ -65,10 +67,15 @@ std::string_view source_name(ImageSource source);
 struct EnsureResult {
   ImageSource source = ImageSource::present;
   std::string reference; // repository:key
+  // Built, or present without its archive: a request for the archive step
+  // (image_archive.hpp) was left.
+  bool archive_requested = false;
 };
 
 using Log = std::function<void(const std::string& line)>;
 
+// The image step: makes REPOSITORY:KEY present (engine, archive or build)
+// and tags it for the run; the archive is left to the archive step.
 tl::expected<EnsureResult, std::string> ensure_image(const Client& client, const ImageJob& job, const Log& log);
 
 } // namespace drydock::docker

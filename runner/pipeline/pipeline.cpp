@@ -7,7 +7,7 @@ namespace drydock::pipeline {
 
 std::string_view action_kind(const Action& action)
 {
-  static constexpr std::string_view kKinds[] = {"shell", "image", "database", "service", "publish"};
+  static constexpr std::string_view kKinds[] = {"shell", "image", "database", "service", "publish", "archive"};
   static_assert(std::size(kKinds) == std::variant_size_v<Action>);
   return kKinds[action.index()];
 }

@@ -77,6 +77,14 @@ struct ImageBuild {
   int keep = 2;
 };
 
+// Write the archive of an ImageBuild's image when its step asked for one
+// (it built the image, or found it without its archive): beside the steps
+// that use the image, so they need not wait for the save. Nothing waits
+// for it, but the build ends after it.
+struct ImageArchive {
+  ImageBuild image;
+};
+
 struct Readiness {
   std::optional<std::string> log; // regex that must match `times` lines
   int times = 1;
@@ -129,9 +137,9 @@ struct Publish {
   std::optional<std::pair<std::string, std::string>> login_env; // username and password variable names
 };
 
-using Action = std::variant<ShellCommand, ImageBuild, DatabaseStart, ServiceStart, Publish>;
+using Action = std::variant<ShellCommand, ImageBuild, DatabaseStart, ServiceStart, Publish, ImageArchive>;
 
-// "shell", "image", "database", "service", "publish".
+// "shell", "image", "database", "service", "publish", "archive".
 std::string_view action_kind(const Action& action);
 
 // Where a ShellCommand runs when not on the host.

@@ -7,9 +7,10 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
-#include <system_error>
 #include <filesystem>
+#include <fstream>
+#include <random>
+#include <system_error>
 
 namespace fs = std::filesystem;
 
@@ -47,17 +48,25 @@ namespace drydock::util {
 std::string temporary_path_for(const std::string& path)
 {
   const fs::path target(path);
-  return (target.parent_path() / fmt::format(".{}.partial-{}", target.filename().string(), ::getpid())).string();
+  thread_local std::mt19937_64 random{std::random_device{}()};
+  return (target.parent_path()
+          / fmt::format(".{}.partial-{}-{:016x}", target.filename().string(), ::getpid(), random()))
+      .string();
 }
 
 tl::expected<void, std::string> AtomicFile::open(const std::string& path)
 {
+  return open(path, temporary_path_for(path));
+}
+
+tl::expected<void, std::string> AtomicFile::open(const std::string& path, const std::string& temp)
+{
   discard();
   m_path = path;
-  m_temp = temporary_path_for(path);
+  m_temp = temp;
   std::error_code ec;
   fs::create_directories(fs::path(path).parent_path(), ec);
-  m_file = std::fopen(m_temp.c_str(), "wb");
+  m_file = std::fopen(m_temp.c_str(), "wbx"); // x: O_EXCL, never another writer's file
   if (m_file == nullptr) {
     return tl::unexpected(fmt::format("cannot write {}: {}", m_temp, std::strerror(errno)));
   }

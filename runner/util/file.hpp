@@ -21,8 +21,10 @@ tl::expected<std::string, std::string> read_config_file(const std::string& path)
 
 namespace drydock::util {
 
-// Where AtomicFile writes `path` before the rename: <dir>/.<name>.partial-<pid>,
-// hidden, and named by its writer so a dead writer's file can be told apart.
+// Where AtomicFile writes `path` before the rename:
+// <dir>/.<name>.partial-<pid>-<random>, hidden, named by its writer so a dead
+// writer's file can be told apart, and new at each call, so two writers of
+// one file (two runs, or two threads of one) never share it.
 std::string temporary_path_for(const std::string& path);
 
 // A file written under its temporary name and renamed into place on commit
@@ -36,8 +38,11 @@ public:
   AtomicFile(const AtomicFile&) = delete;
   AtomicFile& operator=(const AtomicFile&) = delete;
 
-  // Creates the folder if need be and the temporary file.
+  // Creates the folder if need be and the temporary file (a new one: an
+  // existing file of that name is an error, never written into).
   tl::expected<void, std::string> open(const std::string& path);
+  // The same with the temporary name chosen by the caller (temporary_path_for).
+  tl::expected<void, std::string> open(const std::string& path, const std::string& temp);
   tl::expected<void, std::string> write(std::string_view data);
   // Flushes, syncs, closes and renames into place, then syncs the folder so
   // the rename is durable.

@@ -4,8 +4,9 @@
 # next fresh checkout starts with it; per branch, a new branch starting
 # from main's; never over a directory that is
 # there already; nothing cached on a plain run (the directory stays in
-# place); two runs at once leave one valid archive and no partial file; an
-# interrupted save leaves no partial file.
+# place); two runs at once leave one valid archive and no partial file, also
+# when they save at the same moment; an interrupted save leaves no partial
+# file.
 set -u
 drydock=$1
 source "$(dirname "$0")/harness.sh"
@@ -87,6 +88,38 @@ wait "$b"; code_b=$?
 for archive in $(find "$cache_root" -name '*.tar.gz'); do
   tar -tzf "$archive" >/dev/null 2>&1 || fail "an archive is not a valid tar.gz after concurrent saves: $archive"
 done
+
+# two runs saving the same branch's cache at the same moment: both wait at
+# a barrier at the end of dependencies, so their cache:save steps start
+# together; both save, one valid archive per directory remains, nothing partial
+cat >barrier.yml <<'YAML'
+dependencies:
+  cache_directories: [vendor, "odd name's dir"]
+  override:
+    - mkdir -p vendor "odd name's dir" && head -c 3000000 /dev/urandom >vendor/blob
+    - echo "$$" >vendor/writer; touch "$HOME/barrier-$$"; for _ in $(seq 1 400); do [ "$(ls "$HOME"/barrier-* | wc -l)" -ge 2 ] && break; sleep 0.05; done
+test:
+  override: [echo tested]
+YAML
+git add barrier.yml && git commit -qm barrier
+before=$(archives)
+"$drydock" run --fresh barrier.yml >a.log 2>&1 &
+a=$!
+"$drydock" run --fresh barrier.yml >b.log 2>&1 &
+b=$!
+wait "$a"; code_a=$?
+wait "$b"; code_b=$?
+[ "$code_a" -eq 0 ] && [ "$code_b" -eq 0 ] || fail "concurrent saves: exits $code_a $code_b: $(cat a.log b.log)"
+[ "$(cat a.log b.log | grep -c '\[cache:save\] cache vendor: saved')" -eq 2 ] \
+  || fail "concurrent saves: not both saved: $(cat a.log b.log)"
+[ "$(archives)" -eq $((before + 2)) ] || fail "concurrent saves: expected $((before + 2)) archives, found $(archives)"
+[ "$(partials)" -eq 0 ] || fail "concurrent saves left partial files: $(find "$cache_root" -name '*.partial.*')"
+vendor_archive=$(find "$cache_root" -name '*.tar.gz' -newer barrier.yml -exec sh -c 'tar -tzf "$1" 2>/dev/null | grep -q blob && echo "$1"' _ {} \;)
+[ "$(echo "$vendor_archive" | wc -l)" -eq 1 ] || fail "concurrent saves: not one vendor archive: $vendor_archive"
+writer=$(tar -xzOf "$vendor_archive" ./writer 2>/dev/null)
+[ -n "$writer" ] && [ -e "$HOME/barrier-$writer" ] || fail "concurrent saves: the archive is not one run's whole directory"
+[ "$(ls "$HOME"/barrier-* | wc -l)" -eq 2 ] || fail "concurrent saves: the runs did not meet at the barrier"
+rm -f "$HOME"/barrier-*
 
 # an interrupt while saving leaves no partial file
 cat >>circle.yml <<YAML

@@ -2,11 +2,16 @@
 
 #include "test_support.hpp"
 
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <random>
 
 #include "docker/archive.hpp"
+#include "util/file.hpp"
 #include "exec/run_fixture.hpp"
 
 using namespace drydock;
@@ -118,4 +123,61 @@ TEST_CASE("pruning keeps the newest archives and always the current one", "[dock
   CHECK(test::files_in(dir.path())
         == std::vector<std::string>{"app-" + key('a') + ".tar.zst", "app-" + key('d') + ".tar.zst",
                                     "app-notakey.tar.zst", "other-" + key('a') + ".tar.zst"});
+}
+
+TEST_CASE("pruning never removes a writer's temporary file or another run's newest archive", "[docker][archive]")
+{
+  test::ScratchDir dir;
+  const auto key = [](char c) { return std::string(32, c); };
+  const std::string temp = util::temporary_path_for(docker::archive_path(dir.path(), "app", key('b')));
+  std::ofstream(temp) << "being written";
+  const auto now = fs::file_time_type::clock::now();
+  const std::string old = docker::archive_path(dir.path(), "app", key('c'));
+  std::ofstream(old) << "old";
+  fs::last_write_time(old, now - std::chrono::hours(1));
+  std::ofstream(docker::archive_path(dir.path(), "app", key('d'))) << "just renamed by another run";
+  const auto removed = docker::prune_archives(dir.path(), "app", key('a'), 2);
+  CHECK(removed == std::vector<std::string>{old});
+  CHECK(fs::exists(temp));
+  CHECK(fs::exists(docker::archive_path(dir.path(), "app", key('d'))));
+}
+
+TEST_CASE("stale temporaries: only those of a writer that is gone are removed", "[docker][archive]")
+{
+  test::ScratchDir dir;
+  const auto in_dir = [&](const std::string& name) { return (fs::path(dir.path()) / name).string(); };
+  const std::string mine = util::temporary_path_for(in_dir("app-" + std::string(32, 'a') + ".tar.zst"));
+  std::ofstream(mine) << "a live writer's";
+  for (const char* gone : {".app-aa.tar.zst.partial-999999999-00ff", ".app.inputs.partial-999999999-00ff",
+                           ".app.archive-run1.partial-999999999-00ff"}) {
+    std::ofstream(in_dir(gone)) << "a dead writer's";
+  }
+  std::ofstream(in_dir(".application.inputs.partial-999999999-00ff")) << "another image's";
+  docker::remove_stale_temporaries(dir.path(), "app");
+  CHECK(test::files_in(dir.path())
+        == std::vector<std::string>{fs::path(mine).filename().string(), ".application.inputs.partial-999999999-00ff"});
+}
+
+// A child writing an archive is stopped by a signal: its handler removes
+// the temporary file before the signal ends it.
+TEST_CASE("a writer stopped by SIGTERM or SIGINT leaves no temporary file", "[docker][archive]")
+{
+  const int sig = GENERATE(SIGTERM, SIGINT);
+  test::ScratchDir dir;
+  const std::string path = (fs::path(dir.path()) / "app-x.tar.zst").string();
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    docker::ArchiveWriter writer;
+    if (!writer.open(path, 3) || !writer.write(sample_bytes(100000))) {
+      ::_exit(2);
+    }
+    ::raise(sig);
+    ::_exit(3); // not reached: the handler re-raises with the default action
+  }
+  int status = 0;
+  REQUIRE(::waitpid(child, &status, 0) == child);
+  CHECK(WIFSIGNALED(status));
+  CHECK(WTERMSIG(status) == sig);
+  CHECK(test::files_in(dir.path()).empty());
 }

@@ -101,8 +101,8 @@ nothing_left "warm run"
 rm "$archive"
 run run circle.yml
 expect_code 0
-contains "$repository:$key is present but its archive is missing; writing it"
-contains "wrote $archive"
+contains "[image:app] $repository:$key is present but its archive is missing; it is written beside the steps that use it"
+contains "[archive:app] wrote $archive"
 [ -e "$archive" ] || fail "the missing archive was not written again"
 
 # a disk too small for the archive: a warning, the build passes, nothing partial
@@ -111,9 +111,10 @@ mount -t tmpfs -o size=1m tmpfs "$scratch/tiny" || fail "cannot mount a small tm
 sed "s|cache_dir: $scratch/cache|cache_dir: $scratch/tiny|" circle.yml >tiny.yml
 run run tiny.yml
 expect_code 0
-contains "warning: could not write the archive $scratch/tiny/app-$key.tar.zst"
+contains "[archive:app] warning: could not write the archive $scratch/tiny/app-$key.tar.zst"
 contains "the image is in the engine, so the build goes on"
-[ -z "$(ls -A "$scratch/tiny" | grep -v '^app.lock$' | grep -v '^app.inputs$')" ] || fail "disk full: left $(ls -A "$scratch/tiny")"
+[ -z "$(ls -A "$scratch/tiny" | grep -v '^app.lock$' | grep -v '^app.archive.lock$' | grep -v '^app.inputs$')" ] \
+  || fail "disk full: left $(ls -A "$scratch/tiny")"
 umount "$scratch/tiny"
 nothing_left "disk full"
 
@@ -161,7 +162,7 @@ key2=$(echo "$out" | sed -n "s|.*building $repository:\([0-9a-f]*\).*|\1|p" | he
 echo "third==3" >>app/requirements/base.txt
 run run circle.yml
 expect_code 0
-contains "pruned $archive"
+contains "[archive:app] pruned $archive"
 [ "$(archives)" -eq 2 ] || fail "keep 2: found $(archives) archives"
 [ -e "$archive" ] && fail "the oldest archive was kept"
 

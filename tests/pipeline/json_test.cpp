@@ -47,9 +47,13 @@ TEST_CASE("a lowered pipeline survives the trip through JSON", "[pipeline][json]
   const auto& shell = std::get<pipeline::ShellCommand>(unit.action);
   CHECK(shell.shell == std::vector<std::string>{"sh", "-c"});
   CHECK(shell.append_files == std::vector<std::string>{"tests/*.py"});
-  CHECK(back->steps.back().background);
+  CHECK(std::any_of(back->steps.begin(), back->steps.end(), [](const auto& step) { return step.background; }));
   CHECK(pipeline::policy_of(*back, unit).when == pipeline::RunsWhen::always);
   CHECK(back->engine_needed_by == "machine.services: docker");
+  const auto archive = std::find_if(back->steps.begin(), back->steps.end(),
+                                    [](const auto& step) { return step.id == "archive:app"; });
+  REQUIRE(archive != back->steps.end());
+  CHECK(std::get<pipeline::ImageArchive>(archive->action).image.inputs == std::vector<std::string>{"requirements.txt"});
 }
 
 TEST_CASE("a broken pipeline document is refused with a reason", "[pipeline][json]")

@@ -196,3 +196,64 @@ TEST_CASE("general.artifacts: a finally step after every other, even when a fail
     CHECK_FALSE(plan.has_ready());
   }
 }
+
+namespace {
+constexpr const char* kArchived = R"(dependencies:
+  override: [d]
+test:
+  override:
+    - t:
+        drydock: {image: app}
+drydock:
+  images:
+    app: {repository: org/app}
+)";
+} // namespace
+
+TEST_CASE("an image's archive step starts with the steps that use the image, after them among equals", "[plan]")
+{
+  Fixture f(kArchived); // image:app, dependencies.override[0], test.override[0], archive:app
+  plan::Plan plan(f.graph);
+  CHECK(names(f.graph, start_all(plan)) == std::vector<std::string>{"image:app", "dependencies.override[0]"});
+  plan.finished(0, true);
+  plan.finished(1, true);
+  // Both ready at once: the test first (a tie on the critical path goes to the earlier step).
+  CHECK(names(f.graph, start_all(plan)) == std::vector<std::string>{"test.override[0]", "archive:app"});
+}
+
+TEST_CASE("a failed test does not stop the archive step; a failure that stops the build lets it finish", "[plan]")
+{
+  Fixture f(kArchived);
+  plan::Plan plan(f.graph);
+  start_all(plan);
+  plan.finished(0, true); // image:app
+  SECTION("the test fails while the archive is written")
+  {
+    plan.finished(1, true);
+    start_all(plan);
+    plan.finished(2, false);
+    CHECK(plan.running_count() == 1); // archive:app goes on
+    plan.finished(3, true);
+    CHECK(plan.status(3) == StepStatus::succeeded);
+  }
+  SECTION("dependencies fails while the archive is written")
+  {
+    CHECK(names(f.graph, start_all(plan)) == std::vector<std::string>{"archive:app"});
+    plan.finished(1, false); // stops the build
+    CHECK(plan.running_count() == 1);
+    plan.finished(3, true);
+    CHECK(plan.status(3) == StepStatus::succeeded);
+    plan.close("not reached");
+    CHECK(plan.status(2) == StepStatus::skipped);
+  }
+  SECTION("a failed archive step stops nothing")
+  {
+    plan.finished(1, true);
+    start_all(plan);
+    plan.finished(3, false);
+    CHECK(plan.running_count() == 1);
+    plan.finished(2, true);
+    CHECK(plan.status(2) == StepStatus::succeeded);
+  }
+  CHECK(plan.done());
+}

@@ -96,6 +96,9 @@ TEST_CASE("plan text: a detail line under each command that differs from a plain
            "       dir /opt/suite\n"
            "  7  test.override[4]  test          test.override[3], image:app  sh run.sh\n"
            "       in image app; dir $WORKDIR/scripts\n"
+           "  8  archive:app       dependencies  image:app                 archive app: docker save acme/app:<inputs "
+           "key> "
+           "into ~/.cache...\n"
            "\n"
            "critical path: 7 steps: machine.pre[0] -> image:app -> test.override[0] -> test.override[1] -> "
            "test.override[2] -> test.override[3] -> test.override[4]\n");
@@ -146,6 +149,9 @@ drydock:
            "       dir ~/cache (the container's ~)\n"
            "  5  test.override[2]  test          test.override[1], image:app  sh run.sh\n"
            "       in image app\n"
+           "  6  archive:app       dependencies  image:app                 archive app: docker save acme/app:<inputs "
+           "key> "
+           "into ~/.cache...\n"
            "\n"
            "critical path: 5 steps: machine.pre[0] -> image:app -> test.override[0] -> test.override[1] -> "
            "test.override[2]\n");
@@ -164,7 +170,7 @@ TEST_CASE("plan json: each step's placement, directory, variable names, files an
   CHECK(json["build_dir"] == "/src/app");
   CHECK(json["build_container"].is_null());
   const auto& steps = json["steps"];
-  REQUIRE(steps.size() == 7);
+  REQUIRE(steps.size() == 8);
   CHECK(steps[0]["workdir"] == "~");
   CHECK(steps[0]["runs_in"] == "host");
   // drydock's own steps: where their paths are resolved from, on the host
@@ -188,6 +194,13 @@ TEST_CASE("plan json: each step's placement, directory, variable names, files an
   CHECK(steps[3]["name"] == "test.override[1]");
   CHECK(steps[3]["action"]["append_files"] == nlohmann::json{"spec/**/*_spec.rb", "*.gemspec"});
   CHECK(steps[6]["container"]["image"] == "app");
+  // the image's archive: drydock's own, on the host, nothing waits for it
+  CHECK(steps[7]["id"] == "archive:app");
+  CHECK(steps[7]["kind"] == "archive");
+  CHECK(steps[7]["runs_in"] == "host");
+  CHECK(steps[7]["waits_for"] == nlohmann::json{"image:app"});
+  CHECK(steps[7]["on_failure"] == "continue_build");
+  CHECK(steps[7]["action"]["image"]["repository"] == "acme/app");
 }
 
 TEST_CASE("plan never shows a step's variable values, in text or JSON", "[report][plan][security]")

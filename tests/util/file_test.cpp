@@ -19,9 +19,34 @@ namespace {
 
 } // namespace
 
-TEST_CASE("atomic files: the temporary name is hidden beside the file and names its writer", "[util][file]")
+TEST_CASE("atomic files: the temporary name is hidden beside the file, names its writer and is new each time", "[util]["
+                                                                                                               "file]")
 {
-  CHECK(util::temporary_path_for("/cache/app.inputs") == fmt::format("/cache/.app.inputs.partial-{}", ::getpid()));
+  const auto first = util::temporary_path_for("/cache/app.inputs");
+  const auto second = util::temporary_path_for("/cache/app.inputs");
+  const auto prefix = fmt::format("/cache/.app.inputs.partial-{}-", ::getpid());
+  CHECK(first.starts_with(prefix));
+  CHECK(first.size() == prefix.size() + 16); // 64 random bits in hex
+  CHECK(second.starts_with(prefix));
+  CHECK(first != second);
+}
+
+TEST_CASE("atomic files: two writers of one file at once each write their own temporary file; the last rename wins",
+          "[util][file]")
+{
+  test::ScratchDir dir;
+  const auto path = (dir.path() / "app.inputs").string();
+  util::AtomicFile one;
+  util::AtomicFile two;
+  REQUIRE(one.open(path));
+  REQUIRE(two.open(path));
+  REQUIRE(one.write("one\n"));
+  REQUIRE(two.write("two\n"));
+  CHECK(test::files_in(dir.path()).size() == 2);
+  REQUIRE(one.commit());
+  REQUIRE(two.commit());
+  CHECK(test::read_text(path) == "two\n");
+  CHECK(test::files_in(dir.path()) == std::vector<std::string>{"app.inputs"});
 }
 
 TEST_CASE("atomic files: written whole under the real name, folders made, the old content replaced", "[util][file]")
@@ -43,7 +68,8 @@ TEST_CASE("atomic files: a failure leaves no temporary file and the old content"
     const auto path = (dir.path() / "plain" / "app.inputs").string();
     const auto written = util::write_file_atomically(path, "text");
     REQUIRE_FALSE(written);
-    CHECK(written.error() == "cannot write " + util::temporary_path_for(path) + ": Not a directory");
+    CHECK(written.error().starts_with("cannot write " + (dir.path() / "plain" / ".app.inputs.partial-").string()));
+    CHECK(written.error().ends_with(": Not a directory"));
     CHECK(test::files_in(dir.path()) == std::vector<std::string>{"plain"});
   }
   SECTION("the rename fails")
@@ -63,7 +89,7 @@ TEST_CASE("atomic files: a failure leaves no temporary file and the old content"
       util::AtomicFile file;
       REQUIRE(file.open(path));
       REQUIRE(file.write("new, but abandoned\n"));
-      CHECK(fs::exists(util::temporary_path_for(path)));
+      CHECK(test::files_in(dir.path()).size() == 2); // the file and its temporary one
     }
     CHECK(test::read_text(path) == "old\n");
     CHECK(test::files_in(dir.path()) == std::vector<std::string>{"app.inputs"});

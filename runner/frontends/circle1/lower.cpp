@@ -62,6 +62,9 @@ struct SideBranch {
   std::vector<Pending> steps;
   std::vector<std::size_t> added;
   bool joined = false;
+  // Beside steps[i] (when there is one): a step that starts after it and
+  // that nothing waits for (an image's archive).
+  std::vector<std::optional<Pending>> followers;
 };
 
 // drydock's own steps resolve paths from the config's folder.
@@ -90,6 +93,20 @@ std::string database_summary(const pipeline::Database& database)
                      fmt::join(database.databases, ", "));
 }
 
+// `archive:NAME`: the image's archive written beside the steps that use
+// the image. Its failure (an interrupt; a failed write is only a warning)
+// stops nothing, and nothing waits for it.
+Pending archive_step(const config::ImageSpec& image, const BuildContext& context)
+{
+  auto pending = own_step(Phase::dependencies, "archive:" + image.name, pipeline::ImageArchive{image_action(image)},
+                          fmt::format("archive {}: docker save {}:<inputs key> into {}, if image:{} built it",
+                                      image.name, image.repository.value, image.cache_dir.value, image.name),
+                          image.pos, 3600, context); // docker save of a large image can be silent for long
+  pending.step.policy = pipeline::Policy{pipeline::RunsWhen::on_success, pipeline::OnFailure::continue_build, ""};
+  pending.subject = image.name;
+  return pending;
+}
+
 class Builder {
 public:
   Builder(const config::Config& config, const BuildContext& context, Diagnostics& diags);
@@ -101,6 +118,10 @@ public:
   void add_publish(const config::Deployment& section);
   void add_required_edges();
   void add_usage_edges();
+  // The side branches' followers, after every other step, so that a step
+  // the build waits for goes first among equals (the ready queue's ties,
+  // the critical path shown).
+  void add_followers();
   // general.artifacts: one step after every other, whatever they did.
   void add_artifacts();
   // dependencies.cache_directories: restored before the dependencies
@@ -122,6 +143,7 @@ private:
   std::vector<Pending> m_pending;      // beside m_pipeline.steps until take()
   std::vector<std::size_t> m_frontier; // what the next list waits for
   std::vector<SideBranch> m_branches;
+  std::vector<std::pair<std::size_t, Pending>> m_followers; // the step it follows, the follower
   bool m_published = false;
   bool m_cache_restored = false;
   bool m_cache_saved = false;
@@ -156,22 +178,23 @@ Builder::Builder(const config::Config& config, const BuildContext& context, Diag
 
 void Builder::add_side_branches()
 {
-  SideBranch images{Phase::checkout, Phase::database, {}, {}, false};
+  SideBranch images{Phase::checkout, Phase::database, {}, {}, false, {}};
   for (const auto& image : m_config.drydock.images) {
     images.steps.push_back(own_step(Phase::dependencies, "image:" + image.name, image_action(image),
                                     fmt::format("image {}: {}:<inputs key>, present, loaded from {} or built",
                                                 image.name, image.repository.value, image.cache_dir.value),
                                     image.pos, 3600, m_context)); // a first image build can be silent for long
     images.steps.back().subject = image.name;
+    images.followers.emplace_back(archive_step(image, m_context));
   }
-  SideBranch database{Phase::machine, Phase::database, {}, {}, false};
+  SideBranch database{Phase::machine, Phase::database, {}, {}, false, {}};
   const auto spec = config::effective_database(m_config);
   if (spec && spec->provider != config::DatabaseProvider::url) {
     const auto action = pipeline::DatabaseStart{database_of(*spec)};
     database.steps.push_back(
         own_step(Phase::machine, "postgresql", action, database_summary(action.database), spec->pos, 120, m_context));
   }
-  SideBranch services{Phase::machine, std::nullopt, {}, {}, false};
+  SideBranch services{Phase::machine, std::nullopt, {}, {}, false, {}};
   for (const auto& service : m_config.drydock.services) {
     const int timeout = service.ready ? service.ready->timeout : 60;
     services.steps.push_back(own_step(Phase::machine, "service:" + service.name, service_action(service),
@@ -195,12 +218,15 @@ void Builder::before_phase(Phase phase)
   // All branches start from the same frontier before any of them joins it.
   for (auto& branch : m_branches) {
     if (branch.added.empty() && !branch.steps.empty() && phase > branch.after) {
-      for (auto& step : branch.steps) {
-        const std::size_t index = add_step(std::move(step));
+      for (std::size_t i = 0; i < branch.steps.size(); ++i) {
+        const std::size_t index = add_step(std::move(branch.steps[i]));
         for (const std::size_t dep : m_frontier) {
           add_edge(dep, index);
         }
         branch.added.push_back(index);
+        if (i < branch.followers.size() && branch.followers[i]) {
+          m_followers.emplace_back(index, std::move(*branch.followers[i]));
+        }
       }
     }
   }
@@ -210,6 +236,14 @@ void Builder::before_phase(Phase phase)
       branch.joined = true;
     }
   }
+}
+
+void Builder::add_followers()
+{
+  for (auto& [leader, follower] : m_followers) {
+    add_edge(leader, add_step(std::move(follower)));
+  }
+  m_followers.clear();
 }
 
 void Builder::add_publish(const config::Deployment& section)
@@ -678,6 +712,7 @@ pipeline::Pipeline lower(const config::Config& config, const BuildContext& conte
   }
   builder.add_required_edges();
   builder.add_usage_edges();
+  builder.add_followers();
   builder.add_artifacts();
   const auto edges = builder.edges_in_order();
   auto pipeline = builder.take();

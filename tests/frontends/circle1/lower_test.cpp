@@ -193,11 +193,42 @@ drydock:
             "dependencies.override[0] <- machine.pre[0]",
             "database.override[0] <- dependencies.override[0], image:app, postgresql",
             "test.override[0] <- database.override[0], image:app, postgresql",
+            "archive:app <- image:app",
         });
   CHECK(pipeline::action_kind(graph.steps[1].action) == "database");
   CHECK(pipeline::action_kind(graph.steps[2].action) == "image");
   CHECK(std::get<pipeline::ImageBuild>(graph.steps[2].action).name == "app");
   CHECK(phase(graph, graph.steps[2]) == circle1::Phase::dependencies);
+}
+
+TEST_CASE("an image's archive step follows its image step, and nothing waits for it", "[circle1][lower]")
+{
+  const auto config = test::load(R"(test:
+  override:
+    - pytest:
+        drydock: {image: app}
+    - echo after
+deployment:
+  any:
+    branch: /.*/
+    commands: [deploy]
+drydock:
+  images:
+    app: {repository: org/app, cache_dir: /cache}
+)");
+  const auto graph = build(config, 0);
+  CHECK(test::edges(graph)
+        == Lines{"image:app <- ", "test.override[0] <- image:app", "test.override[1] <- test.override[0]",
+                 "deployment.any.commands[0] <- test.override[1]", "archive:app <- image:app"});
+  const auto& archive = graph.steps.back();
+  CHECK(pipeline::action_kind(archive.action) == "archive");
+  CHECK(std::get<pipeline::ImageArchive>(archive.action).image.cache_dir == "/cache");
+  CHECK(phase(graph, archive) == circle1::Phase::dependencies);
+  // A failed archive step (an interrupt) stops nothing; it needs its image.
+  const auto& policy = pipeline::policy_of(graph, archive);
+  CHECK(policy.when == pipeline::RunsWhen::on_success);
+  CHECK(policy.on_failure == pipeline::OnFailure::continue_build);
+  CHECK(archive.summary == "archive app: docker save org/app:<inputs key> into /cache, if image:app built it");
 }
 
 TEST_CASE("a config with only test commands still gets its own steps first", "[circle1][lower]")
@@ -211,7 +242,7 @@ drydock:
     app: {repository: org/app}
 )");
   const auto graph = build(config);
-  CHECK(test::edges(graph) == Lines{"image:app <- ", "test.override[0] <- image:app"});
+  CHECK(test::edges(graph) == Lines{"image:app <- ", "test.override[0] <- image:app", "archive:app <- image:app"});
 }
 
 TEST_CASE("using an image before drydock can make it is an error at the step", "[circle1][lower]")
@@ -272,10 +303,12 @@ drydock:
             "publish:hub <- test.override[0]",
             "publish:mirror <- test.override[0]",
             "deployment.release.commands[0] <- publish:hub, publish:mirror",
+            "archive:app <- image:app",
         });
   const auto only = build(config, 1);
   CHECK(test::edges(only)
-        == Lines{"image:app <- ", "test.override[0] <- image:app", "publish:hub <- test.override[0]"});
+        == Lines{"image:app <- ", "test.override[0] <- image:app", "publish:hub <- test.override[0]",
+                 "archive:app <- image:app"});
   CHECK(pipeline::action_kind(only.steps[2].action) == "publish");
   CHECK(phase(only, only.steps[2]) == circle1::Phase::deployment);
 }
