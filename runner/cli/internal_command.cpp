@@ -5,7 +5,9 @@
 // (exec/internal_step.hpp). Not for users; hidden from --help.
 #include <fmt/format.h>
 
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <iterator>
 #include <memory>
@@ -16,6 +18,7 @@
 #include "docker/service.hpp"
 #include "exec/internal_step.hpp"
 #include "publish/from_pipeline.hpp"
+#include "record/step_events.hpp"
 #include "services/postgres_cluster.hpp"
 #include "util/shell.hpp"
 
@@ -30,6 +33,18 @@ void print_line(const std::string& line)
 
 env::Environment own_environment() { return env::Environment::from_entries(host_environment()); }
 
+// What the step decided, for the run's record (record/step_events.hpp).
+void report_event(std::string_view event, const nlohmann::ordered_json& fields)
+{
+  const char* path = std::getenv(plan::kStepEventsEnv);
+  record::append_step_event(path == nullptr ? "" : path, event, fields);
+}
+
+void report_ready(const std::string& service, std::chrono::milliseconds ready_in)
+{
+  report_event("service_ready", {{"service", service}, {"ms", ready_in.count()}});
+}
+
 int run_image(const exec::InternalStep& step, const pipeline::ImageBuild& image)
 {
   const auto job = docker::make_image_job(image, step.base_dir, own_environment(), step.run_tag);
@@ -38,6 +53,9 @@ int run_image(const exec::InternalStep& step, const pipeline::ImageBuild& image)
     fmt::print(stderr, "drydock: image {}: {}\n", image.name, result.error());
     return kExitStepFailed;
   }
+  report_event("image", {{"image", image.name},
+                         {"decision", docker::source_name(result->source)},
+                         {"reference", result->reference}});
   return kExitOk;
 }
 
@@ -118,10 +136,12 @@ int run_service(const exec::InternalStep& step, const pipeline::ServiceStart& se
   run.container.tmpfs = service.tmpfs;
   run.container.command = service.command;
   run.ready = readiness_of(service);
-  if (const auto started = docker::start_service(docker::EngineClient{}, run, print_line); !started) {
+  const auto started = docker::start_service(docker::EngineClient{}, run, print_line);
+  if (!started) {
     fmt::print(stderr, "drydock: {}\n", started.error());
     return kExitStepFailed;
   }
+  report_ready(service.name, *started);
   return kExitOk;
 }
 
@@ -145,10 +165,12 @@ int run_database_container(const exec::InternalStep& step, const pipeline::Datab
   for (std::size_t i = 1; i < spec.databases.size(); ++i) {
     run.after_ready.push_back({"createdb", "-h", "127.0.0.1", "-U", spec.user, "--", spec.databases[i]});
   }
-  if (const auto started = docker::start_service(docker::EngineClient{}, run, print_line); !started) {
+  const auto started = docker::start_service(docker::EngineClient{}, run, print_line);
+  if (!started) {
     fmt::print(stderr, "drydock: {}\n", started.error());
     return kExitStepFailed;
   }
+  report_ready("postgresql", *started);
   return kExitOk;
 }
 
@@ -158,10 +180,13 @@ int run_cluster(const exec::InternalStep& step)
     fmt::print(stderr, "drydock: postgresql: the step has no cluster to start\n");
     return kExitConfigOrUsage;
   }
+  const auto begin = std::chrono::steady_clock::now();
   if (auto started = services::start_cluster(*step.cluster, print_line); !started) {
     fmt::print(stderr, "drydock: postgresql: {}\n", started.error());
     return kExitStepFailed;
   }
+  report_ready("postgresql",
+               std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - begin));
   return kExitOk;
 }
 
