@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <utility>
+#include <variant>
 
 #include "record/step_events.hpp"
 #include "util/mask.hpp"
@@ -45,7 +46,7 @@ Recorder::Recorder(const pipeline::Pipeline& pipeline, RecordPaths paths, std::v
                    Stream stream)
   : m_pipeline(pipeline), m_paths(std::move(paths)), m_secrets(masking_order(std::move(secrets))),
     m_clock(std::move(clock)), m_stream(std::move(stream)), m_logs(pipeline.steps.size(), -1),
-    m_partial(pipeline.steps.size()), m_finished(pipeline.steps.size(), 0)
+    m_running(pipeline.steps.size(), false), m_partial(pipeline.steps.size()), m_finished(pipeline.steps.size(), 0)
 {
   if (!m_paths.dir.empty()) {
     m_events_fd = open_for_append(m_paths.events(), O_APPEND);
@@ -101,13 +102,17 @@ std::vector<std::string> Recorder::released_by(const pipeline::Step& step) const
 void Recorder::step_started(const pipeline::Step& step)
 {
   emit(record::step_started(m_clock(), m_pipeline, step, released_by(step)));
-  if (!m_paths.dir.empty()) {
-    m_logs[step.index] = open_for_append(m_paths.logs() + "/" + log_file_name(step), O_TRUNC);
-  }
+  m_running[step.index] = !m_paths.dir.empty();
 }
 
+// The log is made at the step's first output: a quiet step costs no file
+// (creating and later pruning one per no-op step was most of the record's cost).
 void Recorder::write_log(std::size_t step, std::string_view text)
 {
+  if (m_logs[step] < 0 && m_running[step] && !text.empty()) {
+    m_logs[step] = open_for_append(m_paths.logs() + "/" + log_file_name(m_pipeline.steps[step]), O_TRUNC);
+    m_running[step] = m_logs[step] >= 0;
+  }
   if (m_logs[step] >= 0 && !write_all(m_logs[step], text)) {
     ::close(m_logs[step]); // a full disk: the log stops, the build goes on
     m_logs[step] = -1;
@@ -119,7 +124,7 @@ void Recorder::write_log(std::size_t step, std::string_view text)
 // the log uncut.
 void Recorder::on_output(std::size_t step, std::string_view chunk)
 {
-  if (m_logs[step] < 0) {
+  if (!m_running[step]) {
     return;
   }
   if (m_secrets.empty()) {
@@ -146,8 +151,8 @@ void Recorder::on_output_abandoned(std::size_t step)
 
 void Recorder::merge_step_events(const pipeline::Step& step)
 {
-  if (m_paths.dir.empty()) {
-    return;
+  if (m_paths.dir.empty() || std::holds_alternative<pipeline::ShellCommand>(step.action)) {
+    return; // only drydock's own steps hand events over
   }
   const std::string path = m_paths.step_events(step.index);
   for (auto& event : read_step_events(path)) {
@@ -169,6 +174,7 @@ void Recorder::step_finished(const pipeline::Step& step, const plan::StepOutcome
     ::close(m_logs[step.index]);
     m_logs[step.index] = -1;
   }
+  m_running[step.index] = false;
   merge_step_events(step);
   m_finished[step.index] = ++m_finish_count;
   emit(record::step_finished(m_clock(), step, outcome));

@@ -57,7 +57,8 @@ private:
   Clock m_clock;
   Stream m_stream;
   int m_events_fd = -1;
-  std::vector<int> m_logs;             // per step: its log's fd while it runs
+  std::vector<int> m_logs;             // per step: its log's fd, once it printed something
+  std::vector<bool> m_running;         // per step: started, not finished, its output logged
   std::vector<std::string> m_partial;  // per step: output after its last newline, not yet masked
   std::vector<std::size_t> m_finished; // per step: 1 + the order it finished in; 0: not yet
   std::size_t m_finish_count = 0;

@@ -138,29 +138,42 @@ RunSummary read_summary(const std::string& dir, int number, const OwnerAlive& al
   return run;
 }
 
-std::vector<RunSummary> list_runs(const std::string& runs_dir, const OwnerAlive& alive)
+namespace {
+
+// Newest first.
+std::vector<std::pair<int, std::string>> sorted_dirs(const std::string& runs_dir)
 {
   auto dirs = numbered_dirs(runs_dir);
   std::sort(dirs.begin(), dirs.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  return dirs;
+}
+
+} // namespace
+
+std::vector<RunSummary> list_runs(const std::string& runs_dir, const OwnerAlive& alive)
+{
   std::vector<RunSummary> runs;
-  for (const auto& [number, dir] : dirs) {
+  for (const auto& [number, dir] : sorted_dirs(runs_dir)) {
     runs.push_back(read_summary(dir, number, alive));
   }
   return runs;
 }
 
+// Only the records beyond `keep` are read: each run prunes, and reading
+// all of them every time would cost more than the run's own record.
 std::vector<int> prune_runs(const std::string& runs_dir, int keep, const OwnerAlive& alive)
 {
   std::vector<int> removed;
-  const auto runs = list_runs(runs_dir, alive);
-  for (std::size_t at = static_cast<std::size_t>(std::max(keep, 0)); at < runs.size(); ++at) {
-    if (runs[at].result == "running") {
+  const auto dirs = sorted_dirs(runs_dir);
+  for (std::size_t at = static_cast<std::size_t>(std::max(keep, 0)); at < dirs.size(); ++at) {
+    const auto& [number, dir] = dirs[at];
+    if (read_summary(dir, number, alive).result == "running") {
       continue; // a concurrent run's record, in use
     }
     std::error_code ec;
-    fs::remove_all(runs[at].dir, ec);
+    fs::remove_all(dir, ec);
     if (!ec) {
-      removed.push_back(runs[at].number);
+      removed.push_back(number);
     }
   }
   return removed;

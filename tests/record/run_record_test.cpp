@@ -112,7 +112,8 @@ TEST_CASE("the recorder writes each event as it happens, logs uncut and masked, 
           "[record][recorder]")
 {
   TempDir dir;
-  const auto pipeline = test::lower(test::load("machine:\n  pre: [echo a]\ntest:\n  override: [echo b]\n"));
+  auto pipeline = test::lower(test::load("machine:\n  pre: [echo a]\ntest:\n  override: [echo b]\n"));
+  pipeline.steps[0].action = ::drydock::pipeline::ImageBuild{}; // one of drydock's own: it hands events over
   const auto paths = record::create_record(dir.path.string(), 3);
   REQUIRE(paths);
   std::int64_t now = 0;
@@ -147,4 +148,6 @@ TEST_CASE("the recorder writes each event as it happens, logs uncut and masked, 
             .ends_with(R"("released_by":["machine.pre[0]"]})"
                        "\n"));
   CHECK(streamed == test::read_text(paths->events()));
+  recorder.step_finished(pipeline.steps[1], {plan::StepStatus::succeeded, 0, milliseconds(1), ""});
+  CHECK(test::files_in(paths->logs()) == std::vector<std::string>{"000-machine.pre_0_.log"}); // a quiet step has none
 }
