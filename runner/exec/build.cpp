@@ -224,6 +224,9 @@ StepRequest make_request(const pipeline::Pipeline& pipeline, const pipeline::Ste
 {
   env::Environment env = context.env;
   env::apply_expanded(env, step.environment);
+  if (!context.step_events_dir.empty()) { // drydock's own steps and its cache steps on the host report there
+    env.set(plan::kStepEventsEnv, plan::step_events_file(context.step_events_dir, step.index));
+  }
   StepRequest request;
   request.step = step.index;
   const auto* shell = std::get_if<pipeline::ShellCommand>(&step.action);
@@ -233,9 +236,6 @@ StepRequest make_request(const pipeline::Pipeline& pipeline, const pipeline::Ste
     request.input = input ? std::move(*input) : "";
     request.start_error = input ? "" : input.error();
     request.cwd = step.workdir.base; // drydock's own steps resolve paths from there
-    if (!context.step_events_dir.empty()) {
-      env.set(plan::kStepEventsEnv, plan::step_events_file(context.step_events_dir, step.index));
-    }
   } else if (step.container) {
     request.argv = container_argv(pipeline, step, *shell, context, env);
     request.cwd = step.workdir.base; // the path applies inside the container

@@ -52,10 +52,11 @@ public:
   virtual void interrupted() = 0;
 };
 
-// drydock's own steps (`drydock internal step`) report what they decided
-// (an image present, loaded or built; a service ready) by appending JSON
-// lines to the file this variable names; the record merges them into the
-// run's events when the step finishes (record/step_events.hpp).
+// drydock's own steps (`drydock internal step`, and the cache steps on the
+// host) report what they decided (an image present, loaded or built; a
+// service ready; a cache restored) by appending JSON lines to the file this
+// variable names; the record merges them into the run's events when the
+// step finishes (record/step_events.hpp).
 inline constexpr const char* kStepEventsEnv = "DRYDOCK_STEP_EVENTS";
 
 // The file for a step's own events, in `dir`.

@@ -10,7 +10,6 @@
 #include <cstring>
 #include <filesystem>
 #include <utility>
-#include <variant>
 
 #include "record/step_events.hpp"
 #include "util/mask.hpp"
@@ -151,17 +150,20 @@ void Recorder::on_output_abandoned(std::size_t step)
 
 void Recorder::merge_step_events(const pipeline::Step& step)
 {
-  if (m_paths.dir.empty() || std::holds_alternative<pipeline::ShellCommand>(step.action)) {
-    return; // only drydock's own steps hand events over
+  const std::string path = m_paths.dir.empty() ? "" : m_paths.step_events(step.index);
+  std::error_code ec;
+  if (path.empty() || !fs::exists(path, ec)) {
+    return;
   }
-  const std::string path = m_paths.step_events(step.index);
   for (auto& event : read_step_events(path)) {
     const std::string name = event["event"].get<std::string>();
+    if (name != "image" && name != "service_ready" && name != "cache") {
+      continue; // a step reports its own decisions, never the run's events
+    }
     event.erase("event");
     event["step"] = step.id;
     emit(event_line(name, m_clock(), event));
   }
-  std::error_code ec;
   fs::remove(path, ec);
 }
 

@@ -3,7 +3,8 @@
 # each step's whole log, artifacts/ and test-results/ as CIRCLE_ARTIFACTS
 # and CIRCLE_TEST_REPORTS), `run --json` streams the events on stdout,
 # --keep-runs prunes, `runs` lists, `report` names the report, and a run
-# killed with -9 leaves a valid prefix of events that `clean` removes.
+# killed with -9 leaves a valid prefix of events that `clean` removes;
+# cache decisions are events.
 set -u
 drydock=$1
 source "$(dirname "$0")/harness.sh"
@@ -120,6 +121,23 @@ out=$("$drydock" clean 2>&1)
 contains "$out" "removed run record $runs/4 (run 4 died)"
 [ ! -d "$runs/4" ] || fail "clean left the record of the killed run"
 [ -d "$runs/3" ] || fail "clean removed a finished run's record"
+
+# Cache decisions: nothing saved yet and saved, then restored with the branch's key.
+cat >cache.yml <<'YAML'
+dependencies:
+  cache_directories: ["vendor \"q\""]
+  override:
+    - mkdir -p 'vendor "q"' && echo v >'vendor "q"/lib'
+YAML
+git add cache.yml && git commit -qm cache
+cache_events() { grep '"event":"cache"' "$runs/$1/events.jsonl" | python3 -c '
+import json, sys
+print(" ".join("%s:%s:%s" % (e["dir"], e["decision"], e["key"]) for e in map(json.loads, sys.stdin)))'; }
+"$drydock" run --fresh cache.yml >/dev/null 2>&1 || fail "cache run 5 failed"
+"$drydock" run --fresh cache.yml >/dev/null 2>&1 || fail "cache run 6 failed"
+[ "$(cache_events 5)" = 'vendor "q":nothing: vendor "q":saved:branch-main' ] || fail "cache events of run 5: $(cache_events 5)"
+[ "$(cache_events 6)" = 'vendor "q":restored:branch-main vendor "q":saved:branch-main' ] \
+  || fail "cache events of run 6: $(cache_events 6)"
 
 # Outside git: the state folder, as the build counter.
 mkdir "$scratch/plain" && cp circle.yml "$scratch/plain/" && cd "$scratch/plain" || exit 1
