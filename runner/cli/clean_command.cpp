@@ -1,7 +1,7 @@
 // `drydock clean`: removes what runs left behind when they could not clean
 // up themselves (kill -9, a crash, a lost machine): containers, networks and
-// volumes carrying drydock's run label, and throwaway cluster directories,
-// whose drydock is no longer running. Resources of runs still going are
+// volumes carrying drydock's run label, throwaway cluster directories and
+// the run records of this repository, whose drydock is no longer running. Resources of runs still going are
 // kept unless --all.
 #include <fmt/format.h>
 
@@ -12,6 +12,7 @@
 
 #include "cli/commands.hpp"
 #include "docker/leftovers.hpp"
+#include "record/run_record.hpp"
 #include "services/postgres_cluster.hpp"
 
 namespace drydock::cli {
@@ -21,6 +22,17 @@ struct CleanOptions {
   bool all = false;
   bool dry_run = false;
 };
+
+// Records of this repository's runs that died (no run_finished, their
+// drydock gone): their logs are kept no longer than their containers.
+std::size_t remove_died_records(bool dry_run)
+{
+  const auto died = record::remove_died_runs(runs_dir_here(), run_owner_alive, dry_run);
+  for (const auto& run : died) {
+    fmt::print("{} run record {} (run {} died)\n", dry_run ? "would remove" : "removed", run.dir, run.number);
+  }
+  return died.size();
+}
 
 int run_clean(const CleanOptions& options)
 {
@@ -47,7 +59,8 @@ int run_clean(const CleanOptions& options)
   const int failed = options.dry_run ? 0 : docker::remove_resources(client, leftovers, [](const std::string& line) {
     fmt::print("{}\n", line);
   });
-  fmt::print("drydock clean: {} {}, {} kept (their runs are still going){}\n", leftovers.size(),
+  const auto died = remove_died_records(options.dry_run);
+  fmt::print("drydock clean: {} {}, {} kept (their runs are still going){}\n", leftovers.size() + died,
              options.dry_run ? "to remove" : "removed", kept,
              failed > 0 ? fmt::format(", {} could not be removed", failed) : "");
   return failed > 0 ? kExitStepFailed : kExitOk;
@@ -58,9 +71,11 @@ int run_clean(const CleanOptions& options)
 Action add_clean_command(CLI::App& app)
 {
   auto options = std::make_shared<CleanOptions>();
-  auto* sub = app.add_subcommand("clean", "Remove what killed runs left behind: containers, networks and volumes "
-                                          "labelled by drydock, throwaway Postgres clusters and the registry "
-                                          "credentials of publish steps, whose drydock is gone.");
+  auto* sub = app.add_subcommand("clean",
+                                 "Remove what killed runs left behind: containers, networks and volumes "
+                                 "labelled by drydock, throwaway Postgres clusters and the registry "
+                                 "credentials of publish steps, whose drydock is gone; and the records of this "
+                                 "repository's runs that died (no run_finished).");
   sub->add_flag("--all", options->all, "Also those of runs still going");
   sub->add_flag("-n,--dry-run", options->dry_run, "Only list what would be removed");
   return [options] { return run_clean(*options); };

@@ -27,11 +27,20 @@ Action add_run_command(CLI::App& app);
 Action add_explain_command(CLI::App& app);
 Action add_tag_command(CLI::App& app);
 Action add_clean_command(CLI::App& app);
+Action add_runs_command(CLI::App& app);
+Action add_report_command(CLI::App& app);
 Action add_internal_command(CLI::App& app);
 
 // `drydock tag`'s arguments (after "tag") so that CLI11 groups them as
 // docker-ci-deploy's argparse does.
 std::vector<std::string> tag_arguments_as_dcd_reads_them(std::vector<std::string> args);
+
+// The run records of the repository holding the current directory, or of
+// this folder outside git (record::runs_dir_for).
+std::string runs_dir_here();
+
+// Whether the drydock that wrote a record ("PID:START") still runs.
+bool run_owner_alive(const std::string& owner);
 
 int run_main(int argc, char** argv);
 

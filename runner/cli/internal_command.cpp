@@ -5,7 +5,9 @@
 // (exec/internal_step.hpp). Not for users; hidden from --help.
 #include <fmt/format.h>
 
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <iterator>
 #include <memory>
@@ -17,6 +19,7 @@
 #include "docker/service.hpp"
 #include "exec/internal_step.hpp"
 #include "publish/from_pipeline.hpp"
+#include "record/step_events.hpp"
 #include "services/postgres_cluster.hpp"
 #include "util/shell.hpp"
 
@@ -39,6 +42,18 @@ docker::ImageJob image_job(const exec::InternalStep& step, const pipeline::Image
   return job;
 }
 
+// What the step decided, for the run's record (record/step_events.hpp).
+void report_event(std::string_view event, const nlohmann::ordered_json& fields)
+{
+  const char* path = std::getenv(plan::kStepEventsEnv);
+  record::append_step_event(path == nullptr ? "" : path, event, fields);
+}
+
+void report_ready(const std::string& service, std::chrono::milliseconds ready_in)
+{
+  report_event("service_ready", {{"service", service}, {"ms", ready_in.count()}});
+}
+
 int run_image(const exec::InternalStep& step, const pipeline::ImageBuild& image)
 {
   const auto job = image_job(step, image);
@@ -47,6 +62,9 @@ int run_image(const exec::InternalStep& step, const pipeline::ImageBuild& image)
     fmt::print(stderr, "drydock: image {}: {}\n", image.name, result.error());
     return kExitStepFailed;
   }
+  report_event("image", {{"image", image.name},
+                         {"decision", docker::source_name(result->source)},
+                         {"reference", result->reference}});
   return kExitOk;
 }
 
@@ -134,10 +152,12 @@ int run_service(const exec::InternalStep& step, const pipeline::ServiceStart& se
   run.container.tmpfs = service.tmpfs;
   run.container.command = service.command;
   run.ready = readiness_of(service);
-  if (const auto started = docker::start_service(docker::EngineClient{}, run, print_line); !started) {
+  const auto started = docker::start_service(docker::EngineClient{}, run, print_line);
+  if (!started) {
     fmt::print(stderr, "drydock: {}\n", started.error());
     return kExitStepFailed;
   }
+  report_ready(service.name, *started);
   return kExitOk;
 }
 
@@ -161,10 +181,12 @@ int run_database_container(const exec::InternalStep& step, const pipeline::Datab
   for (std::size_t i = 1; i < spec.databases.size(); ++i) {
     run.after_ready.push_back({"createdb", "-h", "127.0.0.1", "-U", spec.user, "--", spec.databases[i]});
   }
-  if (const auto started = docker::start_service(docker::EngineClient{}, run, print_line); !started) {
+  const auto started = docker::start_service(docker::EngineClient{}, run, print_line);
+  if (!started) {
     fmt::print(stderr, "drydock: {}\n", started.error());
     return kExitStepFailed;
   }
+  report_ready("postgresql", *started);
   return kExitOk;
 }
 
@@ -174,10 +196,13 @@ int run_cluster(const exec::InternalStep& step)
     fmt::print(stderr, "drydock: postgresql: the step has no cluster to start\n");
     return kExitConfigOrUsage;
   }
+  const auto begin = std::chrono::steady_clock::now();
   if (auto started = services::start_cluster(*step.cluster, print_line); !started) {
     fmt::print(stderr, "drydock: postgresql: {}\n", started.error());
     return kExitStepFailed;
   }
+  report_ready("postgresql",
+               std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - begin));
   return kExitOk;
 }
 

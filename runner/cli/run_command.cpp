@@ -2,7 +2,11 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <charconv>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
@@ -20,6 +24,9 @@
 #include "frontends/circle1/lower.hpp"
 #include "os/checkout.hpp"
 #include "publish/from_pipeline.hpp"
+#include "record/recorder.hpp"
+#include "record/reports.hpp"
+#include "record/run_record.hpp"
 #include "report/run_printer.hpp"
 #include "util/mask.hpp"
 #include "util/scope_exit.hpp"
@@ -32,15 +39,74 @@ struct RunOptions {
   std::size_t jobs = std::max(1u, std::thread::hardware_concurrency());
   bool quiet = false;
   bool dry_run = false;
-  bool fresh = false;        // --fresh
-  bool with_changes = false; // --with-changes
-  bool keep = false;         // --keep
+  bool fresh = false;           // --fresh
+  bool with_changes = false;    // --with-changes
+  bool keep = false;            // --keep
+  bool json = false;            // --json: the events on stdout, the human output on stderr
+  std::optional<int> keep_runs; // --keep-runs N, over drydock.keep_runs
 };
 
-bool colour_wanted()
+bool colour_wanted(int fd)
 {
   const char* no_color = std::getenv("NO_COLOR");
-  return ::isatty(STDOUT_FILENO) == 1 && (no_color == nullptr || *no_color == '\0');
+  return ::isatty(fd) == 1 && (no_color == nullptr || *no_color == '\0');
+}
+
+// Where the human output goes: stdout, or stderr when stdout carries the events.
+int human_fd(const RunOptions& options) { return options.json ? STDERR_FILENO : STDOUT_FILENO; }
+
+// An event line on stdout (--json), whole, at once.
+void write_stdout(std::string_view line)
+{
+  while (!line.empty()) {
+    const auto written = ::write(STDOUT_FILENO, line.data(), line.size());
+    if (written < 0 && errno == EINTR) {
+      continue;
+    }
+    if (written <= 0) {
+      return; // the reader went away: the runner sees it and stops the build
+    }
+    line.remove_prefix(static_cast<std::size_t>(written));
+  }
+}
+
+std::string utc_now()
+{
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  ::gmtime_r(&now, &tm);
+  char text[32] = {};
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return text;
+}
+
+record::RunInfo run_info(const LoadedPipeline& pipeline, bool dry_run)
+{
+  const auto& build = pipeline.pipeline.build;
+  return {pipeline.context.config_path, build.sha, build.branch, build.tag, build.number, DRYDOCK_VERSION,
+          docker::owner_of(::getpid()), utc_now(), dry_run};
+}
+
+// The record's clock: time since the run started.
+record::Recorder::Clock run_clock()
+{
+  const auto begin = std::chrono::steady_clock::now();
+  return [begin] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - begin);
+  };
+}
+
+// After the run: the reports (when a writer exists), the older records
+// pruned, and where this one is.
+void close_record(int keep_runs, const record::RecordPaths& paths, exec::OutputWriter& output)
+{
+  record::write_reports(paths.dir);
+  const auto runs_dir = std::filesystem::path(paths.dir).parent_path().string();
+  record::prune_runs(runs_dir, keep_runs, run_owner_alive);
+  std::error_code ec;
+  output.write(std::filesystem::exists(paths.report(), ec) ? fmt::format("report: {}\n", paths.report())
+                                                           : fmt::format("record: {}\n", paths.dir));
+  output.flush();
 }
 
 bool containers_may_remain(const pipeline::Pipeline& pipeline, const exec::BuildResult& result)
@@ -128,13 +194,11 @@ void print_notes(const std::vector<std::string>& notes)
 }
 
 // A skipped build took its number (as a branch filter's skip always has)
-// and made its artifacts directories for nothing: they are empty, and go.
-void remove_unused_dirs(const circle1::BuildContext& context)
+// and made its record for nothing: it holds no event yet, and goes.
+void remove_unused_record(const circle1::BuildContext& context)
 {
-  for (const auto& dir : {context.artifacts_dir, context.test_reports_dir}) {
-    std::error_code ec;
-    std::filesystem::remove(dir, ec); // removes an empty directory only
-  }
+  std::error_code ec;
+  std::filesystem::remove_all(context.record_dir, ec);
 }
 
 int exit_code_of(const exec::BuildResult& result)
@@ -154,9 +218,9 @@ int run_pipeline(const RunOptions& options)
   }
   for (const auto* decision : {&pipeline->branches, &pipeline->commit}) {
     if (!decision->runs) {
-      fmt::print("drydock: build skipped: {}\n", decision->reason);
+      fmt::print(options.json ? stderr : stdout, "drydock: build skipped: {}\n", decision->reason);
       if (!options.dry_run) {
-        remove_unused_dirs(pipeline->context);
+        remove_unused_record(pipeline->context);
       }
       return kExitOk;
     }
@@ -171,36 +235,56 @@ int run_pipeline(const RunOptions& options)
                "plan lists them)\n",
                fmt::join(phases, ", "));
   }
-  const report::PrinterOptions printer_options{colour_wanted(), options.quiet, options.dry_run, 10,
+  const report::PrinterOptions printer_options{colour_wanted(human_fd(options)), options.quiet, options.dry_run, 10,
                                                secrets_of(*pipeline)};
   // When the reader of our output goes away, nobody is watching the build:
   // stop it as if interrupted, so no step is left running unattended.
   // (The writer's thread blocks signals: kill, not raise, reaches the loop.)
   exec::HostRunner* host_runner = nullptr;
   exec::OutputWriter output(
-      STDOUT_FILENO, [] { ::kill(::getpid(), SIGTERM); },
+      human_fd(options), [] { ::kill(::getpid(), SIGTERM); },
       [&host_runner] { return host_runner != nullptr && host_runner->interrupt_requested(); });
   report::RunPrinter printer(
       pipeline->pipeline, printer_options, [&output](std::string_view text) { output.write(text); },
       [&output] { output.flush(); });
+  // A dry run writes no record; with --json its events still stream.
+  const record::RecordPaths paths{options.dry_run ? "" : pipeline->context.record_dir};
+  const int keep_runs = options.keep_runs.value_or(
+      pipeline->validation->config.drydock.keep_runs.value_or(record::kDefaultKeepRuns));
+  record::Recorder recorder(pipeline->pipeline, paths, printer_options.secrets, run_clock(),
+                            options.json ? record::Recorder::Stream(write_stdout) : record::Recorder::Stream());
+  if (!recorder.error().empty()) {
+    print_notes({"warning: " + recorder.error()});
+  }
+  plan::Fanout events;
+  events.add_sink(printer);
+  events.add_sink(recorder);
+  events.add_observer(printer);
+  events.add_observer(recorder);
   // The runner catches SIGINT/SIGTERM/SIGHUP from here on, so an interrupt
   // during setup still reaches the cleanup below.
   std::unique_ptr<exec::StepRunner> runner;
   if (options.dry_run) {
     runner = std::make_unique<exec::DryRunRunner>();
   } else {
-    auto host = std::make_unique<exec::HostRunner>(options.jobs, printer, printer_options.secrets);
+    auto host = std::make_unique<exec::HostRunner>(options.jobs, events, printer_options.secrets);
     host_runner = host.get();
     host->stop_when_reader_leaves(STDOUT_FILENO);
     runner = std::move(host);
   }
   const auto& lowered = pipeline->pipeline;
   auto context = exec::make_run_context(lowered, host_environment(), own_executable());
+  context.step_events_dir = paths.dir.empty() ? "" : paths.logs();
+  recorder.run_started(run_info(*pipeline, options.dry_run));
   const auto prepared = exec::prepare_run(lowered, context, setup_mode(options), engine);
   if (!prepared) {
     output.flush();
     print_notes({prepared.error()});
     print_notes(exec::finish_run(context, true));
+    recorder.run_finished({std::vector<plan::StepOutcome>(lowered.steps.size()), true}, prepared.error());
+    if (!paths.dir.empty()) {
+      close_record(keep_runs, paths, output);
+    }
     return kExitStepFailed;
   }
   print_notes(context.setup_notes);
@@ -212,11 +296,15 @@ int run_pipeline(const RunOptions& options)
       print_notes(exec::finish_run(context, true));
     }
   });
-  const auto result = exec::run_build(lowered, context, *runner, printer);
+  const auto result = exec::run_build(lowered, context, *runner, events);
   output.flush(); // before the notes on stderr, which may go to the same place
   finished = true;
   print_notes(exec::finish_run(context, containers_may_remain(lowered, result)));
+  recorder.run_finished(result);
   printer.summary(result);
+  if (!paths.dir.empty()) {
+    close_record(keep_runs, paths, output);
+  }
   return exit_code_of(result);
 }
 
@@ -289,6 +377,12 @@ Action add_run_command(CLI::App& app)
   sub->add_flag("--with-changes", options->with_changes,
                 "With --fresh: apply the uncommitted changes of tracked files on top (untracked files never)");
   sub->add_flag("--keep", options->keep, "With --fresh: leave the checkout in place and print where it is");
+  sub->add_flag("--json", options->json,
+                "Stream the run's events (as in the record's events.jsonl) as JSON lines on stdout; "
+                "the usual output goes to stderr");
+  sub->add_option("--keep-runs", options->keep_runs,
+                  "Run records to keep, this one included; older ones are removed (default 20)")
+      ->check(CLI::Range(1, 1000000));
   add_pipeline_options(*sub, options->pipeline);
   sub->footer("Exit status: 0 when every step passed (or the build is skipped: a branch filter, [ci skip]), "
               "1 when a step failed, 2 for config or usage errors, 130 when interrupted.");

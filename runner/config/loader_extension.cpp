@@ -226,6 +226,8 @@ std::vector<Spec> read_named(Reader& reader, const Node& node, std::string_view 
 const Field<Extension> kExtensionFields[] = {
     {"container",
      [](Reader& r, const Node& v, std::string_view p, Extension& e) { e.container = r.read_string(v, p); }},
+    {"keep_runs",
+     [](Reader& r, const Node& v, std::string_view p, Extension& e) { e.keep_runs = r.read_int(v, p, 1, 1000000); }},
     {"images", [](Reader& r, const Node& v, std::string_view p,
                   Extension& e) { e.images = read_named<ImageSpec>(r, v, p, kImageFields, {"repository"}); }},
     {"database",

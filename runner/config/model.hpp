@@ -223,6 +223,7 @@ struct Extension {
   bool present = false;
   // The build container: every host step runs in it (`docker exec`).
   std::optional<Text> container;
+  std::optional<int> keep_runs; // run records kept (`drydock run --keep-runs` wins)
   std::vector<ImageSpec> images;
   std::optional<DatabaseSpec> database;
   std::vector<ServiceSpec> services;

@@ -224,6 +224,9 @@ StepRequest make_request(const pipeline::Pipeline& pipeline, const pipeline::Ste
 {
   env::Environment env = context.env;
   env::apply_expanded(env, step.environment);
+  if (!context.step_events_dir.empty()) { // drydock's own steps and its cache steps on the host report there
+    env.set(plan::kStepEventsEnv, plan::step_events_file(context.step_events_dir, step.index));
+  }
   StepRequest request;
   request.step = step.index;
   const auto* shell = std::get_if<pipeline::ShellCommand>(&step.action);
@@ -265,6 +268,7 @@ public:
 
 private:
   void start(std::size_t step);
+  void report_queued();
   void record(const StepResult& result);
   void stop_after_interrupt();
 
@@ -294,12 +298,20 @@ void Driver::start(std::size_t step)
   m_runner.start(request);
 }
 
+void Driver::report_queued()
+{
+  for (const std::size_t step : m_plan.take_newly_ready()) {
+    m_observer.step_queued(m_pipeline.steps[step]);
+  }
+}
+
 void Driver::record(const StepResult& result)
 {
   StepOutcome& outcome = m_result.steps[result.step];
   outcome.duration = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - m_started[result.step]);
   outcome.exit_code = result.exit_code;
   outcome.message = result.message;
+  outcome.timed_out = result.kind == StepResult::Kind::timed_out;
   const bool succeeded = result.succeeded();
   if (m_result.interrupted && !succeeded && outcome.message.empty()) {
     outcome.message = "stopped: interrupted";
@@ -307,6 +319,7 @@ void Driver::record(const StepResult& result)
   outcome.status = succeeded ? plan::StepStatus::succeeded : plan::StepStatus::failed;
   m_plan.finished(result.step, succeeded);
   m_observer.step_finished(m_pipeline.steps[result.step], outcome);
+  report_queued();
 }
 
 void Driver::stop_after_interrupt()
@@ -327,6 +340,7 @@ void Driver::stop_after_interrupt()
 BuildResult Driver::run()
 {
   const auto begin = Clock::now();
+  report_queued();
   while (true) {
     while (m_runner.can_run_more() && m_plan.has_ready()) {
       start(m_plan.start_next());

@@ -46,6 +46,9 @@ struct RunContext {
   std::string cluster_dir;                      // made for this run's cluster: removed at the end
   int cluster_port_fd = -1;                     // holds the cluster's port for the run (services::reserve_port)
   std::vector<std::string> setup_notes;         // what setup tells the user (the build container's facts)
+  // Where drydock's own steps append their events (plan::kStepEventsEnv);
+  // empty: they report none (a dry run).
+  std::string step_events_dir;
 };
 
 // The host's environment with the pipeline's variables over it.

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <utility>
 
 namespace drydock::plan {
 
@@ -40,6 +41,8 @@ Plan::Plan(const pipeline::Pipeline& pipeline)
   }
 }
 
+std::vector<std::size_t> Plan::take_newly_ready() { return std::exchange(m_newly_ready, {}); }
+
 std::size_t Plan::start_next()
 {
   const std::size_t step = m_ready.begin()->second;
@@ -67,6 +70,7 @@ void Plan::make_ready(std::size_t step)
     return;
   }
   m_status[step] = StepStatus::ready;
+  m_newly_ready.push_back(step);
   m_ready.emplace(-m_critical[step], step);
 }
 

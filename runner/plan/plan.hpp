@@ -21,6 +21,9 @@ public:
   explicit Plan(const pipeline::Pipeline& pipeline);
 
   bool has_ready() const { return !m_ready.empty(); }
+  // The steps that became ready since the last call, in that order (for
+  // the record's step_queued events).
+  std::vector<std::size_t> take_newly_ready();
   // The ready step on the longest remaining path (then the earliest), now running.
   std::size_t start_next();
   // The step's policy decides what a failure does (pipeline::OnFailure);
@@ -65,6 +68,7 @@ private:
   std::vector<bool> m_blocked; // a step it waits for skips its dependants
   std::vector<int> m_critical;
   std::set<std::pair<int, std::size_t>> m_ready; // (-critical path, index)
+  std::vector<std::size_t> m_newly_ready;
   std::size_t m_running = 0;
   bool m_any_failed = false;
   bool m_stopped = false;

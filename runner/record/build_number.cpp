@@ -15,18 +15,23 @@ namespace fs = std::filesystem;
 
 namespace drydock::record {
 
+std::string state_key_of(const std::string& config_dir)
+{
+  std::error_code ec;
+  std::string key = fs::weakly_canonical(config_dir, ec).string();
+  for (char& c : key) {
+    c = c == '/' ? '_' : c;
+  }
+  return key;
+}
+
 std::string counter_file_for(const std::string& git_dir, const std::string& config_dir, const std::string& home)
 {
   if (!git_dir.empty()) {
     return (fs::path(git_dir) / "drydock" / "build_num").string();
   }
   // Outside git: one counter per directory, under the user's state folder.
-  std::error_code ec;
-  std::string key = fs::weakly_canonical(config_dir, ec).string();
-  for (char& c : key) {
-    c = c == '/' ? '_' : c;
-  }
-  return (fs::path(home) / ".local/state/drydock/build_num" / key).string();
+  return (fs::path(home) / ".local/state/drydock/build_num" / state_key_of(config_dir)).string();
 }
 
 int peek_build_number(const std::string& counter_file)

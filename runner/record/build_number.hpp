@@ -7,6 +7,10 @@
 
 namespace drydock::record {
 
+// A folder as one file name (its canonical path, '/' as '_'): outside git,
+// what drydock's state for that folder is kept under.
+std::string state_key_of(const std::string& config_dir);
+
 // <git dir>/drydock/build_num, or ~/.local/state/drydock/build_num/<folder>.
 std::string counter_file_for(const std::string& git_dir, const std::string& config_dir, const std::string& home);
 

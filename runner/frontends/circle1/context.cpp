@@ -14,6 +14,7 @@
 
 #include "config/derived.hpp"
 #include "record/build_number.hpp"
+#include "record/run_record.hpp"
 #include "util/file.hpp"
 #include "util/stable_hash.hpp"
 
@@ -21,15 +22,6 @@ namespace fs = std::filesystem;
 
 namespace drydock::circle1 {
 namespace {
-
-std::string make_temp_dir(const std::string& prefix)
-{
-  std::string templ = fmt::format("{}/{}.XXXXXX", util::temp_dir(), prefix);
-  if (::mkdtemp(templ.data()) == nullptr) {
-    return "";
-  }
-  return templ;
-}
 
 void apply(env::Environment& env, const Overrides& overrides)
 {
@@ -151,19 +143,21 @@ void layer_environment(BuildContext& ctx, const Layers& layers)
   }
 }
 
-// A run's number and its artifacts directories.
-tl::expected<void, std::string> claim(BuildContext& ctx, const std::string& counter)
+// A run's number and its record, which holds the artifacts directories.
+tl::expected<void, std::string> claim(BuildContext& ctx, const std::string& counter, const std::string& runs_dir)
 {
   auto number = record::next_build_number(counter);
   if (!number) {
     return tl::unexpected(number.error());
   }
   ctx.build_num = *number;
-  ctx.artifacts_dir = make_temp_dir("drydock-artifacts");
-  ctx.test_reports_dir = make_temp_dir("drydock-test-reports");
-  if (ctx.artifacts_dir.empty() || ctx.test_reports_dir.empty()) {
-    return tl::unexpected(fmt::format("cannot create the artifacts directories: {}", std::strerror(errno)));
+  auto paths = record::create_record(runs_dir, *number);
+  if (!paths) {
+    return tl::unexpected(paths.error());
   }
+  ctx.record_dir = paths->dir;
+  ctx.artifacts_dir = paths->artifacts();
+  ctx.test_reports_dir = paths->test_results();
   return {};
 }
 
@@ -247,7 +241,7 @@ tl::expected<BuildContext, std::string> make_build_context(const config::Config&
         return tl::unexpected(checked.error());
       }
     }
-    if (auto claimed = claim(ctx, counter); !claimed) {
+    if (auto claimed = claim(ctx, counter, record::runs_dir_for(repo.git_dir, ctx.config_dir, ctx.home)); !claimed) {
       return tl::unexpected(claimed.error());
     }
   } else {

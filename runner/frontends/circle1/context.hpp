@@ -41,9 +41,10 @@ struct BuildContext {
   std::string home;
   env::Environment env; // what every step gets
   BuildTarget target;
-  os::RepoFacts repo; // what git says about the commit built, whatever --env sets
-  std::string artifacts_dir;
-  std::string test_reports_dir;
+  os::RepoFacts repo;           // what git says about the commit built, whatever --env sets
+  std::string record_dir;       // the run record (record/run_record.hpp); empty in plan mode
+  std::string artifacts_dir;    // its artifacts/
+  std::string test_reports_dir; // its test-results/
   int build_num = 0;
   // Names the pipeline sets (CI, CIRCLE_*, machine.environment, --env):
   // what a container gets, where the host's own environment would not fit.
@@ -51,7 +52,7 @@ struct BuildContext {
 };
 
 enum class ContextMode {
-  run,  // takes a build number and creates the artifacts directories
+  run,  // takes a build number and creates the run record
   plan, // no side effects: shows the next number and placeholder directories
 };
 

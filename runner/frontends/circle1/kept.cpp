@@ -37,22 +37,33 @@ std::string branch_folder(const std::string& branch)
 
 std::string archive_name(const config::Text& dir) { return util::stable_hash_hex(dir.value) + ".tar.gz"; }
 
+// drydock_event DECISION SHOWN KEY: the decision for the run's record, when
+// it has a file for the step's events (on the host; not in the build
+// container). A name with a control character makes a line the record skips.
+constexpr const char* kEventFunction = R"sh(drydock_event() {
+  [ -n "${DRYDOCK_STEP_EVENTS:-}" ] || return 0
+  ev_dir=$(printf '%s' "$2" | sed 's/[\\"]/\\&/g')
+  printf '{"event":"cache","dir":"%s","decision":"%s","key":"%s"}\n' "$ev_dir" "$1" "$3" >>"$DRYDOCK_STEP_EVENTS" 2>/dev/null || true
+}
+)sh";
+
 // drydock_restore DIR NAME SHOWN FOLDER...: the first folder holding NAME,
 // else the newest NAME under the project's cache.
 constexpr const char* kRestoreFunction = R"sh(drydock_restore() {
   dir=$1 name=$2 shown=$3; shift 3
-  if [ -n "$(ls -A "$dir" 2>/dev/null)" ]; then echo "cache $shown: already there, kept as it is"; return 0; fi
+  if [ -n "$(ls -A "$dir" 2>/dev/null)" ]; then echo "cache $shown: already there, kept as it is"; drydock_event kept "$shown" ""; return 0; fi
   from=""
   for folder in "$@"; do
     if [ -f "$cache/$folder/$name" ]; then from="$cache/$folder/$name"; break; fi
   done
   [ -n "$from" ] || from=$(ls -t "$cache"/*/"$name" 2>/dev/null | head -n 1)
-  if [ -z "$from" ]; then echo "cache $shown: nothing saved yet"; return 0; fi
+  if [ -z "$from" ]; then echo "cache $shown: nothing saved yet"; drydock_event nothing "$shown" ""; return 0; fi
   label=$(basename "$(dirname "$from")")
   if mkdir -p "$dir" && tar -xzf "$from" -C "$dir"; then
-    echo "cache $shown: restored (${label%-*})"
+    echo "cache $shown: restored (${label%-*})"; drydock_event restored "$shown" "${label%-*}"
   else
     rm -rf "$dir"; echo "cache $shown: could not restore; starting without it" # it was empty: no half of it stays
+    drydock_event failed "$shown" "${label%-*}"
   fi
 }
 )sh";
@@ -67,9 +78,9 @@ constexpr const char* kSaveFunction = R"sh(drydock_save() {
   if ! tmp=$(mktemp "$2.partial.XXXXXX"); then echo "cache $3: not saved"; return 0; fi
   trap 'rm -f "$tmp"; exit 143' TERM INT HUP
   if tar -czf "$tmp" -C "$1" . && chmod 644 "$tmp" && mv -f "$tmp" "$2"; then
-    echo "cache $3: saved"
+    label=$(basename "$(dirname "$2")"); echo "cache $3: saved"; drydock_event saved "$3" "${label%-*}"
   else
-    rm -f "$tmp"; echo "cache $3: not saved"
+    rm -f "$tmp"; echo "cache $3: not saved"; drydock_event failed "$3" ""
   fi
   trap - TERM INT HUP
 }
@@ -124,7 +135,8 @@ std::vector<config::Text> directories_to_cache(const config::Config& config, con
 
 pipeline::Step cache_restore_step(const std::vector<config::Text>& dirs, const BuildContext& context, std::size_t group)
 {
-  std::string script = fmt::format("cache={}\n{}", shell_quote(context.directories_cache), kRestoreFunction);
+  std::string script = fmt::format("cache={}\n{}{}", shell_quote(context.directories_cache), kEventFunction,
+                                   kRestoreFunction);
   const std::string folders = fmt::format("{} {} {}", shell_quote(branch_folder(context.target.branch)),
                                           shell_quote(branch_folder("master")), shell_quote(branch_folder("main")));
   for (const auto& dir : dirs) {
@@ -137,7 +149,7 @@ pipeline::Step cache_restore_step(const std::vector<config::Text>& dirs, const B
 
 pipeline::Step cache_save_step(const std::vector<config::Text>& dirs, const BuildContext& context, std::size_t group)
 {
-  std::string script = kSaveFunction;
+  std::string script = std::string(kEventFunction) + kSaveFunction;
   const fs::path folder = fs::path(context.directories_cache) / branch_folder(context.target.branch);
   for (const auto& dir : dirs) {
     script += fmt::format("drydock_save {} {} {}\n", shell_path(dir.value),
