@@ -1,6 +1,9 @@
 #include "docker/leftovers.hpp"
 
 #include <fmt/format.h>
+#include <pwd.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <csignal>
 
 #include <cerrno>
@@ -114,6 +117,26 @@ tl::expected<std::vector<Labelled>, std::string> labelled_resources(const Client
   return all;
 }
 
+namespace {
+
+// A directory, not a link, made by this user (as root: or handed to
+// `postgres`, as a cluster is): TMPDIR and /dev/shm are open to every user,
+// and `clean` stops the server a cluster directory names.
+bool ours(const fs::path& dir)
+{
+  struct stat info {};
+  if (::lstat(dir.c_str(), &info) != 0 || !S_ISDIR(info.st_mode)) {
+    return false;
+  }
+  if (info.st_uid == ::geteuid()) {
+    return true;
+  }
+  const passwd* server = ::getpwnam("postgres");
+  return ::geteuid() == 0 && server != nullptr && info.st_uid == server->pw_uid;
+}
+
+} // namespace
+
 std::vector<Labelled> owned_directories(const std::string& tmp_dir)
 {
   const std::pair<std::string_view, const char*> kinds[] = {{"drydock-postgres-", "cluster"},
@@ -124,7 +147,7 @@ std::vector<Labelled> owned_directories(const std::string& tmp_dir)
   for (const auto& entry : fs::directory_iterator(tmp_dir, ec)) {
     const std::string name = entry.path().filename().string();
     for (const auto& [prefix, kind] : kinds) {
-      if (name.starts_with(prefix) && entry.is_directory(ec)) {
+      if (name.starts_with(prefix) && ours(entry.path())) {
         std::string owner;
         std::ifstream(entry.path() / "drydock.owner") >> owner;
         Labelled item{kind, entry.path().string(), "", 0, 0};

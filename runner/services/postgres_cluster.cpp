@@ -430,6 +430,10 @@ tl::expected<void, std::string> create_roles(const ClusterSpec& spec)
   if (auto written = append(script, roles_script(new_user, spec.databases.size()), true); !written) {
     return written;
   }
+  // psql runs as the server's user: readable under any umask (names, no secrets).
+  std::error_code ec;
+  fs::permissions(script,
+                  fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read | fs::perms::others_read, ec);
   return run_tool(tool("psql", args),
                   fmt::format("creating user {} and databases {}", spec.user, fmt::join(spec.databases, ", ")));
 }

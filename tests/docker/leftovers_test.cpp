@@ -119,3 +119,22 @@ TEST_CASE("leftovers: removed containers first, then networks, volumes and crede
                                     "removed credentials " + credentials.string()});
   CHECK_FALSE(fs::exists(credentials));
 }
+
+TEST_CASE("clean takes only real directories of its own user from a folder every user may write to", "[clean]")
+{
+  test::ScratchDir dir;
+  const fs::path root(dir.path());
+  fs::create_directory(root / "drydock-postgres-mine");
+  fs::create_directory(root / "elsewhere");
+  fs::create_directory_symlink(root / "elsewhere", root / "drydock-postgres-link");
+  std::ofstream((root / "drydock-postgres-file").string()) << "not a directory";
+  if (::geteuid() == 0) { // a directory of another user: nobody's
+    fs::create_directory(root / "drydock-postgres-theirs");
+    REQUIRE(::chown((root / "drydock-postgres-theirs").c_str(), 65534, 65534) == 0);
+  }
+  std::vector<std::string> found;
+  for (const auto& item : docker::owned_directories(root.string())) {
+    found.push_back(fs::path(item.id).filename().string());
+  }
+  CHECK(found == std::vector<std::string>{"drydock-postgres-mine"});
+}
