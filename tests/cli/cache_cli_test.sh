@@ -75,13 +75,18 @@ contains "$out" "[cache:restore] cache vendor: already there, kept as it is"
 contains "$out" "vendor from cache local"
 git rm -rq vendor && git commit -qm unvendored
 
+# Two `run --fresh CONFIG` at once; their output in a.log and b.log, their exits in code_a and code_b.
+two_at_once() {
+  "$drydock" run --fresh "$1" >a.log 2>&1 &
+  local a=$!
+  "$drydock" run --fresh "$1" >b.log 2>&1 &
+  local b=$!
+  wait "$a"; code_a=$?
+  wait "$b"; code_b=$?
+}
+
 # two runs at once on one cache: both pass, the archives stay valid, nothing partial
-"$drydock" run --fresh circle.yml >a.log 2>&1 &
-a=$!
-"$drydock" run --fresh circle.yml >b.log 2>&1 &
-b=$!
-wait "$a"; code_a=$?
-wait "$b"; code_b=$?
+two_at_once circle.yml
 [ "$code_a" -eq 0 ] && [ "$code_b" -eq 0 ] || fail "concurrent runs: exits $code_a $code_b: $(cat a.log b.log)"
 [ "$(archives)" -eq 4 ] || fail "concurrent runs: expected 4 archives (2 per branch), found $(archives)"
 [ "$(partials)" -eq 0 ] || fail "concurrent runs left partial files"
@@ -103,12 +108,7 @@ test:
 YAML
 git add barrier.yml && git commit -qm barrier
 before=$(archives)
-"$drydock" run --fresh barrier.yml >a.log 2>&1 &
-a=$!
-"$drydock" run --fresh barrier.yml >b.log 2>&1 &
-b=$!
-wait "$a"; code_a=$?
-wait "$b"; code_b=$?
+two_at_once barrier.yml
 [ "$code_a" -eq 0 ] && [ "$code_b" -eq 0 ] || fail "concurrent saves: exits $code_a $code_b: $(cat a.log b.log)"
 [ "$(cat a.log b.log | grep -c '\[cache:save\] cache vendor: saved')" -eq 2 ] \
   || fail "concurrent saves: not both saved: $(cat a.log b.log)"
