@@ -1,7 +1,6 @@
 #include "docker/leftovers.hpp"
 
 #include <fmt/format.h>
-#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <csignal>
@@ -128,11 +127,7 @@ bool ours(const fs::path& dir)
   if (::lstat(dir.c_str(), &info) != 0 || !S_ISDIR(info.st_mode)) {
     return false;
   }
-  if (info.st_uid == ::geteuid()) {
-    return true;
-  }
-  const passwd* server = ::getpwnam("postgres");
-  return ::geteuid() == 0 && server != nullptr && info.st_uid == server->pw_uid;
+  return info.st_uid == ::geteuid() || info.st_uid == services::server_uid();
 }
 
 } // namespace

@@ -185,12 +185,11 @@ tl::expected<std::string, std::string> make_cluster_dir(const std::string& tmp_d
 std::optional<FolderSpace> folder_space(const std::string& dir)
 {
   struct statfs fs_info {};
-  std::error_code ec;
-  const auto room = fs::space(dir, ec);
-  if (::statfs(dir.c_str(), &fs_info) != 0 || ec || ::access(dir.c_str(), W_OK) != 0) {
+  if (::statfs(dir.c_str(), &fs_info) != 0 || ::access(dir.c_str(), W_OK) != 0) {
     return std::nullopt;
   }
-  return FolderSpace{fs_info.f_type == TMPFS_MAGIC, room.available};
+  return FolderSpace{fs_info.f_type == TMPFS_MAGIC,
+                     static_cast<std::uintmax_t>(fs_info.f_bavail) * static_cast<std::uintmax_t>(fs_info.f_bsize)};
 }
 
 std::string cluster_parent_dir(const std::optional<std::string>& tmpdir, const std::optional<FolderSpace>& memory)
@@ -221,7 +220,6 @@ long long elapsed_ms(std::chrono::steady_clock::time_point since)
 }
 
 const passwd* server_account() { return running_as_root() ? ::getpwnam(kServerUser) : ::getpwuid(::geteuid()); }
-unsigned server_uid() { return server_account() != nullptr ? server_account()->pw_uid : ::geteuid(); }
 unsigned server_gid() { return server_account() != nullptr ? server_account()->pw_gid : ::getegid(); }
 
 // What initdb bakes in beyond its arguments: the locale and time zone it
@@ -439,6 +437,8 @@ tl::expected<void, std::string> create_roles(const ClusterSpec& spec)
 }
 
 } // namespace
+
+unsigned server_uid() { return server_account() != nullptr ? server_account()->pw_uid : ::geteuid(); }
 
 // FILE_COPY: copies template1's files once, where the default (WAL_LOG)
 // writes them twice, into the WAL as well; its checkpoints cost nothing

@@ -53,6 +53,9 @@ inline constexpr std::uintmax_t kMemoryClusterRoom = std::uintmax_t{512} << 20;
 // copy's thousand files on disk is most of a warm start; else /tmp.
 std::string cluster_parent_dir(const std::optional<std::string>& tmpdir, const std::optional<FolderSpace>& memory);
 
+// The uid the cluster's server runs as: `postgres` as root, else this user.
+unsigned server_uid();
+
 // Every folder a cluster of this user's runs may be in, for `drydock clean`.
 std::vector<std::string> cluster_parent_dirs(const std::optional<std::string>& tmpdir);
 
