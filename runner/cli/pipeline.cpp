@@ -93,7 +93,7 @@ tl::expected<OverridesRead, std::string> read_overrides(const PipelineOptions& o
   }
   add_vars(read, *secrets, true);
   read.overrides.container = options.container;
-  read.overrides.fresh_checkout = options.repo.has_value(); // set by --fresh
+  read.overrides.fresh_checkout = options.fresh_checkout;
   read.overrides.parallelism = options.parallelism;
   return read;
 }

@@ -29,7 +29,8 @@ struct PipelineOptions {
   std::optional<std::string> container;  // --container IMAGE
   int parallelism = 1;                   // --parallelism N
   bool infer = false;                    // --infer
-  std::optional<os::RepoFacts> repo;     // git facts to build with (a fresh checkout's work tree)
+  std::optional<os::RepoFacts> repo;     // git facts to build with, when already read
+  bool fresh_checkout = false;           // set by --fresh: `repo` is a new checkout's work tree
 };
 
 // A circle.yml read, checked and lowered for this build.

@@ -310,9 +310,8 @@ int run_pipeline(const RunOptions& options)
 
 // Without --fresh, the build sees the work tree as it is: say so, once,
 // when that is more than the commit.
-void warn_if_dirty(const std::string& file)
+void warn_if_dirty(const os::RepoFacts& repo)
 {
-  const auto repo = os::read_repo_facts(circle1::config_dir_of(file));
   const auto state = repo.top_dir.empty() ? os::TreeState{} : os::tree_state(repo.top_dir);
   if (!state.clean()) {
     fmt::print(stderr,
@@ -336,6 +335,7 @@ int run_fresh(RunOptions options)
              options.with_changes ? ", with the uncommitted changes of tracked files" : "");
   options.pipeline.file = checkout->path_of(options.pipeline.file);
   options.pipeline.repo = repo;
+  options.pipeline.fresh_checkout = true;
   const int code = run_pipeline(options);
   if (options.keep) {
     checkout->keep();
@@ -344,7 +344,7 @@ int run_fresh(RunOptions options)
   return code;
 }
 
-int run_run(const RunOptions& options)
+int run_run(RunOptions options)
 {
   if (options.fresh) {
     return run_fresh(options);
@@ -354,7 +354,9 @@ int run_run(const RunOptions& options)
     return kExitConfigOrUsage;
   }
   if (!options.dry_run) {
-    warn_if_dirty(options.pipeline.file);
+    // Read once: git's processes cost milliseconds each, on every run.
+    options.pipeline.repo = os::read_repo_facts(circle1::config_dir_of(options.pipeline.file));
+    warn_if_dirty(*options.pipeline.repo);
   }
   return run_pipeline(options);
 }

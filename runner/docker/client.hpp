@@ -35,7 +35,9 @@ public:
 };
 
 // The real docker client (or the `executable` an argv names), through
-// os/process. Stateless: build one where it is needed, `EngineClient{}`.
+// os/process; `docker version` and `docker image inspect` are answered
+// from the engine's local socket when it can (docker/engine_api.hpp).
+// Stateless: build one where it is needed, `EngineClient{}`.
 class EngineClient final : public Client {
 public:
   tl::expected<os::CaptureResult, std::string> capture(const Argv& argv, const std::string& cwd,

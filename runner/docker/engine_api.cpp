@@ -1,0 +1,244 @@
+#include "docker/engine_api.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <vector>
+
+namespace drydock::docker::api {
+namespace {
+
+namespace asio = boost::asio;
+namespace http = boost::beast::http;
+using Local = asio::local::stream_protocol;
+
+// An engine that has not answered in this long is left to the client.
+constexpr auto kTimeout = std::chrono::seconds(5);
+
+std::string environment(const char* name)
+{
+  const char* value = std::getenv(name);
+  return value == nullptr ? std::string() : std::string(value);
+}
+
+std::string read_text(const std::string& path)
+{
+  std::ifstream in(path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+bool is_default_context(const std::string& name) { return name.empty() || name == "default"; }
+
+std::string current_context(const std::string& config_json)
+{
+  const auto config = nlohmann::json::parse(config_json, nullptr, false);
+  if (!config.is_object() || !config.contains("currentContext") || !config["currentContext"].is_string()) {
+    return {};
+  }
+  return config["currentContext"].get<std::string>();
+}
+
+std::optional<std::string> string_field(const nlohmann::json& object, const char* name)
+{
+  const auto field = object.find(name);
+  if (field == object.end() || !field->is_string()) {
+    return std::nullopt;
+  }
+  return field->get<std::string>();
+}
+
+struct Response {
+  unsigned status = 0;
+  std::string body;
+};
+
+// One connection to the engine's socket, for GET requests in turn, each
+// bounded by kTimeout. Any failure leaves the connection unusable.
+class Connection {
+public:
+  bool open(const std::string& path)
+  {
+    boost::system::error_code error;
+    m_socket.connect(Local::endpoint(path), error);
+    return !error;
+  }
+
+  std::optional<Response> get(const std::string& target)
+  {
+    http::request<http::empty_body> request{http::verb::get, target, 11};
+    request.set(http::field::host, "docker");
+    http::response<http::string_body> response;
+    boost::system::error_code error = asio::error::timed_out;
+    http::async_write(m_socket, request, [&](boost::system::error_code written, std::size_t) {
+      if (written) {
+        error = written;
+        return;
+      }
+      http::async_read(m_socket, m_buffer, response,
+                       [&](boost::system::error_code read, std::size_t) { error = read; });
+    });
+    m_io.restart();
+    m_io.run_for(kTimeout);
+    if (error) {
+      m_socket.close();
+      return std::nullopt;
+    }
+    return Response{response.result_int(), std::move(response.body())};
+  }
+
+private:
+  asio::io_context m_io;
+  Local::socket m_socket{m_io};
+  boost::beast::flat_buffer m_buffer;
+};
+
+bool unreserved(char c)
+{
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
+         || std::string_view("-._~/:@").find(c) != std::string_view::npos;
+}
+
+std::optional<nlohmann::json> json_of(const Response& response)
+{
+  auto parsed = nlohmann::json::parse(response.body, nullptr, false);
+  if (!parsed.is_object()) {
+    return std::nullopt;
+  }
+  return parsed;
+}
+
+std::optional<os::CaptureResult> ask_version(Connection& engine)
+{
+  const auto response = engine.get("/version");
+  const auto version = response && response->status == 200 ? json_of(*response) : std::nullopt;
+  auto line = version ? version_line(*version) : std::nullopt;
+  if (!line) {
+    return std::nullopt;
+  }
+  return os::CaptureResult{0, std::move(*line)};
+}
+
+// As the client does: a line for each image found, in the order asked,
+// and exit status 1 when any is missing.
+std::optional<os::CaptureResult> ask_images(Connection& engine, const std::vector<std::string>& refs)
+{
+  os::CaptureResult result;
+  for (const auto& ref : refs) {
+    const auto response = engine.get(image_target(ref));
+    if (response && response->status == 404) {
+      result.exit_code = 1;
+      continue;
+    }
+    const auto image = response && response->status == 200 ? json_of(*response) : std::nullopt;
+    const auto line = image ? inspect_line(*image) : std::nullopt;
+    if (!line) {
+      return std::nullopt;
+    }
+    result.output += *line;
+  }
+  return result;
+}
+
+// The refs of an inspect_images argv, or nothing for any other argv.
+std::optional<std::vector<std::string>> inspected_refs(const Argv& argv)
+{
+  const Argv prefix = inspect_images({});
+  if (argv.size() <= prefix.size() || !std::equal(prefix.begin(), prefix.end(), argv.begin())) {
+    return std::nullopt;
+  }
+  return std::vector<std::string>(argv.begin() + static_cast<std::ptrdiff_t>(prefix.size()), argv.end());
+}
+
+} // namespace
+
+ClientSettings settings_from_environment()
+{
+  std::string config_dir = environment("DOCKER_CONFIG");
+  if (config_dir.empty() && !environment("HOME").empty()) {
+    config_dir = environment("HOME") + "/.docker";
+  }
+  return {environment("DOCKER_HOST"), environment("DOCKER_CONTEXT"),
+          config_dir.empty() ? std::string() : read_text(config_dir + "/config.json")};
+}
+
+std::optional<std::string> local_socket(const ClientSettings& settings)
+{
+  if (!is_default_context(settings.docker_context)) {
+    return std::nullopt;
+  }
+  if (settings.docker_host.empty()) {
+    if (!is_default_context(current_context(settings.config_json))) {
+      return std::nullopt;
+    }
+    return "/var/run/docker.sock";
+  }
+  constexpr std::string_view scheme = "unix://";
+  if (settings.docker_host.rfind(scheme, 0) != 0 || settings.docker_host.size() == scheme.size()) {
+    return std::nullopt;
+  }
+  return settings.docker_host.substr(scheme.size());
+}
+
+std::string image_target(std::string_view ref)
+{
+  std::string target = "/images/";
+  for (const char c : ref) {
+    target += unreserved(c) ? std::string(1, c) : fmt::format("%{:02X}", static_cast<unsigned char>(c));
+  }
+  return target + "/json";
+}
+
+std::optional<std::string> version_line(const nlohmann::json& version)
+{
+  const auto api_version = string_field(version, "ApiVersion");
+  const auto server = string_field(version, "Version");
+  if (!api_version || !server) {
+    return std::nullopt;
+  }
+  return fmt::format("{} {}\n", *api_version, *server);
+}
+
+std::optional<std::string> inspect_line(const nlohmann::json& image)
+{
+  auto line = string_field(image, "Id");
+  const auto tags = image.find("RepoTags");
+  if (!line || (tags != image.end() && !tags->is_array() && !tags->is_null())) {
+    return std::nullopt;
+  }
+  if (tags != image.end() && tags->is_array()) {
+    for (const auto& tag : *tags) {
+      if (!tag.is_string()) {
+        return std::nullopt;
+      }
+      *line += " " + tag.get<std::string>();
+    }
+  }
+  return *line + "\n";
+}
+
+std::optional<os::CaptureResult> answer(const Argv& argv)
+{
+  const bool version = argv == server_version();
+  const auto refs = version ? std::nullopt : inspected_refs(argv);
+  if (!version && !refs) {
+    return std::nullopt;
+  }
+  const auto socket = local_socket(settings_from_environment());
+  Connection engine;
+  if (!socket || !engine.open(*socket)) {
+    return std::nullopt;
+  }
+  return version ? ask_version(engine) : ask_images(engine, *refs);
+}
+
+} // namespace drydock::docker::api
