@@ -35,7 +35,8 @@ public:
 };
 
 // The real docker client (or the `executable` an argv names), through
-// os/process; `docker version` and `docker image inspect` are answered
+// os/process; `docker version`, `docker network inspect bridge` and
+// `docker image inspect` are answered
 // from the engine's local socket when it can (docker/engine_api.hpp).
 // Stateless: build one where it is needed, `EngineClient{}`.
 class EngineClient final : public Client {

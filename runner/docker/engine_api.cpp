@@ -128,6 +128,17 @@ std::optional<os::CaptureResult> ask_version(Connection& engine)
   return os::CaptureResult{0, std::move(*line)};
 }
 
+std::optional<os::CaptureResult> ask_bridge(Connection& engine)
+{
+  const auto response = engine.get("/networks/bridge");
+  const auto network = response && response->status == 200 ? json_of(*response) : std::nullopt;
+  auto line = network ? bridge_line(*network) : std::nullopt;
+  if (!line) {
+    return std::nullopt;
+  }
+  return os::CaptureResult{0, std::move(*line)};
+}
+
 // As the client does: a line for each image found, in the order asked,
 // and exit status 1 when any is missing.
 std::optional<os::CaptureResult> ask_images(Connection& engine, const std::vector<std::string>& refs)
@@ -226,19 +237,50 @@ std::optional<std::string> inspect_line(const nlohmann::json& image)
   return *line + "\n";
 }
 
-std::optional<os::CaptureResult> answer(const Argv& argv)
+std::optional<std::string> bridge_line(const nlohmann::json& network)
 {
-  const bool version = argv == server_version();
-  const auto refs = version ? std::nullopt : inspected_refs(argv);
-  if (!version && !refs) {
+  // Go's template prints a missing map key or struct field as "".
+  const auto ipam = network.find("IPAM");
+  const auto options = network.find("Options");
+  if (ipam == network.end() || !ipam->is_object() || options == network.end() || !options->is_object()) {
     return std::nullopt;
   }
-  const auto socket = local_socket(settings_from_environment());
+  std::string line;
+  const auto configs = ipam->find("Config");
+  if (configs != ipam->end() && configs->is_array()) {
+    for (const auto& config : *configs) {
+      if (!config.is_object()) {
+        return std::nullopt;
+      }
+      line += string_field(config, "Subnet").value_or("") + " " + string_field(config, "Gateway").value_or("");
+    }
+  }
+  return line + " " + string_field(*options, "com.docker.network.bridge.name").value_or("") + "\n";
+}
+
+std::optional<os::CaptureResult> answer(const Argv& argv)
+{
+  enum class Query { version, bridge, images };
+  const auto refs = inspected_refs(argv);
+  std::optional<Query> query;
+  if (argv == server_version()) {
+    query = Query::version;
+  } else if (argv == bridge_network()) {
+    query = Query::bridge;
+  } else if (refs) {
+    query = Query::images;
+  }
+  const auto socket = query ? local_socket(settings_from_environment()) : std::nullopt;
   Connection engine;
   if (!socket || !engine.open(*socket)) {
     return std::nullopt;
   }
-  return version ? ask_version(engine) : ask_images(engine, *refs);
+  switch (*query) {
+  case Query::version: return ask_version(engine);
+  case Query::bridge: return ask_bridge(engine);
+  case Query::images: return ask_images(engine, *refs);
+  }
+  return std::nullopt;
 }
 
 } // namespace drydock::docker::api

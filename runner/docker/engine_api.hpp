@@ -1,7 +1,8 @@
 #pragma once
-// The engine's HTTP API on its local socket, for the two queries on the
-// critical path of every run: `docker version` (the engine probe) and
-// `docker image inspect` (is the keyed image there?). The docker client
+// The engine's HTTP API on its local socket, for the queries on the
+// critical path of every run: `docker version` and `docker network
+// inspect bridge` (the engine probe) and `docker image inspect` (is the
+// keyed image there?). The docker client
 // costs 20–40 ms a call just to start; the socket answers in about a
 // millisecond. EngineClient asks here first and runs the client whenever
 // there is no answer: an engine elsewhere (tcp://, ssh://, a context), no
@@ -43,9 +44,10 @@ std::string image_target(std::string_view ref);
 // nothing when the engine's JSON lacks a field they print.
 std::optional<std::string> version_line(const nlohmann::json& version);
 std::optional<std::string> inspect_line(const nlohmann::json& image);
+std::optional<std::string> bridge_line(const nlohmann::json& network);
 
 // What the docker client would answer to `argv`, when argv is a query
-// this answers (server_version(), inspect_images(...)) and the engine's
+// this answers (server_version(), bridge_network(), inspect_images(...)) and the engine's
 // local socket gave the answer; else nothing: run the client.
 std::optional<os::CaptureResult> answer(const Argv& argv);
 

@@ -10,6 +10,7 @@
 #include "env/environment.hpp"
 #include "pipeline/pipeline.hpp"
 #include "services/postgres_cluster.hpp"
+#include "services/postgres_spare.hpp"
 
 namespace drydock::exec {
 
@@ -42,10 +43,11 @@ struct RunContext {
   std::vector<std::string> pipeline_vars; // the names containers get
   std::string run_tag;                    // images of this run are tagged repository:run_tag
   ContainerSetup containers;
-  std::optional<services::ClusterSpec> cluster; // the throwaway cluster to start
-  std::string cluster_dir;                      // made for this run's cluster: removed at the end
-  int cluster_port_fd = -1;                     // holds the cluster's port for the run (services::reserve_port)
-  std::vector<std::string> setup_notes;         // what setup tells the user (the build container's facts)
+  std::optional<services::ClusterSpec> cluster;       // the throwaway cluster to start
+  std::string cluster_dir;                            // made for this run's cluster: removed at the end
+  int cluster_port_fd = -1;                           // holds the cluster's port for the run (services::reserve_port)
+  std::unique_ptr<services::SpareCopy> cluster_spare; // the next run's copy of the template, made meanwhile
+  std::vector<std::string> setup_notes;               // what setup tells the user (the build container's facts)
   // Where drydock's own steps append their events (plan::kStepEventsEnv);
   // empty: they report none (a dry run).
   std::string step_events_dir;

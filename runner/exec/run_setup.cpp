@@ -80,6 +80,11 @@ tl::expected<void, std::string> prepare_cluster(const pipeline::Database& spec, 
   }
   cluster.user = spec.user;
   cluster.databases = spec.databases;
+  if (mode == SetupMode::run) {
+    context.cluster_spare = services::SpareCopy::begin(cluster, [&context](const std::string& line) {
+      context.setup_notes.push_back(line);
+    });
+  }
   context.cluster = cluster;
   set_host_database_env(spec, cluster.port, context);
   context.containers.database_url = services::database_url(spec.user, spec.alias, cluster.port, first_database(spec));
@@ -283,6 +288,9 @@ std::vector<std::string> finish_run(const RunContext& context, bool containers_m
       log(fmt::format("cannot remove the network {}: {}", context.containers.network,
                       removed ? removed->output : removed.error()));
     }
+  }
+  if (context.cluster_spare) {
+    context.cluster_spare->finish(false, log); // a copy takes well under a second: an interrupt waits for it
   }
   if (!context.cluster_dir.empty()) {
     services::remove_cluster(context.cluster_dir, log);

@@ -14,15 +14,18 @@
 #include <csignal>
 #include <deque>
 #include <fcntl.h>
+#include <grp.h>
 #include <iterator>
 #include <map>
 #include <poll.h>
+#include <pwd.h>
 #include <set>
 #include <thread>
 #include <utility>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "util/lines.hpp"
@@ -615,6 +618,134 @@ tl::expected<int, std::string> run_stdin_from(const std::vector<std::string>& ar
                           in.close();
                           return finished_status(child);
                         });
+}
+
+namespace {
+
+// Who a daemon runs as, looked up before fork (getpwnam and getgrouplist
+// are not safe between fork and exec).
+struct Identity {
+  uid_t uid = 0;
+  gid_t gid = 0;
+  std::vector<gid_t> groups;
+  std::vector<std::string> env; // HOME, USER, LOGNAME, as runuser sets them
+};
+
+tl::expected<Identity, std::string> identity_of(const std::string& user)
+{
+  const passwd* account = ::getpwnam(user.c_str());
+  if (account == nullptr) {
+    return tl::unexpected(fmt::format("no user {}", user));
+  }
+  Identity identity{account->pw_uid, account->pw_gid, std::vector<gid_t>(64), {}};
+  int count = static_cast<int>(identity.groups.size());
+  if (::getgrouplist(user.c_str(), account->pw_gid, identity.groups.data(), &count) < 0) {
+    count = 1;
+    identity.groups[0] = account->pw_gid;
+  }
+  identity.groups.resize(static_cast<std::size_t>(count));
+  identity.env = {std::string("HOME=") + account->pw_dir, "USER=" + user, "LOGNAME=" + user};
+  return identity;
+}
+
+// In the grandchild: only async-signal-safe calls, then exec. Writes errno
+// to `report` when a step fails.
+[[noreturn]] void become_daemon(const std::vector<char*>& argv, const std::vector<char*>& envp, const char* cwd,
+                                const char* log, const std::optional<Identity>& identity, int report)
+{
+  const int input = ::open("/dev/null", O_RDONLY);
+  const int output = ::open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+  const bool ok = input >= 0 && output >= 0 && ::dup2(input, 0) == 0 && ::dup2(output, 1) == 1 && ::dup2(output, 2) == 2
+                  && ::chdir(cwd) == 0
+                  && (!identity
+                      || (::fchown(1, identity->uid, identity->gid) == 0
+                          && ::setgroups(identity->groups.size(), identity->groups.data()) == 0
+                          && ::setgid(identity->gid) == 0 && ::setuid(identity->uid) == 0));
+  if (ok) {
+    ::execve(argv[0], argv.data(), envp.data());
+  }
+  const int error = errno;
+  [[maybe_unused]] const auto written = ::write(report, &error, sizeof error);
+  ::_exit(127);
+}
+
+// This process's environment, with the identity's HOME, USER and LOGNAME.
+std::vector<std::string> daemon_environment(const std::optional<Identity>& identity)
+{
+  std::vector<std::string> env;
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    const std::string_view text(*entry);
+    const auto name = text.substr(0, text.find('=') + 1);
+    if (!identity || (name != "HOME=" && name != "USER=" && name != "LOGNAME=")) {
+      env.emplace_back(text);
+    }
+  }
+  if (identity) {
+    env.insert(env.end(), identity->env.begin(), identity->env.end());
+  }
+  return env;
+}
+
+std::vector<char*> pointers_to(const std::vector<std::string>& strings)
+{
+  std::vector<char*> pointers;
+  for (const auto& text : strings) {
+    pointers.push_back(const_cast<char*>(text.c_str()));
+  }
+  pointers.push_back(nullptr);
+  return pointers;
+}
+
+} // namespace
+
+tl::expected<int, std::string> spawn_daemon(const DaemonSpec& spec)
+{
+  std::optional<Identity> identity;
+  if (spec.user) {
+    auto found = identity_of(*spec.user);
+    if (!found) {
+      return tl::unexpected(found.error());
+    }
+    identity = std::move(*found);
+  }
+  const auto argv = pointers_to(spec.argv);
+  const auto env = daemon_environment(identity);
+  const auto envp = pointers_to(env);
+  // The pipe carries the server's pid, then an errno if exec fails; exec
+  // closes it (O_CLOEXEC), which is how success is told.
+  int report[2];
+  if (::pipe2(report, O_CLOEXEC) != 0) {
+    return tl::unexpected(fmt::format("cannot start {}: {}", spec.argv.front(), std::strerror(errno)));
+  }
+  const pid_t child = ::fork();
+  if (child == 0) {
+    ::close(report[0]);
+    ::setsid();
+    const pid_t server = ::fork();
+    if (server == 0) {
+      become_daemon(argv, envp, spec.cwd.c_str(), spec.log.c_str(), identity, report[1]);
+    }
+    [[maybe_unused]] const auto written = ::write(report[1], &server, sizeof server);
+    ::_exit(server > 0 ? 0 : 1);
+  }
+  ::close(report[1]);
+  int status = 0;
+  if (child > 0) {
+    while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+    }
+  }
+  pid_t server = -1;
+  int exec_error = 0;
+  const bool got_pid = child > 0 && ::read(report[0], &server, sizeof server) == sizeof server && server > 0;
+  const bool exec_failed = got_pid && ::read(report[0], &exec_error, sizeof exec_error) == sizeof exec_error;
+  ::close(report[0]);
+  if (!got_pid || exec_failed) {
+    return tl::unexpected(fmt::format("cannot start {}: {}", spec.argv.front(),
+                                      std::strerror(exec_failed  ? exec_error
+                                                    : errno != 0 ? errno
+                                                                 : EAGAIN)));
+  }
+  return server;
 }
 
 } // namespace drydock::os

@@ -100,4 +100,19 @@ using Produce = std::function<tl::expected<bool, std::string>(std::string& buffe
 tl::expected<int, std::string> run_stdin_from(const std::vector<std::string>& argv, const std::string& cwd,
                                               const Produce& produce);
 
+// A server that outlives the process starting it (PostgreSQL's postmaster,
+// as pg_ctl starts it, without pg_ctl's shells and version check): in a
+// session of its own, stdin from /dev/null, stdout and stderr appended to
+// `log` (made 0600), and as `user` when given (its uid, gid and groups:
+// drydock as root runs the server as `postgres`). Not waited for: a child
+// of a child that exits at once, so no zombie is left to anyone. Returns
+// the server's pid, or why it could not be started (exec failing included).
+struct DaemonSpec {
+  std::vector<std::string> argv; // argv[0]: a full path
+  std::string cwd;
+  std::string log;
+  std::optional<std::string> user;
+};
+tl::expected<int, std::string> spawn_daemon(const DaemonSpec& spec);
+
 } // namespace drydock::os

@@ -4,6 +4,7 @@
 #include <netinet/in.h>
 #include <pwd.h>
 #include <linux/magic.h>
+#include <csignal>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/socket.h>
@@ -19,6 +20,7 @@
 #include <thread>
 
 #include "os/process.hpp"
+#include "services/postgres_spare.hpp"
 #include "services/postgres_template.hpp"
 
 namespace fs = std::filesystem;
@@ -251,32 +253,84 @@ std::vector<std::string> initdb_argv(const std::string& data)
   return args;
 }
 
-tl::expected<TemplateInputs, std::string> template_inputs()
+bool creates_user(const ClusterSpec& spec) { return spec.user != kServerUser; }
+
+tl::expected<TemplateInputs, std::string> template_inputs(const ClusterSpec& spec)
 {
-  const auto version = os::run_capture({(fs::path(bin_dir()) / "postgres").string(), "--version"}, "/");
-  if (!version || version->exit_code != 0) {
-    return tl::unexpected(
-        fmt::format("cannot ask postgres its version: {}", version ? version->output : version.error()));
+  auto version = server_version((fs::path(bin_dir()) / "postgres").string(), spec.template_root);
+  if (!version) {
+    return tl::unexpected(version.error());
   }
-  TemplateInputs inputs{version->output, server_account() != nullptr ? server_account()->pw_name : "", {}};
+  TemplateInputs inputs{*version, server_account() != nullptr ? server_account()->pw_name : "", {}, {}};
   inputs.initdb_args = initdb_settings();
   const auto baked = baked_environment();
   inputs.initdb_args.insert(inputs.initdb_args.end(), baked.begin(), baked.end());
+  if (creates_user(spec)) {
+    inputs.roles.push_back("user " + spec.user);
+  }
+  for (const auto& database : spec.databases) {
+    inputs.roles.push_back("database " + database);
+  }
   return inputs;
 }
 
-// The postmaster.pid line saying whether the server accepts connections
-// (PostgreSQL's LOCK_FILE_LINE_PM_STATUS).
-std::string server_status(const fs::path& data)
+// A line of postmaster.pid (PostgreSQL's LOCK_FILE_LINE_*: 1 the pid,
+// 2 the data folder, 8 whether it accepts connections), trailing blanks cut.
+std::string pid_file_line(const fs::path& data, int wanted)
 {
   std::ifstream in(data / "postmaster.pid");
   std::string line;
   for (int number = 1; std::getline(in, line); ++number) {
-    if (number == 8) {
+    if (number == wanted) {
       return line.substr(0, line.find_last_not_of(' ') + 1);
     }
   }
   return {};
+}
+
+std::string server_status(const fs::path& data) { return pid_file_line(data, 8); }
+
+// The postmaster's pid, when its pid file is there and names this folder.
+std::optional<pid_t> server_pid(const fs::path& data)
+{
+  const int pid = std::atoi(pid_file_line(data, 1).c_str());
+  std::error_code ec;
+  const bool ours = fs::equivalent(pid_file_line(data, 2), data, ec) && !ec;
+  return pid > 0 && ours ? std::optional<pid_t>(pid) : std::nullopt;
+}
+
+bool gone_within(pid_t pid, std::chrono::milliseconds limit)
+{
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (::kill(pid, 0) == 0 || errno != ESRCH) {
+    if (std::chrono::steady_clock::now() >= deadline) {
+      return false;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return true;
+}
+
+enum class StopMode { fast = SIGINT, immediate = SIGQUIT };
+
+// As `pg_ctl -m MODE stop` signals the postmaster, without its process and
+// its 100 ms polls: immediate for a run's cluster (its data is thrown away,
+// so nothing needs writing out), fast (a clean checkpoint) for a template.
+// SIGKILL when the server has not gone in 10 s.
+tl::expected<void, std::string> stop_server(const fs::path& data, StopMode mode = StopMode::immediate)
+{
+  const auto pid = server_pid(data);
+  if (!pid || ::kill(*pid, static_cast<int>(mode)) != 0) {
+    return {}; // not running
+  }
+  if (gone_within(*pid, std::chrono::seconds(10))) {
+    return {};
+  }
+  ::kill(*pid, SIGKILL);
+  if (gone_within(*pid, std::chrono::seconds(2))) {
+    return tl::unexpected(fmt::format("postgres (pid {}) ignored SIGQUIT for 10 s; killed it", *pid));
+  }
+  return tl::unexpected(fmt::format("postgres (pid {}) does not stop", *pid));
 }
 
 std::string read_all(const fs::path& file)
@@ -316,23 +370,28 @@ tl::expected<void, StartError> wait_ready(const ClusterSpec& spec, const fs::pat
 
 // The parent holds the port (reserve_port), so another drydock cannot take
 // it; a bind refused is retried a few times, for whatever briefly had it.
-tl::expected<void, std::string> start_server(const ClusterSpec& spec, const fs::path& data)
+tl::expected<void, std::string> start_server(const ClusterSpec& spec, const fs::path& data,
+                                             const std::vector<std::string>& settings = {})
 {
   const fs::path server_log = fs::path(spec.dir) / "server.log";
+  std::vector<std::string> argv{(fs::path(bin_dir()) / "postgres").string(), "-D", data.string()};
+  for (const auto& setting : settings) {
+    argv.insert(argv.end(), {"-c", setting});
+  }
   constexpr int kAttempts = 3;
   for (int attempt = 1;; ++attempt) {
     std::error_code ec;
     fs::remove(server_log, ec);
-    if (auto done = run_tool(tool("pg_ctl", {"--pgdata", data.string(), "--log", server_log.string(), "start"}),
-                             "pg_ctl start");
-        !done) {
-      return done;
+    const os::DaemonSpec server{argv, "/", server_log.string(),
+                                running_as_root() ? std::optional<std::string>(kServerUser) : std::nullopt};
+    if (auto started = os::spawn_daemon(server); !started) {
+      return tl::unexpected(started.error());
     }
     const auto ready = wait_ready(spec, data, server_log);
     if (ready) {
       return {};
     }
-    run_tool(tool("pg_ctl", {"--pgdata", data.string(), "--mode", "immediate", "--wait", "stop"}), "pg_ctl stop");
+    [[maybe_unused]] const auto stopped = stop_server(data);
     if (ready.error().kind != StartFailure::port_taken || attempt == kAttempts) {
       return tl::unexpected(fmt::format("the server did not start{}:\n{}",
                                         ready.error().kind == StartFailure::port_taken
@@ -344,11 +403,18 @@ tl::expected<void, std::string> start_server(const ClusterSpec& spec, const fs::
   }
 }
 
-// The cluster's data: a copy of the template, or initdb (then saved as
-// the template for the next runs). Logs which.
+tl::expected<void, std::string> make_roles(const ClusterSpec& spec, const fs::path& data);
+
+// The cluster's data: a copy of the template, or initdb and the roles
+// (then saved as the template for the next runs). Logs which.
 tl::expected<void, std::string> prepare_data(const ClusterSpec& spec, const fs::path& data, const Log& log)
 {
-  const auto inputs = template_inputs();
+  std::error_code ec;
+  if (fs::is_regular_file(data / "PG_VERSION", ec)) {
+    log("postgres template: took the spare copy made by an earlier run");
+    return {};
+  }
+  const auto inputs = template_inputs(spec);
   if (!inputs) {
     return tl::unexpected(inputs.error());
   }
@@ -363,13 +429,17 @@ tl::expected<void, std::string> prepare_data(const ClusterSpec& spec, const fs::
     log(fmt::format("postgres template: reused {}", template_dir.string()));
     return {};
   }
-  std::error_code ec;
   if (!spec.template_root.empty() && fs::exists(template_dir, ec)) {
     log(fmt::format("postgres template: {} cannot be used ({}); building it again", template_dir.string(),
                     usable.error()));
   }
+  // A spare copied from the template this replaces would outlive it.
+  fs::remove_all(spare_dir(fs::path(spec.dir).parent_path().string(), template_key(*inputs)), ec);
   const auto began = std::chrono::steady_clock::now();
   if (auto done = run_tool(tool("initdb", initdb_argv(data.string())), "initdb"); !done) {
+    return done;
+  }
+  if (auto done = make_roles(spec, data); !done) {
     return done;
   }
   if (spec.template_root.empty()) {
@@ -380,6 +450,17 @@ tl::expected<void, std::string> prepare_data(const ClusterSpec& spec, const fs::
     return {};
   }
   log(fmt::format("postgres template: built {} in {} ms", template_dir.string(), elapsed_ms(began)));
+  return {};
+}
+
+tl::expected<void, std::string> make_socket_dir(const ClusterSpec& spec)
+{
+  const fs::path socket = fs::path(spec.dir) / "socket";
+  std::error_code ec;
+  fs::create_directories(socket, ec);
+  if (running_as_root() && ::chown(socket.c_str(), server_uid(), server_gid()) != 0) {
+    return tl::unexpected(fmt::format("cannot hand {} to postgres", socket.string()));
+  }
   return {};
 }
 
@@ -397,22 +478,14 @@ tl::expected<void, std::string> configure(const ClusterSpec& spec, const fs::pat
   if (auto done = append(data / "pg_hba.conf", hba_text(spec.trust_subnet), true); !done) {
     return done;
   }
-  const fs::path socket = fs::path(spec.dir) / "socket";
-  fs::create_directories(socket, ec);
-  if (running_as_root() && ::chown(socket.c_str(), server_uid(), server_gid()) != 0) {
-    return tl::unexpected(fmt::format("cannot hand {} to postgres", socket.string()));
-  }
-  return {};
+  return make_socket_dir(spec);
 }
 
 // The declared user and databases, in one psql run: the names travel as
 // psql variables, quoted by psql (:"name"), never spliced into SQL.
 tl::expected<void, std::string> create_roles(const ClusterSpec& spec)
 {
-  const bool new_user = spec.user != kServerUser;
-  if (!new_user && spec.databases.empty()) {
-    return {};
-  }
+  const bool new_user = creates_user(spec);
   const fs::path script = fs::path(spec.dir) / "roles.sql";
   std::vector<std::string> args{"--no-psqlrc", "--quiet",
                                 "--host",      (fs::path(spec.dir) / "socket").string(),
@@ -436,7 +509,48 @@ tl::expected<void, std::string> create_roles(const ClusterSpec& spec)
                   fmt::format("creating user {} and databases {}", spec.user, fmt::join(spec.databases, ", ")));
 }
 
+// The declared user and databases, made once in a fresh initdb's data
+// (which then becomes the template): the server started on the socket
+// alone, psql, and a fast stop, so each copy starts from a clean checkpoint
+// with nothing left to make.
+tl::expected<void, std::string> make_roles(const ClusterSpec& spec, const fs::path& data)
+{
+  if (!creates_user(spec) && spec.databases.empty()) {
+    return {};
+  }
+  if (auto done = make_socket_dir(spec); !done) {
+    return done;
+  }
+  const std::vector<std::string> socket_only{"listen_addresses=", "port=" + std::to_string(spec.port),
+                                             "unix_socket_directories=" + (fs::path(spec.dir) / "socket").string(),
+                                             "fsync=off"};
+  if (auto done = start_server(spec, data, socket_only); !done) {
+    return done;
+  }
+  auto made = create_roles(spec);
+  if (auto stopped = stop_server(data, StopMode::fast); !stopped && made) {
+    made = tl::unexpected(stopped.error());
+  }
+  return made;
+}
+
 } // namespace
+
+tl::expected<UsableTemplate, std::string> usable_template(const ClusterSpec& spec)
+{
+  if (spec.template_root.empty() || bin_dir().empty()) {
+    return tl::unexpected(std::string("no templates"));
+  }
+  const auto inputs = template_inputs(spec);
+  if (!inputs) {
+    return tl::unexpected(inputs.error());
+  }
+  UsableTemplate found{(fs::path(spec.template_root) / template_key(*inputs)).string(), template_key(*inputs)};
+  if (auto checked = check_template(found.dir, *inputs, server_uid()); !checked) {
+    return tl::unexpected(checked.error());
+  }
+  return found;
+}
 
 unsigned server_uid() { return server_account() != nullptr ? server_account()->pw_uid : ::geteuid(); }
 
@@ -475,13 +589,8 @@ tl::expected<void, std::string> start_cluster(const ClusterSpec& spec, const Log
     addresses += fmt::format("{}{}:{}", addresses.empty() ? "" : ", ", address, spec.port);
   }
   log(fmt::format("postgresql: started in {}, listening on {}", spec.dir, addresses));
-  if (auto done = create_roles(spec); !done) {
-    return done;
-  }
-  const auto ready = elapsed_ms(began);
-  log(fmt::format("postgresql: user {}, databases {}; ready in {} ms (data {} ms, server {} ms, user and databases {} "
-                  "ms)",
-                  spec.user, fmt::join(spec.databases, ", "), ready, copied, started - copied, ready - started));
+  log(fmt::format("postgresql: user {}, databases {}; ready in {} ms (data {} ms, server {} ms)", spec.user,
+                  fmt::join(spec.databases, ", "), started, copied, started - copied));
   return {};
 }
 
@@ -489,13 +598,8 @@ void remove_cluster(const std::string& dir, const Log& log)
 {
   const fs::path data = fs::path(dir) / "data";
   std::error_code ec;
-  if (fs::exists(data / "postmaster.pid", ec)) {
-    // Immediate: the data is thrown away, so nothing needs writing out.
-    if (auto stopped = run_tool(tool("pg_ctl", {"--pgdata", data.string(), "--mode", "immediate", "--wait", "stop"}),
-                                "pg_ctl stop");
-        !stopped) {
-      log(stopped.error());
-    }
+  if (auto stopped = stop_server(data); !stopped) {
+    log(stopped.error());
   }
   fs::remove_all(dir, ec);
   if (ec) {

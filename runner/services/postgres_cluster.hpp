@@ -63,8 +63,17 @@ std::vector<std::string> cluster_parent_dirs(const std::optional<std::string>& t
 // named by psql variables (:"user", :"db0"), so no name is spliced in.
 std::string roles_script(bool create_user, std::size_t databases);
 
+// The template a cluster of `spec` would be copied from, when it is
+// there and passes its check (services/postgres_template.hpp).
+struct UsableTemplate {
+  std::string dir;
+  std::string key;
+};
+tl::expected<UsableTemplate, std::string> usable_template(const ClusterSpec& spec);
+
 // The template copied (initdb and saving the template when there is no
-// good one), start (waiting until it accepts connections), user, databases.
+// good one; nothing when spec.dir/data is already there, a spare taken:
+// services/postgres_spare.hpp), start (waiting until it accepts connections).
 tl::expected<void, std::string> start_cluster(const ClusterSpec& spec, const Log& log);
 
 // Stops the server if it runs and removes the directory; safe to call on

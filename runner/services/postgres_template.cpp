@@ -22,7 +22,7 @@ namespace drydock::services {
 namespace {
 
 // Bumped when what a template holds changes, so older ones are not used.
-constexpr int kTemplateFormat = 1;
+constexpr int kTemplateFormat = 2; // 2: roles and databases made in the template
 
 // A builder killed between its mkdtemp and its rename leaves these behind.
 constexpr auto kStaleAfter = std::chrono::hours(1);
@@ -50,6 +50,18 @@ tl::expected<std::string, std::string> make_hidden_dir(const fs::path& root, con
     return tl::unexpected(fmt::format("cannot create a directory in {}: {}", root.string(), std::strerror(errno)));
   }
   return pattern;
+}
+
+// Writes `text` to `file` whole or not at all (a temporary file renamed);
+// a cache entry, so a failure only means asking again next time.
+void remember(const fs::path& file, const std::string& text)
+{
+  std::error_code ec;
+  fs::create_directories(file.parent_path(), ec);
+  const fs::path written = fmt::format("{}.tmp-{}", file.string(), ::getpid());
+  if (!(std::ofstream(written) << text) || ::rename(written.c_str(), file.c_str()) != 0) {
+    fs::remove(written, ec);
+  }
 }
 
 void remove_stale_builds(const fs::path& root)
@@ -116,8 +128,9 @@ std::string major_version(std::string_view version_text)
 
 std::string marker_text(const TemplateInputs& inputs)
 {
-  return fmt::format("drydock postgres template {}\nversion: {}\nserver user: {}\ninitdb: {}\n", kTemplateFormat,
-                     trimmed(inputs.version), inputs.server_user, fmt::join(inputs.initdb_args, " "));
+  return fmt::format("drydock postgres template {}\nversion: {}\nserver user: {}\ninitdb: {}\nroles: {}\n",
+                     kTemplateFormat, trimmed(inputs.version), inputs.server_user, fmt::join(inputs.initdb_args, " "),
+                     fmt::join(inputs.roles, ", "));
 }
 
 std::string template_key(const TemplateInputs& inputs)
@@ -157,6 +170,28 @@ std::string template_root(std::string_view xdg_cache_home, std::string_view home
 {
   const fs::path root = !xdg_cache_home.empty() ? fs::path(xdg_cache_home) : fs::path(home) / ".cache";
   return (root / "drydock" / "postgres").string();
+}
+
+tl::expected<std::string, std::string> server_version(const std::string& postgres, const std::string& root)
+{
+  struct stat info {};
+  if (::stat(postgres.c_str(), &info) != 0) {
+    return tl::unexpected(fmt::format("cannot find {}: {}", postgres, std::strerror(errno)));
+  }
+  const std::string identity = fmt::format("{}\n{}\n{}\n{}.{}\n", postgres, info.st_ino, info.st_size,
+                                           info.st_ctim.tv_sec, info.st_ctim.tv_nsec);
+  const fs::path remembered = root.empty() ? fs::path() : fs::path(root) / "versions" / util::stable_hash_hex(identity);
+  if (auto text = root.empty() ? std::string() : read_text(remembered); text.starts_with(identity)) {
+    return text.substr(identity.size());
+  }
+  const auto asked = os::run_capture({postgres, "--version"}, "/");
+  if (!asked || asked->exit_code != 0) {
+    return tl::unexpected(fmt::format("cannot ask postgres its version: {}", asked ? asked->output : asked.error()));
+  }
+  if (!root.empty()) {
+    remember(remembered, identity + asked->output);
+  }
+  return asked->output;
 }
 
 tl::expected<void, std::string> copy_data(const std::string& from, const std::string& to)

@@ -12,12 +12,14 @@
 
 namespace drydock::services {
 
-// What initdb bakes into a cluster, hence what a template is keyed by.
-// Settings written per copy (port, addresses, socket, pg_hba) are not.
+// What initdb bakes into a cluster, and the roles and databases made in
+// it before it is saved, hence what a template is keyed by. Settings
+// written per copy (port, addresses, socket, pg_hba) are not.
 struct TemplateInputs {
   std::string version;                  // `postgres --version`
   std::string server_user;              // the cluster's superuser and files' owner
   std::vector<std::string> initdb_args; // encoding, auth, WAL segment size...
+  std::vector<std::string> roles;       // "user NAME", "database NAME", in the order made
 };
 
 // "15" from "postgres (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)"; empty
@@ -49,6 +51,11 @@ std::string template_root(std::string_view xdg_cache_home, std::string_view home
 // this copy is discarded; a bad one in the way is moved aside first.
 tl::expected<void, std::string> save_template(const std::string& data_dir, const std::string& root,
                                               const TemplateInputs& inputs, unsigned owner_uid);
+
+// `postgres --version` of the server binary `postgres`, remembered in
+// root/versions by the binary's inode, size and change time: asking the
+// binary costs a process on every run.
+tl::expected<std::string, std::string> server_version(const std::string& postgres, const std::string& root);
 
 // Copies the template's data folder to `to` (a reflink where the file
 // system can), keeping owners and modes.

@@ -51,6 +51,13 @@ TEST_CASE("the lines the client prints, from the engine's JSON", "[docker][api]"
   CHECK(api::inspect_line(json{{"Id", "sha256:1"}, {"RepoTags", nullptr}}) == "sha256:1\n");
   CHECK_FALSE(api::inspect_line(json{{"RepoTags", {"a:1"}}}));
   CHECK_FALSE(api::inspect_line(json{{"Id", "sha256:1"}, {"RepoTags", {1}}}));
+  const json bridge = json::parse(R"({"IPAM": {"Config": [{"Subnet": "172.17.0.0/16", "Gateway": "172.17.0.1"}]},
+                                      "Options": {"com.docker.network.bridge.name": "docker0"}})");
+  CHECK(api::bridge_line(bridge) == "172.17.0.0/16 172.17.0.1 docker0\n");
+  // docker 20.10 on some hosts leaves the gateway out; the template prints "".
+  const json no_gateway = json::parse(R"({"IPAM": {"Config": [{"Subnet": "10.0.0.0/8"}]}, "Options": {}})");
+  CHECK(api::bridge_line(no_gateway) == "10.0.0.0/8  \n");
+  CHECK_FALSE(api::bridge_line(json{{"IPAM", {{"Config", nullptr}}}}));
 }
 
 namespace {
@@ -154,6 +161,8 @@ TEST_CASE("version and image inspect are answered from the socket as the client 
       {"/images/app:k1/json", {200, R"({"Id": "sha256:aa", "RepoTags": ["app:k1", "app:latest"]})"}},
       {"/images/base:12/json", {200, R"({"Id": "sha256:bb", "RepoTags": ["base:12"]})"}},
       {"/images/broken:1/json", {500, R"({"message": "engine trouble"})"}},
+      {"/networks/bridge", {200, R"({"IPAM": {"Config": [{"Subnet": "172.18.0.0/16", "Gateway": "172.18.0.1"}]},
+                                     "Options": {"com.docker.network.bridge.name": "br0"}})"}},
   });
   const DockerHost host(engine.host());
 
@@ -161,6 +170,9 @@ TEST_CASE("version and image inspect are answered from the socket as the client 
   REQUIRE(version);
   CHECK(version->exit_code == 0);
   CHECK(version->output == "1.43 24.0.7\n");
+  const auto bridge = api::answer(docker::bridge_network());
+  REQUIRE(bridge);
+  CHECK(bridge->output == "172.18.0.0/16 172.18.0.1 br0\n");
 
   // One connection for every image asked for, in the order asked.
   const int before = engine.requests();
@@ -200,6 +212,11 @@ TEST_CASE("the real engine: the socket answers as the docker client does", "[.en
   const auto version = api::answer(docker::server_version());
   REQUIRE(version);
   CHECK(version->output == client_version->output);
+  const auto client_bridge = os::run_capture(docker::bridge_network(), ".", os::Stderr::discard);
+  REQUIRE(client_bridge);
+  const auto bridge = api::answer(docker::bridge_network());
+  REQUIRE(bridge);
+  CHECK(bridge->output == client_bridge->output);
 
   const auto images = os::run_capture({"docker", "image", "ls", "--format", "{{.Repository}}:{{.Tag}}"}, ".");
   REQUIRE(images);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The throwaway cluster's template on the real PostgreSQL: the first run
 # builds it with initdb, the next reuse it, a template missing its marker
-# or PG_VERSION is built again, two runs at once (cold and warm) both pass
+# or PG_VERSION is built again, a run leaves a spare copy that the next
+# run takes instead of copying, two runs at once (cold and warm) both pass
 # on their own directories and ports, and nothing is left behind.
 # Usage: postgres_template_test.sh PATH/TO/drydock
 set -u
@@ -13,6 +14,7 @@ nothing_left() { # $1: what just happened
   pgrep -f "$scratch/drydock-postgres" >/dev/null && fail "$1: postgres still running"
   compgen -G "$root/.tmp-*" >/dev/null && fail "$1: a half-built template left: $(ls -a "$root")"
   compgen -G "$root/.trash-*" >/dev/null && fail "$1: a discarded template left: $(ls -a "$root")"
+  [ "$(compgen -G "$scratch/drydock-pgspare-*" | wc -l)" -le 1 ] || fail "$1: spares: $(ls -d "$scratch"/drydock-pgspare-*)"
   return 0
 }
 port_of() { sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' <<<"$1" | head -1; }
@@ -71,6 +73,28 @@ expect_code 0
 contains "postgres template: reused $template"
 nothing_left "rebuilt"
 
+# the spare: the last run copied the template for the next one, which
+# takes it whole (and leaves one for the run after it)
+spare=$scratch/drydock-pgspare-$(basename "$template")
+[ -s "$spare/data/PG_VERSION" ] && [ "$(readlink "$spare/from")" = "$template" ] || fail "no spare: $(ls -a "$scratch")"
+if [ "$(id -u)" -eq 0 ]; then
+  [ "$(stat -c %U "$spare/data/PG_VERSION")" = postgres ] || fail "spare owned by $(stat -c %U "$spare/data/PG_VERSION")"
+fi
+run run circle.yml
+expect_code 0
+contains "[postgresql] postgres template: took the spare copy made by an earlier run"
+lacks "postgres template: reused"
+contains "ubuntu in circle_test"
+contains "[test.override[1]] 7"
+[ -s "$spare/data/PG_VERSION" ] || fail "the run after the spare left none"
+# a spare that is not a whole copy of the template is not used
+rm "$spare/from"
+run run circle.yml
+expect_code 0
+contains "the spare $spare was not a copy of $template; removed it"
+contains "postgres template: reused $template"
+nothing_left "spare"
+
 # two runs at once, warm then cold: both pass, each on its own port
 for state in warm cold; do
   [ "$state" = cold ] && rm -rf "$root"
@@ -82,7 +106,9 @@ for state in warm cold; do
   [ -n "$one" ] && [ "$one" != "$two" ] || fail "$state concurrent: ports '$one' and '$two'"
   [ "$(cat "$scratch/first.log" "$scratch/second.log" | grep -c 'ubuntu in circle_test')" -eq 2 ] \
     || fail "$state concurrent: not both connected"
-  [ "$(ls "$root" | wc -l)" -eq 1 ] || fail "$state concurrent: templates: $(ls -a "$root")"
+  [ "$(ls "$root" | grep -c '^pg')" -eq 1 ] || fail "$state concurrent: templates: $(ls -a "$root")"
+  # cold: the template is new, so no run could copy it meanwhile
+  [ "$state" = cold ] || [ -d "$spare/data" ] || fail "$state concurrent: no spare left for the next run"
   nothing_left "$state concurrent"
 done
 grep -h "postgres template:" "$scratch/first.log" "$scratch/second.log" | grep -q "built $root/pg15-" \

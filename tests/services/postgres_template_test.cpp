@@ -83,10 +83,39 @@ TEST_CASE("a template is named by the major version and a hash of everything ini
 TEST_CASE("a template's marker lists its inputs", "[services]")
 {
   CHECK(services::marker_text(inputs())
-        == "drydock postgres template 1\n"
+        == "drydock postgres template 2\n"
            "version: postgres (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)\n"
            "server user: postgres\n"
-           "initdb: --auth trust --encoding UTF8 LANG=C.UTF-8\n");
+           "initdb: --auth trust --encoding UTF8 LANG=C.UTF-8\n"
+           "roles: \n");
+  auto with_roles = inputs();
+  with_roles.roles = {"user ubuntu", "database circle_test"};
+  CHECK(services::marker_text(with_roles).ends_with("roles: user ubuntu, database circle_test\n"));
+  CHECK(services::template_key(with_roles) != services::template_key(inputs()));
+}
+
+TEST_CASE("postgres's version is asked once per binary, then read from the cache", "[services]")
+{
+  test::ScratchDir scratch;
+  const fs::path binary = scratch.path() / "postgres";
+  write(binary, "#!/bin/sh\necho 'postgres (PostgreSQL) 15.18'\necho asked >>\"$0.calls\"\n");
+  fs::permissions(binary, fs::perms::owner_all);
+  const std::string root = (scratch.path() / "cache").string();
+  CHECK(services::server_version(binary.string(), root) == "postgres (PostgreSQL) 15.18\n");
+  CHECK(services::server_version(binary.string(), root) == "postgres (PostgreSQL) 15.18\n");
+  CHECK(test::read_text(binary.string() + ".calls") == "asked\n");
+  // A new binary (another inode, size, change time) is asked again.
+  fs::remove(binary);
+  write(binary, "#!/bin/sh\necho 'postgres (PostgreSQL) 15.19 (Debian)'\necho asked >>\"$0.calls\"\n");
+  fs::permissions(binary, fs::perms::owner_all);
+  CHECK(services::server_version(binary.string(), root) == "postgres (PostgreSQL) 15.19 (Debian)\n");
+  CHECK(test::read_text(binary.string() + ".calls") == "asked\nasked\n");
+  // No cache root: asked every time.
+  CHECK(services::server_version(binary.string(), "") == "postgres (PostgreSQL) 15.19 (Debian)\n");
+  CHECK(test::read_text(binary.string() + ".calls") == "asked\nasked\nasked\n");
+  const auto missing = services::server_version((scratch.path() / "none").string(), root);
+  REQUIRE_FALSE(missing);
+  CHECK(missing.error().starts_with("cannot find "));
 }
 
 TEST_CASE("templates are kept in drydock's cache directory", "[services]")
