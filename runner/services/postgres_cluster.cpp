@@ -299,10 +299,23 @@ std::optional<pid_t> server_pid(const fs::path& data)
   return pid > 0 && ours ? std::optional<pid_t>(pid) : std::nullopt;
 }
 
+// Running, not a zombie: the server is no child of ours, and whoever
+// reaps it (init, a subreaper) may take its time.
+bool running(pid_t pid)
+{
+  if (::kill(pid, 0) != 0 && errno == ESRCH) {
+    return false;
+  }
+  std::ifstream in(fmt::format("/proc/{}/stat", pid));
+  const std::string stat{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  const auto after_name = stat.rfind(") ");
+  return after_name == std::string::npos || stat.compare(after_name + 2, 1, "Z") != 0;
+}
+
 bool gone_within(pid_t pid, std::chrono::milliseconds limit)
 {
   const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (::kill(pid, 0) == 0 || errno != ESRCH) {
+  while (running(pid)) {
     if (std::chrono::steady_clock::now() >= deadline) {
       return false;
     }
