@@ -686,11 +686,12 @@ std::vector<std::string> daemon_environment(const std::optional<Identity>& ident
   return env;
 }
 
-std::vector<char*> pointers_to(const std::vector<std::string>& strings)
+// execve's arrays: pointers into `strings`, which must outlive them.
+std::vector<char*> pointers_to(std::vector<std::string>& strings)
 {
   std::vector<char*> pointers;
-  for (const auto& text : strings) {
-    pointers.push_back(const_cast<char*>(text.c_str()));
+  for (auto& text : strings) {
+    pointers.push_back(text.data());
   }
   pointers.push_back(nullptr);
   return pointers;
@@ -708,8 +709,9 @@ tl::expected<int, std::string> spawn_daemon(const DaemonSpec& spec)
     }
     identity = std::move(*found);
   }
-  const auto argv = pointers_to(spec.argv);
-  const auto env = daemon_environment(identity);
+  auto args = spec.argv;
+  auto env = daemon_environment(identity);
+  const auto argv = pointers_to(args);
   const auto envp = pointers_to(env);
   // The pipe carries the server's pid, then an errno if exec fails; exec
   // closes it (O_CLOEXEC), which is how success is told.
