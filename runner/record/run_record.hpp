@@ -16,6 +16,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "pipeline/pipeline.hpp"
@@ -45,6 +46,7 @@ tl::expected<RecordPaths, std::string> create_record(const std::string& runs_dir
 // NNN-<id>.log: the step's index keeps two ids that read alike apart; the id
 // keeps [A-Za-z0-9._-] and at most 100 of them, so no name climbs out.
 std::string log_file_name(const pipeline::Step& step);
+std::string log_file_name(std::size_t index, std::string_view id);
 
 // Whether the drydock with this owner ("PID:START") still runs.
 using OwnerAlive = std::function<bool(const std::string& owner)>;
