@@ -7,7 +7,8 @@
 //   logs/          each step's whole output, masked: NNN-<step id>.log
 //   artifacts/     $CIRCLE_ARTIFACTS
 //   test-results/  $CIRCLE_TEST_REPORTS
-//   report.html    written by the report writer, when there is one
+//   junit.xml, trace.json, report.html   written from the events at the end
+//                  (record/reports.hpp)
 //
 // Listing, pruning and the died-run check read events.jsonl only.
 #include <tl/expected.hpp>
@@ -34,6 +35,8 @@ struct RecordPaths {
   std::string logs() const { return dir + "/logs"; }
   std::string artifacts() const { return dir + "/artifacts"; }
   std::string test_results() const { return dir + "/test-results"; }
+  std::string junit() const { return dir + "/junit.xml"; }
+  std::string trace() const { return dir + "/trace.json"; }
   std::string report() const { return dir + "/report.html"; }
   // Where drydock's own steps append their events (record/step_events.hpp).
   std::string step_events(std::size_t step) const;
