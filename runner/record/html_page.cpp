@@ -3,7 +3,8 @@
 // textContent and attributes, never innerHTML: step names and logs are
 // hostile input. Stable hooks for tests: #verdict[data-result], #failures
 // (first item: the first failure), .bar[data-step][data-status] per step,
-// #steps details[data-step], #search, and data-render-ms on <html> once drawn.
+// #steps details[data-step], #search, and data-render-ms and data-ready-ms on <html>
+// once drawn.
 #include "record/html_report.hpp"
 
 namespace drydock::record {
@@ -49,7 +50,7 @@ pre.log { margin: 4px 0 8px; padding: 8px; background: #0d1117; color: #e6edf3; 
 #axis span { position: absolute; top: 0; transform: translateX(-50%); white-space: nowrap; }
 #axis span:first-child { transform: none; }
 #axis span:last-child { transform: translateX(-100%); }
-#lanes { position: relative; margin: 4px 0; }
+#lanes { position: relative; margin: 4px 0; contain: strict; }
 .bar { position: absolute; height: 14px; min-width: 2px; border-radius: 2px; font-size: 10px; line-height: 14px;
   color: #fff; padding: 0 3px; overflow: hidden; white-space: nowrap; text-overflow: ellipsis; cursor: default; }
 .bar.succeeded { background: var(--ok); } .bar.failed { background: var(--fail); }
@@ -221,10 +222,11 @@ std::string_view html_page_script()
       var s = el('span', null, duration(Math.round(total * f))); s.style.left = (f * 100) + '%'; a.appendChild(s);
     });
   }
+  // Names inside the bars only while they can be read: thousands of text nodes cost layout.
+  var LABELS = steps.length <= 2000;
   function bar(s) {
-    var b = el('div', {'class': 'bar ' + cls(s.status) + (s.critical ? ' crit' : ''), 'data-step': s.id,
-      'data-status': s.status, 'data-i': s.i}, s.name);
-    return b;
+    return el('div', {'class': 'bar ' + cls(s.status) + (s.critical ? ' crit' : ''), 'data-step': s.id,
+      'data-status': s.status, 'data-i': s.i}, LABELS ? s.name : null);
   }
   function timeline() {
     legend(); axis();
@@ -370,7 +372,9 @@ std::string_view html_page_script()
   more.addEventListener('click', showMore);
 
   facts(); failures(); timeline(); decisions(); showMore();
+  // For bench/report: the script's own time, and the time since the navigation began.
   document.documentElement.setAttribute('data-render-ms', (performance.now() - t0).toFixed(1));
+  document.documentElement.setAttribute('data-ready-ms', performance.now().toFixed(1));
 })();
 </script>
 </body>
