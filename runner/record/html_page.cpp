@@ -51,7 +51,7 @@ pre.log { margin: 4px 0 8px; padding: 8px; background: #0d1117; color: #e6edf3; 
 #axis span:first-child { transform: none; }
 #axis span:last-child { transform: translateX(-100%); }
 #lanes { position: relative; margin: 4px 0; contain: strict; }
-.bar { position: absolute; height: 14px; min-width: 2px; border-radius: 2px; font-size: 10px; line-height: 14px;
+.bar { position: absolute; height: 14px; min-width: 4px; border-radius: 2px; font-size: 10px; line-height: 14px;
   color: #fff; padding: 0 3px; overflow: hidden; white-space: nowrap; text-overflow: ellipsis; cursor: default; }
 .bar.succeeded { background: var(--ok); } .bar.failed { background: var(--fail); }
 .bar.unfinished { background: var(--run); } .bar.skipped { background: var(--skip); } .bar.notrun { background: var(--none); }
@@ -321,8 +321,10 @@ std::string_view html_page_script()
     if (s.needs.length) info.push('needs ' + s.needs.map(function (n) { return steps[n].id; }).join(', '));
     box.appendChild(el('div', {'class': 'info'}, info.join(' \u00b7 ')));
     if (s.log_cut) {
-      box.appendChild(el('div', {'class': 'info'}, 'Only the last ' + s.log.replace(/\n$/, '').split('\n').length +
-        ' lines are here; the whole log (' + s.log_bytes + ' bytes) is ' + s.log_file + ' in the run record.'));
+      var kept = s.log ? 'Only the last ' + s.log.replace(/\n$/, '').split('\n').length + ' lines are here'
+                       : 'The log is not in this page (its room for logs is used up)';
+      box.appendChild(el('div', {'class': 'info'}, kept + '; the whole log (' + s.log_bytes + ' bytes) is ' +
+        s.log_file + ' in the run record.'));
     }
     var pre = el('pre', {'class': 'log'});
     if (s.log !== undefined) highlight(pre, s.log); else pre.textContent = '(it printed nothing)';
