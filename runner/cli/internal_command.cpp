@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <iterator>
 #include <memory>
@@ -19,6 +20,8 @@
 #include "docker/service.hpp"
 #include "exec/internal_step.hpp"
 #include "publish/from_pipeline.hpp"
+#include "record/reports.hpp"
+#include "record/run_record.hpp"
 #include "record/step_events.hpp"
 #include "services/postgres_cluster.hpp"
 #include "util/shell.hpp"
@@ -251,14 +254,34 @@ int run_internal_step()
   return run_step(*step);
 }
 
+// The reports made again from the record's events alone: what `drydock
+// run` wrote, byte for byte (the replay test compares them).
+int run_internal_report(const std::string& dir)
+{
+  for (const auto& warning : record::write_reports(dir)) {
+    fmt::print(stderr, "drydock: warning: {}\n", warning);
+  }
+  const record::RecordPaths paths{dir};
+  std::error_code ec;
+  if (!std::filesystem::exists(paths.report(), ec)) {
+    return kExitStepFailed;
+  }
+  fmt::print("{}\n", paths.report());
+  return kExitOk;
+}
+
 } // namespace
 
 Action add_internal_command(CLI::App& app)
 {
   auto* sub = app.add_subcommand("internal", "drydock's own steps, run by `drydock run`")->group("");
   sub->require_subcommand(1);
-  sub->add_subcommand("step", "Run a step of drydock's own, given as JSON on stdin (exec/internal_step.hpp)");
-  return [] { return run_internal_step(); };
+  auto* step = sub->add_subcommand("step", "Run a step of drydock's own, given as JSON on stdin "
+                                           "(exec/internal_step.hpp)");
+  auto* report = sub->add_subcommand("report", "Write a run record's junit.xml, trace.json and report.html again");
+  auto dir = std::make_shared<std::string>();
+  report->add_option("DIR", *dir, "The run record (.git/drydock/runs/N)")->required();
+  return [step, dir] { return step->parsed() ? run_internal_step() : run_internal_report(*dir); };
 }
 
 } // namespace drydock::cli

@@ -96,11 +96,18 @@ record::Recorder::Clock run_clock()
   };
 }
 
-// After the run: the reports (when a writer exists), the older records
-// pruned, and where this one is.
+// After the run: the reports (a report that cannot be written is a
+// warning, never the run's failure), the older records pruned, and where
+// this one is.
 void close_record(int keep_runs, const record::RecordPaths& paths, exec::OutputWriter& output)
 {
-  record::write_reports(paths.dir);
+  const auto warnings = record::write_reports(paths.dir);
+  if (!warnings.empty()) {
+    output.flush();
+    for (const auto& warning : warnings) {
+      fmt::print(stderr, "drydock: warning: {}\n", warning);
+    }
+  }
   const auto runs_dir = std::filesystem::path(paths.dir).parent_path().string();
   record::prune_runs(runs_dir, keep_runs, run_owner_alive);
   std::error_code ec;

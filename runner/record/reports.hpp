@@ -1,12 +1,18 @@
 #pragma once
 // What is written from a finished run's events: junit.xml, trace.json and
-// report.html (issue 15, later). write_reports is where their writers go;
-// each reads record_dir/events.jsonl and the logs, nothing else.
+// report.html, each read from record_dir/events.jsonl, the logs and the JUnit
+// files under test-results/, nothing else, so a record replayed gives the
+// same files byte for byte. Each file goes in under a temporary name and is
+// renamed into place (no partial report), without fsync: a report lost to a
+// crash is written again by `drydock internal report DIR`.
 #include <string>
+#include <vector>
 
 namespace drydock::record {
 
-// Writes the reports of the record in `record_dir`. None exists yet.
-inline void write_reports(const std::string& /*record_dir*/) {}
+// Writes the three reports of the record in `record_dir`; warnings (a stored
+// JUnit file that is not merged, a file that cannot be written), never a
+// failure of the run.
+std::vector<std::string> write_reports(const std::string& record_dir);
 
 } // namespace drydock::record

@@ -100,15 +100,17 @@ tl::expected<RecordPaths, std::string> create_record(const std::string& runs_dir
   return paths;
 }
 
-std::string log_file_name(const pipeline::Step& step)
+std::string log_file_name(const pipeline::Step& step) { return log_file_name(step.index, step.id); }
+
+std::string log_file_name(std::size_t index, std::string_view step_id)
 {
   std::string id;
-  for (const char c : step.id.substr(0, 100)) {
+  for (const char c : step_id.substr(0, 100)) {
     const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_'
                     || c == '.';
     id += ok ? c : '_';
   }
-  return fmt::format("{:03}-{}.log", step.index, id);
+  return fmt::format("{:03}-{}.log", index, id);
 }
 
 RunSummary read_summary(const std::string& dir, int number, const OwnerAlive& alive)

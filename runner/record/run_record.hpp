@@ -7,7 +7,8 @@
 //   logs/          each step's whole output, masked: NNN-<step id>.log
 //   artifacts/     $CIRCLE_ARTIFACTS
 //   test-results/  $CIRCLE_TEST_REPORTS
-//   report.html    written by the report writer, when there is one
+//   junit.xml, trace.json, report.html   written from the events at the end
+//                  (record/reports.hpp)
 //
 // Listing, pruning and the died-run check read events.jsonl only.
 #include <tl/expected.hpp>
@@ -16,6 +17,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "pipeline/pipeline.hpp"
@@ -33,6 +35,8 @@ struct RecordPaths {
   std::string logs() const { return dir + "/logs"; }
   std::string artifacts() const { return dir + "/artifacts"; }
   std::string test_results() const { return dir + "/test-results"; }
+  std::string junit() const { return dir + "/junit.xml"; }
+  std::string trace() const { return dir + "/trace.json"; }
   std::string report() const { return dir + "/report.html"; }
   // Where drydock's own steps append their events (record/step_events.hpp).
   std::string step_events(std::size_t step) const;
@@ -45,6 +49,7 @@ tl::expected<RecordPaths, std::string> create_record(const std::string& runs_dir
 // NNN-<id>.log: the step's index keeps two ids that read alike apart; the id
 // keeps [A-Za-z0-9._-] and at most 100 of them, so no name climbs out.
 std::string log_file_name(const pipeline::Step& step);
+std::string log_file_name(std::size_t index, std::string_view id);
 
 // Whether the drydock with this owner ("PID:START") still runs.
 using OwnerAlive = std::function<bool(const std::string& owner)>;

@@ -54,7 +54,7 @@ assert len(failed) == 1 and failed[0]["step"] == "test.override[1]" and failed[0
 stored = [e for e in events if e["event"] == "artifacts_stored"][0]
 assert stored["files"] == 1, stored
 PY
-[ "$(tail -n 1 <<<"$out")" = "record: $runs/1" ] || fail "the run does not end with its record: $(tail -n 3 <<<"$out")"
+[ "$(tail -n 1 <<<"$out")" = "report: $runs/1/report.html" ] || fail "the run does not end with its report: $(tail -n 3 <<<"$out")"
 big=$runs/1/logs/001-test.override_0_.log
 [ "$(head -c 1048576 "$big" 2>/dev/null | tr -d x | wc -c)" -eq 0 ] && [ "$(wc -c <"$big")" -eq 1048597 ] \
   || fail "the big step's log is not its whole output: $(wc -c <"$big" 2>&1)"
@@ -88,6 +88,9 @@ contains "$out" "    3  $sha  main    failed "
 [ "$(sed -n 2p <<<"$out" | awk '{print $1}')" = 3 ] || fail "runs: not newest first: $out"
 out=$("$drydock" report 2>/dev/null); code=$?
 [ "$out" = "$runs/3/report.html" ] || fail "report: $out"
+[ "$code" -eq 0 ] || fail "report of a run with report.html: exit $code"
+rm "$runs/2/report.html"
+out=$("$drydock" report 2 2>/dev/null); code=$?
 [ "$code" -eq 1 ] || fail "report of a run without report.html: exit $code"
 contains "$("$drydock" report 2 2>&1)" "$runs/2/report.html does not exist yet"
 contains "$("$drydock" report 1 2>&1)" "no record of run 1"
