@@ -5,6 +5,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <fmt/format.h>
+#include <sys/un.h>
 
 #include <algorithm>
 #include <chrono>
@@ -68,13 +69,21 @@ class Connection {
 public:
   bool open(const std::string& path)
   {
-    boost::system::error_code error;
-    m_socket.connect(Local::endpoint(path), error);
-    return !error;
+    if (path.size() >= sizeof(sockaddr_un::sun_path)) {
+      return false; // asio would throw; the client says what is wrong
+    }
+    boost::system::error_code error = asio::error::timed_out;
+    m_socket.async_connect(Local::endpoint(path), [&](boost::system::error_code connected) { error = connected; });
+    run_bounded();
+    m_broken = static_cast<bool>(error);
+    return !m_broken;
   }
 
   std::optional<Response> get(const std::string& target)
   {
+    if (m_broken) {
+      return std::nullopt; // a timed-out request's handlers must never run later
+    }
     http::request<http::empty_body> request{http::verb::get, target, 11};
     request.set(http::field::host, "docker");
     http::response<http::string_body> response;
@@ -87,16 +96,30 @@ public:
       http::async_read(m_socket, m_buffer, response,
                        [&](boost::system::error_code read, std::size_t) { error = read; });
     });
-    m_io.restart();
-    m_io.run_for(kTimeout);
+    run_bounded();
     if (error) {
-      m_socket.close();
+      m_broken = true;
       return std::nullopt;
     }
     return Response{response.result_int(), std::move(response.body())};
   }
 
 private:
+  // Runs what was started for at most kTimeout; what is left is cancelled
+  // and its handlers run now, while what they refer to still exists.
+  void run_bounded()
+  {
+    m_io.restart();
+    m_io.run_for(kTimeout);
+    if (!m_io.stopped()) {
+      boost::system::error_code ignored;
+      m_socket.close(ignored);
+      m_io.restart();
+      m_io.run();
+    }
+  }
+
+  bool m_broken = false;
   asio::io_context m_io;
   Local::socket m_socket{m_io};
   boost::beast::flat_buffer m_buffer;
@@ -259,6 +282,17 @@ std::optional<std::string> bridge_line(const nlohmann::json& network)
 }
 
 std::optional<os::CaptureResult> answer(const Argv& argv)
+{
+  // Whatever goes wrong here (asio throws on a full file table) leaves
+  // the question to the client.
+  try {
+    return answer_from_socket(argv);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+std::optional<os::CaptureResult> answer_from_socket(const Argv& argv)
 {
   enum class Query { version, bridge, images };
   const auto refs = inspected_refs(argv);

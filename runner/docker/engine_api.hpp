@@ -50,5 +50,7 @@ std::optional<std::string> bridge_line(const nlohmann::json& network);
 // this answers (server_version(), bridge_network(), inspect_images(...)) and the engine's
 // local socket gave the answer; else nothing: run the client.
 std::optional<os::CaptureResult> answer(const Argv& argv);
+// The same, where an exception may come out (answer catches them all).
+std::optional<os::CaptureResult> answer_from_socket(const Argv& argv);
 
 } // namespace drydock::docker::api

@@ -81,9 +81,9 @@ tl::expected<void, std::string> prepare_cluster(const pipeline::Database& spec, 
   cluster.user = spec.user;
   cluster.databases = spec.databases;
   if (mode == SetupMode::run) {
-    context.cluster_spare = services::SpareCopy::begin(cluster, [&context](const std::string& line) {
-      context.setup_notes.push_back(line);
-    });
+    context.cluster_spare = services::SpareCopy::begin(
+        cluster, [&context](const std::string& name) { return context.env.get(name); },
+        [&context](const std::string& line) { context.setup_notes.push_back(line); });
   }
   context.cluster = cluster;
   set_host_database_env(spec, cluster.port, context);

@@ -640,8 +640,10 @@ tl::expected<Identity, std::string> identity_of(const std::string& user)
   Identity identity{account->pw_uid, account->pw_gid, std::vector<gid_t>(64), {}};
   int count = static_cast<int>(identity.groups.size());
   if (::getgrouplist(user.c_str(), account->pw_gid, identity.groups.data(), &count) < 0) {
-    count = 1;
-    identity.groups[0] = account->pw_gid;
+    identity.groups.resize(static_cast<std::size_t>(count)); // count: how many there are
+    if (::getgrouplist(user.c_str(), account->pw_gid, identity.groups.data(), &count) < 0) {
+      return tl::unexpected(fmt::format("cannot list the groups of {}", user));
+    }
   }
   identity.groups.resize(static_cast<std::size_t>(count));
   identity.env = {std::string("HOME=") + account->pw_dir, "USER=" + user, "LOGNAME=" + user};
@@ -649,24 +651,37 @@ tl::expected<Identity, std::string> identity_of(const std::string& user)
 }
 
 // In the grandchild: only async-signal-safe calls, then exec. Writes errno
-// to `report` when a step fails.
+// to `report` when a step fails. The identity is taken before the log is
+// opened, and the log never through a link or as a FIFO: its folder may
+// be the server user's, who must not get root to write elsewhere.
 [[noreturn]] void become_daemon(const std::vector<char*>& argv, const std::vector<char*>& envp, const char* cwd,
                                 const char* log, const std::optional<Identity>& identity, int report)
 {
-  const int input = ::open("/dev/null", O_RDONLY);
-  const int output = ::open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
-  const bool ok = input >= 0 && output >= 0 && ::dup2(input, 0) == 0 && ::dup2(output, 1) == 1 && ::dup2(output, 2) == 2
-                  && ::chdir(cwd) == 0
-                  && (!identity
-                      || (::fchown(1, identity->uid, identity->gid) == 0
-                          && ::setgroups(identity->groups.size(), identity->groups.data()) == 0
-                          && ::setgid(identity->gid) == 0 && ::setuid(identity->uid) == 0));
+  const bool became = !identity
+                      || (::setgroups(identity->groups.size(), identity->groups.data()) == 0
+                          && ::setgid(identity->gid) == 0 && ::setuid(identity->uid) == 0);
+  const int input = became ? ::open("/dev/null", O_RDONLY | O_CLOEXEC) : -1;
+  const int output = input >= 0 ? ::open(log, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600)
+                                : -1;
+  struct stat info {};
+  const bool ok = output >= 0 && ::fstat(output, &info) == 0 && S_ISREG(info.st_mode) && ::dup2(input, 0) == 0
+                  && ::dup2(output, 1) == 1 && ::dup2(output, 2) == 2 && ::chdir(cwd) == 0;
   if (ok) {
     ::execve(argv[0], argv.data(), envp.data());
   }
   const int error = errno;
   [[maybe_unused]] const auto written = ::write(report, &error, sizeof error);
   ::_exit(127);
+}
+
+// Reads exactly `size` bytes, through EINTR; false at EOF first.
+bool read_whole(int fd, void* into, std::size_t size)
+{
+  ssize_t got = 0;
+  do {
+    got = ::read(fd, into, size);
+  } while (got < 0 && errno == EINTR);
+  return got == static_cast<ssize_t>(size);
 }
 
 // This process's environment, with the identity's HOME, USER and LOGNAME.
@@ -738,8 +753,8 @@ tl::expected<int, std::string> spawn_daemon(const DaemonSpec& spec)
   }
   pid_t server = -1;
   int exec_error = 0;
-  const bool got_pid = child > 0 && ::read(report[0], &server, sizeof server) == sizeof server && server > 0;
-  const bool exec_failed = got_pid && ::read(report[0], &exec_error, sizeof exec_error) == sizeof exec_error;
+  const bool got_pid = child > 0 && read_whole(report[0], &server, sizeof server) && server > 0;
+  const bool exec_failed = got_pid && read_whole(report[0], &exec_error, sizeof exec_error);
   ::close(report[0]);
   if (!got_pid || exec_failed) {
     return tl::unexpected(fmt::format("cannot start {}: {}", spec.argv.front(),

@@ -222,17 +222,23 @@ long long elapsed_ms(std::chrono::steady_clock::time_point since)
 }
 
 const passwd* server_account() { return running_as_root() ? ::getpwnam(kServerUser) : ::getpwuid(::geteuid()); }
+unsigned server_uid_of_account() { return server_account() != nullptr ? server_account()->pw_uid : ::geteuid(); }
 unsigned server_gid() { return server_account() != nullptr ? server_account()->pw_gid : ::getegid(); }
 
+std::optional<std::string> process_environment(const std::string& name)
+{
+  const char* value = std::getenv(name.c_str());
+  return value != nullptr ? std::optional<std::string>(value) : std::nullopt;
+}
+
 // What initdb bakes in beyond its arguments: the locale and time zone it
-// finds in its environment and on the system.
-std::vector<std::string> baked_environment()
+// finds in its environment (the step's) and on the system.
+std::vector<std::string> baked_environment(const EnvLookup& lookup)
 {
   std::vector<std::string> found;
   for (const char* name :
        {"LANG", "LC_ALL", "LC_COLLATE", "LC_CTYPE", "LC_MESSAGES", "LC_MONETARY", "LC_NUMERIC", "LC_TIME", "TZ"}) {
-    const char* value = std::getenv(name);
-    found.push_back(fmt::format("{}={}", name, value != nullptr ? value : ""));
+    found.push_back(fmt::format("{}={}", name, lookup(name).value_or("")));
   }
   std::error_code ec;
   found.push_back("/etc/localtime=" + fs::read_symlink("/etc/localtime", ec).string());
@@ -255,7 +261,8 @@ std::vector<std::string> initdb_argv(const std::string& data)
 
 bool creates_user(const ClusterSpec& spec) { return spec.user != kServerUser; }
 
-tl::expected<TemplateInputs, std::string> template_inputs(const ClusterSpec& spec)
+tl::expected<TemplateInputs, std::string> template_inputs(const ClusterSpec& spec,
+                                                          const EnvLookup& lookup = process_environment)
 {
   auto version = server_version((fs::path(bin_dir()) / "postgres").string(), spec.template_root);
   if (!version) {
@@ -263,7 +270,7 @@ tl::expected<TemplateInputs, std::string> template_inputs(const ClusterSpec& spe
   }
   TemplateInputs inputs{*version, server_account() != nullptr ? server_account()->pw_name : "", {}, {}};
   inputs.initdb_args = initdb_settings();
-  const auto baked = baked_environment();
+  const auto baked = baked_environment(lookup);
   inputs.initdb_args.insert(inputs.initdb_args.end(), baked.begin(), baked.end());
   if (creates_user(spec)) {
     inputs.roles.push_back("user " + spec.user);
@@ -290,13 +297,27 @@ std::string pid_file_line(const fs::path& data, int wanted)
 
 std::string server_status(const fs::path& data) { return pid_file_line(data, 8); }
 
-// The postmaster's pid, when its pid file is there and names this folder.
+
+// Whether `pid` is a postgres server of the server's user. The pid file is
+// the server user's to write, and drydock may be root: a pid file naming
+// sshd, or a stale pid reused by another program, must not be signalled.
+bool is_server_process(pid_t pid)
+{
+  std::error_code ec;
+  const auto exe = fs::read_symlink(fmt::format("/proc/{}/exe", pid), ec);
+  struct stat info {};
+  return !ec && exe == fs::path(bin_dir()) / "postgres" && ::stat(fmt::format("/proc/{}", pid).c_str(), &info) == 0
+         && info.st_uid == server_uid_of_account();
+}
+
+// The postmaster's pid, when its pid file is there, names this folder and
+// a running server of ours.
 std::optional<pid_t> server_pid(const fs::path& data)
 {
   const int pid = std::atoi(pid_file_line(data, 1).c_str());
   std::error_code ec;
   const bool ours = fs::equivalent(pid_file_line(data, 2), data, ec) && !ec;
-  return pid > 0 && ours ? std::optional<pid_t>(pid) : std::nullopt;
+  return pid > 0 && ours && is_server_process(pid) ? std::optional<pid_t>(pid) : std::nullopt;
 }
 
 // Running, not a zombie: the server is no child of ours, and whoever
@@ -341,7 +362,7 @@ tl::expected<void, std::string> stop_server(const fs::path& data, StopMode mode 
   }
   ::kill(*pid, SIGKILL);
   if (gone_within(*pid, std::chrono::seconds(2))) {
-    return tl::unexpected(fmt::format("postgres (pid {}) ignored SIGQUIT for 10 s; killed it", *pid));
+    return tl::unexpected(fmt::format("postgres (pid {}) did not stop in 10 s; killed it", *pid));
   }
   return tl::unexpected(fmt::format("postgres (pid {}) does not stop", *pid));
 }
@@ -418,19 +439,34 @@ tl::expected<void, std::string> start_server(const ClusterSpec& spec, const fs::
 
 tl::expected<void, std::string> make_roles(const ClusterSpec& spec, const fs::path& data);
 
+// The spare setup took (services/postgres_spare.hpp) is a real folder of
+// the server's user, copied from the template of these inputs.
+bool taken_spare_fits(const ClusterSpec& spec, const fs::path& data, const std::string& key)
+{
+  struct stat info {};
+  if (::lstat(data.c_str(), &info) != 0 || !S_ISDIR(info.st_mode) || info.st_uid != server_uid_of_account()) {
+    return false;
+  }
+  std::ifstream in(fs::path(spec.dir) / kSpareKeyFile);
+  std::string written;
+  std::getline(in, written);
+  return written == key;
+}
+
 // The cluster's data: a copy of the template, or initdb and the roles
 // (then saved as the template for the next runs). Logs which.
 tl::expected<void, std::string> prepare_data(const ClusterSpec& spec, const fs::path& data, const Log& log)
 {
   std::error_code ec;
-  if (fs::is_regular_file(data / "PG_VERSION", ec)) {
-    log("postgres template: took the spare copy made by an earlier run");
-    return {};
-  }
   const auto inputs = template_inputs(spec);
   if (!inputs) {
     return tl::unexpected(inputs.error());
   }
+  if (taken_spare_fits(spec, data, template_key(*inputs))) {
+    log("postgres template: took the spare copy made by an earlier run");
+    return {};
+  }
+  fs::remove_all(data, ec); // a spare of other inputs (another locale or time zone): not ours to use
   const auto owner = server_uid();
   const fs::path template_dir = fs::path(spec.template_root) / template_key(*inputs);
   const auto usable = spec.template_root.empty() ? tl::unexpected(std::string("none"))
@@ -446,7 +482,8 @@ tl::expected<void, std::string> prepare_data(const ClusterSpec& spec, const fs::
     log(fmt::format("postgres template: {} cannot be used ({}); building it again", template_dir.string(),
                     usable.error()));
   }
-  // A spare copied from the template this replaces would outlive it.
+  // A spare copied from the template this replaces would outlive it (the
+  // folder is checked to be ours when a spare is made or taken).
   fs::remove_all(spare_dir(fs::path(spec.dir).parent_path().string(), template_key(*inputs)), ec);
   const auto began = std::chrono::steady_clock::now();
   if (auto done = run_tool(tool("initdb", initdb_argv(data.string())), "initdb"); !done) {
@@ -549,12 +586,12 @@ tl::expected<void, std::string> make_roles(const ClusterSpec& spec, const fs::pa
 
 } // namespace
 
-tl::expected<UsableTemplate, std::string> usable_template(const ClusterSpec& spec)
+tl::expected<UsableTemplate, std::string> usable_template(const ClusterSpec& spec, const EnvLookup& step_env)
 {
   if (spec.template_root.empty() || bin_dir().empty()) {
     return tl::unexpected(std::string("no templates"));
   }
-  const auto inputs = template_inputs(spec);
+  const auto inputs = template_inputs(spec, step_env);
   if (!inputs) {
     return tl::unexpected(inputs.error());
   }
@@ -565,7 +602,7 @@ tl::expected<UsableTemplate, std::string> usable_template(const ClusterSpec& spe
   return found;
 }
 
-unsigned server_uid() { return server_account() != nullptr ? server_account()->pw_uid : ::geteuid(); }
+unsigned server_uid() { return server_uid_of_account(); }
 
 // FILE_COPY: copies template1's files once, where the default (WAL_LOG)
 // writes them twice, into the WAL as well; its checkpoints cost nothing

@@ -69,7 +69,13 @@ struct UsableTemplate {
   std::string dir;
   std::string key;
 };
-tl::expected<UsableTemplate, std::string> usable_template(const ClusterSpec& spec);
+// `step_env`: the environment the cluster's step will have (the locale
+// and time zone initdb bakes in are part of the key).
+using EnvLookup = std::function<std::optional<std::string>(const std::string& name)>;
+tl::expected<UsableTemplate, std::string> usable_template(const ClusterSpec& spec, const EnvLookup& step_env);
+
+// In a run's cluster dir: the key of the template whose spare setup took.
+inline constexpr const char* kSpareKeyFile = "drydock.spare";
 
 // The template copied (initdb and saving the template when there is no
 // good one; nothing when spec.dir/data is already there, a spare taken:

@@ -6,7 +6,9 @@
 
 #include <cerrno>
 #include <cstring>
+#include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <utility>
 
 #include "services/postgres_template.hpp"
@@ -16,15 +18,16 @@ namespace fs = std::filesystem;
 namespace drydock::services {
 namespace {
 
-// The spare being made, inside the run's cluster dir.
-fs::path work_dir(const std::string& cluster_dir) { return fs::path(cluster_dir) / "spare"; }
+// A builder killed mid-copy leaves its .tmp-* folder; removed after this.
+constexpr auto kStaleAfter = std::chrono::hours(1);
 
 tl::expected<void, std::string> failed(const char* what, const fs::path& path)
 {
   return tl::unexpected(fmt::format("cannot {} {}: {}", what, path.string(), std::strerror(errno)));
 }
 
-// Gives `to` the mode and owner of `info` (a link: only its owner).
+// Gives `to` the mode and owner of `info` (a link: only its owner). `to`
+// is inside a private folder of ours, so no one can swap it for a link.
 tl::expected<void, std::string> same_owner_and_mode(const fs::path& to, const struct stat& info)
 {
   if (::lchown(to.c_str(), info.st_uid, info.st_gid) != 0 && errno != EPERM) {
@@ -40,7 +43,9 @@ tl::expected<void, std::string> copy_entry(const fs::path& from, const fs::path&
 {
   std::error_code ec;
   if (S_ISDIR(info.st_mode)) {
-    fs::create_directory(to, ec);
+    if (::mkdir(to.c_str(), 0700) != 0) {
+      return failed("create", to);
+    }
   } else if (S_ISLNK(info.st_mode)) {
     fs::copy_symlink(from, to, ec);
   } else if (S_ISREG(info.st_mode)) {
@@ -54,31 +59,74 @@ tl::expected<void, std::string> copy_entry(const fs::path& from, const fs::path&
   return same_owner_and_mode(to, info);
 }
 
-// Takes the spare waiting in `parent` into `data`: one rename claims it
-// (two runs starting at once: one gets it, the other copies the template).
-bool take(const fs::path& spare, const fs::path& cluster_dir, const fs::path& data, const fs::path& template_dir,
-          const Log& log)
+// The folder holding this user's spares, made 0700 and checked to be ours:
+// /dev/shm is everyone's, and another user could make the name first.
+tl::expected<fs::path, std::string> private_root(const std::string& parent_dir)
 {
-  const fs::path taken = cluster_dir / "taken";
-  if (::rename(spare.c_str(), taken.c_str()) != 0) {
+  const fs::path root = spare_root(parent_dir);
+  if (::mkdir(root.c_str(), 0700) != 0 && errno != EEXIST) {
+    return tl::unexpected(fmt::format("cannot create {}: {}", root.string(), std::strerror(errno)));
+  }
+  struct stat info {};
+  if (::lstat(root.c_str(), &info) != 0 || !S_ISDIR(info.st_mode) || info.st_uid != ::geteuid()
+      || (info.st_mode & 077) != 0) {
+    return tl::unexpected(fmt::format("{} is not a private folder of this user; no spare copies", root.string()));
+  }
+  return root;
+}
+
+void remove_stale(const fs::path& root)
+{
+  std::error_code ec;
+  const auto now = fs::file_time_type::clock::now();
+  for (const auto& entry : fs::directory_iterator(root, ec)) {
+    std::error_code time_ec;
+    const auto written = fs::last_write_time(entry.path(), time_ec);
+    if (entry.path().filename().string().starts_with(".") && !time_ec && now - written > kStaleAfter) {
+      fs::remove_all(entry.path(), time_ec);
+    }
+  }
+}
+
+std::string unique_name(const char* prefix)
+{
+  static std::atomic<unsigned> counter{0};
+  return fmt::format("{}{}-{}-{}", prefix, ::getpid(), counter++,
+                     std::chrono::steady_clock::now().time_since_epoch().count());
+}
+
+// Takes the spare of `key` into `data`: one rename claims it (two runs
+// starting at once: one gets it, the other copies the template), and the
+// key goes beside the data, for the step to check.
+bool take(const fs::path& root, const UsableTemplate& found, const fs::path& cluster_dir, const Log& log)
+{
+  const fs::path claimed = root / unique_name(".taken-");
+  if (::rename((root / found.key).c_str(), claimed.c_str()) != 0) {
     return false;
   }
   std::error_code ec;
-  const bool whole = fs::read_symlink(taken / "from", ec) == template_dir && !ec;
-  const bool moved = whole && ::rename((taken / "data").c_str(), data.c_str()) == 0;
-  fs::remove_all(taken, ec);
+  const bool whole = fs::read_symlink(claimed / "from", ec) == found.dir && !ec;
+  const bool moved = whole && ::rename((claimed / "data").c_str(), (cluster_dir / "data").c_str()) == 0;
+  fs::remove_all(claimed, ec);
   if (!moved) {
-    log(fmt::format("postgres template: the spare {} was not a copy of {}; removed it", spare.string(),
-                    template_dir.string()));
+    log(fmt::format("postgres template: the spare {} was not a copy of {}; removed it", (root / found.key).string(),
+                    found.dir));
+    return false;
   }
-  return moved;
+  std::ofstream(cluster_dir / kSpareKeyFile) << found.key << "\n";
+  return true;
 }
 
 } // namespace
 
+std::string spare_root(const std::string& parent_dir)
+{
+  return (fs::path(parent_dir) / fmt::format("drydock-spares-{}", ::geteuid())).string();
+}
+
 std::string spare_dir(const std::string& parent_dir, const std::string& key)
 {
-  return (fs::path(parent_dir) / ("drydock-pgspare-" + key)).string();
+  return (fs::path(spare_root(parent_dir)) / key).string();
 }
 
 tl::expected<void, std::string> copy_tree(const std::string& from, const std::string& to, const std::atomic<bool>& stop)
@@ -108,19 +156,25 @@ tl::expected<void, std::string> copy_tree(const std::string& from, const std::st
   return {};
 }
 
-std::unique_ptr<SpareCopy> SpareCopy::begin(const ClusterSpec& spec, const Log& log)
+std::unique_ptr<SpareCopy> SpareCopy::begin(const ClusterSpec& spec, const EnvLookup& step_env, const Log& log)
 {
-  const auto found = usable_template(spec);
+  const auto found = usable_template(spec, step_env);
   if (!found) {
     return nullptr;
   }
-  const fs::path parent = fs::path(spec.dir).parent_path();
-  take(spare_dir(parent.string(), found->key), spec.dir, fs::path(spec.dir) / "data", found->dir, log);
-  return std::make_unique<SpareCopy>(found->dir, spec.dir, found->key);
+  const auto root = private_root(fs::path(spec.dir).parent_path().string());
+  if (!root) {
+    log("postgres template: " + root.error());
+    return nullptr;
+  }
+  remove_stale(*root);
+  take(*root, *found, spec.dir, log);
+  return std::make_unique<SpareCopy>(found->dir, (*root / unique_name(".tmp-")).string(),
+                                     (*root / found->key).string());
 }
 
-SpareCopy::SpareCopy(std::string template_dir, std::string cluster_dir, std::string key)
-  : m_template_dir(std::move(template_dir)), m_cluster_dir(std::move(cluster_dir)), m_key(std::move(key))
+SpareCopy::SpareCopy(std::string template_dir, std::string work_dir, std::string spare_dir)
+  : m_template_dir(std::move(template_dir)), m_work_dir(std::move(work_dir)), m_spare_dir(std::move(spare_dir))
 {
   m_thread = std::thread([this] { copy(); });
 }
@@ -131,15 +185,20 @@ SpareCopy::~SpareCopy()
   if (m_thread.joinable()) {
     m_thread.join();
   }
+  std::error_code ec;
+  fs::remove_all(m_work_dir, ec);
 }
 
 void SpareCopy::copy()
 {
-  const fs::path work = work_dir(m_cluster_dir);
-  std::error_code ec;
-  fs::create_directory(work, ec);
+  const fs::path work = m_work_dir;
+  if (::mkdir(work.c_str(), 0700) != 0) {
+    m_error = fmt::format("cannot create {}: {}", work.string(), std::strerror(errno));
+    return;
+  }
   auto copied = copy_tree((fs::path(m_template_dir) / "data").string(), (work / "data").string(), m_stop);
   // Written last: a spare is whole when it names its template.
+  std::error_code ec;
   if (copied) {
     fs::create_symlink(m_template_dir, work / "from", ec);
     if (ec) {
@@ -160,15 +219,14 @@ void SpareCopy::finish(bool abandon, const Log& log)
   if (m_thread.joinable()) {
     m_thread.join();
   }
-  const fs::path work = work_dir(m_cluster_dir);
-  const fs::path spare = spare_dir(fs::path(m_cluster_dir).parent_path().string(), m_key);
-  std::error_code ec;
   if (!m_error.empty() && !abandon) {
     log(fmt::format("postgres template: no spare copy for the next run ({})", m_error));
-  } else if (m_error.empty() && ::rename(work.c_str(), spare.c_str()) != 0 && errno != EEXIST && errno != ENOTEMPTY) {
-    log(fmt::format("postgres template: cannot put the spare copy at {}: {}", spare.string(), std::strerror(errno)));
+  } else if (m_error.empty() && ::rename(m_work_dir.c_str(), m_spare_dir.c_str()) != 0 && errno != EEXIST
+             && errno != ENOTEMPTY) {
+    log(fmt::format("postgres template: cannot put the spare copy at {}: {}", m_spare_dir, std::strerror(errno)));
   }
-  fs::remove_all(work, ec); // gone after the rename; ours to drop otherwise
+  std::error_code ec;
+  fs::remove_all(m_work_dir, ec); // gone after the rename; ours to drop otherwise
 }
 
 } // namespace drydock::services

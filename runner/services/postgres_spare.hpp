@@ -5,11 +5,13 @@
 // Copying a template's thousand-odd files costs 100–250 ms even on tmpfs,
 // which was most of a warm cluster's time to ready.
 //
-// The copy is made inside the run's own cluster directory (so a killed
-// run's partial copy goes with the rest of it, through `drydock clean`)
-// and renamed to the cluster folder's parent at the end of the run, as
-// drydock-pgspare-KEY, when none is there yet. At most one spare waits per
-// template; the next run to start takes it.
+// Spares live in a folder of this user's own beside the cluster folders
+// (drydock-spares-UID, mode 0700, checked to be ours and no link), since
+// /dev/shm is everyone's and the server's user (whom a job's SQL can act
+// as) must not reach a spare another run will take. There the copy is
+// made, renamed to KEY at the end of the run when none waits yet, and
+// claimed by the next run with a rename. At most one spare waits per
+// template; half-made copies of killed runs go after an hour.
 #include <atomic>
 #include <memory>
 #include <string>
@@ -19,7 +21,9 @@
 
 namespace drydock::services {
 
-// Where the spare of template `key` waits: beside the run's cluster dirs.
+// The private folder of this user's spares, beside the run's cluster dirs,
+// and where the spare of template `key` waits in it.
+std::string spare_root(const std::string& parent_dir);
 std::string spare_dir(const std::string& parent_dir, const std::string& key);
 
 // Copies a folder tree in this process: directories, files and links,
@@ -31,12 +35,15 @@ tl::expected<void, std::string> copy_tree(const std::string& from, const std::st
 class SpareCopy {
 public:
   // For a run whose cluster is `spec` (its dir made, not started): takes
-  // the waiting spare into spec.dir/data when there is a good one, and
+  // the waiting spare into spec.dir/data when there is a good one (its key
+  // in spec.dir/drydock.spare), and
   // starts copying the template for the next run. Nothing when there is no
   // usable template yet (the run's own step builds it).
-  static std::unique_ptr<SpareCopy> begin(const ClusterSpec& spec, const Log& log);
+  // `step_env`: the cluster step's environment (its locale and time zone
+  // are in the template's key).
+  static std::unique_ptr<SpareCopy> begin(const ClusterSpec& spec, const EnvLookup& step_env, const Log& log);
 
-  SpareCopy(std::string template_dir, std::string cluster_dir, std::string key);
+  SpareCopy(std::string template_dir, std::string work_dir, std::string spare_dir);
   ~SpareCopy(); // stops the copy and waits for it
   SpareCopy(const SpareCopy&) = delete;
   SpareCopy& operator=(const SpareCopy&) = delete;
@@ -50,8 +57,8 @@ private:
   void copy();
 
   std::string m_template_dir;
-  std::string m_cluster_dir;
-  std::string m_key;
+  std::string m_work_dir;  // the copy being made, in the private folder
+  std::string m_spare_dir; // where it waits for the next run
   std::atomic<bool> m_stop{false};
   bool m_finished = false;
   std::string m_error; // written by the copying thread, read after join

@@ -3,6 +3,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
@@ -123,7 +124,7 @@ private:
   std::map<std::string, std::pair<int, std::string>> m_answers;
   std::string m_path;
   int m_listener = -1;
-  int m_requests = 0;
+  std::atomic<int> m_requests{0};
   std::thread m_thread;
 };
 
@@ -196,6 +197,8 @@ TEST_CASE("version and image inspect are answered from the socket as the client 
 
 TEST_CASE("no socket, no answer: the client runs and reports the engine's absence", "[docker][api]")
 {
+  const DockerHost long_path("unix:///" + std::string(200, 'x'));
+  CHECK_FALSE(api::answer(docker::server_version()));
   const DockerHost host("unix:///nonexistent/drydock-test.sock");
   CHECK_FALSE(api::answer(docker::server_version()));
   const DockerHost remote("tcp://127.0.0.1:1");

@@ -9,12 +9,14 @@ set -u
 drydock=$(realpath "$1")
 source "$(dirname "$0")/harness.sh"
 root="$scratch/.cache/drydock/postgres"
+spares="$scratch/drydock-spares-$(id -u)"
 nothing_left() { # $1: what just happened
   compgen -G "$scratch/drydock-postgres-*" >/dev/null && fail "$1: cluster directory left: $(ls -d "$scratch"/drydock-postgres-*)"
   pgrep -f "$scratch/drydock-postgres" >/dev/null && fail "$1: postgres still running"
   compgen -G "$root/.tmp-*" >/dev/null && fail "$1: a half-built template left: $(ls -a "$root")"
   compgen -G "$root/.trash-*" >/dev/null && fail "$1: a discarded template left: $(ls -a "$root")"
-  [ "$(compgen -G "$scratch/drydock-pgspare-*" | wc -l)" -le 1 ] || fail "$1: spares: $(ls -d "$scratch"/drydock-pgspare-*)"
+  [ "$(ls "$spares" 2>/dev/null | wc -l)" -le 1 ] || fail "$1: spares: $(ls -a "$spares")"
+  compgen -G "$spares/.*-*" >/dev/null && fail "$1: a half-made or claimed spare left: $(ls -a "$spares")"
   return 0
 }
 port_of() { sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' <<<"$1" | head -1; }
@@ -75,8 +77,9 @@ nothing_left "rebuilt"
 
 # the spare: the last run copied the template for the next one, which
 # takes it whole (and leaves one for the run after it)
-spare=$scratch/drydock-pgspare-$(basename "$template")
+spare=$spares/$(basename "$template")
 [ -s "$spare/data/PG_VERSION" ] && [ "$(readlink "$spare/from")" = "$template" ] || fail "no spare: $(ls -a "$scratch")"
+[ "$(stat -c '%a %u' "$spares")" = "700 $(id -u)" ] || fail "spares folder: $(stat -c '%a %u' "$spares")"
 if [ "$(id -u)" -eq 0 ]; then
   [ "$(stat -c %U "$spare/data/PG_VERSION")" = postgres ] || fail "spare owned by $(stat -c %U "$spare/data/PG_VERSION")"
 fi
@@ -94,6 +97,15 @@ expect_code 0
 contains "the spare $spare was not a copy of $template; removed it"
 contains "postgres template: reused $template"
 nothing_left "spare"
+# a spares folder someone else could enter (made first by another user,
+# in a shared /dev/shm) is not used: the run copies the template
+mv "$spares" "$scratch/spares.kept" && mkdir -m 755 "$spares"
+run run circle.yml
+expect_code 0
+contains "$spares is not a private folder of this user; no spare copies"
+contains "postgres template: reused $template"
+[ -z "$(ls -A "$spares")" ] || fail "a spare was left in a folder others can enter: $(ls -a "$spares")"
+rmdir "$spares" && mv "$scratch/spares.kept" "$spares"
 
 # two runs at once, warm then cold: both pass, each on its own port
 for state in warm cold; do

@@ -1,4 +1,5 @@
 #include <catch2/catch.hpp>
+#include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
@@ -39,7 +40,9 @@ TEST_CASE("a spare is copied in process with its files, links and modes", "[serv
   CHECK(missing.error().starts_with("cannot read "));
 }
 
-TEST_CASE("a template's spare waits beside the run's cluster folders, by the template's key", "[services][spare]")
+TEST_CASE("a template's spare waits in this user's own folder beside the cluster folders", "[services][spare]")
 {
-  CHECK(services::spare_dir("/dev/shm", "pg15-0123456789abcdef") == "/dev/shm/drydock-pgspare-pg15-0123456789abcdef");
+  const std::string mine = "/dev/shm/drydock-spares-" + std::to_string(::geteuid());
+  CHECK(services::spare_root("/dev/shm") == mine);
+  CHECK(services::spare_dir("/dev/shm", "pg15-0123456789abcdef") == mine + "/pg15-0123456789abcdef");
 }
