@@ -140,22 +140,13 @@ std::optional<nlohmann::json> json_of(const Response& response)
   return parsed;
 }
 
-std::optional<os::CaptureResult> ask_version(Connection& engine)
+// One GET whose JSON the client would print as one line (`format`).
+std::optional<os::CaptureResult> ask_line(Connection& engine, const std::string& target,
+                                          std::optional<std::string> (*format)(const nlohmann::json&))
 {
-  const auto response = engine.get("/version");
-  const auto version = response && response->status == 200 ? json_of(*response) : std::nullopt;
-  auto line = version ? version_line(*version) : std::nullopt;
-  if (!line) {
-    return std::nullopt;
-  }
-  return os::CaptureResult{0, std::move(*line)};
-}
-
-std::optional<os::CaptureResult> ask_bridge(Connection& engine)
-{
-  const auto response = engine.get("/networks/bridge");
-  const auto network = response && response->status == 200 ? json_of(*response) : std::nullopt;
-  auto line = network ? bridge_line(*network) : std::nullopt;
+  const auto response = engine.get(target);
+  const auto json = response && response->status == 200 ? json_of(*response) : std::nullopt;
+  auto line = json ? format(*json) : std::nullopt;
   if (!line) {
     return std::nullopt;
   }
@@ -310,8 +301,8 @@ std::optional<os::CaptureResult> answer_from_socket(const Argv& argv)
     return std::nullopt;
   }
   switch (*query) {
-  case Query::version: return ask_version(engine);
-  case Query::bridge: return ask_bridge(engine);
+  case Query::version: return ask_line(engine, "/version", version_line);
+  case Query::bridge: return ask_line(engine, "/networks/bridge", bridge_line);
   case Query::images: return ask_images(engine, *refs);
   }
   return std::nullopt;
