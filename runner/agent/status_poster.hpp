@@ -1,0 +1,64 @@
+#pragma once
+// Commit statuses: on queue, start and finish, a POST of GitHub's statuses
+// payload ({"state", "target_url", "description", "context"}) to a URL
+// configured per agent, on a thread of its own so a slow receiver never
+// holds a build up; retried with backoff, then given up with a warning.
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "agent/build.hpp"
+
+namespace drydock::agent {
+
+struct StatusTarget {
+  // http://HOST:PORT/PATH; {sha}, {repo} and {owner}... in PATH are
+  // replaced: http://127.0.0.1:9000/repos/o/r/statuses/{sha}. http only
+  // (https is left to a proxy on the agent's machine).
+  std::string url_template;
+  std::string token;   // sent as "Authorization: token TOKEN" when set
+  std::string context; // "drydock" unless set
+  int attempts = 5;    // tries before giving up
+  std::chrono::milliseconds first_delay{200}; // doubled after each failure
+};
+
+// GitHub's state for a build's status: pending (queued, running), success,
+// failure (failed), error (error, canceled, interrupted).
+std::string_view github_state(BuildStatus status);
+
+// The JSON body of one status.
+std::string status_payload(const Build& build, const std::string& target_url, const std::string& context);
+
+// The URL for this build: the template with {sha} and {repo} replaced.
+std::string status_url(const std::string& url_template, const Build& build);
+
+class StatusPoster {
+public:
+  // `warn` gets a line when a status was given up on.
+  StatusPoster(StatusTarget target, std::string base_url, std::function<void(const std::string&)> warn);
+  ~StatusPoster(); // sends what is pending (bounded by the retries), then stops
+  StatusPoster(const StatusPoster&) = delete;
+  StatusPoster& operator=(const StatusPoster&) = delete;
+
+  // Queues the build's status now (its target_url: BASE/builds/ID).
+  void post(const Build& build);
+
+private:
+  void run();
+
+  StatusTarget m_target;
+  std::string m_base_url;
+  std::function<void(const std::string&)> m_warn;
+  std::mutex m_mutex;
+  std::condition_variable m_wake;
+  std::deque<std::pair<std::string, std::string>> m_pending; // url, body
+  bool m_stopping = false;
+  std::thread m_thread;
+};
+
+} // namespace drydock::agent
