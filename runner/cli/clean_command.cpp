@@ -21,6 +21,7 @@ namespace {
 struct CleanOptions {
   bool all = false;
   bool dry_run = false;
+  bool records = true; // the died runs' records of the repository here too
 };
 
 // Records of this repository's runs that died (no run_finished, their
@@ -59,7 +60,7 @@ int run_clean(const CleanOptions& options)
   const int failed = options.dry_run ? 0 : docker::remove_resources(client, leftovers, [](const std::string& line) {
     fmt::print("{}\n", line);
   });
-  const auto died = remove_died_records(options.dry_run);
+  const auto died = options.records ? remove_died_records(options.dry_run) : 0;
   fmt::print("drydock clean: {} {}, {} kept (their runs are still going){}\n", leftovers.size() + died,
              options.dry_run ? "to remove" : "removed", kept,
              failed > 0 ? fmt::format(", {} could not be removed", failed) : "");
@@ -67,6 +68,8 @@ int run_clean(const CleanOptions& options)
 }
 
 } // namespace
+
+int clean_leftovers_of_dead_runs() { return run_clean({false, false, false}); }
 
 Action add_clean_command(CLI::App& app)
 {

@@ -30,6 +30,7 @@ Action add_clean_command(CLI::App& app);
 Action add_runs_command(CLI::App& app);
 Action add_report_command(CLI::App& app);
 Action add_internal_command(CLI::App& app);
+Action add_agent_command(CLI::App& app);
 
 // `drydock tag`'s arguments (after "tag") so that CLI11 groups them as
 // docker-ci-deploy's argparse does.
@@ -41,6 +42,10 @@ std::string runs_dir_here();
 
 // Whether the drydock that wrote a record ("PID:START") still runs.
 bool run_owner_alive(const std::string& owner);
+
+// `drydock clean` without the run records: what died runs left (an agent
+// restarted after a kill -9 calls it).
+int clean_leftovers_of_dead_runs();
 
 int run_main(int argc, char** argv);
 

@@ -95,6 +95,7 @@ tl::expected<OverridesRead, std::string> read_overrides(const PipelineOptions& o
   read.overrides.container = options.container;
   read.overrides.fresh_checkout = options.fresh_checkout;
   read.overrides.parallelism = options.parallelism;
+  read.overrides.given = options.given;
   return read;
 }
 

@@ -31,6 +31,7 @@ struct PipelineOptions {
   bool infer = false;                    // --infer
   std::optional<os::RepoFacts> repo;     // git facts to build with, when already read
   bool fresh_checkout = false;           // set by --fresh: `repo` is a new checkout's work tree
+  std::optional<circle1::GivenBuild> given; // run's --build-number and --record-dir (the agent's)
 };
 
 // A circle.yml read, checked and lowered for this build.

@@ -1,5 +1,6 @@
 // `drydock run [FILE]`: the pipeline on this machine.
 #include <fmt/format.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -44,6 +45,9 @@ struct RunOptions {
   bool keep = false;            // --keep
   bool json = false;            // --json: the events on stdout, the human output on stderr
   std::optional<int> keep_runs; // --keep-runs N, over drydock.keep_runs
+  std::optional<int> build_number;        // --build-number N (with --record-dir)
+  std::optional<std::string> record_dir;  // --record-dir DIR
+  std::optional<int> parent_pid;          // --parent-pid PID: stop when it dies
 };
 
 bool colour_wanted(int fd)
@@ -108,8 +112,10 @@ void close_record(int keep_runs, const record::RecordPaths& paths, exec::OutputW
       fmt::print(stderr, "drydock: warning: {}\n", warning);
     }
   }
-  const auto runs_dir = std::filesystem::path(paths.dir).parent_path().string();
-  record::prune_runs(runs_dir, keep_runs, run_owner_alive);
+  if (keep_runs > 0) { // 0: a record given by --record-dir is its owner's to prune
+    const auto runs_dir = std::filesystem::path(paths.dir).parent_path().string();
+    record::prune_runs(runs_dir, keep_runs, run_owner_alive);
+  }
   std::error_code ec;
   output.write(std::filesystem::exists(paths.report(), ec) ? fmt::format("report: {}\n", paths.report())
                                                            : fmt::format("record: {}\n", paths.dir));
@@ -256,8 +262,9 @@ int run_pipeline(const RunOptions& options)
       [&output] { output.flush(); });
   // A dry run writes no record; with --json its events still stream.
   const record::RecordPaths paths{options.dry_run ? "" : pipeline->context.record_dir};
-  const int keep_runs = options.keep_runs.value_or(
-      pipeline->validation->config.drydock.keep_runs.value_or(record::kDefaultKeepRuns));
+  const int keep_runs = options.record_dir ? 0
+                                           : options.keep_runs.value_or(pipeline->validation->config.drydock.keep_runs.value_or(
+                                                 record::kDefaultKeepRuns));
   record::Recorder recorder(pipeline->pipeline, paths, printer_options.secrets, run_clock(),
                             options.json ? record::Recorder::Stream(write_stdout) : record::Recorder::Stream());
   if (!recorder.error().empty()) {
@@ -351,8 +358,42 @@ int run_fresh(RunOptions options)
   return code;
 }
 
+// --parent-pid: a build the agent runs stops (as on SIGTERM) when the
+// agent dies, even by kill -9, so none runs unattended.
+bool stop_with_parent(int parent)
+{
+  ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+  if (::getppid() != parent) { // it died before the line above
+    fmt::print(stderr, "drydock: the process {} that started this run is gone\n", parent);
+    return false;
+  }
+  return true;
+}
+
+// --build-number and --record-dir come together, without --dry-run.
+std::optional<std::string> given_build_error(const RunOptions& options)
+{
+  if (options.build_number.has_value() != options.record_dir.has_value()) {
+    return "--build-number and --record-dir go together";
+  }
+  if (options.record_dir && options.dry_run) {
+    return "--record-dir makes a record; a dry run makes none";
+  }
+  return std::nullopt;
+}
+
 int run_run(RunOptions options)
 {
+  if (const auto error = given_build_error(options)) {
+    fmt::print(stderr, "drydock: {}\n", *error);
+    return kExitConfigOrUsage;
+  }
+  if (options.parent_pid && !stop_with_parent(*options.parent_pid)) {
+    return kExitInterrupted;
+  }
+  if (options.record_dir) {
+    options.pipeline.given = circle1::GivenBuild{*options.build_number, *options.record_dir};
+  }
   if (options.fresh) {
     return run_fresh(options);
   }
@@ -392,6 +433,17 @@ Action add_run_command(CLI::App& app)
   sub->add_option("--keep-runs", options->keep_runs,
                   "Run records to keep, this one included; older ones are removed (default 20)")
       ->check(CLI::Range(1, 1000000));
+  const std::string agent_group = "For an agent or wrapper that numbers its builds";
+  sub->add_option("--build-number", options->build_number,
+                  "The build's number (CIRCLE_BUILD_NUM), instead of the repository's counter")
+      ->check(CLI::Range(1, 1000000000))
+      ->group(agent_group);
+  sub->add_option("--record-dir", options->record_dir,
+                  "Write the run record into DIR (new or empty), instead of the repository's runs; nothing pruned")
+      ->group(agent_group);
+  sub->add_option("--parent-pid", options->parent_pid, "Stop the run, as on SIGTERM, when process PID dies")
+      ->check(CLI::PositiveNumber)
+      ->group(agent_group);
   add_pipeline_options(*sub, options->pipeline);
   sub->footer("Exit status: 0 when every step passed (or the build is skipped: a branch filter, [ci skip]), "
               "1 when a step failed, 2 for config or usage errors, 130 when interrupted.");

@@ -81,23 +81,41 @@ TreeState tree_state(const std::string& top_dir)
   return state;
 }
 
+namespace {
+
+// $TMPDIR/drydock-checkout-XXXXXX with its owner file (for `drydock
+// clean`), and `from` cloned into its src/ without a checkout.
+tl::expected<std::pair<std::string, std::string>, std::string> clone_into_temp(const std::string& from,
+                                                                                const std::string& owner)
+{
+  std::string root = util::temp_dir() + "/drydock-checkout-XXXXXX";
+  if (::mkdtemp(root.data()) == nullptr) {
+    return tl::unexpected(fmt::format("cannot make the checkout's directory: {}", std::strerror(errno)));
+  }
+  std::ofstream(fs::path(root) / "drydock.owner") << owner << "\n";
+  const std::string src = (fs::path(root) / "src").string();
+  if (auto cloned = git(root, {"clone", "--quiet", "--shared", "--no-checkout", "--", from, src}, "clone the repository");
+      !cloned) {
+    std::error_code ec;
+    fs::remove_all(root, ec);
+    return tl::unexpected(cloned.error());
+  }
+  return std::pair{root, src};
+}
+
+} // namespace
+
 tl::expected<FreshCheckout, std::string> FreshCheckout::create(const RepoFacts& repo, bool with_changes,
                                                                const std::string& owner)
 {
   if (repo.top_dir.empty() || repo.sha.empty()) {
     return tl::unexpected(std::string("--fresh needs a git work tree with a commit"));
   }
-  std::string root = util::temp_dir() + "/drydock-checkout-XXXXXX";
-  if (::mkdtemp(root.data()) == nullptr) {
-    return tl::unexpected(fmt::format("cannot make the checkout's directory: {}", std::strerror(errno)));
+  auto made = clone_into_temp(repo.top_dir, owner);
+  if (!made) {
+    return tl::unexpected(made.error());
   }
-  std::ofstream(fs::path(root) / "drydock.owner") << owner << "\n";
-  FreshCheckout checkout(root, (fs::path(root) / "src").string(), repo.top_dir);
-  if (auto cloned = git(root, {"clone", "--quiet", "--shared", "--no-checkout", "--", repo.top_dir, checkout.m_src},
-                        "clone the work tree");
-      !cloned) {
-    return tl::unexpected(cloned.error());
-  }
+  FreshCheckout checkout(made->first, made->second, repo.top_dir);
   if (auto out = git(checkout.m_src, {"checkout", "--quiet", "--detach", repo.sha, "--"}, "check out the commit");
       !out) {
     return tl::unexpected(out.error());
@@ -106,6 +124,26 @@ tl::expected<FreshCheckout, std::string> FreshCheckout::create(const RepoFacts& 
     if (auto applied = apply_changes(repo.top_dir, checkout.m_src); !applied) {
       return tl::unexpected(applied.error());
     }
+  }
+  return checkout;
+}
+
+tl::expected<FreshCheckout, std::string> FreshCheckout::of_commit(const CommitSource& source, const std::string& owner)
+{
+  auto made = clone_into_temp(source.git_dir, owner);
+  if (!made) {
+    return tl::unexpected(made.error());
+  }
+  FreshCheckout checkout(made->first, made->second, source.git_dir);
+  const std::vector<std::string> out =
+      source.branch.empty() ? std::vector<std::string>{"checkout", "--quiet", "--detach", source.sha, "--"}
+                            : std::vector<std::string>{"checkout", "--quiet", "-B", source.branch, source.sha, "--"};
+  if (auto checked = git(checkout.m_src, out, "check out the commit"); !checked) {
+    return tl::unexpected(checked.error());
+  }
+  if (auto origin = git(checkout.m_src, {"remote", "set-url", "origin", "--", source.origin_url}, "set the origin");
+      !origin) {
+    return tl::unexpected(origin.error());
   }
   return checkout;
 }

@@ -22,8 +22,19 @@ struct TreeState {
 };
 TreeState tree_state(const std::string& top_dir);
 
+// A commit of a bare repository (the agent's mirror) to build: checked out
+// on a local branch of the build's branch (so the build sees it), origin
+// set to the project's URL (so it sees its owner and name).
+struct CommitSource {
+  std::string git_dir;
+  std::string sha;
+  std::string branch; // empty: detached (a tag build)
+  std::string origin_url;
+};
+
 class FreshCheckout {
 public:
+  static tl::expected<FreshCheckout, std::string> of_commit(const CommitSource& source, const std::string& owner);
   // A checkout of `repo`'s HEAD (with its uncommitted tracked changes when
   // asked) under $TMPDIR/drydock-checkout-XXXXXX/src, owned by `owner`
   // ("PID:START", for `drydock clean` after a kill -9).

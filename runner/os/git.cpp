@@ -1,5 +1,7 @@
 #include "os/git.hpp"
 
+#include <fmt/format.h>
+
 #include <filesystem>
 #include <tuple>
 #include <vector>
@@ -65,6 +67,104 @@ std::pair<std::string, std::string> owner_and_repo(std::string_view url)
     owner = before.substr(before.rfind('/') == std::string::npos ? 0 : before.rfind('/') + 1);
   }
   return {owner, repo};
+}
+
+namespace {
+
+// git's first line of complaint, or how it ended.
+std::string failure_of(const tl::expected<CaptureResult, std::string>& result)
+{
+  if (!result) {
+    return result.error();
+  }
+  const auto& out = result->output;
+  const auto line = out.substr(0, out.find('\n'));
+  return line.empty() ? fmt::format("git exited with {}", result->exit_code) : line;
+}
+
+// git bounded in time (coreutils' timeout), never asking for a password.
+tl::expected<void, std::string> run_bounded_git(const std::string& dir, std::vector<std::string> args, int timeout_s)
+{
+  std::vector<std::string> argv{"env", "GIT_TERMINAL_PROMPT=0", "GIT_ASKPASS=true", "timeout", "--kill-after=5",
+                                std::to_string(timeout_s), "git"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  const auto result = run_capture(argv, dir, Stderr::merge);
+  if (!result || result->exit_code != 0) {
+    return tl::unexpected(result && result->exit_code == 124 ? fmt::format("git took over {} s", timeout_s)
+                                                             : failure_of(result));
+  }
+  return {};
+}
+
+} // namespace
+
+tl::expected<void, std::string> fetch_mirror(const std::string& url, const std::string& mirror_dir, int timeout_s)
+{
+  std::error_code ec;
+  if (!fs::exists(fs::path(mirror_dir) / "HEAD", ec)) {
+    fs::create_directories(mirror_dir, ec);
+    if (auto made = run_bounded_git(mirror_dir, {"init", "--quiet", "--bare"}, timeout_s); !made) {
+      return tl::unexpected(fmt::format("cannot make the mirror {}: {}", mirror_dir, made.error()));
+    }
+  }
+  auto fetched = run_bounded_git(mirror_dir,
+                                 {"fetch", "--quiet", "--prune", "--no-tags", "--", url, "+refs/heads/*:refs/heads/*",
+                                  "+refs/tags/*:refs/tags/*"},
+                                 timeout_s);
+  if (!fetched) {
+    return tl::unexpected(fmt::format("cannot fetch {}: {}", url, fetched.error()));
+  }
+  return {};
+}
+
+tl::expected<std::map<std::string, std::string>, std::string> list_heads(const std::string& git_dir)
+{
+  const auto result = run_capture({"git", "for-each-ref", "--format=%(refname) %(objectname) %(*objectname)",
+                                   "refs/heads", "refs/tags"},
+                                  git_dir, Stderr::merge);
+  if (!result || result->exit_code != 0) {
+    return tl::unexpected(fmt::format("cannot list the refs of {}: {}", git_dir, failure_of(result)));
+  }
+  std::map<std::string, std::string> heads;
+  for (const auto line : util::lines(result->output)) {
+    const auto first = line.find(' ');
+    const auto second = line.find(' ', first + 1);
+    if (first == std::string_view::npos || second == std::string_view::npos) {
+      continue;
+    }
+    const auto peeled = line.substr(second + 1);
+    heads[std::string(line.substr(0, first))] =
+        std::string(peeled.empty() ? line.substr(first + 1, second - first - 1) : peeled);
+  }
+  return heads;
+}
+
+bool has_commit(const std::string& git_dir, const std::string& sha)
+{
+  const auto result = run_capture({"git", "cat-file", "-e", sha + "^{commit}"}, git_dir);
+  return result && result->exit_code == 0;
+}
+
+CommitSummary commit_summary(const std::string& git_dir, const std::string& sha)
+{
+  const auto result = run_capture({"git", "cat-file", "commit", sha}, git_dir);
+  CommitSummary summary;
+  if (!result || result->exit_code != 0) {
+    return summary;
+  }
+  const auto& raw = result->output;
+  const auto body = raw.find("\n\n");
+  for (const auto line : util::lines(std::string_view(raw).substr(0, body))) {
+    if (line.starts_with("author ")) {
+      const auto name = line.substr(7, line.find(" <") == std::string_view::npos ? line.npos : line.find(" <") - 7);
+      summary.author = std::string(name);
+    }
+  }
+  if (body != std::string::npos) {
+    const auto message = std::string_view(raw).substr(body + 2);
+    summary.title = std::string(message.substr(0, message.find('\n')));
+  }
+  return summary;
 }
 
 RepoFacts read_repo_facts(const std::string& dir)

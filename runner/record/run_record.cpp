@@ -100,6 +100,21 @@ tl::expected<RecordPaths, std::string> create_record(const std::string& runs_dir
   return paths;
 }
 
+tl::expected<RecordPaths, std::string> create_record_at(const std::string& dir)
+{
+  const RecordPaths paths{fs::absolute(dir).lexically_normal().string()};
+  std::error_code ec;
+  if (fs::exists(paths.dir, ec) && !fs::is_empty(paths.dir, ec)) {
+    return tl::unexpected(fmt::format("the run record {} already holds files", paths.dir));
+  }
+  for (const auto& sub : {paths.logs(), paths.artifacts(), paths.test_results()}) {
+    if (fs::create_directories(sub, ec); ec) {
+      return tl::unexpected(fmt::format("cannot create the run record {}: {}", sub, ec.message()));
+    }
+  }
+  return paths;
+}
+
 std::string log_file_name(const pipeline::Step& step) { return log_file_name(step.index, step.id); }
 
 std::string log_file_name(std::size_t index, std::string_view step_id)

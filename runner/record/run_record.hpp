@@ -46,6 +46,10 @@ struct RecordPaths {
 // was reset) is an older run's: it is replaced.
 tl::expected<RecordPaths, std::string> create_record(const std::string& runs_dir, int number);
 
+// Makes the record at DIR itself (an agent's build folder names it), which
+// must be new or empty: a given record is never another run's replaced.
+tl::expected<RecordPaths, std::string> create_record_at(const std::string& dir);
+
 // NNN-<id>.log: the step's index keeps two ids that read alike apart; the id
 // keeps [A-Za-z0-9._-] and at most 100 of them, so no name climbs out.
 std::string log_file_name(const pipeline::Step& step);

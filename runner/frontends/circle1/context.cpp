@@ -143,15 +143,17 @@ void layer_environment(BuildContext& ctx, const Layers& layers)
   }
 }
 
-// A run's number and its record, which holds the artifacts directories.
-tl::expected<void, std::string> claim(BuildContext& ctx, const std::string& counter, const std::string& runs_dir)
+// A run's number and its record, which holds the artifacts directories:
+// the ones given, or the next of the counter and its folder under runs_dir.
+tl::expected<void, std::string> claim(BuildContext& ctx, const std::string& counter, const std::string& runs_dir,
+                                      const std::optional<GivenBuild>& given)
 {
-  auto number = record::next_build_number(counter);
+  auto number = given ? tl::expected<int, std::string>(given->number) : record::next_build_number(counter);
   if (!number) {
     return tl::unexpected(number.error());
   }
   ctx.build_num = *number;
-  auto paths = record::create_record(runs_dir, *number);
+  auto paths = given ? record::create_record_at(given->record_dir) : record::create_record(runs_dir, *number);
   if (!paths) {
     return tl::unexpected(paths.error());
   }
@@ -161,9 +163,9 @@ tl::expected<void, std::string> claim(BuildContext& ctx, const std::string& coun
   return {};
 }
 
-void mark_unclaimed(BuildContext& ctx, const std::string& counter)
+void mark_unclaimed(BuildContext& ctx, const std::string& counter, const std::optional<GivenBuild>& given)
 {
-  ctx.build_num = record::peek_build_number(counter);
+  ctx.build_num = given ? given->number : record::peek_build_number(counter);
   ctx.artifacts_dir = "(a new directory at run time)";
   ctx.test_reports_dir = "(a new directory at run time)";
 }
@@ -235,17 +237,18 @@ tl::expected<BuildContext, std::string> make_build_context(const config::Config&
   if (mode == ContextMode::run) {
     if (before_claim) {
       BuildContext preview = ctx;
-      mark_unclaimed(preview, counter);
+      mark_unclaimed(preview, counter, overrides.given);
       layer_environment(preview, layers);
       if (auto checked = before_claim(preview.env); !checked) {
         return tl::unexpected(checked.error());
       }
     }
-    if (auto claimed = claim(ctx, counter, record::runs_dir_for(repo.git_dir, ctx.config_dir, ctx.home)); !claimed) {
+    const auto runs_dir = record::runs_dir_for(repo.git_dir, ctx.config_dir, ctx.home);
+    if (auto claimed = claim(ctx, counter, runs_dir, overrides.given); !claimed) {
       return tl::unexpected(claimed.error());
     }
   } else {
-    mark_unclaimed(ctx, counter);
+    mark_unclaimed(ctx, counter, overrides.given);
   }
   layer_environment(ctx, layers);
   ctx.target = {ctx.env.get("CIRCLE_BRANCH").value_or(""), ctx.env.get("CIRCLE_TAG").value_or(""),

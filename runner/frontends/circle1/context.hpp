@@ -20,11 +20,19 @@ namespace drydock::circle1 {
 // The absolute folder of a config file: relative paths in it start here.
 std::string config_dir_of(const std::string& config_path);
 
+// The number and record of a build whose runner numbers it (the agent,
+// from its database): no counter is taken and no older record pruned.
+struct GivenBuild {
+  int number = 0;
+  std::string record_dir;
+};
+
 struct Overrides {
   std::vector<std::pair<std::string, std::string>> vars; // --env-file, then --env, in order
   std::optional<std::string> container;                  // --container IMAGE
   bool fresh_checkout = false;                           // --fresh: the checkout is new
   int parallelism = 1;                                   // --parallelism N: the nodes parallel commands run on
+  std::optional<GivenBuild> given;                       // --build-number N --record-dir DIR
 };
 
 struct BuildContext {

@@ -81,6 +81,48 @@ TEST_CASE("the build counter lives in the git dir and overrides win over git", "
   fs::remove_all(context->test_reports_dir);
 }
 
+TEST_CASE("a given build number and record folder replace the counter and the runs folder", "[exec][context]")
+{
+  test::ScratchDir dir;
+  make_repo(dir);
+  const auto config = config_in(dir, "test:\n  override: [true]\n");
+  circle1::Overrides overrides;
+  const auto record = (dir.path() / "agent" / "builds" / "7" / "record").string();
+  overrides.given = circle1::GivenBuild{42, record};
+  const auto context =
+      circle1::make_build_context(config, overrides, test::test_host_env(dir), circle1::ContextMode::run);
+  REQUIRE(context);
+  CHECK(context->build_num == 42);
+  CHECK(context->env.get("CIRCLE_BUILD_NUM") == "42");
+  CHECK(context->env.get("CIRCLE_PREVIOUS_BUILD_NUM") == "41");
+  CHECK(context->record_dir == record);
+  CHECK(context->artifacts_dir == record + "/artifacts");
+  CHECK(fs::is_directory(record + "/logs"));
+  CHECK_FALSE(fs::exists(dir.path() / ".git" / "drydock" / "build_num")); // no counter taken
+  CHECK_FALSE(fs::exists(dir.path() / ".git" / "drydock" / "runs"));
+  // A plan shows the given number and makes nothing.
+  const auto planned = circle1::make_build_context(config, {{}, {}, false, 1, circle1::GivenBuild{9, record + "-x"}},
+                                                   test::test_host_env(dir), circle1::ContextMode::plan);
+  REQUIRE(planned);
+  CHECK(planned->build_num == 9);
+  CHECK_FALSE(fs::exists(record + "-x"));
+}
+
+TEST_CASE("a given record folder that already holds files is an error, never replaced", "[exec][context]")
+{
+  test::ScratchDir dir;
+  make_repo(dir);
+  const auto config = config_in(dir, "test:\n  override: [true]\n");
+  dir.write("old/events.jsonl", "{}\n");
+  circle1::Overrides overrides;
+  overrides.given = circle1::GivenBuild{3, (dir.path() / "old").string()};
+  const auto context =
+      circle1::make_build_context(config, overrides, test::test_host_env(dir), circle1::ContextMode::run);
+  REQUIRE_FALSE(context);
+  CHECK(context.error() == "the run record " + (dir.path() / "old").string() + " already holds files");
+  CHECK(dir.read("old/events.jsonl") == "{}\n");
+}
+
 namespace {
 circle1::BuildContext plan_context(const test::ScratchDir& dir, const circle1::Overrides& overrides = {})
 {
