@@ -231,6 +231,26 @@ Result<void> make_folder(const std::filesystem::path& folder)
   return {};
 }
 
+// Rolls the open transaction back unless disarmed (after its COMMIT).
+class Rollback {
+public:
+  explicit Rollback(sqlite3* db) : m_db(db) {}
+  Rollback(const Rollback&) = delete;
+  Rollback& operator=(const Rollback&) = delete;
+  Rollback(Rollback&&) = delete;
+  Rollback& operator=(Rollback&&) = delete;
+  ~Rollback()
+  {
+    if (m_db != nullptr) {
+      sqlite3_exec(m_db, "ROLLBACK", nullptr, nullptr, nullptr);
+    }
+  }
+  void disarm() { m_db = nullptr; }
+
+private:
+  sqlite3* m_db;
+};
+
 class SqliteStore final : public Store {
 public:
   SqliteStore(DatabasePtr db, std::string path) : m_db(std::move(db)), m_path(std::move(path)) {}
@@ -369,22 +389,13 @@ private:
     if (auto begun = exec("BEGIN IMMEDIATE", operation); !begun) {
       return tl::unexpected(begun.error());
     }
-    struct Rollback {
-      sqlite3* db;
-      bool armed = true;
-      ~Rollback()
-      {
-        if (armed) {
-          sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
-        }
-      }
-    } rollback{m_db.get()};
+    Rollback rollback(m_db.get());
     auto result = body();
     if (result) {
       if (auto committed = exec("COMMIT", operation); !committed) {
         return tl::unexpected(committed.error());
       }
-      rollback.armed = false;
+      rollback.disarm();
     }
     return result;
   }

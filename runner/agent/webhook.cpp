@@ -217,7 +217,7 @@ tl::expected<PushEvent, std::string> parse_json_push(std::string_view body)
   if (json.contains("repo")) {
     return plain_push(json);
   }
-  return tl::unexpected(std::string("the push has no \"repository\" (GitHub) or \"repo\""));
+  return tl::unexpected(std::string(R"(the push has no "repository" (GitHub) or "repo")"));
 }
 
 } // namespace
