@@ -64,7 +64,9 @@ public:
 
   // Running builds whose lease ran out (their agent died or hangs), and
   // those of `agent_name`'s earlier instances (one that restarted after a
-  // kill -9): marked interrupted, or queued again when `requeue`. Those builds.
+  // kill -9): marked interrupted, or queued again when `requeue`. Those builds,
+  // as they are after the change. One that was asked to stop ends canceled
+  // instead (it is not started again).
   virtual Result<std::vector<Build>> recover(const std::string& agent_name, const std::string& agent_instance,
                                              std::int64_t now, bool requeue) = 0;
 
