@@ -91,6 +91,7 @@ constexpr const char* kClaim =
     "UPDATE builds SET status = 'running', agent = ?1, started_at = ?2, lease_until = ?3 WHERE id = "
     "(SELECT id FROM builds WHERE status = 'queued' ORDER BY id LIMIT 1) RETURNING" DRYDOCK_BUILD_COLUMNS;
 constexpr const char* kHeartbeat = "UPDATE builds SET lease_until = ?2 WHERE agent = ?1 AND status = 'running'";
+constexpr const char* kRepoUrl = "SELECT url FROM repos WHERE name = ?1";
 constexpr const char* kSetDir = "UPDATE builds SET dir = ?2 WHERE id = ?1";
 constexpr const char* kFinish = "UPDATE builds SET status = ?2, exit_code = ?3, message = ?4, finished_at = ?5, "
                                 "lease_until = 0 WHERE id = ?1 AND status = 'running'";
@@ -271,6 +272,18 @@ public:
   Result<void> add_repo(const std::string& name, const std::string& url) override
   {
     return locked("add a repository", [&] { return change(query(kAddRepo, name, url), "add a repository"); });
+  }
+
+  Result<std::optional<std::string>> repo_url(const std::string& name) override
+  {
+    return locked("read a repository", [&]() -> Result<std::optional<std::string>> {
+      auto urls = rows<std::string>(query(kRepoUrl, name), "read a repository",
+                                    [](sqlite3_stmt* s) { return text_column(s, 0); });
+      if (!urls) {
+        return tl::unexpected(urls.error());
+      }
+      return urls->empty() ? std::nullopt : std::optional<std::string>(urls->front());
+    });
   }
 
   Result<Build> enqueue(const BuildRequest& request, bool coalesce, std::int64_t now) override

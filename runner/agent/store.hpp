@@ -32,6 +32,8 @@ public:
 
   // Makes the repository known (its numbers start at 1); its URL is updated.
   virtual Result<void> add_repo(const std::string& name, const std::string& url) = 0;
+  // The URL a repository was added with; nothing when it is unknown.
+  virtual Result<std::optional<std::string>> repo_url(const std::string& name) = 0;
 
   // Queues a build of the request, numbered next for its repository. With
   // `coalesce`, a build of the same repo and ref still queued takes the new

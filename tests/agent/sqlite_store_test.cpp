@@ -560,3 +560,13 @@ TEST_CASE("a file that is not a database is an error, not an exception", "[agent
   REQUIRE_FALSE(store);
   CHECK_THAT(store.error(), Catch::Contains(path.string()) && Catch::Contains("not a database"));
 }
+
+TEST_CASE("a repository's URL is the one it was last added with", "[agent][store]")
+{
+  const TempDir dir;
+  auto store = open_with_repos(dir.path);
+  CHECK(store->repo_url("app").value() == "https://example.com/org/app.git");
+  REQUIRE(store->add_repo("app", "/srv/git/app.git"));
+  CHECK(store->repo_url("app").value() == "/srv/git/app.git");
+  CHECK(store->repo_url("nope").value() == std::nullopt);
+}
