@@ -5,6 +5,7 @@
 #include <boost/beast/http.hpp>
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -85,9 +86,16 @@ extern const std::string_view kReportPolicy;
 // The push webhook's route (web_hooks.cpp), the one WebServer::start gives.
 Response push_hook(const Request& request, const WebOptions& options, AgentControl& control);
 
+// How long a client may take to send a request (its headers and body),
+// or to take a response: tests shorten it.
+struct Deadlines {
+  std::chrono::milliseconds read{10000};
+  std::chrono::milliseconds write{10000};
+};
+
 // The server with the push route given (tests give their own).
-tl::expected<std::unique_ptr<WebServer>, std::string> start_server(const WebOptions& options, Store& store,
-                                                                   AgentControl& control, PushRoute push);
+tl::expected<std::unique_ptr<WebServer>, std::string>
+start_server(const WebOptions& options, Store& store, AgentControl& control, PushRoute push, Deadlines deadlines = {});
 
 // Bearer TOKEN against the configured one, in constant time.
 bool token_matches(std::string_view authorization, std::string_view token);

@@ -32,8 +32,6 @@ using Clock = std::chrono::steady_clock;
 constexpr int kThreads = 2;
 constexpr int kMaxConnections = 64;
 constexpr int kMaxRefusing = 16; // beyond both, a connection is closed unanswered
-constexpr auto kReadTimeout = std::chrono::seconds(10);
-constexpr auto kWriteTimeout = std::chrono::seconds(10);
 constexpr auto kPollInterval = std::chrono::milliseconds(200);
 constexpr auto kHeartbeat = std::chrono::seconds(15); // finds a stream's client gone
 constexpr std::uint64_t kBodyLimit = 1024 * 1024;
@@ -105,8 +103,8 @@ private:
 
 class Server final : public WebServer {
 public:
-  Server(const WebOptions& options, Store& store, AgentControl& control, PushRoute push)
-    : m_options(options), m_push(std::move(push)), m_context{m_options, store, control, m_push}
+  Server(const WebOptions& options, Store& store, AgentControl& control, PushRoute push, Deadlines deadlines)
+    : m_options(options), m_push(std::move(push)), m_context{m_options, store, control, m_push}, m_deadlines(deadlines)
   {
   }
   ~Server() override { stop(); }
@@ -119,6 +117,7 @@ public:
   void stop() override;
 
   const Context& context() const { return m_context; }
+  const Deadlines& deadlines() const { return m_deadlines; }
   bool stopping() const { return m_stopping; }
   bool track(const std::shared_ptr<Session>& session);
   void untrack(const Session* session);
@@ -132,6 +131,7 @@ private:
   WebOptions m_options;
   PushRoute m_push;
   Context m_context;
+  Deadlines m_deadlines;
   std::mutex m_mutex; // m_sessions, m_stopping's change
   std::map<const Session*, std::weak_ptr<Session>> m_sessions;
   std::atomic<bool> m_stopping{false};
@@ -180,7 +180,7 @@ void Session::read()
   }
   m_parser.emplace();
   m_parser->body_limit(kBodyLimit);
-  m_stream.expires_after(kReadTimeout);
+  m_stream.expires_after(m_server.deadlines().read);
   http::async_read(m_stream, m_buffer, *m_parser, beast::bind_front_handler(&Session::on_read, shared_from_this()));
 }
 
@@ -217,7 +217,7 @@ void Session::send(Response response, bool keep_alive)
 {
   m_response = std::move(response);
   m_response.keep_alive(keep_alive);
-  m_stream.expires_after(kWriteTimeout);
+  m_stream.expires_after(m_server.deadlines().write);
   http::async_write(m_stream, m_response, beast::bind_front_handler(&Session::on_sent, shared_from_this(), keep_alive));
 }
 
@@ -232,7 +232,7 @@ void Session::on_sent(bool keep_alive, beast::error_code error, std::size_t)
 void Session::send_stream(std::string bytes, bool last)
 {
   m_out = std::move(bytes);
-  m_stream.expires_after(kWriteTimeout);
+  m_stream.expires_after(m_server.deadlines().write);
   asio::async_write(m_stream, asio::buffer(m_out),
                     beast::bind_front_handler(&Session::on_stream_sent, shared_from_this(), last));
 }
@@ -414,11 +414,11 @@ void Server::stop()
 
 } // namespace
 
-tl::expected<std::unique_ptr<WebServer>, std::string> start_server(const WebOptions& options, Store& store,
-                                                                   AgentControl& control, PushRoute push)
+tl::expected<std::unique_ptr<WebServer>, std::string>
+start_server(const WebOptions& options, Store& store, AgentControl& control, PushRoute push, Deadlines deadlines)
 {
   try {
-    auto server = std::make_unique<Server>(options, store, control, std::move(push));
+    auto server = std::make_unique<Server>(options, store, control, std::move(push), deadlines);
     if (auto listening = server->listen(); !listening) {
       return tl::unexpected(listening.error());
     }

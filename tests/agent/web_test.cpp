@@ -100,10 +100,10 @@ struct Served {
   };
   std::unique_ptr<WebServer> server;
 
-  explicit Served(WebOptions options = {})
+  explicit Served(WebOptions options = {}, web::Deadlines deadlines = {})
   {
     options.port = 0;
-    auto started = web::start_server(options, store, control, push);
+    auto started = web::start_server(options, store, control, push, deadlines);
     REQUIRE(started);
     server = std::move(*started);
   }
@@ -451,4 +451,25 @@ TEST_CASE("web: a port in use is an error, not an exception", "[agent]")
   const auto second = web::start_server(options, store, control, served.push);
   REQUIRE_FALSE(second);
   CHECK(second.error().find("cannot listen on 127.0.0.1:") == 0);
+}
+
+TEST_CASE("web: a client slow to send its request is let go", "[agent]")
+{
+  web::Deadlines deadlines;
+  deadlines.read = 300ms;
+  Served served({}, deadlines);
+  t::RawConnection silent(served.port());
+  t::RawConnection slow(served.port());
+  REQUIRE(slow.send("GET /api/builds HTTP/1.1\r\nHo"));
+  const auto start = std::chrono::steady_clock::now();
+  CHECK(silent.read_to_end(3s));
+  CHECK(slow.read_to_end(3s));
+  CHECK(std::chrono::steady_clock::now() - start < 2s);
+  CHECK(slow.received().empty());
+  // A keep-alive connection is let go as long after its last answer.
+  t::RawConnection idle(served.port());
+  REQUIRE(idle.send("GET /ui.css HTTP/1.1\r\nHost: x\r\n\r\n"));
+  REQUIRE(idle.read_until("}\n"));
+  CHECK(idle.read_to_end(3s));
+  CHECK(idle.received().starts_with("HTTP/1.1 200 OK"));
 }
