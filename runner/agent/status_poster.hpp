@@ -10,7 +10,9 @@
 #include <functional>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
+#include <utility>
 
 #include "agent/build.hpp"
 
@@ -21,9 +23,9 @@ struct StatusTarget {
   // replaced: http://127.0.0.1:9000/repos/o/r/statuses/{sha}. http only
   // (https is left to a proxy on the agent's machine).
   std::string url_template;
-  std::string token;   // sent as "Authorization: token TOKEN" when set
-  std::string context; // "drydock" unless set
-  int attempts = 5;    // tries before giving up
+  std::string token;                          // sent as "Authorization: token TOKEN" when set
+  std::string context;                        // "drydock" unless set
+  int attempts = 5;                           // tries before giving up
   std::chrono::milliseconds first_delay{200}; // doubled after each failure
 };
 
@@ -49,7 +51,15 @@ public:
   void post(const Build& build);
 
 private:
+  using Clock = std::chrono::steady_clock;
   void run();
+  void work();
+  // Tries the POST by the target's attempts and delays; false: given up.
+  bool deliver(const std::string& url, const std::string& body, std::string& why);
+  // Waits before a retry; false when stopping left no time for it.
+  bool wait_for_retry(std::chrono::milliseconds delay);
+  // How long one try may take: 5 s, less while stopping.
+  std::chrono::milliseconds try_bound();
 
   StatusTarget m_target;
   std::string m_base_url;
@@ -58,6 +68,7 @@ private:
   std::condition_variable m_wake;
   std::deque<std::pair<std::string, std::string>> m_pending; // url, body
   bool m_stopping = false;
+  Clock::time_point m_drain_deadline; // stopping: what is pending is given up then
   std::thread m_thread;
 };
 

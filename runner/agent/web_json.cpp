@@ -1,0 +1,120 @@
+#include "agent/web_internal.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <ctime>
+
+namespace drydock::agent {
+namespace {
+
+nlohmann::ordered_json text_or_null(const std::string& text)
+{
+  return text.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(text);
+}
+
+nlohmann::ordered_json time_or_null(std::int64_t unix_ms)
+{
+  return unix_ms == 0 ? nlohmann::ordered_json() : nlohmann::ordered_json(web::iso_time(unix_ms));
+}
+
+// Only a build that ran has a duration (a running one's would need a clock).
+nlohmann::ordered_json duration_of(const Build& build)
+{
+  if (build.started_at == 0 || build.finished_at < build.started_at) {
+    return nullptr;
+  }
+  return build.finished_at - build.started_at;
+}
+
+} // namespace
+
+std::string log_path_of(const Build& build) { return build.dir.empty() ? std::string() : build.dir + "/log"; }
+
+std::string report_path_of(const Build& build)
+{
+  return build.dir.empty() ? std::string() : build.dir + "/record/report.html";
+}
+
+std::string build_json(const Build& build) { return web::build_object(build).dump(); }
+
+} // namespace drydock::agent
+
+namespace drydock::agent::web {
+
+std::string iso_time(std::int64_t unix_ms)
+{
+  const auto seconds = static_cast<std::time_t>(unix_ms / 1000);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday,
+                     utc.tm_hour, utc.tm_min, utc.tm_sec, unix_ms % 1000);
+}
+
+nlohmann::ordered_json build_object(const Build& build)
+{
+  const auto url = fmt::format("/builds/{}", build.id);
+  const bool final = is_final(build.status);
+  return {{"id", build.id},
+          {"number", build.number},
+          {"repo", build.repo},
+          {"ref", build.ref},
+          {"branch", text_or_null(build.branch())},
+          {"tag", text_or_null(build.tag())},
+          {"sha", build.sha},
+          {"author", build.author},
+          {"title", build.title},
+          {"reason", build.reason},
+          {"status", to_string(build.status)},
+          {"agent", text_or_null(build.agent)},
+          {"queued_at", time_or_null(build.queued_at)},
+          {"started_at", time_or_null(build.started_at)},
+          {"finished_at", time_or_null(build.finished_at)},
+          {"duration_ms", duration_of(build)},
+          {"exit_code", final ? nlohmann::ordered_json(build.exit_code) : nlohmann::ordered_json()},
+          {"message", build.message},
+          {"cancel_requested", build.cancel_requested},
+          {"url", url},
+          {"log_url", fmt::format("/api/builds/{}/log", build.id)},
+          {"report_url", url + "/report"}};
+}
+
+Response text_response(http::status status, std::string body, std::string_view content_type)
+{
+  Response response{status, 11};
+  response.set(http::field::content_type, beast_view(content_type));
+  response.set(http::field::cache_control, "no-store");
+  response.set("X-Content-Type-Options", "nosniff");
+  response.body() = std::move(body);
+  response.prepare_payload();
+  return response;
+}
+
+Response json_response(http::status status, const nlohmann::ordered_json& body)
+{
+  return text_response(status, body.dump(), "application/json");
+}
+
+Response error_response(http::status status, std::string_view message)
+{
+  return json_response(status, {{"error", message}});
+}
+
+bool token_matches(std::string_view authorization, std::string_view token)
+{
+  constexpr std::string_view kBearer = "Bearer ";
+  if (token.empty() || !authorization.starts_with(kBearer)) {
+    return false;
+  }
+  const auto given = authorization.substr(kBearer.size());
+  // Every byte of the longer one is looked at, whatever differs first.
+  unsigned char differ = given.size() == token.size() ? 0 : 1;
+  for (std::size_t i = 0; i < std::max(given.size(), token.size()); ++i) {
+    const auto a = i < given.size() ? given[i] : '\0';
+    const auto b = i < token.size() ? token[i] : '\0';
+    differ = static_cast<unsigned char>(differ | (a ^ b));
+  }
+  return differ == 0;
+}
+
+} // namespace drydock::agent::web
