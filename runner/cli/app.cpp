@@ -30,7 +30,8 @@ struct CommandEntry {
 constexpr CommandEntry kCommands[] = {
     {"validate", add_validate_command}, {"plan", add_plan_command},     {"run", add_run_command},
     {"explain", add_explain_command},   {"tag", add_tag_command},       {"clean", add_clean_command},
-    {"runs", add_runs_command},         {"report", add_report_command}, {"internal", add_internal_command},
+    {"runs", add_runs_command},         {"report", add_report_command}, {"agent", add_agent_command},
+    {"internal", add_internal_command},
 };
 
 // The commands --help lists: `internal` is drydock's own, not the user's.

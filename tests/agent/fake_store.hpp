@@ -36,6 +36,13 @@ public:
     return {};
   }
 
+  Result<std::optional<std::string>> repo_url(const std::string& name) override
+  {
+    const std::lock_guard lock(m_mutex);
+    const auto found = m_repos.find(name);
+    return found == m_repos.end() ? std::nullopt : std::optional<std::string>(found->second);
+  }
+
   Result<Build> enqueue(const BuildRequest& request, bool, std::int64_t now) override
   {
     Build build;

@@ -1,0 +1,468 @@
+#include "agent/agent.hpp"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <filesystem>
+#include <mutex>
+
+#include "os/checkout.hpp"
+#include "os/process.hpp"
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+namespace drydock::agent {
+namespace {
+
+std::int64_t unix_ms()
+{
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Writes all of `text` to fd (a build's log), EINTR and short writes included.
+void write_all(int fd, std::string_view text)
+{
+  while (!text.empty()) {
+    const auto written = ::write(fd, text.data(), text.size());
+    if (written < 0 && errno == EINTR) {
+      continue;
+    }
+    if (written <= 0) {
+      return;
+    }
+    text.remove_prefix(static_cast<std::size_t>(written));
+  }
+}
+
+// A build being run: its child, its log and its checkout.
+struct Running {
+  Build build;
+  int process = 0;
+  int log_fd = -1;
+  std::optional<os::FreshCheckout> checkout;
+  bool cancel_requested = false;
+};
+
+class Agent final : public AgentControl {
+public:
+  Agent(const AgentOptions& options, Store& store);
+  int run();
+
+  Result<Build> push(const PushEvent& event) override;
+  Result<Build> rebuild(std::int64_t id) override;
+  Result<bool> cancel(std::int64_t id) override;
+
+private:
+  const RepoSpec* repo_named(const std::string& name) const;
+  const RepoSpec* repo_of(const PushEvent& event) const;
+  void queued(const Build& build);
+  void post_status(const Build& build);
+  void recover();
+  void start_builds();
+  void start(Build build);
+  Result<void> launch(Running& running);
+  void fail_to_start(Running& running, const std::string& why);
+  void handle(const os::ProcessEvent& event);
+  void finished(std::int64_t id, int exit_code);
+  void apply_cancels();
+  void heartbeat();
+  void begin_stop(int signal);
+  void kill_after_grace();
+
+  const AgentOptions& m_options;
+  Store& m_store;
+  std::unique_ptr<GitAccess> m_git;
+  Mirrors m_mirrors;
+  os::AsyncProcesses m_processes;
+  std::map<std::int64_t, Running> m_running;
+  std::map<int, std::int64_t> m_build_of_process;
+  std::unique_ptr<StatusPoster> m_statuses;
+  std::atomic<bool> m_wake{true};
+  bool m_stopping = false;
+  std::chrono::steady_clock::time_point m_stop_deadline;
+  std::chrono::steady_clock::time_point m_next_claim;
+  std::chrono::steady_clock::time_point m_next_heartbeat;
+};
+
+Agent::Agent(const AgentOptions& options, Store& store)
+  : m_options(options), m_store(store), m_git(real_git(300)),
+    m_mirrors((fs::path(options.state_dir) / "mirrors").string(), *m_git)
+{
+  if (options.statuses) {
+    m_statuses = std::make_unique<StatusPoster>(*options.statuses, options.base_url, options.say);
+  }
+}
+
+const RepoSpec* Agent::repo_named(const std::string& name) const
+{
+  for (const auto& repo : m_options.repos) {
+    if (repo.name == name) {
+      return &repo;
+    }
+  }
+  return nullptr;
+}
+
+// A webhook names its repository by name, OWNER/REPO or URL.
+const RepoSpec* Agent::repo_of(const PushEvent& event) const
+{
+  for (const auto& repo : m_options.repos) {
+    const bool named = repo.name == event.name || repo.name == event.full_name;
+    if (named || (!event.url.empty() && repo.url == event.url)) {
+      return &repo;
+    }
+  }
+  return nullptr;
+}
+
+void Agent::queued(const Build& build)
+{
+  post_status(build);
+  m_wake = true;
+}
+
+void Agent::post_status(const Build& build)
+{
+  if (m_statuses) {
+    m_statuses->post(build);
+  }
+}
+
+Result<Build> Agent::push(const PushEvent& event)
+{
+  const auto* repo = repo_of(event);
+  if (repo == nullptr) {
+    return tl::unexpected(fmt::format("this agent does not build {}", event.full_name.empty() ? event.name : event.full_name));
+  }
+  if (!ref_wanted(*repo, event.ref)) {
+    return tl::unexpected(fmt::format("{} is not among the refs {} builds", event.ref, repo->name));
+  }
+  auto build = m_store.enqueue({repo->name, event.ref, event.sha, event.author, event.title, "push"},
+                               m_options.coalesce, unix_ms());
+  if (build) {
+    queued(*build);
+  }
+  return build;
+}
+
+Result<Build> Agent::rebuild(std::int64_t id)
+{
+  auto old = m_store.get(id);
+  if (!old || !*old) {
+    return tl::unexpected(old ? fmt::format("there is no build {}", id) : old.error());
+  }
+  const auto& was = **old;
+  auto build = m_store.enqueue({was.repo, was.ref, was.sha, was.author, was.title, fmt::format("rebuild of #{}", id)},
+                               false, unix_ms());
+  if (build) {
+    queued(*build);
+  }
+  return build;
+}
+
+Result<bool> Agent::cancel(std::int64_t id)
+{
+  auto asked = m_store.request_cancel(id, unix_ms());
+  if (asked && *asked) {
+    m_wake = true; // the loop signals it, or it was still queued
+    if (auto build = m_store.get(id); build && *build && (*build)->status == BuildStatus::canceled) {
+      post_status(**build);
+    }
+  }
+  return asked;
+}
+
+// Builds an earlier instance of this agent left running (it was killed),
+// and those whose agent's lease ran out.
+void Agent::recover()
+{
+  auto recovered = m_store.recover(m_options.name, m_options.instance, unix_ms(), m_options.requeue_lost);
+  if (!recovered) {
+    m_options.say(fmt::format("warning: {}", recovered.error()));
+    return;
+  }
+  for (const auto& build : *recovered) {
+    m_options.say(fmt::format("build {} ({} #{}) was left by {}: {}", build.id, build.repo, build.number, build.agent,
+                              m_options.requeue_lost ? "queued again" : "interrupted"));
+  }
+}
+
+void Agent::start_builds()
+{
+  const auto now = std::chrono::steady_clock::now();
+  if (m_stopping || (!m_wake.exchange(false) && now < m_next_claim)) {
+    return;
+  }
+  m_next_claim = now + 1s; // other agents on the database queue builds too
+  while (static_cast<int>(m_running.size()) < m_options.jobs) {
+    auto claimed = m_store.claim(m_options.instance, unix_ms(), m_options.lease.count());
+    if (!claimed) {
+      m_options.say(fmt::format("warning: {}", claimed.error()));
+      return;
+    }
+    if (!*claimed) {
+      return;
+    }
+    start(std::move(**claimed));
+  }
+}
+
+void Agent::start(Build build)
+{
+  const auto id = build.id;
+  auto& running = m_running[id];
+  running.build = std::move(build);
+  running.build.dir = build_dir_of(m_options.state_dir, id);
+  std::error_code ec;
+  fs::create_directories(running.build.dir, ec);
+  running.log_fd = ::open((running.build.dir + "/log").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+  if (auto saved = m_store.set_dir(id, running.build.dir); !saved) {
+    m_options.say(fmt::format("warning: {}", saved.error()));
+  }
+  post_status(running.build);
+  if (auto launched = launch(running); !launched) {
+    fail_to_start(running, launched.error());
+  }
+}
+
+Result<void> Agent::launch(Running& running)
+{
+  const auto& build = running.build;
+  const auto* repo = repo_named(build.repo);
+  if (repo == nullptr) {
+    return tl::unexpected(fmt::format("this agent does not build {}", build.repo));
+  }
+  write_all(running.log_fd, fmt::format("drydock agent: {} #{}: {} at {}\n", build.repo, build.number, build.ref, build.sha));
+  if (auto fetched = m_mirrors.ensure_commit(*repo, build.sha); !fetched) {
+    return tl::unexpected(fetched.error());
+  }
+  auto checkout = os::FreshCheckout::of_commit({m_mirrors.path_of(*repo), build.sha, build.branch(), repo->url},
+                                               m_options.instance.substr(m_options.instance.rfind('/') + 1));
+  if (!checkout) {
+    return tl::unexpected(checkout.error());
+  }
+  auto config = config_of_checkout(checkout->dir());
+  if (!config) {
+    return tl::unexpected(config.error());
+  }
+  std::vector<std::string> argv{m_options.drydock, "run",           "--build-number", std::to_string(build.number),
+                                "--record-dir",    build.dir + "/record", "--parent-pid", std::to_string(::getpid())};
+  if (!repo->secrets_file.empty()) {
+    argv.insert(argv.end(), {"--secret-file", repo->secrets_file});
+  }
+  argv.insert(argv.end(), {"--", *config});
+  os::SpawnSpec spec;
+  spec.argv = std::move(argv);
+  spec.cwd = checkout->dir();
+  spec.env = m_options.env;
+  auto process = m_processes.spawn(spec);
+  if (!process) {
+    return tl::unexpected(process.error());
+  }
+  running.process = *process;
+  running.checkout.emplace(std::move(*checkout));
+  m_build_of_process[*process] = build.id;
+  return {};
+}
+
+void Agent::fail_to_start(Running& running, const std::string& why)
+{
+  write_all(running.log_fd, fmt::format("drydock agent: the build could not start: {}\n", why));
+  const auto id = running.build.id;
+  if (auto done = m_store.finish(id, BuildStatus::error, 0, why, unix_ms()); !done) {
+    m_options.say(fmt::format("warning: {}", done.error()));
+  }
+  m_options.say(fmt::format("build {} ({} #{}) could not start: {}", id, running.build.repo, running.build.number, why));
+  running.build.status = BuildStatus::error;
+  post_status(running.build);
+  ::close(running.log_fd);
+  m_running.erase(id);
+  m_wake = true; // the next one may start
+}
+
+void Agent::handle(const os::ProcessEvent& event)
+{
+  using Kind = os::ProcessEvent::Kind;
+  if (event.kind == Kind::signal) {
+    begin_stop(event.signal);
+    return;
+  }
+  const auto build = m_build_of_process.find(event.id);
+  if (build == m_build_of_process.end()) {
+    return;
+  }
+  auto& running = m_running.at(build->second);
+  if (event.kind == Kind::output) {
+    write_all(running.log_fd, event.data);
+  } else if (event.kind == Kind::exited) {
+    finished(build->second, event.exit_code);
+  }
+}
+
+void Agent::finished(std::int64_t id, int exit_code)
+{
+  auto& running = m_running.at(id);
+  auto status = status_of_exit(exit_code, running.cancel_requested);
+  if (m_stopping && status == BuildStatus::error && exit_code > 128) {
+    status = BuildStatus::interrupted; // killed after the stop's grace time
+  }
+  const std::string message = status == BuildStatus::canceled      ? "canceled"
+                              : status == BuildStatus::interrupted ? "the agent stopped"
+                              : status == BuildStatus::error ? fmt::format("drydock run exited with {}", exit_code)
+                                                             : "";
+  write_all(running.log_fd, fmt::format("drydock agent: {} (exit {})\n", to_string(status), exit_code));
+  ::close(running.log_fd);
+  if (auto done = m_store.finish(id, status, exit_code, message, unix_ms()); !done) {
+    m_options.say(fmt::format("warning: {}", done.error()));
+  }
+  m_options.say(fmt::format("build {} ({} #{}) {}", id, running.build.repo, running.build.number, to_string(status)));
+  running.build.status = status;
+  post_status(running.build);
+  m_build_of_process.erase(running.process);
+  m_running.erase(id); // the checkout goes with it
+  m_wake = true;
+}
+
+void Agent::apply_cancels()
+{
+  auto asked = m_store.cancel_requests(m_options.instance);
+  if (!asked) {
+    return;
+  }
+  for (const auto id : *asked) {
+    const auto running = m_running.find(id);
+    if (running != m_running.end() && !running->second.cancel_requested) {
+      running->second.cancel_requested = true;
+      m_processes.signal_group(running->second.process, SIGTERM);
+    }
+  }
+}
+
+void Agent::heartbeat()
+{
+  const auto now = std::chrono::steady_clock::now();
+  if (now < m_next_heartbeat) {
+    return;
+  }
+  m_next_heartbeat = now + m_options.lease / 3;
+  if (auto renewed = m_store.heartbeat(m_options.instance, unix_ms(), m_options.lease.count()); !renewed) {
+    m_options.say(fmt::format("warning: {}", renewed.error()));
+  }
+  recover(); // another agent on the database may have died since
+
+}
+
+// SIGINT, SIGTERM, SIGHUP: no new build; the running ones get SIGTERM and
+// stop_grace to clean up, then SIGKILL.
+void Agent::begin_stop(int signal)
+{
+  if (m_stopping) {
+    return;
+  }
+  m_stopping = true;
+  m_stop_deadline = std::chrono::steady_clock::now() + m_options.stop_grace;
+  m_options.say(fmt::format("stopping ({}): {} build(s) running", ::strsignal(signal), m_running.size()));
+  for (const auto& [id, running] : m_running) {
+    m_processes.signal_group(running.process, SIGTERM);
+  }
+}
+
+void Agent::kill_after_grace()
+{
+  if (m_stopping && std::chrono::steady_clock::now() > m_stop_deadline) {
+    for (const auto& [id, running] : m_running) {
+      m_processes.signal_group(running.process, SIGKILL);
+    }
+  }
+}
+
+int Agent::run()
+{
+  m_processes.catch_interrupts();
+  recover();
+  std::unique_ptr<WebServer> web;
+  if (m_options.web) {
+    auto started = WebServer::start(*m_options.web, m_store, *this);
+    if (!started) {
+      m_options.say(fmt::format("cannot serve the web UI: {}", started.error()));
+      return 1;
+    }
+    web = std::move(*started);
+    m_options.say(fmt::format("listening on http://{}:{}/", m_options.web->host, web->port()));
+  }
+  std::unique_ptr<Poller> poller;
+  if (m_options.poll) {
+    poller = std::make_unique<Poller>(
+        m_options.repos, m_mirrors, m_store, Poller::Options{m_options.poll_interval, m_options.coalesce}, unix_ms,
+        [this](const Build& build) { queued(build); }, [this](const std::string& line) { m_options.say(line); });
+  }
+  while (!m_stopping || !m_running.empty()) {
+    for (const auto& event : m_processes.wait(100ms)) {
+      handle(event);
+    }
+    start_builds();
+    apply_cancels();
+    heartbeat();
+    kill_after_grace();
+  }
+  if (poller) {
+    poller->stop();
+  }
+  if (web) {
+    web->stop();
+  }
+  return 130;
+}
+
+} // namespace
+
+std::string build_dir_of(const std::string& state_dir, std::int64_t id)
+{
+  return (fs::path(state_dir) / "builds" / std::to_string(id)).string();
+}
+
+BuildStatus status_of_exit(int exit_code, bool cancel_requested)
+{
+  if (cancel_requested && exit_code != 0) {
+    return BuildStatus::canceled;
+  }
+  switch (exit_code) {
+  case 0:
+    return BuildStatus::success;
+  case 1:
+    return BuildStatus::failed;
+  case 130:
+    return BuildStatus::interrupted;
+  default:
+    return BuildStatus::error;
+  }
+}
+
+Result<std::string> config_of_checkout(const std::string& checkout_dir)
+{
+  std::error_code ec;
+  const auto circle = fs::path(checkout_dir) / "circle.yml";
+  if (fs::is_regular_file(circle, ec)) {
+    return circle.string();
+  }
+  if (fs::exists(fs::path(checkout_dir) / ".circleci" / "config.yml", ec)) {
+    return tl::unexpected(std::string("the commit has .circleci/config.yml (CircleCI 2.x), which this drydock "
+                                      "cannot run yet; only circle.yml (1.0)"));
+  }
+  return tl::unexpected(std::string("the commit has no circle.yml at its top"));
+}
+
+int run_agent(const AgentOptions& options, Store& store)
+{
+  Agent agent(options, store);
+  return agent.run();
+}
+
+} // namespace drydock::agent

@@ -1,0 +1,223 @@
+#include "agent/sources.hpp"
+
+#include <fmt/format.h>
+#include <fnmatch.h>
+
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+#include <random>
+
+#include "os/git.hpp"
+
+namespace fs = std::filesystem;
+
+namespace drydock::agent {
+namespace {
+
+constexpr std::string_view kHeads = "refs/heads/";
+constexpr std::string_view kTags = "refs/tags/";
+// Remembered beside the heads once a repository was polled, so a
+// repository that had no branch at its first poll builds its first push.
+const std::string kPolledMarker = "drydock:polled";
+
+bool matches_any(const std::vector<std::string>& globs, const std::string& name)
+{
+  return std::any_of(globs.begin(), globs.end(),
+                     [&](const std::string& glob) { return ::fnmatch(glob.c_str(), name.c_str(), 0) == 0; });
+}
+
+class RealGit final : public GitAccess {
+public:
+  explicit RealGit(int timeout_s) : m_timeout_s(timeout_s) {}
+  Result<void> fetch(const std::string& url, const std::string& mirror) override
+  {
+    return os::fetch_mirror(url, mirror, m_timeout_s);
+  }
+  Result<std::map<std::string, std::string>> heads(const std::string& mirror) override
+  {
+    return os::list_heads(mirror);
+  }
+  bool has_commit(const std::string& mirror, const std::string& sha) override { return os::has_commit(mirror, sha); }
+  std::pair<std::string, std::string> author_and_title(const std::string& mirror, const std::string& sha) override
+  {
+    auto summary = os::commit_summary(mirror, sha);
+    return {std::move(summary.author), std::move(summary.title)};
+  }
+
+private:
+  int m_timeout_s;
+};
+
+// A name as one file name: what is not [A-Za-z0-9._-] becomes '_', and a
+// leading dot too, so no name climbs out of the mirrors' folder.
+std::string file_name_of(const std::string& name)
+{
+  std::string file;
+  for (const char c : name) {
+    const bool ok = std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '_' || c == '.';
+    file += ok ? c : '_';
+  }
+  if (file.empty() || file.front() == '.') {
+    file.insert(file.begin(), '_');
+  }
+  return file;
+}
+
+} // namespace
+
+std::string repo_name_of(const std::string& url)
+{
+  const auto [owner, repo] = os::owner_and_repo(url);
+  if (repo.empty()) {
+    return "";
+  }
+  // A local path's parent folder is no owner: /srv/git/app.git is "app".
+  const bool remote = url.find("://") != std::string::npos || (url.find(':') != std::string::npos && url[0] != '/');
+  const bool file_url = url.starts_with("file://");
+  return remote && !file_url && !owner.empty() ? owner + "/" + repo : repo;
+}
+
+bool ref_wanted(const RepoSpec& repo, const std::string& ref)
+{
+  if (ref.starts_with(kHeads)) {
+    return matches_any(repo.branches, ref.substr(kHeads.size()));
+  }
+  if (ref.starts_with(kTags)) {
+    return matches_any(repo.tags, ref.substr(kTags.size()));
+  }
+  return false;
+}
+
+std::vector<BuildRequest> moved_refs(const RepoSpec& repo, const std::map<std::string, std::string>& seen,
+                                     const std::map<std::string, std::string>& now)
+{
+  std::vector<BuildRequest> requests;
+  for (const auto& [ref, sha] : now) {
+    const auto before = seen.find(ref);
+    if (ref_wanted(repo, ref) && (before == seen.end() || before->second != sha)) {
+      requests.push_back({repo.name, ref, sha, "", "", "poll"});
+    }
+  }
+  return requests;
+}
+
+std::unique_ptr<GitAccess> real_git(int timeout_s) { return std::make_unique<RealGit>(timeout_s); }
+
+std::string Mirrors::path_of(const RepoSpec& repo) const
+{
+  return (fs::path(m_root) / (file_name_of(repo.name) + ".git")).string();
+}
+
+std::mutex& Mirrors::lock_of(const std::string& name)
+{
+  const std::lock_guard guard(m_locks_mutex);
+  auto& lock = m_locks[name];
+  if (!lock) {
+    lock = std::make_unique<std::mutex>();
+  }
+  return *lock;
+}
+
+Result<std::map<std::string, std::string>> Mirrors::fetch(const RepoSpec& repo)
+{
+  const std::lock_guard guard(lock_of(repo.name));
+  const auto mirror = path_of(repo);
+  if (auto fetched = m_git.fetch(repo.url, mirror); !fetched) {
+    return tl::unexpected(fetched.error());
+  }
+  return m_git.heads(mirror);
+}
+
+Result<void> Mirrors::ensure_commit(const RepoSpec& repo, const std::string& sha)
+{
+  if (m_git.has_commit(path_of(repo), sha)) {
+    return {};
+  }
+  const std::lock_guard guard(lock_of(repo.name));
+  if (auto fetched = m_git.fetch(repo.url, path_of(repo)); !fetched) {
+    return tl::unexpected(fetched.error());
+  }
+  if (!m_git.has_commit(path_of(repo), sha)) {
+    return tl::unexpected(fmt::format("{} has no commit {}", repo.url, sha));
+  }
+  return {};
+}
+
+Result<std::vector<Build>> poll_once(const RepoSpec& repo, Mirrors& mirrors, Store& store, bool coalesce,
+                                     const Clock& now)
+{
+  auto heads = mirrors.fetch(repo);
+  auto seen = heads ? store.heads(repo.name) : Result<std::map<std::string, std::string>>();
+  if (!heads || !seen) {
+    return tl::unexpected(!heads ? heads.error() : seen.error());
+  }
+  const bool first_poll = seen->count(kPolledMarker) == 0;
+  std::vector<Build> queued;
+  for (auto& request : first_poll ? std::vector<BuildRequest>{} : moved_refs(repo, *seen, *heads)) {
+    std::tie(request.author, request.title) = mirrors.git().author_and_title(mirrors.path_of(repo), request.sha);
+    auto build = store.enqueue(request, coalesce, now());
+    if (!build) {
+      return tl::unexpected(build.error());
+    }
+    queued.push_back(std::move(*build));
+  }
+  (*heads)[kPolledMarker] = "";
+  if (auto saved = store.set_heads(repo.name, *heads); !saved) {
+    return tl::unexpected(saved.error());
+  }
+  return queued;
+}
+
+Poller::Poller(std::vector<RepoSpec> repos, Mirrors& mirrors, Store& store, Options options, Clock now,
+               std::function<void(const Build&)> queued, std::function<void(const std::string&)> warn)
+  : m_repos(std::move(repos)), m_mirrors(mirrors), m_store(store), m_options(options), m_now(std::move(now)),
+    m_queued(std::move(queued)), m_warn(std::move(warn)), m_jitter_state(std::random_device{}()),
+    m_thread([this] { run(); })
+{
+}
+
+Poller::~Poller() { stop(); }
+
+void Poller::stop()
+{
+  {
+    const std::lock_guard guard(m_mutex);
+    m_stopping = true;
+  }
+  m_wake.notify_all();
+  if (m_thread.joinable()) {
+    m_thread.join();
+  }
+}
+
+// The interval, give or take a tenth: agents started together spread out.
+std::chrono::milliseconds Poller::next_wait()
+{
+  std::mt19937_64 random(m_jitter_state++);
+  const auto tenth = std::max<std::int64_t>(m_options.interval.count() / 10, 1);
+  std::uniform_int_distribution<std::int64_t> spread(-tenth, tenth);
+  return m_options.interval + std::chrono::milliseconds(spread(random));
+}
+
+void Poller::run()
+{
+  std::unique_lock lock(m_mutex);
+  while (!m_stopping) {
+    lock.unlock();
+    for (const auto& repo : m_repos) {
+      auto queued = poll_once(repo, m_mirrors, m_store, m_options.coalesce, m_now);
+      if (!queued) {
+        m_warn(fmt::format("polling {}: {}", repo.name, queued.error()));
+        continue;
+      }
+      for (const auto& build : *queued) {
+        m_queued(build);
+      }
+    }
+    lock.lock();
+    m_wake.wait_for(lock, next_wait(), [this] { return m_stopping; });
+  }
+}
+
+} // namespace drydock::agent

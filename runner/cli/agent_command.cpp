@@ -1,0 +1,337 @@
+// `drydock agent`: a self-hosted CI agent (agent/agent.hpp) over the state
+// folder's SQLite store; `drydock agent enqueue` queues a build by hand.
+#include <fcntl.h>
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+
+#include "agent/agent.hpp"
+#include "agent/sources.hpp"
+#include "cli/commands.hpp"
+#include "cli/pipeline.hpp"
+#include "docker/leftovers.hpp"
+#include "util/file.hpp"
+
+namespace fs = std::filesystem;
+
+namespace drydock::cli {
+namespace {
+
+struct AgentCliOptions {
+  std::vector<std::string> repos;
+  std::vector<std::string> branches;
+  std::vector<std::string> tags;
+  std::string state;
+  std::string name;
+  int jobs = 1;
+  double poll_interval_s = 60;
+  bool no_poll = false;
+  bool no_coalesce = false;
+  bool requeue_lost = false;
+  std::string listen = "127.0.0.1:8080";
+  bool no_web = false;
+  std::string token_file;
+  std::string hook_secret_file;
+  std::string secrets_dir;
+  std::string status_url;
+  std::string status_token_file;
+};
+
+struct EnqueueOptions {
+  std::string state;
+  std::string repo;
+  std::string ref;
+};
+
+void say(const std::string& line)
+{
+  const auto now = std::chrono::system_clock::now();
+  fmt::print(stderr, "{:%Y-%m-%dT%H:%M:%S}Z drydock agent: {}\n", fmt::gmtime(std::chrono::system_clock::to_time_t(now)),
+             line);
+}
+
+std::string store_path(const std::string& state) { return (fs::path(state) / "agent.db").string(); }
+
+// A secret's file: its first line, without the line end.
+tl::expected<std::string, std::string> read_secret(const std::string& file, const char* what)
+{
+  auto text = read_config_file(file);
+  if (!text) {
+    return tl::unexpected(fmt::format("cannot read the {} {}: {}", what, file, text.error()));
+  }
+  auto line = text->substr(0, text->find('\n'));
+  if (!line.empty() && line.back() == '\r') {
+    line.pop_back();
+  }
+  if (line.empty()) {
+    return tl::unexpected(fmt::format("the {} {} is empty", what, file));
+  }
+  return line;
+}
+
+tl::expected<std::pair<std::string, std::uint16_t>, std::string> parse_listen(const std::string& listen)
+{
+  const auto colon = listen.rfind(':');
+  int port = -1;
+  if (colon != std::string::npos && colon + 1 < listen.size() && listen.size() - colon <= 6) {
+    port = std::stoi("0" + listen.substr(colon + 1).substr(0, 5));
+  }
+  const bool digits = colon != std::string::npos && listen.find_first_not_of("0123456789", colon + 1) == std::string::npos;
+  if (!digits || port < 0 || port > 65535 || colon == 0) {
+    return tl::unexpected(fmt::format("--listen takes ADDRESS:PORT (such as 127.0.0.1:8080), not '{}'", listen));
+  }
+  return std::pair{listen.substr(0, colon), static_cast<std::uint16_t>(port)};
+}
+
+tl::expected<std::vector<agent::RepoSpec>, std::string> repo_specs(const AgentCliOptions& options)
+{
+  std::vector<agent::RepoSpec> specs;
+  for (const auto& url : options.repos) {
+    agent::RepoSpec spec;
+    spec.url = fs::exists(url) ? fs::absolute(url).lexically_normal().string() : url;
+    spec.name = agent::repo_name_of(spec.url);
+    if (spec.name.empty()) {
+      return tl::unexpected(fmt::format("--repo {}: no repository name in it", url));
+    }
+    for (const auto& other : specs) {
+      if (other.name == spec.name) {
+        return tl::unexpected(fmt::format("--repo {} and {} are both named {}", other.url, url, spec.name));
+      }
+    }
+    if (!options.branches.empty()) {
+      spec.branches = options.branches;
+    }
+    spec.tags = options.tags;
+    // Absolute: the build runs in its checkout, not here.
+    const auto secrets = fs::absolute(fs::path(options.secrets_dir) / (spec.name + ".env")).lexically_normal();
+    if (!options.secrets_dir.empty() && fs::exists(secrets)) {
+      spec.secrets_file = secrets.string();
+    }
+    specs.push_back(std::move(spec));
+  }
+  return specs;
+}
+
+// One agent per state folder: its mirrors and build folders are its own.
+tl::expected<int, std::string> lock_state(const std::string& state)
+{
+  std::error_code ec;
+  fs::create_directories(state, ec);
+  fs::permissions(state, fs::perms::owner_all, fs::perm_options::replace, ec);
+  const auto path = (fs::path(state) / "agent.lock").string();
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return tl::unexpected(fmt::format("cannot open {}: {}", path, std::strerror(errno)));
+  }
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    ::close(fd);
+    return tl::unexpected(fmt::format("another drydock agent uses {}", state));
+  }
+  return fd;
+}
+
+tl::expected<agent::AgentOptions, std::string> agent_options(const AgentCliOptions& cli)
+{
+  agent::AgentOptions options;
+  auto repos = repo_specs(cli);
+  if (!repos) {
+    return tl::unexpected(repos.error());
+  }
+  options.repos = std::move(*repos);
+  options.state_dir = fs::absolute(cli.state).lexically_normal().string();
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  options.name = cli.name.empty() ? std::string(host) : cli.name;
+  options.instance = options.name + "/" + docker::owner_of(::getpid());
+  options.jobs = cli.jobs;
+  options.poll = !cli.no_poll;
+  options.poll_interval = std::chrono::milliseconds(static_cast<std::int64_t>(cli.poll_interval_s * 1000));
+  options.coalesce = !cli.no_coalesce;
+  options.requeue_lost = cli.requeue_lost;
+  std::error_code ec;
+  const auto self = fs::read_symlink("/proc/self/exe", ec);
+  options.drydock = ec ? std::string("drydock") : self.string();
+  options.env = host_environment();
+  options.say = say;
+  return options;
+}
+
+tl::expected<void, std::string> add_web(agent::AgentOptions& options, const AgentCliOptions& cli)
+{
+  if (cli.no_web) {
+    return {};
+  }
+  auto listen = parse_listen(cli.listen);
+  if (!listen) {
+    return tl::unexpected(listen.error());
+  }
+  agent::WebOptions web;
+  std::tie(web.host, web.port) = *listen;
+  for (const auto& [file, value, what] :
+       {std::tuple{cli.token_file, &web.token, "token file"}, {cli.hook_secret_file, &web.hook_secret, "hook secret file"}}) {
+    if (file.empty()) {
+      continue;
+    }
+    auto secret = read_secret(file, what);
+    if (!secret) {
+      return tl::unexpected(secret.error());
+    }
+    *value = *secret;
+  }
+  options.base_url = fmt::format("http://{}:{}", web.host, web.port);
+  options.web = web;
+  return {};
+}
+
+tl::expected<void, std::string> add_statuses(agent::AgentOptions& options, const AgentCliOptions& cli)
+{
+  if (cli.status_url.empty()) {
+    return {};
+  }
+  agent::StatusTarget target;
+  target.url_template = cli.status_url;
+  if (!cli.status_token_file.empty()) {
+    auto token = read_secret(cli.status_token_file, "status token file");
+    if (!token) {
+      return tl::unexpected(token.error());
+    }
+    target.token = *token;
+  }
+  options.statuses = target;
+  return {};
+}
+
+int run_agent_command(const AgentCliOptions& cli)
+{
+  auto options = agent_options(cli);
+  auto web = options ? add_web(*options, cli) : tl::expected<void, std::string>();
+  auto statuses = options && web ? add_statuses(*options, cli) : tl::expected<void, std::string>();
+  if (!options || !web || !statuses) {
+    fmt::print(stderr, "drydock agent: {}\n", !options ? options.error() : !web ? web.error() : statuses.error());
+    return kExitConfigOrUsage;
+  }
+  auto lock = lock_state(options->state_dir);
+  auto store = lock ? agent::open_sqlite_store(store_path(options->state_dir))
+                    : tl::expected<std::unique_ptr<agent::Store>, std::string>(tl::unexpect, lock.error());
+  if (!store) {
+    fmt::print(stderr, "drydock agent: {}\n", store.error());
+    return kExitStepFailed;
+  }
+  for (const auto& repo : options->repos) {
+    if (auto added = (*store)->add_repo(repo.name, repo.url); !added) {
+      fmt::print(stderr, "drydock agent: {}\n", added.error());
+      return kExitStepFailed;
+    }
+    say(fmt::format("watching {} ({})", repo.name, repo.url));
+  }
+  say("removing what dead runs left behind (drydock clean)");
+  clean_leftovers_of_dead_runs();
+  return agent::run_agent(*options, **store);
+}
+
+// REF as the mirror has it: a full ref, a branch, then a tag.
+std::optional<std::pair<std::string, std::string>> resolve_ref(const std::map<std::string, std::string>& heads,
+                                                               const std::string& ref)
+{
+  for (const auto& name : {ref, "refs/heads/" + ref, "refs/tags/" + ref}) {
+    if (const auto found = heads.find(name); found != heads.end()) {
+      return *found;
+    }
+  }
+  return std::nullopt;
+}
+
+int run_enqueue(const EnqueueOptions& options)
+{
+  auto store = agent::open_sqlite_store(store_path(options.state));
+  auto url = store ? (*store)->repo_url(options.repo) : agent::Result<std::optional<std::string>>(tl::unexpect, store.error());
+  if (!url || !*url) {
+    fmt::print(stderr, "drydock agent enqueue: {}\n",
+               !url ? url.error() : fmt::format("no agent on {} watches a repository named {}", options.state, options.repo));
+    return kExitConfigOrUsage;
+  }
+  const agent::RepoSpec spec{options.repo, **url, {"*"}, {"*"}, ""};
+  auto git = agent::real_git(300);
+  agent::Mirrors mirrors((fs::path(options.state) / "mirrors").string(), *git);
+  auto heads = mirrors.fetch(spec);
+  const auto ref = heads ? resolve_ref(*heads, options.ref) : std::nullopt;
+  if (!ref) {
+    fmt::print(stderr, "drydock agent enqueue: {}\n",
+               !heads ? heads.error() : fmt::format("{} has no branch or tag {}", options.repo, options.ref));
+    return kExitConfigOrUsage;
+  }
+  auto [author, title] = git->author_and_title(mirrors.path_of(spec), ref->second);
+  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch()).count();
+  auto build = (*store)->enqueue({spec.name, ref->first, ref->second, author, title, "enqueue"}, true, now);
+  if (!build) {
+    fmt::print(stderr, "drydock agent enqueue: {}\n", build.error());
+    return kExitStepFailed;
+  }
+  fmt::print("queued build {} ({} #{}): {} at {}\n", build->id, build->repo, build->number, build->ref, build->sha);
+  return kExitOk;
+}
+
+void add_enqueue(CLI::App& agent, const std::shared_ptr<EnqueueOptions>& options)
+{
+  auto* sub = agent.add_subcommand("enqueue", "Queue a build of a branch or tag of a repository the agent watches "
+                                              "(fetched first); the agent starts it when a slot is free");
+  sub->add_option("--state", options->state, "The agent's state folder")->required();
+  sub->add_option("repo", options->repo, "The repository's name, as the agent prints it (OWNER/REPO or REPO)")
+      ->required();
+  sub->add_option("ref", options->ref, "A branch, a tag, or a full ref (refs/heads/main)")->required();
+}
+
+} // namespace
+
+Action add_agent_command(CLI::App& app)
+{
+  auto options = std::make_shared<AgentCliOptions>();
+  auto enqueue = std::make_shared<EnqueueOptions>();
+  auto* sub = app.add_subcommand("agent", "A self-hosted CI agent: watch repositories (polling and a push webhook), "
+                                          "build every pushed commit in a fresh checkout, keep the history in "
+                                          "STATE/agent.db, and serve a web UI and JSON API.");
+  sub->add_option("--repo", options->repos, "A repository to build: a URL or a path (repeatable)");
+  sub->add_option("--branch", options->branches, "Build the branches matching this glob (repeatable; default: all)");
+  sub->add_option("--tag", options->tags, "Build the tags matching this glob (repeatable; default: none)");
+  sub->add_option("--state", options->state, "The agent's folder: its database, mirrors and build logs and records");
+  sub->add_option("--name", options->name, "This agent's name (default: the host name)");
+  sub->add_option("-j,--jobs", options->jobs, "Builds at once (default 1)")->check(CLI::Range(1, 64));
+  sub->add_option("--poll-interval", options->poll_interval_s, "Seconds between polls of each repository (default 60)")
+      ->check(CLI::Range(0.1, 86400.0));
+  sub->add_flag("--no-poll", options->no_poll, "Do not poll: build on webhooks and enqueue only");
+  sub->add_flag("--no-coalesce", options->no_coalesce,
+                "Build every pushed commit (default: a ref pushed again while queued builds its newest)");
+  sub->add_flag("--requeue-lost", options->requeue_lost,
+                "Queue again the builds of an agent that died (default: mark them interrupted)");
+  sub->add_option("--listen", options->listen, "The web UI and API's ADDRESS:PORT (default 127.0.0.1:8080)");
+  sub->add_flag("--no-web", options->no_web, "Serve no web UI or API");
+  sub->add_option("--token-file", options->token_file, "The token that rebuild and cancel need (Bearer)");
+  sub->add_option("--hook-secret-file", options->hook_secret_file,
+                  "The push webhook's shared secret: X-Hub-Signature-256 required");
+  sub->add_option("--secrets-dir", options->secrets_dir,
+                  "Secrets per repository: DIR/NAME.env (NAME=value lines, NAME's '/' kept as a folder), masked");
+  sub->add_option("--status-url", options->status_url,
+                  "POST commit statuses (GitHub's payload) to this http:// URL; {sha} and {repo} are replaced");
+  sub->add_option("--status-token-file", options->status_token_file, "Sent as 'Authorization: token ...'");
+  add_enqueue(*sub, enqueue);
+  return [sub, options, enqueue]() -> int {
+    if (sub->got_subcommand("enqueue")) {
+      return run_enqueue(*enqueue);
+    }
+    if (options->repos.empty() || options->state.empty()) {
+      fmt::print(stderr, "drydock agent: --repo and --state are required (drydock agent --help)\n");
+      return kExitConfigOrUsage;
+    }
+    return run_agent_command(*options);
+  };
+}
+
+} // namespace drydock::cli

@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# drydock agent end to end, on real parts: a bare repository and real
+# pushes, the agent's SQLite store, its HTTP API through curl, and real
+# child runs. Polling (the first poll only remembers; a push is built with
+# its number, branch and masked secret), the push webhook (signed, unsigned,
+# unknown repository), cancel and rebuild with the token, enqueue, a
+# stop by SIGTERM, and a kill -9 mid-build: the build is marked interrupted
+# at the restart, its step's processes are gone, no checkout is left.
+set -u
+drydock=$1
+source "$(dirname "$0")/harness.sh"
+
+export GIT_AUTHOR_NAME=Ada GIT_AUTHOR_EMAIL=ada@example.com GIT_COMMITTER_NAME=Ada GIT_COMMITTER_EMAIL=ada@example.com
+git init -q --bare app.git
+git clone -q app.git work 2>/dev/null && cd work || exit 1
+git checkout -q -b main
+write_config() { # $1: the test command
+  printf 'test:\n  override:\n    - %s\n' "$1" >circle.yml
+}
+write_config 'echo "num=$CIRCLE_BUILD_NUM branch=$CIRCLE_BRANCH sha=$CIRCLE_SHA1 repo=$CIRCLE_PROJECT_REPONAME secret=$APP_SECRET"'
+git add -A && git commit -qm "first commit" && git push -q origin main
+cd "$scratch" || exit 1
+printf 'tok-%s\n' "$RANDOM$RANDOM$RANDOM" >token && token=$(cat token)
+printf 'hook-secret-%s\n' "$RANDOM$RANDOM" >hook && hook_secret=$(cat hook)
+mkdir secrets && echo "APP_SECRET=hunter2-hunter2" >secrets/app.env
+state=$scratch/state
+
+# wait_for SECONDS COMMAND...: until it succeeds, at most SECONDS.
+wait_for() {
+  local deadline=$((SECONDS + $1)); shift
+  until "$@"; do
+    [ "$SECONDS" -lt "$deadline" ] || return 1
+    sleep 0.2
+  done
+}
+listening() { grep -q -o 'listening on http://127.0.0.1:[0-9]*/' "$1"; }
+start_agent() { # $1: its log; the rest: more options
+  local log=$1; shift
+  : >"$log"
+  "$drydock" agent --repo "$scratch/app.git" --state "$state" --listen 127.0.0.1:0 --token-file token \
+    --secrets-dir secrets --name "$marker" "$@" 2>"$log" &
+  agent_pid=$!
+  wait_for 20 listening "$log" || { fail "the agent did not start: $(cat "$log")"; finish "-"; }
+  api=$(grep -o 'http://127.0.0.1:[0-9]*' "$log" | head -1)
+}
+build_field() { curl -s "$api/api/builds/$1" | jq -r ".$2"; }
+status_is() { [ "$(build_field "$1" status)" = "$2" ]; }
+builds_count() { curl -s "$api/api/builds" | jq ".builds | length"; }
+checkouts() { ls -d "$scratch"/drydock-checkout-* 2>/dev/null | wc -l; }
+push_commit() { # $1: branch, $2: the test command, $3: message
+  (cd work && git checkout -q -B "$1" && write_config "$2" && git commit -q --allow-empty -am "$3" && git push -q -f origin "$1" &&
+    git rev-parse HEAD)
+}
+hook() { # $1: body; the rest: curl options
+  local body=$1; shift
+  curl -s -o /dev/stderr -w '%{http_code}' -X POST -H 'Content-Type: application/json' --data-binary "$body" "$@" \
+    "$api/api/hooks/push" 2>/dev/null
+}
+signature() { printf '%s' "$1" | openssl dgst -sha256 -hmac "$hook_secret" | sed 's/.*= */sha256=/'; }
+
+# --- polling -------------------------------------------------------------
+start_agent agent1.log --poll-interval 0.3
+sleep 1 # a few polls: the first only remembers the heads
+[ "$(builds_count)" = 0 ] || fail "the first poll queued builds: $(curl -s "$api/api/builds")"
+sha=$(push_commit main 'echo "num=$CIRCLE_BUILD_NUM branch=$CIRCLE_BRANCH sha=$CIRCLE_SHA1 repo=$CIRCLE_PROJECT_REPONAME secret=$APP_SECRET"' "second commit")
+wait_for 60 status_is 1 success || fail "build 1: $(curl -s "$api/api/builds/1") $(cat agent1.log)"
+log=$(curl -s "$api/api/builds/1/log")
+contains "$log" "num=1 branch=main sha=$sha repo=app secret=***"
+lacks "$log" "hunter2"
+[ "$(build_field 1 number)" = 1 ] || fail "build 1's number: $(build_field 1 number)"
+[ "$(build_field 1 author)" = Ada ] || fail "build 1's author: $(build_field 1 author)"
+[ "$(build_field 1 title)" = "second commit" ] || fail "build 1's title: $(build_field 1 title)"
+[ "$(build_field 1 reason)" = poll ] || fail "build 1's reason: $(build_field 1 reason)"
+[ -f "$state/builds/1/record/report.html" ] || fail "no report.html in build 1's record"
+[ -f "$state/builds/1/record/junit.xml" ] || fail "no junit.xml in build 1's record"
+code=$(curl -s -o report.html -w '%{http_code}' "$api/builds/1/report")
+[ "$code" = 200 ] || fail "GET /builds/1/report: $code"
+contains "$(cat report.html)" "<html"
+[ "$(checkouts)" = 0 ] || fail "a checkout was left: $(ls "$scratch")"
+# SIGTERM stops it, with nothing running.
+kill -TERM "$agent_pid"
+wait_for 20 bash -c "! kill -0 $agent_pid 2>/dev/null" || fail "the agent did not stop on SIGTERM"
+wait "$agent_pid"; code=$?
+[ "$code" = 130 ] || fail "the agent's exit on SIGTERM: $code"
+
+# --- the webhook, cancel, rebuild, enqueue ---------------------------------
+start_agent agent2.log --no-poll --hook-secret-file hook
+sha=$(push_commit feature 'echo failing on purpose; exit 3' "a failing commit")
+body="{\"repo\": \"app\", \"ref\": \"refs/heads/feature\", \"sha\": \"$sha\"}"
+code=$(hook "$body")
+[ "$code" = 401 ] || fail "an unsigned hook: $code"
+code=$(hook "$body" -H "X-Hub-Signature-256: sha256=0000")
+[ "$code" = 401 ] || fail "a wrongly signed hook: $code"
+other="{\"repo\": \"nope\", \"ref\": \"refs/heads/main\", \"sha\": \"$sha\"}"
+code=$(hook "$other" -H "X-Hub-Signature-256: $(signature "$other")")
+[ "$code" = 422 ] || fail "a hook for an unknown repository: $code"
+code=$(hook "$body" -H "X-Hub-Signature-256: $(signature "$body")")
+[ "$code" = 201 ] || fail "a signed hook: $code"
+wait_for 60 status_is 2 failed || fail "build 2: $(curl -s "$api/api/builds/2")"
+[ "$(build_field 2 exit_code)" = 1 ] || fail "build 2's exit code: $(build_field 2 exit_code)"
+contains "$(curl -s "$api/api/builds/2/log")" "failing on purpose"
+
+# exec -a: the step's process is named by the test, whatever bash does.
+slow="$marker-slow"
+slow_step_gone() { ! pgrep -f "$slow" >/dev/null; } # not through bash -c, whose own command line would match
+sha=$(push_commit slow "exec -a $slow sleep 300" "a slow commit")
+body="{\"repo\": \"app\", \"ref\": \"refs/heads/slow\", \"sha\": \"$sha\"}"
+hook "$body" -H "X-Hub-Signature-256: $(signature "$body")" >/dev/null
+wait_for 60 status_is 3 running || fail "build 3 did not start: $(curl -s "$api/api/builds/3")"
+wait_for 30 pgrep -f "$slow" >/dev/null || fail "build 3's step did not start"
+code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$api/api/builds/3/cancel")
+[ "$code" = 401 ] || fail "cancel without the token: $code"
+code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer wrong" "$api/api/builds/3/cancel")
+[ "$code" = 401 ] || fail "cancel with a wrong token: $code"
+code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $token" "$api/api/builds/3/cancel")
+[ "$code" = 200 ] || fail "cancel with the token: $code"
+wait_for 30 status_is 3 canceled || fail "build 3 was not canceled: $(curl -s "$api/api/builds/3")"
+wait_for 10 slow_step_gone || fail "build 3's step outlived its cancel"
+wait_for 10 bash -c '[ "$(ls -d '"$scratch"'/drydock-checkout-* 2>/dev/null | wc -l)" = 0 ]' ||
+  fail "build 3's checkout was left"
+
+out=$("$drydock" agent enqueue --state "$state" app main 2>&1); code=$?
+[ "$code" = 0 ] || fail "enqueue: exit $code: $out"
+contains "$out" "queued build 4 (app #4): refs/heads/main at"
+wait_for 60 status_is 4 success || fail "build 4: $(curl -s "$api/api/builds/4")"
+out=$("$drydock" agent enqueue --state "$state" app no-such-branch 2>&1); code=$?
+[ "$code" = 2 ] || fail "enqueue of a missing branch: exit $code"
+contains "$out" "drydock agent enqueue: app has no branch or tag no-such-branch"
+
+code=$(curl -s -o rebuild.json -w '%{http_code}' -X POST -H "Authorization: Bearer $token" "$api/api/builds/1/rebuild")
+[ "$code" = 201 ] || fail "rebuild: $code $(cat rebuild.json)"
+wait_for 60 status_is 5 success || fail "build 5: $(curl -s "$api/api/builds/5")"
+[ "$(build_field 5 sha)" = "$(build_field 1 sha)" ] || fail "the rebuild built another commit"
+[ "$(build_field 5 reason)" = "rebuild of #1" ] || fail "build 5's reason: $(build_field 5 reason)"
+
+# --- kill -9 mid-build, and the restart ---------------------------------
+body="{\"repo\": \"app\", \"ref\": \"refs/heads/slow\", \"sha\": \"$(cd work && git rev-parse slow)\"}"
+hook "$body" -H "X-Hub-Signature-256: $(signature "$body")" >/dev/null
+wait_for 60 status_is 6 running || fail "build 6 did not start"
+wait_for 30 pgrep -f "$slow" >/dev/null || fail "build 6's step did not start"
+kill -KILL "$agent_pid"
+wait "$agent_pid" 2>/dev/null
+# The run stops by itself (its parent died): its step goes with it.
+wait_for 30 slow_step_gone || fail "build 6's step outlived the agent"
+start_agent agent3.log --no-poll
+status_is 6 interrupted || fail "build 6 after the restart: $(curl -s "$api/api/builds/6")"
+contains "$(build_field 6 message)" "restarted"
+[ "$(checkouts)" = 0 ] || fail "the killed agent's checkout was left: $(ls "$scratch")"
+[ "$(builds_count)" = 6 ] || fail "the history after the restart: $(builds_count) builds"
+contains "$(cat agent3.log)" "build 6 (app #6) was left by $marker/"
+
+finish "agent: polling, webhook, cancel, rebuild, enqueue, SIGTERM and kill -9 passed"
