@@ -83,8 +83,8 @@ constexpr const char* kStatementTimeout = "SET statement_timeout = 30000";
 constexpr const char* kAddRepo = "INSERT INTO repos (name, url) VALUES ($1, $2) "
                                  "ON CONFLICT (name) DO UPDATE SET url = excluded.url";
 constexpr const char* kRepoUrl = "SELECT url FROM repos WHERE name = $1";
-// The repository's row, held to the end of the enqueue: its builds are
-// coalesced and numbered one enqueue at a time.
+// The repository's row, held to the end of the transaction: its builds are
+// coalesced and numbered, and its heads stored, one agent at a time.
 constexpr const char* kLockRepo = "SELECT last_number FROM repos WHERE name = $1 FOR NO KEY UPDATE";
 // The newest queued build of the ref takes the new commit.
 constexpr const char* kCoalesce = "UPDATE builds SET sha = $3, author = $4, title = $5, reason = $6 WHERE id = "
@@ -101,7 +101,9 @@ constexpr const char* kClaim =
     "UPDATE builds SET status = 'running', agent = $1, started_at = $2, lease_until = $3 WHERE id = "
     "(SELECT id FROM builds WHERE status = 'queued' ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED) "
     "RETURNING" DRYDOCK_BUILD_COLUMNS;
-constexpr const char* kHeartbeat = "UPDATE builds SET lease_until = $2 WHERE agent = $1 AND status = 'running'";
+// The rows locked in id order, as recover locks them: no deadlock between.
+constexpr const char* kHeartbeat = "UPDATE builds SET lease_until = $2 WHERE id IN (SELECT id FROM builds WHERE "
+                                   "agent = $1 AND status = 'running' ORDER BY id FOR UPDATE)";
 constexpr const char* kSetDir = "UPDATE builds SET dir = $2 WHERE id = $1";
 constexpr const char* kFinish = "UPDATE builds SET status = $2, exit_code = $3, message = $4, finished_at = $5, "
                                 "lease_until = 0 WHERE id = $1 AND status = 'running'";
@@ -131,6 +133,10 @@ constexpr const char* kListRepo = "SELECT" DRYDOCK_BUILD_COLUMNS
                                   "AND ($2::text IS NULL OR status = $2::text) "
                                   "AND ($3::bigint IS NULL OR id < $3::bigint) ORDER BY id DESC LIMIT $4";
 constexpr const char* kHeads = "SELECT ref, sha FROM heads WHERE repo = $1 ORDER BY ref";
+// Under the repository's row lock too: two agents polling one repository
+// store its heads one after the other (else the second's DELETE, waiting
+// for the first, would miss the rows the first inserted, and its INSERT
+// would break the key).
 constexpr const char* kClearHeads = "DELETE FROM heads WHERE repo = $1";
 constexpr const char* kInsertHead = "INSERT INTO heads (repo, ref, sha) VALUES ($1, $2, $3)";
 
@@ -679,6 +685,9 @@ private:
 
   Result<void> set_heads_unlocked(const std::string& repo, const std::map<std::string, std::string>& heads)
   {
+    if (auto held = change(run(Retry::never, "store the heads", kLockRepo, repo)); !held) {
+      return held;
+    }
     if (auto cleared = change(run(Retry::never, "store the heads", kClearHeads, repo)); !cleared) {
       return cleared;
     }

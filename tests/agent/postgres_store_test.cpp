@@ -192,3 +192,32 @@ TEST_CASE("a database URL is shown with its password masked", "[agent][store]")
   CHECK(mask_database_url("host=db dbname=drydock") == "host=db dbname=drydock");
   CHECK(mask_database_url("") == "");
 }
+
+TEST_CASE("postgres: two agents polling one repository store its heads at once", "[.pgstore]")
+{
+  PostgresMaker maker;
+  open_with_repos(maker);
+  std::vector<std::unique_ptr<Store>> stores;
+  stores.push_back(maker.open());
+  stores.push_back(maker.open());
+  std::vector<std::string> errors(2);
+  {
+    std::vector<std::jthread> threads;
+    for (std::size_t t = 0; t < 2; ++t) {
+      threads.emplace_back([&, t] {
+        for (int i = 0; i < 100 && errors[t].empty(); ++i) {
+          const std::map<std::string, std::string> heads{{"refs/heads/main", sha_of(t == 0 ? 'a' : 'b')},
+                                                         {fmt::format("refs/heads/t{}", t), sha_of('c')}};
+          auto stored_heads = stores[t]->set_heads("app", heads);
+          errors[t] = stored_heads ? "" : stored_heads.error();
+        }
+      });
+    }
+  }
+  CHECK(errors[0].empty());
+  CHECK(errors[1].empty());
+  INFO(errors[0] << errors[1]);
+  auto heads = stores[0]->heads("app");
+  REQUIRE(heads);
+  CHECK(heads->size() == 2);
+}
