@@ -11,6 +11,7 @@
 
 #include <cstdlib>
 #include <random>
+#include <string_view>
 #include <thread>
 
 using namespace drydock;
@@ -164,6 +165,42 @@ TEST_CASE("postgres: a lost connection is reset; a read runs again, a claim does
   CHECK(claimed(*store, "a/1").id == build.id);
 }
 
+namespace {
+
+// The value of `key` in a conninfo, empty when it has none.
+std::string conninfo_value(const std::string& conninfo, std::string_view key)
+{
+  std::string value;
+  PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), nullptr);
+  for (auto* option = options; option != nullptr && option->keyword != nullptr; ++option) {
+    if (key == option->keyword && option->val != nullptr) {
+      value = option->val;
+    }
+  }
+  PQconninfoFree(options);
+  return value;
+}
+
+} // namespace
+
+TEST_CASE("postgres: a postgresql:// URL opens the store as well", "[.pgstore]")
+{
+  PostgresMaker maker;
+  const auto id = enqueued(*open_with_repos(maker), request("app", "main")).id;
+  const std::string host = conninfo_value(maker.url(), "host");
+  const std::string port = conninfo_value(maker.url(), "port");
+  const std::string user = conninfo_value(maker.url(), "user");
+  const std::string dbname = conninfo_value(maker.url(), "dbname");
+  // A socket's folder goes in the query (a path is not a host name).
+  const std::string url = host.starts_with("/")
+                              ? fmt::format("postgresql://{}@/{}?host={}&port={}", user, dbname, host, port)
+                              : fmt::format("postgresql://{}@{}:{}/{}", user, host, port, dbname);
+  auto store = open_postgres_store(url);
+  INFO(url << ": " << (store ? std::string() : store.error()));
+  REQUIRE(store);
+  CHECK(stored(**store, id).repo == "app");
+}
+
 TEST_CASE("postgres: a server that cannot be reached is an error that hides the password", "[agent][store]")
 {
   const std::string url = "host=/nonexistent/drydock-test port=1 user=ci password=s3cret dbname=ci";
@@ -173,6 +210,12 @@ TEST_CASE("postgres: a server that cannot be reached is an error that hides the 
                                               "user=ci "
                                               "password=*** dbname=ci: "));
   CHECK_THAT(store.error(), !Catch::Contains("s3cret") && !Catch::Contains("\n"));
+
+  auto by_url = open_postgres_store("postgresql://ci:s3cret@/ci?host=/nonexistent/drydock-test&port=1");
+  REQUIRE_FALSE(by_url);
+  CHECK_THAT(by_url.error(), Catch::StartsWith("cannot open the agent database "
+                                               "postgresql://ci:***@/ci?host=/nonexistent/drydock-test&port=1: ")
+                                 && !Catch::Contains("s3cret"));
 }
 
 TEST_CASE("a database URL is shown with its password masked", "[agent][store]")
