@@ -463,33 +463,39 @@ private:
                                   nullptr, nullptr, 0));
   }
 
-  // Constant SQL with the values bound to $1, $2, ... in order. A lost
-  // connection is reset before the statement, or after it failed (then
-  // the statement runs again only if `retry` says it may). Inside a
-  // transaction nothing is reset: the transaction is gone with it.
+  // Constant SQL with the values bound to $1, $2, ... in order. A text
+  // value cannot hold a NUL byte: refused rather than cut short.
   template <typename... Args>
   Result<ResultPtr> run(Retry retry, std::string_view operation, const char* sql, const Args&... values)
   {
     const std::vector<Param> params{param(values)...};
+    for (const auto& value : params) {
+      if (value && value->find('\0') != std::string::npos) {
+        return tl::unexpected(failure(operation, "a value holds a NUL byte"));
+      }
+    }
+    return execute(retry, operation, sql, params);
+  }
+
+  // A lost connection is reset before the statement, or after it failed
+  // (then the statement runs again only if `retry` says it may). Inside a
+  // transaction nothing is reset: the transaction is gone with it.
+  Result<ResultPtr> execute(Retry retry, std::string_view operation, const char* sql, const std::vector<Param>& params)
+  {
     if (!m_in_transaction && PQstatus(m_connection.get()) != CONNECTION_OK) {
       if (auto up = reconnect(operation); !up) {
         return tl::unexpected(up.error());
       }
     }
     auto result = send(sql, params);
-    if (succeeded(result.get())) {
-      return result;
+    if (!succeeded(result.get()) && !m_in_transaction && PQstatus(m_connection.get()) != CONNECTION_OK
+        && retry == Retry::safe && reconnect(operation)) {
+      result = send(sql, params);
     }
-    const auto error = failure(operation, why(result.get(), m_connection.get()));
-    if (m_in_transaction || PQstatus(m_connection.get()) == CONNECTION_OK || retry == Retry::never
-        || !reconnect(operation)) {
-      return tl::unexpected(error);
+    if (!succeeded(result.get())) {
+      return tl::unexpected(failure(operation, why(result.get(), m_connection.get())));
     }
-    result = send(sql, params);
-    if (succeeded(result.get())) {
-      return result;
-    }
-    return tl::unexpected(failure(operation, why(result.get(), m_connection.get())));
+    return result;
   }
 
   // The rows a statement that returns none changed.

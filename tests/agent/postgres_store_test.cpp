@@ -264,3 +264,15 @@ TEST_CASE("postgres: two agents polling one repository store its heads at once",
   REQUIRE(heads);
   CHECK(heads->size() == 2);
 }
+
+TEST_CASE("postgres: a value with a NUL byte is refused, not cut short", "[.pgstore]")
+{
+  PostgresMaker maker;
+  auto store = open_with_repos(maker);
+  auto req = request("app", "main");
+  req.title = std::string("Fix\0it", 6);
+  auto build = store->enqueue(req, false, 1000);
+  REQUIRE_FALSE(build);
+  CHECK(build.error() == "could not queue a build in the agent database " + maker.url() + ": a value holds a NUL byte");
+  CHECK(listed(*store).empty());
+}
