@@ -243,13 +243,10 @@ Build read_build(const PGresult* r, int row)
 void ignore_notice(void* /*unused*/, const char* /*message*/) {}
 
 // Rolls the open transaction back unless disarmed (after its COMMIT), and
-// marks the connection as out of it either way.
+// marks the connection as out of it either way (`in_transaction`).
 class Rollback {
 public:
-  Rollback(PGconn* connection, bool& in_transaction) : m_connection(connection), m_in_transaction(in_transaction)
-  {
-    m_in_transaction = true;
-  }
+  Rollback(PGconn* connection, bool& in_transaction) : m_connection(connection), m_in_transaction(in_transaction) {}
   Rollback(const Rollback&) = delete;
   Rollback& operator=(const Rollback&) = delete;
   Rollback(Rollback&&) = delete;
@@ -421,6 +418,7 @@ private:
     if (auto begun = change(run(Retry::safe, operation, "BEGIN")); !begun) {
       return tl::unexpected(begun.error());
     }
+    m_in_transaction = true;
     Rollback rollback(m_connection.get(), m_in_transaction);
     auto result = body();
     if (result) {
