@@ -1,7 +1,8 @@
 #pragma once
 // The agent's database: the queue, the history and the heads it has seen.
-// One interface; SQLite (WAL, in the state directory) today, PostgreSQL for
-// many agents next (a claim is one statement either way). Every method is
+// One interface; SQLite (WAL, in the state directory) for one machine,
+// PostgreSQL for many agents sharing a queue (a claim is one statement
+// either way). Every method is
 // safe to call from several threads; failures come back as values.
 #include <tl/expected.hpp>
 
@@ -85,5 +86,15 @@ public:
 // migrated to the newest version), or why it cannot be opened (a newer
 // schema than this drydock knows included).
 Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path);
+
+// The PostgreSQL store at `url`, a libpq conninfo ("host=db dbname=ci") or
+// a postgresql:// URL (connect_timeout=10 unless it says otherwise; the
+// schema migrated to the newest version, one agent at a time), or why it
+// cannot be opened. Its errors show the URL masked.
+Result<std::unique_ptr<Store>> open_postgres_store(const std::string& url);
+
+// `url` (conninfo or postgresql:// URL) with its password, if any, replaced
+// by ***: the form every message shows.
+std::string mask_database_url(const std::string& url);
 
 } // namespace drydock::agent
