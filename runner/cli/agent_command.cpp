@@ -42,10 +42,12 @@ struct AgentCliOptions {
   std::string secrets_dir;
   std::string status_url;
   std::string status_token_file;
+  std::string database; // --database postgresql://...: shared with other agents
 };
 
 struct EnqueueOptions {
   std::string state;
+  std::string database;
   std::string repo;
   std::string ref;
 };
@@ -57,7 +59,12 @@ void say(const std::string& line)
              line);
 }
 
-std::string store_path(const std::string& state) { return (fs::path(state) / "agent.db").string(); }
+// STATE/agent.db, or the PostgreSQL database several agents share.
+agent::Result<std::unique_ptr<agent::Store>> open_store(const std::string& state, const std::string& database)
+{
+  return database.empty() ? agent::open_sqlite_store((fs::path(state) / "agent.db").string())
+                          : agent::open_postgres_store(database);
+}
 
 // A secret's file: its first line, without the line end.
 tl::expected<std::string, std::string> read_secret(const std::string& file, const char* what)
@@ -218,7 +225,7 @@ int run_agent_command(const AgentCliOptions& cli)
     return kExitConfigOrUsage;
   }
   auto lock = lock_state(options->state_dir);
-  auto store = lock ? agent::open_sqlite_store(store_path(options->state_dir))
+  auto store = lock ? open_store(options->state_dir, cli.database)
                     : tl::expected<std::unique_ptr<agent::Store>, std::string>(tl::unexpect, lock.error());
   if (!store) {
     fmt::print(stderr, "drydock agent: {}\n", store.error());
@@ -250,7 +257,7 @@ std::optional<std::pair<std::string, std::string>> resolve_ref(const std::map<st
 
 int run_enqueue(const EnqueueOptions& options)
 {
-  auto store = agent::open_sqlite_store(store_path(options.state));
+  auto store = open_store(options.state, options.database);
   auto url = store ? (*store)->repo_url(options.repo) : agent::Result<std::optional<std::string>>(tl::unexpect, store.error());
   if (!url || !*url) {
     fmt::print(stderr, "drydock agent enqueue: {}\n",
@@ -284,6 +291,7 @@ void add_enqueue(CLI::App& agent, const std::shared_ptr<EnqueueOptions>& options
   auto* sub = agent.add_subcommand("enqueue", "Queue a build of a branch or tag of a repository the agent watches "
                                               "(fetched first); the agent starts it when a slot is free");
   sub->add_option("--state", options->state, "The agent's state folder")->required();
+  sub->add_option("--database", options->database, "The agents' PostgreSQL database, if they share one");
   sub->add_option("repo", options->repo, "The repository's name, as the agent prints it (OWNER/REPO or REPO)")
       ->required();
   sub->add_option("ref", options->ref, "A branch, a tag, or a full ref (refs/heads/main)")->required();
@@ -303,6 +311,9 @@ Action add_agent_command(CLI::App& app)
   sub->add_option("--tag", options->tags, "Build the tags matching this glob (repeatable; default: none)");
   sub->add_option("--state", options->state, "The agent's folder: its database, mirrors and build logs and records");
   sub->add_option("--name", options->name, "This agent's name (default: the host name)");
+  sub->add_option("--database", options->database,
+                  "Share the queue and history with other agents in this PostgreSQL database (postgresql://...; "
+                  "default: STATE/agent.db, SQLite)");
   sub->add_option("-j,--jobs", options->jobs, "Builds at once (default 1)")->check(CLI::Range(1, 64));
   sub->add_option("--poll-interval", options->poll_interval_s, "Seconds between polls of each repository (default 60)")
       ->check(CLI::Range(0.1, 86400.0));
