@@ -95,9 +95,6 @@ Agent::Agent(const AgentOptions& options, Store& store)
   : m_options(options), m_store(store), m_git(real_git(300)),
     m_mirrors((fs::path(options.state_dir) / "mirrors").string(), *m_git)
 {
-  if (options.statuses) {
-    m_statuses = std::make_unique<StatusPoster>(*options.statuses, options.base_url, options.say);
-  }
 }
 
 const RepoSpec* Agent::repo_named(const std::string& name) const
@@ -397,6 +394,12 @@ int Agent::run()
     web = std::move(*started);
     m_options.say(fmt::format("listening on http://{}:{}/", m_options.web->host, web->port()));
   }
+  if (m_options.statuses) { // its links name the port bound, which --listen ...:0 leaves to the kernel
+    const auto base = !m_options.base_url.empty() ? m_options.base_url
+                      : web ? fmt::format("http://{}:{}", m_options.web->host, web->port())
+                            : std::string();
+    m_statuses = std::make_unique<StatusPoster>(*m_options.statuses, base, m_options.say);
+  }
   std::unique_ptr<Poller> poller;
   if (m_options.poll) {
     poller = std::make_unique<Poller>(
@@ -418,6 +421,7 @@ int Agent::run()
   if (web) {
     web->stop();
   }
+  m_statuses.reset(); // the last statuses sent (bounded) while the store is still there
   return 130;
 }
 

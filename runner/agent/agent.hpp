@@ -40,7 +40,7 @@ struct AgentOptions {
   std::vector<std::string> env;                // the builds' environment
   std::optional<WebOptions> web;               // none: no web UI or API
   std::optional<StatusTarget> statuses;
-  std::string base_url; // for target_url in statuses: http://HOST:PORT
+  std::string base_url; // target_url's base in statuses (--public-url); empty: http://HOST:PORT listened on
   std::function<void(const std::string&)> say; // a line for the agent's own log
 };
 

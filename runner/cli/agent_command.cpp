@@ -43,6 +43,7 @@ struct AgentCliOptions {
   std::string status_url;
   std::string status_token_file;
   std::string database; // --database postgresql://...: shared with other agents
+  std::string public_url; // --public-url: how others reach the UI
 };
 
 struct EnqueueOptions {
@@ -192,7 +193,6 @@ tl::expected<void, std::string> add_web(agent::AgentOptions& options, const Agen
     }
     *value = *secret;
   }
-  options.base_url = fmt::format("http://{}:{}", web.host, web.port);
   options.web = web;
   return {};
 }
@@ -212,6 +212,10 @@ tl::expected<void, std::string> add_statuses(agent::AgentOptions& options, const
     target.token = *token;
   }
   options.statuses = target;
+  options.base_url = cli.public_url;
+  while (!options.base_url.empty() && options.base_url.back() == '/') {
+    options.base_url.pop_back();
+  }
   return {};
 }
 
@@ -332,6 +336,9 @@ Action add_agent_command(CLI::App& app)
   sub->add_option("--status-url", options->status_url,
                   "POST commit statuses (GitHub's payload) to this http:// URL; {sha} and {repo} are replaced");
   sub->add_option("--status-token-file", options->status_token_file, "Sent as 'Authorization: token ...'");
+  sub->add_option("--public-url", options->public_url,
+                  "The UI's address as others reach it, for the statuses' links (default: http://ADDRESS:PORT "
+                  "listened on)");
   add_enqueue(*sub, enqueue);
   return [sub, options, enqueue]() -> int {
     if (sub->got_subcommand("enqueue")) {

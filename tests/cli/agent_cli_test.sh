@@ -2,7 +2,7 @@
 # drydock agent end to end, on real parts: a bare repository and real
 # pushes, the agent's SQLite store, its HTTP API through curl, and real
 # child runs. Polling (the first poll only remembers; a push is built with
-# its number, branch and masked secret), the push webhook (signed, unsigned,
+# its number, branch and masked secret; its commit statuses reach a receiver), the push webhook (signed, unsigned,
 # unknown repository), cancel and rebuild with the token, enqueue, a
 # stop by SIGTERM, and a kill -9 mid-build: the build is marked interrupted
 # at the restart, its step's processes are gone, no checkout is left.
@@ -58,8 +58,28 @@ hook() { # $1: body; the rest: curl options
 }
 signature() { printf '%s' "$1" | openssl dgst -sha256 -hmac "$hook_secret" | sed 's/.*= */sha256=/'; }
 
+# A commit-status receiver on 127.0.0.1: each POST's path, token and body, a line each.
+cat >receiver.py <<'PY'
+import http.server, json, sys
+class Receiver(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        with open(sys.argv[2], "a") as out:
+            out.write(json.dumps({"path": self.path, "auth": self.headers.get("Authorization"),
+                                  "body": json.loads(body)}) + "\n")
+        self.send_response(201); self.end_headers()
+    def log_message(self, *args): pass
+server = http.server.HTTPServer(("127.0.0.1", 0), Receiver)
+open(sys.argv[1], "w").write(str(server.server_port))
+server.serve_forever()
+PY
+python3 receiver.py receiver.port statuses.jsonl "$marker" &
+wait_for 10 test -s receiver.port || fail "the status receiver did not start"
+echo "status-token-1234" >status-token
+
 # --- polling -------------------------------------------------------------
-start_agent agent1.log --poll-interval 0.3
+start_agent agent1.log --poll-interval 0.3 \
+  --status-url "http://127.0.0.1:$(cat receiver.port)/repos/{repo}/statuses/{sha}" --status-token-file status-token
 sleep 1 # a few polls: the first only remembers the heads
 [ "$(builds_count)" = 0 ] || fail "the first poll queued builds: $(curl -s "$api/api/builds")"
 sha=$(push_commit main 'echo "num=$CIRCLE_BUILD_NUM branch=$CIRCLE_BRANCH sha=$CIRCLE_SHA1 repo=$CIRCLE_PROJECT_REPONAME secret=$APP_SECRET"' "second commit")
@@ -77,6 +97,15 @@ code=$(curl -s -o report.html -w '%{http_code}' "$api/builds/1/report")
 [ "$code" = 200 ] || fail "GET /builds/1/report: $code"
 contains "$(cat report.html)" "<html"
 [ "$(checkouts)" = 0 ] || fail "a checkout was left: $(ls "$scratch")"
+# Its statuses: pending when queued and started, then success, each for its commit.
+states() { jq -r "select(.path == \"/repos/app/statuses/$sha\") | .body.state" statuses.jsonl 2>/dev/null | tr '\n' ' '; }
+wait_for 20 bash -c "grep -q success statuses.jsonl 2>/dev/null" || fail "no success status: $(cat statuses.jsonl)"
+[ "$(states)" = "pending pending success " ] || fail "the statuses of build 1: $(states) $(cat statuses.jsonl)"
+status=$(jq -c "select(.body.state == \"success\")" statuses.jsonl)
+contains "$status" '"auth":"token status-token-1234"'
+contains "$status" '"context":"drydock"'
+contains "$status" "\"target_url\":\"$api/builds/1\""
+contains "$status" '"description":"drydock build #1: success"'
 # SIGTERM stops it, with nothing running.
 kill -TERM "$agent_pid"
 wait_for 20 bash -c "! kill -0 $agent_pid 2>/dev/null" || fail "the agent did not stop on SIGTERM"
