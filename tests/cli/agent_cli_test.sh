@@ -77,6 +77,21 @@ python3 receiver.py receiver.port statuses.jsonl "$marker" &
 wait_for 10 test -s receiver.port || fail "the status receiver did not start"
 echo "status-token-1234" >status-token
 
+# The run options the agent gives: together, and never into another run's record.
+out=$("$drydock" run --build-number 3 work/circle.yml 2>&1); code=$?
+[ "$code" = 2 ] || fail "--build-number alone: exit $code"
+contains "$out" "drydock: --build-number and --record-dir go together"
+mkdir -p taken && echo old >taken/events.jsonl
+out=$(cd work && "$drydock" run --build-number 3 --record-dir ../taken circle.yml 2>&1); code=$?
+[ "$code" = 2 ] || fail "--record-dir of another run: exit $code"
+contains "$out" "already holds files"
+[ "$(cat taken/events.jsonl)" = old ] || fail "another run's record was replaced"
+out=$(cd work && "$drydock" run --build-number 7 --record-dir ../given circle.yml 2>&1); code=$?
+[ "$code" = 0 ] || fail "--record-dir: exit $code: $out"
+contains "$out" "num=7 branch=main"
+contains "$out" "report: $scratch/given/report.html"
+[ ! -e work/.git/drydock/build_num ] || fail "--build-number took the repository's counter"
+
 # --- polling -------------------------------------------------------------
 start_agent agent1.log --poll-interval 0.3 \
   --status-url "http://127.0.0.1:$(cat receiver.port)/repos/{repo}/statuses/{sha}" --status-token-file status-token
