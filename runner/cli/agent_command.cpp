@@ -13,10 +13,12 @@
 #include <memory>
 
 #include "agent/agent.hpp"
+#include "agent/repos_file.hpp"
 #include "agent/sources.hpp"
 #include "cli/commands.hpp"
 #include "cli/pipeline.hpp"
 #include "docker/leftovers.hpp"
+#include "report/text_report.hpp"
 #include "util/file.hpp"
 
 namespace fs = std::filesystem;
@@ -26,6 +28,7 @@ namespace {
 
 struct AgentCliOptions {
   std::vector<std::string> repos;
+  std::string repos_file; // --repos FILE
   std::vector<std::string> branches;
   std::vector<std::string> tags;
   std::string state;
@@ -98,9 +101,54 @@ tl::expected<std::pair<std::string, std::uint16_t>, std::string> parse_listen(co
   return std::pair{listen.substr(0, colon), static_cast<std::uint16_t>(port)};
 }
 
+// --repos FILE's repositories; its problems printed as FILE:LINE:COL.
+tl::expected<std::vector<agent::RepoSpec>, std::string> repos_of_file(const std::string& path)
+{
+  auto text = read_config_file(path);
+  if (!text) {
+    return tl::unexpected(fmt::format("cannot read {}: {}", path, text.error()));
+  }
+  const SourceFile source(path, std::move(*text));
+  Diagnostics diags;
+  auto repos = agent::read_repos_file(source, diags);
+  if (diags.has_errors()) {
+    return tl::unexpected(report::format_file_report(source, diags));
+  }
+  return repos;
+}
+
+// A repository of --repo or --repos, with what the command line adds.
+tl::expected<void, std::string> add_spec(std::vector<agent::RepoSpec>& specs, agent::RepoSpec spec,
+                                         const AgentCliOptions& options)
+{
+  for (const auto& other : specs) {
+    if (other.name == spec.name) {
+      return tl::unexpected(fmt::format("{} and {} are both named {}", other.url, spec.url, spec.name));
+    }
+  }
+  // Absolute: the build runs in its checkout, not here.
+  const auto secrets = fs::absolute(fs::path(options.secrets_dir) / (spec.name + ".env")).lexically_normal();
+  if (spec.secrets_file.empty() && !options.secrets_dir.empty() && fs::exists(secrets)) {
+    spec.secrets_file = secrets.string();
+  }
+  specs.push_back(std::move(spec));
+  return {};
+}
+
 tl::expected<std::vector<agent::RepoSpec>, std::string> repo_specs(const AgentCliOptions& options)
 {
   std::vector<agent::RepoSpec> specs;
+  if (!options.repos_file.empty()) {
+    auto listed = repos_of_file(options.repos_file);
+    if (!listed) {
+      return tl::unexpected(listed.error());
+    }
+    for (auto& spec : *listed) {
+      if (auto added = add_spec(specs, std::move(spec), options); !added) {
+        return tl::unexpected(added.error());
+      }
+    }
+  }
   for (const auto& url : options.repos) {
     agent::RepoSpec spec;
     spec.url = fs::exists(url) ? fs::absolute(url).lexically_normal().string() : url;
@@ -108,21 +156,13 @@ tl::expected<std::vector<agent::RepoSpec>, std::string> repo_specs(const AgentCl
     if (spec.name.empty()) {
       return tl::unexpected(fmt::format("--repo {}: no repository name in it", url));
     }
-    for (const auto& other : specs) {
-      if (other.name == spec.name) {
-        return tl::unexpected(fmt::format("--repo {} and {} are both named {}", other.url, url, spec.name));
-      }
-    }
     if (!options.branches.empty()) {
       spec.branches = options.branches;
     }
     spec.tags = options.tags;
-    // Absolute: the build runs in its checkout, not here.
-    const auto secrets = fs::absolute(fs::path(options.secrets_dir) / (spec.name + ".env")).lexically_normal();
-    if (!options.secrets_dir.empty() && fs::exists(secrets)) {
-      spec.secrets_file = secrets.string();
+    if (auto added = add_spec(specs, std::move(spec), options); !added) {
+      return tl::unexpected(added.error());
     }
-    specs.push_back(std::move(spec));
   }
   return specs;
 }
@@ -225,7 +265,10 @@ int run_agent_command(const AgentCliOptions& cli)
   auto web = options ? add_web(*options, cli) : tl::expected<void, std::string>();
   auto statuses = options && web ? add_statuses(*options, cli) : tl::expected<void, std::string>();
   if (!options || !web || !statuses) {
-    fmt::print(stderr, "drydock agent: {}\n", !options ? options.error() : !web ? web.error() : statuses.error());
+    const auto& error = !options ? options.error() : !web ? web.error() : statuses.error();
+    // A file's diagnostics come whole, with their own prefixes.
+    fmt::print(stderr, "{}{}{}", error.find('\n') == std::string::npos ? "drydock agent: " : "", error,
+               error.ends_with('\n') ? "" : "\n");
     return kExitConfigOrUsage;
   }
   auto lock = lock_state(options->state_dir);
@@ -311,6 +354,8 @@ Action add_agent_command(CLI::App& app)
                                           "build every pushed commit in a fresh checkout, keep the history in "
                                           "STATE/agent.db, and serve a web UI and JSON API.");
   sub->add_option("--repo", options->repos, "A repository to build: a URL or a path (repeatable)");
+  sub->add_option("--repos", options->repos_file,
+                  "A YAML file of repositories: repos: [{url, branches, tags, secrets}] (README, \"The agent\")");
   sub->add_option("--branch", options->branches, "Build the branches matching this glob (repeatable; default: all)");
   sub->add_option("--tag", options->tags, "Build the tags matching this glob (repeatable; default: none)");
   sub->add_option("--state", options->state, "The agent's folder: its database, mirrors and build logs and records");
@@ -344,8 +389,8 @@ Action add_agent_command(CLI::App& app)
     if (sub->got_subcommand("enqueue")) {
       return run_enqueue(*enqueue);
     }
-    if (options->repos.empty() || options->state.empty()) {
-      fmt::print(stderr, "drydock agent: --repo and --state are required (drydock agent --help)\n");
+    if ((options->repos.empty() && options->repos_file.empty()) || options->state.empty()) {
+      fmt::print(stderr, "drydock agent: --repo (or --repos FILE) and --state are required (drydock agent --help)\n");
       return kExitConfigOrUsage;
     }
     return run_agent_command(*options);

@@ -92,6 +92,13 @@ contains "$out" "num=7 branch=main"
 contains "$out" "report: $scratch/given/report.html"
 [ ! -e work/.git/drydock/build_num ] || fail "--build-number took the repository's counter"
 
+# A repos file's mistakes at FILE:LINE:COL, before anything starts.
+printf 'repos:\n  - url: %s\n    brnches: [main]\n' "$scratch/app.git" >repos.yml
+out=$("$drydock" agent --repos repos.yml --state "$scratch/unused" 2>&1); code=$?
+[ "$code" = 2 ] || fail "a bad repos file: exit $code"
+contains "$out" "repos.yml:3:5: error: unknown key 'brnches'; did you mean 'branches'?"
+[ ! -e "$scratch/unused" ] || fail "a bad repos file made the state folder"
+
 # --- polling -------------------------------------------------------------
 start_agent agent1.log --poll-interval 0.3 \
   --status-url "http://127.0.0.1:$(cat receiver.port)/repos/{repo}/statuses/{sha}" --status-token-file status-token
