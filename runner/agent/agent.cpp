@@ -136,7 +136,8 @@ Result<Build> Agent::push(const PushEvent& event)
 {
   const auto* repo = repo_of(event);
   if (repo == nullptr) {
-    return tl::unexpected(fmt::format("this agent does not build {}", event.full_name.empty() ? event.name : event.full_name));
+    return tl::unexpected(
+        fmt::format("this agent does not build {}", event.full_name.empty() ? event.name : event.full_name));
   }
   if (!ref_wanted(*repo, event.ref)) {
     return tl::unexpected(fmt::format("{} is not among the refs {} builds", event.ref, repo->name));
@@ -236,7 +237,8 @@ Result<void> Agent::launch(Running& running)
   if (repo == nullptr) {
     return tl::unexpected(fmt::format("this agent does not build {}", build.repo));
   }
-  write_all(running.log_fd, fmt::format("drydock agent: {} #{}: {} at {}\n", build.repo, build.number, build.ref, build.sha));
+  write_all(running.log_fd,
+            fmt::format("drydock agent: {} #{}: {} at {}\n", build.repo, build.number, build.ref, build.sha));
   if (auto fetched = m_mirrors.ensure_commit(*repo, build.sha); !fetched) {
     return tl::unexpected(fetched.error());
   }
@@ -249,8 +251,10 @@ Result<void> Agent::launch(Running& running)
   if (!config) {
     return tl::unexpected(config.error());
   }
-  std::vector<std::string> argv{m_options.drydock, "run",           "--build-number", std::to_string(build.number),
-                                "--record-dir",    build.dir + "/record", "--parent-pid", std::to_string(::getpid())};
+  std::vector<std::string> argv{m_options.drydock, "run",
+                                "--build-number",  std::to_string(build.number),
+                                "--record-dir",    build.dir + "/record",
+                                "--parent-pid",    std::to_string(::getpid())};
   if (!repo->secrets_file.empty()) {
     argv.insert(argv.end(), {"--secret-file", repo->secrets_file});
   }
@@ -276,7 +280,8 @@ void Agent::fail_to_start(Running& running, const std::string& why)
   if (auto done = m_store.finish(id, BuildStatus::error, 0, why, unix_ms()); !done) {
     m_options.say(fmt::format("warning: {}", done.error()));
   }
-  m_options.say(fmt::format("build {} ({} #{}) could not start: {}", id, running.build.repo, running.build.number, why));
+  m_options.say(
+      fmt::format("build {} ({} #{}) could not start: {}", id, running.build.repo, running.build.number, why));
   running.build.status = BuildStatus::error;
   post_status(running.build);
   ::close(running.log_fd);
@@ -353,7 +358,6 @@ void Agent::heartbeat()
     m_options.say(fmt::format("warning: {}", renewed.error()));
   }
   recover(); // another agent on the database may have died since
-
 }
 
 // SIGINT, SIGTERM, SIGHUP: no new build; the running ones get SIGTERM and
@@ -396,8 +400,8 @@ int Agent::run()
   }
   if (m_options.statuses) { // its links name the port bound, which --listen ...:0 leaves to the kernel
     const auto base = !m_options.base_url.empty() ? m_options.base_url
-                      : web ? fmt::format("http://{}:{}", m_options.web->host, web->port())
-                            : std::string();
+                      : web                       ? fmt::format("http://{}:{}", m_options.web->host, web->port())
+                                                  : std::string();
     m_statuses = std::make_unique<StatusPoster>(*m_options.statuses, base, m_options.say);
   }
   std::unique_ptr<Poller> poller;
@@ -438,14 +442,10 @@ BuildStatus status_of_exit(int exit_code, bool cancel_requested)
     return BuildStatus::canceled;
   }
   switch (exit_code) {
-  case 0:
-    return BuildStatus::success;
-  case 1:
-    return BuildStatus::failed;
-  case 130:
-    return BuildStatus::interrupted;
-  default:
-    return BuildStatus::error;
+  case 0: return BuildStatus::success;
+  case 1: return BuildStatus::failed;
+  case 130: return BuildStatus::interrupted;
+  default: return BuildStatus::error;
   }
 }
 

@@ -78,7 +78,8 @@ void read_key(const SourceFile& source, const config::Entry& entry, RepoSpec& sp
 std::optional<RepoSpec> read_repo(const SourceFile& source, const Node& node, Diagnostics& diags)
 {
   if (!node.is_mapping()) {
-    diags.error(node.pos, fmt::format("a repository must be a mapping with a url, not {}", config::describe_kind(node)));
+    diags.error(node.pos,
+                fmt::format("a repository must be a mapping with a url, not {}", config::describe_kind(node)));
     return std::nullopt;
   }
   RepoSpec spec;

@@ -21,8 +21,8 @@
 namespace drydock::agent {
 
 struct RepoSpec {
-  std::string name; // unique in the agent: OWNER/REPO of its URL, or the folder's name
-  std::string url;  // what git fetches: a URL or a path
+  std::string name;                       // unique in the agent: OWNER/REPO of its URL, or the folder's name
+  std::string url;                        // what git fetches: a URL or a path
   std::vector<std::string> branches{"*"}; // globs of branch names built
   std::vector<std::string> tags;          // globs of tag names built (none by default)
   std::string secrets_file;               // NAME=value lines given as --secret-file, if any

@@ -17,7 +17,8 @@
 
 namespace drydock::agent {
 
-template <typename T> using Result = tl::expected<T, std::string>;
+template <typename T>
+using Result = tl::expected<T, std::string>;
 
 struct BuildFilter {
   std::optional<std::string> repo;
@@ -45,8 +46,7 @@ public:
 
   // The oldest queued build, now running for `agent` with a lease until
   // now + lease_ms; nothing when the queue is empty.
-  virtual Result<std::optional<Build>> claim(const std::string& agent, std::int64_t now,
-                                             std::int64_t lease_ms) = 0;
+  virtual Result<std::optional<Build>> claim(const std::string& agent, std::int64_t now, std::int64_t lease_ms) = 0;
 
   // Renews the leases of the agent's running builds.
   virtual Result<void> heartbeat(const std::string& agent, std::int64_t now, std::int64_t lease_ms) = 0;

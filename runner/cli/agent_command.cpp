@@ -45,7 +45,7 @@ struct AgentCliOptions {
   std::string secrets_dir;
   std::string status_url;
   std::string status_token_file;
-  std::string database; // --database postgresql://...: shared with other agents
+  std::string database;   // --database postgresql://...: shared with other agents
   std::string public_url; // --public-url: how others reach the UI
 };
 
@@ -59,8 +59,8 @@ struct EnqueueOptions {
 void say(const std::string& line)
 {
   const auto now = std::chrono::system_clock::now();
-  fmt::print(stderr, "{:%Y-%m-%dT%H:%M:%S}Z drydock agent: {}\n", fmt::gmtime(std::chrono::system_clock::to_time_t(now)),
-             line);
+  fmt::print(stderr, "{:%Y-%m-%dT%H:%M:%S}Z drydock agent: {}\n",
+             fmt::gmtime(std::chrono::system_clock::to_time_t(now)), line);
 }
 
 // STATE/agent.db, or the PostgreSQL database several agents share.
@@ -94,7 +94,8 @@ tl::expected<std::pair<std::string, std::uint16_t>, std::string> parse_listen(co
   if (colon != std::string::npos && colon + 1 < listen.size() && listen.size() - colon <= 6) {
     port = std::stoi("0" + listen.substr(colon + 1).substr(0, 5));
   }
-  const bool digits = colon != std::string::npos && listen.find_first_not_of("0123456789", colon + 1) == std::string::npos;
+  const bool digits = colon != std::string::npos
+                      && listen.find_first_not_of("0123456789", colon + 1) == std::string::npos;
   if (!digits || port < 0 || port > 65535 || colon == 0) {
     return tl::unexpected(fmt::format("--listen takes ADDRESS:PORT (such as 127.0.0.1:8080), not '{}'", listen));
   }
@@ -222,8 +223,8 @@ tl::expected<void, std::string> add_web(agent::AgentOptions& options, const Agen
   }
   agent::WebOptions web;
   std::tie(web.host, web.port) = *listen;
-  for (const auto& [file, value, what] :
-       {std::tuple{cli.token_file, &web.token, "token file"}, {cli.hook_secret_file, &web.hook_secret, "hook secret file"}}) {
+  for (const auto& [file, value, what] : {std::tuple{cli.token_file, &web.token, "token file"},
+                                          {cli.hook_secret_file, &web.hook_secret, "hook secret file"}}) {
     if (file.empty()) {
       continue;
     }
@@ -305,10 +306,12 @@ std::optional<std::pair<std::string, std::string>> resolve_ref(const std::map<st
 int run_enqueue(const EnqueueOptions& options)
 {
   auto store = open_store(options.state, options.database);
-  auto url = store ? (*store)->repo_url(options.repo) : agent::Result<std::optional<std::string>>(tl::unexpect, store.error());
+  auto url = store ? (*store)->repo_url(options.repo)
+                   : agent::Result<std::optional<std::string>>(tl::unexpect, store.error());
   if (!url || !*url) {
     fmt::print(stderr, "drydock agent enqueue: {}\n",
-               !url ? url.error() : fmt::format("no agent on {} watches a repository named {}", options.state, options.repo));
+               !url ? url.error()
+                    : fmt::format("no agent on {} watches a repository named {}", options.state, options.repo));
     return kExitConfigOrUsage;
   }
   const agent::RepoSpec spec{options.repo, **url, {"*"}, {"*"}, ""};
@@ -323,7 +326,8 @@ int run_enqueue(const EnqueueOptions& options)
   }
   auto [author, title] = git->author_and_title(mirrors.path_of(spec), ref->second);
   const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                       std::chrono::system_clock::now().time_since_epoch()).count();
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
   auto build = (*store)->enqueue({spec.name, ref->first, ref->second, author, title, "enqueue"}, true, now);
   if (!build) {
     fmt::print(stderr, "drydock agent enqueue: {}\n", build.error());

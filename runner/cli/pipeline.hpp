@@ -21,16 +21,16 @@ namespace drydock::cli {
 
 struct PipelineOptions {
   std::string file = "circle.yml";
-  std::vector<std::string> env;          // --env NAME=value
-  std::vector<std::string> env_files;    // --env-file FILE
-  std::vector<std::string> secrets;      // --secret NAME=value
-  std::vector<std::string> secret_files; // --secret-file FILE
-  bool no_mask_env_files = false;        // --no-mask-env-file
-  std::optional<std::string> container;  // --container IMAGE
-  int parallelism = 1;                   // --parallelism N
-  bool infer = false;                    // --infer
-  std::optional<os::RepoFacts> repo;     // git facts to build with, when already read
-  bool fresh_checkout = false;           // set by --fresh: `repo` is a new checkout's work tree
+  std::vector<std::string> env;             // --env NAME=value
+  std::vector<std::string> env_files;       // --env-file FILE
+  std::vector<std::string> secrets;         // --secret NAME=value
+  std::vector<std::string> secret_files;    // --secret-file FILE
+  bool no_mask_env_files = false;           // --no-mask-env-file
+  std::optional<std::string> container;     // --container IMAGE
+  int parallelism = 1;                      // --parallelism N
+  bool infer = false;                       // --infer
+  std::optional<os::RepoFacts> repo;        // git facts to build with, when already read
+  bool fresh_checkout = false;              // set by --fresh: `repo` is a new checkout's work tree
   std::optional<circle1::GivenBuild> given; // run's --build-number and --record-dir (the agent's)
 };
 

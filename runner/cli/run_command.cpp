@@ -40,14 +40,14 @@ struct RunOptions {
   std::size_t jobs = std::max(1u, std::thread::hardware_concurrency());
   bool quiet = false;
   bool dry_run = false;
-  bool fresh = false;           // --fresh
-  bool with_changes = false;    // --with-changes
-  bool keep = false;            // --keep
-  bool json = false;            // --json: the events on stdout, the human output on stderr
-  std::optional<int> keep_runs; // --keep-runs N, over drydock.keep_runs
-  std::optional<int> build_number;        // --build-number N (with --record-dir)
-  std::optional<std::string> record_dir;  // --record-dir DIR
-  std::optional<int> parent_pid;          // --parent-pid PID: stop when it dies
+  bool fresh = false;                    // --fresh
+  bool with_changes = false;             // --with-changes
+  bool keep = false;                     // --keep
+  bool json = false;                     // --json: the events on stdout, the human output on stderr
+  std::optional<int> keep_runs;          // --keep-runs N, over drydock.keep_runs
+  std::optional<int> build_number;       // --build-number N (with --record-dir)
+  std::optional<std::string> record_dir; // --record-dir DIR
+  std::optional<int> parent_pid;         // --parent-pid PID: stop when it dies
 };
 
 bool colour_wanted(int fd)
@@ -262,9 +262,10 @@ int run_pipeline(const RunOptions& options)
       [&output] { output.flush(); });
   // A dry run writes no record; with --json its events still stream.
   const record::RecordPaths paths{options.dry_run ? "" : pipeline->context.record_dir};
-  const int keep_runs = options.record_dir ? 0
-                                           : options.keep_runs.value_or(pipeline->validation->config.drydock.keep_runs.value_or(
-                                                 record::kDefaultKeepRuns));
+  const int keep_runs = options.record_dir
+                            ? 0
+                            : options.keep_runs.value_or(
+                                pipeline->validation->config.drydock.keep_runs.value_or(record::kDefaultKeepRuns));
   record::Recorder recorder(pipeline->pipeline, paths, printer_options.secrets, run_clock(),
                             options.json ? record::Recorder::Stream(write_stdout) : record::Recorder::Stream());
   if (!recorder.error().empty()) {

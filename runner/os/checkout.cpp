@@ -86,7 +86,7 @@ namespace {
 // $TMPDIR/drydock-checkout-XXXXXX with its owner file (for `drydock
 // clean`), and `from` cloned into its src/ without a checkout.
 tl::expected<std::pair<std::string, std::string>, std::string> clone_into_temp(const std::string& from,
-                                                                                const std::string& owner)
+                                                                               const std::string& owner)
 {
   std::string root = util::temp_dir() + "/drydock-checkout-XXXXXX";
   if (::mkdtemp(root.data()) == nullptr) {
@@ -94,7 +94,8 @@ tl::expected<std::pair<std::string, std::string>, std::string> clone_into_temp(c
   }
   std::ofstream(fs::path(root) / "drydock.owner") << owner << "\n";
   const std::string src = (fs::path(root) / "src").string();
-  if (auto cloned = git(root, {"clone", "--quiet", "--shared", "--no-checkout", "--", from, src}, "clone the repository");
+  if (auto cloned = git(root, {"clone", "--quiet", "--shared", "--no-checkout", "--", from, src},
+                        "clone the repository");
       !cloned) {
     std::error_code ec;
     fs::remove_all(root, ec);

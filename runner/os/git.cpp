@@ -85,8 +85,9 @@ std::string failure_of(const tl::expected<CaptureResult, std::string>& result)
 // git bounded in time (coreutils' timeout), never asking for a password.
 tl::expected<void, std::string> run_bounded_git(const std::string& dir, std::vector<std::string> args, int timeout_s)
 {
-  std::vector<std::string> argv{"env", "GIT_TERMINAL_PROMPT=0", "GIT_ASKPASS=true", "timeout", "--kill-after=5",
-                                std::to_string(timeout_s), "git"};
+  std::vector<std::string> argv{"env",     "GIT_TERMINAL_PROMPT=0", "GIT_ASKPASS=true",
+                                "timeout", "--kill-after=5",        std::to_string(timeout_s),
+                                "git"};
   argv.insert(argv.end(), args.begin(), args.end());
   const auto result = run_capture(argv, dir, Stderr::merge);
   if (!result || result->exit_code != 0) {
@@ -133,8 +134,8 @@ tl::expected<std::map<std::string, std::string>, std::string> list_heads(const s
       continue;
     }
     const auto peeled = line.substr(second + 1);
-    heads[std::string(line.substr(0, first))] =
-        std::string(peeled.empty() ? line.substr(first + 1, second - first - 1) : peeled);
+    heads[std::string(line.substr(0, first))] = std::string(peeled.empty() ? line.substr(first + 1, second - first - 1)
+                                                                           : peeled);
   }
   return heads;
 }

@@ -58,21 +58,24 @@ TEST_CASE("every problem of a repos file is at its line and column", "[agent][re
                       "    tags: [[x]]\n"
                       "    colour: blue\n"
                       "extra: 1\n");
-  CHECK(r.problems == std::vector<std::string>{
-                          "3:5: unknown key 'branch'; did you mean 'branches'?",
-                          "4:5: this repository has no url",
-                          "4:15: branches must be a list of globs, not a string ('main')",
-                          "5:5: a repository must be a mapping with a url, not a string ('just-a-string')",
-                          "7:12: each of tags must be a glob, not a list",
-                          "8:5: unknown key 'colour' (a repository has url, branches, tags, secrets)",
-                          "9:1: unknown key 'extra' (the file has repos:)",
-                      });
+  CHECK(r.problems
+        == std::vector<std::string>{
+            "3:5: unknown key 'branch'; did you mean 'branches'?",
+            "4:5: this repository has no url",
+            "4:15: branches must be a list of globs, not a string ('main')",
+            "5:5: a repository must be a mapping with a url, not a string ('just-a-string')",
+            "7:12: each of tags must be a glob, not a list",
+            "8:5: unknown key 'colour' (a repository has url, branches, tags, secrets)",
+            "9:1: unknown key 'extra' (the file has repos:)",
+        });
   CHECK(r.repos.size() == 2);
 }
 
 TEST_CASE("a repos file without a list of repositories is an error", "[agent][repos]")
 {
-  CHECK(read("repos: []\n").problems == std::vector<std::string>{"1:8: the file must have `repos:`, a list of repositories"});
-  CHECK(read("- url: x\n").problems == std::vector<std::string>{"1:1: the file must have `repos:`, a list of repositories"});
+  CHECK(read("repos: []\n").problems
+        == std::vector<std::string>{"1:8: the file must have `repos:`, a list of repositories"});
+  CHECK(read("- url: x\n").problems
+        == std::vector<std::string>{"1:1: the file must have `repos:`, a list of repositories"});
   CHECK_FALSE(read("repos: [\n").problems.empty()); // YAML's own error
 }

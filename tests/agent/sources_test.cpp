@@ -97,7 +97,9 @@ TEST_CASE("the refs that moved or appeared are the ones requested", "[agent][sou
 {
   const agent::RepoSpec repo{"app", "/x", {"*"}, {}, ""};
   const Heads seen{{"refs/heads/main", kShaA}, {"refs/heads/old", kShaA}};
-  const Heads now{{"refs/heads/main", kShaB}, {"refs/heads/new", kShaC}, {"refs/heads/old", kShaA},
+  const Heads now{{"refs/heads/main", kShaB},
+                  {"refs/heads/new", kShaC},
+                  {"refs/heads/old", kShaA},
                   {"refs/tags/v1", kShaC}};
   const auto requests = agent::moved_refs(repo, seen, now);
   REQUIRE(requests.size() == 2);

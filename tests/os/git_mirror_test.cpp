@@ -43,8 +43,9 @@ TEST_CASE("a mirror gets every branch and tag, prunes deleted ones and peels tag
   REQUIRE(os::fetch_mirror((dir.path() / "origin").string(), mirror, 60));
   auto heads = os::list_heads(mirror);
   REQUIRE(heads);
-  CHECK(*heads == std::map<std::string, std::string>{{"refs/heads/main", sha}, {"refs/heads/side", sha},
-                                                     {"refs/tags/v1", sha}});
+  CHECK(
+      *heads
+      == std::map<std::string, std::string>{{"refs/heads/main", sha}, {"refs/heads/side", sha}, {"refs/tags/v1", sha}});
   CHECK(os::has_commit(mirror, sha));
   CHECK_FALSE(os::has_commit(mirror, std::string(40, '0')));
   const auto summary = os::commit_summary(mirror, sha);

@@ -89,8 +89,8 @@ TEST_CASE("a given build number and record folder replace the counter and the ru
   circle1::Overrides overrides;
   const auto record = (dir.path() / "agent" / "builds" / "7" / "record").string();
   overrides.given = circle1::GivenBuild{42, record};
-  const auto context =
-      circle1::make_build_context(config, overrides, test::test_host_env(dir), circle1::ContextMode::run);
+  const auto context = circle1::make_build_context(config, overrides, test::test_host_env(dir),
+                                                   circle1::ContextMode::run);
   REQUIRE(context);
   CHECK(context->build_num == 42);
   CHECK(context->env.get("CIRCLE_BUILD_NUM") == "42");
@@ -116,8 +116,8 @@ TEST_CASE("a given record folder that already holds files is an error, never rep
   dir.write("old/events.jsonl", "{}\n");
   circle1::Overrides overrides;
   overrides.given = circle1::GivenBuild{3, (dir.path() / "old").string()};
-  const auto context =
-      circle1::make_build_context(config, overrides, test::test_host_env(dir), circle1::ContextMode::run);
+  const auto context = circle1::make_build_context(config, overrides, test::test_host_env(dir),
+                                                   circle1::ContextMode::run);
   REQUIRE_FALSE(context);
   CHECK(context.error() == "the run record " + (dir.path() / "old").string() + " already holds files");
   CHECK(dir.read("old/events.jsonl") == "{}\n");
