@@ -41,6 +41,25 @@ void write_all(int fd, std::string_view text)
   }
 }
 
+// A build queued again (its agent died, --requeue-lost) runs in the same
+// folder: the record of the attempt that died is kept beside the new one
+// as record.1, record.2, ... and the log goes on below what it had.
+void keep_earlier_attempt(const std::string& build_dir)
+{
+  std::error_code ec;
+  const fs::path record = fs::path(build_dir) / "record";
+  if (!fs::exists(record, ec)) {
+    return;
+  }
+  for (int attempt = 1; attempt < 1000; ++attempt) {
+    const auto aside = fs::path(build_dir) / fmt::format("record.{}", attempt);
+    if (!fs::exists(aside, ec)) {
+      fs::rename(record, aside, ec);
+      return;
+    }
+  }
+}
+
 // A build being run: its child, its log and its checkout.
 struct Running {
   Build build;
@@ -63,6 +82,7 @@ private:
   const RepoSpec* repo_named(const std::string& name) const;
   const RepoSpec* repo_of(const PushEvent& event) const;
   void queued(const Build& build);
+  void remember_head(const RepoSpec& repo, const std::string& ref, const std::string& sha);
   void post_status(const Build& build);
   void recover();
   void start_builds();
@@ -142,12 +162,29 @@ Result<Build> Agent::push(const PushEvent& event)
   if (!ref_wanted(*repo, event.ref)) {
     return tl::unexpected(fmt::format("{} is not among the refs {} builds", event.ref, repo->name));
   }
-  auto build = m_store.enqueue({repo->name, event.ref, event.sha, event.author, event.title, "push"},
+  const auto held = m_mirrors.hold(*repo); // no poll between the queueing and the head stored
+  auto build = m_store.enqueue(displayable({repo->name, event.ref, event.sha, event.author, event.title, "push"}),
                                m_options.coalesce, unix_ms());
   if (build) {
+    remember_head(*repo, event.ref, event.sha);
     queued(*build);
   }
   return build;
+}
+
+// The ref's head as the webhook told it, so the next poll does not build
+// the same push again.
+void Agent::remember_head(const RepoSpec& repo, const std::string& ref, const std::string& sha)
+{
+  auto heads = m_store.heads(repo.name);
+  Result<void> stored = heads ? Result<void>() : tl::unexpected(heads.error());
+  if (heads) {
+    (*heads)[ref] = sha;
+    stored = m_store.set_heads(repo.name, *heads);
+  }
+  if (!stored) {
+    m_options.say(fmt::format("warning: {}", stored.error()));
+  }
 }
 
 Result<Build> Agent::rebuild(std::int64_t id)
@@ -187,8 +224,12 @@ void Agent::recover()
     return;
   }
   for (const auto& build : *recovered) {
-    m_options.say(fmt::format("build {} ({} #{}) was left by {}: {}", build.id, build.repo, build.number, build.agent,
-                              m_options.requeue_lost ? "queued again" : "interrupted"));
+    // A build queued again no longer names the agent that left it.
+    m_options.say(build.status == BuildStatus::queued
+                      ? fmt::format("build {} ({} #{}) was left by a stopped agent: queued again", build.id, build.repo,
+                                    build.number)
+                      : fmt::format("build {} ({} #{}) was left by {}: {}", build.id, build.repo, build.number,
+                                    build.agent, to_string(build.status)));
   }
 }
 
@@ -220,6 +261,7 @@ void Agent::start(Build build)
   running.build.dir = build_dir_of(m_options.state_dir, id);
   std::error_code ec;
   fs::create_directories(running.build.dir, ec);
+  keep_earlier_attempt(running.build.dir);
   running.log_fd = ::open((running.build.dir + "/log").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
   if (auto saved = m_store.set_dir(id, running.build.dir); !saved) {
     m_options.say(fmt::format("warning: {}", saved.error()));
@@ -387,6 +429,11 @@ void Agent::kill_after_grace()
 int Agent::run()
 {
   m_processes.catch_interrupts();
+  std::vector<std::string> names;
+  for (const auto& repo : m_options.repos) {
+    names.push_back(repo.name);
+  }
+  m_store.claim_only(names);
   recover();
   std::unique_ptr<WebServer> web;
   if (m_options.web) {

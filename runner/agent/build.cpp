@@ -1,6 +1,8 @@
 #include "agent/build.hpp"
 
 #include <array>
+
+#include "record/safe_text.hpp"
 #include <utility>
 
 namespace drydock::agent {
@@ -39,6 +41,13 @@ std::optional<BuildStatus> parse_status(std::string_view text)
     }
   }
   return std::nullopt;
+}
+
+BuildRequest displayable(BuildRequest request)
+{
+  request.author = record::safe_text(request.author);
+  request.title = record::safe_text(request.title);
+  return request;
 }
 
 bool is_final(BuildStatus status) { return status != BuildStatus::queued && status != BuildStatus::running; }

@@ -26,6 +26,11 @@ struct BuildRequest {
   std::string reason; // poll, push, enqueue, rebuild of #ID
 };
 
+// The request with its author and title made valid UTF-8 (git stores any
+// bytes; the API, the UI and PostgreSQL take UTF-8 only). The ref and sha
+// stay as they are: the build checks them out.
+BuildRequest displayable(BuildRequest request);
+
 struct Build {
   std::int64_t id = 0; // unique in the store, across repositories: /api/builds/ID
   std::string repo;

@@ -6,6 +6,7 @@
 #include <libpq-fe.h>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <array>
@@ -99,7 +100,8 @@ constexpr const char* kInsertBuild =
 // Rows another agent is claiming are skipped, not waited for.
 constexpr const char* kClaim =
     "UPDATE builds SET status = 'running', agent = $1, started_at = $2, lease_until = $3 WHERE id = "
-    "(SELECT id FROM builds WHERE status = 'queued' ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED) "
+    "(SELECT id FROM builds WHERE status = 'queued' AND (jsonb_array_length($4::jsonb) = 0 OR repo IN "
+    "(SELECT jsonb_array_elements_text($4::jsonb))) ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED) "
     "RETURNING" DRYDOCK_BUILD_COLUMNS;
 // The rows locked in id order, as recover locks them: no deadlock between.
 constexpr const char* kHeartbeat = "UPDATE builds SET lease_until = $2 WHERE id IN (SELECT id FROM builds WHERE "
@@ -309,8 +311,15 @@ public:
 
   Result<std::optional<Build>> claim(const std::string& agent, std::int64_t now, std::int64_t lease_ms) override
   {
-    return locked("claim a build",
-                  [&] { return first_build(run(Retry::never, "claim a build", kClaim, agent, now, now + lease_ms)); });
+    return locked("claim a build", [&] {
+      return first_build(run(Retry::never, "claim a build", kClaim, agent, now, now + lease_ms, m_claimable));
+    });
+  }
+
+  void claim_only(const std::vector<std::string>& repos) override
+  {
+    const std::lock_guard lock(m_mutex);
+    m_claimable = nlohmann::json(repos).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   }
 
   Result<void> heartbeat(const std::string& agent, std::int64_t now, std::int64_t lease_ms) override
@@ -704,6 +713,7 @@ private:
   }
 
   std::mutex m_mutex;
+  std::string m_claimable = "[]"; // a JSON array of repository names; [] is all
   ConnectionPtr m_connection;
   std::string m_url; // masked: it is only ever shown
   bool m_in_transaction = false;

@@ -109,14 +109,19 @@ std::string Mirrors::path_of(const RepoSpec& repo) const
   return (fs::path(m_root) / (file_name_of(repo.name) + ".git")).string();
 }
 
-std::mutex& Mirrors::lock_of(const std::string& name)
+std::recursive_mutex& Mirrors::lock_of(const std::string& name)
 {
   const std::lock_guard guard(m_locks_mutex);
   auto& lock = m_locks[name];
   if (!lock) {
-    lock = std::make_unique<std::mutex>();
+    lock = std::make_unique<std::recursive_mutex>();
   }
   return *lock;
+}
+
+std::unique_lock<std::recursive_mutex> Mirrors::hold(const RepoSpec& repo)
+{
+  return std::unique_lock(lock_of(repo.name));
 }
 
 Result<std::map<std::string, std::string>> Mirrors::fetch(const RepoSpec& repo)
@@ -145,8 +150,9 @@ Result<void> Mirrors::ensure_commit(const RepoSpec& repo, const std::string& sha
 }
 
 Result<std::vector<Build>> poll_once(const RepoSpec& repo, Mirrors& mirrors, Store& store, bool coalesce,
-                                     const Clock& now)
+                                     const Clock& now, const Warn& warn)
 {
+  const auto held = mirrors.hold(repo);
   auto heads = mirrors.fetch(repo);
   auto seen = heads ? store.heads(repo.name) : Result<std::map<std::string, std::string>>();
   if (!heads || !seen) {
@@ -156,9 +162,10 @@ Result<std::vector<Build>> poll_once(const RepoSpec& repo, Mirrors& mirrors, Sto
   std::vector<Build> queued;
   for (auto& request : first_poll ? std::vector<BuildRequest>{} : moved_refs(repo, *seen, *heads)) {
     std::tie(request.author, request.title) = mirrors.git().author_and_title(mirrors.path_of(repo), request.sha);
-    auto build = store.enqueue(request, coalesce, now());
-    if (!build) {
-      return tl::unexpected(build.error());
+    auto build = store.enqueue(displayable(request), coalesce, now());
+    if (!build) { // this ref (a name the database refuses?) is skipped; the others still build
+      warn(fmt::format("polling {}: cannot queue {}: {}", repo.name, request.ref, build.error()));
+      continue;
     }
     queued.push_back(std::move(*build));
   }
@@ -206,7 +213,7 @@ void Poller::run()
   while (!m_stopping) {
     lock.unlock();
     for (const auto& repo : m_repos) {
-      auto queued = poll_once(repo, m_mirrors, m_store, m_options.coalesce, m_now);
+      auto queued = poll_once(repo, m_mirrors, m_store, m_options.coalesce, m_now, m_warn);
       if (!queued) {
         m_warn(fmt::format("polling {}: {}", repo.name, queued.error()));
         continue;

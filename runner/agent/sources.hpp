@@ -62,21 +62,27 @@ public:
   // Fetches when the mirror lacks the commit (a webhook ahead of the poll).
   Result<void> ensure_commit(const RepoSpec& repo, const std::string& sha);
   GitAccess& git() { return m_git; }
+  // The repository's lock, held by one poll from its fetch to its heads
+  // stored, and by a webhook queueing a commit and storing its head, so the
+  // two never build one push twice. Recursive: a poll fetches under it.
+  std::unique_lock<std::recursive_mutex> hold(const RepoSpec& repo);
 
 private:
-  std::mutex& lock_of(const std::string& name);
+  std::recursive_mutex& lock_of(const std::string& name);
 
   std::string m_root;
   GitAccess& m_git;
   std::mutex m_locks_mutex;
-  std::map<std::string, std::unique_ptr<std::mutex>> m_locks;
+  std::map<std::string, std::unique_ptr<std::recursive_mutex>> m_locks;
 };
 
 // One poll of a repository: fetch, compare with the heads in the store,
 // queue what moved, remember the new heads. The builds queued.
+// A ref that cannot be queued is told to `warn` and skipped.
 using Clock = std::function<std::int64_t()>; // Unix ms
+using Warn = std::function<void(const std::string&)>;
 Result<std::vector<Build>> poll_once(const RepoSpec& repo, Mirrors& mirrors, Store& store, bool coalesce,
-                                     const Clock& now);
+                                     const Clock& now, const Warn& warn);
 
 // Polls every repository every `interval` (±10 %) on a thread of its own;
 // `queued` is told of each build it queued, `warn` of each failed poll.

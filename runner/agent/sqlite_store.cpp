@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <array>
@@ -89,7 +90,8 @@ constexpr const char* kInsertBuild =
 // One statement: its write lock is taken before the oldest is chosen.
 constexpr const char* kClaim =
     "UPDATE builds SET status = 'running', agent = ?1, started_at = ?2, lease_until = ?3 WHERE id = "
-    "(SELECT id FROM builds WHERE status = 'queued' ORDER BY id LIMIT 1) RETURNING" DRYDOCK_BUILD_COLUMNS;
+    "(SELECT id FROM builds WHERE status = 'queued' AND (json_array_length(?4) = 0 OR repo IN (SELECT value FROM "
+    "json_each(?4))) ORDER BY id LIMIT 1) RETURNING" DRYDOCK_BUILD_COLUMNS;
 constexpr const char* kHeartbeat = "UPDATE builds SET lease_until = ?2 WHERE agent = ?1 AND status = 'running'";
 constexpr const char* kRepoUrl = "SELECT url FROM repos WHERE name = ?1";
 constexpr const char* kSetDir = "UPDATE builds SET dir = ?2 WHERE id = ?1";
@@ -296,7 +298,13 @@ public:
   Result<std::optional<Build>> claim(const std::string& agent, std::int64_t now, std::int64_t lease_ms) override
   {
     return locked("claim a build",
-                  [&] { return first_build(query(kClaim, agent, now, now + lease_ms), "claim a build"); });
+                  [&] { return first_build(query(kClaim, agent, now, now + lease_ms, m_claimable), "claim a build"); });
+  }
+
+  void claim_only(const std::vector<std::string>& repos) override
+  {
+    const std::lock_guard lock(m_mutex);
+    m_claimable = nlohmann::json(repos).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   }
 
   Result<void> heartbeat(const std::string& agent, std::int64_t now, std::int64_t lease_ms) override
@@ -633,6 +641,7 @@ private:
   std::mutex m_mutex;
   DatabasePtr m_db;
   std::string m_path;
+  std::string m_claimable = "[]"; // a JSON array of repository names; [] is all
   // Keyed by the address of the constant SQL text (one per statement).
   std::unordered_map<const char*, StatementPtr> m_statements;
 };

@@ -155,7 +155,7 @@ std::string status_payload(const Build& build, const std::string& target_url, co
   }
   payload["description"] = fmt::format("drydock build #{}: {}", build.number, to_string(build.status));
   payload["context"] = context;
-  return payload.dump();
+  return payload.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); // a ref's bytes may be any
 }
 
 std::string status_url(const std::string& url_template, const Build& build)

@@ -44,8 +44,13 @@ public:
   // commit. The build as stored.
   virtual Result<Build> enqueue(const BuildRequest& request, bool coalesce, std::int64_t now) = 0;
 
-  // The oldest queued build, now running for `agent` with a lease until
-  // now + lease_ms; nothing when the queue is empty.
+  // From now on, claim only builds of these repositories (an agent that
+  // shares the database with agents of other repositories); none: all.
+  virtual void claim_only(const std::vector<std::string>& repos) = 0;
+
+  // The oldest queued build (of the repositories claim_only named), now
+  // running for `agent` with a lease until now + lease_ms; nothing when
+  // there is none.
   virtual Result<std::optional<Build>> claim(const std::string& agent, std::int64_t now, std::int64_t lease_ms) = 0;
 
   // Renews the leases of the agent's running builds.

@@ -36,7 +36,11 @@ std::string report_path_of(const Build& build)
   return build.dir.empty() ? std::string() : build.dir + "/record/report.html";
 }
 
-std::string build_json(const Build& build) { return web::build_object(build).dump(); }
+// Refs may hold any bytes git allows: what is not UTF-8 shows as U+FFFD.
+std::string build_json(const Build& build)
+{
+  return web::build_object(build).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
 
 } // namespace drydock::agent
 
@@ -92,7 +96,7 @@ Response text_response(http::status status, std::string body, std::string_view c
 
 Response json_response(http::status status, const nlohmann::ordered_json& body)
 {
-  return text_response(status, body.dump(), "application/json");
+  return text_response(status, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), "application/json");
 }
 
 Response error_response(http::status status, std::string_view message)

@@ -308,6 +308,11 @@ Response unauthorized()
 // Why the request may not have what it asks, if it may not.
 std::optional<Response> refusal(const Request& request, bool loopback_peer, const WebOptions& options, Access access)
 {
+  if (access == Access::hook && options.hook_secret.empty() && !loopback_peer) {
+    // Unsigned, a hook could name any commit of the mirror as any branch.
+    return error_response(http::status::forbidden, "unsigned webhooks are taken from this machine only: give the agent "
+                                                   "--hook-secret-file");
+  }
   if (access == Access::open || access == Access::hook
       || (access == Access::read && loopback_peer && options.open_reads_on_loopback)) {
     return std::nullopt;

@@ -328,7 +328,8 @@ int run_enqueue(const EnqueueOptions& options)
   const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
                        std::chrono::system_clock::now().time_since_epoch())
                        .count();
-  auto build = (*store)->enqueue({spec.name, ref->first, ref->second, author, title, "enqueue"}, true, now);
+  auto build =
+      (*store)->enqueue(agent::displayable({spec.name, ref->first, ref->second, author, title, "enqueue"}), true, now);
   if (!build) {
     fmt::print(stderr, "drydock agent enqueue: {}\n", build.error());
     return kExitStepFailed;

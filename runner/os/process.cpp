@@ -23,6 +23,9 @@
 #include <thread>
 #include <utility>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <linux/close_range.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -121,6 +124,29 @@ void close_on_exec(bp::async_pipe& pipe)
   ::fcntl(pipe.native_source(), F_SETFD, FD_CLOEXEC);
   ::fcntl(pipe.native_sink(), F_SETFD, FD_CLOEXEC);
 }
+
+// In the child, before exec: every descriptor above stderr is closed by the
+// exec, so no child inherits what another thread of drydock holds open (the
+// agent's listening socket, its clients, a git pipe). CLOSE_RANGE_CLOEXEC,
+// not a close: Boost.Process reports a failed exec through a pipe it
+// marked close-on-exec itself. Without close_range (Linux < 5.11), fcntl
+// over the descriptors the soft limit allows. Async-signal-safe either way.
+void close_inherited_descriptors()
+{
+  if (::syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) == 0) {
+    return;
+  }
+  rlimit limit{};
+  const rlim_t most = ::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY ? limit.rlim_cur
+                                                                                                 : 65536;
+  for (int fd = 3; fd < static_cast<int>(std::min<rlim_t>(most, 1 << 20)); ++fd) {
+    ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+  }
+}
+
+// The hook every bp::child gets (ninja does the same with its subprocess
+// pipes): see close_inherited_descriptors.
+const auto no_inherited_descriptors = bp::extend::on_exec_setup = [](auto&) { close_inherited_descriptors(); };
 
 // POSIX's exit status, with 128 + N for death by signal N, as a shell says.
 int exit_status_of(int native_status, int evaluated)
@@ -354,6 +380,7 @@ tl::expected<int, std::string> AsyncProcesses::spawn(const SpawnSpec& spec)
     if (input_fd >= 0 && ::dup2(input_fd, STDIN_FILENO) < 0) {
       ::_exit(127); // no input is worse than no step: the exit says it failed to start
     }
+    close_inherited_descriptors();
   };
   std::error_code error;
   try {
@@ -547,14 +574,16 @@ tl::expected<CaptureResult, std::string> run_capture(const std::vector<std::stri
     };
     if (stderr_mode == Stderr::discard) {
       bp::child child(executable, args, bp::std_out > out, bp::std_err > bp::null, bp::std_in < bp::null,
-                      bp::start_dir = cwd);
+                      bp::start_dir = cwd, no_inherited_descriptors);
       return collect(child);
     }
     if (stderr_mode == Stderr::merge) {
-      bp::child child(executable, args, (bp::std_out & bp::std_err) > out, bp::std_in < bp::null, bp::start_dir = cwd);
+      bp::child child(executable, args, (bp::std_out & bp::std_err) > out, bp::std_in < bp::null, bp::start_dir = cwd,
+                      no_inherited_descriptors);
       return collect(child);
     }
-    bp::child child(executable, args, bp::std_out > out, bp::std_in < bp::null, bp::start_dir = cwd);
+    bp::child child(executable, args, bp::std_out > out, bp::std_in < bp::null, bp::start_dir = cwd,
+                    no_inherited_descriptors);
     return collect(child);
   });
 }
@@ -562,7 +591,7 @@ tl::expected<CaptureResult, std::string> run_capture(const std::vector<std::stri
 tl::expected<int, std::string> run_passthrough(const std::vector<std::string>& argv, const std::string& cwd)
 {
   return run_found<int>(argv, [&](const Executable& executable, const Arguments& args) {
-    bp::child child(executable, args, bp::std_in < bp::null, bp::start_dir = cwd);
+    bp::child child(executable, args, bp::std_in < bp::null, bp::start_dir = cwd, no_inherited_descriptors);
     return finished_status(child);
   });
 }
@@ -573,7 +602,8 @@ tl::expected<int, std::string> run_stdout_to(const std::vector<std::string>& arg
   return run_found<int>(
       argv, [&](const Executable& executable, const Arguments& args) -> tl::expected<int, std::string> {
         bp::pipe out;
-        bp::child child(executable, args, bp::std_out > out, bp::std_in < bp::null, bp::start_dir = cwd);
+        bp::child child(executable, args, bp::std_out > out, bp::std_in < bp::null, bp::start_dir = cwd,
+                        no_inherited_descriptors);
         close_end(out, &bp::pipe::native_sink, &bp::pipe::assign_sink); // the child holds the write end
         std::string buffer(1 << 17, '\0');
         while (true) {
@@ -593,31 +623,31 @@ tl::expected<int, std::string> run_stdout_to(const std::vector<std::string>& arg
 tl::expected<int, std::string> run_stdin_from(const std::vector<std::string>& argv, const std::string& cwd,
                                               const Produce& produce)
 {
-  return run_found<int>(argv,
-                        [&](const Executable& executable, const Arguments& args) -> tl::expected<int, std::string> {
-                          bp::pipe in;
-                          bp::child child(executable, args, bp::std_in < in, bp::start_dir = cwd);
-                          close_end(in, &bp::pipe::native_source,
-                                    &bp::pipe::assign_source); // the child holds the read end
-                          std::string buffer;
-                          while (true) {
-                            buffer.clear();
-                            const auto more = produce(buffer);
-                            if (!more) {
-                              child.terminate();
-                              return tl::unexpected(more.error());
-                            }
-                            for (std::size_t at = 0; at < buffer.size();) {
-                              const int wrote = in.write(buffer.data() + at, static_cast<int>(buffer.size() - at));
-                              at += static_cast<std::size_t>(std::max(wrote, 0));
-                            }
-                            if (!*more) {
-                              break;
-                            }
-                          }
-                          in.close();
-                          return finished_status(child);
-                        });
+  return run_found<int>(
+      argv, [&](const Executable& executable, const Arguments& args) -> tl::expected<int, std::string> {
+        bp::pipe in;
+        bp::child child(executable, args, bp::std_in < in, bp::start_dir = cwd, no_inherited_descriptors);
+        close_end(in, &bp::pipe::native_source,
+                  &bp::pipe::assign_source); // the child holds the read end
+        std::string buffer;
+        while (true) {
+          buffer.clear();
+          const auto more = produce(buffer);
+          if (!more) {
+            child.terminate();
+            return tl::unexpected(more.error());
+          }
+          for (std::size_t at = 0; at < buffer.size();) {
+            const int wrote = in.write(buffer.data() + at, static_cast<int>(buffer.size() - at));
+            at += static_cast<std::size_t>(std::max(wrote, 0));
+          }
+          if (!*more) {
+            break;
+          }
+        }
+        in.close();
+        return finished_status(child);
+      });
 }
 
 namespace {
@@ -667,6 +697,7 @@ tl::expected<Identity, std::string> identity_of(const std::string& user)
   const bool ok = output >= 0 && ::fstat(output, &info) == 0 && S_ISREG(info.st_mode) && ::dup2(input, 0) == 0
                   && ::dup2(output, 1) == 1 && ::dup2(output, 2) == 2 && ::chdir(cwd) == 0;
   if (ok) {
+    close_inherited_descriptors();
     ::execve(argv[0], argv.data(), envp.data());
   }
   const int error = errno;

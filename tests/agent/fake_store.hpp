@@ -57,6 +57,8 @@ public:
     return add(build);
   }
 
+  void claim_only(const std::vector<std::string>&) override {} // the web tests never claim
+
   Result<std::optional<Build>> claim(const std::string& agent, std::int64_t now, std::int64_t lease_ms) override
   {
     const std::lock_guard lock(m_mutex);

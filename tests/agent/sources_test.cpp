@@ -44,7 +44,7 @@ public:
   }
   std::pair<std::string, std::string> author_and_title(const std::string&, const std::string& sha) override
   {
-    return {"Ada", "commit " + sha.substr(0, 1)};
+    return {sha[0] == 'e' ? "Jos\xe9" : "Ada", "commit " + sha.substr(0, 1)}; // e: Latin-1, as git may store it
   }
 
 private:
@@ -58,10 +58,13 @@ struct PollFixture {
   std::unique_ptr<agent::Store> store = agent::open_sqlite_store((dir.path() / "agent.db").string()).value();
   agent::RepoSpec repo{"acme/app", "https://example.invalid/acme/app.git", {"main", "release/*"}, {"v*"}, ""};
   std::int64_t clock = 1000;
+  std::vector<std::string> warnings;
 
   std::vector<agent::Build> poll()
   {
-    auto queued = agent::poll_once(repo, mirrors, *store, true, [this] { return clock; });
+    auto queued = agent::poll_once(
+        repo, mirrors, *store, true, [this] { return clock; },
+        [this](const std::string& line) { warnings.push_back(line); });
     REQUIRE(queued);
     return *queued;
   }
@@ -167,7 +170,8 @@ TEST_CASE("a failed fetch is an error and leaves the remembered heads alone", "[
   f.git.remote = {{"refs/heads/main", kShaA}};
   f.poll();
   f.git.fetch_error = "cannot fetch: no route";
-  const auto failed = agent::poll_once(f.repo, f.mirrors, *f.store, true, [] { return std::int64_t{1}; });
+  const auto failed = agent::poll_once(
+      f.repo, f.mirrors, *f.store, true, [] { return std::int64_t{1}; }, [](const std::string&) {});
   REQUIRE_FALSE(failed);
   CHECK(failed.error() == "cannot fetch: no route");
   CHECK(f.store->heads(f.repo.name)->at("refs/heads/main") == kShaA);
@@ -216,4 +220,15 @@ TEST_CASE("a checkout builds its circle.yml; a 2.x config or none is a clear err
            "(1.0)");
   dir.write("circle.yml", "test: {}\n");
   CHECK(agent::config_of_checkout(dir.path().string()) == (dir.path() / "circle.yml").string());
+}
+
+TEST_CASE("a commit's author in another encoding is stored as UTF-8", "[agent][sources]")
+{
+  PollFixture f;
+  REQUIRE(f.store->add_repo(f.repo.name, f.repo.url));
+  f.poll();
+  f.git.remote = {{"refs/heads/main", std::string(40, 'e')}};
+  const auto queued = f.poll();
+  REQUIRE(queued.size() == 1);
+  CHECK(queued[0].author == "Jos\xef\xbf\xbd"); // U+FFFD for the byte that is not UTF-8
 }

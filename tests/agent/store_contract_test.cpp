@@ -101,6 +101,21 @@ STORE_CASE(claim_order, "claims take the oldest queued build, with a lease")
   CHECK_FALSE(none->has_value());
 }
 
+STORE_CASE(claim_only, "an agent claims only builds of the repositories it builds")
+{
+  auto store = open_with_repos(maker);
+  const auto lib = enqueued(*store, request("lib", "main"));
+  const auto app = enqueued(*store, request("app", "main"));
+  store->claim_only({"app", "tool"});
+  CHECK(claimed(*store, "a/1").id == app.id); // lib's is older, but not this agent's
+  auto none = store->claim("a/1", 3000, 100);
+  REQUIRE(none);
+  CHECK_FALSE(none->has_value());
+  CHECK(stored(*store, lib.id).status == BuildStatus::queued);
+  store->claim_only({});
+  CHECK(claimed(*store, "a/1").id == lib.id);
+}
+
 // Two agents: on one SQLite file, or on two connections to one PostgreSQL.
 STORE_CASE(two_stores, "two stores on one database never share a number or a claim")
 {

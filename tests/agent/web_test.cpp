@@ -158,6 +158,10 @@ TEST_CASE("web: a build's JSON", "[agent]")
   CHECK(json.at("exit_code").is_null());
   CHECK(log_path_of(queued).empty());
   CHECK(report_path_of(queued).empty());
+
+  // git allows any bytes in a ref: the JSON still comes, with U+FFFD.
+  auto latin1 = sample("app", "refs/heads/caf\xe9", BuildStatus::queued);
+  CHECK(nlohmann::json::parse(build_json(latin1)).at("branch") == "caf\xef\xbf\xbd");
 }
 
 TEST_CASE("web: log lines as Server-Sent Events, whatever ends them", "[agent]")
@@ -472,4 +476,31 @@ TEST_CASE("web: a client slow to send its request is let go", "[agent]")
   REQUIRE(idle.read_until("}\n"));
   CHECK(idle.read_to_end(3s));
   CHECK(idle.received().starts_with("HTTP/1.1 200 OK"));
+}
+
+TEST_CASE("web: an unsigned webhook is taken from loopback peers only", "[agent]")
+{
+  test::FakeStore store;
+  FakeControl control;
+  int pushes = 0;
+  const web::PushRoute push = [&](const web::Request&, const WebOptions&, AgentControl&) {
+    ++pushes;
+    return web::error_response(boost::beast::http::status::created, "queued");
+  };
+  web::Request request{boost::beast::http::verb::post, "/api/hooks/push", 11};
+  request.body() = "{}";
+  WebOptions unsigned_hooks;
+  const web::Context context{unsigned_hooks, store, control, push};
+  const auto from_elsewhere = std::get<web::Response>(web::route(request, false, context));
+  CHECK(from_elsewhere.result() == boost::beast::http::status::forbidden);
+  CHECK(from_elsewhere.body()
+        == R"({"error":"unsigned webhooks are taken from this machine only: give the agent --hook-secret-file"})");
+  CHECK(pushes == 0);
+  CHECK(std::get<web::Response>(web::route(request, true, context)).result() == boost::beast::http::status::created);
+  WebOptions signed_hooks;
+  signed_hooks.hook_secret = "s3cret"; // the route itself checks the signature
+  const web::Context signed_context{signed_hooks, store, control, push};
+  CHECK(std::get<web::Response>(web::route(request, false, signed_context)).result()
+        == boost::beast::http::status::created);
+  CHECK(pushes == 2);
 }

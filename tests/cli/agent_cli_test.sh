@@ -128,6 +128,15 @@ contains "$status" '"auth":"token status-token-1234"'
 contains "$status" '"context":"drydock"'
 contains "$status" "\"target_url\":\"$api/builds/1\""
 contains "$status" '"description":"drydock build #1: success"'
+# A push the webhook announces and the poll then sees is built once; the
+# build's step holds no descriptor of the agent's (its socket, its pipes).
+sha=$(push_commit main 'echo "fds=$(ls /proc/self/fd | tr "\n" " ")"' "third commit")
+code=$(hook "{\"repo\": \"app\", \"ref\": \"refs/heads/main\", \"sha\": \"$sha\"}")
+[ "$code" = 201 ] || fail "an unsigned hook from loopback: $code"
+wait_for 60 status_is 2 success || fail "build 2: $(curl -s "$api/api/builds/2")"
+sleep 1.5 # several polls
+[ "$(builds_count)" = 2 ] || fail "one push built twice: $(curl -s "$api/api/builds" | jq -c '[.builds[] | {id, sha, reason}]')"
+contains "$(curl -s "$api/api/builds/2/log")" "fds=0 1 2 3 "
 # SIGTERM stops it, with nothing running.
 kill -TERM "$agent_pid"
 wait_for 20 bash -c "! kill -0 $agent_pid 2>/dev/null" || fail "the agent did not stop on SIGTERM"
@@ -147,9 +156,9 @@ code=$(hook "$other" -H "X-Hub-Signature-256: $(signature "$other")")
 [ "$code" = 422 ] || fail "a hook for an unknown repository: $code"
 code=$(hook "$body" -H "X-Hub-Signature-256: $(signature "$body")")
 [ "$code" = 201 ] || fail "a signed hook: $code"
-wait_for 60 status_is 2 failed || fail "build 2: $(curl -s "$api/api/builds/2")"
-[ "$(build_field 2 exit_code)" = 1 ] || fail "build 2's exit code: $(build_field 2 exit_code)"
-contains "$(curl -s "$api/api/builds/2/log")" "failing on purpose"
+wait_for 60 status_is 3 failed || fail "build 3: $(curl -s "$api/api/builds/3")"
+[ "$(build_field 3 exit_code)" = 1 ] || fail "build 3's exit code: $(build_field 3 exit_code)"
+contains "$(curl -s "$api/api/builds/3/log")" "failing on purpose"
 
 # exec -a: the step's process is named by the test, whatever bash does.
 slow="$marker-slow"
@@ -157,47 +166,63 @@ slow_step_gone() { ! pgrep -f "$slow" >/dev/null; } # not through bash -c, whose
 sha=$(push_commit slow "exec -a $slow sleep 300" "a slow commit")
 body="{\"repo\": \"app\", \"ref\": \"refs/heads/slow\", \"sha\": \"$sha\"}"
 hook "$body" -H "X-Hub-Signature-256: $(signature "$body")" >/dev/null
-wait_for 60 status_is 3 running || fail "build 3 did not start: $(curl -s "$api/api/builds/3")"
-wait_for 30 pgrep -f "$slow" >/dev/null || fail "build 3's step did not start"
-code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$api/api/builds/3/cancel")
+wait_for 60 status_is 4 running || fail "build 4 did not start: $(curl -s "$api/api/builds/4")"
+wait_for 30 pgrep -f "$slow" >/dev/null || fail "build 4's step did not start"
+code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$api/api/builds/4/cancel")
 [ "$code" = 401 ] || fail "cancel without the token: $code"
-code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer wrong" "$api/api/builds/3/cancel")
+code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer wrong" "$api/api/builds/4/cancel")
 [ "$code" = 401 ] || fail "cancel with a wrong token: $code"
-code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $token" "$api/api/builds/3/cancel")
+code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $token" "$api/api/builds/4/cancel")
 [ "$code" = 200 ] || fail "cancel with the token: $code"
-wait_for 30 status_is 3 canceled || fail "build 3 was not canceled: $(curl -s "$api/api/builds/3")"
-wait_for 10 slow_step_gone || fail "build 3's step outlived its cancel"
+wait_for 30 status_is 4 canceled || fail "build 4 was not canceled: $(curl -s "$api/api/builds/4")"
+wait_for 10 slow_step_gone || fail "build 4's step outlived its cancel"
 wait_for 10 bash -c '[ "$(ls -d '"$scratch"'/drydock-checkout-* 2>/dev/null | wc -l)" = 0 ]' ||
-  fail "build 3's checkout was left"
+  fail "build 4's checkout was left"
 
 out=$("$drydock" agent enqueue --state "$state" app main 2>&1); code=$?
 [ "$code" = 0 ] || fail "enqueue: exit $code: $out"
-contains "$out" "queued build 4 (app #4): refs/heads/main at"
-wait_for 60 status_is 4 success || fail "build 4: $(curl -s "$api/api/builds/4")"
+contains "$out" "queued build 5 (app #5): refs/heads/main at"
+wait_for 60 status_is 5 success || fail "build 5: $(curl -s "$api/api/builds/5")"
 out=$("$drydock" agent enqueue --state "$state" app no-such-branch 2>&1); code=$?
 [ "$code" = 2 ] || fail "enqueue of a missing branch: exit $code"
 contains "$out" "drydock agent enqueue: app has no branch or tag no-such-branch"
 
 code=$(curl -s -o rebuild.json -w '%{http_code}' -X POST -H "Authorization: Bearer $token" "$api/api/builds/1/rebuild")
 [ "$code" = 201 ] || fail "rebuild: $code $(cat rebuild.json)"
-wait_for 60 status_is 5 success || fail "build 5: $(curl -s "$api/api/builds/5")"
-[ "$(build_field 5 sha)" = "$(build_field 1 sha)" ] || fail "the rebuild built another commit"
-[ "$(build_field 5 reason)" = "rebuild of #1" ] || fail "build 5's reason: $(build_field 5 reason)"
+wait_for 60 status_is 6 success || fail "build 6: $(curl -s "$api/api/builds/6")"
+[ "$(build_field 6 sha)" = "$(build_field 1 sha)" ] || fail "the rebuild built another commit"
+[ "$(build_field 6 reason)" = "rebuild of #1" ] || fail "build 6's reason: $(build_field 6 reason)"
 
 # --- kill -9 mid-build, and the restart ---------------------------------
 body="{\"repo\": \"app\", \"ref\": \"refs/heads/slow\", \"sha\": \"$(cd work && git rev-parse slow)\"}"
 hook "$body" -H "X-Hub-Signature-256: $(signature "$body")" >/dev/null
-wait_for 60 status_is 6 running || fail "build 6 did not start"
-wait_for 30 pgrep -f "$slow" >/dev/null || fail "build 6's step did not start"
+wait_for 60 status_is 7 running || fail "build 7 did not start"
+wait_for 30 pgrep -f "$slow" >/dev/null || fail "build 7's step did not start"
 kill -KILL "$agent_pid"
 wait "$agent_pid" 2>/dev/null
 # The run stops by itself (its parent died): its step goes with it.
-wait_for 30 slow_step_gone || fail "build 6's step outlived the agent"
+wait_for 30 slow_step_gone || fail "build 7's step outlived the agent"
 start_agent agent3.log --no-poll
-status_is 6 interrupted || fail "build 6 after the restart: $(curl -s "$api/api/builds/6")"
-contains "$(build_field 6 message)" "restarted"
+status_is 7 interrupted || fail "build 7 after the restart: $(curl -s "$api/api/builds/7")"
+contains "$(build_field 7 message)" "restarted"
 [ "$(checkouts)" = 0 ] || fail "the killed agent's checkout was left: $(ls "$scratch")"
-[ "$(builds_count)" = 6 ] || fail "the history after the restart: $(builds_count) builds"
-contains "$(cat agent3.log)" "build 6 (app #6) was left by $marker/"
+[ "$(builds_count)" = 7 ] || fail "the history after the restart: $(builds_count) builds"
+contains "$(cat agent3.log)" "build 7 (app #7) was left by $marker/"
 
-finish "agent: polling, webhook, cancel, rebuild, enqueue, SIGTERM and kill -9 passed"
+# --requeue-lost: a build left by a killed agent runs again, its first
+# attempt's record kept beside the new one.
+body="{\"repo\": \"app\", \"ref\": \"refs/heads/slow\", \"sha\": \"$(cd work && git rev-parse slow)\"}"
+curl -s -o /dev/null -X POST --data-binary "$body" "$api/api/hooks/push"
+wait_for 60 status_is 8 running || fail "build 8 did not start: $(curl -s "$api/api/builds/8")"
+wait_for 30 pgrep -f "$slow" >/dev/null || fail "build 8's step did not start"
+kill -KILL "$agent_pid"
+wait "$agent_pid" 2>/dev/null
+wait_for 30 slow_step_gone || fail "build 8's step outlived the agent"
+start_agent agent4.log --no-poll --requeue-lost
+contains "$(cat agent4.log)" "build 8 (app #8) was left by a stopped agent: queued again"
+wait_for 60 status_is 8 running || fail "build 8 did not run again: $(curl -s "$api/api/builds/8")"
+[ -d "$state/builds/8/record.1" ] || fail "the first attempt's record was not kept"
+curl -s -o /dev/null -X POST -H "Authorization: Bearer $token" "$api/api/builds/8/cancel"
+wait_for 30 status_is 8 canceled || fail "build 8 was not canceled: $(curl -s "$api/api/builds/8")"
+
+finish "agent: polling, webhook, statuses, cancel, rebuild, enqueue, SIGTERM, kill -9 and --requeue-lost passed"

@@ -1,6 +1,10 @@
 // The synchronous runs of os/process, on small real commands.
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
+#include <chrono>
+
 #include "os/process.hpp"
 
 using namespace drydock;
@@ -56,4 +60,39 @@ TEST_CASE("run_stdout_to and run_stdin_from move the bytes, and a failing side s
     return tl::unexpected(std::string("the archive is truncated"));
   });
   CHECK(broken.error() == "the archive is truncated");
+}
+
+namespace {
+// The descriptors a child has (the ls's own included): "0 1 2 3".
+std::string descriptors_of_child_ls(os::AsyncProcesses& processes)
+{
+  os::SpawnSpec spec;
+  spec.argv = {"sh", "-c", "ls /proc/self/fd | tr '\\n' ' '"};
+  spec.cwd = ".";
+  spec.env = {"PATH=/usr/bin:/bin"};
+  const int id = processes.spawn(spec).value();
+  std::string output;
+  for (int round = 0; round < 100; ++round) {
+    for (const auto& event : processes.wait(std::chrono::milliseconds(100))) {
+      if (event.id == id && event.kind == os::ProcessEvent::Kind::output) {
+        output += event.data;
+      }
+      if (event.id == id && event.kind == os::ProcessEvent::Kind::exited) {
+        return output;
+      }
+    }
+  }
+  return "(did not exit)";
+}
+} // namespace
+
+TEST_CASE("no child inherits a descriptor drydock holds open (a socket of the agent's, a pipe)", "[os][process]")
+{
+  int leaked[2] = {-1, -1};
+  REQUIRE(::pipe(leaked) == 0); // no O_CLOEXEC: what Boost.Asio's sockets are like
+  os::AsyncProcesses processes;
+  CHECK(descriptors_of_child_ls(processes) == "0 1 2 3 ");
+  CHECK(os::run_capture({"sh", "-c", "ls /proc/self/fd | tr '\\n' ' '"}, ".").value().output == "0 1 2 3 \n");
+  ::close(leaked[0]);
+  ::close(leaked[1]);
 }
