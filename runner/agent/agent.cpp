@@ -67,6 +67,7 @@ struct Running {
   int log_fd = -1;
   std::optional<os::FreshCheckout> checkout;
   bool cancel_requested = false;
+  std::chrono::steady_clock::time_point kill_at; // a canceled run still going then gets SIGKILL
 };
 
 class Agent final : public AgentControl {
@@ -84,7 +85,7 @@ private:
   void queued(const Build& build);
   void remember_head(const RepoSpec& repo, const std::string& ref, const std::string& sha);
   void post_status(const Build& build);
-  void recover();
+  void recover(bool at_start);
   void start_builds();
   void start(Build build);
   Result<void> launch(Running& running);
@@ -215,10 +216,13 @@ Result<bool> Agent::cancel(std::int64_t id)
 }
 
 // Builds an earlier instance of this agent left running (it was killed),
-// and those whose agent's lease ran out.
-void Agent::recover()
+// at start only: two live agents of one name must not take each other's.
+// Then those whose agent's lease ran out, every heartbeat.
+void Agent::recover(bool at_start)
 {
-  auto recovered = m_store.recover(m_options.name, m_options.instance, unix_ms(), m_options.requeue_lost);
+  // Named by its whole instance, no other agent's builds are "this agent's earlier ones".
+  const auto& name = at_start ? m_options.name : m_options.instance;
+  auto recovered = m_store.recover(name, m_options.instance, unix_ms(), m_options.requeue_lost);
   if (!recovered) {
     m_options.say(fmt::format("warning: {}", recovered.error()));
     return;
@@ -284,7 +288,8 @@ Result<void> Agent::launch(Running& running)
   if (auto fetched = m_mirrors.ensure_commit(*repo, build.sha); !fetched) {
     return tl::unexpected(fetched.error());
   }
-  auto checkout = os::FreshCheckout::of_commit({m_mirrors.path_of(*repo), build.sha, build.branch(), repo->url},
+  auto checkout = os::FreshCheckout::of_commit({m_mirrors.path_of(*repo), build.sha, build.branch(),
+                                                url_without_credentials(repo->url)},
                                                m_options.instance.substr(m_options.instance.rfind('/') + 1));
   if (!checkout) {
     return tl::unexpected(checkout.error());
@@ -384,6 +389,7 @@ void Agent::apply_cancels()
     const auto running = m_running.find(id);
     if (running != m_running.end() && !running->second.cancel_requested) {
       running->second.cancel_requested = true;
+      running->second.kill_at = std::chrono::steady_clock::now() + m_options.stop_grace;
       m_processes.signal_group(running->second.process, SIGTERM);
     }
   }
@@ -399,7 +405,7 @@ void Agent::heartbeat()
   if (auto renewed = m_store.heartbeat(m_options.instance, unix_ms(), m_options.lease.count()); !renewed) {
     m_options.say(fmt::format("warning: {}", renewed.error()));
   }
-  recover(); // another agent on the database may have died since
+  recover(false); // another agent on the database may have died since
 }
 
 // SIGINT, SIGTERM, SIGHUP: no new build; the running ones get SIGTERM and
@@ -417,10 +423,14 @@ void Agent::begin_stop(int signal)
   }
 }
 
+// A run that did not stop within the grace time of a stop or a cancel.
 void Agent::kill_after_grace()
 {
-  if (m_stopping && std::chrono::steady_clock::now() > m_stop_deadline) {
-    for (const auto& [id, running] : m_running) {
+  const auto now = std::chrono::steady_clock::now();
+  for (const auto& [id, running] : m_running) {
+    const bool stop_overdue = m_stopping && now > m_stop_deadline;
+    const bool cancel_overdue = running.cancel_requested && now > running.kill_at;
+    if (running.process != 0 && (stop_overdue || cancel_overdue)) {
       m_processes.signal_group(running.process, SIGKILL);
     }
   }
@@ -434,7 +444,7 @@ int Agent::run()
     names.push_back(repo.name);
   }
   m_store.claim_only(names);
-  recover();
+  recover(true);
   std::unique_ptr<WebServer> web;
   if (m_options.web) {
     auto started = WebServer::start(*m_options.web, m_store, *this);

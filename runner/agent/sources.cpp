@@ -6,9 +6,11 @@
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
+#include <optional>
 #include <random>
 
 #include "os/git.hpp"
+#include "util/stable_hash.hpp"
 
 namespace fs = std::filesystem;
 
@@ -32,7 +34,15 @@ public:
   explicit RealGit(int timeout_s) : m_timeout_s(timeout_s) {}
   Result<void> fetch(const std::string& url, const std::string& mirror) override
   {
-    return os::fetch_mirror(url, mirror, m_timeout_s);
+    auto fetched = os::fetch_mirror(url, mirror, m_timeout_s);
+    if (!fetched && shown_url(url) != url) { // git's words may quote the URL whole
+      auto error = fetched.error();
+      for (auto at = error.find(url); at != std::string::npos; at = error.find(url, at)) {
+        error.replace(at, url.size(), shown_url(url));
+      }
+      return tl::unexpected(error);
+    }
+    return fetched;
   }
   Result<std::map<std::string, std::string>> heads(const std::string& mirror) override
   {
@@ -61,7 +71,8 @@ std::string file_name_of(const std::string& name)
   if (file.empty() || file.front() == '.') {
     file.insert(file.begin(), '_');
   }
-  return file;
+  // a_b/c and a/b_c must not share a mirror: a changed name gets its hash.
+  return file == name ? file : file + "-" + util::stable_hash_hex(name).substr(0, 12);
 }
 
 } // namespace
@@ -76,6 +87,49 @@ std::string repo_name_of(const std::string& url)
   const bool remote = url.find("://") != std::string::npos || (url.find(':') != std::string::npos && url[0] != '/');
   const bool file_url = url.starts_with("file://");
   return remote && !file_url && !owner.empty() ? owner + "/" + repo : repo;
+}
+
+namespace {
+
+// Where a URL's user information is: after "://", before the '@' that ends
+// it (the last one before the path: a password may hold '@').
+std::optional<std::pair<std::size_t, std::size_t>> userinfo_of(const std::string& url)
+{
+  const auto scheme = url.find("://");
+  if (scheme == std::string::npos) {
+    return std::nullopt;
+  }
+  const auto start = scheme + 3;
+  const auto path = url.find('/', start);
+  const auto at = url.rfind('@', path == std::string::npos ? std::string::npos : path);
+  if (at == std::string::npos || at < start) {
+    return std::nullopt;
+  }
+  return std::pair{start, at};
+}
+
+} // namespace
+
+std::string shown_url(const std::string& url)
+{
+  const auto info = userinfo_of(url);
+  if (!info) {
+    return url;
+  }
+  const auto colon = url.find(':', info->first);
+  if (colon == std::string::npos || colon > info->second) {
+    return url; // a user name alone is no secret
+  }
+  return url.substr(0, colon + 1) + "***" + url.substr(info->second);
+}
+
+std::string url_without_credentials(const std::string& url)
+{
+  if (shown_url(url) == url) {
+    return url; // no password: a user name (ssh://git@host) is kept
+  }
+  const auto info = userinfo_of(url);
+  return url.substr(0, info->first) + url.substr(info->second + 1);
 }
 
 bool ref_wanted(const RepoSpec& repo, const std::string& ref)
@@ -144,7 +198,7 @@ Result<void> Mirrors::ensure_commit(const RepoSpec& repo, const std::string& sha
     return tl::unexpected(fetched.error());
   }
   if (!m_git.has_commit(path_of(repo), sha)) {
-    return tl::unexpected(fmt::format("{} has no commit {}", repo.url, sha));
+    return tl::unexpected(fmt::format("{} has no commit {}", shown_url(repo.url), sha));
   }
   return {};
 }
@@ -186,6 +240,12 @@ Poller::Poller(std::vector<RepoSpec> repos, Mirrors& mirrors, Store& store, Opti
 
 Poller::~Poller() { stop(); }
 
+bool Poller::stopping()
+{
+  const std::lock_guard guard(m_mutex);
+  return m_stopping;
+}
+
 void Poller::stop()
 {
   {
@@ -213,6 +273,9 @@ void Poller::run()
   while (!m_stopping) {
     lock.unlock();
     for (const auto& repo : m_repos) {
+      if (stopping()) {
+        break; // a stop waits for one repository's fetch at most
+      }
       auto queued = poll_once(repo, m_mirrors, m_store, m_options.coalesce, m_now, m_warn);
       if (!queued) {
         m_warn(fmt::format("polling {}: {}", repo.name, queued.error()));

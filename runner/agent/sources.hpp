@@ -32,6 +32,11 @@ struct RepoSpec {
 // name without .git; empty when nothing is left.
 std::string repo_name_of(const std::string& url);
 
+// A URL's credentials (https://user:TOKEN@host/...): shown as user:***@,
+// and left out of what a build sees (its checkout's origin).
+std::string shown_url(const std::string& url);
+std::string url_without_credentials(const std::string& url);
+
 // Whether the ref (refs/heads/NAME or refs/tags/NAME) is one the repository builds.
 bool ref_wanted(const RepoSpec& repo, const std::string& ref);
 
@@ -101,6 +106,7 @@ public:
 
 private:
   void run();
+  bool stopping();
   std::chrono::milliseconds next_wait();
 
   std::vector<RepoSpec> m_repos;

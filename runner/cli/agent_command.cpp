@@ -172,8 +172,9 @@ tl::expected<std::vector<agent::RepoSpec>, std::string> repo_specs(const AgentCl
 tl::expected<int, std::string> lock_state(const std::string& state)
 {
   std::error_code ec;
-  fs::create_directories(state, ec);
-  fs::permissions(state, fs::perms::owner_all, fs::perm_options::replace, ec);
+  if (!fs::exists(state, ec) && fs::create_directories(state, ec)) {
+    fs::permissions(state, fs::perms::owner_all, fs::perm_options::replace, ec); // new: private
+  }
   const auto path = (fs::path(state) / "agent.lock").string();
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) {
@@ -284,7 +285,7 @@ int run_agent_command(const AgentCliOptions& cli)
       fmt::print(stderr, "drydock agent: {}\n", added.error());
       return kExitStepFailed;
     }
-    say(fmt::format("watching {} ({})", repo.name, repo.url));
+    say(fmt::format("watching {} ({})", repo.name, agent::shown_url(repo.url)));
   }
   say("removing what dead runs left behind (drydock clean)");
   clean_leftovers_of_dead_runs();
@@ -328,8 +329,8 @@ int run_enqueue(const EnqueueOptions& options)
   const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
                        std::chrono::system_clock::now().time_since_epoch())
                        .count();
-  auto build =
-      (*store)->enqueue(agent::displayable({spec.name, ref->first, ref->second, author, title, "enqueue"}), true, now);
+  auto build = (*store)->enqueue(agent::displayable({spec.name, ref->first, ref->second, author, title, "enqueue"}),
+                                 true, now);
   if (!build) {
     fmt::print(stderr, "drydock agent enqueue: {}\n", build.error());
     return kExitStepFailed;

@@ -305,6 +305,11 @@ void AsyncProcesses::Impl::report_exit(int id)
   child.reported = true;
   child.timer.cancel();
   child.drain.cancel();
+  // A group left empty is forgotten now: a long-lived caller (the agent)
+  // must never signal a later process group that reused its id.
+  if (child.process && ::kill(-child.process->id(), 0) != 0) {
+    groups.erase(child.process->id());
+  }
   events.push_back({ProcessEvent::Kind::exited, id, "", child.exit_code, 0});
 }
 

@@ -194,9 +194,15 @@ TEST_CASE("mirror folders never climb out of the mirrors folder", "[agent][sourc
 {
   FakeGit git;
   const agent::Mirrors mirrors("/state/mirrors", git);
-  CHECK(mirrors.path_of({"acme/app", "", {}, {}, ""}) == "/state/mirrors/acme_app.git");
-  CHECK(mirrors.path_of({"..", "", {}, {}, ""}) == "/state/mirrors/_...git");
-  CHECK(mirrors.path_of({"", "", {}, {}, ""}) == "/state/mirrors/_.git");
+  const auto path = [&](const std::string& name) { return mirrors.path_of({name, "", {}, {}, ""}); };
+  CHECK(path("app") == "/state/mirrors/app.git");
+  CHECK(path("acme/app").starts_with("/state/mirrors/acme_app-"));
+  CHECK(path("a_b/c") != path("a/b_c")); // alike once made file names, apart by their hash
+  CHECK(path("..").starts_with("/state/mirrors/_..-"));
+  CHECK(path("").starts_with("/state/mirrors/_-"));
+  for (const auto& name : {"acme/app", "..", "", "../../etc"}) {
+    CHECK(std::filesystem::path(path(name)).parent_path() == "/state/mirrors");
+  }
 }
 
 TEST_CASE("drydock run's exit status is the build's status", "[agent]")
@@ -231,4 +237,18 @@ TEST_CASE("a commit's author in another encoding is stored as UTF-8", "[agent][s
   const auto queued = f.poll();
   REQUIRE(queued.size() == 1);
   CHECK(queued[0].author == "Jos\xef\xbf\xbd"); // U+FFFD for the byte that is not UTF-8
+}
+
+TEST_CASE("a URL's password is shown masked and never reaches a build", "[agent][sources]")
+{
+  CHECK(agent::shown_url("https://ci:t0k3n@github.com/acme/app.git") == "https://ci:***@github.com/acme/app.git");
+  CHECK(agent::shown_url("https://ci:p@ss@example.com/a") == "https://ci:***@example.com/a"); // '@' in the password
+  CHECK(agent::shown_url("https://ci@example.com/a") == "https://ci@example.com/a");
+  CHECK(agent::shown_url("git@github.com:acme/app.git") == "git@github.com:acme/app.git");
+  CHECK(agent::shown_url("/srv/git/app.git") == "/srv/git/app.git");
+  CHECK(agent::shown_url("https://example.com/a@b") == "https://example.com/a@b"); // '@' in the path only
+  CHECK(agent::url_without_credentials("https://ci:t0k3n@github.com/acme/app.git")
+        == "https://github.com/acme/app.git");
+  CHECK(agent::url_without_credentials("ssh://git@host/r.git") == "ssh://git@host/r.git"); // no password
+  CHECK(agent::url_without_credentials("/srv/git/app.git") == "/srv/git/app.git");
 }
