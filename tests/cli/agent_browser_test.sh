@@ -6,7 +6,8 @@
 # report.html; a running build's page (one live tab, looked at twice through
 # the DevTools protocol: an open EventSource keeps --dump-dom from ever
 # catching it) grows its log from the SSE stream without a reload, and turns
-# canceled when the build is canceled through the API. Screenshots are saved
+# canceled when the build is canceled through the API; the page's Rebuild
+# button, given the token, queues a rebuild. Screenshots are saved
 # under the build dir. Everything listens on 127.0.0.1 only.
 # Usage: agent_browser_test.sh PATH/TO/drydock
 set -u
@@ -185,7 +186,7 @@ PY
 enqueue live
 # One tab kept open from before the step's first line: its log grows from the stream (the same
 # document: a mark set at the first look is still there at the second) and it turns canceled with the
-# build; then build 1's page draws build 1's report in its frame.
+# build; then build 1's page draws build 1's report in its frame, and its Rebuild button works.
 mkdir -p "$shots"
 rm -f "$shots"/*.png
 timeout 150 python3 - "$browser" "$scratch/chrome-live-$marker" "$scratch/chrome.log" "$api" 3 "$token" "$shots" \
@@ -207,7 +208,7 @@ def until(check, seconds, what):
 
 LOG = "document.querySelector('pre#log').textContent"
 STATUS = "(document.querySelector('span#status').dataset.status || '')"
-with Browser(browser, profile, log, ["--disable-background-networking", "--disable-component-update"]) as b:
+with Browser(browser, profile, log, ["--disable-background-networking", "--disable-component-update", "--disable-sync"]) as b:
     # Opened while the build is queued or starting: all the page's log comes from the stream.
     page = b.open(f"{api}/builds/{build}")
     b.wait_for(page, f"{LOG}.includes('first-line')", 60, "first-line on the page")
@@ -245,10 +246,17 @@ with Browser(browser, profile, log, ["--disable-background-networking", "--disab
                      " return !!(d && d.documentElement.dataset.renderMs != null); })()", 15,
                "build 1's report drawn in its frame")
     b.screenshot(page, f"{shots}/build.png")
+    # The page's own write: with the token in the tab's session, Rebuild queues build 4 and goes to its page.
+    b.evaluate(page, f"sessionStorage.setItem('drydock-token', {json.dumps(token)}); "
+                     "document.querySelector('#rebuild').click(); true")
+    b.wait_for(page, "location.pathname === '/builds/4' && document.querySelector('span#status').dataset.status",
+               15, "build 4's page after Rebuild")
     errors = [e for e in b.console_errors() if "favicon.ico" not in e]
     assert not errors, errors
 PY
 status_is 3 canceled || fail "build 3 after the cancel: $(curl -s "$api/api/builds/3")"
+wait_for 60 status_is 4 success || fail "build 4, the rebuild from the page: $(curl -s "$api/api/builds/4")"
+[ "$(curl -s "$api/api/builds/4" | jq -r .reason)" = "rebuild of #1" ] || fail "build 4 is not build 1's rebuild"
 step_gone() { ! pgrep -f "$live" >/dev/null; }
 wait_for 10 step_gone || fail "build 3's step outlived its cancel"
 dump "$api/builds/3" build3.html
@@ -272,4 +280,4 @@ kill -TERM "$agent_pid"
 wait_for 20 bash -c "! kill -0 $agent_pid 2>/dev/null" || fail "the agent did not stop on SIGTERM"
 chrome_gone() { ! pgrep -f "chrome-.*$marker" >/dev/null; }
 wait_for 10 chrome_gone || fail "a chromium was left running: $(pgrep -af "chrome-.*$marker" | head -3)"
-finish "agent UI in chromium: the list and its filter, a build's page and report, a live log over SSE, a cancel"
+finish "agent UI in chromium: the list and its filter, a build's page and report, a live log over SSE, a cancel, a rebuild"
