@@ -1,0 +1,285 @@
+#!/usr/bin/env bash
+# drydock agent's web UI in a real browser (Debian's headless chromium) on
+# real builds: the list draws a row per build with its status and the commit's
+# hostile title as text, and its filter keeps only the failed one; a finished
+# build's page shows its status and frames its report, which is the run's
+# report.html; a running build's page (one live tab, looked at twice through
+# the DevTools protocol: an open EventSource keeps --dump-dom from ever
+# catching it) grows its log from the SSE stream without a reload, and turns
+# canceled when the build is canceled through the API; the page's Rebuild
+# button, given the token, queues a rebuild. Screenshots are saved
+# under the build dir. Everything listens on 127.0.0.1 only.
+# Usage: agent_browser_test.sh PATH/TO/drydock
+set -u
+drydock=$(realpath "$1")
+here=$(cd "$(dirname "$0")" && pwd)
+source "$here/harness.sh"
+shots=$(dirname "$drydock")/agent-browser
+browser=$(command -v chromium || true)
+if [ -z "$browser" ]; then
+  [ "${CI:-}" = true ] && { echo "FAIL: chromium is needed (bash .ci/setup installs it)"; exit 1; }
+  echo "SKIP: chromium is missing (bash .ci/setup installs it)"; exit 125
+fi
+for tool in python3 curl jq git; do
+  command -v "$tool" >/dev/null || { echo "SKIP: $tool is needed"; exit 125; }
+done
+# As root chromium needs --no-sandbox; --disable-dev-shm-usage for small /dev/shm in containers. The
+# marker in its profile's path lets the harness's cleanup find a chromium left behind.
+quiet=(--disable-background-networking --disable-component-update --disable-sync)
+chrome() { timeout 60 "$browser" --headless --no-sandbox --disable-gpu --disable-dev-shm-usage --no-first-run \
+  "${quiet[@]}" --user-data-dir="$scratch/chrome-$marker" "$@" 2>>"$scratch/chrome.log"; }
+# dump URL FILE: the DOM once the page's scripts and fetches are done (virtual time runs while none is pending).
+dump() { chrome --virtual-time-budget=3000 --dump-dom "$1" >"$2" || fail "chromium --dump-dom $1: $(tail -5 "$scratch/chrome.log")"; }
+
+export GIT_AUTHOR_NAME=Ada GIT_AUTHOR_EMAIL=ada@example.com GIT_COMMITTER_NAME=Ada GIT_COMMITTER_EMAIL=ada@example.com
+git init -q --bare app.git
+git clone -q app.git work 2>/dev/null && cd work || exit 1
+git checkout -q -b main
+cd "$scratch" || exit 1
+hostile='hostile <img src=x onerror=alert(1)> & <b>title</b>'
+push_commit() { # $1: branch, $2: the test command, $3: message
+  (cd work && git checkout -q -B "$1" && printf 'test:\n  override:\n    - %s\n' "$2" >circle.yml && git add -A &&
+    git commit -q --allow-empty -m "$3" && git push -q -f origin "$1")
+}
+push_commit main 'echo all good' 'a passing commit'
+push_commit bad 'echo failing on purpose; exit 3' "$hostile"
+live="$marker-live" # exec -a: the live step's last process is named by the test
+# The lines are not in the command's text, which the log shows too.
+push_commit live "printf '%s-line\\n' first; sleep 6; printf '%s-line\\n' second; exec -a $live sleep 60" 'a slow commit'
+printf 'tok-%s\n' "$RANDOM$RANDOM$RANDOM" >token && token=$(cat token)
+state=$scratch/state
+
+wait_for() { # SECONDS COMMAND...: until it succeeds, at most SECONDS
+  local deadline=$((SECONDS + $1)); shift
+  until "$@"; do
+    [ "$SECONDS" -lt "$deadline" ] || return 1
+    sleep 0.2
+  done
+}
+listening() { grep -q -o 'listening on http://127.0.0.1:[0-9]*/' "$1"; }
+: >agent.log
+"$drydock" agent --repo "$scratch/app.git" --state "$state" --listen 127.0.0.1:0 --token-file token \
+  --no-poll --name "$marker" >agent.out 2>agent.log &
+agent_pid=$!
+wait_for 20 listening agent.log || { fail "the agent did not start: $(cat agent.log)"; finish "-"; }
+api=$(grep -o 'http://127.0.0.1:[0-9]*' agent.log | head -1)
+status_is() { [ "$(curl -s "$api/api/builds/$1" | jq -r .status)" = "$2" ]; }
+enqueue() { "$drydock" agent enqueue --state "$state" app "$1" >/dev/null 2>&1 || fail "enqueue $1"; }
+# cancel ID: through the API (when the browser's part failed before it, the rest need not wait for the step).
+cancel() { curl -s -o /dev/null -X POST -H "Authorization: Bearer $token" "$api/api/builds/$1/cancel"; }
+
+# --- the list ----------------------------------------------------------------
+enqueue main
+wait_for 60 status_is 1 success || fail "build 1: $(curl -s "$api/api/builds/1") $(tail -5 agent.log)"
+enqueue bad
+wait_for 60 status_is 2 failed || fail "build 2: $(curl -s "$api/api/builds/2") $(tail -5 agent.log)"
+cat >dom.py <<'PY'
+import json, sys
+from html.parser import HTMLParser
+
+class Dom(HTMLParser):
+    """The rows of table#builds, the ids' elements, and every tag seen."""
+    def __init__(self):
+        super().__init__(); self.rows = []; self.ids = {}; self.tags = []; self.stack = []
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs); classes = (a.get("class") or "").split()
+        self.tags.append(tag)
+        if tag == "tr" and "build" in classes:
+            self.rows.append({"id": a.get("data-id"), "status": a.get("data-status"), "cells": []})
+        if tag == "td" and self.rows: self.rows[-1]["cells"].append("")
+        if "id" in a: self.ids[a["id"]] = dict(a, text="", tag=tag)
+        if tag not in ("img", "br", "input", "meta", "link", "hr"): self.stack.append((tag, a.get("id")))
+    def handle_endtag(self, tag):
+        while self.stack:
+            if self.stack.pop()[0] == tag: break
+    def handle_data(self, data):
+        if self.stack and self.stack[-1][0] == "td" and self.rows: self.rows[-1]["cells"][-1] += data
+        for _, name in self.stack:
+            if name: self.ids[name]["text"] += data
+
+def load(path):
+    dom = Dom(); dom.feed(open(path, encoding="utf-8").read()); return dom
+PY
+check_list() { # $1: the DOM file, $2: the API's JSON, $3: the hostile title
+  python3 - "$@" <<'PY'
+import json, sys
+sys.path.insert(0, ".")
+from dom import load
+dom = load(sys.argv[1]); api = json.load(open(sys.argv[2]))["builds"]
+assert "builds" in dom.ids and "filter" in dom.ids and dom.ids["filter"]["tag"] == "form", sorted(dom.ids)
+assert "hidden" in dom.ids["error"], ("the page shows an error", dom.ids["error"])
+want = [(str(b["id"]), b["status"], b["title"]) for b in api]
+seen = [(r["id"], r["status"], r["cells"][5] if len(r["cells"]) > 5 else None) for r in dom.rows]
+assert seen == want, ("rows", seen, "want", want)
+for row in dom.rows:
+    assert row["cells"][6] == row["status"], row
+if any(b["title"] == sys.argv[3] for b in api):
+    assert "img" not in dom.tags and "b" not in dom.tags, "the hostile title became markup"
+print("rows:", seen)
+PY
+}
+curl -s "$api/api/builds" >all.json
+[ "$(jq '.builds | length' all.json)" = 2 ] || fail "the API does not list two builds: $(cat all.json)"
+dump "$api/" list.html
+check_list list.html all.json "$hostile" || fail "the list's DOM is not the builds'"
+grep -q '<img' list.html && fail "the hostile title reached the DOM as markup"
+grep -qF 'hostile &lt;img src=x onerror=alert(1)&gt; &amp; &lt;b&gt;title&lt;/b&gt;' list.html ||
+  fail "the hostile title is not shown as text"
+curl -s "$api/api/builds?status=failed" >failed.json
+[ "$(jq -r '[.builds[].id] | join(",")' failed.json)" = 2 ] || fail "the API's filter: $(cat failed.json)"
+dump "$api/?status=failed" failed.html
+check_list failed.html failed.json "$hostile" || fail "the filtered list is not only the failed build"
+curl -s "$api/api/builds?status=success" >passed.json
+dump "$api/?status=success&repo=app" passed.html
+check_list passed.html passed.json "$hostile" || fail "the list filtered on success is not only build 1"
+
+# --- a finished build's page, and its report -------------------------------------
+dump "$api/builds/1" build1.html
+python3 - build1.html <<'PY' || fail "build 1's page"
+import sys
+sys.path.insert(0, ".")
+from dom import load
+ids = load(sys.argv[1]).ids
+assert ids["status"].get("data-status") == "success" and ids["status"]["text"] == "success", ids["status"]
+assert ids["report"]["tag"] == "iframe" and ids["report"].get("src") == "/builds/1/report", ids["report"]
+assert "hidden" not in ids["report"] and "hidden" in ids["log"], (ids["report"], ids["log"])
+assert "disabled" in ids["cancel"] and "disabled" not in ids["rebuild"], (ids["cancel"], ids["rebuild"])
+assert ids["number"]["text"] == "app #1", ids["number"]
+PY
+dump "$api/builds/2" build2.html
+python3 - build2.html <<'PY' || fail "build 2's page"
+import sys
+sys.path.insert(0, ".")
+from dom import load
+ids = load(sys.argv[1]).ids
+assert ids["status"].get("data-status") == "failed" and ids["status"]["text"] == "failed", ids["status"]
+assert ids["report"].get("src") == "/builds/2/report", ids["report"]
+PY
+record=$state/builds/1/record
+[ -f "$record/report.html" ] || fail "build 1 has no report.html in $record"
+curl -s -o served.html "$api/builds/1/report"
+cmp -s served.html "$record/report.html" || fail "/builds/1/report is not the record's report.html"
+dump "$api/builds/1/report" report.html
+python3 - "$record/events.jsonl" report.html <<'PY' || fail "the report's DOM is not the run's"
+import json, sys
+from html.parser import HTMLParser
+events = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
+status = {s["id"]: "not run" for s in events[0]["steps"]}
+for e in events:
+    if e["event"] == "step_finished": status[e["step"]] = e["status"]
+result = [e["result"] for e in events if e["event"] == "run_finished"]
+assert result == ["passed"], result
+class Dom(HTMLParser):
+    def __init__(self):
+        super().__init__(); self.bars = {}; self.verdict = None; self.rendered = None
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "html": self.rendered = a.get("data-render-ms")
+        if "bar" in (a.get("class") or "").split(): self.bars.setdefault(a["data-step"], []).append(a["data-status"])
+        if a.get("id") == "verdict": self.verdict = a.get("data-result")
+dom = Dom(); dom.feed(open(sys.argv[2], encoding="utf-8").read())
+assert dom.rendered is not None, "the report's script did not run under its policy"
+assert dom.verdict == result[0], (dom.verdict, result)
+assert dom.bars == {step: [s] for step, s in status.items()}, (dom.bars, status)
+print("report: verdict", dom.verdict, "bars", dom.bars)
+PY
+
+# --- a running build's page, live ------------------------------------------------
+enqueue live
+# One tab kept open from before the step's first line: its log grows from the stream (the same
+# document: a mark set at the first look is still there at the second) and it turns canceled with the
+# build; then build 1's page draws build 1's report in its frame, and its Rebuild button works.
+mkdir -p "$shots"
+rm -f "$shots"/*.png
+timeout 150 python3 - "$browser" "$scratch/chrome-live-$marker" "$scratch/chrome.log" "$api" 3 "$token" "$shots" \
+  "$here" <<'PY' || { fail "the live pages in chromium"; cancel 3; }
+import json, sys, time, urllib.request
+browser, profile, log, api, build, token, shots, here = sys.argv[1:]
+sys.path.insert(0, here)
+from chromium_cdp import Browser
+
+def get(path):
+    with urllib.request.urlopen(api + path, timeout=5) as r:
+        return r.read().decode()
+
+def until(check, seconds, what):
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, f"{what}: not within {seconds} s"
+        time.sleep(0.1)
+
+LOG = "document.querySelector('pre#log').textContent"
+STATUS = "(document.querySelector('span#status').dataset.status || '')"
+with Browser(browser, profile, log, ["--disable-background-networking", "--disable-component-update", "--disable-sync"]) as b:
+    # Opened while the build is queued or starting: all the page's log comes from the stream.
+    page = b.open(f"{api}/builds/{build}")
+    b.wait_for(page, f"{LOG}.includes('first-line')", 60, "first-line on the page")
+    b.evaluate(page, "window.drydockProbe = 'same page'")
+    first, status = b.evaluate(page, f"[{LOG}, {STATUS}]")
+    served = get(f"/api/builds/{build}/log")
+    assert "first-line" in served, "the page shows a line the build's log lacks"
+    assert "second-line" not in served, "the step printed second-line before the first look: the test's timing"
+    assert "first-line" in first and "second-line" not in first, repr(first)
+    assert status == "running", status
+    print("first look:", repr(first))
+    b.screenshot(page, f"{shots}/build-running.png")
+
+    until(lambda: "second-line" in get(f"/api/builds/{build}/log"), 30, "second-line in the build's log")
+    b.wait_for(page, f"{LOG}.includes('second-line')", 10, "second-line on the page")
+    second, probe = b.evaluate(page, f"[{LOG}, window.drydockProbe]")
+    assert probe == "same page", "the page was reloaded"
+    assert second.count("first-line") == 1 and second.count("second-line") == 1, repr(second)
+    assert second.index("first-line") < second.index("second-line"), repr(second)
+    print("second look:", repr(second))
+
+    request = urllib.request.Request(f"{api}/api/builds/{build}/cancel", method="POST",
+                                     headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(request, timeout=5) as r:
+        assert r.status == 200, r.status
+    b.wait_for(page, f"{STATUS} === 'canceled'", 30, "canceled on the page")
+    assert b.evaluate(page, "document.querySelector('#cancel').disabled"), "cancel is still enabled"
+    assert b.evaluate(page, "window.drydockProbe") == "same page", "the page was reloaded"
+    print("after the cancel:", b.evaluate(page, f"{STATUS}"))
+
+    # A finished build's page frames its report, and the report's script draws it inside the frame.
+    page = b.open(f"{api}/builds/1")
+    b.wait_for(page, "(function () { var f = document.querySelector('iframe#report');"
+                     " var d = f && !f.hidden && f.contentDocument;"
+                     " return !!(d && d.documentElement.dataset.renderMs != null); })()", 15,
+               "build 1's report drawn in its frame")
+    b.screenshot(page, f"{shots}/build.png")
+    # The page's own write: with the token in the tab's session, Rebuild queues build 4 and goes to its page.
+    b.evaluate(page, f"sessionStorage.setItem('drydock-token', {json.dumps(token)}); "
+                     "document.querySelector('#rebuild').click(); true")
+    b.wait_for(page, "location.pathname === '/builds/4' && document.querySelector('span#status').dataset.status",
+               15, "build 4's page after Rebuild")
+    errors = [e for e in b.console_errors() if "favicon.ico" not in e]
+    assert not errors, errors
+PY
+wait_for 30 status_is 3 canceled || fail "build 3 after the cancel: $(curl -s "$api/api/builds/3")"
+wait_for 60 status_is 4 success || fail "build 4, the rebuild from the page: $(curl -s "$api/api/builds/4")"
+[ "$(curl -s "$api/api/builds/4" | jq -r .reason)" = "rebuild of #1" ] || fail "build 4 is not build 1's rebuild"
+step_gone() { ! pgrep -f "$live" >/dev/null; }
+wait_for 10 step_gone || fail "build 3's step outlived its cancel"
+dump "$api/builds/3" build3.html
+python3 - build3.html <<'PY' || fail "build 3's page after the cancel"
+import sys
+sys.path.insert(0, ".")
+from dom import load
+ids = load(sys.argv[1]).ids
+assert ids["status"].get("data-status") == "canceled" and ids["status"]["text"] == "canceled", ids["status"]
+PY
+
+# --- screenshots -----------------------------------------------------------------
+chrome --virtual-time-budget=3000 --screenshot="$shots/list.png" --window-size=1400,1000 --hide-scrollbars \
+  "$api/" >/dev/null || fail "chromium --screenshot failed: $(tail -5 "$scratch/chrome.log")"
+for shot in list build build-running; do
+  [ "$(stat -c %s "$shots/$shot.png" 2>/dev/null || echo 0)" -gt 10000 ] || fail "no screenshot at $shots/$shot.png"
+done
+echo "screenshots: $shots/{list,build,build-running}.png"
+
+kill -TERM "$agent_pid"
+wait_for 20 bash -c "! kill -0 $agent_pid 2>/dev/null" || fail "the agent did not stop on SIGTERM"
+chrome_gone() { ! pgrep -f "chrome-.*$marker" >/dev/null; }
+wait_for 10 chrome_gone || fail "a chromium was left running: $(pgrep -af "chrome-.*$marker" | head -3)"
+finish "agent UI in chromium: the list and its filter, a build's page and report, a live log over SSE, a cancel, a rebuild"
