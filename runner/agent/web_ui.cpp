@@ -10,7 +10,7 @@ const std::string_view kUiPolicy = "default-src 'self'; frame-src 'self'; frame-
 // nothing (connect-src 'none') and be framed only by the UI.
 const std::string_view kReportPolicy = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
                                        "img-src data:; connect-src 'none'; base-uri 'none'; form-action 'none'; "
-                                       "frame-ancestors 'self'";
+                                       "frame-ancestors 'self'; sandbox allow-scripts";
 
 std::string_view list_page()
 {
@@ -62,7 +62,7 @@ std::string_view build_page()
 <dl id="fields"></dl>
 <p id="actions"><button id="cancel" type="button">Cancel</button> <button id="rebuild" type="button">Rebuild</button>
 <span id="action"></span></p>
-<iframe id="report" title="report" hidden></iframe>
+<iframe id="report" title="report" sandbox="allow-scripts" hidden></iframe>
 <pre id="log"></pre>
 </body>
 </html>

@@ -196,7 +196,7 @@ timeout 150 python3 - "$browser" "$scratch/chrome-live-$marker" "$scratch/chrome
 import json, sys, time, urllib.request
 browser, profile, log, api, build, token, shots, here = sys.argv[1:]
 sys.path.insert(0, here)
-from chromium_cdp import Browser
+from chromium_cdp import Browser, Error as CdpError
 
 def get(path):
     with urllib.request.urlopen(api + path, timeout=5) as r:
@@ -241,12 +241,25 @@ with Browser(browser, profile, log, ["--disable-background-networking", "--disab
     assert b.evaluate(page, "window.drydockProbe") == "same page", "the page was reloaded"
     print("after the cancel:", b.evaluate(page, f"{STATUS}"))
 
-    # A finished build's page frames its report, and the report's script draws it inside the frame.
+    # A finished build's page frames its report, sandboxed (an opaque origin: the report's script cannot
+    # reach the page's token), and the report's script draws it inside the frame.
     page = b.open(f"{api}/builds/1")
     b.wait_for(page, "(function () { var f = document.querySelector('iframe#report');"
-                     " var d = f && !f.hidden && f.contentDocument;"
-                     " return !!(d && d.documentElement.dataset.renderMs != null); })()", 15,
-               "build 1's report drawn in its frame")
+                     " return !!(f && !f.hidden && f.sandbox.value === 'allow-scripts'); })()", 15,
+               "build 1's report framed, sandboxed")
+    assert b.evaluate(page, "(function () { try { return document.querySelector('iframe#report')"
+                            ".contentDocument === null; } catch (e) { return true; } })()"), \
+        "the page can reach into its report's frame: it is not sandboxed"
+    deadline, why = time.monotonic() + 15, ""
+    while True:
+        try:
+            drawn = b.evaluate_in_child_frame(page, "document.documentElement.dataset.renderMs != null")
+        except CdpError as error:
+            drawn, why = False, error
+        if drawn or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert drawn, f"build 1's report was not drawn in its frame ({why if not drawn else ''})"
     b.screenshot(page, f"{shots}/build.png")
     # The page's own write: with the token in the tab's session, Rebuild queues build 4 and goes to its page.
     b.evaluate(page, f"sessionStorage.setItem('drydock-token', {json.dumps(token)}); "

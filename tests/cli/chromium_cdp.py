@@ -89,6 +89,28 @@ class Browser:
             raise Error(f"{expression}: {result['exceptionDetails'].get('text')}")
         return result["result"].get("value")
 
+    def evaluate_in_child_frame(self, session, expression):
+        """The expression in the page's child frame. A sandboxed frame has an opaque origin (the page's own
+        script cannot look inside) and chromium runs it in a process of its own: it is reached as a target of
+        its own, attached through the page's session."""
+        self.call("Target.setAutoAttach", {"autoAttach": True, "waitForDebuggerOnStart": False, "flatten": True},
+                  session=session)
+        frames = [e["params"]["sessionId"] for e in self.events
+                  if e.get("method") == "Target.attachedToTarget" and e.get("sessionId") == session
+                  and e["params"]["targetInfo"]["type"] == "iframe"]
+        if frames:
+            return self.evaluate(frames[-1], expression)
+        tree = self.call("Page.getFrameTree", session=session)["frameTree"]
+        children = tree.get("childFrames") or []
+        if not children:
+            raise Error("the page has no child frame yet")
+        world = self.call("Page.createIsolatedWorld", {"frameId": children[0]["frame"]["id"]}, session=session)
+        result = self.call("Runtime.evaluate", {"expression": expression, "returnByValue": True,
+                                                "contextId": world["executionContextId"]}, session=session)
+        if "exceptionDetails" in result:
+            raise Error(f"{expression}: {result['exceptionDetails'].get('text')}")
+        return result["result"].get("value")
+
     def wait_for(self, session, expression, timeout, what):
         """Until the expression is truthy in the page (one that throws is not), at most timeout seconds; its value."""
         deadline = time.monotonic() + timeout
