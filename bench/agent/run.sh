@@ -22,6 +22,8 @@
 # builds: the figures are the agent's overhead, not a workload's. The
 # machine's load is printed with them: measure on an idle machine.
 # Needs git, curl, jq; PostgreSQL 15 for drain (skipped, said so, without).
+# Exit 0 when every measure ran (goals met or not), 1 when a check failed
+# or a measure could not finish.
 # Usage: bench/agent/run.sh [DRYDOCK]   (default: build/drydock)
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -70,6 +72,7 @@ jq_ms='def ms: (.[0:19] + "Z" | fromdateiso8601) * 1000 + (.[20:23] | tonumber);
 listening() { grep -q 'listening on http://127.0.0.1:[0-9]*/' "$1"; }
 start_agent() { # $1: name, $2: its state folder; the rest: options. Sets agent_pid, api.
   local name=$1 state=$2; shift 2
+  : >"$work/$name.log" # there before listening reads it
   "$drydock" agent --repo "$work/app.git" --state "$state" --name "$name" --listen 127.0.0.1:0 "$@" \
     >"$work/$name.log" 2>&1 &
   agent_pid=$!
@@ -95,6 +98,7 @@ stats() { sort -n | awk '{v[NR] = $1} END {
   m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
   printf "median %d ms, max %d ms", m, v[NR] }'; }
 verdict() { [ "$1" = 1 ] && echo "goal met" || echo "GOAL MISSED"; }
+checks=0 # a failed check (drain's), not a missed goal, makes the exit 1
 
 git init -q --bare app.git
 git clone -q app.git clone 2>/dev/null || exit 1
@@ -192,6 +196,7 @@ else
   [ "$twice" = 0 ] || ok=0
   numbers=$(jq '[.builds[].number] | unique | length' <<<"$json")
   [ "$numbers" = "$n_drain" ] || ok=0
+  [ "$ok" = 1 ] || checks=1
   span=$(jq -r "$jq_ms"' ([.builds[] | .started_at | ms] | min) as $s | ([.builds[] | .finished_at | ms] | max) - $s' <<<"$json")
   echo "drain $n_drain queued builds, 2 agents x --jobs 2 on PostgreSQL: ${wall_ms} ms wall" \
     "($(awk -v n="$n_drain" -v t="$wall_ms" 'BEGIN {printf "%.2f", n * 1000 / t}') builds/s;" \
@@ -218,3 +223,4 @@ met=$(awk -v r="$rss_kb" -v c="$cpu" 'BEGIN {print (r < 20480 && c < 1) ? 1 : 0}
 echo "idle  agent, default --poll-interval 60, web on: VmRSS $(awk -v r="$rss_kb" 'BEGIN {printf "%.1f", r / 1024}') MB," \
   "CPU ${cpu} % ($((c1 - c0)) ticks of 1/$hz s in $((w1 - w0)) ms), $threads threads (goals < 20 MB, < 1 %): $(verdict "$met")"
 stop_agent "$pid"
+exit "$checks"

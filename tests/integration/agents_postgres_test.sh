@@ -53,6 +53,7 @@ declare -A api log pid
 listening() { grep -q 'listening on http://127.0.0.1:[0-9]*/' "$1"; }
 start_agent() { # $1: its name (a, b), $2: its log; its state is state-NAME
   local name=$1 file=$scratch/$2
+  : >"$file" # there before listening reads it
   "$drydock" agent --repo "$scratch/app.git" --state "$scratch/state-$name" --database "$db" --name "$name" \
     --no-poll --jobs 2 --listen 127.0.0.1:0 >"$file" 2>&1 &
   agent_pids+=($!)
