@@ -1,8 +1,16 @@
 #include "os/git.hpp"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/file.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <chrono>
+#include <cstring>
 #include <filesystem>
+#include <memory>
+#include <thread>
 #include <tuple>
 #include <vector>
 
@@ -97,10 +105,60 @@ tl::expected<void, std::string> run_bounded_git(const std::string& dir, std::vec
   return {};
 }
 
+// MIRROR.lock, held (flock) while a fetch writes the mirror: the agent's
+// poller and builds and `drydock agent enqueue` may fetch into one mirror
+// at once, and git does not wait for a ref or config lock another git
+// holds, it fails ("cannot lock ref"). Waited for at most `wait_s`.
+class MirrorLock {
+public:
+  MirrorLock(const MirrorLock&) = delete;
+  MirrorLock& operator=(const MirrorLock&) = delete;
+  MirrorLock(MirrorLock&&) = delete;
+  MirrorLock& operator=(MirrorLock&&) = delete;
+  ~MirrorLock()
+  {
+    if (m_fd >= 0) {
+      ::close(m_fd); // the lock goes with it
+    }
+  }
+  static std::unique_ptr<MirrorLock> take(const std::string& mirror_dir, int wait_s, std::string& why)
+  {
+    const auto path = mirror_dir + ".lock";
+    std::error_code ec;
+    fs::create_directories(fs::path(path).parent_path(), ec);
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+      why = fmt::format("cannot open {}: {}", path, std::strerror(errno));
+      return nullptr;
+    }
+    auto lock = std::unique_ptr<MirrorLock>(new MirrorLock(fd));
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(wait_s);
+    while (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      if ((errno != EWOULDBLOCK && errno != EINTR) || std::chrono::steady_clock::now() > deadline) {
+        why = errno == EWOULDBLOCK ? fmt::format("another fetch held {} for over {} s", path, wait_s)
+                                   : fmt::format("cannot lock {}: {}", path, std::strerror(errno));
+        return nullptr;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return lock;
+  }
+
+private:
+  explicit MirrorLock(int fd) : m_fd(fd) {}
+  int m_fd;
+};
+
 } // namespace
 
 tl::expected<void, std::string> fetch_mirror(const std::string& url, const std::string& mirror_dir, int timeout_s)
 {
+  std::string why;
+  // The holder's git runs are bounded (init and fetch, timeout_s and 5 s more each).
+  const auto lock = MirrorLock::take(mirror_dir, 2 * (timeout_s + 5), why);
+  if (!lock) {
+    return tl::unexpected(fmt::format("cannot fetch {}: {}", url, why));
+  }
   std::error_code ec;
   if (!fs::exists(fs::path(mirror_dir) / "HEAD", ec)) {
     fs::create_directories(mirror_dir, ec);

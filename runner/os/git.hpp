@@ -31,6 +31,7 @@ std::pair<std::string, std::string> owner_and_repo(std::string_view url);
 // The agent's bare mirror of a repository: made at the first call, then
 // every branch and tag fetched (pruned) from `url` into it. git runs
 // without a terminal prompt and is stopped after `timeout_s` seconds.
+// Fetches into one mirror take turns, across processes (MIRROR.lock).
 tl::expected<void, std::string> fetch_mirror(const std::string& url, const std::string& mirror_dir, int timeout_s);
 
 // Every branch and tag of a repository, ref → commit (tags peeled).

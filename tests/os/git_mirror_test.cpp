@@ -5,6 +5,8 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <thread>
+#include <vector>
 
 #include "exec/run_fixture.hpp"
 #include "os/checkout.hpp"
@@ -54,6 +56,40 @@ TEST_CASE("a mirror gets every branch and tag, prunes deleted ones and peels tag
   sh(dir, "git -C origin branch -D side");
   REQUIRE(os::fetch_mirror((dir.path() / "origin").string(), mirror, 60));
   CHECK(os::list_heads(mirror)->count("refs/heads/side") == 0);
+}
+
+// The agent's poller and builds and `drydock agent enqueue` fetch into one
+// mirror at once: git alone fails the loser ("could not lock config file",
+// "cannot lock ref ... is at X but expected Y"); they take turns instead.
+TEST_CASE("fetches into one mirror at once all succeed, its first one and after every branch moved", "[os][git]")
+{
+  test::ScratchDir dir;
+  sh(dir, std::string("git init -q -b main origin && cd origin && ") + kIdentity
+              + " commit -q --allow-empty -m one && for i in $(seq 1 20); do git branch b$i; done");
+  const auto origin = (dir.path() / "origin").string();
+  const auto mirror = (dir.path() / "mirrors" / "app.git").string();
+  const auto fetch_at_once = [&] {
+    std::vector<tl::expected<void, std::string>> results(8);
+    std::vector<std::thread> threads;
+    for (auto& result : results) {
+      threads.emplace_back([&result, &origin, &mirror] { result = os::fetch_mirror(origin, mirror, 60); });
+    }
+    for (auto& thread : threads) {
+      thread.join();
+    }
+    for (const auto& result : results) {
+      INFO((result ? std::string() : result.error()));
+      CHECK(result);
+    }
+  };
+  fetch_at_once(); // each makes the mirror, if none did yet
+  sh(dir, std::string("cd origin && ") + kIdentity
+              + " commit -q --allow-empty -m two && for i in $(seq 1 20); do git branch -f b$i; done");
+  fetch_at_once();
+  const auto heads = os::list_heads(mirror);
+  REQUIRE(heads);
+  CHECK(heads->at("refs/heads/b7") == sh(dir, "git -C origin rev-parse HEAD"));
+  CHECK(fs::exists(mirror + ".lock"));
 }
 
 TEST_CASE("a fetch from nowhere is an error naming the URL", "[os][git]")
