@@ -381,6 +381,9 @@ void Agent::finished(std::int64_t id, int exit_code)
 
 void Agent::apply_cancels()
 {
+  if (m_running.empty()) {
+    return; // an idle agent asks its database nothing ten times a second
+  }
   auto asked = m_store.cancel_requests(m_options.instance);
   if (!asked) {
     return;
