@@ -215,8 +215,8 @@ CommitSummary commit_summary(const std::string& git_dir, const std::string& sha)
   const auto body = raw.find("\n\n");
   for (const auto line : util::lines(std::string_view(raw).substr(0, body))) {
     if (line.starts_with("author ")) {
-      const auto name = line.substr(7, line.find(" <") == std::string_view::npos ? line.npos : line.find(" <") - 7);
-      summary.author = std::string(name);
+      const auto email = line.find(" <");
+      summary.author = std::string(line.substr(7, email == std::string_view::npos ? email : email - 7));
     }
   }
   if (body != std::string::npos) {
