@@ -196,7 +196,12 @@ std::string_view ui_script()
     var source = new EventSource('/api/builds/' + b.id + '/stream');
     // Each connection sends the log from its start.
     source.addEventListener('open', function () { log.textContent = ''; });
-    source.addEventListener('log', function (e) { log.appendChild(document.createTextNode(e.data + '\n')); });
+    // The first line means it runs: its fields (status, started) are fetched then, not at the next refresh.
+    var first = true;
+    source.addEventListener('log', function (e) {
+      log.appendChild(document.createTextNode(e.data + '\n'));
+      if (first) { first = false; reload(); }
+    });
     source.addEventListener('status', function () { source.close(); reload(); });
   }
 

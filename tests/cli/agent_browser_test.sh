@@ -214,6 +214,8 @@ with Browser(browser, profile, log, ["--disable-background-networking", "--disab
     # Opened while the build is queued or starting: all the page's log comes from the stream.
     page = b.open(f"{api}/builds/{build}")
     b.wait_for(page, f"{LOG}.includes('first-line')", 60, "first-line on the page")
+    # The page fetches the build's fields again at its first log line: it says running soon after.
+    b.wait_for(page, f"{STATUS} === 'running'", 10, "running on the page")
     b.evaluate(page, "window.drydockProbe = 'same page'")
     first, status = b.evaluate(page, f"[{LOG}, {STATUS}]")
     served = get(f"/api/builds/{build}/log")
