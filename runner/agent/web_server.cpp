@@ -34,8 +34,8 @@ constexpr int kMaxConnections = 64;
 constexpr int kMaxRefusing = 16; // beyond both, a connection is closed unanswered
 constexpr auto kPollInterval = std::chrono::milliseconds(200);
 constexpr auto kHeartbeat = std::chrono::seconds(15); // finds a stream's client gone
-constexpr std::uint64_t kBodyLimit = 1024 * 1024;
-constexpr std::size_t kReadChunk = 256 * 1024;
+constexpr std::uint64_t kBodyLimit = std::uint64_t{1024} * 1024;
+constexpr std::size_t kReadChunk = std::size_t{256} * 1024;
 
 void log_line(std::string_view what) { std::cerr << "drydock agent web: " << what << "\n"; }
 
@@ -103,8 +103,9 @@ private:
 
 class Server final : public WebServer {
 public:
-  Server(const WebOptions& options, Store& store, AgentControl& control, PushRoute push, Deadlines deadlines)
-    : m_options(options), m_push(std::move(push)), m_context{m_options, store, control, m_push}, m_deadlines(deadlines)
+  Server(WebOptions options, Store& store, AgentControl& control, PushRoute push, Deadlines deadlines)
+    : m_options(std::move(options)), m_push(std::move(push)), m_context{m_options, store, control, m_push},
+      m_deadlines(deadlines)
   {
   }
   ~Server() override { stop(); }

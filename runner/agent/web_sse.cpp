@@ -4,8 +4,8 @@ namespace drydock::agent::web {
 namespace {
 
 // A longer line is sent in pieces; a message holds lines up to about this.
-constexpr std::size_t kMaxLine = 16 * 1024;
-constexpr std::size_t kMaxMessage = 64 * 1024;
+constexpr std::size_t kMaxLine = std::size_t{16} * 1024;
+constexpr std::size_t kMaxMessage = std::size_t{64} * 1024;
 
 class Messages {
 public:
@@ -51,10 +51,11 @@ std::string LogEvents::feed(std::string_view bytes, bool final)
     if (crlf) {
       continue; // the line ended at its CR
     }
-    if (c == '\r' || c == '\n') {
-      messages.add_line(m_line);
-      m_line.clear();
-    } else if (m_line += c; m_line.size() >= kMaxLine) {
+    const bool line_end = c == '\r' || c == '\n';
+    if (!line_end) {
+      m_line += c;
+    }
+    if (line_end || m_line.size() >= kMaxLine) { // a long line goes in pieces
       messages.add_line(m_line);
       m_line.clear();
     }
