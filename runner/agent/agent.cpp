@@ -9,8 +9,10 @@
 #include <csignal>
 #include <cstring>
 #include <filesystem>
+#include <future>
 #include <mutex>
 
+#include "agent/clock.hpp"
 #include "os/checkout.hpp"
 #include "os/process.hpp"
 
@@ -60,9 +62,18 @@ void keep_earlier_attempt(const std::string& build_dir)
   }
 }
 
-// A build being run: its child, its log and its checkout.
+// What a build's run needs, made on a thread of its own: a fetch may take
+// minutes, and the loop meanwhile renews leases, reads other builds'
+// output and applies cancels.
+struct Prepared {
+  os::FreshCheckout checkout;
+  std::string config;
+};
+
+// A build being run: its preparation, then its child, its log and its checkout.
 struct Running {
   Build build;
+  std::future<Result<Prepared>> preparing; // valid until its run starts
   int process = 0;
   int log_fd = -1;
   std::optional<os::FreshCheckout> checkout;
@@ -88,10 +99,15 @@ private:
   void recover(bool at_start);
   void start_builds();
   void start(Build build);
-  Result<void> launch(Running& running);
+  Result<Prepared> prepare(const Build& build);
+  void start_prepared();
+  void launch(Running& running, Result<Prepared> prepared);
+  std::vector<std::string> run_argv(const Build& build, const Prepared& prepared) const;
   void fail_to_start(Running& running, const std::string& why);
   void handle(const os::ProcessEvent& event);
   void finished(std::int64_t id, int exit_code);
+  void conclude(Running& running, BuildStatus status, int exit_code, const std::string& message);
+  void sync_clock();
   void apply_cancels();
   void heartbeat();
   void begin_stop(int signal);
@@ -101,6 +117,7 @@ private:
   Store& m_store;
   std::unique_ptr<GitAccess> m_git;
   Mirrors m_mirrors;
+  SharedClock m_clock{unix_ms};
   os::AsyncProcesses m_processes;
   std::map<std::int64_t, Running> m_running;
   std::map<int, std::int64_t> m_build_of_process;
@@ -165,7 +182,7 @@ Result<Build> Agent::push(const PushEvent& event)
   }
   const auto held = m_mirrors.hold(*repo); // no poll between the queueing and the head stored
   auto build = m_store.enqueue(displayable({repo->name, event.ref, event.sha, event.author, event.title, "push"}),
-                               m_options.coalesce, unix_ms());
+                               m_options.coalesce, m_clock.now());
   if (build) {
     remember_head(*repo, event.ref, event.sha);
     queued(*build);
@@ -196,7 +213,7 @@ Result<Build> Agent::rebuild(std::int64_t id)
   }
   const auto& was = **old;
   auto build = m_store.enqueue({was.repo, was.ref, was.sha, was.author, was.title, fmt::format("rebuild of #{}", id)},
-                               false, unix_ms());
+                               false, m_clock.now());
   if (build) {
     queued(*build);
   }
@@ -205,7 +222,7 @@ Result<Build> Agent::rebuild(std::int64_t id)
 
 Result<bool> Agent::cancel(std::int64_t id)
 {
-  auto asked = m_store.request_cancel(id, unix_ms());
+  auto asked = m_store.request_cancel(id, m_clock.now());
   if (asked && *asked) {
     m_wake = true; // the loop signals it, or it was still queued
     if (auto build = m_store.get(id); build && *build && (*build)->status == BuildStatus::canceled) {
@@ -222,7 +239,7 @@ void Agent::recover(bool at_start)
 {
   // Named by its whole instance, no other agent's builds are "this agent's earlier ones".
   const auto& name = at_start ? m_options.name : m_options.instance;
-  auto recovered = m_store.recover(name, m_options.instance, unix_ms(), m_options.requeue_lost);
+  auto recovered = m_store.recover(name, m_options.instance, m_clock.now(), m_options.requeue_lost);
   if (!recovered) {
     m_options.say(fmt::format("warning: {}", recovered.error()));
     return;
@@ -245,7 +262,7 @@ void Agent::start_builds()
   }
   m_next_claim = now + 1s; // other agents on the database queue builds too
   while (static_cast<int>(m_running.size()) < m_options.jobs) {
-    auto claimed = m_store.claim(m_options.instance, unix_ms(), m_options.lease.count());
+    auto claimed = m_store.claim(m_options.instance, m_clock.now(), m_options.lease.count());
     if (!claimed) {
       m_options.say(fmt::format("warning: {}", claimed.error()));
       return;
@@ -271,20 +288,19 @@ void Agent::start(Build build)
     m_options.say(fmt::format("warning: {}", saved.error()));
   }
   post_status(running.build);
-  if (auto launched = launch(running); !launched) {
-    fail_to_start(running, launched.error());
-  }
+  const auto& b = running.build;
+  write_all(running.log_fd, fmt::format("drydock agent: {} #{}: {} at {}\n", b.repo, b.number, b.ref, b.sha));
+  running.preparing = std::async(std::launch::async, [this, b] { return prepare(b); });
 }
 
-Result<void> Agent::launch(Running& running)
+// On the build's own thread: the commit fetched if the mirror lacks it,
+// checked out fresh, and its config found. Touches nothing the loop does.
+Result<Prepared> Agent::prepare(const Build& build)
 {
-  const auto& build = running.build;
   const auto* repo = repo_named(build.repo);
   if (repo == nullptr) {
     return tl::unexpected(fmt::format("this agent does not build {}", build.repo));
   }
-  write_all(running.log_fd,
-            fmt::format("drydock agent: {} #{}: {} at {}\n", build.repo, build.number, build.ref, build.sha));
   if (auto fetched = m_mirrors.ensure_commit(*repo, build.sha); !fetched) {
     return tl::unexpected(fetched.error());
   }
@@ -298,42 +314,63 @@ Result<void> Agent::launch(Running& running)
   if (!config) {
     return tl::unexpected(config.error());
   }
+  return Prepared{std::move(*checkout), std::move(*config)};
+}
+
+// The builds whose preparation ended: run now, or ended.
+void Agent::start_prepared()
+{
+  for (auto it = m_running.begin(); it != m_running.end();) {
+    auto& running = (it++)->second; // launch may end the build, and erase it
+    if (running.preparing.valid() && running.preparing.wait_for(0s) == std::future_status::ready) {
+      launch(running, running.preparing.get());
+    }
+  }
+}
+
+void Agent::launch(Running& running, Result<Prepared> prepared)
+{
+  if (!prepared) {
+    fail_to_start(running, prepared.error());
+    return;
+  }
+  if (running.cancel_requested || m_stopping) { // asked while it was being prepared
+    const auto* why = running.cancel_requested ? "canceled before it started" : "the agent stopped before it started";
+    write_all(running.log_fd, fmt::format("drydock agent: {}\n", why));
+    conclude(running, running.cancel_requested ? BuildStatus::canceled : BuildStatus::interrupted, 0, why);
+    return;
+  }
+  os::SpawnSpec spec;
+  spec.argv = run_argv(running.build, *prepared);
+  spec.cwd = prepared->checkout.dir();
+  spec.env = m_options.env;
+  auto process = m_processes.spawn(spec);
+  if (!process) {
+    fail_to_start(running, process.error());
+    return;
+  }
+  running.process = *process;
+  running.checkout.emplace(std::move(prepared->checkout));
+  m_build_of_process[*process] = running.build.id;
+}
+
+std::vector<std::string> Agent::run_argv(const Build& build, const Prepared& prepared) const
+{
   std::vector<std::string> argv{m_options.drydock, "run",
                                 "--build-number",  std::to_string(build.number),
                                 "--record-dir",    build.dir + "/record",
                                 "--parent-pid",    std::to_string(::getpid())};
-  if (!repo->secrets_file.empty()) {
+  if (const auto* repo = repo_named(build.repo); repo != nullptr && !repo->secrets_file.empty()) {
     argv.insert(argv.end(), {"--secret-file", repo->secrets_file});
   }
-  argv.insert(argv.end(), {"--", *config});
-  os::SpawnSpec spec;
-  spec.argv = std::move(argv);
-  spec.cwd = checkout->dir();
-  spec.env = m_options.env;
-  auto process = m_processes.spawn(spec);
-  if (!process) {
-    return tl::unexpected(process.error());
-  }
-  running.process = *process;
-  running.checkout.emplace(std::move(*checkout));
-  m_build_of_process[*process] = build.id;
-  return {};
+  argv.insert(argv.end(), {"--", prepared.config});
+  return argv;
 }
 
 void Agent::fail_to_start(Running& running, const std::string& why)
 {
   write_all(running.log_fd, fmt::format("drydock agent: the build could not start: {}\n", why));
-  const auto id = running.build.id;
-  if (auto done = m_store.finish(id, BuildStatus::error, 0, why, unix_ms()); !done) {
-    m_options.say(fmt::format("warning: {}", done.error()));
-  }
-  m_options.say(
-      fmt::format("build {} ({} #{}) could not start: {}", id, running.build.repo, running.build.number, why));
-  running.build.status = BuildStatus::error;
-  post_status(running.build);
-  ::close(running.log_fd);
-  m_running.erase(id);
-  m_wake = true; // the next one may start
+  conclude(running, BuildStatus::error, 0, why);
 }
 
 void Agent::handle(const os::ProcessEvent& event)
@@ -367,16 +404,27 @@ void Agent::finished(std::int64_t id, int exit_code)
                               : status == BuildStatus::error ? fmt::format("drydock run exited with {}", exit_code)
                                                              : "";
   write_all(running.log_fd, fmt::format("drydock agent: {} (exit {})\n", to_string(status), exit_code));
+  conclude(running, status, exit_code, message);
+}
+
+// A build's end, however it came: stored, told, its status posted, and its
+// slot (and checkout) freed for the next.
+void Agent::conclude(Running& running, BuildStatus status, int exit_code, const std::string& message)
+{
+  const auto id = running.build.id;
   ::close(running.log_fd);
-  if (auto done = m_store.finish(id, status, exit_code, message, unix_ms()); !done) {
+  if (auto done = m_store.finish(id, status, exit_code, message, m_clock.now()); !done) {
     m_options.say(fmt::format("warning: {}", done.error()));
   }
-  m_options.say(fmt::format("build {} ({} #{}) {}", id, running.build.repo, running.build.number, to_string(status)));
+  const auto& b = running.build;
+  m_options.say(status == BuildStatus::error && running.process == 0
+                    ? fmt::format("build {} ({} #{}) could not start: {}", id, b.repo, b.number, message)
+                    : fmt::format("build {} ({} #{}) {}", id, b.repo, b.number, to_string(status)));
   running.build.status = status;
   post_status(running.build);
   m_build_of_process.erase(running.process);
   m_running.erase(id); // the checkout goes with it
-  m_wake = true;
+  m_wake = true;       // the next one may start
 }
 
 void Agent::apply_cancels()
@@ -393,7 +441,9 @@ void Agent::apply_cancels()
     if (running != m_running.end() && !running->second.cancel_requested) {
       running->second.cancel_requested = true;
       running->second.kill_at = std::chrono::steady_clock::now() + m_options.stop_grace;
-      m_processes.signal_group(running->second.process, SIGTERM);
+      if (running->second.process != 0) { // else it ends when its preparation does
+        m_processes.signal_group(running->second.process, SIGTERM);
+      }
     }
   }
 }
@@ -405,10 +455,18 @@ void Agent::heartbeat()
     return;
   }
   m_next_heartbeat = now + m_options.lease / 3;
-  if (auto renewed = m_store.heartbeat(m_options.instance, unix_ms(), m_options.lease.count()); !renewed) {
+  if (auto renewed = m_store.heartbeat(m_options.instance, m_clock.now(), m_options.lease.count()); !renewed) {
     m_options.say(fmt::format("warning: {}", renewed.error()));
   }
+  sync_clock();
   recover(false); // another agent on the database may have died since
+}
+
+void Agent::sync_clock()
+{
+  if (auto said = m_clock.sync(m_store)) {
+    m_options.say(*said);
+  }
 }
 
 // SIGINT, SIGTERM, SIGHUP: no new build; the running ones get SIGTERM and
@@ -422,7 +480,9 @@ void Agent::begin_stop(int signal)
   m_stop_deadline = std::chrono::steady_clock::now() + m_options.stop_grace;
   m_options.say(fmt::format("stopping ({}): {} build(s) running", ::strsignal(signal), m_running.size()));
   for (const auto& [id, running] : m_running) {
-    m_processes.signal_group(running.process, SIGTERM);
+    if (running.process != 0) { // one still being prepared ends when its preparation does
+      m_processes.signal_group(running.process, SIGTERM);
+    }
   }
 }
 
@@ -447,6 +507,7 @@ int Agent::run()
     names.push_back(repo.name);
   }
   m_store.claim_only(names);
+  sync_clock();
   recover(true);
   std::unique_ptr<WebServer> web;
   if (m_options.web) {
@@ -467,13 +528,15 @@ int Agent::run()
   std::unique_ptr<Poller> poller;
   if (m_options.poll) {
     poller = std::make_unique<Poller>(
-        m_options.repos, m_mirrors, m_store, Poller::Options{m_options.poll_interval, m_options.coalesce}, unix_ms,
-        [this](const Build& build) { queued(build); }, [this](const std::string& line) { m_options.say(line); });
+        m_options.repos, m_mirrors, m_store, Poller::Options{m_options.poll_interval, m_options.coalesce},
+        [this] { return m_clock.now(); }, [this](const Build& build) { queued(build); },
+        [this](const std::string& line) { m_options.say(line); });
   }
   while (!m_stopping || !m_running.empty()) {
     for (const auto& event : m_processes.wait(100ms)) {
       handle(event);
     }
+    start_prepared();
     start_builds();
     apply_cancels();
     heartbeat();

@@ -79,6 +79,8 @@ constexpr int kMaxLimit = 500;
 constexpr const char* kMigrationLock = "SELECT pg_advisory_xact_lock(7310582775328317294)";
 constexpr const char* kSchemaTable = "CREATE TABLE IF NOT EXISTS drydock_schema (version INTEGER NOT NULL)";
 constexpr const char* kSchemaVersion = "SELECT coalesce(max(version), 0) FROM drydock_schema";
+// The server's clock, in which every agent's leases are measured.
+constexpr const char* kClock = "SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint";
 constexpr const char* kStatementTimeout = "SET statement_timeout = 30000";
 
 constexpr const char* kAddRepo = "INSERT INTO repos (name, url) VALUES ($1, $2) "
@@ -322,6 +324,17 @@ public:
     m_claimable = nlohmann::json(repos).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   }
 
+  Result<std::int64_t> clock(std::int64_t) override
+  {
+    return locked("read the server's clock", [&]() -> Result<std::int64_t> {
+      auto times = rows<std::int64_t>(run(Retry::safe, "read the server's clock", kClock), integer_of_first);
+      if (times && times->empty()) {
+        return tl::unexpected(failure("read the server's clock", "no row"));
+      }
+      return times.map([](const std::vector<std::int64_t>& found) { return found.front(); });
+    });
+  }
+
   Result<void> heartbeat(const std::string& agent, std::int64_t now, std::int64_t lease_ms) override
   {
     return locked("renew leases",
@@ -367,8 +380,7 @@ public:
   Result<std::vector<std::int64_t>> cancel_requests(const std::string& agent) override
   {
     return locked("read the cancel requests", [&] {
-      return rows<std::int64_t>(run(Retry::safe, "read the cancel requests", kCancelRequests, agent),
-                                [](const PGresult* r, int row) { return integer(r, row, 0); });
+      return rows<std::int64_t>(run(Retry::safe, "read the cancel requests", kCancelRequests, agent), integer_of_first);
     });
   }
 
@@ -561,6 +573,7 @@ private:
   }
 
   static int small_integer_of_first(const PGresult* result, int row) { return small_integer(result, row, 0); }
+  static std::int64_t integer_of_first(const PGresult* result, int row) { return integer(result, row, 0); }
 
   Result<void> migrate()
   {

@@ -307,6 +307,8 @@ public:
     m_claimable = nlohmann::json(repos).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   }
 
+  Result<std::int64_t> clock(std::int64_t local_now) override { return local_now; } // one machine, one clock
+
   Result<void> heartbeat(const std::string& agent, std::int64_t now, std::int64_t lease_ms) override
   {
     return locked("renew leases", [&] { return change(query(kHeartbeat, agent, now + lease_ms), "renew leases"); });

@@ -53,6 +53,11 @@ public:
   // there is none.
   virtual Result<std::optional<Build>> claim(const std::string& agent, std::int64_t now, std::int64_t lease_ms) = 0;
 
+  // The database's clock (Unix ms), the one leases are measured in, so
+  // that agents on machines whose clocks disagree agree on which lease ran
+  // out: PostgreSQL's server's; SQLite's is this machine's (`local_now`).
+  virtual Result<std::int64_t> clock(std::int64_t local_now) = 0;
+
   // Renews the leases of the agent's running builds.
   virtual Result<void> heartbeat(const std::string& agent, std::int64_t now, std::int64_t lease_ms) = 0;
 

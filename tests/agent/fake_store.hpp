@@ -74,6 +74,7 @@ public:
     return std::optional<Build>();
   }
 
+  Result<std::int64_t> clock(std::int64_t local_now) override { return local_now + clock_offset; }
   Result<void> heartbeat(const std::string&, std::int64_t, std::int64_t) override { return {}; }
 
   Result<void> set_dir(std::int64_t id, const std::string& dir) override
@@ -152,6 +153,8 @@ public:
     const std::lock_guard lock(m_mutex);
     return m_last_filter;
   }
+
+  std::int64_t clock_offset = 0; // the database's clock ahead of this machine's (ms)
 
 private:
   static bool matches(const BuildFilter& filter, const Build& build)

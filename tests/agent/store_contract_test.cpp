@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
+#include <cstdlib>
 #include <latch>
 #include <mutex>
 #include <set>
@@ -77,6 +79,19 @@ STORE_CASE(coalescing, "a queued build of the same ref takes the newer commit")
     CHECK(next.number == 2);
     CHECK(stored(*store, first.id).sha == sha_of('b'));
   }
+}
+
+// Leases are measured in the database's clock: PostgreSQL's server's (here
+// on this machine, so near), SQLite's this machine's as given.
+STORE_CASE(database_clock, "the database tells its time")
+{
+  auto store = maker.open();
+  const auto local = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+  const auto database = store->clock(local);
+  REQUIRE(database);
+  CHECK(std::llabs(*database - local) < 5000);
 }
 
 STORE_CASE(claim_order, "claims take the oldest queued build, with a lease")

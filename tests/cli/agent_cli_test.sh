@@ -5,7 +5,8 @@
 # its number, branch and masked secret; its commit statuses reach a receiver), the push webhook (signed, unsigned,
 # unknown repository), cancel and rebuild with the token, enqueue, a
 # stop by SIGTERM, and a kill -9 mid-build: the build is marked interrupted
-# at the restart, its step's processes are gone, no checkout is left.
+# at the restart, its step's processes are gone, no checkout is left; a
+# slow fetch holds up only its own build.
 set -u
 drydock=$1
 source "$(dirname "$0")/harness.sh"
@@ -225,4 +226,40 @@ wait_for 60 status_is 8 running || fail "build 8 did not run again: $(curl -s "$
 curl -s -o /dev/null -X POST -H "Authorization: Bearer $token" "$api/api/builds/8/cancel"
 wait_for 30 status_is 8 canceled || fail "build 8 was not canceled: $(curl -s "$api/api/builds/8")"
 
-finish "agent: polling, webhook, statuses, cancel, rebuild, enqueue, SIGTERM, kill -9 and --requeue-lost passed"
+# --- a slow fetch holds up only its own build ------------------------------
+# A build's fetch and checkout run beside the agent's loop: while app's
+# fetch hangs (a git on PATH that sleeps through it), lib's build runs to
+# its end, and a cancel asked meanwhile ends app's build before its run.
+kill -TERM "$agent_pid"
+wait "$agent_pid" 2>/dev/null
+git init -q --bare lib.git
+(cd work && git push -q "$scratch/lib.git" main:main)
+mkdir slowgit
+cat >slowgit/git <<EOF
+#!/bin/sh
+case "\$*" in *fetch*app.git*) touch "$scratch/fetching"; sleep 12; rm -f "$scratch/fetching" ;; esac
+exec $(command -v git) "\$@"
+EOF
+chmod +x slowgit/git
+state=$scratch/state-slow
+PATH="$scratch/slowgit:$PATH" start_agent agent5.log --no-poll --jobs 2 --repo "$scratch/lib.git"
+sha=$(push_commit fetchy "touch $scratch/app-ran" "a commit behind a slow fetch")
+code=$(hook "{\"repo\": \"app\", \"ref\": \"refs/heads/fetchy\", \"sha\": \"$sha\"}")
+[ "$code" = 201 ] || fail "the hook of app's slow fetch: $code"
+wait_for 20 test -f fetching || fail "app's fetch did not start: $(cat agent5.log)"
+code=$(hook "{\"repo\": \"lib\", \"ref\": \"refs/heads/main\", \"sha\": \"$(cd work && git rev-parse main)\"}")
+[ "$code" = 201 ] || fail "the hook of lib: $code"
+wait_for 30 status_is 2 success || fail "lib's build: $(curl -s "$api/api/builds/2") $(cat agent5.log)"
+[ -f fetching ] || fail "lib's build waited for app's fetch"
+status_is 1 running || fail "app's build during its fetch: $(curl -s "$api/api/builds/1")"
+code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $token" "$api/api/builds/1/cancel")
+[ "$code" = 200 ] || fail "cancel during the fetch: $code"
+wait_for 30 status_is 1 canceled || fail "app's build was not canceled: $(curl -s "$api/api/builds/1")"
+[ "$(build_field 1 message)" = "canceled before it started" ] || fail "app's build's message: $(build_field 1 message)"
+[ ! -e app-ran ] || fail "app's build ran after its cancel"
+contains "$(curl -s "$api/api/builds/1/log")" "drydock agent: canceled before it started"
+[ "$(checkouts)" = 0 ] || fail "a checkout was left: $(ls "$scratch")"
+kill -TERM "$agent_pid"
+wait "$agent_pid" 2>/dev/null
+
+finish "agent: polling, webhook, statuses, cancel, rebuild, enqueue, SIGTERM, kill -9, --requeue-lost and a slow fetch passed"
