@@ -14,6 +14,7 @@
 //   POST /api/builds/ID/cancel      token
 //   POST /api/builds/ID/rebuild     token
 //   POST /api/hooks/push            GitHub's push event or {repo, ref, sha}
+//   POST /api/session               token: a cookie for a browser's reads
 #include <tl/expected.hpp>
 
 #include <cstdint>

@@ -29,7 +29,13 @@ inline boost::beast::string_view beast_view(std::string_view text) { return {tex
 struct StreamLog {
   std::int64_t id = 0;
 };
-using Reply = std::variant<Response, StreamLog>;
+// A route that answers with a file as it is now (a build's log, which may
+// be huge), read as it is sent; a missing file is an empty body.
+struct SendFile {
+  std::string path;
+  std::string content_type;
+};
+using Reply = std::variant<Response, StreamLog, SendFile>;
 
 // POST /api/hooks/push (web_hooks.cpp): injected, so that the server can be
 // built and tested apart from the webhook's parsing.
@@ -47,6 +53,14 @@ Reply route(const Request& request, bool loopback_peer, const Context& context);
 // Responses with the headers every answer has (Content-Type, nosniff,
 // Cache-Control: no-store).
 Response text_response(http::status status, std::string body, std::string_view content_type);
+// Those headers, on any response.
+template <class Body>
+void set_common_headers(http::response<Body>& response, std::string_view content_type)
+{
+  response.set(http::field::content_type, beast_view(content_type));
+  response.set(http::field::cache_control, "no-store");
+  response.set("X-Content-Type-Options", "nosniff");
+}
 Response json_response(http::status status, const nlohmann::ordered_json& body);
 Response error_response(http::status status, std::string_view message);
 
@@ -99,5 +113,14 @@ start_server(const WebOptions& options, Store& store, AgentControl& control, Pus
 
 // Bearer TOKEN against the configured one, in constant time.
 bool token_matches(std::string_view authorization, std::string_view token);
+
+// A browser's read session: POST /api/session with the token sets this
+// cookie (HttpOnly, SameSite=Strict), so that what cannot send a header (an
+// EventSource, a report's frame) may read from elsewhere. It grants reads
+// only: its value is an HMAC of a fixed text with the token, not the token.
+inline constexpr std::string_view kReadSessionCookie = "drydock_read";
+std::string read_session_of(std::string_view token);
+// The Cookie header's read session against the token's, in constant time.
+bool read_session_matches(std::string_view cookie_header, std::string_view token);
 
 } // namespace drydock::agent::web

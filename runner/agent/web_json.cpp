@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <ctime>
+#include <optional>
 
 namespace drydock::agent {
 namespace {
@@ -86,9 +87,7 @@ nlohmann::ordered_json build_object(const Build& build)
 Response text_response(http::status status, std::string body, std::string_view content_type)
 {
   Response response{status, 11};
-  response.set(http::field::content_type, beast_view(content_type));
-  response.set(http::field::cache_control, "no-store");
-  response.set("X-Content-Type-Options", "nosniff");
+  set_common_headers(response, content_type);
   response.body() = std::move(body);
   response.prepare_payload();
   return response;
@@ -104,21 +103,57 @@ Response error_response(http::status status, std::string_view message)
   return json_response(status, {{"error", message}});
 }
 
+namespace {
+
+// Every byte of the longer one is looked at, whatever differs first.
+bool same_secret(std::string_view given, std::string_view secret)
+{
+  unsigned char differ = given.size() == secret.size() ? 0 : 1;
+  for (std::size_t i = 0; i < std::max(given.size(), secret.size()); ++i) {
+    const auto a = i < given.size() ? given[i] : '\0';
+    const auto b = i < secret.size() ? secret[i] : '\0';
+    differ = static_cast<unsigned char>(differ | (a ^ b));
+  }
+  return differ == 0;
+}
+
+// NAME's value in a Cookie header ("a=1; NAME=value"), if it is there.
+std::optional<std::string_view> cookie_value(std::string_view header, std::string_view name)
+{
+  while (!header.empty()) {
+    const auto end = header.find(';');
+    auto pair = header.substr(0, end);
+    header = end == std::string_view::npos ? std::string_view() : header.substr(end + 1);
+    while (pair.starts_with(' ')) {
+      pair.remove_prefix(1);
+    }
+    if (pair.size() > name.size() && pair.starts_with(name) && pair[name.size()] == '=') {
+      return pair.substr(name.size() + 1);
+    }
+  }
+  return std::nullopt;
+}
+
+} // namespace
+
 bool token_matches(std::string_view authorization, std::string_view token)
 {
   constexpr std::string_view kBearer = "Bearer ";
   if (token.empty() || !authorization.starts_with(kBearer)) {
     return false;
   }
-  const auto given = authorization.substr(kBearer.size());
-  // Every byte of the longer one is looked at, whatever differs first.
-  unsigned char differ = given.size() == token.size() ? 0 : 1;
-  for (std::size_t i = 0; i < std::max(given.size(), token.size()); ++i) {
-    const auto a = i < given.size() ? given[i] : '\0';
-    const auto b = i < token.size() ? token[i] : '\0';
-    differ = static_cast<unsigned char>(differ | (a ^ b));
-  }
-  return differ == 0;
+  return same_secret(authorization.substr(kBearer.size()), token);
+}
+
+std::string read_session_of(std::string_view token)
+{
+  return signature_of(token, "drydock: reads of this agent").substr(std::string_view("sha256=").size());
+}
+
+bool read_session_matches(std::string_view cookie_header, std::string_view token)
+{
+  const auto given = cookie_value(cookie_header, kReadSessionCookie);
+  return !token.empty() && given && same_secret(*given, read_session_of(token));
 }
 
 } // namespace drydock::agent::web

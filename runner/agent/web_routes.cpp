@@ -245,7 +245,7 @@ Reply log_route(const Call& call)
   if (!build) {
     return build.error();
   }
-  return text_response(http::status::ok, read_file(log_path_of(*build)).value_or(""), "text/plain; charset=utf-8");
+  return SendFile{log_path_of(*build), "text/plain; charset=utf-8"};
 }
 
 Reply stream_route(const Call& call)
@@ -278,6 +278,16 @@ Reply rebuild_route(const Call& call)
   return json_response(http::status::created, build_object(*build));
 }
 
+// The bearer token was checked: a cookie for the reads a browser cannot
+// give a header to.
+Reply session_route(const Call& call)
+{
+  auto response = text_response(http::status::no_content, "", "text/plain; charset=utf-8");
+  response.set(http::field::set_cookie, fmt::format("{}={}; Path=/; HttpOnly; SameSite=Strict", kReadSessionCookie,
+                                                    read_session_of(call.context.options.token)));
+  return response;
+}
+
 Reply push_route(const Call& call)
 {
   return call.context.push(call.request, call.context.options, call.context.control);
@@ -296,6 +306,7 @@ constexpr std::array kRoutes{
     Route{"/api/builds/{id}/cancel", http::verb::post, Access::write, cancel_route},
     Route{"/api/builds/{id}/rebuild", http::verb::post, Access::write, rebuild_route},
     Route{"/api/hooks/push", http::verb::post, Access::hook, push_route},
+    Route{"/api/session", http::verb::post, Access::write, session_route},
 };
 
 Response unauthorized()
@@ -322,10 +333,13 @@ std::optional<Response> refusal(const Request& request, bool loopback_peer, cons
                                                        ? "writes are disabled: the agent has no token"
                                                        : "reads from elsewhere need a token, and the agent has none");
   }
-  if (!token_matches(view(request[http::field::authorization]), options.token)) {
-    return unauthorized();
+  if (token_matches(view(request[http::field::authorization]), options.token)) {
+    return std::nullopt;
   }
-  return std::nullopt;
+  if (access == Access::read && read_session_matches(view(request[http::field::cookie]), options.token)) {
+    return std::nullopt;
+  }
+  return unauthorized();
 }
 
 } // namespace

@@ -36,6 +36,7 @@ constexpr auto kPollInterval = std::chrono::milliseconds(200);
 constexpr auto kHeartbeat = std::chrono::seconds(15); // finds a stream's client gone
 constexpr std::uint64_t kBodyLimit = std::uint64_t{1024} * 1024;
 constexpr std::size_t kReadChunk = std::size_t{256} * 1024;
+constexpr std::uint64_t kMinimumRate = std::uint64_t{1024} * 1024; // bytes a second a file's client must take
 
 void log_line(std::string_view what) { std::cerr << "drydock agent web: " << what << "\n"; }
 
@@ -77,6 +78,7 @@ private:
   void on_read(beast::error_code error, std::size_t);
   void answer(const Request& request);
   void send(Response response, bool keep_alive);
+  void send_file(const SendFile& file, const Request& request);
   void on_sent(bool keep_alive, beast::error_code error, std::size_t);
   void send_stream(std::string bytes, bool last);
   void on_stream_sent(bool last, beast::error_code error, std::size_t);
@@ -93,7 +95,8 @@ private:
   beast::flat_buffer m_buffer;
   std::optional<http::request_parser<http::string_body>> m_parser;
   Response m_response; // while it is written
-  std::string m_out;   // a stream's bytes while they are written
+  http::response<http::file_body> m_file_response;
+  std::string m_out; // a stream's bytes while they are written
   std::int64_t m_stream_id = 0;
   std::uint64_t m_offset = 0; // how much of the log was sent
   bool m_more = false;        // the last read stopped short of the log's end
@@ -209,6 +212,9 @@ void Session::answer(const Request& request)
     m_stream_id = stream->id;
     return send_stream(stream_head(), false);
   }
+  if (auto* file = std::get_if<SendFile>(&reply)) {
+    return send_file(*file, request);
+  }
   auto& response = std::get<Response>(reply);
   response.version(request.version());
   send(std::move(response), request.keep_alive());
@@ -220,6 +226,30 @@ void Session::send(Response response, bool keep_alive)
   m_response.keep_alive(keep_alive);
   m_stream.expires_after(m_server.deadlines().write);
   http::async_write(m_stream, m_response, beast::bind_front_handler(&Session::on_sent, shared_from_this(), keep_alive));
+}
+
+// Read from the file as it is written: a log of gigabytes costs no memory.
+// The write's deadline grows with the file (a client taking 1 MiB/s keeps up).
+void Session::send_file(const SendFile& file, const Request& request)
+{
+  http::file_body::value_type body;
+  beast::error_code error;
+  body.open(file.path.c_str(), beast::file_mode::scan, error);
+  if (error) {
+    auto empty = text_response(http::status::ok, "", file.content_type);
+    empty.version(request.version());
+    return send(std::move(empty), request.keep_alive());
+  }
+  const auto size = body.size();
+  m_file_response = {http::status::ok, request.version()};
+  set_common_headers(m_file_response, file.content_type);
+  m_file_response.body() = std::move(body);
+  m_file_response.prepare_payload();
+  const bool keep_alive = request.keep_alive();
+  m_file_response.keep_alive(keep_alive);
+  m_stream.expires_after(m_server.deadlines().write + std::chrono::seconds(size / kMinimumRate));
+  http::async_write(m_stream, m_file_response,
+                    beast::bind_front_handler(&Session::on_sent, shared_from_this(), keep_alive));
 }
 
 void Session::on_sent(bool keep_alive, beast::error_code error, std::size_t)

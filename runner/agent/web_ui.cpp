@@ -104,8 +104,29 @@ std::string_view ui_script()
     var token = sessionStorage.getItem(TOKEN_KEY);
     return token ? { 'Authorization': 'Bearer ' + token } : {};
   }
-  function getJson(url) {
+  function askToken() {
+    var token = sessionStorage.getItem(TOKEN_KEY) || prompt('The agent\'s token');
+    if (!token) return Promise.reject(new Error('no token'));
+    sessionStorage.setItem(TOKEN_KEY, token);
+    return Promise.resolve(token);
+  }
+  // Reads from elsewhere need the token: asked once, then a read session
+  // (a cookie) lets the log's stream and the report's frame read too.
+  var session = null; // the one being opened: reads refused at once ask once
+  function startSession() {
+    if (session) return session;
+    sessionStorage.removeItem(TOKEN_KEY); // none, or a wrong one
+    session = askToken().then(function (token) {
+      return fetch('/api/session', { method: 'POST', headers: { 'Authorization': 'Bearer ' + token } });
+    }).then(function (r) {
+      session = null;
+      if (!r.ok) { sessionStorage.removeItem(TOKEN_KEY); throw new Error('the token was refused'); }
+    }, function (e) { session = null; throw e; });
+    return session;
+  }
+  function getJson(url, again) {
     return fetch(url, { headers: readHeaders(), cache: 'no-store' }).then(function (r) {
+      if (r.status === 401 && !again) return startSession().then(function () { return getJson(url, true); });
       return r.json().then(function (body) {
         if (!r.ok) throw new Error(body.error || r.statusText);
         return body;
@@ -206,11 +227,10 @@ std::string_view ui_script()
   }
 
   function write(id, action) {
-    var token = sessionStorage.getItem(TOKEN_KEY) || prompt('The agent\'s token');
-    if (!token) return Promise.reject(new Error('no token'));
-    sessionStorage.setItem(TOKEN_KEY, token);
-    return fetch('/api/builds/' + id + '/' + action, {
-      method: 'POST', headers: { 'Authorization': 'Bearer ' + token }
+    return askToken().then(function (token) {
+      return fetch('/api/builds/' + id + '/' + action, {
+        method: 'POST', headers: { 'Authorization': 'Bearer ' + token }
+      });
     }).then(function (r) {
       if (r.status === 401) sessionStorage.removeItem(TOKEN_KEY);
       return r.json().then(function (body) {

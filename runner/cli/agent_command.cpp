@@ -40,6 +40,7 @@ struct AgentCliOptions {
   bool requeue_lost = false;
   std::string listen = "127.0.0.1:8080";
   bool no_web = false;
+  bool reads_need_token = false; // --reads-need-token: on loopback too (a machine shared with others)
   std::string token_file;
   std::string hook_secret_file;
   std::string secrets_dir;
@@ -224,6 +225,7 @@ tl::expected<void, std::string> add_web(agent::AgentOptions& options, const Agen
   }
   agent::WebOptions web;
   std::tie(web.host, web.port) = *listen;
+  web.open_reads_on_loopback = !cli.reads_need_token;
   for (const auto& [file, value, what] : {std::tuple{cli.token_file, &web.token, "token file"},
                                           {cli.hook_secret_file, &web.hook_secret, "hook secret file"}}) {
     if (file.empty()) {
@@ -379,7 +381,10 @@ Action add_agent_command(CLI::App& app)
                 "Queue again the builds of an agent that died (default: mark them interrupted)");
   sub->add_option("--listen", options->listen, "The web UI and API's ADDRESS:PORT (default 127.0.0.1:8080)");
   sub->add_flag("--no-web", options->no_web, "Serve no web UI or API");
-  sub->add_option("--token-file", options->token_file, "The token that rebuild and cancel need (Bearer)");
+  sub->add_option("--token-file", options->token_file,
+                  "The token that rebuild and cancel need (Bearer), and reads from other machines");
+  sub->add_flag("--reads-need-token", options->reads_need_token,
+                "Reads need the token from this machine too (default: open to loopback)");
   sub->add_option("--hook-secret-file", options->hook_secret_file,
                   "The push webhook's shared secret: X-Hub-Signature-256 required");
   sub->add_option("--secrets-dir", options->secrets_dir,

@@ -226,6 +226,26 @@ TEST_CASE("web: a bad query is a 400 saying why", "[agent]")
   }
 }
 
+// Sent from the file as it is read, not from a copy in memory.
+TEST_CASE("web: a huge unbroken log is sent whole", "[agent]")
+{
+  Served served;
+  auto build = sample("app", "refs/heads/main", BuildStatus::failed);
+  build.dir = (served.dir.path / "1").string();
+  served.store.add(build);
+  std::string huge(std::size_t{6} * 1024 * 1024, 'x');
+  huge.back() = 'y';
+  write_file(served.dir.path / "1" / "log", huge);
+
+  const auto log = t::get(served.port(), "/api/builds/1/log");
+  REQUIRE(log);
+  CHECK(log->result_int() == 200);
+  CHECK((*log)[t::http::field::content_type] == "text/plain; charset=utf-8");
+  CHECK((*log)[t::http::field::content_length] == std::to_string(huge.size()));
+  CHECK((*log)["X-Content-Type-Options"] == "nosniff");
+  CHECK(log->body() == huge);
+}
+
 TEST_CASE("web: one build, its log, unknown paths and methods", "[agent]")
 {
   Served served;
@@ -312,6 +332,46 @@ TEST_CASE("web: reads need the token when not open to loopback", "[agent]")
   CHECK(t::get(served.port(), "/api/builds")->result_int() == 401);
   CHECK(t::get(served.port(), "/api/builds", {{"Authorization", "Bearer s3cret"}})->result_int() == 200);
   CHECK(t::get(served.port(), "/")->result_int() == 200); // the page has no data; its script asks with the token
+}
+
+// What cannot send a header (an EventSource, a report's frame) reads with
+// the session's cookie; the cookie is not the token and grants no write.
+TEST_CASE("web: a read session from the token lets a browser read, not write", "[agent]")
+{
+  WebOptions options;
+  options.token = "s3cret";
+  options.open_reads_on_loopback = false;
+  Served served(options);
+  auto build = sample("app", "refs/heads/main", BuildStatus::success);
+  build.dir = (served.dir.path / "1").string();
+  served.store.add(build);
+  write_file(served.dir.path / "1" / "record" / "report.html", "<!doctype html><p>report</p>");
+
+  CHECK(t::request(served.port(), t::http::verb::post, "/api/session")->result_int() == 401);
+  CHECK(
+      t::request(served.port(), t::http::verb::post, "/api/session", {{"Authorization", "Bearer wrong"}})->result_int()
+      == 401);
+  const auto opened = t::request(served.port(), t::http::verb::post, "/api/session",
+                                 {{"Authorization", "Bearer s3cret"}});
+  REQUIRE(opened);
+  CHECK(opened->result_int() == 204);
+  const std::string cookie((*opened)[t::http::field::set_cookie]);
+  CHECK(cookie == "drydock_read=" + web::read_session_of("s3cret") + "; Path=/; HttpOnly; SameSite=Strict");
+  CHECK(cookie.find("s3cret") == std::string::npos);
+  const auto value = cookie.substr(0, cookie.find(';'));
+  CHECK(value.size() == std::string("drydock_read=").size() + 64);
+
+  const t::Headers with_cookie{{"Cookie", "theme=dark; " + value}};
+  CHECK(t::get(served.port(), "/builds/1/report", with_cookie)->result_int() == 200);
+  CHECK(t::get(served.port(), "/api/builds/1/log", with_cookie)->result_int() == 200);
+  CHECK(t::get(served.port(), "/api/builds", {{"Cookie", value}})->result_int() == 200);
+  CHECK(t::get(served.port(), "/builds/1/report")->result_int() == 401);
+  CHECK(t::get(served.port(), "/api/builds", {{"Cookie", value + "0"}})->result_int() == 401);
+  CHECK(t::get(served.port(), "/api/builds", {{"Cookie", "x" + value}})->result_int() == 401);
+  CHECK(t::get(served.port(), "/api/builds", {{"Cookie", "drydock_read="}})->result_int() == 401);
+  const auto write = t::request(served.port(), t::http::verb::post, "/api/builds/1/rebuild", with_cookie);
+  CHECK(write->result_int() == 401);
+  CHECK(served.control.calls().empty());
 }
 
 TEST_CASE("web: the report with its own policy", "[agent]")
