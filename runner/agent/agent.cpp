@@ -22,12 +22,6 @@ using namespace std::chrono_literals;
 namespace drydock::agent {
 namespace {
 
-std::int64_t unix_ms()
-{
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // Writes all of `text` to fd (a build's log), EINTR and short writes included.
 void write_all(int fd, std::string_view text)
 {
@@ -68,6 +62,7 @@ void keep_earlier_attempt(const std::string& build_dir)
 struct Prepared {
   os::FreshCheckout checkout;
   std::string config;
+  std::optional<BuildRequest> described; // its author and title, when it was queued without them
 };
 
 // A build being run: its preparation, then its child, its log and its checkout.
@@ -117,7 +112,7 @@ private:
   Store& m_store;
   std::unique_ptr<GitAccess> m_git;
   Mirrors m_mirrors;
-  SharedClock m_clock{unix_ms};
+  SharedClock m_clock{system_unix_ms};
   os::AsyncProcesses m_processes;
   std::map<std::int64_t, Running> m_running;
   std::map<int, std::int64_t> m_build_of_process;
@@ -314,7 +309,12 @@ Result<Prepared> Agent::prepare(const Build& build)
   if (!config) {
     return tl::unexpected(config.error());
   }
-  return Prepared{std::move(*checkout), std::move(*config)};
+  std::optional<BuildRequest> described;
+  if (build.author.empty() && build.title.empty()) { // a plain webhook's, ahead of the mirror then
+    auto [author, title] = m_mirrors.git().author_and_title(m_mirrors.path_of(*repo), build.sha);
+    described = displayable({build.repo, build.ref, build.sha, std::move(author), std::move(title), build.reason});
+  }
+  return Prepared{std::move(*checkout), std::move(*config), std::move(described)};
 }
 
 // The builds whose preparation ended: run now, or ended.
@@ -333,6 +333,11 @@ void Agent::launch(Running& running, Result<Prepared> prepared)
   if (!prepared) {
     fail_to_start(running, prepared.error());
     return;
+  }
+  if (const auto& described = prepared->described) {
+    if (auto saved = m_store.describe(running.build.id, described->author, described->title); !saved) {
+      m_options.say(fmt::format("warning: {}", saved.error()));
+    }
   }
   if (running.cancel_requested || m_stopping) { // asked while it was being prepared
     const auto* why = running.cancel_requested ? "canceled before it started" : "the agent stopped before it started";

@@ -2,12 +2,19 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
 #include <cstdlib>
 
 namespace drydock::agent {
 
 namespace {
 constexpr std::int64_t kTolerated = 2000; // ms a machine's clock may be off unremarked
+}
+
+std::int64_t system_unix_ms()
+{
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 std::optional<std::string> SharedClock::sync(Store& store)

@@ -13,6 +13,9 @@
 
 namespace drydock::agent {
 
+// This machine's clock, in Unix ms.
+std::int64_t system_unix_ms();
+
 class SharedClock {
 public:
   using Local = std::function<std::int64_t()>; // this machine's Unix ms

@@ -109,6 +109,8 @@ constexpr const char* kClaim =
 constexpr const char* kHeartbeat = "UPDATE builds SET lease_until = $2 WHERE id IN (SELECT id FROM builds WHERE "
                                    "agent = $1 AND status = 'running' ORDER BY id FOR UPDATE)";
 constexpr const char* kSetDir = "UPDATE builds SET dir = $2 WHERE id = $1";
+constexpr const char* kDescribe =
+    "UPDATE builds SET author = $2, title = $3 WHERE id = $1 AND author = '' AND title = ''";
 constexpr const char* kFinish = "UPDATE builds SET status = $2, exit_code = $3, message = $4, finished_at = $5, "
                                 "lease_until = 0 WHERE id = $1 AND status = 'running'";
 constexpr const char* kCancelQueued = "UPDATE builds SET status = 'canceled', finished_at = $2, "
@@ -339,6 +341,12 @@ public:
   {
     return locked("renew leases",
                   [&] { return change(run(Retry::safe, "renew leases", kHeartbeat, agent, now + lease_ms)); });
+  }
+
+  Result<void> describe(std::int64_t id, const std::string& author, const std::string& title) override
+  {
+    return locked("describe a build",
+                  [&] { return change(run(Retry::safe, "describe a build", kDescribe, id, author, title)); });
   }
 
   Result<void> set_dir(std::int64_t id, const std::string& dir) override

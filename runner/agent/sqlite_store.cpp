@@ -95,6 +95,8 @@ constexpr const char* kClaim =
 constexpr const char* kHeartbeat = "UPDATE builds SET lease_until = ?2 WHERE agent = ?1 AND status = 'running'";
 constexpr const char* kRepoUrl = "SELECT url FROM repos WHERE name = ?1";
 constexpr const char* kSetDir = "UPDATE builds SET dir = ?2 WHERE id = ?1";
+constexpr const char* kDescribe =
+    "UPDATE builds SET author = ?2, title = ?3 WHERE id = ?1 AND author = '' AND title = ''";
 constexpr const char* kFinish = "UPDATE builds SET status = ?2, exit_code = ?3, message = ?4, finished_at = ?5, "
                                 "lease_until = 0 WHERE id = ?1 AND status = 'running'";
 constexpr const char* kCancelQueued = "UPDATE builds SET status = 'canceled', finished_at = ?2, "
@@ -312,6 +314,11 @@ public:
   Result<void> heartbeat(const std::string& agent, std::int64_t now, std::int64_t lease_ms) override
   {
     return locked("renew leases", [&] { return change(query(kHeartbeat, agent, now + lease_ms), "renew leases"); });
+  }
+
+  Result<void> describe(std::int64_t id, const std::string& author, const std::string& title) override
+  {
+    return locked("describe a build", [&] { return change(query(kDescribe, id, author, title), "describe a build"); });
   }
 
   Result<void> set_dir(std::int64_t id, const std::string& dir) override

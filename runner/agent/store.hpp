@@ -61,6 +61,10 @@ public:
   // Renews the leases of the agent's running builds.
   virtual Result<void> heartbeat(const std::string& agent, std::int64_t now, std::int64_t lease_ms) = 0;
 
+  // The commit's author and title, for a build queued without them (a
+  // plain webhook ahead of the mirror): kept when it has either already.
+  virtual Result<void> describe(std::int64_t id, const std::string& author, const std::string& title) = 0;
+
   // Where the build's log and record are kept.
   virtual Result<void> set_dir(std::int64_t id, const std::string& dir) = 0;
 

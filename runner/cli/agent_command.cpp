@@ -13,6 +13,7 @@
 #include <memory>
 
 #include "agent/agent.hpp"
+#include "agent/clock.hpp"
 #include "agent/repos_file.hpp"
 #include "agent/sources.hpp"
 #include "cli/commands.hpp"
@@ -46,13 +47,15 @@ struct AgentCliOptions {
   std::string secrets_dir;
   std::string status_url;
   std::string status_token_file;
-  std::string database;   // --database postgresql://...: shared with other agents
-  std::string public_url; // --public-url: how others reach the UI
+  std::string database;      // --database postgresql://...: shared with other agents
+  std::string database_file; // --database-file: that URL's file
+  std::string public_url;    // --public-url: how others reach the UI
 };
 
 struct EnqueueOptions {
   std::string state;
   std::string database;
+  std::string database_file;
   std::string repo;
   std::string ref;
 };
@@ -86,6 +89,13 @@ tl::expected<std::string, std::string> read_secret(const std::string& file, cons
     return tl::unexpected(fmt::format("the {} {} is empty", what, file));
   }
   return line;
+}
+
+// --database's URL, or the first line of --database-file: a password in a
+// URL on the command line is in every process list.
+tl::expected<std::string, std::string> database_of(const std::string& url, const std::string& file)
+{
+  return file.empty() ? tl::expected<std::string, std::string>(url) : read_secret(file, "database file");
 }
 
 tl::expected<std::pair<std::string, std::uint16_t>, std::string> parse_listen(const std::string& listen)
@@ -276,21 +286,24 @@ int run_agent_command(const AgentCliOptions& cli)
     return kExitConfigOrUsage;
   }
   auto lock = lock_state(options->state_dir);
-  auto store = lock ? open_store(options->state_dir, cli.database)
-                    : tl::expected<std::unique_ptr<agent::Store>, std::string>(tl::unexpect, lock.error());
+  auto database = lock ? database_of(cli.database, cli.database_file)
+                       : tl::expected<std::string, std::string>(tl::unexpect, lock.error());
+  auto store = database ? open_store(options->state_dir, *database)
+                        : tl::expected<std::unique_ptr<agent::Store>, std::string>(tl::unexpect, database.error());
   if (!store) {
     fmt::print(stderr, "drydock agent: {}\n", store.error());
     return kExitStepFailed;
   }
   for (const auto& repo : options->repos) {
-    if (auto added = (*store)->add_repo(repo.name, repo.url); !added) {
+    // Without its credentials: the database is shared, and shows it.
+    if (auto added = (*store)->add_repo(repo.name, agent::url_without_credentials(repo.url)); !added) {
       fmt::print(stderr, "drydock agent: {}\n", added.error());
       return kExitStepFailed;
     }
     say(fmt::format("watching {} ({})", repo.name, agent::shown_url(repo.url)));
   }
   say("removing what dead runs left behind (drydock clean)");
-  clean_leftovers_of_dead_runs();
+  clean_leftovers_of_dead_runs(say);
   return agent::run_agent(*options, **store);
 }
 
@@ -308,7 +321,9 @@ std::optional<std::pair<std::string, std::string>> resolve_ref(const std::map<st
 
 int run_enqueue(const EnqueueOptions& options)
 {
-  auto store = open_store(options.state, options.database);
+  auto database = database_of(options.database, options.database_file);
+  auto store = database ? open_store(options.state, *database)
+                        : tl::expected<std::unique_ptr<agent::Store>, std::string>(tl::unexpect, database.error());
   auto url = store ? (*store)->repo_url(options.repo)
                    : agent::Result<std::optional<std::string>>(tl::unexpect, store.error());
   if (!url || !*url) {
@@ -321,6 +336,12 @@ int run_enqueue(const EnqueueOptions& options)
   auto git = agent::real_git(300);
   agent::Mirrors mirrors((fs::path(options.state) / "mirrors").string(), *git);
   auto heads = mirrors.fetch(spec);
+  if (!heads && fs::exists(mirrors.path_of(spec) + "/HEAD")) {
+    // The database has the URL without its credentials: the agent's own
+    // fetches have them, and its mirror is as it last fetched.
+    fmt::print(stderr, "drydock agent enqueue: {}; taking the mirror as the agent last fetched it\n", heads.error());
+    heads = git->heads(mirrors.path_of(spec));
+  }
   const auto ref = heads ? resolve_ref(*heads, options.ref) : std::nullopt;
   if (!ref) {
     fmt::print(stderr, "drydock agent enqueue: {}\n",
@@ -328,11 +349,10 @@ int run_enqueue(const EnqueueOptions& options)
     return kExitConfigOrUsage;
   }
   auto [author, title] = git->author_and_title(mirrors.path_of(spec), ref->second);
-  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                       std::chrono::system_clock::now().time_since_epoch())
-                       .count();
+  agent::SharedClock clock(agent::system_unix_ms);
+  clock.sync(**store); // the database's time, as the agents stamp with
   auto build = (*store)->enqueue(agent::displayable({spec.name, ref->first, ref->second, author, title, "enqueue"}),
-                                 true, now);
+                                 true, clock.now());
   if (!build) {
     fmt::print(stderr, "drydock agent enqueue: {}\n", build.error());
     return kExitStepFailed;
@@ -346,7 +366,9 @@ void add_enqueue(CLI::App& agent, const std::shared_ptr<EnqueueOptions>& options
   auto* sub = agent.add_subcommand("enqueue", "Queue a build of a branch or tag of a repository the agent watches "
                                               "(fetched first); the agent starts it when a slot is free");
   sub->add_option("--state", options->state, "The agent's state folder")->required();
-  sub->add_option("--database", options->database, "The agents' PostgreSQL database, if they share one");
+  auto* database = sub->add_option("--database", options->database, "The agents' PostgreSQL database, if they share one");
+  sub->add_option("--database-file", options->database_file, "That database's URL, the first line of this file")
+      ->excludes(database);
   sub->add_option("repo", options->repo, "The repository's name, as the agent prints it (OWNER/REPO or REPO)")
       ->required();
   sub->add_option("ref", options->ref, "A branch, a tag, or a full ref (refs/heads/main)")->required();
@@ -368,9 +390,12 @@ Action add_agent_command(CLI::App& app)
   sub->add_option("--tag", options->tags, "Build the tags matching this glob (repeatable; default: none)");
   sub->add_option("--state", options->state, "The agent's folder: its database, mirrors and build logs and records");
   sub->add_option("--name", options->name, "This agent's name (default: the host name)");
-  sub->add_option("--database", options->database,
-                  "Share the queue and history with other agents in this PostgreSQL database (postgresql://...; "
-                  "default: STATE/agent.db, SQLite)");
+  auto* database = sub->add_option("--database", options->database,
+                                   "Share the queue and history with other agents in this PostgreSQL database "
+                                   "(postgresql://...; default: STATE/agent.db, SQLite)");
+  sub->add_option("--database-file", options->database_file,
+                  "--database's URL, the first line of this file (a password kept out of process lists)")
+      ->excludes(database);
   sub->add_option("-j,--jobs", options->jobs, "Builds at once (default 1)")->check(CLI::Range(1, 64));
   sub->add_option("--poll-interval", options->poll_interval_s, "Seconds between polls of each repository (default 60)")
       ->check(CLI::Range(0.1, 86400.0));

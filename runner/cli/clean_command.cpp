@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <cstdlib>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -18,19 +19,23 @@
 namespace drydock::cli {
 namespace {
 
+using Say = std::function<void(const std::string&)>;
+
 struct CleanOptions {
   bool all = false;
   bool dry_run = false;
   bool records = true; // the died runs' records of the repository here too
+  Say say = [](const std::string& line) { fmt::print("{}\n", line); };
+  Say warn = [](const std::string& line) { fmt::print(stderr, "{}\n", line); };
 };
 
 // Records of this repository's runs that died (no run_finished, their
 // drydock gone): their logs are kept no longer than their containers.
-std::size_t remove_died_records(bool dry_run)
+std::size_t remove_died_records(bool dry_run, const Say& say)
 {
   const auto died = record::remove_died_runs(runs_dir_here(), run_owner_alive, dry_run);
   for (const auto& run : died) {
-    fmt::print("{} run record {} (run {} died)\n", dry_run ? "would remove" : "removed", run.dir, run.number);
+    say(fmt::format("{} run record {} (run {} died)", dry_run ? "would remove" : "removed", run.dir, run.number));
   }
   return died.size();
 }
@@ -42,7 +47,7 @@ int run_clean(const CleanOptions& options)
   if (auto labelled = docker::labelled_resources(client); labelled) {
     candidates = std::move(*labelled);
   } else {
-    fmt::print(stderr, "drydock clean: {}; only cluster directories are checked\n", labelled.error());
+    options.warn(fmt::format("drydock clean: {}; only cluster directories are checked", labelled.error()));
   }
   const char* tmpdir = std::getenv("TMPDIR");
   for (const auto& dir :
@@ -53,23 +58,27 @@ int run_clean(const CleanOptions& options)
   const auto [leftovers, kept] = docker::select_leftovers(candidates, options.all);
   if (options.dry_run) {
     for (const auto& item : leftovers) {
-      fmt::print("would remove {} {}{}\n", item.kind, item.id.substr(0, 64),
-                 item.run.empty() ? std::string() : fmt::format(" (run {})", item.run));
+      options.say(fmt::format("would remove {} {}{}", item.kind, item.id.substr(0, 64),
+                              item.run.empty() ? std::string() : fmt::format(" (run {})", item.run)));
     }
   }
-  const int failed = options.dry_run ? 0 : docker::remove_resources(client, leftovers, [](const std::string& line) {
-    fmt::print("{}\n", line);
-  });
-  const auto died = options.records ? remove_died_records(options.dry_run) : 0;
-  fmt::print("drydock clean: {} {}, {} kept (their runs are still going){}\n", leftovers.size() + died,
-             options.dry_run ? "to remove" : "removed", kept,
-             failed > 0 ? fmt::format(", {} could not be removed", failed) : "");
+  const int failed = options.dry_run ? 0 : docker::remove_resources(client, leftovers, options.say);
+  const auto died = options.records ? remove_died_records(options.dry_run, options.say) : 0;
+  options.say(fmt::format("drydock clean: {} {}, {} kept (their runs are still going){}", leftovers.size() + died,
+                          options.dry_run ? "to remove" : "removed", kept,
+                          failed > 0 ? fmt::format(", {} could not be removed", failed) : ""));
   return failed > 0 ? kExitStepFailed : kExitOk;
 }
 
 } // namespace
 
-int clean_leftovers_of_dead_runs() { return run_clean({false, false, false}); }
+int clean_leftovers_of_dead_runs(const Say& say)
+{
+  CleanOptions options{false, false, false};
+  options.say = say;
+  options.warn = say;
+  return run_clean(options);
+}
 
 Action add_clean_command(CLI::App& app)
 {

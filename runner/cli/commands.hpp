@@ -44,8 +44,8 @@ std::string runs_dir_here();
 bool run_owner_alive(const std::string& owner);
 
 // `drydock clean` without the run records: what died runs left (an agent
-// restarted after a kill -9 calls it).
-int clean_leftovers_of_dead_runs();
+// restarted after a kill -9 calls it), each line it has to say told to `say`.
+int clean_leftovers_of_dead_runs(const std::function<void(const std::string&)>& say);
 
 int run_main(int argc, char** argv);
 

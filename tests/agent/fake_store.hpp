@@ -77,6 +77,16 @@ public:
   Result<std::int64_t> clock(std::int64_t local_now) override { return local_now + clock_offset; }
   Result<void> heartbeat(const std::string&, std::int64_t, std::int64_t) override { return {}; }
 
+  Result<void> describe(std::int64_t id, const std::string& author, const std::string& title) override
+  {
+    return change(id, [&](Build& build) {
+      if (build.author.empty() && build.title.empty()) {
+        build.author = author;
+        build.title = title;
+      }
+    });
+  }
+
   Result<void> set_dir(std::int64_t id, const std::string& dir) override
   {
     return change(id, [&](Build& build) { build.dir = dir; });

@@ -348,6 +348,24 @@ STORE_CASE(finish, "only a running build can be finished")
   CHECK_FALSE(missing->has_value());
 }
 
+STORE_CASE(describe, "a build queued without its commit's author and title gets them later")
+{
+  auto store = open_with_repos(maker);
+  auto bare = request("app", "main");
+  bare.author.clear();
+  bare.title.clear();
+  const auto plain = enqueued(*store, bare);
+  const auto told = enqueued(*store, request("lib", "main"));
+  REQUIRE(store->describe(plain.id, "Grace", "Add the parser"));
+  REQUIRE(store->describe(told.id, "Mallory", "Something else"));
+  CHECK(stored(*store, plain.id).author == "Grace");
+  CHECK(stored(*store, plain.id).title == "Add the parser");
+  CHECK(stored(*store, told.id).author == "Ada"); // what the push said stays
+  CHECK(stored(*store, told.id).title == "Fix the thing");
+  REQUIRE(store->describe(plain.id, "Eve", "Later")); // described once
+  CHECK(stored(*store, plain.id).author == "Grace");
+}
+
 STORE_CASE(list_filters, "the list filters, pages and shows the newest first")
 {
   auto store = open_with_repos(maker);

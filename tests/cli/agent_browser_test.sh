@@ -7,8 +7,15 @@
 # the DevTools protocol: an open EventSource keeps --dump-dom from ever
 # catching it) grows its log from the SSE stream without a reload, and turns
 # canceled when the build is canceled through the API; the page's Rebuild
-# button, given the token, queues a rebuild. Screenshots are saved
-# under the build dir. Everything listens on 127.0.0.1 only.
+# button, given the token, queues a rebuild. Then the agent again, on the same
+# state, with --reads-need-token (as a browser on another machine meets it):
+# reads without the token are refused, POST /api/session with it gives a
+# read-session cookie that reads and cannot write; in the browser the list's
+# refused read asks the token with prompt() (answered through the DevTools
+# protocol) and draws the builds, and then, in the same tab, a running build's
+# log grows over SSE and a finished build's report loads in its frame, both on
+# the cookie alone; a wrong token answered shows the refusal and no builds.
+# Screenshots are saved under the build dir. Everything listens on 127.0.0.1 only.
 # Usage: agent_browser_test.sh PATH/TO/drydock
 set -u
 drydock=$(realpath "$1")
@@ -57,13 +64,22 @@ wait_for() { # SECONDS COMMAND...: until it succeeds, at most SECONDS
   done
 }
 listening() { grep -q -o 'listening on http://127.0.0.1:[0-9]*/' "$1"; }
-: >agent.log
-"$drydock" agent --repo "$scratch/app.git" --state "$state" --listen 127.0.0.1:0 --token-file token \
-  --no-poll --name "$marker" >agent.out 2>agent.log &
-agent_pid=$!
-wait_for 20 listening agent.log || { fail "the agent did not start: $(cat agent.log)"; finish "-"; }
-api=$(grep -o 'http://127.0.0.1:[0-9]*' agent.log | head -1)
-status_is() { [ "$(curl -s "$api/api/builds/$1" | jq -r .status)" = "$2" ]; }
+start_agent() { # LOG [FLAGS...]: an agent on $state; its pid in $agent_pid, its address in $api
+  local log=$1; shift
+  : >"$log"
+  "$drydock" agent --repo "$scratch/app.git" --state "$state" --listen 127.0.0.1:0 --token-file token \
+    --no-poll --name "$marker" "$@" >>agent.out 2>"$log" &
+  agent_pid=$!
+  wait_for 20 listening "$log" || { fail "the agent did not start: $(cat "$log")"; finish "-"; }
+  api=$(grep -o 'http://127.0.0.1:[0-9]*' "$log" | head -1)
+}
+stop_agent() {
+  kill -TERM "$agent_pid"
+  wait_for 20 bash -c "! kill -0 $agent_pid 2>/dev/null" || fail "the agent did not stop on SIGTERM"
+}
+start_agent agent.log
+# With the token: the agent started with --reads-need-token answers no read without it.
+status_is() { [ "$(curl -s -H "Authorization: Bearer $token" "$api/api/builds/$1" | jq -r .status)" = "$2" ]; }
 enqueue() { "$drydock" agent enqueue --state "$state" app "$1" >/dev/null 2>&1 || fail "enqueue $1"; }
 # cancel ID: through the API (when the browser's part failed before it, the rest need not wait for the step).
 cancel() { curl -s -o /dev/null -X POST -H "Authorization: Bearer $token" "$api/api/builds/$1/cancel"; }
@@ -293,8 +309,164 @@ for shot in list build build-running; do
 done
 echo "screenshots: $shots/{list,build,build-running}.png"
 
-kill -TERM "$agent_pid"
-wait_for 20 bash -c "! kill -0 $agent_pid 2>/dev/null" || fail "the agent did not stop on SIGTERM"
+stop_agent
+
+# --- reads that need the token: a read session ---------------------------------------
+# The same state again, its reads refused without the token on this machine too: what a browser
+# elsewhere meets.
+start_agent agent-reads.log --reads-need-token
+code_of() { curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$@"; }
+[ "$(code_of "$api/api/builds")" = 401 ] || fail "a read without the token: $(curl -s "$api/api/builds" | head -c 300)"
+[ "$(code_of "$api/builds/1/report")" = 401 ] || fail "the report without the token: $(code_of "$api/builds/1/report")"
+[ "$(code_of "$api/")" = 200 ] && [ "$(code_of "$api/ui.js")" = 200 ] || fail "the page or its script needs the token"
+[ "$(code_of -X POST -H "Authorization: Bearer $token-wrong" "$api/api/session")" = 401 ] ||
+  fail "a wrong token opened a read session"
+curl -s --max-time 5 -D - -o /dev/null -X POST -H "Authorization: Bearer $token" "$api/api/session" | tr -d '\r' \
+  >session.head
+set_cookie=$(grep -i '^set-cookie:' session.head)
+attributes='; Path=/; HttpOnly; SameSite=Strict'
+cookie=$(printf '%s' "$set_cookie" | sed -n "s|^[^:]*: drydock_read=\([0-9a-f]\{64\}\)$attributes\$|\1|p")
+head -1 session.head | grep -q '^HTTP/1.1 204 ' && [ -n "$cookie" ] ||
+  fail "POST /api/session with the token: $(head -1 session.head), ${set_cookie:-no Set-Cookie}"
+session="Cookie: drydock_read=$cookie"
+curl -s --max-time 5 -H "$session" "$api/api/builds" >session.json
+[ "$(jq -r '[.builds[].id] | sort | join(",")' session.json 2>/dev/null)" = 1,2,3,4 ] ||
+  fail "a read with the session's cookie: $(head -c 300 session.json)"
+[ "$(code_of -H "$session" "$api/builds/1/report")" = 200 ] || fail "the report with the session's cookie"
+curl -s --max-time 3 -D - -o /dev/null -H "$session" "$api/api/builds/1/stream" | tr -d '\r' >stream.head
+head -1 stream.head | grep -q '^HTTP/1.1 200 ' && grep -qix 'content-type: text/event-stream.*' stream.head ||
+  fail "build 1's stream with the session's cookie: $(head -3 stream.head)"
+[ "$(code_of -H "Cookie: drydock_read=$(printf '%s' "$cookie" | tr 0-9a-f 1-9a-f0)" "$api/api/builds")" = 401 ] ||
+  fail "a wrong session cookie reads"
+[ "$(code_of -X POST -H "$session" "$api/api/builds/1/rebuild")" = 401 ] || fail "the session's cookie rebuilds"
+[ "$(code_of -X POST -H "$session" "$api/api/session")" = 401 ] || fail "the session's cookie opens a session"
+[ "$(code_of -H "Authorization: Bearer $token" "$api/api/builds/5")" = 404 ] || fail "build 5 was queued: a write"
+curl -s -H "Authorization: Bearer $token" "$api/api/builds" >reads.json
+# In chromium: one tab asks the token at the list's refused read, then reads on its session (a cookie) --
+# the list; a running build's log from the stream, which an EventSource can give no header to; a
+# finished build's report in its frame, the same. Then a browser of its own answering a wrong token.
+timeout 120 python3 - "$browser" "$scratch/chrome-reads-$marker" "$scratch/chrome.log" "$api" "$token" "$cookie" \
+  "$here" "$drydock" "$state" <<'PY' || { fail "the read session in chromium"; cancel 5; }
+import re, subprocess, sys, time, urllib.request
+browser, profile, log, api, token, cookie, here, drydock, state = sys.argv[1:]
+sys.path.insert(0, here)
+from chromium_cdp import Browser, Error as CdpError
+
+def get(path):
+    request = urllib.request.Request(api + path, headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(request, timeout=5) as r:
+        return r.read().decode()
+
+def until(check, seconds, what):
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, f"{what}: not within {seconds} s"
+        time.sleep(0.1)
+
+def api_calls(b, page, since):
+    """The page's requests to the API since the mark: (method, path, status)."""
+    return [(m, url[len(api):], status) for m, url, status in b.exchanges(page, since) if url.startswith(api + "/api/")]
+
+def session_cookies(b, page):
+    return [c for c in b.call("Network.getCookies", session=page)["cookies"] if c["name"] == "drydock_read"]
+
+ROWS = "document.querySelectorAll('table#builds tr.build').length"
+ERROR = "(function () { var e = document.getElementById('error'); return e.hidden ? null : e.textContent; })()"
+STORED = "sessionStorage.getItem('drydock-token')"
+LOG = "document.querySelector('pre#log').textContent"
+STATUS = "(document.querySelector('span#status').dataset.status || '')"
+REPORT = ("(function () { var v = document.getElementById('verdict'); return [location.pathname,"
+          " v && v.dataset.result, document.documentElement.dataset.renderMs != null,"
+          " (document.body ? document.body.textContent : '').slice(0, 100)]; })()")
+with Browser(browser, profile, log, ["--disable-background-networking", "--disable-component-update", "--disable-sync"]) as b:
+    mark = len(b.events)
+    page = b.open(f"{api}/")
+    dialog = b.answer_prompt(page, token, 15, mark)
+    assert (dialog["type"], dialog["message"]) == ("prompt", "The agent's token"), dialog
+    b.wait_for(page, f"{ROWS} > 0", 10, "the list's rows after the token")
+    assert b.evaluate(page, ERROR) is None, b.evaluate(page, ERROR)
+    assert b.evaluate(page, STORED) == token, "the tab did not keep the token"
+    calls = api_calls(b, page, mark)
+    want = [("GET", "/api/builds?", 401), ("POST", "/api/session", 204), ("GET", "/api/builds?", 200)]
+    assert calls[:3] == want, calls
+    jar = session_cookies(b, page)
+    assert [(c["value"], c["httpOnly"], c["sameSite"], c["path"]) for c in jar] == [(cookie, True, "Strict", "/")], jar
+    assert "drydock_read" not in b.evaluate(page, "document.cookie"), "the page's script reads the session cookie"
+    with open("session-list.html", "w", encoding="utf-8") as out:
+        out.write(b.evaluate(page, "document.documentElement.outerHTML"))
+    print("the list after the prompt:", b.evaluate(page, ROWS), "rows;", calls[:3])
+
+    # The same tab, on a build queued now: its log comes from the stream alone.
+    queued = subprocess.run([drydock, "agent", "enqueue", "--state", state, "app", "live"], capture_output=True,
+                            text=True, timeout=30)
+    assert queued.returncode == 0 and queued.stdout.startswith("queued build 5 "), (queued.stdout, queued.stderr)
+    mark = len(b.events)
+    b.navigate(page, f"{api}/builds/5")
+    b.wait_for(page, f"{LOG}.includes('first-line')", 30, "first-line on build 5's page")
+    b.evaluate(page, "window.drydockProbe = 'same page'")
+    first = b.evaluate(page, LOG)
+    assert "second-line" not in get("/api/builds/5/log"), "second-line before the first look: the test's timing"
+    assert "first-line" in first and "second-line" not in first, repr(first)
+    until(lambda: "second-line" in get("/api/builds/5/log"), 30, "second-line in build 5's log")
+    b.wait_for(page, f"{LOG}.includes('second-line')", 10, "second-line on build 5's page")
+    second, probe = b.evaluate(page, f"[{LOG}, window.drydockProbe]")
+    assert probe == "same page", "the page was reloaded"
+    assert second.count("first-line") == 1 and second.count("second-line") == 1, repr(second)
+    calls = api_calls(b, page, mark)
+    assert ("GET", "/api/builds/5/stream", 200) in calls and all(s != 401 for _, _, s in calls), calls
+    print("build 5's log, grown over the stream:", repr(second), calls)
+    request = urllib.request.Request(f"{api}/api/builds/5/cancel", method="POST",
+                                     headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(request, timeout=5) as r:
+        assert r.status == 200, r.status
+    b.wait_for(page, f"{STATUS} === 'canceled'", 30, "canceled on build 5's page")
+
+    b.navigate(page, f"{api}/builds/1")
+    b.wait_for(page, "(function () { var f = document.querySelector('iframe#report');"
+                     " return !!(f && !f.hidden && f.getAttribute('src') === '/builds/1/report'); })()", 15,
+               "build 1's report framed")
+    deadline = time.monotonic() + 15
+    while True:
+        try:
+            drawn = b.evaluate_in_child_frame(page, REPORT)
+        except CdpError as error:
+            drawn = str(error)
+        if drawn[:3] == ["/builds/1/report", "passed", True] or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert drawn[:3] == ["/builds/1/report", "passed", True], f"build 1's report in its frame: {drawn}"
+    print("build 1's report in its frame:", drawn[:3])
+
+    # Another browser (a context of its own: no cookie, no token kept) answers a wrong token.
+    wrong = token + "-wrong"
+    mark = len(b.events)
+    other = b.open(f"{api}/", fresh=True)
+    b.answer_prompt(other, wrong, 15, mark)
+    error = b.wait_for(other, ERROR, 10, "an error on the list after a wrong token")
+    assert error == "the token was refused", error
+    assert b.evaluate(other, ROWS) == 0 and b.evaluate(other, STORED) is None, "rows or a token kept"
+    calls = api_calls(b, other, mark)
+    assert calls[:2] == [("GET", "/api/builds?", 401), ("POST", "/api/session", 401)], calls
+    assert all(s != 200 for _, _, s in calls) and session_cookies(b, other) == [], (calls, session_cookies(b, other))
+    mark = len(b.events)
+    b.navigate(other, f"{api}/builds/1")
+    b.answer_prompt(other, wrong, 15, mark)
+    error = b.wait_for(other, ERROR, 10, "an error on build 1's page after a wrong token")
+    assert error == "the token was refused", error
+    shown = b.evaluate(other, "(function () { var f = document.querySelector('iframe#report');"
+                              " return [document.getElementById('status').textContent,"
+                              " document.getElementById('log').textContent, f.hidden, f.hasAttribute('src')]; })()")
+    assert shown == ["", "", True, False], shown
+    print("a wrong token:", error, api_calls(b, other, mark))
+    errors = [e for e in b.console_errors() if "favicon.ico" not in e and "status of 401" not in e]
+    assert not errors, errors
+PY
+check_list session-list.html reads.json "$hostile" || fail "the list drawn after the prompt is not the builds'"
+wait_for 30 status_is 5 canceled ||
+  fail "build 5 after the cancel: $(curl -s -H "Authorization: Bearer $token" "$api/api/builds/5")"
+wait_for 10 step_gone || fail "build 5's step outlived its cancel"
+stop_agent
 chrome_gone() { ! pgrep -f "chrome-.*$marker" >/dev/null; }
 wait_for 10 chrome_gone || fail "a chromium was left running: $(pgrep -af "chrome-.*$marker" | head -3)"
-finish "agent UI in chromium: the list and its filter, a build's page and report, a live log over SSE, a cancel, a rebuild"
+finish "agent UI in chromium: the list and its filter, a build's page and report, a live log over SSE, a cancel, \
+a rebuild, and with --reads-need-token the same reads on a session opened at the page's prompt"

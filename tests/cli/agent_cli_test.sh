@@ -209,6 +209,7 @@ contains "$(build_field 7 message)" "restarted"
 [ "$(checkouts)" = 0 ] || fail "the killed agent's checkout was left: $(ls "$scratch")"
 [ "$(builds_count)" = 7 ] || fail "the history after the restart: $(builds_count) builds"
 contains "$(cat agent3.log)" "build 7 (app #7) was left by $marker/"
+contains "$(cat agent3.log)" "drydock agent: drydock clean: " # its log, not stdout
 
 # --requeue-lost: a build left by a killed agent runs again, its first
 # attempt's record kept beside the new one.
@@ -250,6 +251,9 @@ wait_for 20 test -f fetching || fail "app's fetch did not start: $(cat agent5.lo
 code=$(hook "{\"repo\": \"lib\", \"ref\": \"refs/heads/main\", \"sha\": \"$(cd work && git rev-parse main)\"}")
 [ "$code" = 201 ] || fail "the hook of lib: $code"
 wait_for 30 status_is 2 success || fail "lib's build: $(curl -s "$api/api/builds/2") $(cat agent5.log)"
+# A plain hook names no author or title: the build takes its commit's.
+[ "$(build_field 2 author)" = Ada ] || fail "lib's build's author: $(build_field 2 author)"
+[ "$(build_field 2 title)" = "$(cd work && git log -1 --format=%s main)" ] || fail "lib's build's title: $(build_field 2 title)"
 [ -f fetching ] || fail "lib's build waited for app's fetch"
 status_is 1 running || fail "app's build during its fetch: $(curl -s "$api/api/builds/1")"
 code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $token" "$api/api/builds/1/cancel")

@@ -2,8 +2,9 @@
 python3's standard library only: the browser reads NUL-terminated JSON
 commands on its fd 3 and writes its answers and events on its fd 4. Used by
 the browser tests to look at one live page at several moments (a page with
-an open EventSource never ends loading, so --dump-dom cannot wait for it).
-Every wait has a deadline; close() ends the browser's whole process group."""
+an open EventSource never ends loading, so --dump-dom cannot wait for it),
+and to answer a page's prompt(). Every wait has a deadline; close() ends the
+browser's whole process group."""
 import fcntl
 import json
 import os
@@ -73,15 +74,59 @@ class Browser:
         message, self._buffer = self._buffer.split(b"\0", 1)
         return json.loads(message)
 
-    def open(self, url):
-        """A new tab at url; its session id, for evaluate."""
-        target = self.call("Target.createTarget", {"url": "about:blank"})["targetId"]
+    def open(self, url, fresh=False):
+        """A new tab at url; its session id, for evaluate. fresh: in a browser context of its own, with cookies
+        and storage of its own (as another person's browser). Its HTTP exchanges are in events (Network)."""
+        params = {"url": "about:blank"}
+        if fresh:
+            params["browserContextId"] = self.call("Target.createBrowserContext")["browserContextId"]
+        target = self.call("Target.createTarget", params)["targetId"]
         session = self.call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
         self.call("Page.enable", session=session)
         self.call("Runtime.enable", session=session)
         self.call("Log.enable", session=session)
-        self.call("Page.navigate", {"url": url}, session=session)
+        self.call("Network.enable", session=session)
+        self.navigate(session, url)
         return session
+
+    def navigate(self, session, url):
+        """The tab to url (its sessionStorage stays, being the same tab's)."""
+        result = self.call("Page.navigate", {"url": url}, session=session)
+        if result.get("errorText"):
+            raise Error(f"navigate to {url}: {result['errorText']}")
+
+    def wait_event(self, session, method, timeout, since=0):
+        """The first event method from the session's page among events[since:], waiting for it at most timeout
+        seconds. While a page's dialog is open its script is stopped: evaluate would wait, this does not."""
+        deadline = time.monotonic() + timeout
+        index = since
+        while True:
+            for event in self.events[index:]:
+                if event.get("method") == method and event.get("sessionId") == session:
+                    return event
+            index = len(self.events)
+            self.events.append(self._read(deadline, f"{method} within {timeout} s"))
+
+    def answer_prompt(self, session, text, timeout, since=0):
+        """Waits for the page's JavaScript dialog (opened after events[since]) and accepts it with text typed
+        in; the dialog's type and message."""
+        params = self.wait_event(session, "Page.javascriptDialogOpening", timeout, since)["params"]
+        self.call("Page.handleJavaScriptDialog", {"accept": True, "promptText": text}, session=session)
+        return params
+
+    def exchanges(self, session, since=0):
+        """(method, URL, status) of the page's HTTP requests answered among events[since:], in order."""
+        methods, found = {}, []
+        for event in self.events[since:]:
+            if event.get("sessionId") != session:
+                continue
+            params = event.get("params", {})
+            if event.get("method") == "Network.requestWillBeSent":
+                methods[params["requestId"]] = params["request"]["method"]
+            elif event.get("method") == "Network.responseReceived":
+                response = params["response"]
+                found.append((methods.get(params["requestId"], "?"), response["url"], response["status"]))
+        return found
 
     def evaluate(self, session, expression):
         result = self.call("Runtime.evaluate", {"expression": expression, "returnByValue": True}, session=session)

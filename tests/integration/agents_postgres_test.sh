@@ -50,11 +50,13 @@ git clone -q app.git work 2>/dev/null || exit 1
   git add -A && git commit -qm "trivial" && git push -q origin main) || exit 1
 
 declare -A api log pid
+printf '%s\n' "$db" >db.url # --database-file: agent b and enqueue read the URL from it
 listening() { grep -q 'listening on http://127.0.0.1:[0-9]*/' "$1"; }
 start_agent() { # $1: its name (a, b), $2: its log; its state is state-NAME
-  local name=$1 file=$scratch/$2
+  local name=$1 file=$scratch/$2 database=(--database "$db")
+  [ "$name" = b ] && database=(--database-file "$scratch/db.url")
   : >"$file" # there before listening reads it
-  "$drydock" agent --repo "$scratch/app.git" --state "$scratch/state-$name" --database "$db" --name "$name" \
+  "$drydock" agent --repo "$scratch/app.git" --state "$scratch/state-$name" "${database[@]}" --name "$name" \
     --no-poll --jobs 2 --listen 127.0.0.1:0 >"$file" 2>&1 &
   agent_pids+=($!)
   pid[$name]=$!
@@ -64,7 +66,7 @@ start_agent() { # $1: its name (a, b), $2: its log; its state is state-NAME
 }
 builds() { curl -s "${api[b]}/api/builds?limit=500"; }
 enqueue() { # $1: a branch
-  "$drydock" agent enqueue --state "$scratch/state-enqueue" --database "$db" app "$1" >>enqueue.log 2>&1 ||
+  "$drydock" agent enqueue --state "$scratch/state-enqueue" --database-file db.url app "$1" >>enqueue.log 2>&1 ||
     fail "enqueue $1: $(tail -2 enqueue.log)"
 }
 final_count() {
