@@ -59,13 +59,8 @@ cd "$work" || exit 1
 
 say() { echo "agent bench: $*" >&2; }
 # wait_for SECONDS COMMAND...: until it succeeds, at most SECONDS.
-wait_for() {
-  local deadline=$((SECONDS + $1)); shift
-  until "$@"; do
-    [ "$SECONDS" -lt "$deadline" ] || return 1
-    sleep 0.05
-  done
-}
+source "$here/../../tests/wait_for.sh"
+WAIT_PACE=0.05 # push-to-start is measured to the poll's pace
 now_ms() { date +%s%3N; }
 # The API's ISO times (2026-01-02T03:04:05.678Z) in Unix ms.
 jq_ms='def ms: (.[0:19] + "Z" | fromdateiso8601) * 1000 + (.[20:23] | tonumber);'

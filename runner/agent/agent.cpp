@@ -15,6 +15,7 @@
 #include "agent/clock.hpp"
 #include "os/checkout.hpp"
 #include "os/process.hpp"
+#include "util/file.hpp"
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
@@ -22,20 +23,8 @@ using namespace std::chrono_literals;
 namespace drydock::agent {
 namespace {
 
-// Writes all of `text` to fd (a build's log), EINTR and short writes included.
-void write_all(int fd, std::string_view text)
-{
-  while (!text.empty()) {
-    const auto written = ::write(fd, text.data(), text.size());
-    if (written < 0 && errno == EINTR) {
-      continue;
-    }
-    if (written <= 0) {
-      return;
-    }
-    text.remove_prefix(static_cast<std::size_t>(written));
-  }
-}
+// A line or output for a build's log (a full disk loses it, not the build).
+void write_all(int fd, std::string_view text) { util::write_fully(fd, text); }
 
 // A build queued again (its agent died, --requeue-lost) runs in the same
 // folder: the record of the attempt that died is kept beside the new one

@@ -366,7 +366,8 @@ void add_enqueue(CLI::App& agent, const std::shared_ptr<EnqueueOptions>& options
   auto* sub = agent.add_subcommand("enqueue", "Queue a build of a branch or tag of a repository the agent watches "
                                               "(fetched first); the agent starts it when a slot is free");
   sub->add_option("--state", options->state, "The agent's state folder")->required();
-  auto* database = sub->add_option("--database", options->database, "The agents' PostgreSQL database, if they share one");
+  auto* database = sub->add_option("--database", options->database,
+                                   "The agents' PostgreSQL database, if they share one");
   sub->add_option("--database-file", options->database_file, "That database's URL, the first line of this file")
       ->excludes(database);
   sub->add_option("repo", options->repo, "The repository's name, as the agent prints it (OWNER/REPO or REPO)")

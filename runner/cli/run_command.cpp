@@ -29,6 +29,7 @@
 #include "record/reports.hpp"
 #include "record/run_record.hpp"
 #include "report/run_printer.hpp"
+#include "util/file.hpp"
 #include "util/mask.hpp"
 #include "util/scope_exit.hpp"
 
@@ -60,19 +61,8 @@ bool colour_wanted(int fd)
 int human_fd(const RunOptions& options) { return options.json ? STDERR_FILENO : STDOUT_FILENO; }
 
 // An event line on stdout (--json), whole, at once.
-void write_stdout(std::string_view line)
-{
-  while (!line.empty()) {
-    const auto written = ::write(STDOUT_FILENO, line.data(), line.size());
-    if (written < 0 && errno == EINTR) {
-      continue;
-    }
-    if (written <= 0) {
-      return; // the reader went away: the runner sees it and stops the build
-    }
-    line.remove_prefix(static_cast<std::size_t>(written));
-  }
-}
+// A reader gone away is seen by the runner, which stops the build.
+void write_stdout(std::string_view line) { util::write_fully(STDOUT_FILENO, line); }
 
 std::string utc_now()
 {

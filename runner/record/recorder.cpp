@@ -12,27 +12,13 @@
 #include <utility>
 
 #include "record/step_events.hpp"
+#include "util/file.hpp"
 #include "util/mask.hpp"
 
 namespace fs = std::filesystem;
 
 namespace drydock::record {
 namespace {
-
-bool write_all(int fd, std::string_view text)
-{
-  while (!text.empty()) {
-    const auto written = ::write(fd, text.data(), text.size());
-    if (written < 0 && errno == EINTR) {
-      continue;
-    }
-    if (written <= 0) {
-      return false;
-    }
-    text.remove_prefix(static_cast<std::size_t>(written));
-  }
-  return true;
-}
 
 int open_for_append(const std::string& path, int extra_flags)
 {
@@ -70,7 +56,7 @@ Recorder::~Recorder()
 // One write(2) per line, O_APPEND: no buffer to lose when drydock is killed.
 void Recorder::emit(const std::string& line)
 {
-  if (m_events_fd >= 0 && !write_all(m_events_fd, line) && m_error.empty()) {
+  if (m_events_fd >= 0 && !util::write_fully(m_events_fd, line) && m_error.empty()) {
     m_error = fmt::format("cannot write {}: {}", m_paths.events(), std::strerror(errno));
   }
   if (m_stream) {
@@ -112,7 +98,7 @@ void Recorder::write_log(std::size_t step, std::string_view text)
     m_logs[step] = open_for_append(m_paths.logs() + "/" + log_file_name(m_pipeline.steps[step]), O_TRUNC);
     m_running[step] = m_logs[step] >= 0;
   }
-  if (m_logs[step] >= 0 && !write_all(m_logs[step], text)) {
+  if (m_logs[step] >= 0 && !util::write_fully(m_logs[step], text)) {
     ::close(m_logs[step]); // a full disk: the log stops, the build goes on
     m_logs[step] = -1;
   }

@@ -133,4 +133,19 @@ std::string temp_dir()
   return temp_dir(tmpdir != nullptr ? std::optional<std::string>(tmpdir) : std::nullopt);
 }
 
+bool write_fully(int fd, std::string_view text)
+{
+  while (!text.empty()) {
+    const auto written = ::write(fd, text.data(), text.size());
+    if (written < 0 && errno == EINTR) {
+      continue;
+    }
+    if (written <= 0) {
+      return false;
+    }
+    text.remove_prefix(static_cast<std::size_t>(written));
+  }
+  return true;
+}
+
 } // namespace drydock::util

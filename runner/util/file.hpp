@@ -56,6 +56,10 @@ private:
   std::FILE* m_file = nullptr;
 };
 
+// Writes all of `text` to a blocking fd, through short writes and EINTR;
+// false when the fd takes no more (its reader went away, the disk is full).
+bool write_fully(int fd, std::string_view text);
+
 // The whole text as the file's new content, through an AtomicFile.
 tl::expected<void, std::string> write_file_atomically(const std::string& path, std::string_view text);
 

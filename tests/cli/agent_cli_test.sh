@@ -26,14 +26,6 @@ printf 'hook-secret-%s\n' "$RANDOM$RANDOM" >hook && hook_secret=$(cat hook)
 mkdir secrets && echo "APP_SECRET=hunter2-hunter2" >secrets/app.env
 state=$scratch/state
 
-# wait_for SECONDS COMMAND...: until it succeeds, at most SECONDS.
-wait_for() {
-  local deadline=$((SECONDS + $1)); shift
-  until "$@"; do
-    [ "$SECONDS" -lt "$deadline" ] || return 1
-    sleep 0.2
-  done
-}
 listening() { grep -q -o 'listening on http://127.0.0.1:[0-9]*/' "$1"; }
 start_agent() { # $1: its log; the rest: more options
   local log=$1; shift

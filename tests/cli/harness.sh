@@ -2,6 +2,7 @@
 # artifacts go there), a marker for the processes a test starts (killed at
 # the end), and the checks they share.
 # Usage: drydock=...; source harness.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../wait_for.sh" # before the cd below: the path may be relative
 failures=0
 scratch=$(mktemp -d)
 marker="drydock-cli-marker-$$"

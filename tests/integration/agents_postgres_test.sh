@@ -34,14 +34,6 @@ fi
 pg_cluster_start || exit 1
 db=$PG_CLUSTER_URL
 
-# wait_for SECONDS COMMAND...: until it succeeds, at most SECONDS.
-wait_for() {
-  local deadline=$((SECONDS + $1)); shift
-  until "$@"; do
-    [ "$SECONDS" -lt "$deadline" ] || return 1
-    sleep 0.2
-  done
-}
 
 export GIT_AUTHOR_NAME=Ada GIT_AUTHOR_EMAIL=ada@example.com GIT_COMMITTER_NAME=Ada GIT_COMMITTER_EMAIL=ada@example.com
 git init -q --bare app.git

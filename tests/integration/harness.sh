@@ -2,6 +2,7 @@
 # the postgres user, as the cluster needs), a random tag for names, and the
 # checks they share. The test defines `cleanup_more` for its own resources.
 # Usage: drydock=...; source harness.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../wait_for.sh" # before the cd below: the path may be relative
 failures=0
 scratch=$(mktemp -d)
 chmod 755 "$scratch" # the cluster runs as postgres when we are root
