@@ -56,13 +56,6 @@ push_commit live "printf '%s-line\\n' first; sleep 6; printf '%s-line\\n' second
 printf 'tok-%s\n' "$RANDOM$RANDOM$RANDOM" >token && token=$(cat token)
 state=$scratch/state
 
-wait_for() { # SECONDS COMMAND...: until it succeeds, at most SECONDS
-  local deadline=$((SECONDS + $1)); shift
-  until "$@"; do
-    [ "$SECONDS" -lt "$deadline" ] || return 1
-    sleep 0.2
-  done
-}
 listening() { grep -q -o 'listening on http://127.0.0.1:[0-9]*/' "$1"; }
 start_agent() { # LOG [FLAGS...]: an agent on $state; its pid in $agent_pid, its address in $api
   local log=$1; shift
@@ -347,7 +340,7 @@ curl -s -H "Authorization: Bearer $token" "$api/api/builds" >reads.json
 # finished build's report in its frame, the same. Then a browser of its own answering a wrong token.
 timeout 120 python3 - "$browser" "$scratch/chrome-reads-$marker" "$scratch/chrome.log" "$api" "$token" "$cookie" \
   "$here" "$drydock" "$state" <<'PY' || { fail "the read session in chromium"; cancel 5; }
-import re, subprocess, sys, time, urllib.request
+import subprocess, sys, time, urllib.request
 browser, profile, log, api, token, cookie, here, drydock, state = sys.argv[1:]
 sys.path.insert(0, here)
 from chromium_cdp import Browser, Error as CdpError
@@ -367,6 +360,17 @@ def api_calls(b, page, since):
     """The page's requests to the API since the mark: (method, path, status)."""
     return [(m, url[len(api):], status) for m, url, status in b.exchanges(page, since) if url.startswith(api + "/api/")]
 
+def wait(b, page, expression, seconds, what, since):
+    """wait_for, its failure telling the page's API calls and dialogs since the mark (an open dialog stops the
+    page's script: evaluate gets no answer)."""
+    try:
+        return b.wait_for(page, expression, seconds, what)
+    except CdpError as error:
+        dialogs = sum(e.get("method") == "Page.javascriptDialogOpening" and e.get("sessionId") == page
+                      for e in b.events[since:])
+        raise AssertionError(f"{error}; the page's API calls: {api_calls(b, page, since)}; {dialogs} dialogs"
+                             " opened") from None
+
 def session_cookies(b, page):
     return [c for c in b.call("Network.getCookies", session=page)["cookies"] if c["name"] == "drydock_read"]
 
@@ -383,7 +387,7 @@ with Browser(browser, profile, log, ["--disable-background-networking", "--disab
     page = b.open(f"{api}/")
     dialog = b.answer_prompt(page, token, 15, mark)
     assert (dialog["type"], dialog["message"]) == ("prompt", "The agent's token"), dialog
-    b.wait_for(page, f"{ROWS} > 0", 10, "the list's rows after the token")
+    wait(b, page, f"{ROWS} > 0", 10, "the list's rows after the token", mark)
     assert b.evaluate(page, ERROR) is None, b.evaluate(page, ERROR)
     assert b.evaluate(page, STORED) == token, "the tab did not keep the token"
     calls = api_calls(b, page, mark)
@@ -402,7 +406,7 @@ with Browser(browser, profile, log, ["--disable-background-networking", "--disab
     assert queued.returncode == 0 and queued.stdout.startswith("queued build 5 "), (queued.stdout, queued.stderr)
     mark = len(b.events)
     b.navigate(page, f"{api}/builds/5")
-    b.wait_for(page, f"{LOG}.includes('first-line')", 30, "first-line on build 5's page")
+    wait(b, page, f"{LOG}.includes('first-line')", 30, "first-line on build 5's page", mark)
     b.evaluate(page, "window.drydockProbe = 'same page'")
     first = b.evaluate(page, LOG)
     assert "second-line" not in get("/api/builds/5/log"), "second-line before the first look: the test's timing"
@@ -442,16 +446,17 @@ with Browser(browser, profile, log, ["--disable-background-networking", "--disab
     mark = len(b.events)
     other = b.open(f"{api}/", fresh=True)
     b.answer_prompt(other, wrong, 15, mark)
-    error = b.wait_for(other, ERROR, 10, "an error on the list after a wrong token")
+    error = wait(b, other, ERROR, 10, "an error on the list after a wrong token", mark)
     assert error == "the token was refused", error
-    assert b.evaluate(other, ROWS) == 0 and b.evaluate(other, STORED) is None, "rows or a token kept"
+    kept = b.evaluate(other, f"[{ROWS}, {STORED}]")
+    assert kept == [0, None], ("rows, the token kept", kept)
     calls = api_calls(b, other, mark)
     assert calls[:2] == [("GET", "/api/builds?", 401), ("POST", "/api/session", 401)], calls
     assert all(s != 200 for _, _, s in calls) and session_cookies(b, other) == [], (calls, session_cookies(b, other))
     mark = len(b.events)
     b.navigate(other, f"{api}/builds/1")
     b.answer_prompt(other, wrong, 15, mark)
-    error = b.wait_for(other, ERROR, 10, "an error on build 1's page after a wrong token")
+    error = wait(b, other, ERROR, 10, "an error on build 1's page after a wrong token", mark)
     assert error == "the token was refused", error
     shown = b.evaluate(other, "(function () { var f = document.querySelector('iframe#report');"
                               " return [document.getElementById('status').textContent,"
