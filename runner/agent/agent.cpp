@@ -7,6 +7,8 @@
 
 #include <cerrno>
 #include <csignal>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <future>
@@ -51,13 +53,20 @@ void keep_earlier_attempt(const std::string& build_dir)
 struct Prepared {
   os::FreshCheckout checkout;
   std::string config;
-  std::optional<BuildRequest> described; // its author and title, when it was queued without them
+};
+
+// The preparation's end: the run's needs, or why none; and the commit's
+// author and title once fetched, when the build was queued without them
+// (a plain webhook ahead of the mirror), even when what follows failed.
+struct Preparation {
+  Result<Prepared> prepared;
+  std::optional<BuildRequest> described;
 };
 
 // A build being run: its preparation, then its child, its log and its checkout.
 struct Running {
   Build build;
-  std::future<Result<Prepared>> preparing; // valid until its run starts
+  std::future<Preparation> preparing; // valid until its run starts
   int process = 0;
   int log_fd = -1;
   std::optional<os::FreshCheckout> checkout;
@@ -83,9 +92,12 @@ private:
   void recover(bool at_start);
   void start_builds();
   void start(Build build);
-  Result<Prepared> prepare(const Build& build);
+  Preparation prepare(const Build& build);
   void start_prepared();
-  void launch(Running& running, Result<Prepared> prepared);
+  void launch(Running& running, Preparation preparation);
+  void end_preparing(Running& running, BuildStatus status, const std::string& why);
+  void forget_abandoned();
+  void wait_for_abandoned();
   std::vector<std::string> run_argv(const Build& build, const Prepared& prepared) const;
   void fail_to_start(Running& running, const std::string& why);
   void handle(const os::ProcessEvent& event);
@@ -105,7 +117,11 @@ private:
   os::AsyncProcesses m_processes;
   std::map<std::int64_t, Running> m_running;
   std::map<int, std::int64_t> m_build_of_process;
+  std::mutex m_statuses_mutex; // web threads post too, from before m_statuses is made
   std::unique_ptr<StatusPoster> m_statuses;
+  // Preparations of builds that ended meanwhile (canceled, stopped): their
+  // git runs are bounded, not killable; each is dropped once it returns.
+  std::vector<std::future<Preparation>> m_abandoned;
   std::atomic<bool> m_wake{true};
   bool m_stopping = false;
   std::chrono::steady_clock::time_point m_stop_deadline;
@@ -149,6 +165,7 @@ void Agent::queued(const Build& build)
 
 void Agent::post_status(const Build& build)
 {
+  const std::lock_guard lock(m_statuses_mutex);
   if (m_statuses) {
     m_statuses->post(build);
   }
@@ -279,31 +296,42 @@ void Agent::start(Build build)
 
 // On the build's own thread: the commit fetched if the mirror lacks it,
 // checked out fresh, and its config found. Touches nothing the loop does.
-Result<Prepared> Agent::prepare(const Build& build)
+Preparation Agent::prepare(const Build& build)
 {
   const auto* repo = repo_named(build.repo);
   if (repo == nullptr) {
-    return tl::unexpected(fmt::format("this agent does not build {}", build.repo));
+    return {tl::unexpected(fmt::format("this agent does not build {}", build.repo)), std::nullopt};
   }
   if (auto fetched = m_mirrors.ensure_commit(*repo, build.sha); !fetched) {
-    return tl::unexpected(fetched.error());
+    return {tl::unexpected(fetched.error()), std::nullopt};
+  }
+  std::optional<BuildRequest> described;
+  if (build.author.empty() && build.title.empty()) {
+    auto [author, title] = m_mirrors.git().author_and_title(m_mirrors.path_of(*repo), build.sha);
+    described = displayable({build.repo, build.ref, build.sha, std::move(author), std::move(title), build.reason});
   }
   auto checkout = os::FreshCheckout::of_commit({m_mirrors.path_of(*repo), build.sha, build.branch(),
                                                 url_without_credentials(repo->url)},
                                                m_options.instance.substr(m_options.instance.rfind('/') + 1));
-  if (!checkout) {
-    return tl::unexpected(checkout.error());
-  }
-  auto config = config_of_checkout(checkout->dir());
+  auto config = checkout ? config_of_checkout(checkout->dir()) : Result<std::string>(tl::unexpect, checkout.error());
   if (!config) {
-    return tl::unexpected(config.error());
+    return {tl::unexpected(config.error()), std::move(described)};
   }
-  std::optional<BuildRequest> described;
-  if (build.author.empty() && build.title.empty()) { // a plain webhook's, ahead of the mirror then
-    auto [author, title] = m_mirrors.git().author_and_title(m_mirrors.path_of(*repo), build.sha);
-    described = displayable({build.repo, build.ref, build.sha, std::move(author), std::move(title), build.reason});
-  }
-  return Prepared{std::move(*checkout), std::move(*config), std::move(described)};
+  return {Prepared{std::move(*checkout), std::move(*config)}, std::move(described)};
+}
+
+// A build canceled or stopped while being prepared ends now: its git runs
+// cannot be stopped, but they are bounded, and what they return is dropped.
+void Agent::end_preparing(Running& running, BuildStatus status, const std::string& why)
+{
+  m_abandoned.push_back(std::move(running.preparing));
+  write_all(running.log_fd, fmt::format("drydock agent: {}\n", why));
+  conclude(running, status, 0, why);
+}
+
+void Agent::forget_abandoned()
+{
+  std::erase_if(m_abandoned, [](const auto& preparing) { return preparing.wait_for(0s) == std::future_status::ready; });
 }
 
 // The builds whose preparation ended: run now, or ended.
@@ -317,21 +345,16 @@ void Agent::start_prepared()
   }
 }
 
-void Agent::launch(Running& running, Result<Prepared> prepared)
+void Agent::launch(Running& running, Preparation preparation)
 {
-  if (!prepared) {
-    fail_to_start(running, prepared.error());
-    return;
-  }
-  if (const auto& described = prepared->described) {
+  if (const auto& described = preparation.described) {
     if (auto saved = m_store.describe(running.build.id, described->author, described->title); !saved) {
       m_options.say(fmt::format("warning: {}", saved.error()));
     }
   }
-  if (running.cancel_requested || m_stopping) { // asked while it was being prepared
-    const auto* why = running.cancel_requested ? "canceled before it started" : "the agent stopped before it started";
-    write_all(running.log_fd, fmt::format("drydock agent: {}\n", why));
-    conclude(running, running.cancel_requested ? BuildStatus::canceled : BuildStatus::interrupted, 0, why);
+  auto& prepared = preparation.prepared;
+  if (!prepared) {
+    fail_to_start(running, prepared.error());
     return;
   }
   os::SpawnSpec spec;
@@ -435,8 +458,10 @@ void Agent::apply_cancels()
     if (running != m_running.end() && !running->second.cancel_requested) {
       running->second.cancel_requested = true;
       running->second.kill_at = std::chrono::steady_clock::now() + m_options.stop_grace;
-      if (running->second.process != 0) { // else it ends when its preparation does
+      if (running->second.process != 0) {
         m_processes.signal_group(running->second.process, SIGTERM);
+      } else {
+        end_preparing(running->second, BuildStatus::canceled, "canceled before it started");
       }
     }
   }
@@ -465,18 +490,42 @@ void Agent::sync_clock()
 
 // SIGINT, SIGTERM, SIGHUP: no new build; the running ones get SIGTERM and
 // stop_grace to clean up, then SIGKILL.
+// A second signal: exit now (the runs are killed; the next start marks
+// them interrupted and cleans what they left).
 void Agent::begin_stop(int signal)
 {
   if (m_stopping) {
-    return;
+    m_options.say(fmt::format("{} again: exiting now", ::strsignal(signal)));
+    m_processes.signal_all_groups(SIGKILL);
+    std::fflush(nullptr);
+    std::_Exit(130);
   }
   m_stopping = true;
   m_stop_deadline = std::chrono::steady_clock::now() + m_options.stop_grace;
   m_options.say(fmt::format("stopping ({}): {} build(s) running", ::strsignal(signal), m_running.size()));
-  for (const auto& [id, running] : m_running) {
-    if (running.process != 0) { // one still being prepared ends when its preparation does
+  for (auto it = m_running.begin(); it != m_running.end();) {
+    auto& running = (it++)->second; // end_preparing erases it
+    if (running.process != 0) {
       m_processes.signal_group(running.process, SIGTERM);
+    } else {
+      end_preparing(running, BuildStatus::interrupted, "the agent stopped before it started");
     }
+  }
+}
+
+// Their fetches are bounded (300 s); a second signal does not wait.
+void Agent::wait_for_abandoned()
+{
+  forget_abandoned();
+  if (!m_abandoned.empty()) {
+    m_options.say(fmt::format("waiting for {} build preparation(s) to end (a git fetch; a second signal exits now)",
+                              m_abandoned.size()));
+  }
+  while (!m_abandoned.empty()) {
+    for (const auto& event : m_processes.wait(100ms)) {
+      handle(event);
+    }
+    forget_abandoned();
   }
 }
 
@@ -517,7 +566,9 @@ int Agent::run()
     const auto base = !m_options.base_url.empty() ? m_options.base_url
                       : web                       ? fmt::format("http://{}:{}", m_options.web->host, web->port())
                                                   : std::string();
-    m_statuses = std::make_unique<StatusPoster>(*m_options.statuses, base, m_options.say);
+    auto poster = std::make_unique<StatusPoster>(*m_options.statuses, base, m_options.say);
+    const std::lock_guard lock(m_statuses_mutex);
+    m_statuses = std::move(poster);
   }
   std::unique_ptr<Poller> poller;
   if (m_options.poll) {
@@ -531,17 +582,20 @@ int Agent::run()
       handle(event);
     }
     start_prepared();
+    forget_abandoned();
     start_builds();
     apply_cancels();
     heartbeat();
     kill_after_grace();
   }
+  wait_for_abandoned();
   if (poller) {
     poller->stop();
   }
   if (web) {
     web->stop();
   }
+  const std::lock_guard lock(m_statuses_mutex);
   m_statuses.reset(); // the last statuses sent (bounded) while the store is still there
   return 130;
 }

@@ -8,8 +8,9 @@
 namespace drydock::agent {
 
 namespace {
-constexpr std::int64_t kTolerated = 2000; // ms a machine's clock may be off unremarked
-}
+constexpr std::int64_t kTolerated = 2000;   // ms a machine's clock may be off unremarked
+constexpr std::int64_t kLongestRead = 1000; // ms a reading may take and still be believed
+} // namespace
 
 std::int64_t system_unix_ms()
 {
@@ -19,13 +20,15 @@ std::int64_t system_unix_ms()
 
 std::optional<std::string> SharedClock::sync(Store& store)
 {
-  const auto before = m_local();
-  const auto database = store.clock(before);
-  if (!database) {
-    return fmt::format("warning: {}", database.error());
+  const auto reading = store.clock(m_local);
+  if (!reading) {
+    return fmt::format("warning: {}", reading.error());
   }
-  const auto after = m_local();
-  const auto offset = *database - (before + (after - before) / 2); // the query's middle
+  const auto took = reading->after - reading->before;
+  if (took < 0 || took > kLongestRead) {
+    return std::nullopt; // the offset known is kept: this one could be off by half of that
+  }
+  const auto offset = reading->database - (reading->before + took / 2); // the query's middle
   m_offset = offset;
   const bool off = std::llabs(offset) > kTolerated;
   if (off == m_told_off) {

@@ -26,8 +26,9 @@ public:
   std::int64_t offset() const { return m_offset.load(); }
 
   // Asks the store for its clock. A line for the agent's log when it cannot
-  // answer (the offset known is kept), or when this machine's clock is
-  // found off by more than two seconds (said again only when that changes).
+  // answer (the offset known is kept, as it is when the query took over a
+  // second), or when this machine's clock is found off by more than two
+  // seconds (said again only when that changes).
   std::optional<std::string> sync(Store& store);
 
 private:

@@ -109,8 +109,8 @@ constexpr const char* kClaim =
 constexpr const char* kHeartbeat = "UPDATE builds SET lease_until = $2 WHERE id IN (SELECT id FROM builds WHERE "
                                    "agent = $1 AND status = 'running' ORDER BY id FOR UPDATE)";
 constexpr const char* kSetDir = "UPDATE builds SET dir = $2 WHERE id = $1";
-constexpr const char* kDescribe =
-    "UPDATE builds SET author = $2, title = $3 WHERE id = $1 AND author = '' AND title = ''";
+constexpr const char* kDescribe = "UPDATE builds SET author = $2, title = $3 WHERE id = $1 AND author = '' AND title = "
+                                  "''";
 constexpr const char* kFinish = "UPDATE builds SET status = $2, exit_code = $3, message = $4, finished_at = $5, "
                                 "lease_until = 0 WHERE id = $1 AND status = 'running'";
 constexpr const char* kCancelQueued = "UPDATE builds SET status = 'canceled', finished_at = $2, "
@@ -326,14 +326,20 @@ public:
     m_claimable = nlohmann::json(repos).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   }
 
-  Result<std::int64_t> clock(std::int64_t) override
+  Result<ClockReading> clock(const std::function<std::int64_t()>& local) override
   {
-    return locked("read the server's clock", [&]() -> Result<std::int64_t> {
+    return locked("read the server's clock", [&]() -> Result<ClockReading> {
+      ClockReading reading;
+      reading.before = local();
       auto times = rows<std::int64_t>(run(Retry::safe, "read the server's clock", kClock), integer_of_first);
+      reading.after = local();
       if (times && times->empty()) {
         return tl::unexpected(failure("read the server's clock", "no row"));
       }
-      return times.map([](const std::vector<std::int64_t>& found) { return found.front(); });
+      return times.map([&](const std::vector<std::int64_t>& found) {
+        reading.database = found.front();
+        return reading;
+      });
     });
   }
 

@@ -194,6 +194,9 @@ Result<void> Mirrors::ensure_commit(const RepoSpec& repo, const std::string& sha
     return {};
   }
   const std::lock_guard guard(lock_of(repo.name));
+  if (m_git.has_commit(path_of(repo), sha)) {
+    return {}; // another build's fetch, or a poll, brought it meanwhile
+  }
   if (auto fetched = m_git.fetch(repo.url, path_of(repo)); !fetched) {
     return tl::unexpected(fetched.error());
   }

@@ -95,8 +95,8 @@ constexpr const char* kClaim =
 constexpr const char* kHeartbeat = "UPDATE builds SET lease_until = ?2 WHERE agent = ?1 AND status = 'running'";
 constexpr const char* kRepoUrl = "SELECT url FROM repos WHERE name = ?1";
 constexpr const char* kSetDir = "UPDATE builds SET dir = ?2 WHERE id = ?1";
-constexpr const char* kDescribe =
-    "UPDATE builds SET author = ?2, title = ?3 WHERE id = ?1 AND author = '' AND title = ''";
+constexpr const char* kDescribe = "UPDATE builds SET author = ?2, title = ?3 WHERE id = ?1 AND author = '' AND title = "
+                                  "''";
 constexpr const char* kFinish = "UPDATE builds SET status = ?2, exit_code = ?3, message = ?4, finished_at = ?5, "
                                 "lease_until = 0 WHERE id = ?1 AND status = 'running'";
 constexpr const char* kCancelQueued = "UPDATE builds SET status = 'canceled', finished_at = ?2, "
@@ -309,7 +309,11 @@ public:
     m_claimable = nlohmann::json(repos).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   }
 
-  Result<std::int64_t> clock(std::int64_t local_now) override { return local_now; } // one machine, one clock
+  Result<ClockReading> clock(const std::function<std::int64_t()>& local) override
+  {
+    const auto now = local(); // one machine, one clock
+    return ClockReading{now, now, now};
+  }
 
   Result<void> heartbeat(const std::string& agent, std::int64_t now, std::int64_t lease_ms) override
   {

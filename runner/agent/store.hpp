@@ -7,6 +7,7 @@
 #include <tl/expected.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -55,8 +56,15 @@ public:
 
   // The database's clock (Unix ms), the one leases are measured in, so
   // that agents on machines whose clocks disagree agree on which lease ran
-  // out: PostgreSQL's server's; SQLite's is this machine's (`local_now`).
-  virtual Result<std::int64_t> clock(std::int64_t local_now) = 0;
+  // out: PostgreSQL's server's; SQLite's is this machine's. Read between
+  // two readings of `local` (this machine's), taken around the query
+  // alone: no wait for the store's lock or a reconnect between them.
+  struct ClockReading {
+    std::int64_t before = 0;
+    std::int64_t database = 0;
+    std::int64_t after = 0;
+  };
+  virtual Result<ClockReading> clock(const std::function<std::int64_t()>& local) = 0;
 
   // Renews the leases of the agent's running builds.
   virtual Result<void> heartbeat(const std::string& agent, std::int64_t now, std::int64_t lease_ms) = 0;

@@ -114,13 +114,17 @@ start_server(const WebOptions& options, Store& store, AgentControl& control, Pus
 // Bearer TOKEN against the configured one, in constant time.
 bool token_matches(std::string_view authorization, std::string_view token);
 
-// A browser's read session: POST /api/session with the token sets this
-// cookie (HttpOnly, SameSite=Strict), so that what cannot send a header (an
-// EventSource, a report's frame) may read from elsewhere. It grants reads
-// only: its value is an HMAC of a fixed text with the token, not the token.
-inline constexpr std::string_view kReadSessionCookie = "drydock_read";
-std::string read_session_of(std::string_view token);
-// The Cookie header's read session against the token's, in constant time.
-bool read_session_matches(std::string_view cookie_header, std::string_view token);
+// A browser's read session: POST /api/session with the token sets a
+// cookie (HttpOnly, SameSite=Strict, 12 hours), so that what cannot send a
+// header (an EventSource, a report's frame) may read from elsewhere. It
+// grants reads only. Its name is drydock_read_ and 12 hex digits of an
+// HMAC with the token (cookies are the host's, whatever the port: two
+// agents on one host keep theirs apart); its value is its expiry (Unix s),
+// a dot and the HMAC of that expiry with the token.
+inline constexpr std::int64_t kReadSessionSeconds = std::int64_t{12} * 3600;
+std::string read_session_name(std::string_view token);
+std::string read_session_value(std::string_view token, std::int64_t expires_s);
+// The Cookie header's read session: this token's, and not expired at now_s.
+bool read_session_matches(std::string_view cookie_header, std::string_view token, std::int64_t now_s);
 
 } // namespace drydock::agent::web

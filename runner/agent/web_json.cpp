@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <ctime>
 #include <optional>
 
@@ -145,15 +146,42 @@ bool token_matches(std::string_view authorization, std::string_view token)
   return same_secret(authorization.substr(kBearer.size()), token);
 }
 
-std::string read_session_of(std::string_view token)
+namespace {
+std::string hmac_hex(std::string_view token, std::string_view text)
 {
-  return signature_of(token, "drydock: reads of this agent").substr(std::string_view("sha256=").size());
+  constexpr std::string_view kPrefix = "sha256=";
+  const auto signature = signature_of(token, text);
+  return signature.starts_with(kPrefix) ? signature.substr(kPrefix.size()) : std::string();
+}
+} // namespace
+
+std::string read_session_name(std::string_view token)
+{
+  return "drydock_read_" + hmac_hex(token, "drydock: the read session's name").substr(0, 12);
 }
 
-bool read_session_matches(std::string_view cookie_header, std::string_view token)
+std::string read_session_value(std::string_view token, std::int64_t expires_s)
 {
-  const auto given = cookie_value(cookie_header, kReadSessionCookie);
-  return !token.empty() && given && same_secret(*given, read_session_of(token));
+  return fmt::format("{}.{}", expires_s, hmac_hex(token, fmt::format("drydock: reads until {}", expires_s)));
+}
+
+bool read_session_matches(std::string_view cookie_header, std::string_view token, std::int64_t now_s)
+{
+  if (token.empty() || read_session_value(token, 0).ends_with('.')) { // no HMAC: no session
+    return false;
+  }
+  const auto given = cookie_value(cookie_header, read_session_name(token));
+  const auto dot = given ? given->find('.') : std::string_view::npos;
+  if (dot == std::string_view::npos) {
+    return false;
+  }
+  std::int64_t expires = 0;
+  const auto digits = given->substr(0, dot);
+  const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), expires);
+  if (error != std::errc() || end != digits.data() + digits.size() || expires <= now_s) {
+    return false;
+  }
+  return same_secret(*given, read_session_value(token, expires));
 }
 
 } // namespace drydock::agent::web

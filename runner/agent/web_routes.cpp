@@ -1,5 +1,7 @@
 #include "agent/web_internal.hpp"
 
+#include "agent/clock.hpp"
+
 #include <fmt/format.h>
 
 #include <array>
@@ -13,6 +15,8 @@ namespace drydock::agent::web {
 namespace {
 
 enum class Access { open, read, write, hook };
+
+std::int64_t unix_seconds() { return system_unix_ms() / 1000; }
 
 struct Call {
   const Request& request;
@@ -282,9 +286,11 @@ Reply rebuild_route(const Call& call)
 // give a header to.
 Reply session_route(const Call& call)
 {
+  const auto& token = call.context.options.token;
   auto response = text_response(http::status::no_content, "", "text/plain; charset=utf-8");
-  response.set(http::field::set_cookie, fmt::format("{}={}; Path=/; HttpOnly; SameSite=Strict", kReadSessionCookie,
-                                                    read_session_of(call.context.options.token)));
+  response.set(http::field::set_cookie,
+               fmt::format("{}={}; Path=/; Max-Age={}; HttpOnly; SameSite=Strict", read_session_name(token),
+                           read_session_value(token, unix_seconds() + kReadSessionSeconds), kReadSessionSeconds));
   return response;
 }
 
@@ -336,7 +342,8 @@ std::optional<Response> refusal(const Request& request, bool loopback_peer, cons
   if (token_matches(view(request[http::field::authorization]), options.token)) {
     return std::nullopt;
   }
-  if (access == Access::read && read_session_matches(view(request[http::field::cookie]), options.token)) {
+  if (access == Access::read
+      && read_session_matches(view(request[http::field::cookie]), options.token, unix_seconds())) {
     return std::nullopt;
   }
   return unauthorized();

@@ -254,6 +254,7 @@ void Session::send_file(const SendFile& file, const Request& request)
 
 void Session::on_sent(bool keep_alive, beast::error_code error, std::size_t)
 {
+  m_file_response = {}; // a file sent is closed now, not at the next one
   if (error || !keep_alive) {
     return shut();
   }

@@ -100,33 +100,39 @@ std::string_view ui_script()
     return e;
   }
   function showError(message) { var e = $('error'); e.textContent = message; e.hidden = false; }
-  function readHeaders() {
-    var token = sessionStorage.getItem(TOKEN_KEY);
-    return token ? { 'Authorization': 'Bearer ' + token } : {};
-  }
   function askToken() {
     var token = sessionStorage.getItem(TOKEN_KEY) || prompt('The agent\'s token');
     if (!token) return Promise.reject(new Error('no token'));
     sessionStorage.setItem(TOKEN_KEY, token);
     return Promise.resolve(token);
   }
-  // Reads from elsewhere need the token: asked once, then a read session
-  // (a cookie) lets the log's stream and the report's frame read too.
-  var session = null; // the one being opened: reads refused at once ask once
-  function startSession() {
-    if (session) return session;
-    sessionStorage.removeItem(TOKEN_KEY); // none, or a wrong one
-    session = askToken().then(function (token) {
-      return fetch('/api/session', { method: 'POST', headers: { 'Authorization': 'Bearer ' + token } });
-    }).then(function (r) {
-      session = null;
-      if (!r.ok) { sessionStorage.removeItem(TOKEN_KEY); throw new Error('the token was refused'); }
-    }, function (e) { session = null; throw e; });
-    return session;
+  // Reads from elsewhere need the token. Every read goes with the read
+  // session's cookie (as the log's stream and the report's frame must): a
+  // read refused opens a session with the token stored, silently, else with
+  // one asked. A token refused (or none given) is asked no more until the
+  // page is loaded again: its refreshes would prompt every few seconds.
+  var opening = null; // the session being opened: reads refused at once wait for it
+  var refused = null; // why no session could be opened
+  function openSession() {
+    if (refused) return Promise.reject(refused);
+    if (opening) return opening;
+    var stored = sessionStorage.getItem(TOKEN_KEY);
+    var token = stored || prompt('The agent\'s token');
+    if (!token) { refused = new Error('no token'); return Promise.reject(refused); }
+    opening = fetch('/api/session', { method: 'POST', headers: { 'Authorization': 'Bearer ' + token } })
+      .then(function (r) {
+        opening = null;
+        if (r.ok) { sessionStorage.setItem(TOKEN_KEY, token); return; }
+        sessionStorage.removeItem(TOKEN_KEY);
+        if (stored) return openSession(); // the stored one is stale: ask
+        refused = new Error('the token was refused');
+        throw refused;
+      }, function (e) { opening = null; throw e; });
+    return opening;
   }
   function getJson(url, again) {
-    return fetch(url, { headers: readHeaders(), cache: 'no-store' }).then(function (r) {
-      if (r.status === 401 && !again) return startSession().then(function () { return getJson(url, true); });
+    return fetch(url, { cache: 'no-store' }).then(function (r) {
+      if (r.status === 401 && !again) return openSession().then(function () { return getJson(url, true); });
       return r.json().then(function (body) {
         if (!r.ok) throw new Error(body.error || r.statusText);
         return body;
@@ -208,7 +214,7 @@ std::string_view ui_script()
       $('log').hidden = true;
       return;
     }
-    fetch(b.log_url, { headers: readHeaders() }).then(function (r) { return r.text(); })
+    fetch(b.log_url).then(function (r) { return r.text(); })
       .then(function (t) { $('log').textContent = t; });
   }
 
@@ -224,6 +230,10 @@ std::string_view ui_script()
       if (first) { first = false; reload(); }
     });
     source.addEventListener('status', function () { source.close(); reload(); });
+    // Lost connections are retried by the browser; a refused stream is closed.
+    source.addEventListener('error', function () {
+      if (source.readyState === EventSource.CLOSED) showError('the live log was refused: load the page again');
+    });
   }
 
   function write(id, action) {
@@ -256,7 +266,10 @@ std::string_view ui_script()
         if (!following) { following = true; follow(b, load); }
         clearTimeout(timer);
         timer = setTimeout(load, 5000);
-      }).catch(function (e) { showError(e.message); });
+      }).catch(function (e) {
+        showError(e.message);
+        if (e === refused) $('cancel').disabled = $('rebuild').disabled = true; // nothing to act on
+      });
     }
     $('cancel').addEventListener('click', function () {
       write(id, 'cancel').then(function () { $('action').textContent = 'cancel requested'; load(); })

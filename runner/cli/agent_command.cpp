@@ -233,6 +233,9 @@ tl::expected<void, std::string> add_web(agent::AgentOptions& options, const Agen
   if (!listen) {
     return tl::unexpected(listen.error());
   }
+  if (cli.reads_need_token && cli.token_file.empty()) {
+    return tl::unexpected(std::string("--reads-need-token needs --token-file (the token reads need)"));
+  }
   agent::WebOptions web;
   std::tie(web.host, web.port) = *listen;
   web.open_reads_on_loopback = !cli.reads_need_token;
@@ -336,11 +339,14 @@ int run_enqueue(const EnqueueOptions& options)
   auto git = agent::real_git(300);
   agent::Mirrors mirrors((fs::path(options.state) / "mirrors").string(), *git);
   auto heads = mirrors.fetch(spec);
-  if (!heads && fs::exists(mirrors.path_of(spec) + "/HEAD")) {
+  if (!heads) {
     // The database has the URL without its credentials: the agent's own
     // fetches have them, and its mirror is as it last fetched.
-    fmt::print(stderr, "drydock agent enqueue: {}; taking the mirror as the agent last fetched it\n", heads.error());
-    heads = git->heads(mirrors.path_of(spec));
+    auto fetched_before = git->heads(mirrors.path_of(spec));
+    if (fetched_before && !fetched_before->empty()) {
+      fmt::print(stderr, "drydock agent enqueue: {}; taking the mirror as the agent last fetched it\n", heads.error());
+      heads = std::move(fetched_before);
+    }
   }
   const auto ref = heads ? resolve_ref(*heads, options.ref) : std::nullopt;
   if (!ref) {

@@ -10,7 +10,7 @@ namespace {
 // A store whose clock cannot be read.
 class ClocklessStore : public agent::test::FakeStore {
 public:
-  agent::Result<std::int64_t> clock(std::int64_t) override
+  agent::Result<ClockReading> clock(const std::function<std::int64_t()>&) override
   {
     return tl::unexpected(std::string("the database is gone"));
   }
@@ -56,6 +56,24 @@ TEST_CASE("an agent's clock keeps its offset when the database cannot tell the t
   ClocklessStore gone;
   CHECK(clock.sync(gone) == "warning: the database is gone");
   CHECK(clock.now() == 7'500);
+}
+
+TEST_CASE("an agent's clock keeps its offset when a reading took too long", "[agent][clock]")
+{
+  std::int64_t local = 0;
+  std::int64_t step = 0;
+  agent::SharedClock clock([&] { return local += step; });
+  agent::test::FakeStore store;
+  store.clock_offset = 4'000;
+  clock.sync(store);
+  CHECK(clock.offset() == 4'000);
+  store.clock_offset = 60'000;
+  step = 1'500; // the query took 1.5 s: its middle is no better than ±0.75 s
+  CHECK(clock.sync(store) == std::nullopt);
+  CHECK(clock.offset() == 4'000);
+  step = 900; // under a second: believed
+  clock.sync(store);
+  CHECK(clock.offset() == 60'000 - 450);
 }
 
 TEST_CASE("an agent's clock takes the middle of the query", "[agent][clock]")

@@ -74,7 +74,11 @@ public:
     return std::optional<Build>();
   }
 
-  Result<std::int64_t> clock(std::int64_t local_now) override { return local_now + clock_offset; }
+  Result<ClockReading> clock(const std::function<std::int64_t()>& local) override
+  {
+    const auto before = local();
+    return ClockReading{before, before + clock_offset, local()};
+  }
   Result<void> heartbeat(const std::string&, std::int64_t, std::int64_t) override { return {}; }
 
   Result<void> describe(std::int64_t id, const std::string& author, const std::string& title) override

@@ -1,6 +1,10 @@
 #include <catch2/catch.hpp>
 
+#include <atomic>
+#include <chrono>
 #include <filesystem>
+#include <mutex>
+#include <thread>
 
 #include "agent/agent.hpp"
 #include "agent/sources.hpp"
@@ -21,20 +25,28 @@ const std::string kShaC(40, 'c');
 class FakeGit final : public agent::GitAccess {
 public:
   Heads remote;
-  int fetches = 0;
+  std::atomic<int> fetches = 0;
   std::string fetch_error;
+  std::chrono::milliseconds fetch_time{0}; // a slow remote
   agent::Result<void> fetch(const std::string&, const std::string& mirror) override
   {
     ++fetches;
+    std::this_thread::sleep_for(fetch_time);
     if (!fetch_error.empty()) {
       return tl::unexpected(fetch_error);
     }
+    const std::lock_guard lock(m_mutex);
     m_mirrors[mirror] = remote;
     return {};
   }
-  agent::Result<Heads> heads(const std::string& mirror) override { return m_mirrors[mirror]; }
+  agent::Result<Heads> heads(const std::string& mirror) override
+  {
+    const std::lock_guard lock(m_mutex);
+    return m_mirrors[mirror];
+  }
   bool has_commit(const std::string& mirror, const std::string& sha) override
   {
+    const std::lock_guard lock(m_mutex);
     for (const auto& [ref, at] : m_mirrors[mirror]) {
       if (at == sha) {
         return true;
@@ -48,6 +60,7 @@ public:
   }
 
 private:
+  std::mutex m_mutex;
   std::map<std::string, Heads> m_mirrors;
 };
 
@@ -188,6 +201,25 @@ TEST_CASE("a commit the mirror lacks is fetched before it is built", "[agent][so
   const auto missing = f.mirrors.ensure_commit(f.repo, kShaB);
   REQUIRE_FALSE(missing);
   CHECK(missing.error() == "https://example.invalid/acme/app.git has no commit " + kShaB);
+}
+
+// Two builds prepared at once, both ahead of the mirror: the second finds
+// what the first's fetch brought, and fetches nothing.
+TEST_CASE("builds of one push prepared at once fetch it once", "[agent][sources]")
+{
+  PollFixture f;
+  f.git.remote = {{"refs/heads/main", kShaA}, {"refs/tags/v1", kShaB}};
+  f.git.fetch_time = std::chrono::milliseconds(300);
+  agent::Result<void> first;
+  agent::Result<void> second;
+  std::thread a([&] { first = f.mirrors.ensure_commit(f.repo, kShaA); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50)); // b looks while a fetches
+  std::thread b([&] { second = f.mirrors.ensure_commit(f.repo, kShaB); });
+  a.join();
+  b.join();
+  CHECK(first);
+  CHECK(second);
+  CHECK(f.git.fetches == 1);
 }
 
 TEST_CASE("mirror folders never climb out of the mirrors folder", "[agent][sources]")

@@ -86,12 +86,15 @@ STORE_CASE(coalescing, "a queued build of the same ref takes the newer commit")
 STORE_CASE(database_clock, "the database tells its time")
 {
   auto store = maker.open();
-  const auto local = std::chrono::duration_cast<std::chrono::milliseconds>(
-                         std::chrono::system_clock::now().time_since_epoch())
-                         .count();
-  const auto database = store->clock(local);
-  REQUIRE(database);
-  CHECK(std::llabs(*database - local) < 5000);
+  const auto local = [] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  };
+  const auto reading = store->clock(local);
+  REQUIRE(reading);
+  CHECK(reading->before <= reading->after);
+  CHECK(reading->after - reading->before < 5000);
+  CHECK(std::llabs(reading->database - reading->before) < 5000);
 }
 
 STORE_CASE(claim_order, "claims take the oldest queued build, with a lease")

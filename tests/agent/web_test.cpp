@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 #include <stdlib.h>
 
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -335,7 +336,8 @@ TEST_CASE("web: reads need the token when not open to loopback", "[agent]")
 }
 
 // What cannot send a header (an EventSource, a report's frame) reads with
-// the session's cookie; the cookie is not the token and grants no write.
+// the session's cookie; the cookie is not the token, grants no write, and
+// expires.
 TEST_CASE("web: a read session from the token lets a browser read, not write", "[agent]")
 {
   WebOptions options;
@@ -351,26 +353,44 @@ TEST_CASE("web: a read session from the token lets a browser read, not write", "
   CHECK(
       t::request(served.port(), t::http::verb::post, "/api/session", {{"Authorization", "Bearer wrong"}})->result_int()
       == 401);
+  const auto before = std::time(nullptr);
   const auto opened = t::request(served.port(), t::http::verb::post, "/api/session",
                                  {{"Authorization", "Bearer s3cret"}});
   REQUIRE(opened);
   CHECK(opened->result_int() == 204);
   const std::string cookie((*opened)[t::http::field::set_cookie]);
-  CHECK(cookie == "drydock_read=" + web::read_session_of("s3cret") + "; Path=/; HttpOnly; SameSite=Strict");
+  const auto name = web::read_session_name("s3cret");
+  CHECK(name.size() == std::string("drydock_read_").size() + 12);
+  CHECK(name != web::read_session_name("other")); // two agents on one host keep theirs apart
+  REQUIRE(cookie.starts_with(name + "="));
+  CHECK(cookie.ends_with("; Path=/; Max-Age=43200; HttpOnly; SameSite=Strict"));
   CHECK(cookie.find("s3cret") == std::string::npos);
-  const auto value = cookie.substr(0, cookie.find(';'));
-  CHECK(value.size() == std::string("drydock_read=").size() + 64);
+  const auto pair = cookie.substr(0, cookie.find(';'));
+  const auto expires = std::stoll(pair.substr(name.size() + 1));
+  CHECK(expires >= before + 43200);
+  CHECK(expires <= std::time(nullptr) + 43200);
+  CHECK(pair == name + "=" + web::read_session_value("s3cret", expires));
 
-  const t::Headers with_cookie{{"Cookie", "theme=dark; " + value}};
+  const t::Headers with_cookie{{"Cookie", "theme=dark; " + pair}};
   CHECK(t::get(served.port(), "/builds/1/report", with_cookie)->result_int() == 200);
   CHECK(t::get(served.port(), "/api/builds/1/log", with_cookie)->result_int() == 200);
-  CHECK(t::get(served.port(), "/api/builds", {{"Cookie", value}})->result_int() == 200);
+  CHECK(t::get(served.port(), "/api/builds", {{"Cookie", pair}})->result_int() == 200);
   CHECK(t::get(served.port(), "/builds/1/report")->result_int() == 401);
-  CHECK(t::get(served.port(), "/api/builds", {{"Cookie", value + "0"}})->result_int() == 401);
-  CHECK(t::get(served.port(), "/api/builds", {{"Cookie", "x" + value}})->result_int() == 401);
-  CHECK(t::get(served.port(), "/api/builds", {{"Cookie", "drydock_read="}})->result_int() == 401);
+  const auto refused = [&](const std::string& value) {
+    INFO(value);
+    return t::get(served.port(), "/api/builds", {{"Cookie", value}})->result_int() == 401;
+  };
+  CHECK(refused(pair + "0"));
+  CHECK(refused("x" + pair));
+  CHECK(refused(name + "="));
+  CHECK(refused(name + "=" + std::to_string(expires)));
+  CHECK(refused(name + "=" + std::to_string(expires + 1) + pair.substr(pair.find('.')))); // its expiry moved
+  CHECK(refused(name + "=" + web::read_session_value("s3cret", std::time(nullptr) - 1))); // expired
+  CHECK(refused(name + "=" + web::read_session_value("other", expires)));
+  CHECK(refused(web::read_session_name("other") + "=" + web::read_session_value("s3cret", expires)));
   const auto write = t::request(served.port(), t::http::verb::post, "/api/builds/1/rebuild", with_cookie);
   CHECK(write->result_int() == 401);
+  CHECK(t::request(served.port(), t::http::verb::post, "/api/session", with_cookie)->result_int() == 401);
   CHECK(served.control.calls().empty());
 }
 

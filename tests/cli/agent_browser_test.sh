@@ -317,11 +317,17 @@ code_of() { curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$@"; }
 curl -s --max-time 5 -D - -o /dev/null -X POST -H "Authorization: Bearer $token" "$api/api/session" | tr -d '\r' \
   >session.head
 set_cookie=$(grep -i '^set-cookie:' session.head)
-attributes='; Path=/; HttpOnly; SameSite=Strict'
-cookie=$(printf '%s' "$set_cookie" | sed -n "s|^[^:]*: drydock_read=\([0-9a-f]\{64\}\)$attributes\$|\1|p")
-head -1 session.head | grep -q '^HTTP/1.1 204 ' && [ -n "$cookie" ] ||
+# drydock_read_<12 hex of the token's HMAC>=<expiry, Unix s>.<64 hex HMAC of it>, 12 hours
+attributes='; Path=/; Max-Age=43200; HttpOnly; SameSite=Strict'
+pair=$(printf '%s' "$set_cookie" |
+  sed -n "s|^[^:]*: \(drydock_read_[0-9a-f]\{12\}=[0-9]\{10,\}\.[0-9a-f]\{64\}\)$attributes\$|\1|p")
+head -1 session.head | grep -q '^HTTP/1.1 204 ' && [ -n "$pair" ] ||
   fail "POST /api/session with the token: $(head -1 session.head), ${set_cookie:-no Set-Cookie}"
-session="Cookie: drydock_read=$cookie"
+expires=${pair#*=}; expires=${expires%%.*}
+[ "$((expires - $(date +%s)))" -gt 43100 ] && [ "$((expires - $(date +%s)))" -le 43200 ] ||
+  fail "the session's expiry: $expires, now $(date +%s)"
+cookie_name=${pair%%=*} cookie=${pair#*=}
+session="Cookie: $pair"
 curl -s --max-time 5 -H "$session" "$api/api/builds" >session.json
 [ "$(jq -r '[.builds[].id] | sort | join(",")' session.json 2>/dev/null)" = 1,2,3,4 ] ||
   fail "a read with the session's cookie: $(head -c 300 session.json)"
@@ -329,8 +335,10 @@ curl -s --max-time 5 -H "$session" "$api/api/builds" >session.json
 curl -s --max-time 3 -D - -o /dev/null -H "$session" "$api/api/builds/1/stream" | tr -d '\r' >stream.head
 head -1 stream.head | grep -q '^HTTP/1.1 200 ' && grep -qix 'content-type: text/event-stream.*' stream.head ||
   fail "build 1's stream with the session's cookie: $(head -3 stream.head)"
-[ "$(code_of -H "Cookie: drydock_read=$(printf '%s' "$cookie" | tr 0-9a-f 1-9a-f0)" "$api/api/builds")" = 401 ] ||
+[ "$(code_of -H "Cookie: ${pair%.*}.$(printf '%s' "${pair##*.}" | tr 0-9a-f 1-9a-f0)" "$api/api/builds")" = 401 ] ||
   fail "a wrong session cookie reads"
+[ "$(code_of -H "Cookie: $cookie_name=$((expires + 60)).${pair##*.}" "$api/api/builds")" = 401 ] ||
+  fail "a session cookie with its expiry moved reads"
 [ "$(code_of -X POST -H "$session" "$api/api/builds/1/rebuild")" = 401 ] || fail "the session's cookie rebuilds"
 [ "$(code_of -X POST -H "$session" "$api/api/session")" = 401 ] || fail "the session's cookie opens a session"
 [ "$(code_of -H "Authorization: Bearer $token" "$api/api/builds/5")" = 404 ] || fail "build 5 was queued: a write"
@@ -338,10 +346,10 @@ curl -s -H "Authorization: Bearer $token" "$api/api/builds" >reads.json
 # In chromium: one tab asks the token at the list's refused read, then reads on its session (a cookie) --
 # the list; a running build's log from the stream, which an EventSource can give no header to; a
 # finished build's report in its frame, the same. Then a browser of its own answering a wrong token.
-timeout 120 python3 - "$browser" "$scratch/chrome-reads-$marker" "$scratch/chrome.log" "$api" "$token" "$cookie" \
+timeout 120 python3 - "$browser" "$scratch/chrome-reads-$marker" "$scratch/chrome.log" "$api" "$token" "$cookie_name" \
   "$here" "$drydock" "$state" <<'PY' || { fail "the read session in chromium"; cancel 5; }
-import subprocess, sys, time, urllib.request
-browser, profile, log, api, token, cookie, here, drydock, state = sys.argv[1:]
+import re, subprocess, sys, time, urllib.request
+browser, profile, log, api, token, cookie_name, here, drydock, state = sys.argv[1:]
 sys.path.insert(0, here)
 from chromium_cdp import Browser, Error as CdpError
 
@@ -372,7 +380,7 @@ def wait(b, page, expression, seconds, what, since):
                              " opened") from None
 
 def session_cookies(b, page):
-    return [c for c in b.call("Network.getCookies", session=page)["cookies"] if c["name"] == "drydock_read"]
+    return [c for c in b.call("Network.getCookies", session=page)["cookies"] if c["name"].startswith("drydock_read")]
 
 ROWS = "document.querySelectorAll('table#builds tr.build').length"
 ERROR = "(function () { var e = document.getElementById('error'); return e.hidden ? null : e.textContent; })()"
@@ -394,7 +402,9 @@ with Browser(browser, profile, log, ["--disable-background-networking", "--disab
     want = [("GET", "/api/builds?", 401), ("POST", "/api/session", 204), ("GET", "/api/builds?", 200)]
     assert calls[:3] == want, calls
     jar = session_cookies(b, page)
-    assert [(c["value"], c["httpOnly"], c["sameSite"], c["path"]) for c in jar] == [(cookie, True, "Strict", "/")], jar
+    # The same name as curl's session (the token's); its own expiry, so its own value.
+    assert [(c["name"], c["httpOnly"], c["sameSite"], c["path"]) for c in jar] == [(cookie_name, True, "Strict", "/")], jar
+    assert re.fullmatch(r"[0-9]{10,}\.[0-9a-f]{64}", jar[0]["value"]), jar
     assert "drydock_read" not in b.evaluate(page, "document.cookie"), "the page's script reads the session cookie"
     with open("session-list.html", "w", encoding="utf-8") as out:
         out.write(b.evaluate(page, "document.documentElement.outerHTML"))

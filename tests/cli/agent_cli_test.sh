@@ -221,8 +221,11 @@ wait_for 30 status_is 8 canceled || fail "build 8 was not canceled: $(curl -s "$
 
 # --- a slow fetch holds up only its own build ------------------------------
 # A build's fetch and checkout run beside the agent's loop: while app's
-# fetch hangs (a git on PATH that sleeps through it), lib's build runs to
-# its end, and a cancel asked meanwhile ends app's build before its run.
+# fetch hangs (a git on PATH that waits while the file "gate" exists),
+# lib's build runs to its end, and a cancel asked meanwhile ends app's
+# build at once, before its run. SIGTERM while a fetch hangs ends that
+# build as interrupted; the agent waits for the fetch, and a second
+# SIGTERM makes it exit at once.
 kill -TERM "$agent_pid"
 wait "$agent_pid" 2>/dev/null
 git init -q --bare lib.git
@@ -230,12 +233,17 @@ git init -q --bare lib.git
 mkdir slowgit
 cat >slowgit/git <<EOF
 #!/bin/sh
-case "\$*" in *fetch*app.git*) touch "$scratch/fetching"; sleep 12; rm -f "$scratch/fetching" ;; esac
+case "\$*" in *fetch*app.git*)
+  touch "$scratch/fetching"
+  i=0; while [ -e "$scratch/gate" ] && [ \$i -lt 900 ]; do sleep 0.1; i=\$((i + 1)); done
+  rm -f "$scratch/fetching" ;;
+esac
 exec $(command -v git) "\$@"
 EOF
 chmod +x slowgit/git
 state=$scratch/state-slow
 PATH="$scratch/slowgit:$PATH" start_agent agent5.log --no-poll --jobs 2 --repo "$scratch/lib.git"
+touch gate
 sha=$(push_commit fetchy "touch $scratch/app-ran" "a commit behind a slow fetch")
 code=$(hook "{\"repo\": \"app\", \"ref\": \"refs/heads/fetchy\", \"sha\": \"$sha\"}")
 [ "$code" = 201 ] || fail "the hook of app's slow fetch: $code"
@@ -252,10 +260,28 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer 
 [ "$code" = 200 ] || fail "cancel during the fetch: $code"
 wait_for 30 status_is 1 canceled || fail "app's build was not canceled: $(curl -s "$api/api/builds/1")"
 [ "$(build_field 1 message)" = "canceled before it started" ] || fail "app's build's message: $(build_field 1 message)"
-[ ! -e app-ran ] || fail "app's build ran after its cancel"
+[ -f fetching ] || fail "the cancel waited for the fetch"
 contains "$(curl -s "$api/api/builds/1/log")" "drydock agent: canceled before it started"
-[ "$(checkouts)" = 0 ] || fail "a checkout was left: $(ls "$scratch")"
+rm -f gate # the fetch ends; what it prepared is dropped
+wait_for 20 bash -c '[ ! -e fetching ] && [ "$(ls -d '"$scratch"'/drydock-checkout-* 2>/dev/null | wc -l)" = 0 ]' ||
+  fail "the canceled build's checkout was left: $(ls "$scratch")"
+sleep 0.5
+[ ! -e app-ran ] || fail "app's build ran after its cancel"
+touch gate
+sha=$(push_commit fetchy2 "touch $scratch/app-ran" "another commit behind a slow fetch")
+hook "{\"repo\": \"app\", \"ref\": \"refs/heads/fetchy2\", \"sha\": \"$sha\"}" >/dev/null
+wait_for 20 test -f fetching || fail "build 3's fetch did not start: $(cat agent5.log)"
 kill -TERM "$agent_pid"
-wait "$agent_pid" 2>/dev/null
+wait_for 10 status_is 3 interrupted || fail "build 3 after SIGTERM during its fetch: $(curl -s "$api/api/builds/3")"
+[ "$(build_field 3 message)" = "the agent stopped before it started" ] || fail "build 3's message: $(build_field 3 message)"
+wait_for 10 grep -q "waiting for 1 build preparation(s) to end" agent5.log || fail "no word of the fetch waited for"
+kill -0 "$agent_pid" 2>/dev/null || fail "the agent did not wait for the fetch"
+kill -TERM "$agent_pid"
+wait_for 10 bash -c "! kill -0 $agent_pid 2>/dev/null" || fail "a second SIGTERM did not stop the agent"
+wait "$agent_pid"; code=$?
+[ "$code" = 130 ] || fail "the agent's exit on a second SIGTERM: $code"
+contains "$(cat agent5.log)" "Terminated again: exiting now"
+rm -f gate
+[ ! -e app-ran ] || fail "build 3 ran"
 
 finish "agent: polling, webhook, statuses, cancel, rebuild, enqueue, SIGTERM, kill -9, --requeue-lost and a slow fetch passed"
