@@ -163,24 +163,24 @@ std::string Mirrors::path_of(const RepoSpec& repo) const
   return (fs::path(m_root) / (file_name_of(repo.name) + ".git")).string();
 }
 
-std::recursive_mutex& Mirrors::lock_of(const std::string& name)
+Mirrors::Locks& Mirrors::locks_of(const std::string& name)
 {
   const std::lock_guard guard(m_locks_mutex);
-  auto& lock = m_locks[name];
-  if (!lock) {
-    lock = std::make_unique<std::recursive_mutex>();
+  auto& locks = m_locks[name];
+  if (!locks) {
+    locks = std::make_unique<Locks>();
   }
-  return *lock;
+  return *locks;
 }
 
 std::unique_lock<std::recursive_mutex> Mirrors::hold(const RepoSpec& repo)
 {
-  return std::unique_lock(lock_of(repo.name));
+  return std::unique_lock(locks_of(repo.name).poll);
 }
 
 Result<std::map<std::string, std::string>> Mirrors::fetch(const RepoSpec& repo)
 {
-  const std::lock_guard guard(lock_of(repo.name));
+  const std::lock_guard guard(locks_of(repo.name).poll);
   const auto mirror = path_of(repo);
   if (auto fetched = m_git.fetch(repo.url, mirror); !fetched) {
     return tl::unexpected(fetched.error());
@@ -193,7 +193,7 @@ Result<void> Mirrors::ensure_commit(const RepoSpec& repo, const std::string& sha
   if (m_git.has_commit(path_of(repo), sha)) {
     return {};
   }
-  const std::lock_guard guard(lock_of(repo.name));
+  const std::lock_guard guard(locks_of(repo.name).builds_fetch);
   if (m_git.has_commit(path_of(repo), sha)) {
     return {}; // another build's fetch, or a poll, brought it meanwhile
   }

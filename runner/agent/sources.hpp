@@ -56,8 +56,9 @@ public:
 };
 std::unique_ptr<GitAccess> real_git(int timeout_s);
 
-// The repositories' mirrors, each fetched by one thread at a time (the
-// poller, a build that needs a commit the last poll did not see).
+// The repositories' mirrors, each fetched by one process at a time (git's
+// runs take a lock file): by the poller, and by builds that need a commit
+// the last poll did not see.
 class Mirrors {
 public:
   Mirrors(std::string root, GitAccess& git) : m_root(std::move(root)), m_git(git) {}
@@ -65,6 +66,8 @@ public:
   std::string path_of(const RepoSpec& repo) const;
   Result<std::map<std::string, std::string>> fetch(const RepoSpec& repo);
   // Fetches when the mirror lacks the commit (a webhook ahead of the poll).
+  // Builds of one repository fetch one at a time, each looking again once
+  // its turn comes; none holds hold(), so a webhook never waits for them.
   Result<void> ensure_commit(const RepoSpec& repo, const std::string& sha);
   GitAccess& git() { return m_git; }
   // The repository's lock, held by one poll from its fetch to its heads
@@ -73,12 +76,16 @@ public:
   std::unique_lock<std::recursive_mutex> hold(const RepoSpec& repo);
 
 private:
-  std::recursive_mutex& lock_of(const std::string& name);
+  struct Locks {
+    std::recursive_mutex poll; // hold()
+    std::mutex builds_fetch;   // ensure_commit's
+  };
+  Locks& locks_of(const std::string& name);
 
   std::string m_root;
   GitAccess& m_git;
   std::mutex m_locks_mutex;
-  std::map<std::string, std::unique_ptr<std::recursive_mutex>> m_locks;
+  std::map<std::string, std::unique_ptr<Locks>> m_locks;
 };
 
 // One poll of a repository: fetch, compare with the heads in the store,

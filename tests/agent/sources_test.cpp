@@ -28,10 +28,13 @@ public:
   std::atomic<int> fetches = 0;
   std::string fetch_error;
   std::chrono::milliseconds fetch_time{0}; // a slow remote
+  std::atomic<bool> fetching = false;
   agent::Result<void> fetch(const std::string&, const std::string& mirror) override
   {
     ++fetches;
+    fetching = true;
     std::this_thread::sleep_for(fetch_time);
+    fetching = false;
     if (!fetch_error.empty()) {
       return tl::unexpected(fetch_error);
     }
@@ -220,6 +223,25 @@ TEST_CASE("builds of one push prepared at once fetch it once", "[agent][sources]
   CHECK(first);
   CHECK(second);
   CHECK(f.git.fetches == 1);
+}
+
+// A webhook queueing a push holds the repository's lock: a build's slow
+// fetch must not keep it waiting (nor, through it, the web's threads).
+TEST_CASE("a build's fetch does not hold up a webhook of its repository", "[agent][sources]")
+{
+  PollFixture f;
+  f.git.remote = {{"refs/heads/main", kShaA}};
+  f.git.fetch_time = std::chrono::milliseconds(2000);
+  std::thread build([&] { CHECK(f.mirrors.ensure_commit(f.repo, kShaA)); });
+  for (int i = 0; i < 400 && !f.git.fetching; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  REQUIRE(f.git.fetching);
+  {
+    const auto held = f.mirrors.hold(f.repo);
+    CHECK(f.git.fetching); // taken while the fetch goes on
+  }
+  build.join();
 }
 
 TEST_CASE("mirror folders never climb out of the mirrors folder", "[agent][sources]")
