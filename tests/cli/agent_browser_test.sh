@@ -205,17 +205,10 @@ timeout 150 python3 - "$browser" "$scratch/chrome-live-$marker" "$scratch/chrome
 import json, sys, time, urllib.request
 browser, profile, log, api, build, token, shots, here = sys.argv[1:]
 sys.path.insert(0, here)
-from chromium_cdp import Browser, Error as CdpError
+from chromium_cdp import Browser, Error as CdpError, http_get, until
 
 def get(path):
-    with urllib.request.urlopen(api + path, timeout=5) as r:
-        return r.read().decode()
-
-def until(check, seconds, what):
-    deadline = time.monotonic() + seconds
-    while not check():
-        assert time.monotonic() < deadline, f"{what}: not within {seconds} s"
-        time.sleep(0.1)
+    return http_get(api + path)
 
 LOG = "document.querySelector('pre#log').textContent"
 STATUS = "(document.querySelector('span#status').dataset.status || '')"
@@ -351,18 +344,10 @@ timeout 120 python3 - "$browser" "$scratch/chrome-reads-$marker" "$scratch/chrom
 import re, subprocess, sys, time, urllib.request
 browser, profile, log, api, token, cookie_name, here, drydock, state = sys.argv[1:]
 sys.path.insert(0, here)
-from chromium_cdp import Browser, Error as CdpError
+from chromium_cdp import Browser, Error as CdpError, http_get, until
 
 def get(path):
-    request = urllib.request.Request(api + path, headers={"Authorization": f"Bearer {token}"})
-    with urllib.request.urlopen(request, timeout=5) as r:
-        return r.read().decode()
-
-def until(check, seconds, what):
-    deadline = time.monotonic() + seconds
-    while not check():
-        assert time.monotonic() < deadline, f"{what}: not within {seconds} s"
-        time.sleep(0.1)
+    return http_get(api + path, token)
 
 def api_calls(b, page, since):
     """The page's requests to the API since the mark: (method, path, status)."""

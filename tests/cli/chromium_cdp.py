@@ -13,6 +13,22 @@ import signal
 import time
 
 
+def http_get(url, token=None):
+    """The body of GET url, as text (with the agent's token, when given)."""
+    import urllib.request
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=5) as r:
+        return r.read().decode()
+
+
+def until(check, seconds, what):
+    """Waits for check() to be true, at most `seconds`; fails naming `what`."""
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, f"{what}: not within {seconds} s"
+        time.sleep(0.1)
+
+
 class Error(Exception):
     pass
 
