@@ -167,7 +167,7 @@ std::string read_session_value(std::string_view token, std::int64_t expires_s)
 
 bool read_session_matches(std::string_view cookie_header, std::string_view token, std::int64_t now_s)
 {
-  if (token.empty() || read_session_value(token, 0).ends_with('.')) { // no HMAC: no session
+  if (token.empty()) {
     return false;
   }
   const auto given = cookie_value(cookie_header, read_session_name(token));
@@ -181,7 +181,8 @@ bool read_session_matches(std::string_view cookie_header, std::string_view token
   if (error != std::errc() || end != digits.data() + digits.size() || expires <= now_s) {
     return false;
   }
-  return same_secret(*given, read_session_value(token, expires));
+  const auto expected = read_session_value(token, expires);
+  return !expected.ends_with('.') && same_secret(*given, expected); // no HMAC: no session
 }
 
 } // namespace drydock::agent::web
