@@ -17,8 +17,10 @@
 #include "cli/pipeline.hpp"
 #include "docker/image_archive.hpp"
 #include "docker/image_cache.hpp"
+#include "docker/job_container.hpp"
 #include "docker/service.hpp"
 #include "exec/internal_step.hpp"
+#include "os/checkout.hpp"
 #include "publish/from_pipeline.hpp"
 #include "record/reports.hpp"
 #include "record/run_record.hpp"
@@ -220,6 +222,84 @@ int run_database(const exec::InternalStep& step, const pipeline::DatabaseStart& 
   return kExitConfigOrUsage;
 }
 
+docker::JobContainerStart job_containers_of(const exec::InternalStep& step, const pipeline::JobContainer& wanted)
+{
+  env::Environment env = own_environment();
+  docker::JobContainerStart start;
+  auto& primary = start.container;
+  primary.image = wanted.image;
+  primary.name = docker::job_container_name(step.run_id, wanted.name);
+  primary.run_id = step.run_id;
+  primary.owner = step.owner;
+  primary.user = wanted.user;
+  primary.env_names = export_for_container(env::apply_expanded(env, wanted.environment));
+  for (const auto& sidecar : wanted.sidecars) {
+    docker::SidecarSpec spec;
+    spec.image = sidecar.image;
+    spec.name = docker::sidecar_name(step.run_id, wanted.name, sidecar.name);
+    spec.run_id = step.run_id;
+    spec.owner = step.owner;
+    spec.beside = primary.name;
+    spec.user = sidecar.user;
+    env::Environment own = own_environment(); // each container its own variables, by name
+    spec.env_names = export_for_container(env::apply_expanded(own, sidecar.environment));
+    spec.entrypoint = sidecar.entrypoint;
+    spec.command = sidecar.command;
+    start.sidecars.push_back(std::move(spec));
+  }
+  return start;
+}
+
+int run_container_start(const exec::InternalStep& step, const pipeline::ContainerStart& start)
+{
+  const auto started = docker::start_job_containers(docker::EngineClient{}, job_containers_of(step, start.container),
+                                                    print_line);
+  if (!started) {
+    fmt::print(stderr, "drydock: {}\n", started.error());
+    return kExitStepFailed;
+  }
+  return kExitOk;
+}
+
+int run_container_stop(const exec::InternalStep& step, const pipeline::ContainerStop& stop)
+{
+  std::vector<std::string> names{docker::job_container_name(step.run_id, stop.container.name)};
+  for (const auto& sidecar : stop.container.sidecars) {
+    names.push_back(docker::sidecar_name(step.run_id, stop.container.name, sidecar.name));
+  }
+  if (const auto removed = docker::remove_job_containers(docker::EngineClient{}, names); !removed) {
+    fmt::print(stderr, "drydock: warning: {}\n", removed.error()); // the run's end tries again
+  }
+  return kExitOk;
+}
+
+// A clone of the commit (its .git included, no alternates: it moves into
+// the container), copied in and removed here.
+int run_checkout(const exec::InternalStep& step, const pipeline::Checkout& checkout)
+{
+  const auto repo = os::read_repo_facts(checkout.source_dir);
+  if (repo.top_dir.empty() || checkout.sha.empty()) {
+    fmt::print(stderr, "drydock: checkout: {} is not in a git work tree with a commit\n", checkout.source_dir);
+    return kExitStepFailed;
+  }
+  os::CommitSource source{repo.top_dir, checkout.sha, repo.branch,
+                          repo.origin_url.empty() ? "file://" + repo.top_dir : repo.origin_url};
+  source.self_contained = true;
+  auto clone = os::FreshCheckout::of_commit(source, step.owner);
+  if (!clone) {
+    fmt::print(stderr, "drydock: checkout: {}\n", clone.error());
+    return kExitStepFailed;
+  }
+  const auto container = docker::job_container_name(step.run_id, checkout.container);
+  const auto copied = docker::copy_tree_into(docker::EngineClient{}, clone->dir(), container, checkout.path);
+  if (!copied) {
+    fmt::print(stderr, "drydock: checkout: {}\n", copied.error());
+    return kExitStepFailed;
+  }
+  print_line(fmt::format("checked out {} in {}", checkout.sha.substr(0, 12), *copied));
+  return kExitOk;
+}
+
 int run_step(const exec::InternalStep& step)
 {
   return std::visit(
@@ -235,6 +315,12 @@ int run_step(const exec::InternalStep& step)
           return run_service(step, action);
         } else if constexpr (std::is_same_v<Action, pipeline::DatabaseStart>) {
           return run_database(step, action);
+        } else if constexpr (std::is_same_v<Action, pipeline::ContainerStart>) {
+          return run_container_start(step, action);
+        } else if constexpr (std::is_same_v<Action, pipeline::ContainerStop>) {
+          return run_container_stop(step, action);
+        } else if constexpr (std::is_same_v<Action, pipeline::Checkout>) {
+          return run_checkout(step, action);
         } else {
           fmt::print(stderr, "drydock: internal step: a shell command is not a step of drydock's own\n");
           return kExitConfigOrUsage;

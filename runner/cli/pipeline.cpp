@@ -2,12 +2,16 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdio>
 
 #include "cli/commands.hpp"
 #include "env/environment.hpp"
 #include "frontends/circle1/check.hpp"
 #include "frontends/circle1/lower.hpp"
+#include "frontends/circle2/load.hpp"
+#include "frontends/circle2/lower.hpp"
+#include "frontends/format.hpp"
 #include "report/text_report.hpp"
 #include "util/file.hpp"
 
@@ -99,6 +103,38 @@ tl::expected<OverridesRead, std::string> read_overrides(const PipelineOptions& o
   return read;
 }
 
+std::unique_ptr<config::Validation> checked_config(const std::string& file, std::string text, bool show_warnings)
+{
+  auto validation = std::make_unique<config::Validation>(circle1::validate_pipeline(file, std::move(text)));
+  const bool has_errors = validation->diagnostics.has_errors();
+  if (has_errors || (show_warnings && !validation->diagnostics.all().empty())) {
+    fmt::print(stderr, "{}", report::format_file_report(validation->source, validation->diagnostics));
+  }
+  return has_errors ? nullptr : std::move(validation);
+}
+
+// What every step gets from the pipeline: the names the context set, with their values.
+std::vector<pipeline::EnvVar> pipeline_environment(const circle1::BuildContext& context)
+{
+  std::vector<pipeline::EnvVar> vars;
+  for (const auto& name : context.pipeline_vars) {
+    const bool seen = std::any_of(vars.begin(), vars.end(), [&](const auto& var) { return var.first == name; });
+    if (!seen) {
+      vars.emplace_back(name, context.env.get(name).value_or(""));
+    }
+  }
+  return vars;
+}
+
+// Prints the diagnostics (warnings too); whether there was an error.
+bool report_problems(const SourceFile& source, const Diagnostics& diags)
+{
+  if (!diags.all().empty()) {
+    fmt::print(stderr, "{}", report::format_file_report(source, diags));
+  }
+  return diags.has_errors();
+}
+
 } // namespace
 
 std::vector<std::string> host_environment()
@@ -117,17 +153,19 @@ std::unique_ptr<config::Validation> load_checked_config(const std::string& file,
     fmt::print(stderr, "{}", report::format_unreadable(file, text.error()));
     return nullptr;
   }
-  auto validation = std::make_unique<config::Validation>(circle1::validate_pipeline(file, std::move(*text)));
-  const bool has_errors = validation->diagnostics.has_errors();
-  if (has_errors || (show_warnings && !validation->diagnostics.all().empty())) {
-    fmt::print(stderr, "{}", report::format_file_report(validation->source, validation->diagnostics));
-  }
-  return has_errors ? nullptr : std::move(validation);
+  return checked_config(file, std::move(*text), show_warnings);
+}
+
+std::string config_file_of(const PipelineOptions& options)
+{
+  return options.file.empty() ? frontends::default_config_file() : options.file;
 }
 
 void add_pipeline_options(CLI::App& sub, PipelineOptions& options)
 {
-  sub.add_option("file", options.file, "Config file (default: ./circle.yml)");
+  sub.add_option("file", options.file,
+                 "Config file, CircleCI 1.0 or 2.x by its content (default: .circleci/config.yml when there is "
+                 "one, else circle.yml)");
   sub.add_option("--env", options.env,
                  "Set NAME=value for every step, over anything else (repeatable); "
                  "e.g. --env CIRCLE_BRANCH=master")
@@ -158,20 +196,40 @@ void add_pipeline_options(CLI::App& sub, PipelineOptions& options)
                  "CIRCLE_NODE_INDEX and its share of the `files` (CircleCI's parallelism; default 1)")
       ->type_name("N")
       ->check(CLI::Range(1, 64));
+  sub.add_option("--workflow", options.workflow, "CircleCI 2.x: run this workflow only (default: every one)")
+      ->type_name("NAME")
+      ->allow_extra_args(false);
+  sub.add_option("--job", options.job,
+                 "CircleCI 2.x: run this job and the jobs it requires (with --only: the job alone)")
+      ->type_name("NAME")
+      ->allow_extra_args(false);
+  sub.add_flag("--only", options.only, "With --job: not the jobs it requires");
   sub.add_flag("--infer", options.infer,
                "Run what CircleCI 1.0 inferred for phases without `override` (bundle install, npm test, ...; "
                "plan lists them either way)");
 }
 
-tl::expected<LoadedPipeline, int> load_pipeline(const PipelineOptions& options, circle1::ContextMode mode,
-                                                const RunCheck& before_claim)
+namespace {
+
+struct Loading {
+  const PipelineOptions& options;
+  std::string file;
+  circle1::ContextMode mode;
+  const RunCheck& before_claim;
+};
+
+tl::expected<LoadedPipeline, int> load_circle1(const Loading& loading, std::string text)
 {
+  const auto& options = loading.options;
+  const auto mode = loading.mode;
+  const auto& before_claim = loading.before_claim;
   LoadedPipeline pipeline;
-  pipeline.validation = load_checked_config(options.file, true);
+  pipeline.validation = checked_config(loading.file, std::move(text), true);
   if (!pipeline.validation) {
     return tl::unexpected(kExitConfigOrUsage);
   }
   const auto& validation = *pipeline.validation;
+  pipeline.keep_runs = validation.config.drydock.keep_runs;
   const auto overrides = read_overrides(options);
   if (!overrides) {
     fmt::print(stderr, "drydock: {}\n", overrides.error());
@@ -182,7 +240,9 @@ tl::expected<LoadedPipeline, int> load_pipeline(const PipelineOptions& options, 
   circle1::BeforeClaim check;
   if (before_claim) {
     check = [&](const env::Environment& env) {
-      auto checked = before_claim(validation.config, env);
+      const EngineWanted wanted{circle1::engine_needed_by(validation.config, options.container),
+                                circle1::uses_host_cluster(validation.config)};
+      auto checked = before_claim(wanted, env);
       check_failed = !checked;
       return checked;
     };
@@ -197,7 +257,7 @@ tl::expected<LoadedPipeline, int> load_pipeline(const PipelineOptions& options, 
   auto branches = circle1::decide_branches(validation.config.general.branches, pipeline.context.target);
   auto deployment = circle1::choose_deployment(validation.config.deployment, pipeline.context.target);
   if (!branches || !deployment) {
-    fmt::print(stderr, "drydock: {}: {}\n", options.file, branches ? deployment.error() : branches.error());
+    fmt::print(stderr, "drydock: {}: {}\n", loading.file, branches ? deployment.error() : branches.error());
     return tl::unexpected(kExitConfigOrUsage);
   }
   pipeline.branches = std::move(*branches);
@@ -213,6 +273,70 @@ tl::expected<LoadedPipeline, int> load_pipeline(const PipelineOptions& options, 
     return tl::unexpected(kExitConfigOrUsage);
   }
   return pipeline;
+}
+
+// A CircleCI 2.x config: its build context is made as 1.0's (the number,
+// the record, CIRCLE_* and the overrides), from the config's path alone.
+tl::expected<LoadedPipeline, int> load_circle2(const Loading& loading, std::string text)
+{
+  const auto& options = loading.options;
+  const auto validation = circle2::validate_text(loading.file, std::move(text));
+  if (report_problems(validation.source, validation.diagnostics)) {
+    return tl::unexpected(kExitConfigOrUsage);
+  }
+  const auto overrides = read_overrides(options);
+  if (!overrides) {
+    fmt::print(stderr, "drydock: {}\n", overrides.error());
+    return tl::unexpected(kExitConfigOrUsage);
+  }
+  bool check_failed = false;
+  circle1::BeforeClaim check;
+  if (loading.before_claim) {
+    check = [&](const env::Environment& env) {
+      auto checked = loading.before_claim({circle2::engine_needed_by(validation.config), false}, env);
+      check_failed = !checked;
+      return checked;
+    };
+  }
+  config::Config path_only;
+  path_only.path = loading.file;
+  auto context = circle1::make_build_context(path_only, overrides->overrides, host_environment(), loading.mode, check,
+                                             options.repo);
+  if (!context) {
+    fmt::print(stderr, "drydock: {}\n", context.error());
+    return tl::unexpected(check_failed ? kExitStepFailed : kExitConfigOrUsage);
+  }
+  LoadedPipeline loaded;
+  loaded.masked = overrides->masked;
+  loaded.context = std::move(*context);
+  const auto& ctx = loaded.context;
+  const circle2::LowerContext lowering{
+      ctx.checkout_dir, ctx.artifacts_dir,
+      {ctx.build_num, ctx.env.get("CIRCLE_SHA1").value_or(""), ctx.target.branch, ctx.target.tag, ctx.target.owner}};
+  Diagnostics diags;
+  loaded.pipeline = circle2::lower(validation.config, lowering, {options.workflow, options.job, options.only}, diags);
+  loaded.pipeline.environment = pipeline_environment(ctx);
+  if (report_problems(validation.source, diags)) {
+    return tl::unexpected(kExitConfigOrUsage);
+  }
+  return loaded;
+}
+
+} // namespace
+
+tl::expected<LoadedPipeline, int> load_pipeline(const PipelineOptions& options, circle1::ContextMode mode,
+                                                const RunCheck& before_claim)
+{
+  const Loading loading{options, config_file_of(options), mode, before_claim};
+  auto text = read_config_file(loading.file);
+  if (!text) {
+    fmt::print(stderr, "{}", report::format_unreadable(loading.file, text.error()));
+    return tl::unexpected(kExitConfigOrUsage);
+  }
+  if (frontends::format_of(loading.file, *text) == frontends::Format::circle2) {
+    return load_circle2(loading, std::move(*text));
+  }
+  return load_circle1(loading, std::move(*text));
 }
 
 } // namespace drydock::cli

@@ -20,7 +20,7 @@
 namespace drydock::cli {
 
 struct PipelineOptions {
-  std::string file = "circle.yml";
+  std::string file; // empty: frontends::default_config_file()
   std::vector<std::string> env;             // --env NAME=value
   std::vector<std::string> env_files;       // --env-file FILE
   std::vector<std::string> secrets;         // --secret NAME=value
@@ -32,11 +32,20 @@ struct PipelineOptions {
   std::optional<os::RepoFacts> repo;        // git facts to build with, when already read
   bool fresh_checkout = false;              // set by --fresh: `repo` is a new checkout's work tree
   std::optional<circle1::GivenBuild> given; // run's --build-number and --record-dir (the agent's)
+  std::optional<std::string> workflow;      // --workflow NAME (2.x)
+  std::optional<std::string> job;           // --job NAME (2.x)
+  bool only = false;                        // --only: the job without what it requires
 };
 
-// A circle.yml read, checked and lowered for this build.
+// The config file a command reads: the one given, else the default.
+std::string config_file_of(const PipelineOptions& options);
+
+// A config read, checked and lowered for this build. The 1.0 parts
+// (validation, the branch, commit and deployment decisions, inferred
+// commands) are empty for a CircleCI 2.x config.
 struct LoadedPipeline {
-  std::unique_ptr<config::Validation> validation;
+  std::unique_ptr<config::Validation> validation; // 1.0 only
+  std::optional<int> keep_runs;                   // the config's drydock.keep_runs
   circle1::BuildContext context;
   circle1::BranchDecision branches;
   circle1::BranchDecision commit; // [ci skip]
@@ -55,10 +64,13 @@ std::vector<std::string> host_environment();
 // steps load the config again and leave them to the run that started them).
 std::unique_ptr<config::Validation> load_checked_config(const std::string& file, bool show_warnings);
 
-// What must hold before a run takes a build number (the engine answers);
-// its error exits 1, like a failed step.
-using RunCheck =
-    std::function<tl::expected<void, std::string>(const config::Config& config, const env::Environment& env)>;
+// What must hold before a run takes a build number (the engine answers,
+// when the config needs one); its error exits 1, like a failed step.
+struct EngineWanted {
+  std::string needed_by; // what in the config needs the engine, or empty
+  bool host_cluster = false;
+};
+using RunCheck = std::function<tl::expected<void, std::string>(const EngineWanted& wanted, const env::Environment& env)>;
 
 // The pipeline, or the exit code after its problems were printed to stderr.
 tl::expected<LoadedPipeline, int> load_pipeline(const PipelineOptions& options, circle1::ContextMode mode,

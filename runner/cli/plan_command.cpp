@@ -22,13 +22,18 @@ report::PlanFacts plan_facts(const LoadedPipeline& loaded, const std::string& fi
 {
   report::PlanFacts facts;
   facts.file = file;
+  if (!loaded.validation) {
+    return facts; // CircleCI 2.x: its workflows are the steps' groups
+  }
   facts.build = {{"branches", loaded.branches.runs, loaded.branches.reason},
                  {"commit", loaded.commit.runs, loaded.commit.reason}};
   facts.choices_name = "deployment";
   for (const auto& section : loaded.deployment.sections) {
     facts.choices.push_back({section.name, section.selected, section.reason});
   }
-  facts.cache_directories = config::cache_directories(loaded.validation->config);
+  if (loaded.validation) {
+    facts.cache_directories = config::cache_directories(loaded.validation->config);
+  }
   facts.build_dir = loaded.context.build_dir;
   for (const auto& phase : loaded.inferred) {
     facts.inferred.push_back(
@@ -45,7 +50,7 @@ int run_plan(const PlanOptions& options)
     return loaded.error();
   }
   const auto& pipeline = loaded->pipeline;
-  const auto facts = plan_facts(*loaded, options.pipeline.file);
+  const auto facts = plan_facts(*loaded, config_file_of(options.pipeline));
   if (options.format == "json") {
     fmt::print("{}\n",
                report::plan_json(pipeline, facts).dump(2, ' ', false, nlohmann::json::error_handler_t::replace));

@@ -160,11 +160,9 @@ exec::SetupMode setup_mode(const RunOptions& options)
 // directories behind. A dry run takes no number and gets placeholders.
 tl::expected<LoadedPipeline, int> load_for_run(const RunOptions& options, exec::Engine& engine)
 {
-  const auto engine_answers = [&](const config::Config& config,
+  const auto engine_answers = [&](const EngineWanted& wanted,
                                   const env::Environment& env) -> tl::expected<void, std::string> {
-    const exec::EngineNeeds needs{circle1::engine_needed_by(config, options.pipeline.container),
-                                  circle1::uses_host_cluster(config)};
-    auto found = exec::find_engine(needs, env, setup_mode(options));
+    auto found = exec::find_engine({wanted.needed_by, wanted.host_cluster}, env, setup_mode(options));
     if (!found) {
       return tl::unexpected(found.error());
     }
@@ -254,8 +252,7 @@ int run_pipeline(const RunOptions& options)
   const record::RecordPaths paths{options.dry_run ? "" : pipeline->context.record_dir};
   const int keep_runs = options.record_dir
                             ? 0
-                            : options.keep_runs.value_or(
-                                pipeline->validation->config.drydock.keep_runs.value_or(record::kDefaultKeepRuns));
+                            : options.keep_runs.value_or(pipeline->keep_runs.value_or(record::kDefaultKeepRuns));
   record::Recorder recorder(pipeline->pipeline, paths, printer_options.secrets, run_clock(),
                             options.json ? record::Recorder::Stream(write_stdout) : record::Recorder::Stream());
   if (!recorder.error().empty()) {
@@ -375,6 +372,7 @@ std::optional<std::string> given_build_error(const RunOptions& options)
 
 int run_run(RunOptions options)
 {
+  options.pipeline.file = config_file_of(options.pipeline);
   if (const auto error = given_build_error(options)) {
     fmt::print(stderr, "drydock: {}\n", *error);
     return kExitConfigOrUsage;

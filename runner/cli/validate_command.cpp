@@ -7,6 +7,8 @@
 
 #include "cli/commands.hpp"
 #include "frontends/circle1/check.hpp"
+#include "frontends/circle2/load.hpp"
+#include "frontends/format.hpp"
 #include "report/json_report.hpp"
 #include "report/text_report.hpp"
 #include "util/file.hpp"
@@ -19,9 +21,26 @@ struct ValidateOptions {
   std::string format = "text";
 };
 
+struct Validated {
+  SourceFile source;
+  Diagnostics diagnostics;
+};
+
+// Each file by the front end its content asks for.
+Validated validated(const std::string& path, std::string text)
+{
+  if (frontends::format_of(path, text) == frontends::Format::circle2) {
+    auto result = circle2::validate_text(path, std::move(text));
+    return {std::move(result.source), std::move(result.diagnostics)};
+  }
+  auto result = circle1::validate_pipeline(path, std::move(text));
+  return {std::move(result.source), std::move(result.diagnostics)};
+}
+
 int run_validate(const ValidateOptions& options)
 {
-  const std::vector<std::string> files = options.files.empty() ? std::vector<std::string>{"circle.yml"} : options.files;
+  const std::vector<std::string> files =
+      options.files.empty() ? std::vector<std::string>{frontends::default_config_file()} : options.files;
   bool all_valid = true;
   auto json_files = nlohmann::json::array();
   for (const auto& path : files) {
@@ -35,7 +54,7 @@ int run_validate(const ValidateOptions& options)
       }
       continue;
     }
-    const auto result = circle1::validate_pipeline(path, std::move(*text));
+    const auto result = validated(path, std::move(*text));
     all_valid = all_valid && !result.diagnostics.has_errors();
     if (options.format == "json") {
       json_files.push_back(report::file_report_json(path, result.diagnostics));
@@ -60,7 +79,9 @@ Action add_validate_command(CLI::App& app)
                                              "step graph of every deployment section; print every problem as "
                                              "FILE:LINE:COL with the source line (the first 100 of a file in "
                                              "text; json lists all).");
-  sub->add_option("files", options->files, "Config files to check (default: ./circle.yml)");
+  sub->add_option("files", options->files,
+                  "Config files to check, CircleCI 1.0 or 2.x by their content (default: .circleci/config.yml "
+                  "when there is one, else circle.yml)");
   sub->add_option("--format", options->format, "Output format: text (default) or json")
       ->check(CLI::IsMember({"text", "json"}));
   sub->footer("Regular expressions (/.../ branch and tag filters, ready.log) are RE2 syntax, matched in "

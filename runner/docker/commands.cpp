@@ -204,6 +204,92 @@ Argv signal_exec_step(const std::string& container, const std::string& pid_file,
   return {"docker", "exec", "--", container, "sh", "-c", R"sh(kill -s "$1" -- -"$(cat "$0")")sh", pid_file, signal};
 }
 
+namespace {
+
+void add_env_names(Argv& argv, const std::vector<std::string>& names)
+{
+  for (const auto& name : names) {
+    argv.insert(argv.end(), {"--env", name});
+  }
+}
+
+// Sets d to what $1 means in the container: ~ and ~/... from $HOME.
+constexpr const char* kResolveDir = R"sh(d=$1; case $d in "~") d=$HOME ;; "~/"*) d=$HOME/${d#"~/"} ;; esac; )sh";
+
+} // namespace
+
+Argv run_job_container(const JobContainerSpec& spec)
+{
+  Argv argv{"docker",       "run",
+            "--detach",     "--init",
+            "--pull",       "never",
+            "--name",       spec.name,
+            "--label",      run_label(spec.run_id),
+            "--label",      pid_label(spec.owner),
+            "--label",      "io.drydock.job-container=true",
+            "--entrypoint", "sh"};
+  if (!spec.user.empty()) {
+    argv.insert(argv.end(), {"--user", spec.user});
+  }
+  add_env_names(argv, spec.env_names);
+  argv.insert(argv.end(), {"--", spec.image, "-c", "while sleep 3600; do :; done"});
+  return argv;
+}
+
+Argv run_sidecar(const SidecarSpec& spec)
+{
+  Argv argv{"docker",  "run",    "--detach",
+            "--pull",  "never",  "--name",
+            spec.name, "--label", run_label(spec.run_id),
+            "--label", pid_label(spec.owner), "--network",
+            "container:" + spec.beside};
+  if (!spec.user.empty()) {
+    argv.insert(argv.end(), {"--user", spec.user});
+  }
+  add_env_names(argv, spec.env_names);
+  if (!spec.entrypoint.empty()) {
+    argv.insert(argv.end(), {"--entrypoint", spec.entrypoint.front()});
+  }
+  argv.insert(argv.end(), {"--", spec.image});
+  if (!spec.entrypoint.empty()) { // --entrypoint takes one word: the rest come first in the command
+    argv.insert(argv.end(), spec.entrypoint.begin() + 1, spec.entrypoint.end());
+  }
+  argv.insert(argv.end(), spec.command.begin(), spec.command.end());
+  return argv;
+}
+
+Argv exec_job_step(const JobStepSpec& spec)
+{
+  Argv argv{"docker", "exec"};
+  add_env_names(argv, spec.env_names);
+  // As exec_step, with the step's directory resolved and made in the
+  // container first ($1; the command follows it).
+  const std::string inner = std::string("exec 2>&3 3>&-; echo $$ >\"$0\" && ") + kResolveDir
+                            + R"sh(shift; mkdir -p -- "$d" && cd -- "$d" && exec "$@")sh";
+  argv.insert(argv.end(), {"--", spec.container, "sh", "-c",
+                           "exec 3>&2 2>/dev/null; exec setsid -w sh -c '" + inner + "' \"$0\" \"$@\"",
+                           spec.pid_file, spec.dir});
+  argv.insert(argv.end(), spec.command.begin(), spec.command.end());
+  return argv;
+}
+
+Argv make_dir_in(const std::string& container, const std::string& dir)
+{
+  return {"docker", "exec", "--", container, "sh", "-c",
+          std::string(kResolveDir) + R"sh(mkdir -p -- "$d" && cd -- "$d" && pwd && echo "$(id -u):$(id -g)")sh",
+          "drydock", dir};
+}
+
+Argv copy_into(const std::string& source_dir, const std::string& container, const std::string& dir)
+{
+  return {"docker", "cp", "--", source_dir + "/.", container + ":" + dir};
+}
+
+Argv give_to(const std::string& container, const std::string& owner, const std::string& dir)
+{
+  return {"docker", "exec", "--user", "0", "--", container, "chown", "-R", owner, "--", dir};
+}
+
 Argv create_network(const std::string& name, const std::string& run_id, const std::string& owner)
 {
   return {"docker", "network", "create", "--label", run_label(run_id), "--label", pid_label(owner), "--", name};

@@ -101,6 +101,53 @@ struct ExecStepSpec {
 Argv exec_step(const ExecStepSpec& spec);
 Argv signal_exec_step(const std::string& container, const std::string& pid_file, const std::string& signal);
 
+// A job container: detached, kept alive by a shell loop (its entrypoint
+// bypassed, as CircleCI's primary container's), never pulled: the engine
+// must have the image.
+struct JobContainerSpec {
+  std::string image;
+  std::string name;
+  std::string run_id;
+  std::string owner = "0";
+  std::string user;                   // empty: the image's
+  std::vector<std::string> env_names; // -e NAME: values from the client's environment
+};
+Argv run_job_container(const JobContainerSpec& spec);
+
+// A sidecar in a job container's network namespace (`--network
+// container:NAME`), detached, never pulled.
+struct SidecarSpec {
+  std::string image;
+  std::string name;
+  std::string run_id;
+  std::string owner = "0";
+  std::string beside; // the job container's name
+  std::string user;
+  std::vector<std::string> env_names;
+  std::vector<std::string> entrypoint; // empty: the image's
+  std::vector<std::string> command;    // empty: the image's
+};
+Argv run_sidecar(const SidecarSpec& spec);
+
+// One step in a job container, as exec_step, from `dir` there: "~" and
+// "~/..." are the container's $HOME, and the directory is made when
+// missing (CircleCI's working_directory).
+struct JobStepSpec {
+  std::string container;
+  std::string dir;
+  std::vector<std::string> env_names;
+  std::string pid_file;
+  std::vector<std::string> command;
+};
+Argv exec_job_step(const JobStepSpec& spec);
+// Prints the absolute path `dir` means in the container (as exec_job_step
+// reads it), made when missing, and its user's "UID:GID".
+Argv make_dir_in(const std::string& container, const std::string& dir);
+// The contents of a host directory copied into the container's `dir`.
+Argv copy_into(const std::string& source_dir, const std::string& container, const std::string& dir);
+// The files under `dir` given to `owner` ("UID:GID"), as root.
+Argv give_to(const std::string& container, const std::string& owner, const std::string& dir);
+
 Argv create_network(const std::string& name, const std::string& run_id, const std::string& owner);
 Argv remove_networks(const std::vector<std::string>& names);
 Argv networks_of_run(const std::string& run_id); // "" for every run: names, one a line

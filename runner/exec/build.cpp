@@ -7,6 +7,7 @@
 
 #include "docker/build_container.hpp"
 #include "docker/commands.hpp"
+#include "docker/job_container.hpp"
 #include "exec/internal_step.hpp"
 #include "os/glob.hpp"
 #include "util/shell.hpp"
@@ -201,6 +202,30 @@ void exec_in_build_container(const pipeline::Step& step, const pipeline::ShellCo
   request.cwd = "/"; // the client's; the step's directory is inside the container
 }
 
+// A shell step in its job container: `docker exec` from its directory
+// there (as written: ~ is the container's home), with the pipeline's and
+// the step's variables by name. The step's own files are not matched: they
+// are in the container, not here.
+void exec_in_job_container(const pipeline::Step& step, const pipeline::ShellCommand& shell, const RunContext& context,
+                           StepRequest& request)
+{
+  docker::JobStepSpec spec;
+  spec.container = docker::job_container_name(context.containers.run_id, *step.runs_in);
+  spec.dir = step.workdir.path.value_or("~");
+  spec.pid_file = docker::step_pid_file(step.index);
+  spec.env_names = context.pipeline_vars;
+  const auto own = names_of(step.environment);
+  spec.env_names.insert(spec.env_names.end(), own.begin(), own.end());
+  std::sort(spec.env_names.begin(), spec.env_names.end());
+  spec.env_names.erase(std::unique(spec.env_names.begin(), spec.env_names.end()), spec.env_names.end());
+  spec.command = shell.shell;
+  spec.command.push_back(shell.script);
+  request.argv = docker::exec_job_step(spec);
+  request.stop_argv = docker::signal_exec_step(spec.container, spec.pid_file, "TERM");
+  request.kill_argv = docker::signal_exec_step(spec.container, spec.pid_file, "KILL");
+  request.cwd = "/"; // the client's; the step's directory is inside the container
+}
+
 // What `drydock internal step` needs besides the action.
 InternalStep internal_step(const pipeline::Step& step, const RunContext& context)
 {
@@ -236,6 +261,8 @@ StepRequest make_request(const pipeline::Pipeline& pipeline, const pipeline::Ste
     request.input = input ? std::move(*input) : "";
     request.start_error = input ? "" : input.error();
     request.cwd = step.workdir.base; // drydock's own steps resolve paths from there
+  } else if (step.runs_in) {
+    exec_in_job_container(step, *shell, context, request);
   } else if (step.container) {
     request.argv = container_argv(pipeline, step, *shell, context, env);
     request.cwd = step.workdir.base; // the path applies inside the container

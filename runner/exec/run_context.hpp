@@ -33,6 +33,7 @@ struct ContainerSetup {
   std::string build_container; // its name, when the pipeline has one and it was started
   std::string build_home;      // $HOME in it: what ~ means there
   std::string build_path;      // $PATH in it
+  bool job_containers = false; // the pipeline starts job containers: the run's end removes what is left of them
 };
 
 struct RunContext {

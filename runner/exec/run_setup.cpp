@@ -249,6 +249,8 @@ tl::expected<void, std::string> prepare_run(const pipeline::Pipeline& pipeline, 
       context.containers.image_refs[image->name] = docker::run_reference(image->repository, context.run_tag);
     }
     has_services = has_services || std::holds_alternative<pipeline::ServiceStart>(step.action);
+    context.containers.job_containers =
+        context.containers.job_containers || std::holds_alternative<pipeline::ContainerStart>(step.action);
   }
   const bool database_container = database && database->provider == pipeline::DatabaseProvider::container;
   if (engine && (has_services || database_container)) {
@@ -273,7 +275,7 @@ std::vector<std::string> finish_run(const RunContext& context, bool containers_m
   const auto log = [&notes](const std::string& line) { notes.push_back(line); };
   // Service containers run detached: with a network there is always something to remove.
   containers_may_remain = containers_may_remain || context.containers.network_created
-                          || !context.containers.build_container.empty();
+                          || !context.containers.build_container.empty() || context.containers.job_containers;
   if (containers_may_remain && !context.containers.host_address.empty() && !context.containers.run_id.empty()) {
     const auto removed = docker::remove_run_containers(docker::EngineClient{}, context.containers.run_id);
     if (!removed) {

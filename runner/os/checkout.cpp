@@ -86,7 +86,8 @@ namespace {
 // $TMPDIR/drydock-checkout-XXXXXX with its owner file (for `drydock
 // clean`), and `from` cloned into its src/ without a checkout.
 tl::expected<std::pair<std::string, std::string>, std::string> clone_into_temp(const std::string& from,
-                                                                               const std::string& owner)
+                                                                               const std::string& owner,
+                                                                               bool shared = true)
 {
   std::string root = util::temp_dir() + "/drydock-checkout-XXXXXX";
   if (::mkdtemp(root.data()) == nullptr) {
@@ -94,7 +95,7 @@ tl::expected<std::pair<std::string, std::string>, std::string> clone_into_temp(c
   }
   std::ofstream(fs::path(root) / "drydock.owner") << owner << "\n";
   const std::string src = (fs::path(root) / "src").string();
-  if (auto cloned = git(root, {"clone", "--quiet", "--shared", "--no-checkout", "--", from, src},
+  if (auto cloned = git(root, {"clone", "--quiet", shared ? "--shared" : "--local", "--no-checkout", "--", from, src},
                         "clone the repository");
       !cloned) {
     std::error_code ec;
@@ -131,7 +132,7 @@ tl::expected<FreshCheckout, std::string> FreshCheckout::create(const RepoFacts& 
 
 tl::expected<FreshCheckout, std::string> FreshCheckout::of_commit(const CommitSource& source, const std::string& owner)
 {
-  auto made = clone_into_temp(source.git_dir, owner);
+  auto made = clone_into_temp(source.git_dir, owner, !source.self_contained);
   if (!made) {
     return tl::unexpected(made.error());
   }

@@ -30,6 +30,9 @@ struct CommitSource {
   std::string sha;
   std::string branch; // empty: detached (a tag build)
   std::string origin_url;
+  // Objects copied (or hard-linked), no alternates: the checkout can move
+  // to a container, where the source's path means nothing.
+  bool self_contained = false;
 };
 
 class FreshCheckout {

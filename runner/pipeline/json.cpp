@@ -86,6 +86,11 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Database, provider, url, image, 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DatabaseStart, database)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Publish, name, image, registry, tags, version, latest, semver,
                                                 precision, zero, login_env)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Sidecar, name, image, environment, entrypoint, command, user)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(JobContainer, name, image, environment, user, sidecars)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ContainerStart, container)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ContainerStop, container)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Checkout, container, source_dir, sha, path)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Container, image, database, services, hosts)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(WorkDir, base, path, home, base_is_home)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(BuildContainer, image, origin, mounts, hosts, engine_socket)
@@ -136,6 +141,7 @@ Step step_from_json(const nlohmann::json& in)
   step.pos = in.value("pos", Pos{});
   step.summary = in.value("summary", std::string());
   step.container = in.value("container", std::optional<Container>());
+  step.runs_in = in.value("runs_in", std::optional<std::string>());
   step.workdir = in.value("workdir", WorkDir{});
   step.environment = in.value("environment", std::vector<EnvVar>());
   step.no_output_timeout = in.value("no_output_timeout", 600);
@@ -201,6 +207,7 @@ nlohmann::json to_json(const Step& step)
           {"summary", step.summary},
           {"action", to_json(step.action)},
           {"container", step.container},
+          {"runs_in", step.runs_in},
           {"workdir", step.workdir},
           {"environment", step.environment},
           {"no_output_timeout", step.no_output_timeout},

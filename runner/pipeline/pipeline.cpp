@@ -7,7 +7,8 @@ namespace drydock::pipeline {
 
 std::string_view action_kind(const Action& action)
 {
-  static constexpr std::string_view kKinds[] = {"shell", "image", "database", "service", "publish", "archive"};
+  static constexpr std::string_view kKinds[] = {"shell",   "image",     "database",       "service", "publish",
+                                                "archive", "container", "container-stop", "checkout"};
   static_assert(std::size(kKinds) == std::variant_size_v<Action>);
   return kKinds[action.index()];
 }
@@ -19,13 +20,17 @@ const Policy& policy_of(const Pipeline& pipeline, const Step& step)
 
 bool in_build_container(const Pipeline& pipeline, const Step& step)
 {
-  return pipeline.build_container && !step.container && std::holds_alternative<ShellCommand>(step.action);
+  return pipeline.build_container && !step.container && !step.runs_in
+         && std::holds_alternative<ShellCommand>(step.action);
 }
 
 std::string placement_of(const Pipeline& pipeline, const Step& step)
 {
   if (step.container) {
     return "image " + step.container->image;
+  }
+  if (step.runs_in) {
+    return "container " + *step.runs_in;
   }
   return in_build_container(pipeline, step) ? "build container" : "host";
 }

@@ -32,7 +32,8 @@ enum class RunsWhen {
 enum class OnFailure {
   stop_build,      // nothing new starts; running steps finish
   continue_build,  // the build goes on (and fails at the end); later steps go by their RunsWhen
-  skip_dependants, // the steps that wait for it are skipped, whatever their RunsWhen; others go on
+  skip_dependants, // the steps that wait for it, directly or not, are skipped whatever their RunsWhen
+                   // (when it failed, and when it did not run: a container they would run in); others go on
 };
 
 struct Policy {
@@ -137,9 +138,52 @@ struct Publish {
   std::optional<std::pair<std::string, std::string>> login_env; // username and password variable names
 };
 
-using Action = std::variant<ShellCommand, ImageBuild, DatabaseStart, ServiceStart, Publish, ImageArchive>;
+// A container beside a job container, in its network namespace: the job's
+// steps reach it on localhost, as CircleCI's secondary images.
+struct Sidecar {
+  std::string name; // unique in its job container; part of its container's name
+  std::string image;
+  std::vector<EnvVar> environment; // values expanded when it starts
+  std::vector<std::string> entrypoint;
+  std::vector<std::string> command;
+  std::string user;
+};
 
-// "shell", "image", "database", "service", "publish", "archive".
+// A long-lived container that a group's shell steps run in, one `docker
+// exec` each (Step::runs_in), with its sidecars. Started by a
+// ContainerStart step, removed by a ContainerStop step (and, whatever
+// happens, with the run's other containers at the end).
+struct JobContainer {
+  std::string name; // unique in the pipeline: steps name it
+  std::string image;
+  std::vector<EnvVar> environment; // the container's own, values expanded when it starts
+  std::string user;
+  std::vector<Sidecar> sidecars;
+};
+
+struct ContainerStart {
+  JobContainer container;
+};
+
+struct ContainerStop {
+  JobContainer container;
+};
+
+// The commit put into a job container at `path` (~ is the container's
+// home): a clone of the local repository at `source_dir` (no network),
+// with its .git, owned by the container's user.
+struct Checkout {
+  std::string container; // a JobContainer's name
+  std::string source_dir;
+  std::string sha;
+  std::string path;
+};
+
+using Action = std::variant<ShellCommand, ImageBuild, DatabaseStart, ServiceStart, Publish, ImageArchive,
+                            ContainerStart, ContainerStop, Checkout>;
+
+// "shell", "image", "database", "service", "publish", "archive",
+// "container", "container-stop", "checkout".
 std::string_view action_kind(const Action& action);
 
 // Where a ShellCommand runs when not on the host.
@@ -182,6 +226,9 @@ struct Step {
   std::string summary; // the script, or what a step of drydock's own does
   Action action;
   std::optional<Container> container;
+  // A JobContainer's name: this shell step runs in it (`docker exec`),
+  // from workdir.path (~ is the container's home; made when missing).
+  std::optional<std::string> runs_in;
   WorkDir workdir;
   std::vector<EnvVar> environment; // over the build's
   int no_output_timeout = 600;     // seconds

@@ -102,12 +102,12 @@ void Plan::skip(std::size_t step, std::string reason)
 {
   m_status[step] = StepStatus::skipped;
   m_reason[step] = std::move(reason);
-  settle(step, false);
+  settle(step, false, true);
 }
 
-void Plan::settle(std::size_t step, bool failed)
+void Plan::settle(std::size_t step, bool failed, bool skipped)
 {
-  const bool blocks = failed
+  const bool blocks = (failed || skipped)
                       && pipeline::policy_of(m_pipeline, m_pipeline.steps[step]).on_failure
                              == pipeline::OnFailure::skip_dependants;
   const std::size_t failure = failed ? step + 1 : m_failed_before[step];

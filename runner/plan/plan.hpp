@@ -51,7 +51,7 @@ public:
 private:
   void make_ready(std::size_t step);
   void skip(std::size_t step, std::string reason);
-  void settle(std::size_t step, bool failed);
+  void settle(std::size_t step, bool failed, bool skipped = false);
   bool runs_finally(std::size_t step) const;
   void unready_all();
   // Why the step, now free to start, must not: empty when it may.

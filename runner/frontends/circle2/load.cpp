@@ -1,0 +1,495 @@
+#include "frontends/circle2/load.hpp"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <cctype>
+#include <set>
+
+#include "config/reader.hpp"
+#include "config/scalar.hpp"
+#include "frontends/circle2/checks.hpp"
+#include "util/source.hpp"
+#include "util/spelling.hpp"
+
+namespace drydock::circle2 {
+namespace {
+
+using config::Node;
+using config::Reader;
+using config::join_path;
+
+// Keys of CircleCI 2.x that drydock reads but does not run yet: an error
+// that says so, never a silent skip.
+constexpr std::array kNotYetJobKeys = {std::string_view("parallelism"), std::string_view("executor"),
+                                       std::string_view("parameters"),  std::string_view("macos"),
+                                       std::string_view("windows"),     std::string_view("circleci_ip_ranges")};
+constexpr std::array kNotYetTopKeys = {std::string_view("orbs"),       std::string_view("commands"),
+                                       std::string_view("executors"),  std::string_view("parameters"),
+                                       std::string_view("setup")};
+
+bool is_one_of(std::string_view key, std::span<const std::string_view> keys)
+{
+  return std::find(keys.begin(), keys.end(), key) != keys.end();
+}
+
+void not_yet(Reader& reader, const Node& key, std::string_view path)
+{
+  reader.error(key, fmt::format("'{}' is CircleCI 2.x that drydock does not run yet", join_path(path, key.text)));
+}
+
+// The image's environment: a mapping, or a list of NAME=value strings or one-key mappings.
+std::vector<EnvVar> read_environment(Reader& reader, const Node& node, std::string_view path)
+{
+  if (!node.is_sequence()) {
+    return reader.read_env(node, path);
+  }
+  std::vector<EnvVar> vars;
+  for (std::size_t i = 0; i < node.items.size(); ++i) {
+    const Node& item = *node.items[i];
+    const auto item_path = config::index_path(path, i);
+    if (item.is_mapping()) {
+      auto some = reader.read_env(item, item_path);
+      vars.insert(vars.end(), some.begin(), some.end());
+    } else if (const auto text = reader.read_string(item, item_path)) {
+      const auto equals = text->value.find('=');
+      if (equals == std::string::npos || equals == 0) {
+        reader.error(item, fmt::format("'{}' must be NAME=value, got '{}'", item_path, text->value));
+        continue;
+      }
+      vars.push_back({text->value.substr(0, equals), text->value.substr(equals + 1), text->pos});
+    }
+  }
+  return vars;
+}
+
+// ---- executors ----
+
+constexpr std::array<config::Field<Image>, 7> kImageFields = {{
+    {"image", [](Reader& r, const Node& v, std::string_view p, Image& o) { o.image = r.read_string(v, p).value_or(config::Text{}); }},
+    {"name", [](Reader& r, const Node& v, std::string_view p, Image& o) { o.name = r.read_string(v, p); }},
+    {"environment", [](Reader& r, const Node& v, std::string_view p, Image& o) { o.environment = read_environment(r, v, p); }},
+    {"entrypoint", [](Reader& r, const Node& v, std::string_view p, Image& o) { o.entrypoint = r.read_string_or_list(v, p); }},
+    {"command", [](Reader& r, const Node& v, std::string_view p, Image& o) { o.command = r.read_string_or_list(v, p); }},
+    {"user", [](Reader& r, const Node& v, std::string_view p, Image& o) { o.user = r.read_string(v, p); }},
+    {"auth", [](Reader& r, const Node& v, std::string_view, Image&) {
+       r.warning(v, "'auth' is not used: drydock never pulls, the engine must have the image");
+     }},
+}};
+
+Executor read_docker(Reader& reader, const Node& key, const Node& value, std::string_view path)
+{
+  Executor executor{ExecutorKind::docker, {}, key.pos};
+  if (!value.is_sequence() || value.items.empty()) {
+    reader.error(value, fmt::format("'{}' must be a list of images, the first the primary container", path));
+    return executor;
+  }
+  for (std::size_t i = 0; i < value.items.size(); ++i) {
+    const Node& item = *value.items[i];
+    const auto item_path = config::index_path(path, i);
+    Image image;
+    image.pos = item.pos;
+    config::read_fields<Image>(reader, item, item_path, kImageFields, image);
+    if (item.is_mapping()) {
+      config::require_keys(reader, item, item, item_path, {"image"});
+    }
+    executor.images.push_back(std::move(image));
+  }
+  return executor;
+}
+
+// ---- steps ----
+
+// "10m", "30s", "1h30m", or a number of seconds.
+std::optional<int> read_duration(Reader& reader, const Node& node, std::string_view path)
+{
+  const auto text = reader.read_string(node, path);
+  if (!text) {
+    return std::nullopt;
+  }
+  long long total = 0;
+  long long number = -1;
+  for (const char c : text->value) {
+    if (std::isdigit(static_cast<unsigned char>(c)) != 0) {
+      number = (number < 0 ? 0 : number) * 10 + (c - '0');
+    } else if ((c == 's' || c == 'm' || c == 'h') && number >= 0) {
+      total += number * (c == 'h' ? 3600 : c == 'm' ? 60 : 1);
+      number = -1;
+    } else {
+      number = -2;
+      break;
+    }
+    if (number > 1'000'000 || total > 10'000'000) {
+      number = -2;
+      break;
+    }
+  }
+  if (number == -2 || (number < 0 && total == 0)) {
+    reader.error(node, fmt::format("'{}' must be a duration such as 10m, 30s or 1h, got '{}'", path, text->value));
+    return std::nullopt;
+  }
+  return static_cast<int>(total + std::max(number, 0LL));
+}
+
+std::optional<StepWhen> read_when(Reader& reader, const Node& node, std::string_view path)
+{
+  const auto text = reader.read_string(node, path);
+  if (!text) {
+    return std::nullopt;
+  }
+  if (text->value == "on_success" || text->value == "on_fail" || text->value == "always") {
+    return text->value == "always" ? StepWhen::always : text->value == "on_fail" ? StepWhen::on_fail : StepWhen::on_success;
+  }
+  reader.error(node, fmt::format("'{}' must be on_success, on_fail or always, got '{}'", path, text->value));
+  return std::nullopt;
+}
+
+constexpr std::array<config::Field<RunStep>, 8> kRunFields = {{
+    {"command", [](Reader& r, const Node& v, std::string_view p, RunStep& o) { o.command = r.read_string(v, p).value_or(config::Text{}); }},
+    {"name", [](Reader& r, const Node& v, std::string_view p, RunStep& o) { o.name = r.read_string(v, p); }},
+    {"shell", [](Reader& r, const Node& v, std::string_view p, RunStep& o) { o.shell = r.read_string(v, p); }},
+    {"environment", [](Reader& r, const Node& v, std::string_view p, RunStep& o) { o.environment = read_environment(r, v, p); }},
+    {"working_directory", [](Reader& r, const Node& v, std::string_view p, RunStep& o) { o.working_directory = r.read_string(v, p); }},
+    {"background", [](Reader& r, const Node& v, std::string_view p, RunStep& o) { o.background = r.read_bool(v, p).value_or(false); }},
+    {"no_output_timeout", [](Reader& r, const Node& v, std::string_view p, RunStep& o) { o.no_output_timeout = read_duration(r, v, p); }},
+    {"when", [](Reader& r, const Node& v, std::string_view p, RunStep& o) { o.when = read_when(r, v, p).value_or(StepWhen::on_success); }},
+}};
+
+RunStep read_run(Reader& reader, const Node& value, std::string_view path)
+{
+  RunStep run;
+  if (value.is_scalar()) {
+    run.command = config::Text{value.text, value.pos};
+    return run;
+  }
+  config::read_fields<RunStep>(reader, value, path, kRunFields, run);
+  if (value.is_mapping()) {
+    config::require_keys(reader, value, value, path, {"command"});
+  }
+  return run;
+}
+
+CheckoutStep read_checkout(Reader& reader, const Node& value, std::string_view path)
+{
+  CheckoutStep checkout;
+  if (value.is_null()) {
+    return checkout;
+  }
+  static constexpr std::array<config::Field<CheckoutStep>, 1> kFields = {{
+      {"path", [](Reader& r, const Node& v, std::string_view p, CheckoutStep& o) { o.path = r.read_string(v, p); }},
+  }};
+  config::read_fields<CheckoutStep>(reader, value, path, kFields, checkout);
+  return checkout;
+}
+
+constexpr std::array kStepKinds = {std::string_view("run"), std::string_view("checkout"), std::string_view("deploy")};
+constexpr std::array kNotYetSteps = {
+    std::string_view("save_cache"),        std::string_view("restore_cache"),   std::string_view("persist_to_workspace"),
+    std::string_view("attach_workspace"),  std::string_view("store_artifacts"), std::string_view("store_test_results"),
+    std::string_view("setup_remote_docker"), std::string_view("add_ssh_keys"), std::string_view("when"),
+    std::string_view("unless")};
+
+std::optional<Step> read_step_of_kind(Reader& reader, const Node& key, const Node& value, std::string_view path)
+{
+  const auto step_path = join_path(path, key.text);
+  if (key.text == "run" || key.text == "deploy") {
+    return Step{"run", key.pos, read_run(reader, value, step_path)};
+  }
+  if (key.text == "checkout") {
+    return Step{"checkout", key.pos, read_checkout(reader, value, step_path)};
+  }
+  if (is_one_of(key.text, kNotYetSteps)) {
+    reader.error(key, fmt::format("'{}' steps are CircleCI 2.x that drydock does not run yet", key.text));
+    return std::nullopt;
+  }
+  std::vector<std::string_view> known(kStepKinds.begin(), kStepKinds.end());
+  known.insert(known.end(), kNotYetSteps.begin(), kNotYetSteps.end());
+  std::string message = fmt::format("unknown step '{}' in '{}'", key.text, path);
+  if (const auto suggestion = closest_match(key.text, known)) {
+    message += fmt::format("; did you mean '{}'?", *suggestion);
+  } else {
+    message += " (steps: run, checkout, deploy; reusable commands need `commands:`, which drydock does not run yet)";
+  }
+  reader.error(key, std::move(message));
+  return std::nullopt;
+}
+
+std::optional<Step> read_step(Reader& reader, const Node& item, std::string_view path)
+{
+  if (item.is_scalar()) { // `- checkout`, or a command's name
+    return read_step_of_kind(reader, item, Node{}, path);
+  }
+  if (!item.is_mapping() || item.entries.size() != 1 || !item.entries.front().key->is_scalar()) {
+    reader.error(item, fmt::format("'{}' must be a step: a name such as checkout, or a mapping of one step "
+                                   "such as run: COMMAND",
+                                   path));
+    return std::nullopt;
+  }
+  return read_step_of_kind(reader, *item.entries.front().key, *item.entries.front().value, path);
+}
+
+std::vector<Step> read_steps(Reader& reader, const Node& node, std::string_view path)
+{
+  std::vector<Step> steps;
+  if (!node.is_sequence()) {
+    reader.error(node, fmt::format("'{}' must be a list of steps, got {}", path, config::describe_kind(node)));
+    return steps;
+  }
+  for (std::size_t i = 0; i < node.items.size(); ++i) {
+    if (auto step = read_step(reader, *node.items[i], config::index_path(path, i))) {
+      steps.push_back(std::move(*step));
+    }
+  }
+  return steps;
+}
+
+// ---- jobs ----
+
+void read_job_entry(Reader& reader, const Node& key, const Node& value, std::string_view path, Job& job)
+{
+  const auto key_path = join_path(path, key.text);
+  if (key.text == "docker") {
+    job.executor = read_docker(reader, key, value, key_path);
+  } else if (key.text == "machine") {
+    job.executor = Executor{ExecutorKind::machine, {}, key.pos};
+  } else if (key.text == "steps") {
+    job.steps = read_steps(reader, value, key_path);
+  } else if (key.text == "working_directory") {
+    job.working_directory = reader.read_string(value, key_path);
+  } else if (key.text == "environment") {
+    job.environment = read_environment(reader, value, key_path);
+  } else if (key.text == "shell") {
+    job.shell = reader.read_string(value, key_path);
+  } else if (key.text == "resource_class") {
+    reader.warning(key, "'resource_class' is ignored: the job gets what this machine has");
+  } else if (is_one_of(key.text, kNotYetJobKeys)) {
+    not_yet(reader, key, path);
+  } else {
+    static constexpr std::array kKnown = {std::string_view("docker"),      std::string_view("machine"),
+                                          std::string_view("steps"),       std::string_view("working_directory"),
+                                          std::string_view("environment"), std::string_view("shell"),
+                                          std::string_view("resource_class")};
+    config::report_unknown_key(reader, key, path, kKnown, {});
+  }
+}
+
+Job read_job(Reader& reader, const Node& key, const Node& value, std::string_view path)
+{
+  Job job;
+  job.name = config::Text{key.text, key.pos};
+  job.executor.pos = key.pos;
+  if (!reader.expect_mapping(value, path)) {
+    return job;
+  }
+  bool has_executor = false;
+  for (const auto& entry : value.entries) {
+    if (!entry.key->is_scalar()) {
+      config::report_key_not_plain(reader, *entry.key, path);
+      continue;
+    }
+    has_executor = has_executor || entry.key->text == "docker" || entry.key->text == "machine";
+    read_job_entry(reader, *entry.key, *entry.value, path, job);
+  }
+  if (!has_executor && value.find("executor") == nullptr) {
+    reader.error(key, fmt::format("job '{}' has no executor: give it docker: (a list of images) or machine: true",
+                                  key.text));
+  }
+  config::require_keys(reader, value, key, path, {"steps"});
+  return job;
+}
+
+std::vector<Job> read_jobs(Reader& reader, const Node& node)
+{
+  std::vector<Job> jobs;
+  if (!reader.expect_mapping(node, "jobs")) {
+    return jobs;
+  }
+  for (const auto& entry : node.entries) {
+    if (!entry.key->is_scalar()) {
+      config::report_key_not_plain(reader, *entry.key, "jobs");
+      continue;
+    }
+    jobs.push_back(read_job(reader, *entry.key, *entry.value, join_path("jobs", entry.key->text)));
+  }
+  return jobs;
+}
+
+// ---- workflows ----
+
+void read_workflow_job_options(Reader& reader, const Node& value, std::string_view path, WorkflowJob& job)
+{
+  if (value.is_null()) {
+    return;
+  }
+  if (!reader.expect_mapping(value, path)) {
+    return;
+  }
+  for (const auto& entry : value.entries) {
+    const Node& key = *entry.key;
+    const auto key_path = join_path(path, key.is_scalar() ? key.text : "?");
+    if (key.is_scalar() && key.text == "requires") {
+      job.requires_ = reader.read_string_or_list(*entry.value, key_path);
+    } else if (key.is_scalar() && key.text == "name") {
+      job.name = reader.read_string(*entry.value, key_path);
+    } else if (key.is_scalar()
+               && is_one_of(key.text, std::array{std::string_view("filters"), std::string_view("context"),
+                                                 std::string_view("type"), std::string_view("matrix"),
+                                                 std::string_view("pre-steps"), std::string_view("post-steps")})) {
+      not_yet(reader, key, path);
+    } else if (key.is_scalar()) {
+      // Anything else is a parameter of a 2.1 job, which needs `parameters`.
+      not_yet(reader, key, path);
+    } else {
+      config::report_key_not_plain(reader, key, path);
+    }
+  }
+}
+
+std::optional<WorkflowJob> read_workflow_job(Reader& reader, const Node& item, std::string_view path)
+{
+  WorkflowJob job;
+  job.pos = item.pos;
+  if (item.is_scalar()) {
+    job.job = config::Text{item.text, item.pos};
+    return job;
+  }
+  if (!item.is_mapping() || item.entries.size() != 1 || !item.entries.front().key->is_scalar()) {
+    reader.error(item, fmt::format("'{}' must be a job's name, or a mapping of one job's name to its options", path));
+    return std::nullopt;
+  }
+  const Node& key = *item.entries.front().key;
+  job.job = config::Text{key.text, key.pos};
+  job.pos = key.pos;
+  read_workflow_job_options(reader, *item.entries.front().value, join_path(path, key.text), job);
+  return job;
+}
+
+std::optional<Workflow> read_workflow(Reader& reader, const Node& key, const Node& value)
+{
+  const auto path = join_path("workflows", key.text);
+  Workflow workflow{config::Text{key.text, key.pos}, {}};
+  if (!reader.expect_mapping(value, path)) {
+    return std::nullopt;
+  }
+  for (const auto& entry : value.entries) {
+    const Node& field = *entry.key;
+    if (field.is_scalar() && field.text == "jobs") {
+      const Node& jobs = *entry.value;
+      if (!jobs.is_sequence()) {
+        reader.error(jobs, fmt::format("'{}.jobs' must be a list of jobs", path));
+        continue;
+      }
+      for (std::size_t i = 0; i < jobs.items.size(); ++i) {
+        if (auto job = read_workflow_job(reader, *jobs.items[i], config::index_path(join_path(path, "jobs"), i))) {
+          workflow.jobs.push_back(std::move(*job));
+        }
+      }
+    } else if (field.is_scalar() && is_one_of(field.text, std::array{std::string_view("triggers"),
+                                                                    std::string_view("when"),
+                                                                    std::string_view("unless")})) {
+      not_yet(reader, field, path);
+    } else if (field.is_scalar()) {
+      static constexpr std::array kKnown = {std::string_view("jobs"), std::string_view("triggers"),
+                                            std::string_view("when"), std::string_view("unless")};
+      config::report_unknown_key(reader, field, path, kKnown, {});
+    } else {
+      config::report_key_not_plain(reader, field, path);
+    }
+  }
+  config::require_keys(reader, value, key, path, {"jobs"});
+  return workflow;
+}
+
+std::vector<Workflow> read_workflows(Reader& reader, const Node& node)
+{
+  std::vector<Workflow> workflows;
+  if (!reader.expect_mapping(node, "workflows")) {
+    return workflows;
+  }
+  for (const auto& entry : node.entries) {
+    const Node& key = *entry.key;
+    if (!key.is_scalar()) {
+      config::report_key_not_plain(reader, key, "workflows");
+    } else if (key.text == "version") { // 2.0's `workflows: version: 2`
+      continue;
+    } else if (auto workflow = read_workflow(reader, key, *entry.value)) {
+      workflows.push_back(std::move(*workflow));
+    }
+  }
+  return workflows;
+}
+
+void read_version(Reader& reader, const Node& key, const Node& value, Config& config)
+{
+  const auto text = value.is_scalar() ? std::optional<config::Text>(config::Text{value.text, value.pos}) : std::nullopt;
+  if (!text || (text->value != "2" && text->value != "2.0" && text->value != "2.1")) {
+    reader.error(value.is_null() ? key : value,
+                 fmt::format("'version' must be 2, 2.0 or 2.1 (CircleCI 2.x), got {}",
+                             text ? "'" + text->value + "'" : config::describe_kind(value)));
+    return;
+  }
+  config.version = *text;
+}
+
+} // namespace
+
+bool is_circle2(const config::Node& root)
+{
+  return root.is_mapping() && root.find("version") != nullptr;
+}
+
+Config load_config(const config::Node& root, const std::string& path, Diagnostics& diags)
+{
+  Reader reader(diags);
+  Config config;
+  config.path = path;
+  if (!reader.expect_mapping(root, "the config")) {
+    return config;
+  }
+  for (const auto& entry : root.entries) {
+    const Node& key = *entry.key;
+    const Node& value = *entry.value;
+    if (!key.is_scalar()) {
+      config::report_key_not_plain(reader, key, "");
+    } else if (key.text == "version") {
+      read_version(reader, key, value, config);
+    } else if (key.text == "jobs") {
+      config.jobs = read_jobs(reader, value);
+    } else if (key.text == "workflows") {
+      config.workflows = read_workflows(reader, value);
+    } else if (is_one_of(key.text, kNotYetTopKeys)) {
+      not_yet(reader, key, "");
+    } else if (!key.text.starts_with("x-")) {
+      static constexpr std::array kKnown = {std::string_view("version"),   std::string_view("jobs"),
+                                            std::string_view("workflows"), std::string_view("orbs"),
+                                            std::string_view("commands"),  std::string_view("executors"),
+                                            std::string_view("parameters"), std::string_view("setup")};
+      config::report_unknown_key(reader, key, "", kKnown, {});
+    }
+  }
+  config::require_keys(reader, root, root, "the config", {"jobs"});
+  return config;
+}
+
+Validation validate_text(const std::string& path, std::string text)
+{
+  Validation result{SourceFile(path, std::move(text)), {}, {}};
+  Diagnostics& diags = result.diagnostics;
+  if (const auto bad = find_non_text_byte(result.source.text())) {
+    diags.error(result.source.pos_of_offset(*bad),
+                fmt::format("not a text file: byte 0x{:02x} is not valid UTF-8 text",
+                            static_cast<unsigned char>(result.source.text()[*bad])));
+    return result;
+  }
+  const auto root = config::parse_yaml(result.source, diags);
+  if (root == nullptr) {
+    return result;
+  }
+  result.config = load_config(*root, path, diags);
+  check_config(result.config, diags); // on what could be read: every error at once
+  diags.remove_duplicates();
+  diags.sort_by_position();
+  return result;
+}
+
+} // namespace drydock::circle2

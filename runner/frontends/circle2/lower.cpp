@@ -1,0 +1,417 @@
+#include "frontends/circle2/lower.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+namespace drydock::circle2 {
+namespace {
+
+// One job as one workflow runs it.
+struct JobRun {
+  const Workflow* workflow = nullptr; // none: the `build` job of a config without workflows
+  const WorkflowJob* entry = nullptr;
+  const Job* job = nullptr;
+  std::string name;                 // shown: the job's name in its workflow, with the workflow's when several run
+  std::vector<std::size_t> requires_; // other runs, by index
+};
+
+std::vector<JobRun> runs_of_workflow(const Config& config, const Workflow& workflow)
+{
+  std::vector<JobRun> runs;
+  std::map<std::string, std::size_t> by_name;
+  for (const auto& entry : workflow.jobs) {
+    by_name.emplace(entry.shown().value, runs.size());
+    runs.push_back({&workflow, &entry, config.job(entry.job.value), entry.shown().value, {}});
+  }
+  for (auto& run : runs) {
+    for (const auto& required : run.entry->requires_) {
+      run.requires_.push_back(by_name.at(required.value)); // checked: every name is in the workflow
+    }
+  }
+  return runs;
+}
+
+// The runs `wanted` needs, itself last, each after what it requires.
+void add_with_requires(const std::vector<JobRun>& runs, std::size_t wanted, bool only, std::vector<bool>& taken,
+                       std::vector<std::size_t>& order)
+{
+  if (taken[wanted]) {
+    return;
+  }
+  taken[wanted] = true;
+  if (!only) {
+    for (const std::size_t required : runs[wanted].requires_) {
+      add_with_requires(runs, required, false, taken, order);
+    }
+  }
+  order.push_back(wanted);
+}
+
+// The workflow's runs the selection wants, in an order where each comes
+// after what it requires; requires_ renumbered to that order (a required
+// job left out by --only is not waited for).
+std::vector<JobRun> select_runs(std::vector<JobRun> runs, const Selection& selection)
+{
+  std::vector<bool> taken(runs.size(), false);
+  std::vector<std::size_t> order;
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    if (!selection.job || runs[i].name == *selection.job) {
+      add_with_requires(runs, i, selection.only, taken, order);
+    }
+  }
+  std::vector<std::size_t> position(runs.size(), runs.size());
+  for (std::size_t at = 0; at < order.size(); ++at) {
+    position[order[at]] = at;
+  }
+  std::vector<JobRun> selected;
+  for (const std::size_t index : order) {
+    JobRun run = runs[index];
+    std::vector<std::size_t> kept;
+    for (const std::size_t required : run.requires_) {
+      if (position[required] < order.size()) {
+        kept.push_back(position[required]);
+      }
+    }
+    run.requires_ = std::move(kept);
+    selected.push_back(std::move(run));
+  }
+  return selected;
+}
+
+std::vector<const Workflow*> selected_workflows(const Config& config, const Selection& selection, Diagnostics& diags)
+{
+  std::vector<const Workflow*> workflows;
+  for (const auto& workflow : config.workflows) {
+    if (!selection.workflow || workflow.name.value == *selection.workflow) {
+      workflows.push_back(&workflow);
+    }
+  }
+  if (selection.workflow && workflows.empty()) {
+    diags.error(Pos{1, 1}, fmt::format("--workflow {}: the config has no workflow of that name", *selection.workflow));
+  }
+  return workflows;
+}
+
+std::vector<JobRun> all_runs(const Config& config, const Selection& selection, Diagnostics& diags)
+{
+  if (config.workflows.empty()) {
+    const Job* build = config.job("build");
+    if (build == nullptr) {
+      return {}; // the checks said so
+    }
+    if (selection.job && *selection.job != "build") {
+      diags.error(Pos{1, 1}, fmt::format("--job {}: without workflows only the job 'build' runs", *selection.job));
+      return {};
+    }
+    return {JobRun{nullptr, nullptr, build, "build", {}}};
+  }
+  const auto workflows = selected_workflows(config, selection, diags);
+  std::vector<JobRun> runs;
+  for (const Workflow* workflow : workflows) {
+    const std::size_t offset = runs.size();
+    for (auto run : select_runs(runs_of_workflow(config, *workflow), selection)) {
+      for (auto& required : run.requires_) {
+        required += offset;
+      }
+      if (workflows.size() > 1) {
+        run.name = workflow->name.value + "/" + run.name;
+      }
+      runs.push_back(std::move(run));
+    }
+  }
+  if (selection.job && runs.empty()) {
+    diags.error(Pos{1, 1}, fmt::format("--job {}: no {} runs a job of that name", *selection.job,
+                                       selection.workflow ? "such workflow" : "workflow"));
+  }
+  return runs;
+}
+
+// ---- steps ----
+
+class JobLowering {
+public:
+  JobLowering(pipeline::Pipeline& out, const LowerContext& context, const JobRun& run, std::size_t group)
+    : m_out(out), m_context(context), m_run(run), m_group(group),
+      m_container(fmt::format("j{}", group)), m_docker(run.job->executor.kind == ExecutorKind::docker)
+  {
+  }
+
+  // The job's steps after `after` (the ends of the jobs it requires); returns its end.
+  std::optional<std::size_t> lower(std::vector<std::size_t> after, Diagnostics& diags);
+
+private:
+  std::string working_directory() const;
+  std::string in_job_dir(const std::optional<Text>& dir) const;
+  std::vector<pipeline::EnvVar> environment_of(const std::vector<EnvVar>& own) const;
+  pipeline::JobContainer job_container() const;
+  std::size_t add(std::string id, std::string name, Pos pos, pipeline::Action action, pipeline::Policy policy);
+  void add_run(const Step& step, const RunStep& run, std::size_t number);
+  void add_checkout(const Step& step, const CheckoutStep& checkout, Diagnostics& diags);
+
+  pipeline::Pipeline& m_out;
+  const LowerContext& m_context;
+  const JobRun& m_run;
+  std::size_t m_group;
+  std::string m_container;
+  bool m_docker;
+  std::vector<std::size_t> m_after; // what the next step waits for
+};
+
+constexpr const char* kDefaultWorkingDirectory = "~/project";
+
+std::string JobLowering::working_directory() const
+{
+  const auto& dir = m_run.job->working_directory;
+  return dir ? dir->value : kDefaultWorkingDirectory;
+}
+
+// A step's directory: absolute, or ~, as written; relative: under the job's.
+std::string JobLowering::in_job_dir(const std::optional<Text>& dir) const
+{
+  if (!dir) {
+    return working_directory();
+  }
+  const std::string& path = dir->value;
+  if (path.starts_with("/") || path == "~" || path.starts_with("~/")) {
+    return path;
+  }
+  return working_directory() + "/" + path;
+}
+
+std::vector<pipeline::EnvVar> JobLowering::environment_of(const std::vector<EnvVar>& own) const
+{
+  std::vector<pipeline::EnvVar> vars = {
+      {"CIRCLE_JOB", literal(m_run.entry != nullptr ? m_run.entry->shown().value : m_run.job->name.value)},
+      {"CIRCLE_NODE_INDEX", "0"},
+      {"CIRCLE_NODE_TOTAL", "1"},
+  };
+  if (m_docker) {
+    vars.emplace_back("CIRCLE_WORKING_DIRECTORY", literal(working_directory()));
+  }
+  for (const auto* list : {&m_run.job->environment, &own}) {
+    for (const auto& var : *list) {
+      vars.emplace_back(var.name, literal(var.value));
+    }
+  }
+  return vars;
+}
+
+pipeline::JobContainer JobLowering::job_container() const
+{
+  const auto& images = m_run.job->executor.images;
+  pipeline::JobContainer container;
+  container.name = m_container;
+  container.image = images.front().image.value;
+  container.user = images.front().user ? images.front().user->value : "";
+  for (const auto& var : images.front().environment) {
+    container.environment.emplace_back(var.name, literal(var.value));
+  }
+  for (std::size_t i = 1; i < images.size(); ++i) {
+    pipeline::Sidecar sidecar;
+    sidecar.name = fmt::format("s{}", i);
+    sidecar.image = images[i].image.value;
+    sidecar.user = images[i].user ? images[i].user->value : "";
+    for (const auto& var : images[i].environment) {
+      sidecar.environment.emplace_back(var.name, literal(var.value));
+    }
+    for (const auto& word : images[i].entrypoint) {
+      sidecar.entrypoint.push_back(word.value);
+    }
+    for (const auto& word : images[i].command) {
+      sidecar.command.push_back(word.value);
+    }
+    container.sidecars.push_back(std::move(sidecar));
+  }
+  return container;
+}
+
+std::size_t JobLowering::add(std::string id, std::string name, Pos pos, pipeline::Action action,
+                             pipeline::Policy policy)
+{
+  pipeline::Step step;
+  step.index = m_out.steps.size();
+  step.id = m_run.name + "/" + id;
+  step.name = m_run.name + ": " + name;
+  step.group = m_group;
+  step.origin = fmt::format("jobs.{}", m_run.job->name.value);
+  step.pos = pos;
+  step.action = std::move(action);
+  step.workdir.base = m_context.checkout_dir;
+  step.deps = m_after;
+  step.policy = std::move(policy);
+  m_out.steps.push_back(std::move(step));
+  m_after = {m_out.steps.back().index};
+  return m_out.steps.back().index;
+}
+
+pipeline::Policy policy_of(StepWhen when)
+{
+  switch (when) {
+  case StepWhen::always: return {pipeline::RunsWhen::always, pipeline::OnFailure::continue_build, ""};
+  case StepWhen::on_fail:
+    return {pipeline::RunsWhen::on_failure, pipeline::OnFailure::continue_build, "runs only when a step before it failed"};
+  case StepWhen::on_success: break;
+  }
+  return {pipeline::RunsWhen::on_success, pipeline::OnFailure::continue_build, ""};
+}
+
+// What CircleCI runs a command with: the job's or step's shell, else bash
+// with -eo pipefail where the image has bash, else sh -e.
+std::vector<std::string> shell_of(const std::optional<Text>& step_shell, const std::optional<Text>& job_shell)
+{
+  const auto& chosen = step_shell ? step_shell : job_shell;
+  if (chosen) {
+    std::vector<std::string> words;
+    std::string word;
+    for (const char c : chosen->value + " ") {
+      if (c == ' ' || c == '\t') {
+        if (!word.empty()) {
+          words.push_back(std::exchange(word, {}));
+        }
+      } else {
+        word += c;
+      }
+    }
+    words.emplace_back("-c");
+    return words;
+  }
+  return {"sh", "-c",
+          R"sh(if command -v bash >/dev/null 2>&1; then exec bash -eo pipefail -c "$1"; fi; exec sh -e -c "$1")sh",
+          "sh"};
+}
+
+// A command's name when it has none: its first line, cut to fit a column.
+std::string first_line(const std::string& text)
+{
+  constexpr std::size_t kLongest = 48;
+  const auto end = text.find('\n');
+  std::string line = text.substr(0, end);
+  const bool more = end != std::string::npos && end + 1 < text.size();
+  if (line.size() > kLongest) {
+    std::size_t cut = kLongest;
+    while (cut > 0 && (static_cast<unsigned char>(line[cut]) & 0xC0) == 0x80) {
+      --cut; // not inside a UTF-8 character
+    }
+    return line.substr(0, cut) + " ...";
+  }
+  return more ? line + " ..." : line;
+}
+
+void JobLowering::add_run(const Step& step, const RunStep& run, std::size_t number)
+{
+  pipeline::ShellCommand shell;
+  shell.script = run.command.value;
+  shell.shell = shell_of(run.shell, m_run.job->shell);
+  const std::string name = run.name ? run.name->value : first_line(run.command.value);
+  const std::size_t index = add(fmt::format("{}", number), name, step.pos, std::move(shell), policy_of(run.when));
+  pipeline::Step& added = m_out.steps[index];
+  added.summary = run.command.value;
+  added.environment = environment_of(run.environment);
+  added.no_output_timeout = run.no_output_timeout.value_or(600);
+  added.background = run.background;
+  if (m_docker) {
+    added.runs_in = m_container;
+    added.workdir.path = in_job_dir(run.working_directory);
+  } else if (run.working_directory && !run.working_directory->value.starts_with("~")) {
+    added.workdir.path = run.working_directory->value; // from the work tree, the machine job's directory
+  }
+}
+
+void JobLowering::add_checkout(const Step& step, const CheckoutStep& checkout, Diagnostics& diags)
+{
+  if (!m_docker) {
+    diags.warning(step.pos, fmt::format("job '{}' runs on this machine, in the work tree: its checkout is the work "
+                                        "tree itself, with what is not committed",
+                                        m_run.job->name.value));
+    return;
+  }
+  const pipeline::Checkout action{m_container, m_context.checkout_dir, m_context.build.sha, in_job_dir(checkout.path)};
+  const std::size_t index = add("checkout", "Checkout code", step.pos, action, policy_of(StepWhen::on_success));
+  m_out.steps[index].summary = fmt::format("the commit, cloned from {} into {}", action.source_dir, action.path);
+}
+
+std::optional<std::size_t> JobLowering::lower(std::vector<std::size_t> after, Diagnostics& diags)
+{
+  m_after = std::move(after);
+  if (m_docker) {
+    const std::size_t started = add("container", "Spin up environment", m_run.job->executor.pos,
+                                    pipeline::ContainerStart{job_container()},
+                                    {pipeline::RunsWhen::on_success, pipeline::OnFailure::skip_dependants, ""});
+    m_out.steps[started].summary = fmt::format("{} and {} sidecar(s)", m_run.job->executor.images.front().image.value,
+                                               m_run.job->executor.images.size() - 1);
+  }
+  std::size_t number = 0;
+  for (const auto& step : m_run.job->steps) {
+    if (const auto* run = std::get_if<RunStep>(&step.action)) {
+      add_run(step, *run, ++number);
+    } else if (const auto* checkout = std::get_if<CheckoutStep>(&step.action)) {
+      add_checkout(step, *checkout, diags);
+    }
+  }
+  if (m_docker) {
+    const std::size_t stopped = add("container-stop", "Remove environment", m_run.job->executor.pos,
+                                    pipeline::ContainerStop{job_container()},
+                                    {pipeline::RunsWhen::finally, pipeline::OnFailure::continue_build, ""});
+    m_out.steps[stopped].summary = "the job container and its sidecars removed";
+  }
+  if (m_after.empty()) {
+    return std::nullopt;
+  }
+  return m_after.front();
+}
+
+} // namespace
+
+std::string engine_needed_by(const Config& config)
+{
+  for (const auto& job : config.jobs) {
+    if (job.executor.kind == ExecutorKind::docker) {
+      return fmt::format("jobs.{}.docker", job.name.value);
+    }
+  }
+  return "";
+}
+
+std::string literal(const std::string& value)
+{
+  std::string out;
+  for (const char c : value) {
+    if (c == '$') {
+      out += '\\';
+    }
+    out += c;
+  }
+  return out;
+}
+
+pipeline::Pipeline lower(const Config& config, const LowerContext& context, const Selection& selection,
+                         Diagnostics& diags)
+{
+  pipeline::Pipeline out;
+  out.file = config.path;
+  out.format = "CircleCI " + (config.version.value.empty() ? std::string("2") : config.version.value);
+  out.build = context.build;
+  out.log_dir = context.log_dir;
+  const auto runs = all_runs(config, selection, diags);
+  std::vector<std::vector<std::size_t>> ends(runs.size());
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    const auto& run = runs[i];
+    out.groups.push_back({run.name, "job", {pipeline::RunsWhen::on_success, pipeline::OnFailure::continue_build, ""}});
+    std::vector<std::size_t> after;
+    for (const std::size_t required : run.requires_) {
+      after.insert(after.end(), ends[required].begin(), ends[required].end());
+    }
+    JobLowering job(out, context, run, i);
+    const auto end = job.lower(after, diags);
+    ends[i] = end ? std::vector<std::size_t>{*end} : after; // a job of no step: what it waited for
+    if (run.job->executor.kind == ExecutorKind::docker && out.engine_needed_by.empty()) {
+      out.engine_needed_by = fmt::format("jobs.{}.docker", run.job->name.value);
+    }
+  }
+  return out;
+}
+
+} // namespace drydock::circle2

@@ -1,0 +1,46 @@
+#pragma once
+// A CircleCI 2.x config lowered to the neutral pipeline model: each job a
+// workflow runs is a group of steps. A docker job's steps run in its job
+// container (the first image; the others are sidecars on its localhost),
+// started by the job's first step and removed by its last; a machine
+// job's run on this machine, in the work tree. Inside a job each step
+// waits for the one before it and a failure skips what follows, but steps
+// with `when: always` or `on_fail`; a job waits for the jobs it
+// `requires`, and runs only when they passed; other jobs go on.
+#include <optional>
+#include <string>
+
+#include "frontends/circle2/model.hpp"
+#include "pipeline/pipeline.hpp"
+#include "util/diagnostic.hpp"
+
+namespace drydock::circle2 {
+
+// What to run: every workflow (or the job named `build` without
+// workflows), one workflow, or one job with the jobs it requires (`only`:
+// the job alone).
+struct Selection {
+  std::optional<std::string> workflow;
+  std::optional<std::string> job;
+  bool only = false;
+};
+
+struct LowerContext {
+  std::string checkout_dir; // the work tree: checkout's source, machine jobs' directory
+  std::string log_dir;      // background steps' logs
+  pipeline::Build build;
+};
+
+// The pipeline; a selection naming no workflow or job of the config is an error in diags.
+pipeline::Pipeline lower(const Config& config, const LowerContext& context, const Selection& selection,
+                         Diagnostics& diags);
+
+// What in the config needs a Docker engine ("jobs.NAME.docker"), or empty;
+// asked before a run takes its number, when there is no pipeline yet.
+std::string engine_needed_by(const Config& config);
+
+// A value as written, for the model's environment, which expands ${VAR}:
+// CircleCI 2.x takes `environment` values literally.
+std::string literal(const std::string& value);
+
+} // namespace drydock::circle2

@@ -1,0 +1,94 @@
+#pragma once
+// The typed model of a CircleCI 2.x `.circleci/config.yml` (version 2 and
+// 2.1): jobs with their executor and steps, and workflows of those jobs.
+// Every part keeps where it was written, for diagnostics and the plan.
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "config/model.hpp"
+#include "util/source.hpp"
+
+namespace drydock::circle2 {
+
+using config::EnvVar;
+using config::Text;
+
+// An image of a `docker` executor: the first is the job's primary
+// container, the others run beside it, reached on localhost.
+struct Image {
+  Text image;
+  std::optional<Text> name;
+  std::vector<EnvVar> environment;
+  std::vector<Text> entrypoint;
+  std::vector<Text> command;
+  std::optional<Text> user;
+  Pos pos;
+};
+
+enum class ExecutorKind { docker, machine };
+
+struct Executor {
+  ExecutorKind kind = ExecutorKind::docker;
+  std::vector<Image> images; // docker
+  Pos pos;                   // the executor's key
+};
+
+enum class StepWhen { on_success, on_fail, always };
+
+struct RunStep {
+  std::optional<Text> name;
+  Text command;
+  std::optional<Text> shell;
+  std::vector<EnvVar> environment;
+  std::optional<Text> working_directory;
+  bool background = false;
+  std::optional<int> no_output_timeout; // seconds
+  StepWhen when = StepWhen::on_success;
+};
+
+struct CheckoutStep {
+  std::optional<Text> path;
+};
+
+struct Step {
+  std::string kind; // "run", "checkout" (also for `deploy`, which runs as `run`)
+  Pos pos;
+  std::variant<RunStep, CheckoutStep> action;
+};
+
+struct Job {
+  Text name;
+  Executor executor;
+  std::optional<Text> working_directory;
+  std::vector<EnvVar> environment;
+  std::optional<Text> shell;
+  std::vector<Step> steps;
+};
+
+// A job as a workflow lists it.
+struct WorkflowJob {
+  Text job;                  // the job it runs
+  std::optional<Text> name;  // its name in the workflow, when not the job's
+  std::vector<Text> requires_;
+  Pos pos;
+
+  const Text& shown() const { return name ? *name : job; }
+};
+
+struct Workflow {
+  Text name;
+  std::vector<WorkflowJob> jobs;
+};
+
+struct Config {
+  std::string path;
+  Text version; // "2", "2.0" or "2.1"
+  std::vector<Job> jobs;
+  std::vector<Workflow> workflows;
+
+  const Job* job(std::string_view name) const;
+};
+
+} // namespace drydock::circle2
