@@ -623,15 +623,14 @@ BuildStatus status_of_exit(int exit_code, bool cancel_requested)
 Result<std::string> config_of_checkout(const std::string& checkout_dir)
 {
   std::error_code ec;
-  const auto circle = fs::path(checkout_dir) / "circle.yml";
-  if (fs::is_regular_file(circle, ec)) {
-    return circle.string();
+  // As `drydock run` with no file: 2.x's place first; the content then picks the front end.
+  for (const auto& name : {".circleci/config.yml", "circle.yml"}) {
+    const auto path = fs::path(checkout_dir) / name;
+    if (fs::is_regular_file(path, ec)) {
+      return path.string();
+    }
   }
-  if (fs::exists(fs::path(checkout_dir) / ".circleci" / "config.yml", ec)) {
-    return tl::unexpected(std::string("the commit has .circleci/config.yml (CircleCI 2.x), which this drydock "
-                                      "cannot run yet; only circle.yml (1.0)"));
-  }
-  return tl::unexpected(std::string("the commit has no circle.yml at its top"));
+  return tl::unexpected(std::string("the commit has neither .circleci/config.yml nor circle.yml at its top"));
 }
 
 int run_agent(const AgentOptions& options, Store& store)

@@ -88,7 +88,8 @@ int run_main(int argc, char** argv)
     fmt::print(stderr, "drydock: {}\n", *error);
     return kExitConfigOrUsage;
   }
-  CLI::App app("drydock: run circle.yml-style CI pipelines on your own machine.", "drydock");
+  CLI::App app("drydock: run CircleCI pipelines (circle.yml 1.0, .circleci/config.yml 2.x) on your own machine.",
+               "drydock");
   app.set_version_flag("--version", std::string("drydock ") + DRYDOCK_VERSION);
   app.footer(kExitCodesHelp);
   app.require_subcommand(1);

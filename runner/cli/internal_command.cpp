@@ -232,6 +232,7 @@ docker::JobContainerStart job_containers_of(const exec::InternalStep& step, cons
   primary.run_id = step.run_id;
   primary.owner = step.owner;
   primary.user = wanted.user;
+  primary.hosts = wanted.hosts;
   primary.env_names = export_for_container(env::apply_expanded(env, wanted.environment));
   for (const auto& sidecar : wanted.sidecars) {
     docker::SidecarSpec spec;
@@ -300,6 +301,46 @@ int run_checkout(const exec::InternalStep& step, const pipeline::Checkout& check
   return kExitOk;
 }
 
+// Copies a host file or directory's contents into `into`; whether there was anything.
+tl::expected<bool, std::string> copy_host_tree(const std::string& path, const std::string& into)
+{
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::exists(path, ec)) {
+    return false;
+  }
+  fs::create_directories(into, ec);
+  const auto target = fs::is_directory(path, ec) ? fs::path(into) : fs::path(into) / fs::path(path).filename();
+  fs::copy(path, target, fs::copy_options::recursive | fs::copy_options::overwrite_existing, ec);
+  if (ec) {
+    return tl::unexpected(fmt::format("cannot copy {} to {}: {}", path, into, ec.message()));
+  }
+  return true;
+}
+
+// Never a failure: what is missing or cannot be copied is a warning.
+int run_collect(const exec::InternalStep& step, const pipeline::CollectFiles& collect)
+{
+  std::string from = collect.path;
+  tl::expected<bool, std::string> copied = false;
+  if (collect.container.empty()) {
+    copied = copy_host_tree(collect.path, collect.into);
+  } else {
+    const auto out = docker::copy_tree_out(docker::EngineClient{}, docker::job_container_name(step.run_id, collect.container),
+                                           collect.base, collect.path, collect.into);
+    copied = out ? tl::expected<bool, std::string>(out->has_value()) : tl::unexpected(out.error());
+    from = out && *out ? **out : from;
+  }
+  if (!copied) {
+    fmt::print(stderr, "drydock: warning: {}\n", copied.error());
+  } else if (!*copied) {
+    print_line(fmt::format("warning: nothing at {}: nothing stored", collect.path));
+  } else {
+    print_line(fmt::format("stored {} in {}", from, collect.into));
+  }
+  return kExitOk;
+}
+
 int run_step(const exec::InternalStep& step)
 {
   return std::visit(
@@ -321,6 +362,10 @@ int run_step(const exec::InternalStep& step)
           return run_container_stop(step, action);
         } else if constexpr (std::is_same_v<Action, pipeline::Checkout>) {
           return run_checkout(step, action);
+        } else if constexpr (std::is_same_v<Action, pipeline::CollectFiles>) {
+          return run_collect(step, action);
+        } else if constexpr (std::is_same_v<Action, pipeline::Gate>) {
+          return kExitOk; // the scheduler passes it without a process; nothing to do here either
         } else {
           fmt::print(stderr, "drydock: internal step: a shell command is not a step of drydock's own\n");
           return kExitConfigOrUsage;

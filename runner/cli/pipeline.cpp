@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 
 #include "cli/commands.hpp"
 #include "env/environment.hpp"
@@ -223,6 +224,11 @@ tl::expected<LoadedPipeline, int> load_circle1(const Loading& loading, std::stri
   const auto& options = loading.options;
   const auto mode = loading.mode;
   const auto& before_claim = loading.before_claim;
+  if (options.workflow || options.job || options.only) {
+    fmt::print(stderr, "drydock: {} is for CircleCI 2.x configs; {} is circle.yml 1.0\n",
+               options.workflow ? "--workflow" : options.job ? "--job" : "--only", loading.file);
+    return tl::unexpected(kExitConfigOrUsage);
+  }
   LoadedPipeline pipeline;
   pipeline.validation = checked_config(loading.file, std::move(text), true);
   if (!pipeline.validation) {
@@ -277,11 +283,55 @@ tl::expected<LoadedPipeline, int> load_circle1(const Loading& loading, std::stri
 
 // A CircleCI 2.x config: its build context is made as 1.0's (the number,
 // the record, CIRCLE_* and the overrides), from the config's path alone.
+// What the command line asks that a 2.x config has no place for.
+std::optional<std::string> options_not_for_circle2(const PipelineOptions& options)
+{
+  if (options.container) {
+    return "--container is for circle.yml 1.0: a 2.x job names its own images";
+  }
+  if (options.parallelism != 1) {
+    return "--parallelism is for circle.yml 1.0 (2.x's `parallelism` is not run yet)";
+  }
+  if (options.infer) {
+    return "--infer is for circle.yml 1.0";
+  }
+  return std::nullopt;
+}
+
+// The 1.0 variables a 2.x job does not get: the record's directories are this machine's paths.
+void drop_circle1_only(circle1::BuildContext& ctx)
+{
+  for (const char* name : {"CIRCLE_ARTIFACTS", "CIRCLE_TEST_REPORTS"}) {
+    ctx.env.erase(name);
+    std::erase(ctx.pipeline_vars, std::string(name));
+  }
+}
+
+// A config in the project's .circleci/ folder: the project is its parent.
+config::Config path_only_config(const std::string& file)
+{
+  config::Config config;
+  config.path = file;
+  if (std::filesystem::path(circle1::config_dir_of(file)).filename() == ".circleci") {
+    config.general.build_dir = config::Text{"..", {}};
+  }
+  return config;
+}
+
 tl::expected<LoadedPipeline, int> load_circle2(const Loading& loading, std::string text)
 {
   const auto& options = loading.options;
   const auto validation = circle2::validate_text(loading.file, std::move(text));
   if (report_problems(validation.source, validation.diagnostics)) {
+    return tl::unexpected(kExitConfigOrUsage);
+  }
+  const circle2::Selection selection{options.workflow, options.job, options.only};
+  auto misuse = options_not_for_circle2(options);
+  if (!misuse) {
+    misuse = circle2::selection_error(validation.config, selection);
+  }
+  if (misuse) {
+    fmt::print(stderr, "drydock: {}\n", *misuse);
     return tl::unexpected(kExitConfigOrUsage);
   }
   const auto overrides = read_overrides(options);
@@ -293,15 +343,13 @@ tl::expected<LoadedPipeline, int> load_circle2(const Loading& loading, std::stri
   circle1::BeforeClaim check;
   if (loading.before_claim) {
     check = [&](const env::Environment& env) {
-      auto checked = loading.before_claim({circle2::engine_needed_by(validation.config), false}, env);
+      auto checked = loading.before_claim({circle2::engine_needed_by(validation.config, selection), false}, env);
       check_failed = !checked;
       return checked;
     };
   }
-  config::Config path_only;
-  path_only.path = loading.file;
-  auto context = circle1::make_build_context(path_only, overrides->overrides, host_environment(), loading.mode, check,
-                                             options.repo);
+  auto context = circle1::make_build_context(path_only_config(loading.file), overrides->overrides, host_environment(),
+                                             loading.mode, check, options.repo);
   if (!context) {
     fmt::print(stderr, "drydock: {}\n", context.error());
     return tl::unexpected(check_failed ? kExitStepFailed : kExitConfigOrUsage);
@@ -309,12 +357,20 @@ tl::expected<LoadedPipeline, int> load_circle2(const Loading& loading, std::stri
   LoadedPipeline loaded;
   loaded.masked = overrides->masked;
   loaded.context = std::move(*context);
+  drop_circle1_only(loaded.context);
   const auto& ctx = loaded.context;
   const circle2::LowerContext lowering{
-      ctx.checkout_dir, ctx.artifacts_dir,
-      {ctx.build_num, ctx.env.get("CIRCLE_SHA1").value_or(""), ctx.target.branch, ctx.target.tag, ctx.target.owner}};
+      ctx.repo.top_dir.empty() ? ctx.build_dir : ctx.checkout_dir, ctx.artifacts_dir,
+      {ctx.build_num, ctx.env.get("CIRCLE_SHA1").value_or(""), ctx.target.branch, ctx.target.tag, ctx.target.owner},
+      ctx.artifacts_dir, ctx.test_reports_dir};
   Diagnostics diags;
-  loaded.pipeline = circle2::lower(validation.config, lowering, {options.workflow, options.job, options.only}, diags);
+  loaded.pipeline = circle2::lower(validation.config, lowering, selection, diags);
+  loaded.jobs = circle2::job_decisions(validation.config, lowering, selection);
+  for (const auto& job : loaded.jobs) {
+    if (!job.runs && loading.mode == circle1::ContextMode::run) {
+      fmt::print(stderr, "drydock: job '{}' does not run: {}\n", job.name, job.reason);
+    }
+  }
   loaded.pipeline.environment = pipeline_environment(ctx);
   if (report_problems(validation.source, diags)) {
     return tl::unexpected(kExitConfigOrUsage);

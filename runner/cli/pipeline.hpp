@@ -54,6 +54,7 @@ struct LoadedPipeline {
   std::vector<circle1::InferredPhase> inferred; // what CircleCI would have run by default
   bool inferred_run = false;                    // --infer: they are steps of the pipeline
   std::vector<std::string> masked;              // values shown as *** wherever they would appear
+  std::vector<pipeline::Decision> jobs;         // 2.x: whether each job runs, and why (its filters)
 };
 
 // This process's environment, as "NAME=value" strings.

@@ -22,8 +22,10 @@ report::PlanFacts plan_facts(const LoadedPipeline& loaded, const std::string& fi
 {
   report::PlanFacts facts;
   facts.file = file;
-  if (!loaded.validation) {
-    return facts; // CircleCI 2.x: its workflows are the steps' groups
+  if (!loaded.validation) { // CircleCI 2.x: its jobs and why each runs
+    facts.choices_name = "jobs";
+    facts.choices = loaded.jobs;
+    return facts;
   }
   facts.build = {{"branches", loaded.branches.runs, loaded.branches.reason},
                  {"commit", loaded.commit.runs, loaded.commit.reason}};

@@ -551,9 +551,8 @@ bool report_circleci_2(const Node& root, Diagnostics& diags)
     const bool version_2 = value.is_scalar() && (value.text == "2" || value.text.starts_with("2."));
     if (key.is_scalar() && key.text == "version" && version_2) {
       diags.error(key.pos,
-                  fmt::format("this is a CircleCI 2.x config (version: {}); CircleCI 2.x reads its config from "
-                              ".circleci/config.yml, and drydock reads CircleCI 1.0 circle.yml files "
-                              "(support for 2.x is planned)",
+                  fmt::format("this is a CircleCI 2.x config (version: {}), not circle.yml 1.0: drydock's "
+                              "commands check and run it as 2.x",
                               value.text),
                   key.length);
       return true;

@@ -232,6 +232,7 @@ Argv run_job_container(const JobContainerSpec& spec)
     argv.insert(argv.end(), {"--user", spec.user});
   }
   add_env_names(argv, spec.env_names);
+  add_placement(argv, {}, spec.hosts, "");
   argv.insert(argv.end(), {"--", spec.image, "-c", "while sleep 3600; do :; done"});
   return argv;
 }
@@ -264,8 +265,11 @@ Argv exec_job_step(const JobStepSpec& spec)
   add_env_names(argv, spec.env_names);
   // As exec_step, with the step's directory resolved and made in the
   // container first ($1; the command follows it).
-  const std::string inner = std::string("exec 2>&3 3>&-; echo $$ >\"$0\" && ") + kResolveDir
-                            + R"sh(shift; mkdir -p -- "$d" && cd -- "$d" && exec "$@")sh";
+  // Positional parameters only: a variable of the wrapper's would shadow
+  // one of the step's. The directory cannot be made or entered: 126.
+  const std::string inner =
+      R"sh(exec 2>&3 3>&-; echo $$ >"$0" || exit 126; case $1 in "~" | "~/"*) set -- "$HOME${1#"~"}" "$@" ;; )sh"
+      R"sh(*) set -- "$1" "$@" ;; esac; mkdir -p -- "$1" && cd -- "$1" || exit 126; shift 2; exec "$@")sh";
   argv.insert(argv.end(), {"--", spec.container, "sh", "-c",
                            "exec 3>&2 2>/dev/null; exec setsid -w sh -c '" + inner + "' \"$0\" \"$@\"",
                            spec.pid_file, spec.dir});
@@ -278,6 +282,21 @@ Argv make_dir_in(const std::string& container, const std::string& dir)
   return {"docker", "exec", "--", container, "sh", "-c",
           std::string(kResolveDir) + R"sh(mkdir -p -- "$d" && cd -- "$d" && pwd && echo "$(id -u):$(id -g)")sh",
           "drydock", dir};
+}
+
+Argv resolve_path_in(const std::string& container, const std::string& base, const std::string& path)
+{
+  // $1 the base, $2 the path: d is the base resolved, then the path from it.
+  return {"docker", "exec", "--", container, "sh", "-c",
+          std::string(kResolveDir)
+              + R"sh(p=$2; case $p in "~") p=$HOME ;; "~/"*) p=$HOME/${p#"~/"} ;; /*) ;; *) p=$d/$p ;; esac; )sh"
+              + R"sh(printf '%s\n' "$p")sh",
+          "drydock", base, path};
+}
+
+Argv copy_out(const std::string& container, const std::string& path, const std::string& destination)
+{
+  return {"docker", "cp", "--", container + ":" + path, destination};
 }
 
 Argv copy_into(const std::string& source_dir, const std::string& container, const std::string& dir)

@@ -111,6 +111,7 @@ struct JobContainerSpec {
   std::string owner = "0";
   std::string user;                   // empty: the image's
   std::vector<std::string> env_names; // -e NAME: values from the client's environment
+  std::vector<std::pair<std::string, std::string>> hosts; // --add-host NAME:ADDRESS
 };
 Argv run_job_container(const JobContainerSpec& spec);
 
@@ -143,6 +144,11 @@ Argv exec_job_step(const JobStepSpec& spec);
 // Prints the absolute path `dir` means in the container (as exec_job_step
 // reads it), made when missing, and its user's "UID:GID".
 Argv make_dir_in(const std::string& container, const std::string& dir);
+// Prints the absolute path `path` means in the container: from `base`
+// when relative (~ and ~/... from $HOME in both); nothing is made.
+Argv resolve_path_in(const std::string& container, const std::string& base, const std::string& path);
+// A file or directory of the container copied to `destination` here.
+Argv copy_out(const std::string& container, const std::string& path, const std::string& destination);
 // The contents of a host directory copied into the container's `dir`.
 Argv copy_into(const std::string& source_dir, const std::string& container, const std::string& dir);
 // The files under `dir` given to `owner` ("UID:GID"), as root.

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <filesystem>
+
 #include "util/lines.hpp"
 
 namespace drydock::docker {
@@ -70,7 +72,15 @@ tl::expected<void, std::string> start_job_containers(const Client& client, const
 tl::expected<void, std::string> remove_job_containers(const Client& client, const std::vector<std::string>& names)
 {
   const auto removed = client.capture(remove_containers(names), ".", os::Stderr::merge);
-  if (!succeeded(removed) && failure_of(removed).find("No such container") == std::string::npos) {
+  if (succeeded(removed)) {
+    return {};
+  }
+  bool only_gone = removed.has_value(); // every complaint is of one already gone
+  for (const auto line : util::lines(removed ? removed->output : "")) {
+    only_gone = only_gone && (line.find("No such container") != std::string_view::npos || line.empty()
+                              || line.starts_with("drydock-")); // rm prints the names it removed
+  }
+  if (!only_gone) {
     return tl::unexpected(fmt::format("cannot remove {}: {}", fmt::join(names, ", "), failure_of(removed)));
   }
   return {};
@@ -102,6 +112,38 @@ tl::expected<std::string, std::string> copy_tree_into(const Client& client, cons
     }
   }
   return path;
+}
+
+tl::expected<std::optional<std::string>, std::string> copy_tree_out(const Client& client, const std::string& container,
+                                                                    const std::string& base, const std::string& path,
+                                                                    const std::string& into)
+{
+  const auto resolved = client.capture(resolve_path_in(container, base, path), ".", os::Stderr::merge);
+  std::string absolute = resolved ? resolved->output : "";
+  while (!absolute.empty() && absolute.back() == '\n') {
+    absolute.pop_back();
+  }
+  if (!succeeded(resolved) || !absolute.starts_with("/")) {
+    return tl::unexpected(fmt::format("cannot find {} in {}: {}", path, container, failure_of(resolved)));
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(into, ec);
+  if (ec) {
+    return tl::unexpected(fmt::format("cannot make {}: {}", into, ec.message()));
+  }
+  // A directory's contents (DIR/.), or the file itself, into `into`.
+  const auto copied = client.capture(copy_out(container, absolute + "/.", into), ".", os::Stderr::merge);
+  if (succeeded(copied)) {
+    return absolute;
+  }
+  const auto file = client.capture(copy_out(container, absolute, into), ".", os::Stderr::merge);
+  if (succeeded(file)) {
+    return absolute;
+  }
+  if (failure_of(file).find("Could not find the file") != std::string::npos) {
+    return std::optional<std::string>();
+  }
+  return tl::unexpected(fmt::format("cannot copy {} out of {}: {}", absolute, container, failure_of(file)));
 }
 
 } // namespace drydock::docker

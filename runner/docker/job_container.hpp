@@ -5,6 +5,7 @@
 #include <tl/expected.hpp>
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -38,5 +39,13 @@ tl::expected<void, std::string> remove_job_containers(const Client& client, cons
 // absolute path they went to.
 tl::expected<std::string, std::string> copy_tree_into(const Client& client, const std::string& source_dir,
                                                       const std::string& container, const std::string& dir);
+
+// What `path` (from `base` when relative; ~ the container's home) holds in
+// the container, copied to `into` here (made when missing): a file goes
+// into it, a directory's contents do. Returns the absolute path copied, or
+// nothing when there is nothing at it.
+tl::expected<std::optional<std::string>, std::string> copy_tree_out(const Client& client, const std::string& container,
+                                                                    const std::string& base, const std::string& path,
+                                                                    const std::string& into);
 
 } // namespace drydock::docker

@@ -310,8 +310,13 @@ private:
 
 void Driver::start(std::size_t step)
 {
-  const StepRequest request = make_request(m_pipeline, m_pipeline.steps[step], m_context);
   m_started[step] = Clock::now();
+  if (std::holds_alternative<pipeline::Gate>(m_pipeline.steps[step].action)) {
+    m_observer.step_started(m_pipeline.steps[step]);
+    record({step, StepResult::Kind::exited, 0, ""}); // nothing to run: it passes
+    return;
+  }
+  const StepRequest request = make_request(m_pipeline, m_pipeline.steps[step], m_context);
   m_observer.step_started(m_pipeline.steps[step]);
   if (!request.start_error.empty()) {
     record({step, StepResult::Kind::start_failed, 127, request.start_error});

@@ -159,6 +159,7 @@ struct JobContainer {
   std::vector<EnvVar> environment; // the container's own, values expanded when it starts
   std::string user;
   std::vector<Sidecar> sidecars;
+  std::vector<std::pair<std::string, std::string>> hosts; // NAME, ADDRESS: --add-host entries (sidecars' names)
 };
 
 struct ContainerStart {
@@ -179,11 +180,30 @@ struct Checkout {
   std::string path;
 };
 
+// Files a step left, copied into the run's record (artifacts, test
+// results): `path` in a job container (relative: from `base`, as written,
+// ~ the container's home) or on this machine (relative: from the step's
+// directory), to the directory `into`. Nothing at `path` is a warning,
+// never a failure.
+struct CollectFiles {
+  std::string container; // a JobContainer's name; empty: this machine
+  std::string base;      // the job's directory, for a relative path in the container
+  std::string path;
+  std::string into;
+};
+
+// A step with nothing to run: it passes as soon as it may start. A
+// group's entry, so that with skip_dependants a failure before it skips
+// the whole group, steps that would run after a failure included.
+struct Gate {
+  std::string waits_for; // for people: what it stands for
+};
+
 using Action = std::variant<ShellCommand, ImageBuild, DatabaseStart, ServiceStart, Publish, ImageArchive,
-                            ContainerStart, ContainerStop, Checkout>;
+                            ContainerStart, ContainerStop, Checkout, CollectFiles, Gate>;
 
 // "shell", "image", "database", "service", "publish", "archive",
-// "container", "container-stop", "checkout".
+// "container", "container-stop", "checkout", "collect", "gate".
 std::string_view action_kind(const Action& action);
 
 // Where a ShellCommand runs when not on the host.

@@ -83,7 +83,7 @@ std::string Plan::reason_not_to_run(std::size_t step) const
     return "";
   }
   if (m_blocked[step]) {
-    return failure;
+    return failure.empty() ? "a step it waits for did not run" : failure;
   }
   switch (policy.when) {
   case pipeline::RunsWhen::on_success:

@@ -270,16 +270,15 @@ TEST_CASE("drydock run's exit status is the build's status", "[agent]")
   CHECK(agent::status_of_exit(137, false) == BuildStatus::error);
 }
 
-TEST_CASE("a checkout builds its circle.yml; a 2.x config or none is a clear error", "[agent]")
+TEST_CASE("a checkout builds its .circleci/config.yml, else its circle.yml; none is a clear error", "[agent]")
 {
   test::ScratchDir dir;
-  CHECK(agent::config_of_checkout(dir.path().string()).error() == "the commit has no circle.yml at its top");
-  dir.write(".circleci/config.yml", "version: 2\n");
   CHECK(agent::config_of_checkout(dir.path().string()).error()
-        == "the commit has .circleci/config.yml (CircleCI 2.x), which this drydock cannot run yet; only circle.yml "
-           "(1.0)");
+        == "the commit has neither .circleci/config.yml nor circle.yml at its top");
   dir.write("circle.yml", "test: {}\n");
   CHECK(agent::config_of_checkout(dir.path().string()) == (dir.path() / "circle.yml").string());
+  dir.write(".circleci/config.yml", "version: 2\n");
+  CHECK(agent::config_of_checkout(dir.path().string()) == (dir.path() / ".circleci/config.yml").string());
 }
 
 TEST_CASE("a commit's author in another encoding is stored as UTF-8", "[agent][sources]")

@@ -24,6 +24,15 @@ TEST_CASE("a scalar or a list at the top level is refused", "[validate]")
                     "number (42)"});
 }
 
+TEST_CASE("a 2.x config handed to the 1.0 checks is one error at version, none for its 2.x keys", "[validate]")
+{
+  // The command line sends such a file to the 2.x front end (frontends/format.hpp); this is
+  // what any other caller of the 1.0 checks gets.
+  CHECK(test::validate_messages("version: 2.1\njobs:\n  build:\n    docker: [{image: node}]\n    steps: [checkout]\n")
+        == Messages{"1:1: error: this is a CircleCI 2.x config (version: 2.1), not circle.yml 1.0: drydock's "
+                    "commands check and run it as 2.x"});
+}
+
 TEST_CASE("binary input is refused before parsing", "[validate]")
 {
   CHECK(test::validate_messages(std::string("a: \x01\x02\xfe", 6))

@@ -53,10 +53,18 @@ run run
 expect_code 0
 contains "checkout has .git"
 contains "job=build dir=~/webapp pwd=/root/webapp env=test cache=\$HOME/.cache/pip"
-contains "up: 127.0.0.1:5432"
+contains "up: db:5432"
 contains "test_cache_answers_on_localhost (test_store.StoreTest.test_cache_answers_on_localhost) ... ok"
 contains "db says webapp_test as webapp"
 contains "tests finished"
+contains "[test: Uploading test results] stored /root/webapp/test-results in "
+contains "[test: Uploading artifacts] stored /tmp/reports in "
+record=.git/drydock/runs/1
+grep -q 'testcase classname="StoreTest" name="test_notes_go_to_postgres"' "$record/test-results/test/unittest/unittest.xml" ||
+  fail "the job's test results are not in the record: $(find "$record" -name '*.xml')"
+[ "$(cat "$record/artifacts/test/reports/summary.txt" 2>/dev/null)" = "tests finished" ] ||
+  fail "the job's artifacts are not in the record: $(find "$record/artifacts")"
+grep -q 'test_notes_go_to_postgres' "$record/junit.xml" || fail "the record's junit.xml lacks the job's results"
 contains "lint ok in repo"
 contains "deploying ${sha:0:7} from main"
 contains "build #1 passed"
@@ -82,12 +90,17 @@ jobs:
     machine: true
     steps:
       - run: echo "independent job ran"
+  on-machine-after:
+    machine: true
+    steps:
+      - run: {name: machine always, command: echo machine dependant ran, when: always}
 workflows:
   main:
     jobs:
       - broken
       - downstream: {requires: [broken]}
       - "we'ird $(touch pwned) job"
+      - on-machine-after: {requires: [broken]}
 YAML
 run run failing.yml
 expect_code 1
@@ -97,6 +110,7 @@ lacks "] never after the failure"
 contains "collected after the failure"
 contains "noticed the failure"
 lacks "downstream ran"
+lacks "machine dependant ran"
 contains "independent job ran"
 [ -e pwned ] && fail "a job's name reached a shell"
 nothing_left "failing workflow"
@@ -112,9 +126,17 @@ run run --job deploy --only
 expect_code 0
 contains "deploying ${sha:0:7} from main"
 lacks "[test:"
+records=$(ls .git/drydock/runs | wc -l)
 run run --job nosuch
 expect_code 2
-contains "--job nosuch: no workflow runs a job of that name"
+[ "$(ls .git/drydock/runs | wc -l)" -eq "$records" ] || fail "a mistyped --job took a build number"
+contains "drydock: --job nosuch: no workflow has a job of that name"
+run run --only
+expect_code 2
+contains "drydock: --only goes with --job NAME"
+run run --container drydock-base:bookworm
+expect_code 2
+contains "drydock: --container is for circle.yml 1.0: a 2.x job names its own images"
 nothing_left "selected jobs"
 
 # an image the engine does not have: one clear error, nothing left

@@ -8,6 +8,7 @@
 
 #include "config/reader.hpp"
 #include "config/scalar.hpp"
+#include "env/environment.hpp"
 #include "frontends/circle2/checks.hpp"
 #include "util/source.hpp"
 #include "util/spelling.hpp"
@@ -53,8 +54,10 @@ std::vector<EnvVar> read_environment(Reader& reader, const Node& node, std::stri
       vars.insert(vars.end(), some.begin(), some.end());
     } else if (const auto text = reader.read_string(item, item_path)) {
       const auto equals = text->value.find('=');
-      if (equals == std::string::npos || equals == 0) {
-        reader.error(item, fmt::format("'{}' must be NAME=value, got '{}'", item_path, text->value));
+      if (equals == std::string::npos || !env::is_valid_name(text->value.substr(0, equals))) {
+        reader.error(item, fmt::format("'{}' must be NAME=value with NAME letters, digits and _ (not starting "
+                                       "with a digit), got '{}'",
+                                       item_path, text->value));
         continue;
       }
       vars.push_back({text->value.substr(0, equals), text->value.substr(equals + 1), text->pos});
@@ -182,12 +185,28 @@ CheckoutStep read_checkout(Reader& reader, const Node& value, std::string_view p
   return checkout;
 }
 
-constexpr std::array kStepKinds = {std::string_view("run"), std::string_view("checkout"), std::string_view("deploy")};
+StoreStep read_store(Reader& reader, const Node& key, const Node& value, std::string_view path)
+{
+  StoreStep store;
+  store.path.pos = key.pos;
+  static constexpr std::array<config::Field<StoreStep>, 2> kFields = {{
+      {"path", [](Reader& r, const Node& v, std::string_view p, StoreStep& o) { o.path = r.read_string(v, p).value_or(config::Text{}); }},
+      {"destination", [](Reader& r, const Node& v, std::string_view p, StoreStep& o) { o.destination = r.read_string(v, p); }},
+  }};
+  const std::span<const config::Field<StoreStep>> fields(kFields.data(), key.text == "store_artifacts" ? 2 : 1);
+  config::read_fields<StoreStep>(reader, value, path, fields, store);
+  if (value.is_mapping()) {
+    config::require_keys(reader, value, key, path, {"path"});
+  }
+  return store;
+}
+
+constexpr std::array kStepKinds = {std::string_view("run"), std::string_view("checkout"), std::string_view("deploy"),
+                                   std::string_view("store_artifacts"), std::string_view("store_test_results")};
 constexpr std::array kNotYetSteps = {
-    std::string_view("save_cache"),        std::string_view("restore_cache"),   std::string_view("persist_to_workspace"),
-    std::string_view("attach_workspace"),  std::string_view("store_artifacts"), std::string_view("store_test_results"),
-    std::string_view("setup_remote_docker"), std::string_view("add_ssh_keys"), std::string_view("when"),
-    std::string_view("unless")};
+    std::string_view("save_cache"),          std::string_view("restore_cache"), std::string_view("persist_to_workspace"),
+    std::string_view("attach_workspace"),    std::string_view("setup_remote_docker"),
+    std::string_view("add_ssh_keys"),        std::string_view("when"),          std::string_view("unless")};
 
 std::optional<Step> read_step_of_kind(Reader& reader, const Node& key, const Node& value, std::string_view path)
 {
@@ -197,6 +216,9 @@ std::optional<Step> read_step_of_kind(Reader& reader, const Node& key, const Nod
   }
   if (key.text == "checkout") {
     return Step{"checkout", key.pos, read_checkout(reader, value, step_path)};
+  }
+  if (key.text == "store_artifacts" || key.text == "store_test_results") {
+    return Step{key.text, key.pos, read_store(reader, key, value, step_path)};
   }
   if (is_one_of(key.text, kNotYetSteps)) {
     reader.error(key, fmt::format("'{}' steps are CircleCI 2.x that drydock does not run yet", key.text));
@@ -208,7 +230,8 @@ std::optional<Step> read_step_of_kind(Reader& reader, const Node& key, const Nod
   if (const auto suggestion = closest_match(key.text, known)) {
     message += fmt::format("; did you mean '{}'?", *suggestion);
   } else {
-    message += " (steps: run, checkout, deploy; reusable commands need `commands:`, which drydock does not run yet)";
+    message += " (steps: run, checkout, deploy, store_artifacts, store_test_results; reusable commands need "
+               "`commands:`, which drydock does not run yet)";
   }
   reader.error(key, std::move(message));
   return std::nullopt;
@@ -217,7 +240,10 @@ std::optional<Step> read_step_of_kind(Reader& reader, const Node& key, const Nod
 std::optional<Step> read_step(Reader& reader, const Node& item, std::string_view path)
 {
   if (item.is_scalar()) { // `- checkout`, or a command's name
-    return read_step_of_kind(reader, item, Node{}, path);
+    Node none;
+    none.pos = item.pos; // what a bare `- run` lacks is reported where it is
+    none.length = item.length;
+    return read_step_of_kind(reader, item, none, path);
   }
   if (!item.is_mapping() || item.entries.size() != 1 || !item.entries.front().key->is_scalar()) {
     reader.error(item, fmt::format("'{}' must be a step: a name such as checkout, or a mapping of one step "
@@ -287,7 +313,14 @@ Job read_job(Reader& reader, const Node& key, const Node& value, std::string_vie
       config::report_key_not_plain(reader, *entry.key, path);
       continue;
     }
-    has_executor = has_executor || entry.key->text == "docker" || entry.key->text == "machine";
+    const bool executor = entry.key->text == "docker" || entry.key->text == "machine";
+    if (executor && has_executor) {
+      reader.error(*entry.key, fmt::format("job '{}' has a second executor ({}): a job runs on docker or on "
+                                           "machine, not both",
+                                           key.text, entry.key->text));
+      continue;
+    }
+    has_executor = has_executor || executor;
     read_job_entry(reader, *entry.key, *entry.value, path, job);
   }
   if (!has_executor && value.find("executor") == nullptr) {
@@ -316,6 +349,29 @@ std::vector<Job> read_jobs(Reader& reader, const Node& node)
 
 // ---- workflows ----
 
+RefFilter read_ref_filter(Reader& reader, const Node& node, std::string_view path)
+{
+  RefFilter filter;
+  filter.given = true;
+  static constexpr std::array<config::Field<RefFilter>, 2> kFields = {{
+      {"only", [](Reader& r, const Node& v, std::string_view p, RefFilter& o) { o.only = r.read_patterns(v, p); }},
+      {"ignore", [](Reader& r, const Node& v, std::string_view p, RefFilter& o) { o.ignore = r.read_patterns(v, p); }},
+  }};
+  config::read_fields<RefFilter>(reader, node, path, kFields, filter);
+  return filter;
+}
+
+Filters read_filters(Reader& reader, const Node& node, std::string_view path)
+{
+  Filters filters;
+  static constexpr std::array<config::Field<Filters>, 2> kFields = {{
+      {"branches", [](Reader& r, const Node& v, std::string_view p, Filters& o) { o.branches = read_ref_filter(r, v, p); }},
+      {"tags", [](Reader& r, const Node& v, std::string_view p, Filters& o) { o.tags = read_ref_filter(r, v, p); }},
+  }};
+  config::read_fields<Filters>(reader, node, path, kFields, filters);
+  return filters;
+}
+
 void read_workflow_job_options(Reader& reader, const Node& value, std::string_view path, WorkflowJob& job)
 {
   if (value.is_null()) {
@@ -331,8 +387,10 @@ void read_workflow_job_options(Reader& reader, const Node& value, std::string_vi
       job.requires_ = reader.read_string_or_list(*entry.value, key_path);
     } else if (key.is_scalar() && key.text == "name") {
       job.name = reader.read_string(*entry.value, key_path);
+    } else if (key.is_scalar() && key.text == "filters") {
+      job.filters = read_filters(reader, *entry.value, key_path);
     } else if (key.is_scalar()
-               && is_one_of(key.text, std::array{std::string_view("filters"), std::string_view("context"),
+               && is_one_of(key.text, std::array{std::string_view("context"),
                                                  std::string_view("type"), std::string_view("matrix"),
                                                  std::string_view("pre-steps"), std::string_view("post-steps")})) {
       not_yet(reader, key, path);
@@ -435,7 +493,10 @@ void read_version(Reader& reader, const Node& key, const Node& value, Config& co
 
 bool is_circle2(const config::Node& root)
 {
-  return root.is_mapping() && root.find("version") != nullptr;
+  // circle.yml 1.0 has none of these keys: a 2.x config without its
+  // version still gets 2.x's errors, which say what is missing.
+  return root.is_mapping()
+         && (root.find("version") != nullptr || root.find("jobs") != nullptr || root.find("workflows") != nullptr);
 }
 
 Config load_config(const config::Node& root, const std::string& path, Diagnostics& diags)
@@ -467,7 +528,7 @@ Config load_config(const config::Node& root, const std::string& path, Diagnostic
       config::report_unknown_key(reader, key, "", kKnown, {});
     }
   }
-  config::require_keys(reader, root, root, "the config", {"jobs"});
+  config::require_keys(reader, root, root, "the config", {"version", "jobs"});
   return config;
 }
 

@@ -3,8 +3,14 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
+#include <filesystem>
 #include <map>
 #include <set>
+
+#include <tl/expected.hpp>
+
+#include "util/regex.hpp"
 
 namespace drydock::circle2 {
 namespace {
@@ -81,7 +87,7 @@ std::vector<JobRun> select_runs(std::vector<JobRun> runs, const Selection& selec
   return selected;
 }
 
-std::vector<const Workflow*> selected_workflows(const Config& config, const Selection& selection, Diagnostics& diags)
+std::vector<const Workflow*> selected_workflows(const Config& config, const Selection& selection)
 {
   std::vector<const Workflow*> workflows;
   for (const auto& workflow : config.workflows) {
@@ -89,26 +95,39 @@ std::vector<const Workflow*> selected_workflows(const Config& config, const Sele
       workflows.push_back(&workflow);
     }
   }
-  if (selection.workflow && workflows.empty()) {
-    diags.error(Pos{1, 1}, fmt::format("--workflow {}: the config has no workflow of that name", *selection.workflow));
-  }
   return workflows;
 }
 
-std::vector<JobRun> all_runs(const Config& config, const Selection& selection, Diagnostics& diags)
+using Runs = tl::expected<std::vector<JobRun>, std::string>;
+
+Runs runs_without_workflows(const Config& config, const Selection& selection)
 {
-  if (config.workflows.empty()) {
-    const Job* build = config.job("build");
-    if (build == nullptr) {
-      return {}; // the checks said so
-    }
-    if (selection.job && *selection.job != "build") {
-      diags.error(Pos{1, 1}, fmt::format("--job {}: without workflows only the job 'build' runs", *selection.job));
-      return {};
-    }
-    return {JobRun{nullptr, nullptr, build, "build", {}}};
+  if (selection.workflow) {
+    return tl::unexpected(fmt::format("--workflow {}: the config has no workflows", *selection.workflow));
   }
-  const auto workflows = selected_workflows(config, selection, diags);
+  if (selection.job && *selection.job != "build") {
+    return tl::unexpected(fmt::format("--job {}: without workflows only the job 'build' runs", *selection.job));
+  }
+  const Job* build = config.job("build");
+  if (build == nullptr) {
+    return std::vector<JobRun>{}; // the checks said so
+  }
+  return std::vector<JobRun>{JobRun{nullptr, nullptr, build, "build", {}}};
+}
+
+// The jobs the selection picks, each after what it requires.
+Runs all_runs(const Config& config, const Selection& selection)
+{
+  if (selection.only && !selection.job) {
+    return tl::unexpected(std::string("--only goes with --job NAME"));
+  }
+  if (config.workflows.empty()) {
+    return runs_without_workflows(config, selection);
+  }
+  const auto workflows = selected_workflows(config, selection);
+  if (selection.workflow && workflows.empty()) {
+    return tl::unexpected(fmt::format("--workflow {}: the config has no workflow of that name", *selection.workflow));
+  }
   std::vector<JobRun> runs;
   for (const Workflow* workflow : workflows) {
     const std::size_t offset = runs.size();
@@ -123,10 +142,105 @@ std::vector<JobRun> all_runs(const Config& config, const Selection& selection, D
     }
   }
   if (selection.job && runs.empty()) {
-    diags.error(Pos{1, 1}, fmt::format("--job {}: no {} runs a job of that name", *selection.job,
-                                       selection.workflow ? "such workflow" : "workflow"));
+    return tl::unexpected(selection.workflow ? fmt::format("--job {}: workflow '{}' has no job of that name",
+                                                           *selection.job, *selection.workflow)
+                                             : fmt::format("--job {}: no workflow has a job of that name",
+                                                           *selection.job));
   }
   return runs;
+}
+
+// ---- filters ----
+
+std::string shown(const config::Pattern& pattern)
+{
+  return pattern.is_regex ? "/" + util::shown_pattern(pattern.text) + "/" : "'" + pattern.text + "'";
+}
+
+const config::Pattern* first_match(const std::vector<config::Pattern>& patterns, const std::string& name)
+{
+  for (const auto& pattern : patterns) {
+    const bool matched = pattern.is_regex ? pattern.regex && pattern.regex->full_match(name) : pattern.text == name;
+    if (matched) {
+      return &pattern;
+    }
+  }
+  return nullptr;
+}
+
+// `what` ("branch", "tag") `name` against the filter.
+pipeline::Decision by_filter(const RefFilter& filter, std::string_view what, const std::string& name)
+{
+  const std::string key = what == "tag" ? "tags" : "branches";
+  if (const auto* ignored = first_match(filter.ignore, name)) {
+    return {"", false, fmt::format("{} '{}' matches {}.ignore {}", what, name, key, shown(*ignored))};
+  }
+  if (filter.only.empty()) {
+    return {"", true, filter.ignore.empty() ? fmt::format("no {} filter", what)
+                                            : fmt::format("{} '{}' matches no {}.ignore", what, name, key)};
+  }
+  if (const auto* only = first_match(filter.only, name)) {
+    return {"", true, fmt::format("{} '{}' matches {}.only {}", what, name, key, shown(*only))};
+  }
+  return {"", false, fmt::format("{} '{}' matches no {}.only", what, name, key)};
+}
+
+pipeline::Decision filter_decision(const JobRun& run, const pipeline::Build& build)
+{
+  const Filters none;
+  const Filters& filters = run.entry != nullptr ? run.entry->filters : none;
+  if (!build.tag.empty()) {
+    if (!filters.tags.given) {
+      return {run.name, false,
+              fmt::format("a build of tag '{}': CircleCI runs a job for a tag only when its filters have tags",
+                          build.tag)};
+    }
+    auto decision = by_filter(filters.tags, "tag", build.tag);
+    decision.name = run.name;
+    return decision;
+  }
+  if (build.branch.empty()) {
+    return {run.name, true, filters.branches.given ? "the build has no branch: branch filters do not apply"
+                                                   : "no branch filter"};
+  }
+  auto decision = by_filter(filters.branches, "branch", build.branch);
+  decision.name = run.name;
+  return decision;
+}
+
+// Each run's decision: its filters, then what it requires (earlier in the order).
+std::vector<pipeline::Decision> decide(const std::vector<JobRun>& runs, const pipeline::Build& build)
+{
+  std::vector<pipeline::Decision> decisions;
+  for (const auto& run : runs) {
+    auto decision = filter_decision(run, build);
+    for (const std::size_t required : run.requires_) {
+      if (decision.runs && !decisions[required].runs) {
+        decision = {run.name, false, fmt::format("it requires '{}', which does not run", runs[required].name)};
+      }
+    }
+    decisions.push_back(std::move(decision));
+  }
+  return decisions;
+}
+
+// The runs that run, their requires renumbered.
+std::vector<JobRun> running(const std::vector<JobRun>& runs, const std::vector<pipeline::Decision>& decisions)
+{
+  std::vector<std::size_t> position(runs.size());
+  std::vector<JobRun> kept;
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    if (!decisions[i].runs) {
+      continue;
+    }
+    position[i] = kept.size();
+    JobRun run = runs[i];
+    for (auto& required : run.requires_) {
+      required = position[required]; // it runs: decide() said so
+    }
+    kept.push_back(std::move(run));
+  }
+  return kept;
 }
 
 // ---- steps ----
@@ -139,8 +253,8 @@ public:
   {
   }
 
-  // The job's steps after `after` (the ends of the jobs it requires); returns its end.
-  std::optional<std::size_t> lower(std::vector<std::size_t> after, Diagnostics& diags);
+  // The job's steps after `after` (the ends of the jobs it requires); returns its ends.
+  std::vector<std::size_t> lower(std::vector<std::size_t> after, Diagnostics& diags);
 
 private:
   std::string working_directory() const;
@@ -150,6 +264,7 @@ private:
   std::size_t add(std::string id, std::string name, Pos pos, pipeline::Action action, pipeline::Policy policy);
   void add_run(const Step& step, const RunStep& run, std::size_t number);
   void add_checkout(const Step& step, const CheckoutStep& checkout, Diagnostics& diags);
+  void add_store(const Step& step, const StoreStep& store);
 
   pipeline::Pipeline& m_out;
   const LowerContext& m_context;
@@ -210,6 +325,9 @@ pipeline::JobContainer JobLowering::job_container() const
     container.environment.emplace_back(var.name, literal(var.value));
   }
   for (std::size_t i = 1; i < images.size(); ++i) {
+    if (images[i].name) { // its name reaches it as on CircleCI: it is on the job container's localhost
+      container.hosts.emplace_back(images[i].name->value, "127.0.0.1");
+    }
     pipeline::Sidecar sidecar;
     sidecar.name = fmt::format("s{}", i);
     sidecar.image = images[i].image.value;
@@ -333,9 +451,65 @@ void JobLowering::add_checkout(const Step& step, const CheckoutStep& checkout, D
   m_out.steps[index].summary = fmt::format("the commit, cloned from {} into {}", action.source_dir, action.path);
 }
 
-std::optional<std::size_t> JobLowering::lower(std::vector<std::size_t> after, Diagnostics& diags)
+// A name as one path component: what is not a letter, digit, '.', '_' or '-' becomes '_'.
+std::string as_dir_name(const std::string& name)
+{
+  std::string out;
+  for (const char c : name) {
+    const bool plain = std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == '_' || c == '-';
+    out += plain ? c : '_';
+  }
+  return out == "." || out == ".." || out.empty() ? "_" + out : out;
+}
+
+// Where under the job's artifacts a path goes: its destination, else the
+// path as written, without a leading / or ~/ and never above the job's.
+std::string artifact_place(const StoreStep& store)
+{
+  std::string place = store.destination ? store.destination->value : store.path.value;
+  for (const std::string_view lead : {"~/", "/", "./"}) {
+    while (place.starts_with(lead)) {
+      place.erase(0, lead.size());
+    }
+  }
+  std::string safe;
+  for (const auto& part : std::filesystem::path(place)) {
+    if (part != ".." && part != "." && !part.empty()) {
+      safe += (safe.empty() ? "" : "/") + part.string();
+    }
+  }
+  return safe;
+}
+
+void JobLowering::add_store(const Step& step, const StoreStep& store)
+{
+  const bool artifacts = step.kind == "store_artifacts";
+  const std::string root = artifacts ? m_context.artifacts_dir : m_context.test_results_dir;
+  std::string into = root + "/" + as_dir_name(m_run.name);
+  if (artifacts && !artifact_place(store).empty()) {
+    into += "/" + artifact_place(store);
+  }
+  pipeline::CollectFiles collect{m_docker ? m_container : "", m_docker ? working_directory() : "", store.path.value,
+                                 into};
+  const std::string name = artifacts ? "Uploading artifacts" : "Uploading test results";
+  // As on CircleCI: after a failure too, and never the job's failure.
+  const std::size_t index =
+      add(fmt::format("{}-{}", step.kind, m_out.steps.size()), name, step.pos, std::move(collect),
+          {pipeline::RunsWhen::always, pipeline::OnFailure::continue_build, ""});
+  m_out.steps[index].summary = fmt::format("{} into the record's {}", store.path.value,
+                                           artifacts ? "artifacts" : "test results");
+}
+
+std::vector<std::size_t> JobLowering::lower(std::vector<std::size_t> after, Diagnostics& diags)
 {
   m_after = std::move(after);
+  if (!m_docker && !m_after.empty()) {
+    // A docker job's container step is its gate; a machine job that
+    // requires others gets one, so its `when: always` steps do not run
+    // after a failure there.
+    add("requires", "Wait for the required jobs", m_run.job->executor.pos, pipeline::Gate{"the jobs it requires"},
+        {pipeline::RunsWhen::on_success, pipeline::OnFailure::skip_dependants, ""});
+  }
   if (m_docker) {
     const std::size_t started = add("container", "Spin up environment", m_run.job->executor.pos,
                                     pipeline::ContainerStart{job_container()},
@@ -349,6 +523,8 @@ std::optional<std::size_t> JobLowering::lower(std::vector<std::size_t> after, Di
       add_run(step, *run, ++number);
     } else if (const auto* checkout = std::get_if<CheckoutStep>(&step.action)) {
       add_checkout(step, *checkout, diags);
+    } else if (const auto* store = std::get_if<StoreStep>(&step.action)) {
+      add_store(step, *store);
     }
   }
   if (m_docker) {
@@ -357,19 +533,30 @@ std::optional<std::size_t> JobLowering::lower(std::vector<std::size_t> after, Di
                                     {pipeline::RunsWhen::finally, pipeline::OnFailure::continue_build, ""});
     m_out.steps[stopped].summary = "the job container and its sidecars removed";
   }
-  if (m_after.empty()) {
-    return std::nullopt;
-  }
-  return m_after.front();
+  return m_after;
 }
 
 } // namespace
 
-std::string engine_needed_by(const Config& config)
+std::vector<pipeline::Decision> job_decisions(const Config& config, const LowerContext& context,
+                                              const Selection& selection)
 {
-  for (const auto& job : config.jobs) {
-    if (job.executor.kind == ExecutorKind::docker) {
-      return fmt::format("jobs.{}.docker", job.name.value);
+  const auto runs = all_runs(config, selection);
+  return runs ? decide(*runs, context.build) : std::vector<pipeline::Decision>{};
+}
+
+std::optional<std::string> selection_error(const Config& config, const Selection& selection)
+{
+  const auto runs = all_runs(config, selection);
+  return runs ? std::nullopt : std::optional<std::string>(runs.error());
+}
+
+std::string engine_needed_by(const Config& config, const Selection& selection)
+{
+  const auto runs = all_runs(config, selection);
+  for (const auto& run : runs ? *runs : std::vector<JobRun>{}) {
+    if (run.job->executor.kind == ExecutorKind::docker) {
+      return fmt::format("jobs.{}.docker", run.job->name.value);
     }
   }
   return "";
@@ -395,7 +582,12 @@ pipeline::Pipeline lower(const Config& config, const LowerContext& context, cons
   out.format = "CircleCI " + (config.version.value.empty() ? std::string("2") : config.version.value);
   out.build = context.build;
   out.log_dir = context.log_dir;
-  const auto runs = all_runs(config, selection, diags);
+  const auto selected = all_runs(config, selection);
+  if (!selected) {
+    diags.error(Pos{1, 1}, selected.error()); // checked before, by selection_error
+    return out;
+  }
+  const auto runs = running(*selected, decide(*selected, context.build));
   std::vector<std::vector<std::size_t>> ends(runs.size());
   for (std::size_t i = 0; i < runs.size(); ++i) {
     const auto& run = runs[i];
@@ -405,8 +597,7 @@ pipeline::Pipeline lower(const Config& config, const LowerContext& context, cons
       after.insert(after.end(), ends[required].begin(), ends[required].end());
     }
     JobLowering job(out, context, run, i);
-    const auto end = job.lower(after, diags);
-    ends[i] = end ? std::vector<std::size_t>{*end} : after; // a job of no step: what it waited for
+    ends[i] = job.lower(after, diags); // a job of no step: what it waited for
     if (run.job->executor.kind == ExecutorKind::docker && out.engine_needed_by.empty()) {
       out.engine_needed_by = fmt::format("jobs.{}.docker", run.job->name.value);
     }

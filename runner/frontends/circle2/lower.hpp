@@ -29,15 +29,30 @@ struct LowerContext {
   std::string checkout_dir; // the work tree: checkout's source, machine jobs' directory
   std::string log_dir;      // background steps' logs
   pipeline::Build build;
+  std::string artifacts_dir;    // the record's: store_artifacts copies into JOB/ there
+  std::string test_results_dir; // the record's: store_test_results copies into JOB/ there
 };
 
-// The pipeline; a selection naming no workflow or job of the config is an error in diags.
+// The pipeline; a selection naming no workflow or job of the config is an
+// error in diags. Jobs whose filters leave them out of this build (and
+// the jobs that require them) have no steps.
 pipeline::Pipeline lower(const Config& config, const LowerContext& context, const Selection& selection,
                          Diagnostics& diags);
 
-// What in the config needs a Docker engine ("jobs.NAME.docker"), or empty;
-// asked before a run takes its number, when there is no pipeline yet.
-std::string engine_needed_by(const Config& config);
+// Whether each job the selection picks runs for this build, and why: its
+// filters (a tag build runs only jobs whose filters allow tags, as
+// CircleCI does) and the jobs it requires, which must run too.
+std::vector<pipeline::Decision> job_decisions(const Config& config, const LowerContext& context,
+                                              const Selection& selection);
+
+// Why the selection cannot be made (a --workflow or --job the config does
+// not have, --only without --job), in words for the command line; asked
+// before a run takes its number.
+std::optional<std::string> selection_error(const Config& config, const Selection& selection);
+
+// What in the selected jobs needs a Docker engine ("jobs.NAME.docker"), or
+// empty; asked before a run takes its number, when there is no pipeline yet.
+std::string engine_needed_by(const Config& config, const Selection& selection);
 
 // A value as written, for the model's environment, which expands ${VAR}:
 // CircleCI 2.x takes `environment` values literally.

@@ -52,10 +52,16 @@ struct CheckoutStep {
   std::optional<Text> path;
 };
 
+// store_artifacts and store_test_results.
+struct StoreStep {
+  Text path;
+  std::optional<Text> destination; // store_artifacts: where under the job's artifacts
+};
+
 struct Step {
-  std::string kind; // "run", "checkout" (also for `deploy`, which runs as `run`)
+  std::string kind; // "run" (also for `deploy`), "checkout", "store_artifacts", "store_test_results"
   Pos pos;
-  std::variant<RunStep, CheckoutStep> action;
+  std::variant<RunStep, CheckoutStep, StoreStep> action;
 };
 
 struct Job {
@@ -67,11 +73,26 @@ struct Job {
   std::vector<Step> steps;
 };
 
+// Branch or tag names a job runs for: `only` (any matches; none given:
+// all) and not `ignore`. Strings match whole; /regex/ must match the whole
+// name, as CircleCI matches them.
+struct RefFilter {
+  bool given = false;
+  std::vector<config::Pattern> only;
+  std::vector<config::Pattern> ignore;
+};
+
+struct Filters {
+  RefFilter branches;
+  RefFilter tags; // a job runs for a tag only when these are given and allow it
+};
+
 // A job as a workflow lists it.
 struct WorkflowJob {
   Text job;                  // the job it runs
   std::optional<Text> name;  // its name in the workflow, when not the job's
   std::vector<Text> requires_;
+  Filters filters;
   Pos pos;
 
   const Text& shown() const { return name ? *name : job; }
