@@ -75,12 +75,16 @@ tl::expected<void, std::string> remove_job_containers(const Client& client, cons
   if (succeeded(removed)) {
     return {};
   }
-  bool only_gone = removed.has_value(); // every complaint is of one already gone
-  for (const auto line : util::lines(removed ? removed->output : "")) {
-    only_gone = only_gone && (line.find("No such container") != std::string_view::npos || line.empty()
-                              || line.starts_with("drydock-")); // rm prints the names it removed
+  // Fine when every complaint is of one already gone (rm prints the names it removed).
+  const std::string output = removed ? removed->output : "";
+  bool gone = false;
+  bool other = !removed;
+  for (const auto line : util::lines(output)) {
+    const bool no_such = line.find("No such container") != std::string_view::npos;
+    gone = gone || no_such;
+    other = other || !(no_such || line.empty() || line.starts_with("drydock-"));
   }
-  if (!only_gone) {
+  if (other || !gone) {
     return tl::unexpected(fmt::format("cannot remove {}: {}", fmt::join(names, ", "), failure_of(removed)));
   }
   return {};

@@ -67,5 +67,6 @@ inline Lines lines(const char* text) { return Lines(text); }
 // A temporary string would be gone before the loop reads its lines
 // (`for (auto line : lines(f()))`): keep it in a variable first.
 Lines lines(std::string&& text) = delete;
+Lines lines(const std::string&& text) = delete;
 
 } // namespace drydock::util

@@ -171,6 +171,40 @@ code=$?
 grep -q "] never$" slow.log && fail "the step went on after the interrupt"
 nothing_left "interrupted run"
 
+# filters: branches by name and /regex/ (whole names), and CircleCI's tag
+# rule: a tag build runs only jobs whose filters have tags, and what they require
+cat >filtered.yml <<'YAML'
+version: 2.1
+jobs:
+  test: {machine: true, steps: [{run: echo testing}]}
+  docs: {machine: true, steps: [{run: echo docs}]}
+  release: {machine: true, steps: [{run: echo releasing}]}
+workflows:
+  main:
+    jobs:
+      - test: {filters: {tags: {only: /.*/}}}
+      - docs: {filters: {branches: {ignore: /feature-.*/}}}
+      - release:
+          requires: [test]
+          filters: {branches: {ignore: /.*/}, tags: {only: /^v[0-9]+(\.[0-9]+)*$/}}
+YAML
+run plan filtered.yml --env CIRCLE_BRANCH=feature-x
+expect_code 0
+contains "test: echo testing"
+lacks "docs: echo docs"
+contains "docs: branch 'feature-x' matches branches.ignore /feature-.*/"
+contains "release: branch 'feature-x' matches branches.ignore /.*/"
+run plan filtered.yml --env CIRCLE_TAG=v1.2
+expect_code 0
+contains "release: echo releasing"
+contains "release: tag 'v1.2' matches tags.only /^v[0-9]+(\.[0-9]+)*$/"
+contains "docs: a build of tag 'v1.2': CircleCI runs a job for a tag only when its filters have tags"
+run run filtered.yml --env CIRCLE_TAG=nightly
+expect_code 0
+contains "testing"
+contains "drydock: job 'release' does not run: tag 'nightly' matches no tags.only"
+lacks "releasing"
+
 # a bad config: every error at once, with file:line:col
 cat >bad.yml <<'YAML'
 version: 2.1

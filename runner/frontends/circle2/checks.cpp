@@ -2,7 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cctype>
 #include <map>
+#include <set>
 #include <string_view>
 
 #include "util/cycle.hpp"
@@ -51,7 +54,7 @@ std::map<std::string, std::size_t> names_in(const Workflow& workflow, Diagnostic
   return names;
 }
 
-void check_requires(const Workflow& workflow, Diagnostics& diags)
+void check_requires(const std::string& file, const Workflow& workflow, Diagnostics& diags)
 {
   const auto names = names_in(workflow, diags);
   std::vector<std::string_view> known;
@@ -80,11 +83,47 @@ void check_requires(const Workflow& workflow, Diagnostics& diags)
   std::vector<std::string> shown;
   for (const std::size_t job : cycle) {
     const auto& entry = workflow.jobs[job];
-    shown.push_back(fmt::format("'{}' ({}:{})", entry.shown().value, entry.pos.line, entry.pos.column));
+    shown.push_back(fmt::format("'{}' ({}:{}:{})", entry.shown().value, file, entry.pos.line, entry.pos.column));
   }
   const auto& first = workflow.jobs[cycle.front()];
   diags.error(first.pos, fmt::format("workflow '{}' has a cycle of requires: {} requires the first again",
                                      workflow.name.value, fmt::join(shown, " requires ")));
+}
+
+bool is_host_name(const std::string& name)
+{
+  return !name.empty() && name.size() <= 253 && std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '.' || c == '_';
+  });
+}
+
+// What a job's images and directories mean here, beyond their shape.
+void check_executor(const Job& job, Diagnostics& diags)
+{
+  const auto& images = job.executor.images;
+  if (job.executor.kind == ExecutorKind::machine && job.working_directory) {
+    diags.warning(job.working_directory->pos,
+                  fmt::format("job '{}' runs on this machine, in the work tree: its working_directory is not used",
+                              job.name.value));
+  }
+  if (!images.empty() && (!images.front().entrypoint.empty() || !images.front().command.empty())) {
+    diags.warning(images.front().pos, "the primary image's entrypoint and command are not used: drydock keeps the "
+                                      "job container alive itself and runs each step in it, as CircleCI does");
+  }
+  std::set<std::string> names;
+  for (std::size_t i = 1; i < images.size(); ++i) {
+    const auto& name = images[i].name;
+    if (!name) {
+      continue;
+    }
+    if (!is_host_name(name->value)) {
+      diags.error(name->pos, fmt::format("an image's name is the host name the job reaches it by: letters, digits, "
+                                         "'-', '.' and '_', got '{}'",
+                                         name->value));
+    } else if (!names.insert(name->value).second) {
+      diags.error(name->pos, fmt::format("job '{}' has two images named '{}'", job.name.value, name->value));
+    }
+  }
 }
 
 } // namespace
@@ -93,7 +132,10 @@ void check_config(const Config& config, Diagnostics& diags)
 {
   for (const auto& workflow : config.workflows) {
     check_jobs_exist(config, workflow, diags);
-    check_requires(workflow, diags);
+    check_requires(config.path, workflow, diags);
+  }
+  for (const auto& job : config.jobs) {
+    check_executor(job, diags);
   }
   if (config.workflows.empty() && !config.jobs.empty() && config.job("build") == nullptr) {
     diags.error(config.jobs.front().name.pos,

@@ -68,12 +68,34 @@ std::vector<EnvVar> read_environment(Reader& reader, const Node& node, std::stri
 
 // ---- executors ----
 
+// An image's entrypoint or command: a list of words, or a string split at
+// spaces (as CircleCI splits it; no quoting).
+std::vector<Text> read_words(Reader& reader, const Node& node, std::string_view path)
+{
+  if (node.is_sequence()) {
+    return reader.read_string_list(node, path);
+  }
+  std::vector<Text> words;
+  const auto text = reader.read_string(node, path);
+  std::string word;
+  for (const char c : text ? text->value + " " : std::string()) {
+    if (c == ' ' || c == '\t' || c == '\n') {
+      if (!word.empty()) {
+        words.push_back({std::exchange(word, {}), text->pos});
+      }
+    } else {
+      word += c;
+    }
+  }
+  return words;
+}
+
 constexpr std::array<config::Field<Image>, 7> kImageFields = {{
     {"image", [](Reader& r, const Node& v, std::string_view p, Image& o) { o.image = r.read_string(v, p).value_or(config::Text{}); }},
     {"name", [](Reader& r, const Node& v, std::string_view p, Image& o) { o.name = r.read_string(v, p); }},
     {"environment", [](Reader& r, const Node& v, std::string_view p, Image& o) { o.environment = read_environment(r, v, p); }},
-    {"entrypoint", [](Reader& r, const Node& v, std::string_view p, Image& o) { o.entrypoint = r.read_string_or_list(v, p); }},
-    {"command", [](Reader& r, const Node& v, std::string_view p, Image& o) { o.command = r.read_string_or_list(v, p); }},
+    {"entrypoint", [](Reader& r, const Node& v, std::string_view p, Image& o) { o.entrypoint = read_words(r, v, p); }},
+    {"command", [](Reader& r, const Node& v, std::string_view p, Image& o) { o.command = read_words(r, v, p); }},
     {"user", [](Reader& r, const Node& v, std::string_view p, Image& o) { o.user = r.read_string(v, p); }},
     {"auth", [](Reader& r, const Node& v, std::string_view, Image&) {
        r.warning(v, "'auth' is not used: drydock never pulls, the engine must have the image");
@@ -127,7 +149,8 @@ std::optional<int> read_duration(Reader& reader, const Node& node, std::string_v
       break;
     }
   }
-  if (number == -2 || (number < 0 && total == 0)) {
+  const bool bare = number >= 0 && total > 0; // "10m5": a number after a unit has no unit of its own
+  if (number == -2 || bare || (number < 0 && total == 0)) {
     reader.error(node, fmt::format("'{}' must be a duration such as 10m, 30s or 1h, got '{}'", path, text->value));
     return std::nullopt;
   }
@@ -477,6 +500,23 @@ std::vector<Workflow> read_workflows(Reader& reader, const Node& node)
   return workflows;
 }
 
+// A key of its own at the top level is where real configs keep their
+// anchors (`defaults: &defaults`, `references:`): a warning, unless it
+// looks like a misspelt key of CircleCI's.
+void report_other_top_key(Reader& reader, const Node& key)
+{
+  static constexpr std::array kKnown = {std::string_view("version"),    std::string_view("jobs"),
+                                        std::string_view("workflows"),  std::string_view("orbs"),
+                                        std::string_view("commands"),   std::string_view("executors"),
+                                        std::string_view("parameters"), std::string_view("setup")};
+  if (closest_match(key.text, kKnown)) {
+    config::report_unknown_key(reader, key, "", kKnown, {});
+    return;
+  }
+  reader.warning(key, fmt::format("'{}' is not a key of CircleCI's: it is read only for the anchors in it",
+                                  key.text));
+}
+
 void read_version(Reader& reader, const Node& key, const Node& value, Config& config)
 {
   const auto text = value.is_scalar() ? std::optional<config::Text>(config::Text{value.text, value.pos}) : std::nullopt;
@@ -521,11 +561,7 @@ Config load_config(const config::Node& root, const std::string& path, Diagnostic
     } else if (is_one_of(key.text, kNotYetTopKeys)) {
       not_yet(reader, key, "");
     } else if (!key.text.starts_with("x-")) {
-      static constexpr std::array kKnown = {std::string_view("version"),   std::string_view("jobs"),
-                                            std::string_view("workflows"), std::string_view("orbs"),
-                                            std::string_view("commands"),  std::string_view("executors"),
-                                            std::string_view("parameters"), std::string_view("setup")};
-      config::report_unknown_key(reader, key, "", kKnown, {});
+      report_other_top_key(reader, key);
     }
   }
   config::require_keys(reader, root, root, "the config", {"version", "jobs"});

@@ -293,7 +293,11 @@ std::string JobLowering::in_job_dir(const std::optional<Text>& dir) const
   if (path.starts_with("/") || path == "~" || path.starts_with("~/")) {
     return path;
   }
-  return working_directory() + "/" + path;
+  std::string base = working_directory();
+  while (base.size() > 1 && base.back() == '/') {
+    base.pop_back();
+  }
+  return base + "/" + path;
 }
 
 std::vector<pipeline::EnvVar> JobLowering::environment_of(const std::vector<EnvVar>& own) const
@@ -352,6 +356,12 @@ std::size_t JobLowering::add(std::string id, std::string name, Pos pos, pipeline
   pipeline::Step step;
   step.index = m_out.steps.size();
   step.id = m_run.name + "/" + id;
+  const auto taken = [&](const std::string& candidate) {
+    return std::any_of(m_out.steps.begin(), m_out.steps.end(), [&](const auto& other) { return other.id == candidate; });
+  };
+  for (int again = 2; taken(step.id); ++again) { // a second checkout in a job: JOB/checkout-2
+    step.id = fmt::format("{}/{}-{}", m_run.name, id, again);
+  }
   step.name = m_run.name + ": " + name;
   step.group = m_group;
   step.origin = fmt::format("jobs.{}", m_run.job->name.value);
@@ -405,8 +415,9 @@ std::vector<std::string> shell_of(const std::optional<Text>& step_shell, const s
 std::string first_line(const std::string& text)
 {
   constexpr std::size_t kLongest = 48;
-  const auto end = text.find('\n');
-  std::string line = text.substr(0, end);
+  const auto begin = std::min(text.find_first_not_of(" \t\n"), text.size());
+  const auto end = text.find('\n', begin);
+  std::string line = text.substr(begin, end == std::string::npos ? std::string::npos : end - begin);
   const bool more = end != std::string::npos && end + 1 < text.size();
   if (line.size() > kLongest) {
     std::size_t cut = kLongest;
