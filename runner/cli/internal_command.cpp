@@ -326,8 +326,9 @@ int run_collect(const exec::InternalStep& step, const pipeline::CollectFiles& co
   if (collect.container.empty()) {
     copied = copy_host_tree(collect.path, collect.into);
   } else {
-    const auto out = docker::copy_tree_out(docker::EngineClient{}, docker::job_container_name(step.run_id, collect.container),
-                                           collect.base, collect.path, collect.into);
+    const auto out = docker::copy_tree_out(docker::EngineClient{},
+                                           docker::job_container_name(step.run_id, collect.container), collect.base,
+                                           collect.path, collect.into);
     copied = out ? tl::expected<bool, std::string>(out->has_value()) : tl::unexpected(out.error());
     from = out && *out ? **out : from;
   }

@@ -226,7 +226,10 @@ tl::expected<LoadedPipeline, int> load_circle1(const Loading& loading, std::stri
   const auto& before_claim = loading.before_claim;
   if (options.workflow || options.job || options.only) {
     fmt::print(stderr, "drydock: {} is for CircleCI 2.x configs; {} is circle.yml 1.0\n",
-               options.workflow ? "--workflow" : options.job ? "--job" : "--only", loading.file);
+               options.workflow ? "--workflow"
+               : options.job    ? "--job"
+                                : "--only",
+               loading.file);
     return tl::unexpected(kExitConfigOrUsage);
   }
   LoadedPipeline pipeline;
@@ -359,10 +362,12 @@ tl::expected<LoadedPipeline, int> load_circle2(const Loading& loading, std::stri
   loaded.context = std::move(*context);
   drop_circle1_only(loaded.context);
   const auto& ctx = loaded.context;
-  const circle2::LowerContext lowering{
-      ctx.repo.top_dir.empty() ? ctx.build_dir : ctx.checkout_dir, ctx.artifacts_dir,
-      {ctx.build_num, ctx.env.get("CIRCLE_SHA1").value_or(""), ctx.target.branch, ctx.target.tag, ctx.target.owner},
-      ctx.artifacts_dir, ctx.test_reports_dir};
+  const circle2::LowerContext lowering{ctx.repo.top_dir.empty() ? ctx.build_dir : ctx.checkout_dir,
+                                       ctx.artifacts_dir,
+                                       {ctx.build_num, ctx.env.get("CIRCLE_SHA1").value_or(""), ctx.target.branch,
+                                        ctx.target.tag, ctx.target.owner},
+                                       ctx.artifacts_dir,
+                                       ctx.test_reports_dir};
   Diagnostics diags;
   loaded.pipeline = circle2::lower(validation.config, lowering, selection, diags);
   loaded.jobs = circle2::job_decisions(validation.config, lowering, selection);

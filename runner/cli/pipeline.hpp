@@ -20,7 +20,7 @@
 namespace drydock::cli {
 
 struct PipelineOptions {
-  std::string file; // empty: frontends::default_config_file()
+  std::string file;                         // empty: frontends::default_config_file()
   std::vector<std::string> env;             // --env NAME=value
   std::vector<std::string> env_files;       // --env-file FILE
   std::vector<std::string> secrets;         // --secret NAME=value
@@ -71,7 +71,8 @@ struct EngineWanted {
   std::string needed_by; // what in the config needs the engine, or empty
   bool host_cluster = false;
 };
-using RunCheck = std::function<tl::expected<void, std::string>(const EngineWanted& wanted, const env::Environment& env)>;
+using RunCheck =
+    std::function<tl::expected<void, std::string>(const EngineWanted& wanted, const env::Environment& env)>;
 
 // The pipeline, or the exit code after its problems were printed to stderr.
 tl::expected<LoadedPipeline, int> load_pipeline(const PipelineOptions& options, circle1::ContextMode mode,

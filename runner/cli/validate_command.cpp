@@ -39,8 +39,9 @@ Validated validated(const std::string& path, std::string text)
 
 int run_validate(const ValidateOptions& options)
 {
-  const std::vector<std::string> files =
-      options.files.empty() ? std::vector<std::string>{frontends::default_config_file()} : options.files;
+  const std::vector<std::string> files = options.files.empty()
+                                             ? std::vector<std::string>{frontends::default_config_file()}
+                                             : options.files;
   bool all_valid = true;
   auto json_files = nlohmann::json::array();
   for (const auto& path : files) {

@@ -239,10 +239,18 @@ Argv run_job_container(const JobContainerSpec& spec)
 
 Argv run_sidecar(const SidecarSpec& spec)
 {
-  Argv argv{"docker",  "run",    "--detach",
-            "--pull",  "never",  "--name",
-            spec.name, "--label", run_label(spec.run_id),
-            "--label", pid_label(spec.owner), "--network",
+  Argv argv{"docker",
+            "run",
+            "--detach",
+            "--pull",
+            "never",
+            "--name",
+            spec.name,
+            "--label",
+            run_label(spec.run_id),
+            "--label",
+            pid_label(spec.owner),
+            "--network",
             "container:" + spec.beside};
   if (!spec.user.empty()) {
     argv.insert(argv.end(), {"--user", spec.user});
@@ -270,28 +278,41 @@ Argv exec_job_step(const JobStepSpec& spec)
   const std::string inner =
       R"sh(exec 2>&3 3>&-; echo $$ >"$0" || exit 126; case $1 in "~" | "~/"*) set -- "$HOME${1#"~"}" "$@" ;; )sh"
       R"sh(*) set -- "$1" "$@" ;; esac; mkdir -p -- "$1" && cd -- "$1" || exit 126; shift 2; exec "$@")sh";
-  argv.insert(argv.end(), {"--", spec.container, "sh", "-c",
-                           "exec 3>&2 2>/dev/null; exec setsid -w sh -c '" + inner + "' \"$0\" \"$@\"",
-                           spec.pid_file, spec.dir});
+  argv.insert(argv.end(),
+              {"--", spec.container, "sh", "-c",
+               "exec 3>&2 2>/dev/null; exec setsid -w sh -c '" + inner + "' \"$0\" \"$@\"", spec.pid_file, spec.dir});
   argv.insert(argv.end(), spec.command.begin(), spec.command.end());
   return argv;
 }
 
 Argv make_dir_in(const std::string& container, const std::string& dir)
 {
-  return {"docker", "exec", "--", container, "sh", "-c",
+  return {"docker",
+          "exec",
+          "--",
+          container,
+          "sh",
+          "-c",
           std::string(kResolveDir) + R"sh(mkdir -p -- "$d" && cd -- "$d" && pwd && echo "$(id -u):$(id -g)")sh",
-          "drydock", dir};
+          "drydock",
+          dir};
 }
 
 Argv resolve_path_in(const std::string& container, const std::string& base, const std::string& path)
 {
   // $1 the base, $2 the path: d is the base resolved, then the path from it.
-  return {"docker", "exec", "--", container, "sh", "-c",
+  return {"docker",
+          "exec",
+          "--",
+          container,
+          "sh",
+          "-c",
           std::string(kResolveDir)
               + R"sh(p=$2; case $p in "~") p=$HOME ;; "~/"*) p=$HOME/${p#"~/"} ;; /*) ;; *) p=$d/$p ;; esac; )sh"
               + R"sh(printf '%s\n' "$p")sh",
-          "drydock", base, path};
+          "drydock",
+          base,
+          path};
 }
 
 Argv copy_out(const std::string& container, const std::string& path, const std::string& destination)

@@ -109,8 +109,8 @@ struct JobContainerSpec {
   std::string name;
   std::string run_id;
   std::string owner = "0";
-  std::string user;                   // empty: the image's
-  std::vector<std::string> env_names; // -e NAME: values from the client's environment
+  std::string user;                                       // empty: the image's
+  std::vector<std::string> env_names;                     // -e NAME: values from the client's environment
   std::vector<std::pair<std::string, std::string>> hosts; // --add-host NAME:ADDRESS
 };
 Argv run_job_container(const JobContainerSpec& spec);

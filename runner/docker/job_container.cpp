@@ -22,10 +22,7 @@ std::string failure_of(const tl::expected<os::CaptureResult, std::string>& resul
   return text.empty() ? fmt::format("exit {}", result->exit_code) : text;
 }
 
-bool succeeded(const tl::expected<os::CaptureResult, std::string>& result)
-{
-  return result && result->exit_code == 0;
-}
+bool succeeded(const tl::expected<os::CaptureResult, std::string>& result) { return result && result->exit_code == 0; }
 
 // The engine's words for an image it lacks, with what to do about it.
 std::string start_error(const std::string& what, const std::string& image, const std::string& said)
@@ -110,8 +107,7 @@ tl::expected<std::string, std::string> copy_tree_into(const Client& client, cons
     return tl::unexpected(fmt::format("cannot copy into {}:{}: {}", container, path, failure_of(copied)));
   }
   if (owner != "0:0") { // docker cp leaves root the owner
-    if (const auto given = client.capture(give_to(container, owner, path), ".", os::Stderr::merge);
-        !succeeded(given)) {
+    if (const auto given = client.capture(give_to(container, owner, path), ".", os::Stderr::merge); !succeeded(given)) {
       return tl::unexpected(fmt::format("cannot give {} to {} in {}: {}", path, owner, container, failure_of(given)));
     }
   }

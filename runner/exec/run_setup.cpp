@@ -249,8 +249,8 @@ tl::expected<void, std::string> prepare_run(const pipeline::Pipeline& pipeline, 
       context.containers.image_refs[image->name] = docker::run_reference(image->repository, context.run_tag);
     }
     has_services = has_services || std::holds_alternative<pipeline::ServiceStart>(step.action);
-    context.containers.job_containers =
-        context.containers.job_containers || std::holds_alternative<pipeline::ContainerStart>(step.action);
+    context.containers.job_containers = context.containers.job_containers
+                                        || std::holds_alternative<pipeline::ContainerStart>(step.action);
   }
   const bool database_container = database && database->provider == pipeline::DatabaseProvider::container;
   if (engine && (has_services || database_container)) {

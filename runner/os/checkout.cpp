@@ -85,9 +85,8 @@ namespace {
 
 // $TMPDIR/drydock-checkout-XXXXXX with its owner file (for `drydock
 // clean`), and `from` cloned into its src/ without a checkout.
-tl::expected<std::pair<std::string, std::string>, std::string> clone_into_temp(const std::string& from,
-                                                                               const std::string& owner,
-                                                                               bool shared = true)
+tl::expected<std::pair<std::string, std::string>, std::string>
+clone_into_temp(const std::string& from, const std::string& owner, bool shared = true)
 {
   std::string root = util::temp_dir() + "/drydock-checkout-XXXXXX";
   if (::mkdtemp(root.data()) == nullptr) {

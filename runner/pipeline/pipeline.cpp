@@ -7,9 +7,9 @@ namespace drydock::pipeline {
 
 std::string_view action_kind(const Action& action)
 {
-  static constexpr std::string_view kKinds[] = {"shell",   "image",     "database",       "service", "publish",
-                                                "archive", "container", "container-stop", "checkout",
-                                                "collect", "gate"};
+  static constexpr std::string_view kKinds[] = {"shell",    "image",   "database",  "service",
+                                                "publish",  "archive", "container", "container-stop",
+                                                "checkout", "collect", "gate"};
   static_assert(std::size(kKinds) == std::variant_size_v<Action>);
   return kKinds[action.index()];
 }

@@ -75,49 +75,43 @@ struct TempDir {
 
 TEST_CASE("the job container runs detached, kept alive by a shell loop, never pulled, values after --", "[docker]")
 {
-  CHECK(docker::run_job_container(job_spec())
-        == Strings{"docker",       "run",
-                   "--detach",     "--init",
-                   "--pull",       "never",
-                   "--name",       "drydock-r1-job-j0",
-                   "--label",      "io.drydock.run=r1",
-                   "--label",      "io.drydock.pid=42:7",
-                   "--label",      "io.drydock.job-container=true",
-                   "--entrypoint", "sh",
-                   "--",           "cimg/base:2024.01",
-                   "-c",           "while sleep 3600; do :; done"});
+  CHECK(docker::run_job_container(job_spec()) == Strings{"docker",       "run",
+                                                         "--detach",     "--init",
+                                                         "--pull",       "never",
+                                                         "--name",       "drydock-r1-job-j0",
+                                                         "--label",      "io.drydock.run=r1",
+                                                         "--label",      "io.drydock.pid=42:7",
+                                                         "--label",      "io.drydock.job-container=true",
+                                                         "--entrypoint", "sh",
+                                                         "--",           "cimg/base:2024.01",
+                                                         "-c",           "while sleep 3600; do :; done"});
 
   auto spec = job_spec();
   spec.user = "circleci";
   spec.env_names = {"TZ", "LANG"};
   spec.hosts = {{"db", "127.0.0.1"}};
-  CHECK(docker::run_job_container(spec)
-        == Strings{"docker",       "run",
-                   "--detach",     "--init",
-                   "--pull",       "never",
-                   "--name",       "drydock-r1-job-j0",
-                   "--label",      "io.drydock.run=r1",
-                   "--label",      "io.drydock.pid=42:7",
-                   "--label",      "io.drydock.job-container=true",
-                   "--entrypoint", "sh",
-                   "--user",       "circleci",
-                   "--env",        "TZ",
-                   "--env",        "LANG",
-                   "--add-host",   "db:127.0.0.1",
-                   "--",           "cimg/base:2024.01",
-                   "-c",           "while sleep 3600; do :; done"});
+  CHECK(docker::run_job_container(spec) == Strings{"docker",       "run",
+                                                   "--detach",     "--init",
+                                                   "--pull",       "never",
+                                                   "--name",       "drydock-r1-job-j0",
+                                                   "--label",      "io.drydock.run=r1",
+                                                   "--label",      "io.drydock.pid=42:7",
+                                                   "--label",      "io.drydock.job-container=true",
+                                                   "--entrypoint", "sh",
+                                                   "--user",       "circleci",
+                                                   "--env",        "TZ",
+                                                   "--env",        "LANG",
+                                                   "--add-host",   "db:127.0.0.1",
+                                                   "--",           "cimg/base:2024.01",
+                                                   "-c",           "while sleep 3600; do :; done"});
 }
 
 TEST_CASE("a sidecar shares the job container's network; its entrypoint's first word is --entrypoint", "[docker]")
 {
   CHECK(docker::run_sidecar(sidecar_spec())
-        == Strings{"docker",    "run",        "--detach",
-                   "--pull",    "never",      "--name",
-                   "drydock-r1-job-j0-s1",    "--label",
-                   "io.drydock.run=r1",       "--label",
-                   "io.drydock.pid=42:7",     "--network",
-                   "container:drydock-r1-job-j0", "--",
-                   "postgres:16"});
+        == Strings{"docker", "run", "--detach", "--pull", "never", "--name", "drydock-r1-job-j0-s1", "--label",
+                   "io.drydock.run=r1", "--label", "io.drydock.pid=42:7", "--network", "container:drydock-r1-job-j0",
+                   "--", "postgres:16"});
 
   auto spec = sidecar_spec();
   spec.user = "999";
@@ -159,15 +153,18 @@ TEST_CASE("a sidecar shares the job container's network; its entrypoint's first 
 
 TEST_CASE("a job step writes its group id, makes and enters its directory, then runs its command", "[docker]")
 {
-  const auto argv = docker::exec_job_step({"drydock-r1-job-j0", "~/project", {"CIRCLE_JOB", "A"}, "/tmp/drydock-1.pid",
+  const auto argv = docker::exec_job_step({"drydock-r1-job-j0",
+                                           "~/project",
+                                           {"CIRCLE_JOB", "A"},
+                                           "/tmp/drydock-1.pid",
                                            {"bash", "-eo", "pipefail", "-c", "make"}});
   const std::string inner =
       R"sh(exec 2>&3 3>&-; echo $$ >"$0" || exit 126; case $1 in "~" | "~/"*) set -- "$HOME${1#"~"}" "$@" ;; )sh"
       R"sh(*) set -- "$1" "$@" ;; esac; mkdir -p -- "$1" && cd -- "$1" || exit 126; shift 2; exec "$@")sh";
   CHECK(argv
         == Strings{"docker", "exec", "--env", "CIRCLE_JOB", "--env", "A", "--", "drydock-r1-job-j0", "sh", "-c",
-                   "exec 3>&2 2>/dev/null; exec setsid -w sh -c '" + inner + "' \"$0\" \"$@\"",
-                   "/tmp/drydock-1.pid", "~/project", "bash", "-eo", "pipefail", "-c", "make"});
+                   "exec 3>&2 2>/dev/null; exec setsid -w sh -c '" + inner + "' \"$0\" \"$@\"", "/tmp/drydock-1.pid",
+                   "~/project", "bash", "-eo", "pipefail", "-c", "make"});
   // No --workdir: the directory is the script's to resolve (~ is the container's home).
   CHECK(std::find(argv.begin(), argv.end(), "--workdir") == argv.end());
 }
@@ -209,7 +206,9 @@ TEST_CASE("the job step's script, run by sh here: ~ from HOME, the directory mad
     REQUIRE(result);
     CHECK(result->exit_code == 7);
     std::filesystem::create_directories(home.path / "file-parent");
-    { std::ofstream(home.path / "file-parent" / "f") << "x"; }
+    {
+      std::ofstream(home.path / "file-parent" / "f") << "x";
+    }
     result = run("~/file-parent/f/below", {"echo", "never"});
     REQUIRE(result);
     CHECK(result->exit_code == 126);
@@ -239,8 +238,7 @@ TEST_CASE("make_dir_in prints the directory's absolute path and the user's UID:G
   const auto result = os::run_capture(local, "/", os::Stderr::merge);
   REQUIRE(result);
   CHECK(result->exit_code == 0);
-  CHECK(result->output
-        == fmt::format("{}\n{}:{}\n", (home.path / "project").string(), ::getuid(), ::getgid()));
+  CHECK(result->output == fmt::format("{}\n{}:{}\n", (home.path / "project").string(), ::getuid(), ::getgid()));
 }
 
 TEST_CASE("job and sidecar containers are named for the run", "[docker]")
@@ -256,8 +254,8 @@ TEST_CASE("start_job_containers starts the job container, then each sidecar, say
   test::FakeClient client;
   client.on({"docker", "run"}, test::ok("abc\n"));
   Strings said;
-  const auto started =
-      docker::start_job_containers(client, start_with_two_sidecars(), [&](const std::string& line) { said.push_back(line); });
+  const auto started = docker::start_job_containers(client, start_with_two_sidecars(),
+                                                    [&](const std::string& line) { said.push_back(line); });
   REQUIRE(started);
   const auto argvs = client.argvs();
   REQUIRE(argvs.size() == 3);
@@ -276,12 +274,12 @@ TEST_CASE("start_job_containers starts the job container, then each sidecar, say
 TEST_CASE("an image the engine lacks is an error naming it and what to do", "[docker]")
 {
   test::FakeClient client;
-  client.on({"docker", "run"},
-            test::exits(125, "Unable to find image 'cimg/base:2024.01' locally\ndocker: Error response from daemon: "
-                             "No such image: cimg/base:2024.01.\n"));
+  client.on({"docker", "run"}, test::exits(125, "Unable to find image 'cimg/base:2024.01' locally\ndocker: Error "
+                                                "response from daemon: "
+                                                "No such image: cimg/base:2024.01.\n"));
   Strings said;
-  const auto started =
-      docker::start_job_containers(client, start_with_two_sidecars(), [&](const std::string& line) { said.push_back(line); });
+  const auto started = docker::start_job_containers(client, start_with_two_sidecars(),
+                                                    [&](const std::string& line) { said.push_back(line); });
   REQUIRE_FALSE(started);
   CHECK(started.error()
         == "the job container: the engine has no image cimg/base:2024.01 (drydock never pulls: `docker pull "
@@ -296,8 +294,8 @@ TEST_CASE("a sidecar that cannot start is an error naming the sidecar", "[docker
   {
     test::FakeClient client;
     client.on({"docker", "run", "--detach", "--init"}, test::ok("abc\n"))
-        .on({"docker", "run", "--detach", "--pull"},
-            {test::ok("def\n"), test::exits(125, "docker: Error response from daemon: Conflict.\n")});
+        .on({"docker", "run", "--detach", "--pull"}, {test::ok("def\n"), test::exits(125, "docker: Error response from "
+                                                                                          "daemon: Conflict.\n")});
     Strings said;
     const auto started = docker::start_job_containers(client, start_with_two_sidecars(),
                                                       [&](const std::string& line) { said.push_back(line); });
@@ -351,10 +349,10 @@ TEST_CASE("remove_job_containers: one already gone is not an error, another fail
   SECTION("another failure, even beside a gone one")
   {
     test::FakeClient client;
-    client.on({"docker", "rm"},
-              test::exits(1, "Error response from daemon: No such container: drydock-r1-job-j0-s1\n"
-                             "Error response from daemon: removal of container drydock-r1-job-j0 is already in "
-                             "progress\n"));
+    client.on({"docker", "rm"}, test::exits(1, "Error response from daemon: No such container: drydock-r1-job-j0-s1\n"
+                                               "Error response from daemon: removal of container drydock-r1-job-j0 is "
+                                               "already in "
+                                               "progress\n"));
     const auto removed = docker::remove_job_containers(client, names);
     REQUIRE_FALSE(removed);
     CHECK(removed.error()
@@ -377,8 +375,8 @@ TEST_CASE("remove_job_containers: the one removed and the one already gone, both
   // docker rm prints the names it removed and complains of the others; a
   // job whose container never started (its stop runs finally) gets this.
   test::FakeClient client;
-  client.on({"docker", "rm"},
-            test::exits(1, "drydock-r1-job-j0\nError response from daemon: No such container: drydock-r1-job-j0-s1\n"));
+  client.on({"docker", "rm"}, test::exits(1, "drydock-r1-job-j0\nError response from daemon: No such container: "
+                                             "drydock-r1-job-j0-s1\n"));
   const auto removed = docker::remove_job_containers(client, {"drydock-r1-job-j0", "drydock-r1-job-j0-s1"});
   INFO((removed ? std::string() : removed.error()));
   CHECK(removed);

@@ -31,6 +31,9 @@
 #include "frontends/circle1/infer.hpp"
 #include "frontends/circle1/lower.hpp"
 #include "frontends/circle1/selection.hpp"
+#include "frontends/circle2/load.hpp"
+#include "frontends/circle2/lower.hpp"
+#include "frontends/format.hpp"
 #include "graph/graph.hpp"
 #include "pipeline/json.hpp"
 #include "plan/plan.hpp"
@@ -202,6 +205,8 @@ inline std::string json_not_text(std::string_view what, const nlohmann::json& js
   }
 }
 
+inline std::string check_lowered(const pipeline::Pipeline& lowered, const report::PlanFacts& facts);
+
 // `drydock plan` for one build of a valid config.
 inline std::string plan_build(const config::Validation& validation, const Build& build)
 {
@@ -235,6 +240,48 @@ inline std::string plan_build(const config::Validation& validation, const Build&
         {phase.phase, true, fmt::format("{} (from {})", fmt::join(phase.commands, "; "), phase.because)});
   }
   facts.inferred_run = build.infer;
+  return check_lowered(lowered, facts);
+}
+
+// A CircleCI 2.x build: the branch build and the tag build of builds(),
+// every job selected, then --job for each job (with and without --only).
+inline std::string plan_circle2(const circle2::Validation& validation, const Build& build)
+{
+  const circle2::LowerContext context{"/src/app",
+                                      "/logs",
+                                      {12, kSha, build.target.branch, build.target.tag, "acme"},
+                                      "/record/artifacts",
+                                      "/record/test-results"};
+  std::vector<circle2::Selection> selections{{}};
+  for (const auto& job : validation.config.jobs) {
+    selections.push_back({std::nullopt, job.name.value, false});
+    selections.push_back({std::nullopt, job.name.value, true});
+  }
+  for (const auto& selection : selections) {
+    if (circle2::selection_error(validation.config, selection)) {
+      continue; // a job no workflow runs: the command line's error
+    }
+    Diagnostics diags;
+    const auto lowered = circle2::lower(validation.config, context, selection, diags);
+    if (diags.has_errors()) {
+      return "plan refuses a 2.x config validate accepts: " + report::format_file_report(validation.source, diags);
+    }
+    report::PlanFacts facts;
+    facts.file = ".circleci/config.yml";
+    facts.choices_name = "jobs";
+    facts.choices = circle2::job_decisions(validation.config, context, selection);
+    (void)circle2::engine_needed_by(validation.config, selection);
+    if (auto problem = check_lowered(lowered, facts); !problem.empty()) {
+      return problem;
+    }
+  }
+  return {};
+}
+
+// What plan and run do with any lowered pipeline: the reports are text,
+// the JSON reads back, the graph has no cycle, a run settles every step.
+inline std::string check_lowered(const pipeline::Pipeline& lowered, const report::PlanFacts& facts)
+{
   const auto text = report::plan_text(lowered, facts);
   const auto json = report::plan_json(lowered, facts);
   const auto dot = report::plan_dot(lowered);
@@ -270,26 +317,53 @@ inline std::string plan_build(const config::Validation& validation, const Build&
   return simulate(lowered, [](std::size_t step) { return step % 3 == 1; });
 }
 
-} // namespace detail
+// The reports of a validation: text, and JSON; empty when they are.
+inline std::string report_problem(std::string_view text, const SourceFile& source, const Diagnostics& diagnostics)
+{
+  const auto report = report::format_file_report(source, diagnostics);
+  const auto json = report::file_report_json(source.path(), diagnostics);
+  if (report.empty() || dump(json).empty()) {
+    return "an empty report";
+  }
+  if (find_non_text_byte(text)) {
+    return {};
+  }
+  auto problem = not_text("validate's report", report);
+  return problem.empty() ? json_not_text("validate's JSON", json) : problem;
+}
 
-inline Outcome plan_path(std::string_view text)
+inline Outcome circle2_path(std::string_view text)
 {
   Outcome outcome;
-  const auto validation = circle1::validate_pipeline("circle.yml", std::string(text));
-  const auto report = report::format_file_report(validation.source, validation.diagnostics);
-  const auto json = report::file_report_json("circle.yml", validation.diagnostics);
-  if (report.empty() || detail::dump(json).empty()) {
-    outcome.problem = "an empty report";
+  const auto validation = circle2::validate_text(".circleci/config.yml", std::string(text));
+  outcome.problem = report_problem(text, validation.source, validation.diagnostics);
+  if (!outcome.problem.empty() || validation.diagnostics.has_errors()) {
     return outcome;
   }
-  if (!find_non_text_byte(text)) {
-    outcome.problem = detail::not_text("validate's report", report);
-    if (outcome.problem.empty()) {
-      outcome.problem = detail::json_not_text("validate's JSON", json);
-    }
+  outcome.valid = true;
+  for (const auto& build : builds()) {
+    outcome.problem = plan_circle2(validation, build);
     if (!outcome.problem.empty()) {
-      return outcome;
+      break;
     }
+  }
+  return outcome;
+}
+
+} // namespace detail
+
+// A config's text as `drydock validate` and `plan` take it: the front end
+// its content asks for.
+inline Outcome plan_path(std::string_view text)
+{
+  if (frontends::format_of("config.yml", std::string(text)) == frontends::Format::circle2) {
+    return detail::circle2_path(text);
+  }
+  Outcome outcome;
+  const auto validation = circle1::validate_pipeline("circle.yml", std::string(text));
+  outcome.problem = detail::report_problem(text, validation.source, validation.diagnostics);
+  if (!outcome.problem.empty()) {
+    return outcome;
   }
   if (validation.diagnostics.has_errors()) {
     return outcome;

@@ -186,19 +186,22 @@ workflows:
       - docs: {filters: {branches: {ignore: /feature-.*/}}}
       - release:
           requires: [test]
-          filters: {branches: {ignore: /.*/}, tags: {only: /^v[0-9]+(\.[0-9]+)*$/}}
+          filters:
+            branches: {ignore: /.*/}
+            tags:
+              only: /^v[0-9]+(\.[0-9]+)*$/
 YAML
 run plan filtered.yml --env CIRCLE_BRANCH=feature-x
 expect_code 0
 contains "test: echo testing"
 lacks "docs: echo docs"
-contains "docs: branch 'feature-x' matches branches.ignore /feature-.*/"
-contains "release: branch 'feature-x' matches branches.ignore /.*/"
+contains "does not run: branch 'feature-x' matches branches.ignore /feature-.*/"
+contains "does not run: branch 'feature-x' matches branches.ignore /.*/"
 run plan filtered.yml --env CIRCLE_TAG=v1.2
 expect_code 0
 contains "release: echo releasing"
-contains "release: tag 'v1.2' matches tags.only /^v[0-9]+(\.[0-9]+)*$/"
-contains "docs: a build of tag 'v1.2': CircleCI runs a job for a tag only when its filters have tags"
+contains "runs: tag 'v1.2' matches tags.only /^v[0-9]+(\.[0-9]+)*$/"
+contains "does not run: a build of tag 'v1.2': CircleCI runs a job for a tag only when its filters have tags"
 run run filtered.yml --env CIRCLE_TAG=nightly
 expect_code 0
 contains "testing"

@@ -31,8 +31,9 @@ void check_jobs_exist(const Config& config, const Workflow& workflow, Diagnostic
   }
   for (const auto& entry : workflow.jobs) {
     if (config.job(entry.job.value) == nullptr) {
-      diags.error(entry.job.pos, unknown_name(fmt::format("workflow '{}' runs an unknown job", workflow.name.value),
-                                              entry.job.value, jobs),
+      diags.error(entry.job.pos,
+                  unknown_name(fmt::format("workflow '{}' runs an unknown job", workflow.name.value), entry.job.value,
+                               jobs),
                   static_cast<int>(entry.job.value.size()));
     }
   }
@@ -76,7 +77,8 @@ void check_requires(const std::string& file, const Workflow& workflow, Diagnosti
       }
     }
   }
-  const auto cycle = util::find_cycle(edges.size(), [&](std::size_t job) -> const auto& { return edges[job]; });
+  const auto cycle = util::find_cycle(
+      edges.size(), [&](std::size_t job) -> const auto& { return edges[job]; });
   if (cycle.empty()) {
     return;
   }
@@ -102,9 +104,9 @@ void check_executor(const Job& job, Diagnostics& diags)
 {
   const auto& images = job.executor.images;
   if (job.executor.kind == ExecutorKind::machine && job.working_directory) {
-    diags.warning(job.working_directory->pos,
-                  fmt::format("job '{}' runs on this machine, in the work tree: its working_directory is not used",
-                              job.name.value));
+    diags.warning(job.working_directory->pos, fmt::format("job '{}' runs on this machine, in the work tree: its "
+                                                          "working_directory is not used",
+                                                          job.name.value));
   }
   if (!images.empty() && (!images.front().entrypoint.empty() || !images.front().command.empty())) {
     diags.warning(images.front().pos, "the primary image's entrypoint and command are not used: drydock keeps the "

@@ -16,17 +16,17 @@
 namespace drydock::circle2 {
 namespace {
 
+using config::join_path;
 using config::Node;
 using config::Reader;
-using config::join_path;
 
 // Keys of CircleCI 2.x that drydock reads but does not run yet: an error
 // that says so, never a silent skip.
 constexpr std::array kNotYetJobKeys = {std::string_view("parallelism"), std::string_view("executor"),
                                        std::string_view("parameters"),  std::string_view("macos"),
                                        std::string_view("windows"),     std::string_view("circleci_ip_ranges")};
-constexpr std::array kNotYetTopKeys = {std::string_view("orbs"),       std::string_view("commands"),
-                                       std::string_view("executors"),  std::string_view("parameters"),
+constexpr std::array kNotYetTopKeys = {std::string_view("orbs"), std::string_view("commands"),
+                                       std::string_view("executors"), std::string_view("parameters"),
                                        std::string_view("setup")};
 
 bool is_one_of(std::string_view key, std::span<const std::string_view> keys)
@@ -91,15 +91,16 @@ std::vector<Text> read_words(Reader& reader, const Node& node, std::string_view 
 }
 
 constexpr std::array<config::Field<Image>, 7> kImageFields = {{
-    {"image", [](Reader& r, const Node& v, std::string_view p, Image& o) { o.image = r.read_string(v, p).value_or(config::Text{}); }},
+    {"image", [](Reader& r, const Node& v, std::string_view p,
+                 Image& o) { o.image = r.read_string(v, p).value_or(config::Text{}); }},
     {"name", [](Reader& r, const Node& v, std::string_view p, Image& o) { o.name = r.read_string(v, p); }},
-    {"environment", [](Reader& r, const Node& v, std::string_view p, Image& o) { o.environment = read_environment(r, v, p); }},
+    {"environment",
+     [](Reader& r, const Node& v, std::string_view p, Image& o) { o.environment = read_environment(r, v, p); }},
     {"entrypoint", [](Reader& r, const Node& v, std::string_view p, Image& o) { o.entrypoint = read_words(r, v, p); }},
     {"command", [](Reader& r, const Node& v, std::string_view p, Image& o) { o.command = read_words(r, v, p); }},
     {"user", [](Reader& r, const Node& v, std::string_view p, Image& o) { o.user = r.read_string(v, p); }},
-    {"auth", [](Reader& r, const Node& v, std::string_view, Image&) {
-       r.warning(v, "'auth' is not used: drydock never pulls, the engine must have the image");
-     }},
+    {"auth", [](Reader& r, const Node& v, std::string_view,
+                Image&) { r.warning(v, "'auth' is not used: drydock never pulls, the engine must have the image"); }},
 }};
 
 Executor read_docker(Reader& reader, const Node& key, const Node& value, std::string_view path)
@@ -164,21 +165,29 @@ std::optional<StepWhen> read_when(Reader& reader, const Node& node, std::string_
     return std::nullopt;
   }
   if (text->value == "on_success" || text->value == "on_fail" || text->value == "always") {
-    return text->value == "always" ? StepWhen::always : text->value == "on_fail" ? StepWhen::on_fail : StepWhen::on_success;
+    return text->value == "always"    ? StepWhen::always
+           : text->value == "on_fail" ? StepWhen::on_fail
+                                      : StepWhen::on_success;
   }
   reader.error(node, fmt::format("'{}' must be on_success, on_fail or always, got '{}'", path, text->value));
   return std::nullopt;
 }
 
 constexpr std::array<config::Field<RunStep>, 8> kRunFields = {{
-    {"command", [](Reader& r, const Node& v, std::string_view p, RunStep& o) { o.command = r.read_string(v, p).value_or(config::Text{}); }},
+    {"command", [](Reader& r, const Node& v, std::string_view p,
+                   RunStep& o) { o.command = r.read_string(v, p).value_or(config::Text{}); }},
     {"name", [](Reader& r, const Node& v, std::string_view p, RunStep& o) { o.name = r.read_string(v, p); }},
     {"shell", [](Reader& r, const Node& v, std::string_view p, RunStep& o) { o.shell = r.read_string(v, p); }},
-    {"environment", [](Reader& r, const Node& v, std::string_view p, RunStep& o) { o.environment = read_environment(r, v, p); }},
-    {"working_directory", [](Reader& r, const Node& v, std::string_view p, RunStep& o) { o.working_directory = r.read_string(v, p); }},
-    {"background", [](Reader& r, const Node& v, std::string_view p, RunStep& o) { o.background = r.read_bool(v, p).value_or(false); }},
-    {"no_output_timeout", [](Reader& r, const Node& v, std::string_view p, RunStep& o) { o.no_output_timeout = read_duration(r, v, p); }},
-    {"when", [](Reader& r, const Node& v, std::string_view p, RunStep& o) { o.when = read_when(r, v, p).value_or(StepWhen::on_success); }},
+    {"environment",
+     [](Reader& r, const Node& v, std::string_view p, RunStep& o) { o.environment = read_environment(r, v, p); }},
+    {"working_directory",
+     [](Reader& r, const Node& v, std::string_view p, RunStep& o) { o.working_directory = r.read_string(v, p); }},
+    {"background", [](Reader& r, const Node& v, std::string_view p,
+                      RunStep& o) { o.background = r.read_bool(v, p).value_or(false); }},
+    {"no_output_timeout",
+     [](Reader& r, const Node& v, std::string_view p, RunStep& o) { o.no_output_timeout = read_duration(r, v, p); }},
+    {"when", [](Reader& r, const Node& v, std::string_view p,
+                RunStep& o) { o.when = read_when(r, v, p).value_or(StepWhen::on_success); }},
 }};
 
 RunStep read_run(Reader& reader, const Node& value, std::string_view path)
@@ -213,8 +222,10 @@ StoreStep read_store(Reader& reader, const Node& key, const Node& value, std::st
   StoreStep store;
   store.path.pos = key.pos;
   static constexpr std::array<config::Field<StoreStep>, 2> kFields = {{
-      {"path", [](Reader& r, const Node& v, std::string_view p, StoreStep& o) { o.path = r.read_string(v, p).value_or(config::Text{}); }},
-      {"destination", [](Reader& r, const Node& v, std::string_view p, StoreStep& o) { o.destination = r.read_string(v, p); }},
+      {"path", [](Reader& r, const Node& v, std::string_view p,
+                  StoreStep& o) { o.path = r.read_string(v, p).value_or(config::Text{}); }},
+      {"destination",
+       [](Reader& r, const Node& v, std::string_view p, StoreStep& o) { o.destination = r.read_string(v, p); }},
   }};
   const std::span<const config::Field<StoreStep>> fields(kFields.data(), key.text == "store_artifacts" ? 2 : 1);
   config::read_fields<StoreStep>(reader, value, path, fields, store);
@@ -226,10 +237,14 @@ StoreStep read_store(Reader& reader, const Node& key, const Node& value, std::st
 
 constexpr std::array kStepKinds = {std::string_view("run"), std::string_view("checkout"), std::string_view("deploy"),
                                    std::string_view("store_artifacts"), std::string_view("store_test_results")};
-constexpr std::array kNotYetSteps = {
-    std::string_view("save_cache"),          std::string_view("restore_cache"), std::string_view("persist_to_workspace"),
-    std::string_view("attach_workspace"),    std::string_view("setup_remote_docker"),
-    std::string_view("add_ssh_keys"),        std::string_view("when"),          std::string_view("unless")};
+constexpr std::array kNotYetSteps = {std::string_view("save_cache"),
+                                     std::string_view("restore_cache"),
+                                     std::string_view("persist_to_workspace"),
+                                     std::string_view("attach_workspace"),
+                                     std::string_view("setup_remote_docker"),
+                                     std::string_view("add_ssh_keys"),
+                                     std::string_view("when"),
+                                     std::string_view("unless")};
 
 std::optional<Step> read_step_of_kind(Reader& reader, const Node& key, const Node& value, std::string_view path)
 {
@@ -314,9 +329,9 @@ void read_job_entry(Reader& reader, const Node& key, const Node& value, std::str
   } else if (is_one_of(key.text, kNotYetJobKeys)) {
     not_yet(reader, key, path);
   } else {
-    static constexpr std::array kKnown = {std::string_view("docker"),      std::string_view("machine"),
-                                          std::string_view("steps"),       std::string_view("working_directory"),
-                                          std::string_view("environment"), std::string_view("shell"),
+    static constexpr std::array kKnown = {std::string_view("docker"),        std::string_view("machine"),
+                                          std::string_view("steps"),         std::string_view("working_directory"),
+                                          std::string_view("environment"),   std::string_view("shell"),
                                           std::string_view("resource_class")};
     config::report_unknown_key(reader, key, path, kKnown, {});
   }
@@ -388,7 +403,8 @@ Filters read_filters(Reader& reader, const Node& node, std::string_view path)
 {
   Filters filters;
   static constexpr std::array<config::Field<Filters>, 2> kFields = {{
-      {"branches", [](Reader& r, const Node& v, std::string_view p, Filters& o) { o.branches = read_ref_filter(r, v, p); }},
+      {"branches",
+       [](Reader& r, const Node& v, std::string_view p, Filters& o) { o.branches = read_ref_filter(r, v, p); }},
       {"tags", [](Reader& r, const Node& v, std::string_view p, Filters& o) { o.tags = read_ref_filter(r, v, p); }},
   }};
   config::read_fields<Filters>(reader, node, path, kFields, filters);
@@ -413,9 +429,9 @@ void read_workflow_job_options(Reader& reader, const Node& value, std::string_vi
     } else if (key.is_scalar() && key.text == "filters") {
       job.filters = read_filters(reader, *entry.value, key_path);
     } else if (key.is_scalar()
-               && is_one_of(key.text, std::array{std::string_view("context"),
-                                                 std::string_view("type"), std::string_view("matrix"),
-                                                 std::string_view("pre-steps"), std::string_view("post-steps")})) {
+               && is_one_of(key.text, std::array{std::string_view("context"), std::string_view("type"),
+                                                 std::string_view("matrix"), std::string_view("pre-steps"),
+                                                 std::string_view("post-steps")})) {
       not_yet(reader, key, path);
     } else if (key.is_scalar()) {
       // Anything else is a parameter of a 2.1 job, which needs `parameters`.
@@ -465,9 +481,9 @@ std::optional<Workflow> read_workflow(Reader& reader, const Node& key, const Nod
           workflow.jobs.push_back(std::move(*job));
         }
       }
-    } else if (field.is_scalar() && is_one_of(field.text, std::array{std::string_view("triggers"),
-                                                                    std::string_view("when"),
-                                                                    std::string_view("unless")})) {
+    } else if (field.is_scalar()
+               && is_one_of(field.text, std::array{std::string_view("triggers"), std::string_view("when"),
+                                                   std::string_view("unless")})) {
       not_yet(reader, field, path);
     } else if (field.is_scalar()) {
       static constexpr std::array kKnown = {std::string_view("jobs"), std::string_view("triggers"),
@@ -513,8 +529,7 @@ void report_other_top_key(Reader& reader, const Node& key)
     config::report_unknown_key(reader, key, "", kKnown, {});
     return;
   }
-  reader.warning(key, fmt::format("'{}' is not a key of CircleCI's: it is read only for the anchors in it",
-                                  key.text));
+  reader.warning(key, fmt::format("'{}' is not a key of CircleCI's: it is read only for the anchors in it", key.text));
 }
 
 void read_version(Reader& reader, const Node& key, const Node& value, Config& config)
@@ -573,9 +588,8 @@ Validation validate_text(const std::string& path, std::string text)
   Validation result{SourceFile(path, std::move(text)), {}, {}};
   Diagnostics& diags = result.diagnostics;
   if (const auto bad = find_non_text_byte(result.source.text())) {
-    diags.error(result.source.pos_of_offset(*bad),
-                fmt::format("not a text file: byte 0x{:02x} is not valid UTF-8 text",
-                            static_cast<unsigned char>(result.source.text()[*bad])));
+    diags.error(result.source.pos_of_offset(*bad), fmt::format("not a text file: byte 0x{:02x} is not valid UTF-8 text",
+                                                               static_cast<unsigned char>(result.source.text()[*bad])));
     return result;
   }
   const auto root = config::parse_yaml(result.source, diags);

@@ -20,7 +20,7 @@ struct JobRun {
   const Workflow* workflow = nullptr; // none: the `build` job of a config without workflows
   const WorkflowJob* entry = nullptr;
   const Job* job = nullptr;
-  std::string name;                 // shown: the job's name in its workflow, with the workflow's when several run
+  std::string name;                   // shown: the job's name in its workflow, with the workflow's when several run
   std::vector<std::size_t> requires_; // other runs, by index
 };
 
@@ -142,10 +142,10 @@ Runs all_runs(const Config& config, const Selection& selection)
     }
   }
   if (selection.job && runs.empty()) {
-    return tl::unexpected(selection.workflow ? fmt::format("--job {}: workflow '{}' has no job of that name",
-                                                           *selection.job, *selection.workflow)
-                                             : fmt::format("--job {}: no workflow has a job of that name",
-                                                           *selection.job));
+    return tl::unexpected(
+        selection.workflow
+            ? fmt::format("--job {}: workflow '{}' has no job of that name", *selection.job, *selection.workflow)
+            : fmt::format("--job {}: no workflow has a job of that name", *selection.job));
   }
   return runs;
 }
@@ -176,8 +176,9 @@ pipeline::Decision by_filter(const RefFilter& filter, std::string_view what, con
     return {"", false, fmt::format("{} '{}' matches {}.ignore {}", what, name, key, shown(*ignored))};
   }
   if (filter.only.empty()) {
-    return {"", true, filter.ignore.empty() ? fmt::format("no {} filter", what)
-                                            : fmt::format("{} '{}' matches no {}.ignore", what, name, key)};
+    return {"", true,
+            filter.ignore.empty() ? fmt::format("no {} filter", what)
+                                  : fmt::format("{} '{}' matches no {}.ignore", what, name, key)};
   }
   if (const auto* only = first_match(filter.only, name)) {
     return {"", true, fmt::format("{} '{}' matches {}.only {}", what, name, key, shown(*only))};
@@ -200,8 +201,8 @@ pipeline::Decision filter_decision(const JobRun& run, const pipeline::Build& bui
     return decision;
   }
   if (build.branch.empty()) {
-    return {run.name, true, filters.branches.given ? "the build has no branch: branch filters do not apply"
-                                                   : "no branch filter"};
+    return {run.name, true,
+            filters.branches.given ? "the build has no branch: branch filters do not apply" : "no branch filter"};
   }
   auto decision = by_filter(filters.branches, "branch", build.branch);
   decision.name = run.name;
@@ -248,8 +249,8 @@ std::vector<JobRun> running(const std::vector<JobRun>& runs, const std::vector<p
 class JobLowering {
 public:
   JobLowering(pipeline::Pipeline& out, const LowerContext& context, const JobRun& run, std::size_t group)
-    : m_out(out), m_context(context), m_run(run), m_group(group),
-      m_container(fmt::format("j{}", group)), m_docker(run.job->executor.kind == ExecutorKind::docker)
+    : m_out(out), m_context(context), m_run(run), m_group(group), m_container(fmt::format("j{}", group)),
+      m_docker(run.job->executor.kind == ExecutorKind::docker)
   {
   }
 
@@ -357,7 +358,8 @@ std::size_t JobLowering::add(std::string id, std::string name, Pos pos, pipeline
   step.index = m_out.steps.size();
   step.id = m_run.name + "/" + id;
   const auto taken = [&](const std::string& candidate) {
-    return std::any_of(m_out.steps.begin(), m_out.steps.end(), [&](const auto& other) { return other.id == candidate; });
+    return std::any_of(m_out.steps.begin(), m_out.steps.end(),
+                       [&](const auto& other) { return other.id == candidate; });
   };
   for (int again = 2; taken(step.id); ++again) { // a second checkout in a job: JOB/checkout-2
     step.id = fmt::format("{}/{}-{}", m_run.name, id, again);
@@ -380,7 +382,8 @@ pipeline::Policy policy_of(StepWhen when)
   switch (when) {
   case StepWhen::always: return {pipeline::RunsWhen::always, pipeline::OnFailure::continue_build, ""};
   case StepWhen::on_fail:
-    return {pipeline::RunsWhen::on_failure, pipeline::OnFailure::continue_build, "runs only when a step before it failed"};
+    return {pipeline::RunsWhen::on_failure, pipeline::OnFailure::continue_build,
+            "runs only when a step before it failed"};
   case StepWhen::on_success: break;
   }
   return {pipeline::RunsWhen::on_success, pipeline::OnFailure::continue_build, ""};
@@ -504,9 +507,8 @@ void JobLowering::add_store(const Step& step, const StoreStep& store)
                                  into};
   const std::string name = artifacts ? "Uploading artifacts" : "Uploading test results";
   // As on CircleCI: after a failure too, and never the job's failure.
-  const std::size_t index =
-      add(fmt::format("{}-{}", step.kind, m_out.steps.size()), name, step.pos, std::move(collect),
-          {pipeline::RunsWhen::always, pipeline::OnFailure::continue_build, ""});
+  const std::size_t index = add(fmt::format("{}-{}", step.kind, m_out.steps.size()), name, step.pos, std::move(collect),
+                                {pipeline::RunsWhen::always, pipeline::OnFailure::continue_build, ""});
   m_out.steps[index].summary = fmt::format("{} into the record's {}", store.path.value,
                                            artifacts ? "artifacts" : "test results");
 }
@@ -518,8 +520,10 @@ std::vector<std::size_t> JobLowering::lower(std::vector<std::size_t> after, Diag
     // A docker job's container step is its gate; a machine job that
     // requires others gets one, so its `when: always` steps do not run
     // after a failure there.
-    add("requires", "Wait for the required jobs", m_run.job->executor.pos, pipeline::Gate{"the jobs it requires"},
-        {pipeline::RunsWhen::on_success, pipeline::OnFailure::skip_dependants, ""});
+    const std::size_t gate = add("requires", "Wait for the required jobs", m_run.job->executor.pos,
+                                 pipeline::Gate{"the jobs it requires"},
+                                 {pipeline::RunsWhen::on_success, pipeline::OnFailure::skip_dependants, ""});
+    m_out.steps[gate].summary = "passes once the jobs it requires passed";
   }
   if (m_docker) {
     const std::size_t started = add("container", "Spin up environment", m_run.job->executor.pos,

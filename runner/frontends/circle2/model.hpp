@@ -89,8 +89,8 @@ struct Filters {
 
 // A job as a workflow lists it.
 struct WorkflowJob {
-  Text job;                  // the job it runs
-  std::optional<Text> name;  // its name in the workflow, when not the job's
+  Text job;                 // the job it runs
+  std::optional<Text> name; // its name in the workflow, when not the job's
   std::vector<Text> requires_;
   Filters filters;
   Pos pos;

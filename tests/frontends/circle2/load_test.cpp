@@ -235,8 +235,8 @@ jobs:
   CHECK_FALSE(std::get<circle2::CheckoutStep>(steps[7].action).path);
 }
 
-TEST_CASE("2.0's workflows version key is not a workflow; a renamed workflow job is required by its name",
-          "[circle2][load]")
+TEST_CASE("2.0's workflows version key is not a workflow; a renamed workflow job is required by its name", "[circle2]["
+                                                                                                           "load]")
 {
   const auto config = read(R"(version: 2.0
 jobs:
@@ -333,20 +333,21 @@ workflows:
           matrix: {parameters: {v: [1, 2]}}
           context: org
           flavour: big
-)") == Lines{"2:1: error: 'orbs' is CircleCI 2.x that drydock does not run yet",
-             "7:5: error: 'jobs.build.parallelism' is CircleCI 2.x that drydock does not run yet",
-             "13:11: error: 'workflows.main.jobs[0].build.matrix' is CircleCI 2.x that drydock does not run yet",
-             "14:11: error: 'workflows.main.jobs[0].build.context' is CircleCI 2.x that drydock does not run yet",
-             // a job parameter, which needs 2.1's `parameters`
-             "15:11: error: 'workflows.main.jobs[0].build.flavour' is CircleCI 2.x that drydock does not run yet"});
+)")
+        == Lines{"2:1: error: 'orbs' is CircleCI 2.x that drydock does not run yet",
+                 "7:5: error: 'jobs.build.parallelism' is CircleCI 2.x that drydock does not run yet",
+                 "13:11: error: 'workflows.main.jobs[0].build.matrix' is CircleCI 2.x that drydock does not run yet",
+                 "14:11: error: 'workflows.main.jobs[0].build.context' is CircleCI 2.x that drydock does not run yet",
+                 // a job parameter, which needs 2.1's `parameters`
+                 "15:11: error: 'workflows.main.jobs[0].build.flavour' is CircleCI 2.x that drydock does not run yet"});
 }
 
 TEST_CASE("unknown keys are errors with a suggestion; x- keys at the top level hold anchors", "[circle2][load]")
 {
   CHECK(problems("version: 2\nx-anything: &a {docker: [{image: a}]}\njobs:\n  build:\n    <<: *a\n"
                  "    step: [checkout]\n")
-        == Lines{"4:3: error: 'jobs.build' has no 'steps', which it needs",
-                 "6:5: error: unknown key 'step' in 'jobs.build'; did you mean 'steps'?"});
+        == Lines{"4:3: error: 'jobs.build' has no 'steps', which it needs", "6:5: error: unknown key 'step' in "
+                                                                            "'jobs.build'; did you mean 'steps'?"});
   CHECK(problems("version: 2\nworkflow:\n  w: {}\njobs:\n  build:\n    docker: [{image: a}]\n    steps: [checkout]\n")
         == Lines{"2:1: error: unknown key 'workflow' at the top level; did you mean 'workflows'?"});
 }
@@ -397,8 +398,9 @@ workflows:
           requires: [a]
       - c:
           requires: [b]
-)") == Lines{"9:9: error: workflow 'main' has a cycle of requires: 'a' (.circleci/config.yml:9:9) requires "
-             "'c' (.circleci/config.yml:13:9) requires 'b' (.circleci/config.yml:11:9) requires the first again"});
+)")
+        == Lines{"9:9: error: workflow 'main' has a cycle of requires: 'a' (.circleci/config.yml:9:9) requires "
+                 "'c' (.circleci/config.yml:13:9) requires 'b' (.circleci/config.yml:11:9) requires the first again"});
   CHECK(problems("version: 2\njobs:\n  a: {docker: [{image: a}], steps: [checkout]}\nworkflows:\n  w:\n    jobs:\n"
                  "      - a: {requires: [a]}\n")
         == Lines{"7:9: error: workflow 'w' has a cycle of requires: 'a' (.circleci/config.yml:7:9) requires the first "
@@ -505,7 +507,8 @@ workflows:
 
 TEST_CASE("text that is not UTF-8 is one error", "[circle2][load]")
 {
-  CHECK(problems("version: 2\njobs: \xff\n") == Lines{"2:7: error: not a text file: byte 0xff is not valid UTF-8 text"});
+  CHECK(problems("version: 2\njobs: \xff\n")
+        == Lines{"2:7: error: not a text file: byte 0xff is not valid UTF-8 text"});
 }
 
 // ---- which front end ----
@@ -552,10 +555,11 @@ TEST_CASE("a top-level key of the config's own holds anchors: a warning; a missp
 
 TEST_CASE("a sidecar's string command is split at spaces; the primary's entrypoint is not used", "[circle2][load]")
 {
-  const auto result = circle2::validate_text(".circleci/config.yml", "version: 2\njobs:\n  build:\n    docker:\n"
-                                                                     "      - {image: a, command: sleep 10}\n"
-                                                                     "      - {image: pg, command: postgres -c fsync=off}\n"
-                                                                     "    steps: [checkout]\n");
+  const auto result = circle2::validate_text(".circleci/config.yml",
+                                             "version: 2\njobs:\n  build:\n    docker:\n"
+                                             "      - {image: a, command: sleep 10}\n"
+                                             "      - {image: pg, command: postgres -c fsync=off}\n"
+                                             "    steps: [checkout]\n");
   CHECK(test::messages(result.diagnostics)
         == Lines{"5:9: warning: the primary image's entrypoint and command are not used: drydock keeps the job "
                  "container alive itself and runs each step in it, as CircleCI does"});

@@ -14,9 +14,9 @@
 
 using namespace drydock;
 using Lines = std::vector<std::string>;
-using plan::StepStatus;
 using pipeline::OnFailure;
 using pipeline::RunsWhen;
+using plan::StepStatus;
 
 namespace {
 
@@ -104,10 +104,11 @@ std::string policy_text(const pipeline::Pipeline& pipeline, const pipeline::Step
                     : policy.when == RunsWhen::always     ? "always"
                     : policy.when == RunsWhen::on_failure ? "on_failure"
                                                           : "finally";
-  const auto failure = policy.on_failure == OnFailure::stop_build        ? "stop_build"
-                       : policy.on_failure == OnFailure::continue_build  ? "continue_build"
-                                                                         : "skip_dependants";
-  return fmt::format("{} {}{}", when, failure, policy.skipped_because.empty() ? "" : " (" + policy.skipped_because + ")");
+  const auto failure = policy.on_failure == OnFailure::stop_build       ? "stop_build"
+                       : policy.on_failure == OnFailure::continue_build ? "continue_build"
+                                                                        : "skip_dependants";
+  return fmt::format("{} {}{}", when, failure,
+                     policy.skipped_because.empty() ? "" : " (" + policy.skipped_because + ")");
 }
 
 constexpr const char* kDefaultShell =
@@ -234,7 +235,7 @@ TEST_CASE("a docker job: its container starts first, its steps run in it, its st
   CHECK(test.workdir.path == std::optional<std::string>("~/project/web")); // relative: under the job's
   CHECK(env_lines(test.environment)
         == Lines{"CIRCLE_JOB=build", "CIRCLE_NODE_INDEX=0", "CIRCLE_NODE_TOTAL=1", "CIRCLE_WORKING_DIRECTORY=~/project",
-                 "GREETING=hi", "MODE=ci", "GREETING=bye"}); // the job's, then the step's (later wins)
+                 "GREETING=hi", "MODE=ci", "GREETING=bye"});            // the job's, then the step's (later wins)
   CHECK(p.steps[4].workdir.path == std::optional<std::string>("/tmp")); // absolute: as written
   CHECK(p.steps[5].workdir.path == std::optional<std::string>("~/notes"));
 
@@ -305,8 +306,8 @@ jobs:
 
 // ---- policies ----
 
-TEST_CASE("policies: the container gates the job, run steps go by their when, the stop runs finally",
-          "[circle2][lower]")
+TEST_CASE("policies: the container gates the job, run steps go by their when, the stop runs finally", "[circle2]["
+                                                                                                      "lower]")
 {
   const auto lowered = lower(R"(version: 2
 jobs:
@@ -333,8 +334,8 @@ jobs:
   CHECK(p.groups[0].policy.on_failure == OnFailure::continue_build);
 }
 
-TEST_CASE("a job waits for the ends of the jobs it requires; inside a job each step for the one before",
-          "[circle2][lower]")
+TEST_CASE("a job waits for the ends of the jobs it requires; inside a job each step for the one before", "[circle2]["
+                                                                                                         "lower]")
 {
   const auto lowered = lower(R"(version: 2
 jobs:
@@ -350,10 +351,9 @@ workflows:
       - b
 )");
   CHECK(id_edges(lowered->pipeline)
-        == Lines{"a/container <- ", "a/1 <- a/container", "a/2 <- a/1", "a/container-stop <- a/2",
-                 "b/container <- ", "b/1 <- b/container", "b/container-stop <- b/1",
-                 "c/container <- a/container-stop, b/container-stop", "c/1 <- c/container",
-                 "c/container-stop <- c/1"});
+        == Lines{"a/container <- ", "a/1 <- a/container", "a/2 <- a/1", "a/container-stop <- a/2", "b/container <- ",
+                 "b/1 <- b/container", "b/container-stop <- b/1", "c/container <- a/container-stop, b/container-stop",
+                 "c/1 <- c/container", "c/container-stop <- c/1"});
   // Groups follow the order the jobs run in, each after what it requires.
   Lines groups;
   for (const auto& group : lowered->pipeline.groups) {
@@ -435,8 +435,7 @@ workflows:
 
 // ---- a machine job ----
 
-TEST_CASE("a machine job runs on the host, in the work tree; its checkout is a warning, not a step",
-          "[circle2][lower]")
+TEST_CASE("a machine job runs on the host, in the work tree; its checkout is a warning, not a step", "[circle2][lower]")
 {
   const auto lowered = lower(R"(version: 2
 jobs:
@@ -458,7 +457,8 @@ jobs:
   for (const auto& step : p.steps) {
     CHECK_FALSE(step.runs_in);
     CHECK(step.workdir.base == "/src");
-    CHECK(env_lines(step.environment) == Lines{"CIRCLE_JOB=build", "CIRCLE_NODE_INDEX=0", "CIRCLE_NODE_TOTAL=1", "A=1"});
+    CHECK(env_lines(step.environment)
+          == Lines{"CIRCLE_JOB=build", "CIRCLE_NODE_INDEX=0", "CIRCLE_NODE_TOTAL=1", "A=1"});
   }
   CHECK_FALSE(p.steps[0].workdir.path);
   CHECK(p.steps[1].workdir.path == std::optional<std::string>("sub"));
@@ -539,7 +539,7 @@ TEST_CASE("two workflows run together, their jobs' names prefixed with the workf
   CHECK(env_lines(step_by_id(p, "nightly/unit/1").environment).front() == "CIRCLE_JOB=unit");
 }
 
-TEST_CASE("--workflow runs one workflow, without prefixes", "[circle2][lower]")
+TEST_CASE("a selected workflow (--workflow) runs alone, without prefixes", "[circle2][lower]")
 {
   circle2::Selection selection;
   selection.workflow = "ci";
@@ -548,7 +548,7 @@ TEST_CASE("--workflow runs one workflow, without prefixes", "[circle2][lower]")
   CHECK(group_names(lower(kWorkflows, selection)->pipeline) == Lines{"unit"});
 }
 
-TEST_CASE("--job runs the job with what it requires; --only the job alone", "[circle2][lower]")
+TEST_CASE("a selected job (--job) runs with what it requires; with --only alone", "[circle2][lower]")
 {
   circle2::Selection selection;
   selection.workflow = "ci";
@@ -624,8 +624,8 @@ TEST_CASE("engine_needed_by names the first selected docker job", "[circle2][low
 
 // ---- shells ----
 
-TEST_CASE("a command runs with bash -eo pipefail where there is bash, else sh -e; or the shell given",
-          "[circle2][lower]")
+TEST_CASE("a command runs with bash -eo pipefail where there is bash, else sh -e; or the shell given", "[circle2]["
+                                                                                                       "lower]")
 {
   const auto lowered = lower(R"(version: 2
 jobs:
@@ -825,7 +825,8 @@ workflows:
                  "after runs: no branch filter", "tagged runs: no branch filter"});
   const auto tagged = decisions("", "v1.0");
   REQUIRE(tagged.size() == 5);
-  CHECK(tagged[0] == "on-main skipped: a build of tag 'v1.0': CircleCI runs a job for a tag only when its filters have tags");
+  CHECK(tagged[0]
+        == "on-main skipped: a build of tag 'v1.0': CircleCI runs a job for a tag only when its filters have tags");
   CHECK(tagged[4].starts_with("tagged runs: tag 'v1.0' matches tags.only /"));
 
   // The pipeline has the steps of the jobs that run, and nothing of the others.
