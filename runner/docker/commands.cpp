@@ -280,7 +280,7 @@ Argv exec_job_step(const JobStepSpec& spec)
       R"sh(*) set -- "$1" "$@" ;; esac; mkdir -p -- "$1" && cd -- "$1" || exit 126; shift 2; exec "$@")sh";
   argv.insert(argv.end(),
               {"--", spec.container, "sh", "-c",
-               "exec 3>&2 2>/dev/null; exec setsid -w sh -c '" + inner + "' \"$0\" \"$@\"", spec.pid_file, spec.dir});
+               "exec 3>&2 2>/dev/null; exec setsid -w sh -c '" + inner + R"(' "$0" "$@")", spec.pid_file, spec.dir});
   argv.insert(argv.end(), spec.command.begin(), spec.command.end());
   return argv;
 }

@@ -433,9 +433,10 @@ void read_workflow_job_options(Reader& reader, const Node& value, std::string_vi
                                                  std::string_view("matrix"), std::string_view("pre-steps"),
                                                  std::string_view("post-steps")})) {
       not_yet(reader, key, path);
-    } else if (key.is_scalar()) {
-      // Anything else is a parameter of a 2.1 job, which needs `parameters`.
-      not_yet(reader, key, path);
+    } else if (key.is_scalar()) { // anything else passes a 2.1 job parameter
+      reader.error(key, fmt::format("'{}' in '{}' passes a parameter to job '{}': job parameters are CircleCI 2.1 "
+                                    "that drydock does not run yet",
+                                    key.text, path, job.job.value));
     } else {
       config::report_key_not_plain(reader, key, path);
     }

@@ -262,7 +262,8 @@ private:
   std::string in_job_dir(const std::optional<Text>& dir) const;
   std::vector<pipeline::EnvVar> environment_of(const std::vector<EnvVar>& own) const;
   pipeline::JobContainer job_container() const;
-  std::size_t add(std::string id, std::string name, Pos pos, pipeline::Action action, pipeline::Policy policy);
+  std::size_t add(const std::string& id, const std::string& name, Pos pos, pipeline::Action action,
+                  pipeline::Policy policy);
   void add_run(const Step& step, const RunStep& run, std::size_t number);
   void add_checkout(const Step& step, const CheckoutStep& checkout, Diagnostics& diags);
   void add_store(const Step& step, const StoreStep& store);
@@ -351,7 +352,7 @@ pipeline::JobContainer JobLowering::job_container() const
   return container;
 }
 
-std::size_t JobLowering::add(std::string id, std::string name, Pos pos, pipeline::Action action,
+std::size_t JobLowering::add(const std::string& id, const std::string& name, Pos pos, pipeline::Action action,
                              pipeline::Policy policy)
 {
   pipeline::Step step;

@@ -338,8 +338,8 @@ workflows:
                  "7:5: error: 'jobs.build.parallelism' is CircleCI 2.x that drydock does not run yet",
                  "13:11: error: 'workflows.main.jobs[0].build.matrix' is CircleCI 2.x that drydock does not run yet",
                  "14:11: error: 'workflows.main.jobs[0].build.context' is CircleCI 2.x that drydock does not run yet",
-                 // a job parameter, which needs 2.1's `parameters`
-                 "15:11: error: 'workflows.main.jobs[0].build.flavour' is CircleCI 2.x that drydock does not run yet"});
+                 "15:11: error: 'flavour' in 'workflows.main.jobs[0].build' passes a parameter to job 'build': job "
+                 "parameters are CircleCI 2.1 that drydock does not run yet"});
 }
 
 TEST_CASE("unknown keys are errors with a suggestion; x- keys at the top level hold anchors", "[circle2][load]")
