@@ -543,13 +543,16 @@ std::vector<std::size_t> JobLowering::lower(std::vector<std::size_t> after, Diag
       add_store(step, *store);
     }
   }
+  // The jobs that require this one wait for its steps, not for the
+  // removal of its containers, which goes on beside them.
+  const std::vector<std::size_t> ends = m_after;
   if (m_docker) {
     const std::size_t stopped = add("container-stop", "Remove environment", m_run.job->executor.pos,
                                     pipeline::ContainerStop{job_container()},
                                     {pipeline::RunsWhen::finally, pipeline::OnFailure::continue_build, ""});
     m_out.steps[stopped].summary = "the job container and its sidecars removed";
   }
-  return m_after;
+  return ends;
 }
 
 } // namespace

@@ -5,8 +5,9 @@
 // started by the job's first step and removed by its last; a machine
 // job's run on this machine, in the work tree. Inside a job each step
 // waits for the one before it and a failure skips what follows, but steps
-// with `when: always` or `on_fail`; a job waits for the jobs it
-// `requires`, and runs only when they passed; other jobs go on.
+// with `when: always` or `on_fail`; a job waits for the last steps of the
+// jobs it `requires` (not for their containers' removal), and runs only
+// when they passed; other jobs go on.
 #include <optional>
 #include <string>
 

@@ -352,7 +352,7 @@ workflows:
 )");
   CHECK(id_edges(lowered->pipeline)
         == Lines{"a/container <- ", "a/1 <- a/container", "a/2 <- a/1", "a/container-stop <- a/2", "b/container <- ",
-                 "b/1 <- b/container", "b/container-stop <- b/1", "c/container <- a/container-stop, b/container-stop",
+                 "b/1 <- b/container", "b/container-stop <- b/1", "c/container <- a/2, b/1",
                  "c/1 <- c/container", "c/container-stop <- c/1"});
   // Groups follow the order the jobs run in, each after what it requires.
   Lines groups;
@@ -393,8 +393,8 @@ workflows:
       todo.insert(todo.end(), p.steps[at].deps.begin(), p.steps[at].deps.end());
     }
   }
-  CHECK(reached.count("a/container-stop") == 1);
-  CHECK(reached.count("b/container-stop") == 1);
+  CHECK(reached.count("a/1") == 1);
+  CHECK(reached.count("b/1") == 1);
 }
 
 // ---- environment ----
@@ -480,7 +480,7 @@ workflows:
 )");
   const auto& p = lowered->pipeline;
   CHECK(id_edges(p)
-        == Lines{"a/container <- ", "a/1 <- a/container", "a/container-stop <- a/1", "m/requires <- a/container-stop",
+        == Lines{"a/container <- ", "a/1 <- a/container", "a/container-stop <- a/1", "m/requires <- a/1",
                  "m/1 <- m/requires", "m/2 <- m/1"});
   CHECK(policy_text(p, step_by_id(p, "m/requires")) == "on_success skip_dependants");
 }
@@ -556,7 +556,7 @@ TEST_CASE("a selected job (--job) runs with what it requires; with --only alone"
   const auto with = lower(kWorkflows, selection);
   CHECK(group_names(with->pipeline) == Lines{"lint", "unit"});
   CHECK(step_by_id(with->pipeline, "unit/container").deps
-        == std::vector<std::size_t>{step_by_id(with->pipeline, "lint/container-stop").index});
+        == std::vector<std::size_t>{step_by_id(with->pipeline, "lint/1").index});
 
   selection.only = true;
   const auto alone = lower(kWorkflows, selection);
