@@ -114,19 +114,6 @@ std::unique_ptr<config::Validation> checked_config(const std::string& file, std:
   return has_errors ? nullptr : std::move(validation);
 }
 
-// What every step gets from the pipeline: the names the context set, with their values.
-std::vector<pipeline::EnvVar> pipeline_environment(const circle1::BuildContext& context)
-{
-  std::vector<pipeline::EnvVar> vars;
-  for (const auto& name : context.pipeline_vars) {
-    const bool seen = std::any_of(vars.begin(), vars.end(), [&](const auto& var) { return var.first == name; });
-    if (!seen) {
-      vars.emplace_back(name, context.env.get(name).value_or(""));
-    }
-  }
-  return vars;
-}
-
 // Prints the diagnostics (warnings too); whether there was an error.
 bool report_problems(const SourceFile& source, const Diagnostics& diags)
 {
@@ -376,7 +363,7 @@ tl::expected<LoadedPipeline, int> load_circle2(const Loading& loading, std::stri
       fmt::print(stderr, "drydock: job '{}' does not run: {}\n", job.name, job.reason);
     }
   }
-  loaded.pipeline.environment = pipeline_environment(ctx);
+  loaded.pipeline.environment = circle1::pipeline_environment(ctx);
   if (report_problems(validation.source, diags)) {
     return tl::unexpected(kExitConfigOrUsage);
   }

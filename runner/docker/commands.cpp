@@ -159,20 +159,32 @@ Argv exec_in(const std::string& container, const std::vector<std::string>& comma
   return argv;
 }
 
+namespace {
+
+// The start of a long-lived container's `docker run`: detached, labelled
+// (`kind` names what it is), its entrypoint bypassed by sh.
+Argv kept_alive(const std::string& name, const std::string& run_id, const std::string& owner, const char* kind)
+{
+  return {"docker",          "run",     "--detach",       "--init",  "--name", name,           "--label",
+          run_label(run_id), "--label", pid_label(owner), "--label", kind,     "--entrypoint", "sh"};
+}
+
+// Its end: the image, and the loop that keeps it alive until it is removed.
+void add_keep_alive_command(Argv& argv, const std::string& image)
+{
+  argv.insert(argv.end(), {"--", image, "-c", "while sleep 3600; do :; done"});
+}
+
+} // namespace
+
 Argv run_build_container(const BuildContainerSpec& spec)
 {
-  Argv argv{"docker",       "run",
-            "--detach",     "--init",
-            "--name",       spec.name,
-            "--label",      run_label(spec.run_id),
-            "--label",      pid_label(spec.owner),
-            "--label",      "io.drydock.build-container=true",
-            "--entrypoint", "sh"};
+  Argv argv = kept_alive(spec.name, spec.run_id, spec.owner, "io.drydock.build-container=true");
   add_placement(argv, spec.mounts, spec.hosts, "");
   if (!spec.engine_socket.empty()) {
     argv.insert(argv.end(), {"--volume", spec.engine_socket + ":/var/run/docker.sock"});
   }
-  argv.insert(argv.end(), {"--", spec.image, "-c", "while sleep 3600; do :; done"});
+  add_keep_alive_command(argv, spec.image);
   return argv;
 }
 
@@ -220,20 +232,14 @@ constexpr const char* kResolveDir = R"sh(d=$1; case $d in "~") d=$HOME ;; "~/"*)
 
 Argv run_job_container(const JobContainerSpec& spec)
 {
-  Argv argv{"docker",       "run",
-            "--detach",     "--init",
-            "--pull",       "never",
-            "--name",       spec.name,
-            "--label",      run_label(spec.run_id),
-            "--label",      pid_label(spec.owner),
-            "--label",      "io.drydock.job-container=true",
-            "--entrypoint", "sh"};
+  Argv argv = kept_alive(spec.name, spec.run_id, spec.owner, "io.drydock.job-container=true");
+  argv.insert(argv.end(), {"--pull", "never"});
   if (!spec.user.empty()) {
     argv.insert(argv.end(), {"--user", spec.user});
   }
   add_env_names(argv, spec.env_names);
   add_placement(argv, {}, spec.hosts, "");
-  argv.insert(argv.end(), {"--", spec.image, "-c", "while sleep 3600; do :; done"});
+  add_keep_alive_command(argv, spec.image);
   return argv;
 }
 

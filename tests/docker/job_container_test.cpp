@@ -77,12 +77,12 @@ TEST_CASE("the job container runs detached, kept alive by a shell loop, never pu
 {
   CHECK(docker::run_job_container(job_spec()) == Strings{"docker",       "run",
                                                          "--detach",     "--init",
-                                                         "--pull",       "never",
                                                          "--name",       "drydock-r1-job-j0",
                                                          "--label",      "io.drydock.run=r1",
                                                          "--label",      "io.drydock.pid=42:7",
                                                          "--label",      "io.drydock.job-container=true",
                                                          "--entrypoint", "sh",
+                                                         "--pull",       "never",
                                                          "--",           "cimg/base:2024.01",
                                                          "-c",           "while sleep 3600; do :; done"});
 
@@ -92,12 +92,12 @@ TEST_CASE("the job container runs detached, kept alive by a shell loop, never pu
   spec.hosts = {{"db", "127.0.0.1"}};
   CHECK(docker::run_job_container(spec) == Strings{"docker",       "run",
                                                    "--detach",     "--init",
-                                                   "--pull",       "never",
                                                    "--name",       "drydock-r1-job-j0",
                                                    "--label",      "io.drydock.run=r1",
                                                    "--label",      "io.drydock.pid=42:7",
                                                    "--label",      "io.drydock.job-container=true",
                                                    "--entrypoint", "sh",
+                                                   "--pull",       "never",
                                                    "--user",       "circleci",
                                                    "--env",        "TZ",
                                                    "--env",        "LANG",

@@ -257,4 +257,16 @@ tl::expected<BuildContext, std::string> make_build_context(const config::Config&
   return ctx;
 }
 
+std::vector<std::pair<std::string, std::string>> pipeline_environment(const BuildContext& context)
+{
+  std::vector<std::pair<std::string, std::string>> vars;
+  for (const auto& name : context.pipeline_vars) {
+    const bool seen = std::any_of(vars.begin(), vars.end(), [&](const auto& var) { return var.first == name; });
+    if (!seen) {
+      vars.emplace_back(name, context.env.get(name).value_or(""));
+    }
+  }
+  return vars;
+}
+
 } // namespace drydock::circle1

@@ -84,4 +84,8 @@ tl::expected<BuildContext, std::string> make_build_context(const config::Config&
                                                            const BeforeClaim& before_claim = {},
                                                            const std::optional<os::RepoFacts>& repo_facts = {});
 
+// The build's own variables (CI, CIRCLE_*, machine.environment, overrides)
+// with their final values, each once: what the pipeline sets for every step.
+std::vector<std::pair<std::string, std::string>> pipeline_environment(const BuildContext& context);
+
 } // namespace drydock::circle1

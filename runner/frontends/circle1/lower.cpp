@@ -493,19 +493,6 @@ void Builder::add_usage_edges()
   }
 }
 
-// The build's own variables (CI, CIRCLE_*, machine.environment, overrides)
-// with their final values, each once.
-std::vector<pipeline::EnvVar> pipeline_environment(const BuildContext& context)
-{
-  std::vector<pipeline::EnvVar> vars;
-  for (const auto& name : context.pipeline_vars) {
-    const bool seen = std::any_of(vars.begin(), vars.end(), [&](const auto& var) { return var.first == name; });
-    if (!seen) {
-      vars.emplace_back(name, context.env.get(name).value_or(""));
-    }
-  }
-  return vars;
-}
 
 void Builder::add_cache_steps(Phase phase)
 {

@@ -306,8 +306,7 @@ jobs:
 
 // ---- policies ----
 
-TEST_CASE("policies: the container gates the job, run steps go by their when, the stop runs finally", "[circle2]["
-                                                                                                      "lower]")
+TEST_CASE("policies: the container gates the job, steps go by their when, the stop runs finally", "[circle2][lower]")
 {
   const auto lowered = lower(R"(version: 2
 jobs:
@@ -352,8 +351,8 @@ workflows:
 )");
   CHECK(id_edges(lowered->pipeline)
         == Lines{"a/container <- ", "a/1 <- a/container", "a/2 <- a/1", "a/container-stop <- a/2", "b/container <- ",
-                 "b/1 <- b/container", "b/container-stop <- b/1", "c/container <- a/2, b/1",
-                 "c/1 <- c/container", "c/container-stop <- c/1"});
+                 "b/1 <- b/container", "b/container-stop <- b/1", "c/container <- a/2, b/1", "c/1 <- c/container",
+                 "c/container-stop <- c/1"});
   // Groups follow the order the jobs run in, each after what it requires.
   Lines groups;
   for (const auto& group : lowered->pipeline.groups) {
