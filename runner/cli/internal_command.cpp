@@ -268,8 +268,13 @@ int run_container_stop(const exec::InternalStep& step, const pipeline::Container
   for (const auto& sidecar : stop.container.sidecars) {
     names.push_back(docker::sidecar_name(step.run_id, stop.container.name, sidecar.name));
   }
-  if (const auto removed = docker::remove_job_containers(docker::EngineClient{}, names); !removed) {
+  const auto removed = docker::remove_job_containers(docker::EngineClient{}, names);
+  if (!removed) {
     fmt::print(stderr, "drydock: warning: {}\n", removed.error()); // the run's end tries again
+  } else if (*removed == 0) {
+    print_line("nothing to remove: the job's containers never started");
+  } else {
+    print_line(fmt::format("removed {}", fmt::join(names, ", ")));
   }
   return kExitOk;
 }

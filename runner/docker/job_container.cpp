@@ -66,25 +66,24 @@ tl::expected<void, std::string> start_job_containers(const Client& client, const
   return {};
 }
 
-tl::expected<void, std::string> remove_job_containers(const Client& client, const std::vector<std::string>& names)
+tl::expected<int, std::string> remove_job_containers(const Client& client, const std::vector<std::string>& names)
 {
   const auto removed = client.capture(remove_containers(names), ".", os::Stderr::merge);
-  if (succeeded(removed)) {
-    return {};
-  }
-  // Fine when every complaint is of one already gone (rm prints the names it removed).
+  // rm prints the names it removed; the rest must be complaints of ones already gone.
   const std::string output = removed ? removed->output : "";
+  int count = 0;
   bool gone = false;
   bool other = !removed;
   for (const auto line : util::lines(output)) {
     const bool no_such = line.find("No such container") != std::string_view::npos;
+    count += line.starts_with("drydock-") ? 1 : 0;
     gone = gone || no_such;
     other = other || !(no_such || line.empty() || line.starts_with("drydock-"));
   }
-  if (other || !gone) {
+  if (!succeeded(removed) && (other || !gone)) {
     return tl::unexpected(fmt::format("cannot remove {}: {}", fmt::join(names, ", "), failure_of(removed)));
   }
-  return {};
+  return count;
 }
 
 tl::expected<std::string, std::string> copy_tree_into(const Client& client, const std::string& source_dir,

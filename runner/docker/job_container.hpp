@@ -31,8 +31,9 @@ using Say = std::function<void(const std::string& line)>;
 tl::expected<void, std::string> start_job_containers(const Client& client, const JobContainerStart& start,
                                                      const Say& say);
 
-// Removes the containers; those already gone are not an error.
-tl::expected<void, std::string> remove_job_containers(const Client& client, const std::vector<std::string>& names);
+// Removes the containers; those already gone are not an error. Returns how
+// many were removed (none: the job's containers never started).
+tl::expected<int, std::string> remove_job_containers(const Client& client, const std::vector<std::string>& names);
 
 // The contents of `source_dir` copied to `dir` in the container (~ is its
 // home; made when missing), owned by the container's user. Returns the

@@ -341,7 +341,9 @@ TEST_CASE("remove_job_containers: one already gone is not an error, another fail
   {
     test::FakeClient client;
     client.on({"docker", "rm"}, test::ok("drydock-r1-job-j0\ndrydock-r1-job-j0-s1\n"));
-    CHECK(docker::remove_job_containers(client, names));
+    const auto removed = docker::remove_job_containers(client, names);
+    REQUIRE(removed);
+    CHECK(*removed == 2);
     CHECK(client.argvs()
           == std::vector<Strings>{
               {"docker", "rm", "--force", "--volumes", "--", "drydock-r1-job-j0", "drydock-r1-job-j0-s1"}});
@@ -379,10 +381,13 @@ TEST_CASE("remove_job_containers: the one removed and the one already gone, both
                                              "drydock-r1-job-j0-s1\n"));
   const auto removed = docker::remove_job_containers(client, {"drydock-r1-job-j0", "drydock-r1-job-j0-s1"});
   INFO((removed ? std::string() : removed.error()));
-  CHECK(removed);
+  REQUIRE(removed);
+  CHECK(*removed == 1);
   test::FakeClient gone;
   gone.on({"docker", "rm"}, test::exits(1, "Error response from daemon: No such container: drydock-r1-job-j0\n"));
-  CHECK(docker::remove_job_containers(gone, {"drydock-r1-job-j0"}));
+  const auto none = docker::remove_job_containers(gone, {"drydock-r1-job-j0"});
+  REQUIRE(none);
+  CHECK(*none == 0); // a job whose containers never started: nothing to remove
 }
 
 TEST_CASE("copy_tree_into makes the directory, copies, and gives it to the container's user", "[docker]")

@@ -171,6 +171,19 @@ code=$?
 grep -q "] never$" slow.log && fail "the step went on after the interrupt"
 nothing_left "interrupted run"
 
+# kill -9 leaves the job container and its sidecar; drydock clean removes them
+rm -f slow.log
+"$drydock" run slow.yml >slow.log 2>&1 &
+pid=$!
+wait_for 20 grep -qs "] started" slow.log || fail "the slow step never started: $(cat slow.log)"
+kill -9 "$pid"
+wait "$pid" 2>/dev/null
+[ "$(job_containers)" -eq 1 ] || fail "after kill -9: $(job_containers) job containers, expected the one of the run"
+[ "$(all_of_runs)" -eq 2 ] || fail "after kill -9: $(all_of_runs) containers of the run, expected the job's two"
+run clean
+expect_code 0
+nothing_left "clean after kill -9"
+
 # filters: branches by name and /regex/ (whole names), and CircleCI's tag
 # rule: a tag build runs only jobs whose filters have tags, and what they require
 cat >filtered.yml <<'YAML'
