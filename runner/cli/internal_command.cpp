@@ -26,6 +26,7 @@
 #include "record/run_record.hpp"
 #include "record/step_events.hpp"
 #include "services/postgres_cluster.hpp"
+#include "util/file.hpp"
 #include "util/shell.hpp"
 
 namespace drydock::cli {
@@ -306,43 +307,61 @@ int run_checkout(const exec::InternalStep& step, const pipeline::Checkout& check
   return kExitOk;
 }
 
-// Copies a host file or directory's contents into `into`; whether there was anything.
+// Copies a host file or directory's contents into `into`, symbolic links
+// as links (never followed; removed after); whether there was anything.
 tl::expected<bool, std::string> copy_host_tree(const std::string& path, const std::string& into)
 {
   namespace fs = std::filesystem;
   std::error_code ec;
-  if (!fs::exists(path, ec)) {
+  if (!fs::exists(fs::symlink_status(path, ec))) {
     return false;
   }
   fs::create_directories(into, ec);
-  const auto target = fs::is_directory(path, ec) ? fs::path(into) : fs::path(into) / fs::path(path).filename();
-  fs::copy(path, target, fs::copy_options::recursive | fs::copy_options::overwrite_existing, ec);
+  const auto target = fs::is_directory(fs::symlink_status(path, ec)) ? fs::path(into)
+                                                                     : fs::path(into) / fs::path(path).filename();
+  fs::copy(path, target,
+           fs::copy_options::recursive | fs::copy_options::copy_symlinks | fs::copy_options::overwrite_existing, ec);
   if (ec) {
     return tl::unexpected(fmt::format("cannot copy {} to {}: {}", path, into, ec.message()));
   }
   return true;
 }
 
-// Never a failure: what is missing or cannot be copied is a warning.
+// Copies what the step names; the absolute path it came from, nothing, or why not.
+tl::expected<std::optional<std::string>, std::string> collect_into_record(const exec::InternalStep& step,
+                                                                          const pipeline::CollectFiles& collect)
+{
+  if (!collect.container.empty()) {
+    return docker::copy_tree_out(docker::EngineClient{}, docker::job_container_name(step.run_id, collect.container),
+                                 collect.base, collect.path, collect.into);
+  }
+  const auto home = own_environment().get("HOME").value_or("/");
+  const std::string path = env::expand_home(collect.path, home);
+  const auto copied = copy_host_tree(path, collect.into);
+  if (!copied) {
+    return tl::unexpected(copied.error());
+  }
+  return *copied ? std::optional<std::string>(std::filesystem::absolute(path).string()) : std::nullopt;
+}
+
+// Never a failure: what is missing or cannot be copied is a warning. What
+// the job left cannot lead the copy out of the record, through a link it
+// made there by an earlier store step.
 int run_collect(const exec::InternalStep& step, const pipeline::CollectFiles& collect)
 {
-  std::string from = collect.path;
-  tl::expected<bool, std::string> copied = false;
-  if (collect.container.empty()) {
-    copied = copy_host_tree(collect.path, collect.into);
-  } else {
-    const auto out = docker::copy_tree_out(docker::EngineClient{},
-                                           docker::job_container_name(step.run_id, collect.container), collect.base,
-                                           collect.path, collect.into);
-    copied = out ? tl::expected<bool, std::string>(out->has_value()) : tl::unexpected(out.error());
-    from = out && *out ? **out : from;
+  if (const auto escape = util::escape_from(collect.root, collect.into)) {
+    fmt::print(stderr, "drydock: warning: nothing stored: {}\n", *escape);
+    return kExitOk;
   }
+  const auto copied = collect_into_record(step, collect);
+  const int links = std::filesystem::exists(collect.into) ? util::remove_symlinks(collect.into) : 0;
   if (!copied) {
     fmt::print(stderr, "drydock: warning: {}\n", copied.error());
   } else if (!*copied) {
     print_line(fmt::format("warning: nothing at {}: nothing stored", collect.path));
   } else {
-    print_line(fmt::format("stored {} in {}", from, collect.into));
+    print_line(fmt::format("stored {} in {}{}", **copied, collect.into,
+                           links > 0 ? fmt::format(" (without its {} symbolic link(s))", links) : ""));
   }
   return kExitOk;
 }

@@ -297,14 +297,14 @@ void drop_circle1_only(circle1::BuildContext& ctx)
   }
 }
 
-// A config in the project's .circleci/ folder: the project is its parent.
+// The build context is made for the project's folder, as for a circle.yml
+// there: a config in the project's .circleci/ folder has its parent for
+// project (its records, counter and name), in git or not.
 config::Config path_only_config(const std::string& file)
 {
   config::Config config;
-  config.path = file;
-  if (std::filesystem::path(circle1::config_dir_of(file)).filename() == ".circleci") {
-    config.general.build_dir = config::Text{"..", {}};
-  }
+  const std::filesystem::path dir = circle1::config_dir_of(file);
+  config.path = ((dir.filename() == ".circleci" ? dir.parent_path() : dir) / "config.yml").string();
   return config;
 }
 
@@ -333,7 +333,8 @@ tl::expected<LoadedPipeline, int> load_circle2(const Loading& loading, std::stri
   circle1::BeforeClaim check;
   if (loading.before_claim) {
     check = [&](const env::Environment& env) {
-      auto checked = loading.before_claim({circle2::engine_needed_by(validation.config, selection), false}, env);
+      const pipeline::Build build{0, "", env.get("CIRCLE_BRANCH").value_or(""), env.get("CIRCLE_TAG").value_or(""), ""};
+      auto checked = loading.before_claim({circle2::engine_needed_by(validation.config, selection, build), false}, env);
       check_failed = !checked;
       return checked;
     };
@@ -348,8 +349,9 @@ tl::expected<LoadedPipeline, int> load_circle2(const Loading& loading, std::stri
   loaded.masked = overrides->masked;
   loaded.context = std::move(*context);
   drop_circle1_only(loaded.context);
+  loaded.context.config_path = std::filesystem::absolute(loading.file).lexically_normal().string();
   const auto& ctx = loaded.context;
-  const circle2::LowerContext lowering{ctx.repo.top_dir.empty() ? ctx.build_dir : ctx.checkout_dir,
+  const circle2::LowerContext lowering{ctx.checkout_dir,
                                        ctx.artifacts_dir,
                                        {ctx.build_num, ctx.env.get("CIRCLE_SHA1").value_or(""), ctx.target.branch,
                                         ctx.target.tag, ctx.target.owner},
@@ -362,6 +364,9 @@ tl::expected<LoadedPipeline, int> load_circle2(const Loading& loading, std::stri
     if (!job.runs && loading.mode == circle1::ContextMode::run) {
       fmt::print(stderr, "drydock: job '{}' does not run: {}\n", job.name, job.reason);
     }
+  }
+  if (loaded.pipeline.steps.empty() && !loaded.jobs.empty()) { // every job filtered out: as 1.0's branch filter
+    loaded.branches = {false, "no job runs for this build (their filters)"};
   }
   loaded.pipeline.environment = circle1::pipeline_environment(ctx);
   if (report_problems(validation.source, diags)) {

@@ -315,7 +315,8 @@ Argv resolve_path_in(const std::string& container, const std::string& base, cons
           "-c",
           std::string(kResolveDir)
               + R"sh(p=$2; case $p in "~") p=$HOME ;; "~/"*) p=$HOME/${p#"~/"} ;; /*) ;; *) p=$d/$p ;; esac; )sh"
-              + R"sh(printf '%s\n' "$p")sh",
+              + R"sh(if [ -d "$p" ]; then t=d; elif [ -e "$p" ] || [ -L "$p" ]; then t=f; else t=-; fi; )sh"
+              + R"sh(printf '%s %s\n' "$t" "$p")sh",
           "drydock",
           base,
           path};

@@ -144,8 +144,9 @@ Argv exec_job_step(const JobStepSpec& spec);
 // Prints the absolute path `dir` means in the container (as exec_job_step
 // reads it), made when missing, and its user's "UID:GID".
 Argv make_dir_in(const std::string& container, const std::string& dir);
-// Prints the absolute path `path` means in the container: from `base`
-// when relative (~ and ~/... from $HOME in both); nothing is made.
+// Prints "TYPE PATH": the absolute path `path` means in the container
+// (from `base` when relative; ~ and ~/... from $HOME in both) and what is
+// there: d a directory, f anything else, - nothing. Nothing is made.
 Argv resolve_path_in(const std::string& container, const std::string& base, const std::string& path);
 // A file or directory of the container copied to `destination` here.
 Argv copy_out(const std::string& container, const std::string& path, const std::string& destination);

@@ -118,12 +118,18 @@ tl::expected<std::optional<std::string>, std::string> copy_tree_out(const Client
                                                                     const std::string& into)
 {
   const auto resolved = client.capture(resolve_path_in(container, base, path), ".", os::Stderr::merge);
-  std::string absolute = resolved ? resolved->output : "";
-  while (!absolute.empty() && absolute.back() == '\n') {
-    absolute.pop_back();
+  std::string line = resolved ? resolved->output : "";
+  while (!line.empty() && line.back() == '\n') {
+    line.pop_back();
   }
-  if (!succeeded(resolved) || !absolute.starts_with("/")) {
+  const bool typed = line.size() > 3 && line[1] == ' ' && line[2] == '/'
+                     && std::string_view("df-").find(line[0]) != std::string_view::npos;
+  if (!succeeded(resolved) || !typed) {
     return tl::unexpected(fmt::format("cannot find {} in {}: {}", path, container, failure_of(resolved)));
+  }
+  const std::string absolute = line.substr(2);
+  if (line[0] == '-') {
+    return std::optional<std::string>();
   }
   std::error_code ec;
   std::filesystem::create_directories(into, ec);
@@ -131,18 +137,12 @@ tl::expected<std::optional<std::string>, std::string> copy_tree_out(const Client
     return tl::unexpected(fmt::format("cannot make {}: {}", into, ec.message()));
   }
   // A directory's contents (DIR/.), or the file itself, into `into`.
-  const auto copied = client.capture(copy_out(container, absolute + "/.", into), ".", os::Stderr::merge);
-  if (succeeded(copied)) {
-    return absolute;
+  const auto copied = client.capture(copy_out(container, line[0] == 'd' ? absolute + "/." : absolute, into), ".",
+                                     os::Stderr::merge);
+  if (!succeeded(copied)) {
+    return tl::unexpected(fmt::format("cannot copy {} out of {}: {}", absolute, container, failure_of(copied)));
   }
-  const auto file = client.capture(copy_out(container, absolute, into), ".", os::Stderr::merge);
-  if (succeeded(file)) {
-    return absolute;
-  }
-  if (failure_of(file).find("Could not find the file") != std::string::npos) {
-    return std::optional<std::string>();
-  }
-  return tl::unexpected(fmt::format("cannot copy {} out of {}: {}", absolute, container, failure_of(file)));
+  return absolute;
 }
 
 } // namespace drydock::docker

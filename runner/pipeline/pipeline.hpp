@@ -183,13 +183,15 @@ struct Checkout {
 // Files a step left, copied into the run's record (artifacts, test
 // results): `path` in a job container (relative: from `base`, as written,
 // ~ the container's home) or on this machine (relative: from the step's
-// directory), to the directory `into`. Nothing at `path` is a warning,
-// never a failure.
+// directory; ~ this machine's home), to the directory `into`, below `root`.
+// Nothing at `path` is a warning, never a failure. Symbolic links do not
+// come along, and `into` may not lead out of `root` through one.
 struct CollectFiles {
   std::string container; // a JobContainer's name; empty: this machine
   std::string base;      // the job's directory, for a relative path in the container
   std::string path;
   std::string into;
+  std::string root;
 };
 
 // A step with nothing to run: it passes as soon as it may start. A

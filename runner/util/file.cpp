@@ -11,6 +11,7 @@
 #include <fstream>
 #include <random>
 #include <system_error>
+#include <vector>
 
 namespace fs = std::filesystem;
 
@@ -146,6 +147,41 @@ bool write_fully(int fd, std::string_view text)
     text.remove_prefix(static_cast<std::size_t>(written));
   }
   return true;
+}
+
+std::optional<std::string> escape_from(const std::string& root, const std::string& dir)
+{
+  const fs::path base = fs::path(root).lexically_normal();
+  const fs::path inside = fs::path(dir).lexically_normal().lexically_relative(base);
+  if (inside.empty() || *inside.begin() == "..") {
+    return fmt::format("{} is not inside {}", dir, root);
+  }
+  fs::path at = base;
+  for (const auto& part : inside) {
+    at /= part;
+    std::error_code ec;
+    if (fs::is_symlink(at, ec)) {
+      return fmt::format("{} is a symbolic link", at.string());
+    }
+  }
+  return std::nullopt;
+}
+
+int remove_symlinks(const std::string& dir)
+{
+  int removed = 0;
+  std::error_code ec;
+  std::vector<fs::path> links;
+  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator();
+       it.increment(ec)) {
+    if (it->is_symlink(ec)) {
+      links.push_back(it->path()); // a directory_iterator does not follow links by default
+    }
+  }
+  for (const auto& link : links) {
+    removed += fs::remove(link, ec) ? 1 : 0;
+  }
+  return removed;
 }
 
 } // namespace drydock::util

@@ -63,6 +63,14 @@ bool write_fully(int fd, std::string_view text);
 // The whole text as the file's new content, through an AtomicFile.
 tl::expected<void, std::string> write_file_atomically(const std::string& path, std::string_view text);
 
+// Files copied in from somewhere drydock does not trust (a job's
+// container, a build's work tree) stay below `root`: why `dir` (inside
+// root, lexically) could lead elsewhere, or nothing. A part of it that is
+// a symbolic link, or a path that climbs out, is refused.
+std::optional<std::string> escape_from(const std::string& root, const std::string& dir);
+// Removes every symbolic link below `dir` (none is followed); how many.
+int remove_symlinks(const std::string& dir);
+
 // The folder for temporary files: TMPDIR when set and not empty, else /tmp.
 // Give the TMPDIR a run sees (its environment's); the overload without one
 // asks drydock's own environment.

@@ -270,7 +270,7 @@ inline std::string plan_circle2(const circle2::Validation& validation, const Bui
     facts.file = ".circleci/config.yml";
     facts.choices_name = "jobs";
     facts.choices = circle2::job_decisions(validation.config, context, selection);
-    (void)circle2::engine_needed_by(validation.config, selection);
+    (void)circle2::engine_needed_by(validation.config, selection, context.build);
     if (auto problem = check_lowered(lowered, facts); !problem.empty()) {
       return problem;
     }

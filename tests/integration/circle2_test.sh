@@ -221,6 +221,36 @@ contains "testing"
 contains "drydock: job 'release' does not run: tag 'nightly' matches no tags.only"
 lacks "releasing"
 
+# a job cannot lead a store step out of the record: the links it makes do not
+# come along, so a later step cannot write through one
+mkdir -p "$scratch/outside"
+cat >links.yml <<YAML
+version: 2
+jobs:
+  build:
+    docker: [{image: drydock-base:bookworm}]
+    steps:
+      - run: mkdir -p out && echo data > out/data.txt && ln -s /etc out/etc && ln -s $scratch/outside out/link
+      - store_artifacts: {path: out}
+      - run: mkdir -p more && echo planted > more/planted.txt
+      - store_artifacts: {path: more, destination: out/link}
+workflows:
+  main: {jobs: [build]}
+YAML
+run run links.yml
+expect_code 0
+contains "(without its 2 symbolic link(s))"
+record=.git/drydock/runs/$(ls .git/drydock/runs | sort -n | tail -1)
+[ "$(cat "$record/artifacts/build/out/data.txt" 2>/dev/null)" = data ] || fail "the artifact was not stored"
+[ -e "$scratch/outside/planted.txt" ] && fail "a store step wrote through a link the job made"
+[ -L "$record/artifacts/build/out/etc" ] && fail "a link the job made is in the record"
+
+# every job filtered out: the build is skipped, as a 1.0 branch filter skips it
+run run filtered.yml --env CIRCLE_BRANCH=feature-y --job docs --only
+expect_code 0
+contains "drydock: build skipped: no job runs for this build (their filters)"
+nothing_left "filters and links"
+
 # a bad config: every error at once, with file:line:col
 cat >bad.yml <<'YAML'
 version: 2.1

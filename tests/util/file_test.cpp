@@ -111,3 +111,34 @@ TEST_CASE("the folder for temporary files: TMPDIR when set and not empty, else /
   CHECK(util::temp_dir() == "/tmp");
   saved ? ::setenv("TMPDIR", saved->c_str(), 1) : ::unsetenv("TMPDIR");
 }
+
+TEST_CASE("copies into the record stay inside it: a symbolic link on the way, or a climb out, is refused", "[util]["
+                                                                                                           "file]")
+{
+  test::ScratchDir dir;
+  const auto root = (dir.path() / "record").string();
+  std::filesystem::create_directories(dir.path() / "record" / "job" / "out");
+  std::filesystem::create_directories(dir.path() / "elsewhere");
+  std::filesystem::create_directory_symlink(dir.path() / "elsewhere", dir.path() / "record" / "job" / "out" / "link");
+  CHECK(util::escape_from(root, root + "/job/out") == std::nullopt);
+  CHECK(util::escape_from(root, root + "/job/new/deeper") == std::nullopt); // not there yet: fine
+  CHECK(util::escape_from(root, root + "/job/out/link/x") == root + "/job/out/link is a symbolic link");
+  CHECK(util::escape_from(root, root + "/../elsewhere") == root + "/../elsewhere is not inside " + root);
+  CHECK(util::escape_from(root, root) == std::nullopt);
+}
+
+TEST_CASE("symbolic links below a folder are removed, never followed", "[util][file]")
+{
+  test::ScratchDir dir;
+  std::filesystem::create_directories(dir.path() / "copy" / "sub");
+  std::filesystem::create_directories(dir.path() / "target");
+  std::ofstream(dir.path() / "target" / "keep.txt") << "kept\n";
+  std::ofstream(dir.path() / "copy" / "sub" / "file.txt") << "a file\n";
+  std::filesystem::create_directory_symlink(dir.path() / "target", dir.path() / "copy" / "sub" / "to-dir");
+  std::filesystem::create_symlink(dir.path() / "target" / "keep.txt", dir.path() / "copy" / "to-file");
+  std::filesystem::create_symlink(dir.path() / "nowhere", dir.path() / "copy" / "dangling");
+  CHECK(util::remove_symlinks((dir.path() / "copy").string()) == 3);
+  CHECK(std::filesystem::exists(dir.path() / "copy" / "sub" / "file.txt"));
+  CHECK(std::filesystem::exists(dir.path() / "target" / "keep.txt")); // what a link pointed at stays
+  CHECK_FALSE(std::filesystem::exists(std::filesystem::symlink_status(dir.path() / "copy" / "to-file")));
+}

@@ -396,6 +396,9 @@ RefFilter read_ref_filter(Reader& reader, const Node& node, std::string_view pat
       {"ignore", [](Reader& r, const Node& v, std::string_view p, RefFilter& o) { o.ignore = r.read_patterns(v, p); }},
   }};
   config::read_fields<RefFilter>(reader, node, path, kFields, filter);
+  // As CircleCI has it: a filter with neither only nor ignore lets nothing in
+  // for tags (the tag rule) and everything for branches.
+  filter.given = !filter.only.empty() || !filter.ignore.empty();
   return filter;
 }
 

@@ -500,12 +500,15 @@ void JobLowering::add_store(const Step& step, const StoreStep& store)
 {
   const bool artifacts = step.kind == "store_artifacts";
   const std::string root = artifacts ? m_context.artifacts_dir : m_context.test_results_dir;
-  std::string into = root + "/" + as_dir_name(m_run.name);
+  std::string into = root;
+  for (const auto& part : std::filesystem::path(m_run.name)) { // WORKFLOW/JOB: a folder in a folder
+    into += "/" + as_dir_name(part.string());
+  }
   if (artifacts && !artifact_place(store).empty()) {
     into += "/" + artifact_place(store);
   }
   pipeline::CollectFiles collect{m_docker ? m_container : "", m_docker ? working_directory() : "", store.path.value,
-                                 into};
+                                 into, root};
   const std::string name = artifacts ? "Uploading artifacts" : "Uploading test results";
   // As on CircleCI: after a failure too, and never the job's failure.
   const std::size_t index = add(fmt::format("{}-{}", step.kind, m_out.steps.size()), name, step.pos, std::move(collect),
@@ -545,7 +548,7 @@ std::vector<std::size_t> JobLowering::lower(std::vector<std::size_t> after, Diag
   }
   // The jobs that require this one wait for its steps, not for the
   // removal of its containers, which goes on beside them.
-  const std::vector<std::size_t> ends = m_after;
+  std::vector<std::size_t> ends = m_after;
   if (m_docker) {
     const std::size_t stopped = add("container-stop", "Remove environment", m_run.job->executor.pos,
                                     pipeline::ContainerStop{job_container()},
@@ -570,10 +573,11 @@ std::optional<std::string> selection_error(const Config& config, const Selection
   return runs ? std::nullopt : std::optional<std::string>(runs.error());
 }
 
-std::string engine_needed_by(const Config& config, const Selection& selection)
+std::string engine_needed_by(const Config& config, const Selection& selection, const pipeline::Build& build)
 {
-  const auto runs = all_runs(config, selection);
-  for (const auto& run : runs ? *runs : std::vector<JobRun>{}) {
+  const auto selected = all_runs(config, selection);
+  const auto runs = selected ? running(*selected, decide(*selected, build)) : std::vector<JobRun>{};
+  for (const auto& run : runs) {
     if (run.job->executor.kind == ExecutorKind::docker) {
       return fmt::format("jobs.{}.docker", run.job->name.value);
     }

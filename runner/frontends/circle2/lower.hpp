@@ -51,9 +51,10 @@ std::vector<pipeline::Decision> job_decisions(const Config& config, const LowerC
 // before a run takes its number.
 std::optional<std::string> selection_error(const Config& config, const Selection& selection);
 
-// What in the selected jobs needs a Docker engine ("jobs.NAME.docker"), or
-// empty; asked before a run takes its number, when there is no pipeline yet.
-std::string engine_needed_by(const Config& config, const Selection& selection);
+// What in the selected jobs that run for this build (their filters) needs
+// a Docker engine ("jobs.NAME.docker"), or empty; asked before a run takes
+// its number, when there is no pipeline yet.
+std::string engine_needed_by(const Config& config, const Selection& selection, const pipeline::Build& build = {});
 
 // A value as written, for the model's environment, which expands ${VAR}:
 // CircleCI 2.x takes `environment` values literally.
