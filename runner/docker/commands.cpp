@@ -293,33 +293,23 @@ Argv exec_job_step(const JobStepSpec& spec)
 
 Argv make_dir_in(const std::string& container, const std::string& dir)
 {
-  return {"docker",
-          "exec",
-          "--",
-          container,
-          "sh",
-          "-c",
-          std::string(kResolveDir) + R"sh(mkdir -p -- "$d" && cd -- "$d" && pwd && echo "$(id -u):$(id -g)")sh",
-          "drydock",
-          dir};
+  return exec_in(container,
+                 {"sh", "-c",
+                  std::string(kResolveDir) + R"sh(mkdir -p -- "$d" && cd -- "$d" && pwd && echo "$(id -u):$(id -g)")sh",
+                  "drydock", dir});
 }
 
 Argv resolve_path_in(const std::string& container, const std::string& base, const std::string& path)
 {
   // $1 the base, $2 the path: d is the base resolved, then the path from it.
-  return {"docker",
-          "exec",
-          "--",
-          container,
-          "sh",
-          "-c",
-          std::string(kResolveDir)
-              + R"sh(p=$2; case $p in "~") p=$HOME ;; "~/"*) p=$HOME/${p#"~/"} ;; /*) ;; *) p=$d/$p ;; esac; )sh"
-              + R"sh(if [ -d "$p" ]; then t=d; elif [ -e "$p" ] || [ -L "$p" ]; then t=f; else t=-; fi; )sh"
-              + R"sh(printf '%s %s\n' "$t" "$p")sh",
-          "drydock",
-          base,
-          path};
+  return exec_in(
+      container,
+      {"sh", "-c",
+       std::string(kResolveDir)
+           + R"sh(p=$2; case $p in "~") p=$HOME ;; "~/"*) p=$HOME/${p#"~/"} ;; /*) ;; *) p=$d/$p ;; esac; )sh"
+           + R"sh(if [ -d "$p" ]; then t=d; elif [ -e "$p" ] || [ -L "$p" ]; then t=f; else t=-; fi; )sh"
+           + R"sh(printf '%s %s\n' "$t" "$p")sh",
+       "drydock", base, path});
 }
 
 Argv copy_out(const std::string& container, const std::string& path, const std::string& destination)
