@@ -132,4 +132,18 @@ for _ in $(seq 1 200); do grep -q "\[cache:save\] \\$" big.log && break; sleep 0
 kill -INT "$pid"; wait "$pid"; code=$?
 [ "$code" -eq 130 ] || [ "$code" -eq 0 ] || fail "interrupted save: exit $code: $(cat big.log)"
 [ "$(partials)" -eq 0 ] || fail "an interrupted save left a partial file: $(find "$cache_root" -name '*.partial.*')"
-finish "cache_directories: fresh restore and save, kept when present, none on a plain run, concurrent runs, interrupted save"
+
+# a stop that falls between mktemp making the temporary file and the shell
+# learning its name (mktemp stopped before it prints) leaves no partial file
+mkdir -p "$HOME/fakebin"
+cat >"$HOME/fakebin/mktemp" <<'SH'
+#!/bin/sh
+made=$(/usr/bin/mktemp "$@") || exit 1
+case "$*" in *.partial.*) kill -TERM 0; sleep 5 ;; esac
+echo "$made"
+SH
+chmod +x "$HOME/fakebin/mktemp"
+out=$(PATH="$HOME/fakebin:$PATH" "$drydock" run --fresh circle.yml 2>&1); code=$?
+[ "$code" -ne 0 ] || fail "a save stopped in mktemp passed: $out"
+[ "$(partials)" -eq 0 ] || fail "a save stopped in mktemp left a partial file: $(find "$cache_root" -name '*.partial.*')"
+finish "cache_directories: fresh restore and save, kept when present, none on a plain run, concurrent runs, interrupted save, a stop inside mktemp"

@@ -76,7 +76,10 @@ constexpr const char* kSaveFunction = R"sh(drydock_save() {
   if ! mkdir -p "$(dirname "$2")"; then echo "cache $3: not saved"; return 0; fi
   find "$(dirname "$2")" -name '*.partial.*' -mmin +60 -exec rm -f {} + 2>/dev/null
   tmp=""; trap 'rm -f "$tmp"; exit 143' TERM INT HUP # before the file exists: no moment without it
-  if ! tmp=$(mktemp "$2.partial.XXXXXX"); then echo "cache $3: not saved"; trap - TERM INT HUP; return 0; fi
+  # The name first, then the file, so an interrupt never falls between a file made and its name known.
+  if ! tmp=$(mktemp -u "$2.partial.XXXXXX") || ! (set -C && : >"$tmp") 2>/dev/null; then
+    tmp=""; echo "cache $3: not saved"; trap - TERM INT HUP; return 0
+  fi
   if tar -czf "$tmp" -C "$1" . && chmod 644 "$tmp" && mv -f "$tmp" "$2"; then
     label=$(basename "$(dirname "$2")"); echo "cache $3: saved"; drydock_event saved "$3" "${label%-*}"
   else
