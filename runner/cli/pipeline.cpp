@@ -15,6 +15,7 @@
 #include "frontends/format.hpp"
 #include "report/text_report.hpp"
 #include "util/file.hpp"
+#include "util/stable_hash.hpp"
 
 
 namespace drydock::cli {
@@ -192,6 +193,11 @@ void add_pipeline_options(CLI::App& sub, PipelineOptions& options)
       ->type_name("NAME")
       ->allow_extra_args(false);
   sub.add_flag("--only", options.only, "With --job: not the jobs it requires");
+  sub.add_option("--param", options.params,
+                 "CircleCI 2.1: set pipeline parameter NAME, as `<< pipeline.parameters.NAME >>` reads it "
+                 "(repeatable; checked against the config's `parameters:`)")
+      ->type_name("NAME=VALUE")
+      ->allow_extra_args(false);
   sub.add_flag("--infer", options.infer,
                "Run what CircleCI 1.0 inferred for phases without `override` (bundle install, npm test, ...; "
                "plan lists them either way)");
@@ -211,11 +217,12 @@ tl::expected<LoadedPipeline, int> load_circle1(const Loading& loading, std::stri
   const auto& options = loading.options;
   const auto mode = loading.mode;
   const auto& before_claim = loading.before_claim;
-  if (options.workflow || options.job || options.only) {
+  if (options.workflow || options.job || options.only || !options.params.empty()) {
     fmt::print(stderr, "drydock: {} is for CircleCI 2.x configs; {} is circle.yml 1.0\n",
                options.workflow ? "--workflow"
                : options.job    ? "--job"
-                                : "--only",
+               : options.only   ? "--only"
+                                : "--param",
                loading.file);
     return tl::unexpected(kExitConfigOrUsage);
   }
@@ -308,17 +315,56 @@ config::Config path_only_config(const std::string& file)
   return config;
 }
 
+// --param NAME=VALUE, or why one is not.
+tl::expected<std::map<std::string, std::string>, std::string> read_params(const std::vector<std::string>& given)
+{
+  std::map<std::string, std::string> params;
+  for (const auto& param : given) {
+    const auto equals = param.find('=');
+    if (equals == std::string::npos || equals == 0) {
+      return tl::unexpected(fmt::format("--param {}: expected NAME=VALUE", param));
+    }
+    params[param.substr(0, equals)] = param.substr(equals + 1);
+  }
+  return params;
+}
+
+// What `<< pipeline.* >>` reads for this build; its id is a UUID made from the project and number.
+circle2::PipelineValues pipeline_values(const circle1::BuildContext& ctx, std::map<std::string, std::string> params)
+{
+  const std::string a = util::stable_hash_hex(ctx.config_path + "#" + std::to_string(ctx.build_num));
+  const std::string b = util::stable_hash_hex(a + ctx.config_path);
+  circle2::PipelineValues values;
+  values.id = fmt::format("{}-{}-4{}-8{}-{}", a.substr(0, 8), a.substr(8, 4), a.substr(13, 3), b.substr(0, 3),
+                          b.substr(3, 12));
+  values.number = ctx.build_num;
+  values.branch = ctx.target.branch;
+  values.tag = ctx.target.tag;
+  values.revision = ctx.env.get("CIRCLE_SHA1").value_or("");
+  values.base_revision = values.revision;
+  values.project_url = ctx.env.get("CIRCLE_REPOSITORY_URL").value_or("");
+  values.parameters = std::move(params);
+  return values;
+}
+
 tl::expected<LoadedPipeline, int> load_circle2(const Loading& loading, std::string text)
 {
   const auto& options = loading.options;
-  const auto validation = circle2::validate_text(loading.file, std::move(text));
-  if (report_problems(validation.source, validation.diagnostics)) {
+  const auto params = read_params(options.params);
+  if (!params) {
+    fmt::print(stderr, "drydock: {}\n", params.error());
+    return tl::unexpected(kExitConfigOrUsage);
+  }
+  circle2::PipelineValues unknown_build;
+  unknown_build.parameters = *params;
+  const auto first = circle2::validate_text(loading.file, text, unknown_build);
+  if (report_problems(first.source, first.diagnostics)) {
     return tl::unexpected(kExitConfigOrUsage);
   }
   const circle2::Selection selection{options.workflow, options.job, options.only};
   auto misuse = options_not_for_circle2(options);
   if (!misuse) {
-    misuse = circle2::selection_error(validation.config, selection);
+    misuse = circle2::selection_error(first.config, selection);
   }
   if (misuse) {
     fmt::print(stderr, "drydock: {}\n", *misuse);
@@ -334,7 +380,11 @@ tl::expected<LoadedPipeline, int> load_circle2(const Loading& loading, std::stri
   if (loading.before_claim) {
     check = [&](const env::Environment& env) {
       const pipeline::Build build{0, "", env.get("CIRCLE_BRANCH").value_or(""), env.get("CIRCLE_TAG").value_or(""), ""};
-      auto checked = loading.before_claim({circle2::engine_needed_by(validation.config, selection, build), false}, env);
+      auto values = unknown_build; // the workflows' when: may read the branch or tag
+      values.branch = build.branch;
+      values.tag = build.tag;
+      const auto for_build = circle2::validate_text(loading.file, text, values);
+      auto checked = loading.before_claim({circle2::engine_needed_by(for_build.config, selection, build), false}, env);
       check_failed = !checked;
       return checked;
     };
@@ -351,6 +401,12 @@ tl::expected<LoadedPipeline, int> load_circle2(const Loading& loading, std::stri
   drop_circle1_only(loaded.context);
   loaded.context.config_path = std::filesystem::absolute(loading.file).lexically_normal().string();
   const auto& ctx = loaded.context;
+  // Read again with this build's values: `<< pipeline.* >>` has them now.
+  const auto validation = circle2::validate_text(loading.file, std::move(text), pipeline_values(ctx, *params));
+  if (validation.diagnostics.has_errors()) { // its warnings were said by the first reading
+    report_problems(validation.source, validation.diagnostics);
+    return tl::unexpected(kExitConfigOrUsage);
+  }
   const circle2::LowerContext lowering{ctx.checkout_dir,
                                        ctx.artifacts_dir,
                                        {ctx.build_num, ctx.env.get("CIRCLE_SHA1").value_or(""), ctx.target.branch,

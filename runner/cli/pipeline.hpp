@@ -35,6 +35,7 @@ struct PipelineOptions {
   std::optional<std::string> workflow;      // --workflow NAME (2.x)
   std::optional<std::string> job;           // --job NAME (2.x)
   bool only = false;                        // --only: the job without what it requires
+  std::vector<std::string> params;          // --param NAME=VALUE (2.1 pipeline parameters)
 };
 
 // The config file a command reads: the one given, else the default.

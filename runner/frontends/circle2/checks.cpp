@@ -136,8 +136,15 @@ void check_config(const Config& config, Diagnostics& diags)
     check_jobs_exist(config, workflow, diags);
     check_requires(config.path, workflow, diags);
   }
-  for (const auto& job : config.jobs) {
-    check_executor(job, diags);
+  for (const auto* jobs : {&config.jobs, &config.instances}) {
+    for (const auto& job : *jobs) {
+      check_executor(job, diags);
+    }
+  }
+  if (const Job* build = config.job("build"); config.workflows.empty() && build != nullptr && build->needs_arguments) {
+    diags.error(build->name.pos, "job 'build' has parameters without defaults: without workflows nothing gives it "
+                                 "their values",
+                static_cast<int>(build->name.value.size()));
   }
   if (config.workflows.empty() && !config.jobs.empty() && config.job("build") == nullptr) {
     diags.error(config.jobs.front().name.pos,

@@ -10,6 +10,7 @@
 #include "config/scalar.hpp"
 #include "env/environment.hpp"
 #include "frontends/circle2/checks.hpp"
+#include "frontends/circle2/expand.hpp"
 #include "util/source.hpp"
 #include "util/spelling.hpp"
 
@@ -22,12 +23,18 @@ using config::Reader;
 
 // Keys of CircleCI 2.x that drydock reads but does not run yet: an error
 // that says so, never a silent skip.
-constexpr std::array kNotYetJobKeys = {std::string_view("parallelism"), std::string_view("executor"),
-                                       std::string_view("parameters"),  std::string_view("macos"),
-                                       std::string_view("windows"),     std::string_view("circleci_ip_ranges")};
-constexpr std::array kNotYetTopKeys = {std::string_view("orbs"), std::string_view("commands"),
-                                       std::string_view("executors"), std::string_view("parameters"),
-                                       std::string_view("setup")};
+constexpr std::array kNotYetJobKeys = {std::string_view("parallelism"), std::string_view("macos"),
+                                       std::string_view("windows"), std::string_view("circleci_ip_ranges")};
+constexpr std::array kNotYetTopKeys = {std::string_view("orbs"), std::string_view("setup")};
+// 2.1's reuse, resolved before the loader reads the jobs (expand.hpp).
+constexpr std::array kReuseTopKeys = {std::string_view("commands"), std::string_view("executors"),
+                                      std::string_view("parameters")};
+
+// What the readers of jobs share: the config's reuse, and its commands' names for did-you-mean.
+struct JobsContext {
+  Reuse& reuse;
+  std::vector<std::string> commands;
+};
 
 bool is_one_of(std::string_view key, std::span<const std::string_view> keys)
 {
@@ -237,16 +244,12 @@ StoreStep read_store(Reader& reader, const Node& key, const Node& value, std::st
 
 constexpr std::array kStepKinds = {std::string_view("run"), std::string_view("checkout"), std::string_view("deploy"),
                                    std::string_view("store_artifacts"), std::string_view("store_test_results")};
-constexpr std::array kNotYetSteps = {std::string_view("save_cache"),
-                                     std::string_view("restore_cache"),
-                                     std::string_view("persist_to_workspace"),
-                                     std::string_view("attach_workspace"),
-                                     std::string_view("setup_remote_docker"),
-                                     std::string_view("add_ssh_keys"),
-                                     std::string_view("when"),
-                                     std::string_view("unless")};
+constexpr std::array kNotYetSteps = {std::string_view("save_cache"),          std::string_view("restore_cache"),
+                                     std::string_view("persist_to_workspace"), std::string_view("attach_workspace"),
+                                     std::string_view("setup_remote_docker"),  std::string_view("add_ssh_keys")};
 
-std::optional<Step> read_step_of_kind(Reader& reader, const Node& key, const Node& value, std::string_view path)
+std::optional<Step> read_step_of_kind(Reader& reader, const Node& key, const Node& value, std::string_view path,
+                                      const std::vector<std::string>& commands)
 {
   const auto step_path = join_path(path, key.text);
   if (key.text == "run" || key.text == "deploy") {
@@ -262,26 +265,33 @@ std::optional<Step> read_step_of_kind(Reader& reader, const Node& key, const Nod
     reader.error(key, fmt::format("'{}' steps are CircleCI 2.x that drydock does not run yet", key.text));
     return std::nullopt;
   }
+  if (key.text == "when" || key.text == "unless") { // expanded before, when well formed
+    reader.error(key, fmt::format("a '{}' step is a mapping of condition: and steps:", key.text));
+    return std::nullopt;
+  }
   std::vector<std::string_view> known(kStepKinds.begin(), kStepKinds.end());
   known.insert(known.end(), kNotYetSteps.begin(), kNotYetSteps.end());
+  known.insert(known.end(), commands.begin(), commands.end());
   std::string message = fmt::format("unknown step '{}' in '{}'", key.text, path);
   if (const auto suggestion = closest_match(key.text, known)) {
     message += fmt::format("; did you mean '{}'?", *suggestion);
+  } else if (key.text.find('/') != std::string::npos) {
+    message += ": commands of orbs need `orbs:`, which drydock does not run yet";
   } else {
-    message += " (steps: run, checkout, deploy, store_artifacts, store_test_results; reusable commands need "
-               "`commands:`, which drydock does not run yet)";
+    message += " (steps: run, checkout, deploy, store_artifacts, store_test_results, and the config's `commands:`)";
   }
   reader.error(key, std::move(message));
   return std::nullopt;
 }
 
-std::optional<Step> read_step(Reader& reader, const Node& item, std::string_view path)
+std::optional<Step> read_step(Reader& reader, const Node& item, std::string_view path,
+                              const std::vector<std::string>& commands)
 {
   if (item.is_scalar()) { // `- checkout`, or a command's name
     Node none;
     none.pos = item.pos; // what a bare `- run` lacks is reported where it is
     none.length = item.length;
-    return read_step_of_kind(reader, item, none, path);
+    return read_step_of_kind(reader, item, none, path, commands);
   }
   if (!item.is_mapping() || item.entries.size() != 1 || !item.entries.front().key->is_scalar()) {
     reader.error(item, fmt::format("'{}' must be a step: a name such as checkout, or a mapping of one step "
@@ -289,10 +299,11 @@ std::optional<Step> read_step(Reader& reader, const Node& item, std::string_view
                                    path));
     return std::nullopt;
   }
-  return read_step_of_kind(reader, *item.entries.front().key, *item.entries.front().value, path);
+  return read_step_of_kind(reader, *item.entries.front().key, *item.entries.front().value, path, commands);
 }
 
-std::vector<Step> read_steps(Reader& reader, const Node& node, std::string_view path)
+std::vector<Step> read_steps(Reader& reader, const Node& node, std::string_view path,
+                             const std::vector<std::string>& commands)
 {
   std::vector<Step> steps;
   if (!node.is_sequence()) {
@@ -300,7 +311,7 @@ std::vector<Step> read_steps(Reader& reader, const Node& node, std::string_view 
     return steps;
   }
   for (std::size_t i = 0; i < node.items.size(); ++i) {
-    if (auto step = read_step(reader, *node.items[i], config::index_path(path, i))) {
+    if (auto step = read_step(reader, *node.items[i], config::index_path(path, i), commands)) {
       steps.push_back(std::move(*step));
     }
   }
@@ -309,7 +320,8 @@ std::vector<Step> read_steps(Reader& reader, const Node& node, std::string_view 
 
 // ---- jobs ----
 
-void read_job_entry(Reader& reader, const Node& key, const Node& value, std::string_view path, Job& job)
+void read_job_entry(Reader& reader, const Node& key, const Node& value, std::string_view path, Job& job,
+                    const JobsContext& context)
 {
   const auto key_path = join_path(path, key.text);
   if (key.text == "docker") {
@@ -317,7 +329,7 @@ void read_job_entry(Reader& reader, const Node& key, const Node& value, std::str
   } else if (key.text == "machine") {
     job.executor = Executor{ExecutorKind::machine, {}, key.pos};
   } else if (key.text == "steps") {
-    job.steps = read_steps(reader, value, key_path);
+    job.steps = read_steps(reader, value, key_path, context.commands);
   } else if (key.text == "working_directory") {
     job.working_directory = reader.read_string(value, key_path);
   } else if (key.text == "environment") {
@@ -328,6 +340,8 @@ void read_job_entry(Reader& reader, const Node& key, const Node& value, std::str
     reader.warning(key, "'resource_class' is ignored: the job gets what this machine has");
   } else if (is_one_of(key.text, kNotYetJobKeys)) {
     not_yet(reader, key, path);
+  } else if (key.text == "executor" || key.text == "parameters") {
+    return; // left by the expansion only after an error it reported
   } else {
     static constexpr std::array kKnown = {std::string_view("docker"),        std::string_view("machine"),
                                           std::string_view("steps"),         std::string_view("working_directory"),
@@ -337,7 +351,7 @@ void read_job_entry(Reader& reader, const Node& key, const Node& value, std::str
   }
 }
 
-Job read_job(Reader& reader, const Node& key, const Node& value, std::string_view path)
+Job read_job(Reader& reader, const Node& key, const Node& value, std::string_view path, const JobsContext& context)
 {
   Job job;
   job.name = config::Text{key.text, key.pos};
@@ -359,7 +373,7 @@ Job read_job(Reader& reader, const Node& key, const Node& value, std::string_vie
       continue;
     }
     has_executor = has_executor || executor;
-    read_job_entry(reader, *entry.key, *entry.value, path, job);
+    read_job_entry(reader, *entry.key, *entry.value, path, job, context);
   }
   if (!has_executor && value.find("executor") == nullptr) {
     reader.error(key, fmt::format("job '{}' has no executor: give it docker: (a list of images) or machine: true",
@@ -369,7 +383,19 @@ Job read_job(Reader& reader, const Node& key, const Node& value, std::string_vie
   return job;
 }
 
-std::vector<Job> read_jobs(Reader& reader, const Node& node)
+// A job as written (its parameters' defaults), or, with `args`, `pre`
+// and `post`, as a workflow entry runs it.
+Job read_expanded_job(Reader& reader, const Node& key, const Node& body, const JobsContext& context,
+                      const Node* args = nullptr, const Node* pre = nullptr, const Node* post = nullptr)
+{
+  if (!body.is_mapping()) {
+    return read_job(reader, key, body, join_path("jobs", key.text), context);
+  }
+  const auto expanded = context.reuse.job(key, body, args, pre, post);
+  return read_job(reader, key, *expanded, join_path("jobs", key.text), context);
+}
+
+std::vector<Job> read_jobs(Reader& reader, const Node& node, const JobsContext& context)
 {
   std::vector<Job> jobs;
   if (!reader.expect_mapping(node, "jobs")) {
@@ -378,9 +404,14 @@ std::vector<Job> read_jobs(Reader& reader, const Node& node)
   for (const auto& entry : node.entries) {
     if (!entry.key->is_scalar()) {
       config::report_key_not_plain(reader, *entry.key, "jobs");
-      continue;
+    } else if (entry.value->is_mapping() && !context.reuse.runs_without_arguments(*entry.value)) {
+      Job job; // read for each workflow entry that gives its arguments
+      job.name = config::Text{entry.key->text, entry.key->pos};
+      job.needs_arguments = true;
+      jobs.push_back(std::move(job));
+    } else {
+      jobs.push_back(read_expanded_job(reader, *entry.key, *entry.value, context));
     }
-    jobs.push_back(read_job(reader, *entry.key, *entry.value, join_path("jobs", entry.key->text)));
   }
   return jobs;
 }
@@ -414,14 +445,47 @@ Filters read_filters(Reader& reader, const Node& node, std::string_view path)
   return filters;
 }
 
-void read_workflow_job_options(Reader& reader, const Node& value, std::string_view path, WorkflowJob& job)
+// What reading workflows needs beyond the reader: the jobs as written,
+// for the entries that run them with arguments, and where those go.
+struct WorkflowsContext {
+  const JobsContext& jobs;
+  const Node* jobs_node = nullptr;
+  std::vector<Job>& instances;
+};
+
+// The entry's own job when it passes arguments or pre-/post-steps, or its
+// job has parameters without defaults.
+void add_instance(Reader& reader, const std::vector<config::Entry>& arguments, const Node* pre, const Node* post,
+                  WorkflowJob& job, const WorkflowsContext& context)
 {
-  if (value.is_null()) {
+  const Node* body = context.jobs_node != nullptr ? context.jobs_node->find(job.job.value) : nullptr;
+  if (body == nullptr || !body->is_mapping()) {
+    return; // the checks name an unknown job
+  }
+  if (arguments.empty() && pre == nullptr && post == nullptr && context.jobs.reuse.runs_without_arguments(*body)) {
     return;
   }
-  if (!reader.expect_mapping(value, path)) {
+  config::Node args;
+  args.kind = config::NodeKind::mapping;
+  args.pos = job.pos;
+  args.entries = arguments;
+  const Node key{config::NodeKind::scalar, job.job.pos, static_cast<int>(job.job.value.size()), job.job.value, "?",
+                 {}, {}};
+  job.instance = context.instances.size();
+  context.instances.push_back(read_expanded_job(reader, key, *body, context.jobs, &args, pre, post));
+  context.instances.back().name.pos = job.job.pos;
+}
+
+void read_workflow_job_options(Reader& reader, const Node& value, std::string_view path, WorkflowJob& job,
+                               const WorkflowsContext& context)
+{
+  if (value.is_null() || !reader.expect_mapping(value, path)) {
+    add_instance(reader, {}, nullptr, nullptr, job, context);
     return;
   }
+  std::vector<config::Entry> arguments;
+  const Node* pre = nullptr;
+  const Node* post = nullptr;
   for (const auto& entry : value.entries) {
     const Node& key = *entry.key;
     const auto key_path = join_path(path, key.is_scalar() ? key.text : "?");
@@ -431,27 +495,29 @@ void read_workflow_job_options(Reader& reader, const Node& value, std::string_vi
       job.name = reader.read_string(*entry.value, key_path);
     } else if (key.is_scalar() && key.text == "filters") {
       job.filters = read_filters(reader, *entry.value, key_path);
+    } else if (key.is_scalar() && (key.text == "pre-steps" || key.text == "post-steps")) {
+      (key.text == "pre-steps" ? pre : post) = entry.value.get();
     } else if (key.is_scalar()
                && is_one_of(key.text, std::array{std::string_view("context"), std::string_view("type"),
-                                                 std::string_view("matrix"), std::string_view("pre-steps"),
-                                                 std::string_view("post-steps")})) {
+                                                 std::string_view("matrix")})) {
       not_yet(reader, key, path);
     } else if (key.is_scalar()) { // anything else passes a 2.1 job parameter
-      reader.error(key, fmt::format("'{}' in '{}' passes a parameter to job '{}': job parameters are CircleCI 2.1 "
-                                    "that drydock does not run yet",
-                                    key.text, path, job.job.value));
+      arguments.push_back(entry);
     } else {
       config::report_key_not_plain(reader, key, path);
     }
   }
+  add_instance(reader, arguments, pre, post, job, context);
 }
 
-std::optional<WorkflowJob> read_workflow_job(Reader& reader, const Node& item, std::string_view path)
+std::optional<WorkflowJob> read_workflow_job(Reader& reader, const Node& item, std::string_view path,
+                                             const WorkflowsContext& context)
 {
   WorkflowJob job;
   job.pos = item.pos;
   if (item.is_scalar()) {
     job.job = config::Text{item.text, item.pos};
+    add_instance(reader, {}, nullptr, nullptr, job, context);
     return job;
   }
   if (!item.is_mapping() || item.entries.size() != 1 || !item.entries.front().key->is_scalar()) {
@@ -461,14 +527,25 @@ std::optional<WorkflowJob> read_workflow_job(Reader& reader, const Node& item, s
   const Node& key = *item.entries.front().key;
   job.job = config::Text{key.text, key.pos};
   job.pos = key.pos;
-  read_workflow_job_options(reader, *item.entries.front().value, join_path(path, key.text), job);
+  read_workflow_job_options(reader, *item.entries.front().value, join_path(path, key.text), job, context);
   return job;
 }
 
-std::optional<Workflow> read_workflow(Reader& reader, const Node& key, const Node& value)
+// A workflow's `when` or `unless`: why it does not run, or nothing.
+std::optional<std::string> workflow_off(const Node& field, const Node& condition, const WorkflowsContext& context)
+{
+  const bool negate = field.text == "unless";
+  if (context.jobs.reuse.condition_holds(condition, negate)) {
+    return std::nullopt;
+  }
+  return negate ? "its unless: holds" : "its when: does not hold";
+}
+
+std::optional<Workflow> read_workflow(Reader& reader, const Node& key, const Node& value,
+                                      const WorkflowsContext& context)
 {
   const auto path = join_path("workflows", key.text);
-  Workflow workflow{config::Text{key.text, key.pos}, {}};
+  Workflow workflow{config::Text{key.text, key.pos}, {}, std::nullopt};
   if (!reader.expect_mapping(value, path)) {
     return std::nullopt;
   }
@@ -481,13 +558,16 @@ std::optional<Workflow> read_workflow(Reader& reader, const Node& key, const Nod
         continue;
       }
       for (std::size_t i = 0; i < jobs.items.size(); ++i) {
-        if (auto job = read_workflow_job(reader, *jobs.items[i], config::index_path(join_path(path, "jobs"), i))) {
+        if (auto job = read_workflow_job(reader, *jobs.items[i], config::index_path(join_path(path, "jobs"), i),
+                                         context)) {
           workflow.jobs.push_back(std::move(*job));
         }
       }
-    } else if (field.is_scalar()
-               && is_one_of(field.text, std::array{std::string_view("triggers"), std::string_view("when"),
-                                                   std::string_view("unless")})) {
+    } else if (field.is_scalar() && (field.text == "when" || field.text == "unless")) {
+      if (auto off = workflow_off(field, *entry.value, context)) {
+        workflow.off = off; // when and unless both given: either can keep it off
+      }
+    } else if (field.is_scalar() && field.text == "triggers") {
       not_yet(reader, field, path);
     } else if (field.is_scalar()) {
       static constexpr std::array kKnown = {std::string_view("jobs"), std::string_view("triggers"),
@@ -501,7 +581,7 @@ std::optional<Workflow> read_workflow(Reader& reader, const Node& key, const Nod
   return workflow;
 }
 
-std::vector<Workflow> read_workflows(Reader& reader, const Node& node)
+std::vector<Workflow> read_workflows(Reader& reader, const Node& node, const WorkflowsContext& context)
 {
   std::vector<Workflow> workflows;
   if (!reader.expect_mapping(node, "workflows")) {
@@ -513,7 +593,7 @@ std::vector<Workflow> read_workflows(Reader& reader, const Node& node)
       config::report_key_not_plain(reader, key, "workflows");
     } else if (key.text == "version") { // 2.0's `workflows: version: 2`
       continue;
-    } else if (auto workflow = read_workflow(reader, key, *entry.value)) {
+    } else if (auto workflow = read_workflow(reader, key, *entry.value, context)) {
       workflows.push_back(std::move(*workflow));
     }
   }
@@ -548,6 +628,20 @@ void read_version(Reader& reader, const Node& key, const Node& value, Config& co
   config.version = *text;
 }
 
+// commands, executors and parameters are 2.1's: CircleCI refuses them in a 2.0 config.
+void require_version_21(Reader& reader, const Node& root, const Config& config)
+{
+  if (config.version.value.empty() || config.version.value == "2.1") {
+    return;
+  }
+  for (const auto& entry : root.entries) {
+    if (entry.key->is_scalar() && is_one_of(entry.key->text, kReuseTopKeys)) {
+      reader.error(*entry.key, fmt::format("'{}' is CircleCI 2.1: this config says version {}", entry.key->text,
+                                           config.version.value));
+    }
+  }
+}
+
 } // namespace
 
 bool is_circle2(const config::Node& root)
@@ -558,7 +652,8 @@ bool is_circle2(const config::Node& root)
          && (root.find("version") != nullptr || root.find("jobs") != nullptr || root.find("workflows") != nullptr);
 }
 
-Config load_config(const config::Node& root, const std::string& path, Diagnostics& diags)
+Config load_config(const config::Node& root, const std::string& path, Diagnostics& diags,
+                   const PipelineValues& values)
 {
   Reader reader(diags);
   Config config;
@@ -566,6 +661,9 @@ Config load_config(const config::Node& root, const std::string& path, Diagnostic
   if (!reader.expect_mapping(root, "the config")) {
     return config;
   }
+  Reuse reuse(root, values, diags);
+  const JobsContext jobs_context{reuse, reuse.command_names()};
+  const WorkflowsContext workflows_context{jobs_context, root.find("jobs"), config.instances};
   for (const auto& entry : root.entries) {
     const Node& key = *entry.key;
     const Node& value = *entry.value;
@@ -574,9 +672,11 @@ Config load_config(const config::Node& root, const std::string& path, Diagnostic
     } else if (key.text == "version") {
       read_version(reader, key, value, config);
     } else if (key.text == "jobs") {
-      config.jobs = read_jobs(reader, value);
+      config.jobs = read_jobs(reader, value, jobs_context);
     } else if (key.text == "workflows") {
-      config.workflows = read_workflows(reader, value);
+      config.workflows = read_workflows(reader, *reuse.outside_jobs(value), workflows_context);
+    } else if (is_one_of(key.text, kReuseTopKeys)) {
+      continue; // read by the reuse; version 2.1's alone (below)
     } else if (is_one_of(key.text, kNotYetTopKeys)) {
       not_yet(reader, key, "");
     } else if (!key.text.starts_with("x-")) {
@@ -584,10 +684,11 @@ Config load_config(const config::Node& root, const std::string& path, Diagnostic
     }
   }
   config::require_keys(reader, root, root, "the config", {"version", "jobs"});
+  require_version_21(reader, root, config);
   return config;
 }
 
-Validation validate_text(const std::string& path, std::string text)
+Validation validate_text(const std::string& path, std::string text, const PipelineValues& values)
 {
   Validation result{SourceFile(path, std::move(text)), {}, {}};
   Diagnostics& diags = result.diagnostics;
@@ -600,7 +701,7 @@ Validation validate_text(const std::string& path, std::string text)
   if (root == nullptr) {
     return result;
   }
-  result.config = load_config(*root, path, diags);
+  result.config = load_config(*root, path, diags, values);
   check_config(result.config, diags); // on what could be read: every error at once
   diags.remove_duplicates();
   diags.sort_by_position();

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "config/yaml_tree.hpp"
+#include "frontends/circle2/expand.hpp"
 #include "frontends/circle2/model.hpp"
 #include "util/diagnostic.hpp"
 #include "util/source.hpp"
@@ -17,13 +18,15 @@ namespace drydock::circle2 {
 // content decides, not the file's name.
 bool is_circle2(const config::Node& root);
 
-Config load_config(const config::Node& root, const std::string& path, Diagnostics& diags);
+// `values` fill `<< pipeline.* >>` (validate has none: empty text, number 0).
+Config load_config(const config::Node& root, const std::string& path, Diagnostics& diags,
+                   const PipelineValues& values = {});
 
 struct Validation {
   SourceFile source;
   Diagnostics diagnostics;
   Config config; // as far as it could be read; trust it only without errors
 };
-Validation validate_text(const std::string& path, std::string text);
+Validation validate_text(const std::string& path, std::string text, const PipelineValues& values = {});
 
 } // namespace drydock::circle2

@@ -30,7 +30,7 @@ std::vector<JobRun> runs_of_workflow(const Config& config, const Workflow& workf
   std::map<std::string, std::size_t> by_name;
   for (const auto& entry : workflow.jobs) {
     by_name.emplace(entry.shown().value, runs.size());
-    runs.push_back({&workflow, &entry, config.job(entry.job.value), entry.shown().value, {}});
+    runs.push_back({&workflow, &entry, config.job_of(entry), entry.shown().value, {}});
   }
   for (auto& run : runs) {
     for (const auto& required : run.entry->requires_) {
@@ -190,6 +190,9 @@ pipeline::Decision filter_decision(const JobRun& run, const pipeline::Build& bui
 {
   const Filters none;
   const Filters& filters = run.entry != nullptr ? run.entry->filters : none;
+  if (run.workflow != nullptr && run.workflow->off) {
+    return {run.name, false, fmt::format("workflow '{}' does not run: {}", run.workflow->name.value, *run.workflow->off)};
+  }
   if (!build.tag.empty()) {
     if (!filters.tags.given) {
       return {run.name, false,

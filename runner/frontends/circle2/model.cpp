@@ -12,4 +12,9 @@ const Job* Config::job(std::string_view name) const
   return nullptr;
 }
 
+const Job* Config::job_of(const WorkflowJob& entry) const
+{
+  return entry.instance && *entry.instance < instances.size() ? &instances[*entry.instance] : job(entry.job.value);
+}
+
 } // namespace drydock::circle2

@@ -71,6 +71,7 @@ struct Job {
   std::vector<EnvVar> environment;
   std::optional<Text> shell;
   std::vector<Step> steps;
+  bool needs_arguments = false; // 2.1: a parameter without default; only a workflow's entry can run it
 };
 
 // Branch or tag names a job runs for: `only` (any matches; none given:
@@ -94,6 +95,9 @@ struct WorkflowJob {
   std::vector<Text> requires_;
   Filters filters;
   Pos pos;
+  // The job as this entry runs it (its arguments, pre- and post-steps):
+  // an index in Config::instances; none: the job as written.
+  std::optional<std::size_t> instance;
 
   const Text& shown() const { return name ? *name : job; }
 };
@@ -101,6 +105,7 @@ struct WorkflowJob {
 struct Workflow {
   Text name;
   std::vector<WorkflowJob> jobs;
+  std::optional<std::string> off; // why it does not run (its when: or unless:)
 };
 
 struct Config {
@@ -108,8 +113,11 @@ struct Config {
   Text version; // "2", "2.0" or "2.1"
   std::vector<Job> jobs;
   std::vector<Workflow> workflows;
+  std::vector<Job> instances; // jobs as workflow entries run them, with their arguments
 
   const Job* job(std::string_view name) const;
+  // The job an entry runs: its instance, else the job of its name.
+  const Job* job_of(const WorkflowJob& entry) const;
 };
 
 } // namespace drydock::circle2

@@ -310,8 +310,7 @@ TEST_CASE("an unknown step kind suggests the closest; steps drydock does not run
         == Lines{"6:9: error: unknown step 'chekout' in 'jobs.build.steps[0]'; did you mean 'checkout'?",
                  "7:9: error: 'save_cache' steps are CircleCI 2.x that drydock does not run yet",
                  "8:9: error: unknown step 'frobnicate' in 'jobs.build.steps[2]' (steps: run, checkout, deploy, "
-                 "store_artifacts, store_test_results; reusable commands need `commands:`, which drydock does not "
-                 "run yet)",
+                 "store_artifacts, store_test_results, and the config's `commands:`)",
                  "9:9: error: 'jobs.build.steps[3]' must be a step: a name such as checkout, or a mapping of one "
                  "step such as run: COMMAND"});
 }
@@ -338,8 +337,7 @@ workflows:
                  "7:5: error: 'jobs.build.parallelism' is CircleCI 2.x that drydock does not run yet",
                  "13:11: error: 'workflows.main.jobs[0].build.matrix' is CircleCI 2.x that drydock does not run yet",
                  "14:11: error: 'workflows.main.jobs[0].build.context' is CircleCI 2.x that drydock does not run yet",
-                 "15:11: error: 'flavour' in 'workflows.main.jobs[0].build' passes a parameter to job 'build': job "
-                 "parameters are CircleCI 2.1 that drydock does not run yet"});
+                 "15:11: error: 'flavour' is not a parameter of job 'build': it has none"});
 }
 
 TEST_CASE("unknown keys are errors with a suggestion; x- keys at the top level hold anchors", "[circle2][load]")

@@ -1,0 +1,809 @@
+#include "frontends/circle2/expand.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <set>
+
+#include "config/scalar.hpp"
+#include "util/regex.hpp"
+#include "util/spelling.hpp"
+
+namespace drydock::circle2 {
+namespace {
+
+using config::Node;
+using config::NodeKind;
+using config::NodePtr;
+
+// Commands calling commands this deep are a loop or a mistake.
+constexpr int kMaxCommandDepth = 32;
+// Nodes one config may expand to: commands that call each other many
+// times over would otherwise grow without end ("billion laughs").
+constexpr long long kMaxExpandedNodes = 2'000'000;
+
+constexpr std::array kBuiltinSteps = {
+    std::string_view("run"),           std::string_view("checkout"),           std::string_view("deploy"),
+    std::string_view("store_artifacts"), std::string_view("store_test_results"), std::string_view("save_cache"),
+    std::string_view("restore_cache"), std::string_view("persist_to_workspace"), std::string_view("attach_workspace"),
+    std::string_view("setup_remote_docker"), std::string_view("add_ssh_keys")};
+
+constexpr std::array kParameterTypes = {std::string_view("string"),  std::string_view("boolean"),
+                                        std::string_view("integer"), std::string_view("enum"),
+                                        std::string_view("executor"), std::string_view("steps"),
+                                        std::string_view("env_var_name")};
+
+bool is_builtin_step(std::string_view name)
+{
+  return std::find(kBuiltinSteps.begin(), kBuiltinSteps.end(), name) != kBuiltinSteps.end();
+}
+
+NodePtr scalar(std::string text, Pos pos, std::string tag = "?")
+{
+  auto node = std::make_shared<Node>();
+  node->kind = NodeKind::scalar;
+  node->pos = pos;
+  node->length = std::max(1, static_cast<int>(text.size()));
+  node->text = std::move(text);
+  node->tag = std::move(tag);
+  return node;
+}
+
+NodePtr sequence(std::vector<NodePtr> items, Pos pos)
+{
+  auto node = std::make_shared<Node>();
+  node->kind = NodeKind::sequence;
+  node->pos = pos;
+  node->items = std::move(items);
+  return node;
+}
+
+// A `<< parameters.x >>` or `<< pipeline.x >>` in a scalar's text.
+struct Reference {
+  std::size_t begin = 0;
+  std::size_t end = 0;   // after the closing >>
+  std::string name;      // "parameters.x", "pipeline.git.branch"
+};
+
+std::optional<Reference> next_reference(const std::string& text, std::size_t from)
+{
+  for (auto open = text.find("<<", from); open != std::string::npos; open = text.find("<<", open + 2)) {
+    std::size_t at = open + 2;
+    while (at < text.size() && text[at] == ' ') {
+      ++at;
+    }
+    const std::size_t name_begin = at;
+    while (at < text.size()
+           && (std::isalnum(static_cast<unsigned char>(text[at])) != 0 || text[at] == '_' || text[at] == '.'
+               || text[at] == '-')) {
+      ++at;
+    }
+    std::string name = text.substr(name_begin, at - name_begin);
+    while (at < text.size() && text[at] == ' ') {
+      ++at;
+    }
+    const bool ours = name.starts_with("parameters.") || name.starts_with("pipeline.");
+    if (ours && text.compare(at, 2, ">>") == 0) {
+      return Reference{open, at + 2, std::move(name)};
+    }
+  }
+  return std::nullopt; // a heredoc's <<EOF is left as it is
+}
+
+// A scalar's text in a logic statement or in text: booleans and numbers as YAML means them.
+std::string canonical_text(const Node& node)
+{
+  if (const auto flag = config::scalar_as_bool(node)) {
+    return *flag ? "true" : "false";
+  }
+  if (const auto number = config::scalar_as_integer(node)) {
+    return std::to_string(*number);
+  }
+  return node.is_null() ? "" : node.text;
+}
+
+std::string names_of(const std::map<std::string, NodePtr>& values)
+{
+  std::vector<std::string> names;
+  for (const auto& [name, value] : values) {
+    names.push_back(name);
+  }
+  return names.empty() ? "none" : fmt::format("{}", fmt::join(names, ", "));
+}
+
+std::optional<std::string> suggestion(const std::string& word, const std::vector<std::string>& names)
+{
+  const std::vector<std::string_view> views(names.begin(), names.end());
+  return closest_match(word, views);
+}
+
+// Where `<< parameters.x >>` is looked up: a job's, a command's or an executor's.
+struct Scope {
+  std::string owner;                            // "command 'greet'", for messages; empty: none
+  const std::map<std::string, NodePtr>* values = nullptr; // nullptr: no parameters here
+  const std::map<std::string, std::string>* types = nullptr;
+};
+
+} // namespace
+
+bool is_workflow_job_option(std::string_view key)
+{
+  static constexpr std::array kOptions = {std::string_view("requires"),  std::string_view("name"),
+                                          std::string_view("filters"),   std::string_view("context"),
+                                          std::string_view("type"),      std::string_view("matrix"),
+                                          std::string_view("pre-steps"), std::string_view("post-steps")};
+  return std::find(kOptions.begin(), kOptions.end(), key) != kOptions.end();
+}
+
+struct Reuse::Impl {
+  Diagnostics& diags;
+  const PipelineValues& values;
+  std::map<std::string, const Node*> commands;  // name -> definition
+  std::map<std::string, const Node*> executors; // name -> definition
+  std::map<std::string, std::string> pipeline_text;
+  std::map<std::string, NodePtr> pipeline_parameters;
+  std::map<std::string, std::string> pipeline_parameter_types;
+  std::vector<std::string> stack; // the commands being expanded, outermost first
+  long long created = 0;
+  bool too_big = false;
+
+  Impl(Diagnostics& d, const PipelineValues& v) : diags(d), values(v) {}
+
+  bool budget(Pos pos);
+  NodePtr pipeline_value(const Reference& ref, Pos pos);
+  NodePtr parameter_value(const Reference& ref, Pos pos, const Scope& scope);
+  NodePtr value_of(const Reference& ref, Pos pos, const Scope& scope);
+  NodePtr substitute_scalar(const NodePtr& node, const Scope& scope);
+  NodePtr substitute(const NodePtr& node, const Scope& scope);
+  bool is_steps_reference(const Node& item, const Scope& scope) const;
+
+  std::map<std::string, NodePtr> bind(const Node* declared, const Node* args, const std::string& owner, Pos at,
+                                      std::map<std::string, std::string>& types);
+  NodePtr checked_value(const std::string& name, const Node& declaration, NodePtr value, const std::string& owner);
+  std::vector<NodePtr> resolve_steps(const Node& steps);
+  void resolve_step(const NodePtr& item, std::vector<NodePtr>& out);
+  void resolve_command(const Node& key, const Node* args, std::vector<NodePtr>& out);
+  void resolve_condition_step(const Node& key, const Node& value, std::vector<NodePtr>& out);
+  NodePtr with_executor(const NodePtr& job, const std::string& job_name);
+  bool holds(const Node& condition, int depth);
+  void read_definitions(const Node& root);
+  void read_pipeline_parameters(const Node& root);
+};
+
+bool Reuse::Impl::budget(Pos pos)
+{
+  if (++created <= kMaxExpandedNodes) {
+    return true;
+  }
+  if (!too_big) {
+    too_big = true;
+    diags.error(pos, fmt::format("the config expands to more than {} parts: commands call each other too many times",
+                                 kMaxExpandedNodes));
+  }
+  return false;
+}
+
+NodePtr Reuse::Impl::pipeline_value(const Reference& ref, Pos pos)
+{
+  const std::string key = ref.name.substr(std::string_view("pipeline.").size());
+  if (key.starts_with("parameters.")) {
+    const std::string name = key.substr(std::string_view("parameters.").size());
+    const auto found = pipeline_parameters.find(name);
+    if (found != pipeline_parameters.end()) {
+      return found->second;
+    }
+    std::string message = fmt::format("'<< {} >>': the config declares no pipeline parameter '{}' (it declares: {})",
+                                      ref.name, name, names_of(pipeline_parameters));
+    diags.error(pos, std::move(message));
+    return nullptr;
+  }
+  const auto found = pipeline_text.find(key);
+  if (found != pipeline_text.end()) {
+    return scalar(found->second, pos, "!");
+  }
+  std::vector<std::string> known;
+  for (const auto& [name, value] : pipeline_text) {
+    known.push_back("pipeline." + name);
+  }
+  std::string message = fmt::format("'<< {} >>' is not a pipeline value", ref.name);
+  if (const auto close = suggestion(ref.name, known)) {
+    message += fmt::format("; did you mean '{}'?", *close);
+  }
+  diags.error(pos, std::move(message));
+  return nullptr;
+}
+
+NodePtr Reuse::Impl::parameter_value(const Reference& ref, Pos pos, const Scope& scope)
+{
+  const std::string name = ref.name.substr(std::string_view("parameters.").size());
+  if (scope.values == nullptr) {
+    diags.error(pos, fmt::format("'<< {} >>' is outside any job, command or executor: there are no parameters here",
+                                 ref.name));
+    return nullptr;
+  }
+  const auto found = scope.values->find(name);
+  if (found != scope.values->end()) {
+    return found->second;
+  }
+  std::vector<std::string> known;
+  for (const auto& [known_name, value] : *scope.values) {
+    known.push_back(known_name);
+  }
+  std::string message = fmt::format("'<< {} >>': {} has no parameter '{}'", ref.name, scope.owner, name);
+  if (const auto close = suggestion(name, known)) {
+    message += fmt::format("; did you mean '{}'?", *close);
+  } else {
+    message += fmt::format(" (its parameters: {})", names_of(*scope.values));
+  }
+  diags.error(pos, std::move(message));
+  return nullptr;
+}
+
+NodePtr Reuse::Impl::value_of(const Reference& ref, Pos pos, const Scope& scope)
+{
+  return ref.name.starts_with("pipeline.") ? pipeline_value(ref, pos) : parameter_value(ref, pos, scope);
+}
+
+// A scalar's references replaced: alone, by the value itself (a boolean
+// stays a boolean, a list of steps a list); inside text, by its text.
+NodePtr Reuse::Impl::substitute_scalar(const NodePtr& node, const Scope& scope)
+{
+  auto ref = next_reference(node->text, 0);
+  if (!ref) {
+    return node;
+  }
+  const bool alone = node->text.find_first_not_of(' ') == ref->begin
+                     && node->text.find_first_not_of(' ', ref->end) == std::string::npos;
+  if (alone) {
+    const NodePtr value = value_of(*ref, node->pos, scope);
+    return value ? value : scalar("", node->pos);
+  }
+  std::string text;
+  std::size_t done = 0;
+  for (; ref; ref = next_reference(node->text, done)) {
+    text += node->text.substr(done, ref->begin - done);
+    done = ref->end;
+    const NodePtr value = value_of(*ref, node->pos, scope);
+    if (value && !value->is_scalar() && !value->is_null()) {
+      diags.error(node->pos, fmt::format("'<< {} >>' is {}: it can only stand alone, not inside text", ref->name,
+                                         config::describe_kind(*value)));
+    } else if (value) {
+      text += canonical_text(*value);
+    }
+  }
+  text += node->text.substr(done);
+  return scalar(std::move(text), node->pos, "!");
+}
+
+bool Reuse::Impl::is_steps_reference(const Node& item, const Scope& scope) const
+{
+  if (!item.is_scalar() || scope.types == nullptr) {
+    return false;
+  }
+  const auto ref = next_reference(item.text, 0);
+  if (!ref || !ref->name.starts_with("parameters.")) {
+    return false;
+  }
+  const auto type = scope.types->find(ref->name.substr(std::string_view("parameters.").size()));
+  return type != scope.types->end() && type->second == "steps";
+}
+
+NodePtr Reuse::Impl::substitute(const NodePtr& node, const Scope& scope)
+{
+  if (!budget(node->pos)) {
+    return scalar("", node->pos);
+  }
+  if (node->is_scalar()) {
+    return substitute_scalar(node, scope);
+  }
+  auto out = std::make_shared<Node>(*node);
+  if (node->is_sequence()) {
+    out->items.clear();
+    for (const auto& item : node->items) {
+      NodePtr value = substitute(item, scope);
+      if (is_steps_reference(*item, scope) && value->is_sequence()) { // a steps parameter's steps take its place
+        created += static_cast<long long>(value->items.size());
+        if (!budget(item->pos)) {
+          break;
+        }
+        out->items.insert(out->items.end(), value->items.begin(), value->items.end());
+      } else {
+        out->items.push_back(std::move(value));
+      }
+    }
+  }
+  for (auto& entry : out->entries) {
+    entry.key = entry.key->is_scalar() ? substitute_scalar(entry.key, scope) : entry.key;
+    entry.value = substitute(entry.value, scope);
+  }
+  return out;
+}
+
+// ---- parameters ----
+
+NodePtr Reuse::Impl::checked_value(const std::string& name, const Node& declaration, NodePtr value,
+                                   const std::string& owner)
+{
+  const Node* type_node = declaration.find("type");
+  const std::string type = type_node != nullptr ? type_node->text : "string";
+  const auto wrong = [&](std::string_view wanted) {
+    diags.error(value->pos, fmt::format("parameter '{}' of {} must be {}, got {}", name, owner, wanted,
+                                        value->is_scalar() ? "'" + value->text + "'" : config::describe_kind(*value)));
+    return nullptr;
+  };
+  if (type == "boolean") {
+    const auto flag = config::scalar_as_bool(*value);
+    return flag ? scalar(*flag ? "true" : "false", value->pos) : wrong("true or false");
+  }
+  if (type == "integer") {
+    return config::scalar_as_integer(*value) ? value : wrong("a whole number");
+  }
+  if (type == "enum") {
+    const Node* allowed = declaration.find("enum");
+    const bool listed = allowed != nullptr && value->is_scalar()
+                        && std::any_of(allowed->items.begin(), allowed->items.end(),
+                                       [&](const NodePtr& item) { return canonical_text(*item) == value->text; });
+    return listed ? value : wrong("one of its enum");
+  }
+  if (type == "env_var_name") {
+    static const auto pattern = util::compile_regex("[a-zA-Z_][a-zA-Z0-9_]*");
+    return value->is_scalar() && pattern->full_match(value->text) ? value : wrong("a variable's name");
+  }
+  if (type == "steps") {
+    if (!value->is_sequence()) {
+      return wrong("a list of steps");
+    }
+    return sequence(resolve_steps(*value), value->pos);
+  }
+  if (type == "executor") {
+    return value->is_scalar() || value->is_mapping() ? value : wrong("an executor's name, or name: and its parameters");
+  }
+  return value->is_scalar() || value->is_null() ? value : wrong("a string");
+}
+
+void check_declaration(const std::string& name, const Node& declaration, Diagnostics& diags)
+{
+  const Node* type = declaration.find("type");
+  if (!declaration.is_mapping() || type == nullptr) {
+    diags.error(declaration.pos, fmt::format("parameter '{}' must be a mapping with a type: ({})", name,
+                                             fmt::join(kParameterTypes, ", ")));
+    return;
+  }
+  if (std::find(kParameterTypes.begin(), kParameterTypes.end(), type->text) == kParameterTypes.end()) {
+    std::string message = fmt::format("parameter '{}' has an unknown type '{}'", name, type->text);
+    if (const auto close = closest_match(type->text, kParameterTypes)) {
+      message += fmt::format("; did you mean '{}'?", *close);
+    } else {
+      message += fmt::format(" (types: {})", fmt::join(kParameterTypes, ", "));
+    }
+    diags.error(type->pos, std::move(message));
+  }
+  const Node* allowed = declaration.find("enum");
+  if (type->text == "enum" && (allowed == nullptr || !allowed->is_sequence() || allowed->items.empty())) {
+    diags.error(type->pos, fmt::format("parameter '{}' is an enum: give it `enum:`, a list of its values", name));
+  }
+}
+
+// The values of the parameters `declared` (a mapping, or null) from
+// `args` (the caller's, already in its scope) or their defaults.
+std::map<std::string, NodePtr> Reuse::Impl::bind(const Node* declared, const Node* args, const std::string& owner,
+                                                 Pos at, std::map<std::string, std::string>& types)
+{
+  std::map<std::string, NodePtr> bound;
+  std::vector<std::string> names;
+  if (declared != nullptr && declared->is_mapping()) {
+    for (const auto& entry : declared->entries) {
+      const std::string& name = entry.key->text;
+      names.push_back(name);
+      check_declaration(name, *entry.value, diags);
+      const Node* type = entry.value->find("type");
+      types[name] = type != nullptr ? type->text : "string";
+      NodePtr value;
+      for (const auto& arg : args != nullptr ? args->entries : std::vector<config::Entry>{}) {
+        value = arg.key->text == name ? arg.value : value;
+      }
+      if (value == nullptr) {
+        for (const auto& field : entry.value->entries) {
+          value = field.key->text == "default" ? field.value : value;
+        }
+      }
+      if (value == nullptr) {
+        diags.error(at, fmt::format("{} needs parameter '{}' (it has no default)", owner, name));
+        continue;
+      }
+      auto checked = checked_value(name, *entry.value, value, owner);
+      bound.emplace(name, checked ? std::move(checked) : scalar("", value->pos)); // said once, not at every use
+    }
+  } else if (declared != nullptr && !declared->is_null()) {
+    diags.error(declared->pos, fmt::format("the parameters of {} must be a mapping of names to their type:", owner));
+  }
+  if (args != nullptr && args->is_mapping()) {
+    for (const auto& arg : args->entries) {
+      if (std::find(names.begin(), names.end(), arg.key->text) != names.end()) {
+        continue;
+      }
+      std::string message = fmt::format("'{}' is not a parameter of {}", arg.key->text, owner);
+      if (const auto close = suggestion(arg.key->text, names)) {
+        message += fmt::format("; did you mean '{}'?", *close);
+      } else {
+        message += names.empty() ? std::string(": it has none") : fmt::format(" (its parameters: {})", fmt::join(names, ", "));
+      }
+      diags.error(arg.key->pos, std::move(message), static_cast<int>(arg.key->text.size()));
+    }
+  } else if (args != nullptr && !args->is_null()) {
+    diags.error(args->pos, fmt::format("the arguments of {} must be a mapping of its parameters' names to values",
+                                       owner));
+  }
+  return bound;
+}
+
+// ---- steps ----
+
+std::vector<NodePtr> Reuse::Impl::resolve_steps(const Node& steps)
+{
+  std::vector<NodePtr> out;
+  if (!steps.is_sequence()) {
+    return {std::make_shared<Node>(steps)}; // the loader says what is wrong with it
+  }
+  for (const auto& item : steps.items) {
+    resolve_step(item, out);
+  }
+  return out;
+}
+
+void Reuse::Impl::resolve_step(const NodePtr& item, std::vector<NodePtr>& out)
+{
+  const bool one_key = item->is_mapping() && item->entries.size() == 1 && item->entries.front().key->is_scalar();
+  const Node* key = item->is_scalar() ? item.get() : one_key ? item->entries.front().key.get() : nullptr;
+  if (key == nullptr || is_builtin_step(key->text)) {
+    out.push_back(item);
+    return;
+  }
+  const Node* value = one_key ? item->entries.front().value.get() : nullptr;
+  if ((key->text == "when" || key->text == "unless") && value != nullptr) {
+    resolve_condition_step(*key, *value, out);
+  } else if (commands.contains(key->text)) {
+    resolve_command(*key, value, out);
+  } else {
+    out.push_back(item); // unknown: the loader names it, with did-you-mean
+  }
+}
+
+void Reuse::Impl::resolve_condition_step(const Node& key, const Node& value, std::vector<NodePtr>& out)
+{
+  const Node* condition = value.find("condition");
+  const Node* steps = value.find("steps");
+  if (!value.is_mapping() || condition == nullptr || steps == nullptr) {
+    diags.error(key.pos, fmt::format("a '{}' step needs condition: and steps:", key.text));
+    return;
+  }
+  for (const auto& entry : value.entries) {
+    if (entry.key->text != "condition" && entry.key->text != "steps") {
+      diags.error(entry.key->pos, fmt::format("a '{}' step has only condition: and steps:, not '{}'", key.text,
+                                              entry.key->text));
+    }
+  }
+  if (holds(*condition, 0) != (key.text == "unless")) {
+    auto inner = resolve_steps(*steps);
+    out.insert(out.end(), inner.begin(), inner.end());
+  }
+}
+
+void Reuse::Impl::resolve_command(const Node& key, const Node* args, std::vector<NodePtr>& out)
+{
+  const std::string& name = key.text;
+  if (std::find(stack.begin(), stack.end(), name) != stack.end() || static_cast<int>(stack.size()) >= kMaxCommandDepth) {
+    stack.push_back(name);
+    diags.error(key.pos, fmt::format("command '{}' runs itself: {}", stack.front(), fmt::join(stack, " -> ")),
+                static_cast<int>(name.size()));
+    stack.pop_back();
+    return;
+  }
+  const Node& definition = *commands.at(name);
+  const Node* steps = definition.find("steps");
+  if (steps == nullptr) {
+    return; // read_definitions said so
+  }
+  const std::string owner = fmt::format("command '{}'", name);
+  std::map<std::string, std::string> types;
+  const auto bound = bind(definition.find("parameters"), args, owner, key.pos, types);
+  const Scope scope{owner, &bound, &types};
+  stack.push_back(name);
+  const NodePtr substituted = substitute(std::make_shared<Node>(*steps), scope);
+  auto inner = resolve_steps(*substituted);
+  stack.pop_back();
+  out.insert(out.end(), inner.begin(), inner.end());
+}
+
+// ---- logic statements ----
+
+bool Reuse::Impl::holds(const Node& condition, int depth)
+{
+  constexpr int kDeepest = 32;
+  if (depth > kDeepest) {
+    diags.error(condition.pos, "a logic statement nested this deep is not read");
+    return false;
+  }
+  if (!condition.is_mapping()) { // a literal: false, null, 0 and '' are false
+    const std::string text = canonical_text(condition);
+    return !(condition.is_null() || text.empty() || text == "false" || text == "0");
+  }
+  if (condition.entries.size() != 1) {
+    diags.error(condition.pos, "a logic statement is one of and:, or:, not:, equal: or matches:");
+    return false;
+  }
+  const Node& key = *condition.entries.front().key;
+  const Node& value = *condition.entries.front().value;
+  const auto items = [&]() -> const std::vector<NodePtr>& {
+    static const std::vector<NodePtr> none;
+    if (!value.is_sequence()) {
+      diags.error(value.pos, fmt::format("'{}' takes a list", key.text));
+      return none;
+    }
+    return value.items;
+  };
+  if (key.text == "and") {
+    const auto& all = items();
+    return std::all_of(all.begin(), all.end(), [&](const NodePtr& item) { return holds(*item, depth + 1); });
+  }
+  if (key.text == "or") {
+    const auto& any = items();
+    return std::any_of(any.begin(), any.end(), [&](const NodePtr& item) { return holds(*item, depth + 1); });
+  }
+  if (key.text == "not") {
+    return !holds(value, depth + 1);
+  }
+  if (key.text == "equal") {
+    const auto& all = items();
+    return std::all_of(all.begin(), all.end(),
+                       [&](const NodePtr& item) { return canonical_text(*item) == canonical_text(*all.front()); });
+  }
+  if (key.text == "matches") {
+    const Node* pattern = value.find("pattern");
+    const Node* against = value.find("value");
+    if (pattern == nullptr || against == nullptr) {
+      diags.error(key.pos, "'matches' needs pattern: and value:");
+      return false;
+    }
+    const auto compiled = util::compile_regex(pattern->text);
+    if (!compiled) {
+      diags.error(pattern->pos, fmt::format("'matches' pattern: {}", compiled.error()));
+      return false;
+    }
+    return compiled->full_match(canonical_text(*against));
+  }
+  static constexpr std::array kStatements = {std::string_view("and"), std::string_view("or"), std::string_view("not"),
+                                             std::string_view("equal"), std::string_view("matches")};
+  std::string message = fmt::format("unknown logic statement '{}'", key.text);
+  if (const auto close = closest_match(key.text, kStatements)) {
+    message += fmt::format("; did you mean '{}'?", *close);
+  } else {
+    message += " (and, or, not, equal, matches)";
+  }
+  diags.error(key.pos, std::move(message));
+  return false;
+}
+
+// ---- executors ----
+
+// A mapping's entries with `over`'s in place of same-named ones, and the
+// rest of `over` after.
+std::shared_ptr<Node> merged(const Node& under, const Node& over)
+{
+  auto out = std::make_shared<Node>(under);
+  for (const auto& entry : over.entries) {
+    const auto same = std::find_if(out->entries.begin(), out->entries.end(),
+                                   [&](const config::Entry& mine) { return mine.key->text == entry.key->text; });
+    if (same != out->entries.end()) {
+      same->value = entry.value;
+    } else {
+      out->entries.push_back(entry);
+    }
+  }
+  return out;
+}
+
+NodePtr Reuse::Impl::with_executor(const NodePtr& job, const std::string& job_name)
+{
+  const Node* use = job->find("executor");
+  if (use == nullptr) {
+    return job;
+  }
+  const Node* name = use->is_mapping() ? use->find("name") : use;
+  if (name == nullptr || !name->is_scalar()) {
+    diags.error(use->pos, fmt::format("job '{}': 'executor' is an executor's name, or name: and its parameters",
+                                      job_name));
+    return job;
+  }
+  const auto found = executors.find(name->text);
+  if (found == executors.end()) {
+    std::vector<std::string> known;
+    for (const auto& [known_name, definition] : executors) {
+      known.push_back(known_name);
+    }
+    std::string message = fmt::format("job '{}' uses an unknown executor '{}'", job_name, name->text);
+    if (const auto close = suggestion(name->text, known)) {
+      message += fmt::format("; did you mean '{}'?", *close);
+    } else if (name->text.find('/') != std::string::npos) {
+      message += ": executors of orbs need `orbs:`, which drydock does not run yet";
+    }
+    diags.error(name->pos, std::move(message), static_cast<int>(name->text.size()));
+    return job;
+  }
+  auto args = std::make_shared<Node>(*use);
+  std::erase_if(args->entries, [](const config::Entry& entry) { return entry.key->text == "name"; });
+  const std::string owner = fmt::format("executor '{}'", name->text);
+  std::map<std::string, std::string> types;
+  const auto bound = bind(found->second->find("parameters"), use->is_mapping() ? args.get() : nullptr, owner,
+                          name->pos, types);
+  auto body = std::make_shared<Node>(*found->second);
+  std::erase_if(body->entries, [](const config::Entry& entry) { return entry.key->text == "parameters"; });
+  const NodePtr executor = substitute(body, Scope{owner, &bound, &types});
+  auto own = std::make_shared<Node>(*job);
+  std::erase_if(own->entries, [](const config::Entry& entry) { return entry.key->text == "executor"; });
+  auto out = merged(*executor, *own);
+  const Node* under_env = executor->find("environment");
+  const Node* over_env = own->find("environment");
+  if (under_env != nullptr && over_env != nullptr && under_env->is_mapping() && over_env->is_mapping()) {
+    for (auto& entry : out->entries) {
+      entry.value = entry.key->text == "environment" ? merged(*under_env, *over_env) : entry.value;
+    }
+  }
+  return out;
+}
+
+// ---- the config's top level ----
+
+void Reuse::Impl::read_definitions(const Node& root)
+{
+  for (const auto* section : {"commands", "executors"}) {
+    const Node* node = root.find(section);
+    if (node == nullptr || !node->is_mapping()) {
+      if (node != nullptr && !node->is_null()) {
+        diags.error(node->pos, fmt::format("'{}' must be a mapping of names to definitions", section));
+      }
+      continue;
+    }
+    for (const auto& entry : node->entries) {
+      const std::string& name = entry.key->text;
+      if (std::string_view(section) == "commands") {
+        if (is_builtin_step(name) || name == "when" || name == "unless") {
+          diags.error(entry.key->pos, fmt::format("command '{}' has the name of a built-in step", name));
+          continue;
+        }
+        if (!entry.value->is_mapping() || entry.value->find("steps") == nullptr) {
+          diags.error(entry.key->pos, fmt::format("command '{}' needs steps:", name), static_cast<int>(name.size()));
+        }
+        commands.emplace(name, entry.value.get());
+      } else {
+        if (!entry.value->is_mapping()) {
+          diags.error(entry.key->pos, fmt::format("executor '{}' must be a mapping: docker: or machine:, and more",
+                                                  name));
+          continue;
+        }
+        executors.emplace(name, entry.value.get());
+      }
+    }
+  }
+}
+
+// --param values, each where its parameter is declared; one the config
+// does not declare is an error at its `parameters:` (or the top).
+void Reuse::Impl::read_pipeline_parameters(const Node& root)
+{
+  const Node* declared = root.find("parameters");
+  Pos at{1, 1};
+  for (const auto& entry : root.entries) {
+    at = entry.key->text == "parameters" ? entry.key->pos : at;
+  }
+  auto given = std::make_shared<Node>();
+  given->kind = NodeKind::mapping;
+  std::vector<std::string> names;
+  for (const auto& entry : declared != nullptr ? declared->entries : std::vector<config::Entry>{}) {
+    names.push_back(entry.key->text);
+  }
+  for (const auto& [name, value] : values.parameters) {
+    const auto known = std::find(names.begin(), names.end(), name);
+    if (known == names.end()) {
+      std::string message = fmt::format("--param {}: the config declares no pipeline parameter '{}'", name, name);
+      if (const auto close = suggestion(name, names)) {
+        message += fmt::format("; did you mean '{}'?", *close);
+      } else {
+        message += fmt::format(" (it declares: {})", names.empty() ? "none" : fmt::format("{}", fmt::join(names, ", ")));
+      }
+      diags.error(at, std::move(message));
+      continue;
+    }
+    const Pos pos = declared->entries[static_cast<std::size_t>(known - names.begin())].key->pos;
+    given->entries.push_back({scalar(name, pos), scalar(value, pos), false});
+  }
+  pipeline_parameters = bind(declared, given.get(), "the pipeline", at, pipeline_parameter_types);
+}
+
+Reuse::Reuse(const Node& root, const PipelineValues& values, Diagnostics& diags)
+  : m_impl(std::make_shared<Impl>(diags, values))
+{
+  auto& text = m_impl->pipeline_text;
+  text["id"] = values.id;
+  text["number"] = std::to_string(values.number);
+  text["git.branch"] = values.branch;
+  text["git.tag"] = values.tag;
+  text["git.revision"] = values.revision;
+  text["git.base_revision"] = values.base_revision;
+  text["project.git_url"] = values.project_url;
+  const bool github = values.project_url.find("github") != std::string::npos;
+  text["project.type"] = github ? "github" : values.project_url.find("bitbucket") != std::string::npos ? "bitbucket" : "";
+  text["in_setup"] = "false";
+  text["trigger_source"] = "api";
+  text["schedule.name"] = "";
+  text["schedule.id"] = "";
+  m_impl->read_definitions(root);
+  m_impl->read_pipeline_parameters(root);
+}
+
+NodePtr Reuse::job(const Node& key, const Node& body, const Node* args, const Node* pre, const Node* post)
+{
+  Impl& impl = *m_impl;
+  const std::string owner = fmt::format("job '{}'", key.text);
+  NodePtr given = args != nullptr ? impl.substitute(std::make_shared<Node>(*args), Scope{}) : nullptr;
+  std::map<std::string, std::string> types;
+  const auto bound = impl.bind(body.find("parameters"), given.get(), owner, args != nullptr ? args->pos : key.pos,
+                               types);
+  auto own = std::make_shared<Node>(body);
+  std::erase_if(own->entries, [](const config::Entry& entry) { return entry.key->text == "parameters"; });
+  const Scope scope{owner, &bound, &types};
+  const NodePtr substituted = impl.with_executor(impl.substitute(own, scope), key.text);
+  auto out = std::make_shared<Node>(*substituted);
+  for (auto& entry : out->entries) {
+    if (entry.key->text != "steps") {
+      continue;
+    }
+    std::vector<NodePtr> steps;
+    if (pre != nullptr) {
+      const auto before = impl.resolve_steps(*impl.substitute(std::make_shared<Node>(*pre), Scope{}));
+      steps.insert(steps.end(), before.begin(), before.end());
+    }
+    const auto own_steps = impl.resolve_steps(*entry.value);
+    steps.insert(steps.end(), own_steps.begin(), own_steps.end());
+    if (post != nullptr) {
+      const auto after = impl.resolve_steps(*impl.substitute(std::make_shared<Node>(*post), Scope{}));
+      steps.insert(steps.end(), after.begin(), after.end());
+    }
+    entry.value = entry.value->is_sequence() ? sequence(std::move(steps), entry.value->pos) : entry.value;
+  }
+  return out;
+}
+
+bool Reuse::runs_without_arguments(const Node& body) const
+{
+  const Node* declared = body.find("parameters");
+  if (declared == nullptr || !declared->is_mapping()) {
+    return true;
+  }
+  return std::all_of(declared->entries.begin(), declared->entries.end(),
+                     [](const config::Entry& entry) { return entry.value->find("default") != nullptr; });
+}
+
+NodePtr Reuse::outside_jobs(const Node& node)
+{
+  return m_impl->substitute(std::make_shared<Node>(node), Scope{});
+}
+
+bool Reuse::condition_holds(const Node& condition, bool negate)
+{
+  const NodePtr substituted = outside_jobs(condition);
+  return m_impl->holds(*substituted, 0) != negate;
+}
+
+std::vector<std::string> Reuse::command_names() const
+{
+  std::vector<std::string> names;
+  for (const auto& [name, definition] : m_impl->commands) {
+    names.push_back(name);
+  }
+  return names;
+}
+
+} // namespace drydock::circle2
