@@ -142,8 +142,9 @@ void check_config(const Config& config, Diagnostics& diags)
     }
   }
   if (const Job* build = config.job("build"); config.workflows.empty() && build != nullptr && build->needs_arguments) {
-    diags.error(build->name.pos, "job 'build' has parameters without defaults: without workflows nothing gives it "
-                                 "their values",
+    diags.error(build->name.pos,
+                "job 'build' has parameters without defaults: without workflows nothing gives it "
+                "their values",
                 static_cast<int>(build->name.value.size()));
   }
   if (config.workflows.empty() && !config.jobs.empty() && config.job("build") == nullptr) {

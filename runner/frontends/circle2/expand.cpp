@@ -24,15 +24,21 @@ constexpr int kMaxCommandDepth = 32;
 // times over would otherwise grow without end ("billion laughs").
 constexpr long long kMaxExpandedNodes = 2'000'000;
 
-constexpr std::array kBuiltinSteps = {
-    std::string_view("run"),           std::string_view("checkout"),           std::string_view("deploy"),
-    std::string_view("store_artifacts"), std::string_view("store_test_results"), std::string_view("save_cache"),
-    std::string_view("restore_cache"), std::string_view("persist_to_workspace"), std::string_view("attach_workspace"),
-    std::string_view("setup_remote_docker"), std::string_view("add_ssh_keys")};
+constexpr std::array kBuiltinSteps = {std::string_view("run"),
+                                      std::string_view("checkout"),
+                                      std::string_view("deploy"),
+                                      std::string_view("store_artifacts"),
+                                      std::string_view("store_test_results"),
+                                      std::string_view("save_cache"),
+                                      std::string_view("restore_cache"),
+                                      std::string_view("persist_to_workspace"),
+                                      std::string_view("attach_workspace"),
+                                      std::string_view("setup_remote_docker"),
+                                      std::string_view("add_ssh_keys")};
 
-constexpr std::array kParameterTypes = {std::string_view("string"),  std::string_view("boolean"),
-                                        std::string_view("integer"), std::string_view("enum"),
-                                        std::string_view("executor"), std::string_view("steps"),
+constexpr std::array kParameterTypes = {std::string_view("string"),      std::string_view("boolean"),
+                                        std::string_view("integer"),     std::string_view("enum"),
+                                        std::string_view("executor"),    std::string_view("steps"),
                                         std::string_view("env_var_name")};
 
 bool is_builtin_step(std::string_view name)
@@ -63,8 +69,8 @@ NodePtr sequence(std::vector<NodePtr> items, Pos pos)
 // A `<< parameters.x >>` or `<< pipeline.x >>` in a scalar's text.
 struct Reference {
   std::size_t begin = 0;
-  std::size_t end = 0;   // after the closing >>
-  std::string name;      // "parameters.x", "pipeline.git.branch"
+  std::size_t end = 0; // after the closing >>
+  std::string name;    // "parameters.x", "pipeline.git.branch"
 };
 
 std::optional<Reference> next_reference(const std::string& text, std::size_t from)
@@ -121,7 +127,7 @@ std::optional<std::string> suggestion(const std::string& word, const std::vector
 
 // Where `<< parameters.x >>` is looked up: a job's, a command's or an executor's.
 struct Scope {
-  std::string owner;                            // "command 'greet'", for messages; empty: none
+  std::string owner;                                      // "command 'greet'", for messages; empty: none
   const std::map<std::string, NodePtr>* values = nullptr; // nullptr: no parameters here
   const std::map<std::string, std::string>* types = nullptr;
 };
@@ -428,13 +434,14 @@ std::map<std::string, NodePtr> Reuse::Impl::bind(const Node* declared, const Nod
       if (const auto close = suggestion(arg.key->text, names)) {
         message += fmt::format("; did you mean '{}'?", *close);
       } else {
-        message += names.empty() ? std::string(": it has none") : fmt::format(" (its parameters: {})", fmt::join(names, ", "));
+        message += names.empty() ? std::string(": it has none")
+                                 : fmt::format(" (its parameters: {})", fmt::join(names, ", "));
       }
       diags.error(arg.key->pos, std::move(message), static_cast<int>(arg.key->text.size()));
     }
   } else if (args != nullptr && !args->is_null()) {
-    diags.error(args->pos, fmt::format("the arguments of {} must be a mapping of its parameters' names to values",
-                                       owner));
+    diags.error(args->pos,
+                fmt::format("the arguments of {} must be a mapping of its parameters' names to values", owner));
   }
   return bound;
 }
@@ -481,8 +488,8 @@ void Reuse::Impl::resolve_condition_step(const Node& key, const Node& value, std
   }
   for (const auto& entry : value.entries) {
     if (entry.key->text != "condition" && entry.key->text != "steps") {
-      diags.error(entry.key->pos, fmt::format("a '{}' step has only condition: and steps:, not '{}'", key.text,
-                                              entry.key->text));
+      diags.error(entry.key->pos,
+                  fmt::format("a '{}' step has only condition: and steps:, not '{}'", key.text, entry.key->text));
     }
   }
   if (holds(*condition, 0) != (key.text == "unless")) {
@@ -494,7 +501,8 @@ void Reuse::Impl::resolve_condition_step(const Node& key, const Node& value, std
 void Reuse::Impl::resolve_command(const Node& key, const Node* args, std::vector<NodePtr>& out)
 {
   const std::string& name = key.text;
-  if (std::find(stack.begin(), stack.end(), name) != stack.end() || static_cast<int>(stack.size()) >= kMaxCommandDepth) {
+  if (std::find(stack.begin(), stack.end(), name) != stack.end()
+      || static_cast<int>(stack.size()) >= kMaxCommandDepth) {
     stack.push_back(name);
     diags.error(key.pos, fmt::format("command '{}' runs itself: {}", stack.front(), fmt::join(stack, " -> ")),
                 static_cast<int>(name.size()));
@@ -613,8 +621,8 @@ NodePtr Reuse::Impl::with_executor(const NodePtr& job, const std::string& job_na
   }
   const Node* name = use->is_mapping() ? use->find("name") : use;
   if (name == nullptr || !name->is_scalar()) {
-    diags.error(use->pos, fmt::format("job '{}': 'executor' is an executor's name, or name: and its parameters",
-                                      job_name));
+    diags.error(use->pos,
+                fmt::format("job '{}': 'executor' is an executor's name, or name: and its parameters", job_name));
     return job;
   }
   const auto found = executors.find(name->text);
@@ -636,8 +644,8 @@ NodePtr Reuse::Impl::with_executor(const NodePtr& job, const std::string& job_na
   std::erase_if(args->entries, [](const config::Entry& entry) { return entry.key->text == "name"; });
   const std::string owner = fmt::format("executor '{}'", name->text);
   std::map<std::string, std::string> types;
-  const auto bound = bind(found->second->find("parameters"), use->is_mapping() ? args.get() : nullptr, owner,
-                          name->pos, types);
+  const auto bound = bind(found->second->find("parameters"), use->is_mapping() ? args.get() : nullptr, owner, name->pos,
+                          types);
   auto body = std::make_shared<Node>(*found->second);
   std::erase_if(body->entries, [](const config::Entry& entry) { return entry.key->text == "parameters"; });
   const NodePtr executor = substitute(body, Scope{owner, &bound, &types});
@@ -679,8 +687,8 @@ void Reuse::Impl::read_definitions(const Node& root)
         commands.emplace(name, entry.value.get());
       } else {
         if (!entry.value->is_mapping()) {
-          diags.error(entry.key->pos, fmt::format("executor '{}' must be a mapping: docker: or machine:, and more",
-                                                  name));
+          diags.error(entry.key->pos,
+                      fmt::format("executor '{}' must be a mapping: docker: or machine:, and more", name));
           continue;
         }
         executors.emplace(name, entry.value.get());
@@ -711,7 +719,8 @@ void Reuse::Impl::read_pipeline_parameters(const Node& root)
       if (const auto close = suggestion(name, names)) {
         message += fmt::format("; did you mean '{}'?", *close);
       } else {
-        message += fmt::format(" (it declares: {})", names.empty() ? "none" : fmt::format("{}", fmt::join(names, ", ")));
+        message += fmt::format(" (it declares: {})",
+                               names.empty() ? "none" : fmt::format("{}", fmt::join(names, ", ")));
       }
       diags.error(at, std::move(message));
       continue;
@@ -734,7 +743,9 @@ Reuse::Reuse(const Node& root, const PipelineValues& values, Diagnostics& diags)
   text["git.base_revision"] = values.base_revision;
   text["project.git_url"] = values.project_url;
   const bool github = values.project_url.find("github") != std::string::npos;
-  text["project.type"] = github ? "github" : values.project_url.find("bitbucket") != std::string::npos ? "bitbucket" : "";
+  text["project.type"] = github                                                      ? "github"
+                         : values.project_url.find("bitbucket") != std::string::npos ? "bitbucket"
+                                                                                     : "";
   text["in_setup"] = "false";
   text["trigger_source"] = "api";
   text["schedule.name"] = "";
@@ -786,10 +797,7 @@ bool Reuse::runs_without_arguments(const Node& body) const
                      [](const config::Entry& entry) { return entry.value->find("default") != nullptr; });
 }
 
-NodePtr Reuse::outside_jobs(const Node& node)
-{
-  return m_impl->substitute(std::make_shared<Node>(node), Scope{});
-}
+NodePtr Reuse::outside_jobs(const Node& node) { return m_impl->substitute(std::make_shared<Node>(node), Scope{}); }
 
 bool Reuse::condition_holds(const Node& condition, bool negate)
 {

@@ -244,7 +244,7 @@ StoreStep read_store(Reader& reader, const Node& key, const Node& value, std::st
 
 constexpr std::array kStepKinds = {std::string_view("run"), std::string_view("checkout"), std::string_view("deploy"),
                                    std::string_view("store_artifacts"), std::string_view("store_test_results")};
-constexpr std::array kNotYetSteps = {std::string_view("save_cache"),          std::string_view("restore_cache"),
+constexpr std::array kNotYetSteps = {std::string_view("save_cache"),           std::string_view("restore_cache"),
                                      std::string_view("persist_to_workspace"), std::string_view("attach_workspace"),
                                      std::string_view("setup_remote_docker"),  std::string_view("add_ssh_keys")};
 
@@ -469,8 +469,8 @@ void add_instance(Reader& reader, const std::vector<config::Entry>& arguments, c
   args.kind = config::NodeKind::mapping;
   args.pos = job.pos;
   args.entries = arguments;
-  const Node key{config::NodeKind::scalar, job.job.pos, static_cast<int>(job.job.value.size()), job.job.value, "?",
-                 {}, {}};
+  const Node key{
+      config::NodeKind::scalar, job.job.pos, static_cast<int>(job.job.value.size()), job.job.value, "?", {}, {}};
   job.instance = context.instances.size();
   context.instances.push_back(read_expanded_job(reader, key, *body, context.jobs, &args, pre, post));
   context.instances.back().name.pos = job.job.pos;
@@ -652,8 +652,7 @@ bool is_circle2(const config::Node& root)
          && (root.find("version") != nullptr || root.find("jobs") != nullptr || root.find("workflows") != nullptr);
 }
 
-Config load_config(const config::Node& root, const std::string& path, Diagnostics& diags,
-                   const PipelineValues& values)
+Config load_config(const config::Node& root, const std::string& path, Diagnostics& diags, const PipelineValues& values)
 {
   Reader reader(diags);
   Config config;

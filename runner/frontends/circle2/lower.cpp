@@ -191,7 +191,8 @@ pipeline::Decision filter_decision(const JobRun& run, const pipeline::Build& bui
   const Filters none;
   const Filters& filters = run.entry != nullptr ? run.entry->filters : none;
   if (run.workflow != nullptr && run.workflow->off) {
-    return {run.name, false, fmt::format("workflow '{}' does not run: {}", run.workflow->name.value, *run.workflow->off)};
+    return {run.name, false,
+            fmt::format("workflow '{}' does not run: {}", run.workflow->name.value, *run.workflow->off)};
   }
   if (!build.tag.empty()) {
     if (!filters.tags.given) {
