@@ -163,7 +163,6 @@ struct Reuse::Impl {
   NodePtr value_of(const Reference& ref, Pos pos, const Scope& scope);
   NodePtr substitute_scalar(const NodePtr& node, const Scope& scope);
   NodePtr substitute(const NodePtr& node, const Scope& scope);
-  bool is_steps_reference(const Node& item, const Scope& scope) const;
 
   std::map<std::string, NodePtr> bind(const Node* declared, const Node* args, const std::string& owner, Pos at,
                                       std::map<std::string, std::string>& types);
@@ -283,7 +282,9 @@ NodePtr Reuse::Impl::substitute_scalar(const NodePtr& node, const Scope& scope)
   return scalar(std::move(text), node->pos, "!");
 }
 
-bool Reuse::Impl::is_steps_reference(const Node& item, const Scope& scope) const
+namespace {
+
+bool is_steps_reference(const Node& item, const Scope& scope)
 {
   if (!item.is_scalar() || scope.types == nullptr) {
     return false;
@@ -295,6 +296,8 @@ bool Reuse::Impl::is_steps_reference(const Node& item, const Scope& scope) const
   const auto type = scope.types->find(ref->name.substr(std::string_view("parameters.").size()));
   return type != scope.types->end() && type->second == "steps";
 }
+
+} // namespace
 
 NodePtr Reuse::Impl::substitute(const NodePtr& node, const Scope& scope)
 {
@@ -787,7 +790,7 @@ NodePtr Reuse::job(const Node& key, const Node& body, const Node* args, const No
   return out;
 }
 
-bool Reuse::runs_without_arguments(const Node& body) const
+bool Reuse::runs_without_arguments(const Node& body)
 {
   const Node* declared = body.find("parameters");
   if (declared == nullptr || !declared->is_mapping()) {

@@ -42,7 +42,7 @@ public:
                       const config::Node* pre, const config::Node* post);
 
   // Whether the job's parameters all have defaults, so it can run as written.
-  bool runs_without_arguments(const config::Node& body) const;
+  static bool runs_without_arguments(const config::Node& body);
 
   // `<< pipeline.* >>` replaced in a part of the config outside jobs
   // (workflows, their filters); `<< parameters.x >>` there is an error.
