@@ -403,9 +403,10 @@ int run_run(RunOptions options)
 Action add_run_command(CLI::App& app)
 {
   auto options = std::make_shared<RunOptions>();
-  auto* sub = app.add_subcommand("run", "Run the pipeline on this machine: every command in its own "
-                                        "`bash -eo pipefail -c` (or `docker run --rm` in its drydock image), "
-                                        "in parallel where the graph allows.");
+  auto* sub = app.add_subcommand("run", "Run the pipeline on this machine, in parallel where the graph allows: "
+                                        "circle.yml 1.0's commands each in its own `bash -eo pipefail -c` (or "
+                                        "`docker run --rm` in its drydock image); a 2.x workflow's jobs in their "
+                                        "job containers, or on this machine for `machine` jobs.");
   sub->add_option("-j,--jobs", options->jobs, "Steps to run at once, 1 to 1024 (default: the number of cores)")
       ->check(step_count());
   sub->add_flag("-q,--quiet", options->quiet, "Print only failures and the result, not every output line");
