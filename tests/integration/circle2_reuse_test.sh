@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # CircleCI 2.1 reuse end to end on the real engine: tests/circle2/reuse's
 # config (executors with parameters, commands with typed and steps
-# parameters, one job run twice with different arguments, pre- and
+# parameters, one job run twice with different arguments, a matrix, pre- and
 # post-steps, when/unless steps, pipeline values and parameters, a
 # workflow switched on by --param) validates, plans and runs green on the
 # web app; a mistake in it is an error at its file:line:col before
@@ -35,6 +35,9 @@ contains "build-test/test-quiet"
 contains "build-test/test-verbose: echo \"before the verbose tests\""
 contains "ship/deploy          does not run: workflow 'ship' does not run: its when: does not hold"
 contains "build-test/test-quiet: Wait for db:5432 127.0.0.1:6380"
+contains "build-test/lint-compile"
+contains "build-test/lint-syntax"
+contains "build-test/summary: Wait for the required jobs"
 lacks "<<"
 
 # run: the workflow green, each instance with its own arguments
@@ -48,6 +51,8 @@ contains "[build-test/test-verbose: echo \"after the verbose tests\"] after the 
 contains "start unittest"
 contains "end unittest"
 contains "test_notes_go_to_postgres"
+contains "[build-test/lint-syntax: echo \"lint by syntax\"] lint by syntax"
+contains "[build-test/summary: echo \"all checks done\"] all checks done"
 case "$out" in *"[build-test/test-quiet: echo \"verbose"*) fail "the quiet instance ran the verbose step";; esac
 case "$out" in *"[build-test/test-verbose: echo \"quiet run\"]"*) fail "the verbose instance ran the unless step";; esac
 lacks "deploying"

@@ -65,15 +65,19 @@ void check_requires(const std::string& file, const Workflow& workflow, Diagnosti
   std::vector<std::vector<std::size_t>> edges(workflow.jobs.size());
   for (std::size_t i = 0; i < workflow.jobs.size(); ++i) {
     for (const auto& required : workflow.jobs[i].requires_) {
-      const auto found = names.find(required.value);
+      for (const auto& name : workflow.required(required.value)) {
+        const auto found = names.find(name);
+        if (found != names.end()) {
+          edges[i].push_back(found->second);
+        }
+      }
+      const auto found = names.find(workflow.required(required.value).front());
       if (found == names.end()) {
         diags.error(required.pos,
                     unknown_name(fmt::format("'{}' requires a job that is not in workflow '{}':",
                                              workflow.jobs[i].shown().value, workflow.name.value),
                                  required.value, known),
                     static_cast<int>(required.value.size()));
-      } else {
-        edges[i].push_back(found->second);
       }
     }
   }

@@ -90,7 +90,7 @@ std::optional<Reference> next_reference(const std::string& text, std::size_t fro
     while (at < text.size() && text[at] == ' ') {
       ++at;
     }
-    const bool ours = name.starts_with("parameters.") || name.starts_with("pipeline.");
+    const bool ours = name.starts_with("parameters.") || name.starts_with("pipeline.") || name.starts_with("matrix.");
     if (ours && text.compare(at, 2, ">>") == 0) {
       return Reference{open, at + 2, std::move(name)};
     }
@@ -161,6 +161,11 @@ struct Reuse::Impl {
   NodePtr pipeline_value(const Reference& ref, Pos pos);
   NodePtr parameter_value(const Reference& ref, Pos pos, const Scope& scope);
   NodePtr value_of(const Reference& ref, Pos pos, const Scope& scope);
+  NodePtr matrix_value(const Reference& ref, Pos pos) const;
+  bool deferred(const Reference& ref) const { return ref.name.starts_with("matrix.") && matrix == nullptr; }
+  void expand_matrix(const Node& key, const Node& options, const Node& spec, MatrixEntries& out);
+  std::vector<std::map<std::string, NodePtr>> combinations(const Node& spec, const std::string& job);
+  const std::map<std::string, NodePtr>* matrix = nullptr; // the combination being written out
   NodePtr substitute_scalar(const NodePtr& node, const Scope& scope);
   NodePtr substitute(const NodePtr& node, const Scope& scope);
 
@@ -246,8 +251,22 @@ NodePtr Reuse::Impl::parameter_value(const Reference& ref, Pos pos, const Scope&
   return nullptr;
 }
 
+NodePtr Reuse::Impl::matrix_value(const Reference& ref, Pos pos) const
+{
+  const auto found = matrix->find(ref.name.substr(std::string_view("matrix.").size()));
+  if (found != matrix->end()) {
+    return found->second;
+  }
+  diags.error(pos, fmt::format("'<< {} >>': the matrix has no parameter of that name (its parameters: {})", ref.name,
+                               names_of(*matrix)));
+  return nullptr;
+}
+
 NodePtr Reuse::Impl::value_of(const Reference& ref, Pos pos, const Scope& scope)
 {
+  if (ref.name.starts_with("matrix.")) {
+    return matrix_value(ref, pos);
+  }
   return ref.name.starts_with("pipeline.") ? pipeline_value(ref, pos) : parameter_value(ref, pos, scope);
 }
 
@@ -261,6 +280,9 @@ NodePtr Reuse::Impl::substitute_scalar(const NodePtr& node, const Scope& scope)
   }
   const bool alone = node->text.find_first_not_of(' ') == ref->begin
                      && node->text.find_first_not_of(' ', ref->end) == std::string::npos;
+  if (alone && deferred(*ref)) {
+    return node; // written out with its matrix entry
+  }
   if (alone) {
     const NodePtr value = value_of(*ref, node->pos, scope);
     return value ? value : scalar("", node->pos);
@@ -270,6 +292,10 @@ NodePtr Reuse::Impl::substitute_scalar(const NodePtr& node, const Scope& scope)
   for (; ref; ref = next_reference(node->text, done)) {
     text += node->text.substr(done, ref->begin - done);
     done = ref->end;
+    if (deferred(*ref)) {
+      text += node->text.substr(ref->begin, ref->end - ref->begin);
+      continue;
+    }
     const NodePtr value = value_of(*ref, node->pos, scope);
     if (value && !value->is_scalar() && !value->is_null()) {
       diags.error(node->pos, fmt::format("'<< {} >>' is {}: it can only stand alone, not inside text", ref->name,
@@ -801,6 +827,115 @@ bool Reuse::runs_without_arguments(const Node& body)
 }
 
 NodePtr Reuse::outside_jobs(const Node& node) { return m_impl->substitute(std::make_shared<Node>(node), Scope{}); }
+
+// ---- matrix ----
+
+namespace {
+
+constexpr std::size_t kMostCombinations = 256;
+
+bool combination_matches(const std::map<std::string, NodePtr>& combination, const Node& exclude)
+{
+  return std::all_of(exclude.entries.begin(), exclude.entries.end(), [&](const config::Entry& entry) {
+    const auto value = combination.find(entry.key->text);
+    return value != combination.end() && canonical_text(*value->second) == canonical_text(*entry.value);
+  });
+}
+
+} // namespace
+
+std::vector<std::map<std::string, NodePtr>> Reuse::Impl::combinations(const Node& spec, const std::string& job)
+{
+  const Node* parameters = spec.find("parameters");
+  if (parameters == nullptr || !parameters->is_mapping() || parameters->entries.empty()) {
+    diags.error(spec.pos, fmt::format("the matrix of job '{}' needs parameters:, each a list of values", job));
+    return {};
+  }
+  std::vector<std::map<std::string, NodePtr>> all = {{}};
+  for (const auto& entry : parameters->entries) {
+    if (!entry.value->is_sequence() || entry.value->items.empty()) {
+      diags.error(entry.value->pos, fmt::format("matrix parameter '{}' must be a list of values", entry.key->text));
+      return {};
+    }
+    if (all.size() * entry.value->items.size() > kMostCombinations) {
+      diags.error(spec.pos,
+                  fmt::format("the matrix of job '{}' has more than {} combinations", job, kMostCombinations));
+      return {};
+    }
+    std::vector<std::map<std::string, NodePtr>> more;
+    for (const auto& combination : all) {
+      for (const auto& value : entry.value->items) {
+        more.push_back(combination);
+        more.back()[entry.key->text] = value;
+      }
+    }
+    all = std::move(more);
+  }
+  return all;
+}
+
+void Reuse::Impl::expand_matrix(const Node& key, const Node& options, const Node& spec, MatrixEntries& out)
+{
+  auto all = combinations(spec, key.text);
+  const Node* excluded = spec.find("exclude");
+  for (const auto& exclude :
+       excluded != nullptr && excluded->is_sequence() ? excluded->items : std::vector<NodePtr>{}) {
+    const auto before = all.size();
+    std::erase_if(all, [&](const auto& combination) { return combination_matches(combination, *exclude); });
+    if (before == all.size() && before > 0) {
+      diags.error(exclude->pos, fmt::format("this exclude of job '{}' matches none of its matrix", key.text));
+    }
+  }
+  for (const auto& field : spec.entries) {
+    if (field.key->text != "parameters" && field.key->text != "exclude" && field.key->text != "alias") {
+      diags.error(field.key->pos,
+                  fmt::format("a matrix has parameters:, exclude: and alias:, not '{}'", field.key->text));
+    }
+  }
+  const Node* alias = spec.find("alias");
+  out.alias = alias != nullptr && alias->is_scalar() ? alias->text : key.text;
+  auto without = std::make_shared<Node>(options);
+  std::erase_if(without->entries, [](const config::Entry& entry) { return entry.key->text == "matrix"; });
+  for (const auto& combination : all) {
+    matrix = &combination;
+    auto written = std::const_pointer_cast<Node>(substitute(without, Scope{}));
+    matrix = nullptr;
+    std::vector<std::string> shown;
+    for (const auto& entry : spec.find("parameters")->entries) { // as listed, not as sorted
+      const auto& value = combination.at(entry.key->text);
+      written->entries.push_back({scalar(entry.key->text, entry.key->pos), value, false}); // said once, not per job
+      shown.push_back(canonical_text(*value));
+    }
+    const Node* name = written->find("name");
+    out.names.push_back(name != nullptr ? name->text : fmt::format("{}-{}", key.text, fmt::join(shown, "-")));
+    if (name == nullptr) {
+      written->entries.push_back({scalar("name", key.pos), scalar(out.names.back(), key.pos), false});
+    }
+    auto item = std::make_shared<Node>();
+    item->kind = NodeKind::mapping;
+    item->pos = key.pos;
+    item->entries.push_back({std::make_shared<Node>(key), written, false});
+    out.items.push_back(std::move(item));
+  }
+}
+
+MatrixEntries Reuse::workflow_entries(const Node& item)
+{
+  MatrixEntries out;
+  const Node* spec = item.is_mapping() && item.entries.size() == 1 && item.entries.front().value->is_mapping()
+                         ? item.entries.front().value->find("matrix")
+                         : nullptr;
+  if (spec == nullptr) {
+    out.items.push_back(std::make_shared<Node>(item));
+    return out;
+  }
+  if (!spec->is_mapping()) {
+    m_impl->diags.error(spec->pos, "'matrix' must be a mapping: parameters:, and exclude: or alias:");
+    return out;
+  }
+  m_impl->expand_matrix(*item.entries.front().key, *item.entries.front().value, *spec, out);
+  return out;
+}
 
 bool Reuse::condition_holds(const Node& condition, bool negate)
 {

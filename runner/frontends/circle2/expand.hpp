@@ -29,6 +29,14 @@ struct PipelineValues {
   std::map<std::string, std::string> parameters; // --param NAME=VALUE, checked against `parameters:`
 };
 
+// A workflow's job entry written out: one per combination of its
+// `matrix` (or the entry itself), and the alias that requires all of them.
+struct MatrixEntries {
+  std::vector<config::NodePtr> items;
+  std::string alias; // empty: no matrix
+  std::vector<std::string> names;
+};
+
 // The reusable parts of one config, read once from its top level.
 class Reuse {
 public:
@@ -47,6 +55,12 @@ public:
   // `<< pipeline.* >>` replaced in a part of the config outside jobs
   // (workflows, their filters); `<< parameters.x >>` there is an error.
   config::NodePtr outside_jobs(const config::Node& node);
+
+  // A workflow's job entry (`- JOB: {options}`) with its `matrix` written
+  // out: each combination's parameters passed as the job's arguments, `<<
+  // matrix.x >>` replaced, and a name of its own (`name:`, else
+  // JOB-VALUE-VALUE...), less the combinations `exclude` lists.
+  MatrixEntries workflow_entries(const config::Node& item);
 
   // A workflow's `when` or `unless` (`negate`): whether it runs, and why not.
   bool condition_holds(const config::Node& condition, bool negate);

@@ -404,7 +404,7 @@ std::vector<Job> read_jobs(Reader& reader, const Node& node, const JobsContext& 
   for (const auto& entry : node.entries) {
     if (!entry.key->is_scalar()) {
       config::report_key_not_plain(reader, *entry.key, "jobs");
-    } else if (entry.value->is_mapping() && !context.reuse.runs_without_arguments(*entry.value)) {
+    } else if (entry.value->is_mapping() && !Reuse::runs_without_arguments(*entry.value)) {
       Job job; // read for each workflow entry that gives its arguments
       job.name = config::Text{entry.key->text, entry.key->pos};
       job.needs_arguments = true;
@@ -462,7 +462,7 @@ void add_instance(Reader& reader, const std::vector<config::Entry>& arguments, c
   if (body == nullptr || !body->is_mapping()) {
     return; // the checks name an unknown job
   }
-  if (arguments.empty() && pre == nullptr && post == nullptr && context.jobs.reuse.runs_without_arguments(*body)) {
+  if (arguments.empty() && pre == nullptr && post == nullptr && Reuse::runs_without_arguments(*body)) {
     return;
   }
   config::Node args;
@@ -498,9 +498,10 @@ void read_workflow_job_options(Reader& reader, const Node& value, std::string_vi
     } else if (key.is_scalar() && (key.text == "pre-steps" || key.text == "post-steps")) {
       (key.text == "pre-steps" ? pre : post) = entry.value.get();
     } else if (key.is_scalar()
-               && is_one_of(key.text, std::array{std::string_view("context"), std::string_view("type"),
-                                                 std::string_view("matrix")})) {
+               && is_one_of(key.text, std::array{std::string_view("context"), std::string_view("type")})) {
       not_yet(reader, key, path);
+    } else if (key.is_scalar() && key.text == "matrix") {
+      continue;                   // written out before (expand.hpp), or said to be wrong there
     } else if (key.is_scalar()) { // anything else passes a 2.1 job parameter
       arguments.push_back(entry);
     } else {
@@ -545,7 +546,7 @@ std::optional<Workflow> read_workflow(Reader& reader, const Node& key, const Nod
                                       const WorkflowsContext& context)
 {
   const auto path = join_path("workflows", key.text);
-  Workflow workflow{config::Text{key.text, key.pos}, {}, std::nullopt};
+  Workflow workflow{config::Text{key.text, key.pos}, {}, std::nullopt, {}};
   if (!reader.expect_mapping(value, path)) {
     return std::nullopt;
   }
@@ -558,9 +559,15 @@ std::optional<Workflow> read_workflow(Reader& reader, const Node& key, const Nod
         continue;
       }
       for (std::size_t i = 0; i < jobs.items.size(); ++i) {
-        if (auto job = read_workflow_job(reader, *jobs.items[i], config::index_path(join_path(path, "jobs"), i),
-                                         context)) {
-          workflow.jobs.push_back(std::move(*job));
+        const auto written = context.jobs.reuse.workflow_entries(*jobs.items[i]);
+        for (const auto& item : written.items) {
+          if (auto job = read_workflow_job(reader, *item, config::index_path(join_path(path, "jobs"), i), context)) {
+            workflow.jobs.push_back(std::move(*job));
+          }
+        }
+        if (!written.alias.empty()) {
+          auto& names = workflow.aliases[written.alias];
+          names.insert(names.end(), written.names.begin(), written.names.end());
         }
       }
     } else if (field.is_scalar() && (field.text == "when" || field.text == "unless")) {

@@ -34,7 +34,9 @@ std::vector<JobRun> runs_of_workflow(const Config& config, const Workflow& workf
   }
   for (auto& run : runs) {
     for (const auto& required : run.entry->requires_) {
-      run.requires_.push_back(by_name.at(required.value)); // checked: every name is in the workflow
+      for (const auto& name : workflow.required(required.value)) {
+        run.requires_.push_back(by_name.at(name)); // checked: every name is in the workflow
+      }
     }
   }
   return runs;

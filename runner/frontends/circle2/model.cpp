@@ -1,5 +1,7 @@
 #include "frontends/circle2/model.hpp"
 
+#include <algorithm>
+
 namespace drydock::circle2 {
 
 const Job* Config::job(std::string_view name) const
@@ -10,6 +12,14 @@ const Job* Config::job(std::string_view name) const
     }
   }
   return nullptr;
+}
+
+std::vector<std::string> Workflow::required(const std::string& written) const
+{
+  const bool a_job = std::any_of(jobs.begin(), jobs.end(),
+                                 [&](const WorkflowJob& job) { return job.shown().value == written; });
+  const auto alias = aliases.find(written);
+  return a_job || alias == aliases.end() || alias->second.empty() ? std::vector<std::string>{written} : alias->second;
 }
 
 const Job* Config::job_of(const WorkflowJob& entry) const

@@ -2,6 +2,7 @@
 // The typed model of a CircleCI 2.x `.circleci/config.yml` (version 2 and
 // 2.1): jobs with their executor and steps, and workflows of those jobs.
 // Every part keeps where it was written, for diagnostics and the plan.
+#include <map>
 #include <optional>
 #include <string>
 #include <variant>
@@ -105,7 +106,11 @@ struct WorkflowJob {
 struct Workflow {
   Text name;
   std::vector<WorkflowJob> jobs;
-  std::optional<std::string> off; // why it does not run (its when: or unless:)
+  std::optional<std::string> off;                          // why it does not run (its when: or unless:)
+  std::map<std::string, std::vector<std::string>> aliases; // a matrix's alias: the names of its jobs
+
+  // The jobs a `requires` entry names: a job's name, else every job of a matrix by its alias.
+  std::vector<std::string> required(const std::string& written) const;
 };
 
 struct Config {

@@ -335,7 +335,7 @@ workflows:
 )")
         == Lines{"2:1: error: 'orbs' is CircleCI 2.x that drydock does not run yet",
                  "7:5: error: 'jobs.build.parallelism' is CircleCI 2.x that drydock does not run yet",
-                 "13:11: error: 'workflows.main.jobs[0].build.matrix' is CircleCI 2.x that drydock does not run yet",
+                 "13:33: error: 'v' is not a parameter of job 'build': it has none",
                  "14:11: error: 'workflows.main.jobs[0].build.context' is CircleCI 2.x that drydock does not run yet",
                  "15:11: error: 'flavour' is not a parameter of job 'build': it has none"});
 }
