@@ -198,6 +198,11 @@ void add_pipeline_options(CLI::App& sub, PipelineOptions& options)
                  "(repeatable; checked against the config's `parameters:`)")
       ->type_name("NAME=VALUE")
       ->allow_extra_args(false);
+  sub.add_option("--approve", options.approved,
+                 "CircleCI 2.x: approve the `type: approval` job NAME, so the jobs behind it run (repeatable; "
+                 "without it they stay on hold and are reported)")
+      ->type_name("NAME")
+      ->allow_extra_args(false);
   sub.add_flag("--infer", options.infer,
                "Run what CircleCI 1.0 inferred for phases without `override` (bundle install, npm test, ...; "
                "plan lists them either way)");
@@ -217,12 +222,13 @@ tl::expected<LoadedPipeline, int> load_circle1(const Loading& loading, std::stri
   const auto& options = loading.options;
   const auto mode = loading.mode;
   const auto& before_claim = loading.before_claim;
-  if (options.workflow || options.job || options.only || !options.params.empty()) {
+  if (options.workflow || options.job || options.only || !options.params.empty() || !options.approved.empty()) {
     fmt::print(stderr, "drydock: {} is for CircleCI 2.x configs; {} is circle.yml 1.0\n",
-               options.workflow ? "--workflow"
-               : options.job    ? "--job"
-               : options.only   ? "--only"
-                                : "--param",
+               options.workflow         ? "--workflow"
+               : options.job            ? "--job"
+               : options.only           ? "--only"
+               : options.params.empty() ? "--approve"
+                                        : "--param",
                loading.file);
     return tl::unexpected(kExitConfigOrUsage);
   }
@@ -361,7 +367,7 @@ tl::expected<LoadedPipeline, int> load_circle2(const Loading& loading, std::stri
   if (report_problems(first.source, first.diagnostics)) {
     return tl::unexpected(kExitConfigOrUsage);
   }
-  const circle2::Selection selection{options.workflow, options.job, options.only};
+  const circle2::Selection selection{options.workflow, options.job, options.only, options.approved};
   auto misuse = options_not_for_circle2(options);
   if (!misuse) {
     misuse = circle2::selection_error(first.config, selection);

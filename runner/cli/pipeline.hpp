@@ -36,6 +36,7 @@ struct PipelineOptions {
   std::optional<std::string> job;           // --job NAME (2.x)
   bool only = false;                        // --only: the job without what it requires
   std::vector<std::string> params;          // --param NAME=VALUE (2.1 pipeline parameters)
+  std::vector<std::string> approved;        // --approve NAME (2.x approval jobs)
 };
 
 // The config file a command reads: the one given, else the default.

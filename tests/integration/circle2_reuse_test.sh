@@ -3,7 +3,7 @@
 # config (executors with parameters, commands with typed and steps
 # parameters, one job run twice with different arguments, a matrix, pre- and
 # post-steps, when/unless steps, pipeline values and parameters, a
-# workflow switched on by --param) validates, plans and runs green on the
+# workflow switched on by --param, behind an approval) validates, plans and runs green on the
 # web app; a mistake in it is an error at its file:line:col before
 # anything runs; nothing is left on the engine.
 # Needs what .ci/engine provides (drydock-base:bookworm, drydock-postgres:15).
@@ -62,11 +62,20 @@ contains "build #1 passed"
 # --param switches the deploy workflow on; pipeline values are this build's
 run run --param run-deploy=true --param greeting=hi --workflow ship
 expect_code 0
+contains "job 'hold' does not run: on hold: approve it with --approve hold"
+contains "job 'deploy' does not run: it waits for the approval of 'hold' (--approve hold)"
+lacks "deploying"
+run run --param run-deploy=true --workflow ship --approve hold
+expect_code 0
+contains "[hold: Approval] ok"
 contains "deploying $sha"
-contains "build #2 passed"
+contains "build #3 passed"
+run run --workflow ship --approve hodl
+expect_code 2
+contains "drydock: --approve hodl: no approval job of that name (approval jobs: hold)"
 run run --param run-deploy=true --workflow build-test --job build
 expect_code 0
-contains "hello from build on main (pipeline 3)"
+contains "hello from build on main (pipeline 4)"
 
 # --param mistakes: at the config's parameters, before a number is taken
 run plan --param run-deploi=true
@@ -78,7 +87,7 @@ contains ".circleci/config.yml:9:3: error: parameter 'run-deploy' of the pipelin
 run run --param greeting
 expect_code 2
 contains "drydock: --param greeting: expected NAME=VALUE"
-[ ! -d .git/drydock/runs/4 ] || fail "a refused --param took a build number"
+[ ! -d .git/drydock/runs/5 ] || fail "a refused --param or --approve took a build number"
 
 # mistakes in the reuse: every one at once, where it is written
 sed -i -e 's/services: db:5432 /service: db:5432 /' -e 's/executor: python$/executor: pyton/' \

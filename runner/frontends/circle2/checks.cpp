@@ -30,7 +30,7 @@ void check_jobs_exist(const Config& config, const Workflow& workflow, Diagnostic
     jobs.push_back(job.name.value);
   }
   for (const auto& entry : workflow.jobs) {
-    if (config.job(entry.job.value) == nullptr) {
+    if (!entry.approval && config.job(entry.job.value) == nullptr) {
       diags.error(entry.job.pos,
                   unknown_name(fmt::format("workflow '{}' runs an unknown job", workflow.name.value), entry.job.value,
                                jobs),

@@ -495,10 +495,15 @@ void read_workflow_job_options(Reader& reader, const Node& value, std::string_vi
       job.name = reader.read_string(*entry.value, key_path);
     } else if (key.is_scalar() && key.text == "filters") {
       job.filters = read_filters(reader, *entry.value, key_path);
+    } else if (key.is_scalar() && key.text == "type") {
+      const auto type = reader.read_string(*entry.value, key_path);
+      job.approval = type && type->value == "approval";
+      if (type && !job.approval) {
+        reader.error(*entry.value, fmt::format("'{}' must be approval, got '{}'", key_path, type->value));
+      }
     } else if (key.is_scalar() && (key.text == "pre-steps" || key.text == "post-steps")) {
       (key.text == "pre-steps" ? pre : post) = entry.value.get();
-    } else if (key.is_scalar()
-               && is_one_of(key.text, std::array{std::string_view("context"), std::string_view("type")})) {
+    } else if (key.is_scalar() && is_one_of(key.text, std::array{std::string_view("context")})) {
       not_yet(reader, key, path);
     } else if (key.is_scalar() && key.text == "matrix") {
       continue;                   // written out before (expand.hpp), or said to be wrong there
@@ -508,7 +513,9 @@ void read_workflow_job_options(Reader& reader, const Node& value, std::string_vi
       config::report_key_not_plain(reader, key, path);
     }
   }
-  add_instance(reader, arguments, pre, post, job, context);
+  if (!job.approval) { // an approval job runs nothing: it needs no job of its name
+    add_instance(reader, arguments, pre, post, job, context);
+  }
 }
 
 std::optional<WorkflowJob> read_workflow_job(Reader& reader, const Node& item, std::string_view path,

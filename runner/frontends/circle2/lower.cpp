@@ -215,15 +215,38 @@ pipeline::Decision filter_decision(const JobRun& run, const pipeline::Build& bui
   return decision;
 }
 
-// Each run's decision: its filters, then what it requires (earlier in the order).
-std::vector<pipeline::Decision> decide(const std::vector<JobRun>& runs, const pipeline::Build& build)
+bool is_approval(const JobRun& run) { return run.entry != nullptr && run.entry->approval; }
+
+bool is_approved(const JobRun& run, const std::vector<std::string>& approved)
+{
+  return std::any_of(approved.begin(), approved.end(),
+                     [&](const std::string& name) { return name == run.name || name == run.entry->shown().value; });
+}
+
+// Why a run that requires `required` (which does not run) does not run either.
+std::string held_by(const JobRun& required, const std::vector<std::string>& approved)
+{
+  if (is_approval(required) && !is_approved(required, approved)) {
+    return fmt::format("it waits for the approval of '{}' (--approve {})", required.name, required.name);
+  }
+  return fmt::format("it requires '{}', which does not run", required.name);
+}
+
+// Each run's decision: its filters, its approval, then what it requires (earlier in the order).
+std::vector<pipeline::Decision> decide(const std::vector<JobRun>& runs, const pipeline::Build& build,
+                                       const std::vector<std::string>& approved)
 {
   std::vector<pipeline::Decision> decisions;
   for (const auto& run : runs) {
     auto decision = filter_decision(run, build);
+    if (decision.runs && is_approval(run)) {
+      decision.reason = is_approved(run, approved) ? "approved (--approve)"
+                                                   : fmt::format("on hold: approve it with --approve {}", run.name);
+      decision.runs = is_approved(run, approved);
+    }
     for (const std::size_t required : run.requires_) {
       if (decision.runs && !decisions[required].runs) {
-        decision = {run.name, false, fmt::format("it requires '{}', which does not run", runs[required].name)};
+        decision = {run.name, false, held_by(runs[required], approved)};
       }
     }
     decisions.push_back(std::move(decision));
@@ -256,12 +279,14 @@ class JobLowering {
 public:
   JobLowering(pipeline::Pipeline& out, const LowerContext& context, const JobRun& run, std::size_t group)
     : m_out(out), m_context(context), m_run(run), m_group(group), m_container(fmt::format("j{}", group)),
-      m_docker(run.job->executor.kind == ExecutorKind::docker)
+      m_docker(run.job != nullptr && run.job->executor.kind == ExecutorKind::docker)
   {
   }
 
   // The job's steps after `after` (the ends of the jobs it requires); returns its ends.
   std::vector<std::size_t> lower(std::vector<std::size_t> after, Diagnostics& diags);
+  // An approved approval job: one gate after `after`; returns it.
+  std::vector<std::size_t> lower_approval(std::vector<std::size_t> after);
 
 private:
   std::string working_directory() const;
@@ -373,7 +398,8 @@ std::size_t JobLowering::add(const std::string& id, const std::string& name, Pos
   }
   step.name = m_run.name + ": " + name;
   step.group = m_group;
-  step.origin = fmt::format("jobs.{}", m_run.job->name.value);
+  step.origin = m_run.job != nullptr ? fmt::format("jobs.{}", m_run.job->name.value)
+                                     : fmt::format("workflows.{}.jobs", m_run.workflow->name.value);
   step.pos = pos;
   step.action = std::move(action);
   step.workdir.base = m_context.checkout_dir;
@@ -523,6 +549,15 @@ void JobLowering::add_store(const Step& step, const StoreStep& store)
                                            artifacts ? "artifacts" : "test results");
 }
 
+std::vector<std::size_t> JobLowering::lower_approval(std::vector<std::size_t> after)
+{
+  m_after = std::move(after);
+  const std::size_t gate = add("approval", "Approval", m_run.entry->pos, pipeline::Gate{"the jobs it requires"},
+                               {pipeline::RunsWhen::on_success, pipeline::OnFailure::skip_dependants, ""});
+  m_out.steps[gate].summary = "approved with --approve; passes once the jobs it requires passed";
+  return {gate};
+}
+
 std::vector<std::size_t> JobLowering::lower(std::vector<std::size_t> after, Diagnostics& diags)
 {
   m_after = std::move(after);
@@ -570,21 +605,39 @@ std::vector<pipeline::Decision> job_decisions(const Config& config, const LowerC
                                               const Selection& selection)
 {
   const auto runs = all_runs(config, selection);
-  return runs ? decide(*runs, context.build) : std::vector<pipeline::Decision>{};
+  return runs ? decide(*runs, context.build, selection.approved) : std::vector<pipeline::Decision>{};
 }
 
 std::optional<std::string> selection_error(const Config& config, const Selection& selection)
 {
   const auto runs = all_runs(config, selection);
-  return runs ? std::nullopt : std::optional<std::string>(runs.error());
+  if (!runs) {
+    return runs.error();
+  }
+  std::vector<std::string> holds;
+  for (const auto& run : *runs) {
+    if (is_approval(run)) {
+      holds.push_back(run.name);
+    }
+  }
+  for (const auto& name : selection.approved) {
+    const bool found = std::any_of(runs->begin(), runs->end(),
+                                   [&](const JobRun& run) { return is_approval(run) && is_approved(run, {name}); });
+    if (!found) {
+      return holds.empty() ? fmt::format("--approve {}: the jobs selected have no approval job", name)
+                           : fmt::format("--approve {}: no approval job of that name (approval jobs: {})", name,
+                                         fmt::join(holds, ", "));
+    }
+  }
+  return std::nullopt;
 }
 
 std::string engine_needed_by(const Config& config, const Selection& selection, const pipeline::Build& build)
 {
   const auto selected = all_runs(config, selection);
-  const auto runs = selected ? running(*selected, decide(*selected, build)) : std::vector<JobRun>{};
+  const auto runs = selected ? running(*selected, decide(*selected, build, selection.approved)) : std::vector<JobRun>{};
   for (const auto& run : runs) {
-    if (run.job->executor.kind == ExecutorKind::docker) {
+    if (run.job != nullptr && run.job->executor.kind == ExecutorKind::docker) {
       return fmt::format("jobs.{}.docker", run.job->name.value);
     }
   }
@@ -616,7 +669,7 @@ pipeline::Pipeline lower(const Config& config, const LowerContext& context, cons
     diags.error(Pos{1, 1}, selected.error()); // checked before, by selection_error
     return out;
   }
-  const auto runs = running(*selected, decide(*selected, context.build));
+  const auto runs = running(*selected, decide(*selected, context.build, selection.approved));
   std::vector<std::vector<std::size_t>> ends(runs.size());
   for (std::size_t i = 0; i < runs.size(); ++i) {
     const auto& run = runs[i];
@@ -625,9 +678,12 @@ pipeline::Pipeline lower(const Config& config, const LowerContext& context, cons
     for (const std::size_t required : run.requires_) {
       after.insert(after.end(), ends[required].begin(), ends[required].end());
     }
+    if (run.job == nullptr && !is_approval(run)) {
+      continue; // an unknown job: the checks said so
+    }
     JobLowering job(out, context, run, i);
-    ends[i] = job.lower(after, diags); // a job of no step: what it waited for
-    if (run.job->executor.kind == ExecutorKind::docker && out.engine_needed_by.empty()) {
+    ends[i] = is_approval(run) ? job.lower_approval(after) : job.lower(after, diags); // no step: what it waited for
+    if (run.job != nullptr && run.job->executor.kind == ExecutorKind::docker && out.engine_needed_by.empty()) {
       out.engine_needed_by = fmt::format("jobs.{}.docker", run.job->name.value);
     }
   }

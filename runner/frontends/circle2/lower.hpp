@@ -24,6 +24,7 @@ struct Selection {
   std::optional<std::string> workflow;
   std::optional<std::string> job;
   bool only = false;
+  std::vector<std::string> approved; // --approve NAME: these approval jobs are approved
 };
 
 struct LowerContext {

@@ -99,6 +99,7 @@ struct WorkflowJob {
   // The job as this entry runs it (its arguments, pre- and post-steps):
   // an index in Config::instances; none: the job as written.
   std::optional<std::size_t> instance;
+  bool approval = false; // `type: approval`: no job, a hold its dependants wait behind
 
   const Text& shown() const { return name ? *name : job; }
 };
