@@ -20,7 +20,8 @@ constexpr const char* kExitCodesHelp = R"(Exit codes:
   70   internal error (a bug in drydock; please report it)
   130  interrupted (Ctrl-C, SIGTERM, SIGHUP, or the output closed)
 
-Docs and schema: README.md and schema/drydock.schema.json in the source tree.)";
+Docs and schemas: README.md, schema/drydock.schema.json (1.0) and schema/circleci2.schema.json (2.x) in the
+source tree.)";
 
 // The table of sub-commands, in the order --help lists them.
 struct CommandEntry {
