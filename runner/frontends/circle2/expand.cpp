@@ -22,7 +22,10 @@ using config::NodePtr;
 constexpr int kMaxCommandDepth = 32;
 // Nodes one config may expand to: commands that call each other many
 // times over would otherwise grow without end ("billion laughs").
-constexpr long long kMaxExpandedNodes = 2'000'000;
+constexpr long long kMaxExpandedNodes = 200'000;
+// Characters of substituted text: a value doubled at each of many levels
+// grows as fast as nodes do.
+constexpr long long kMaxExpandedText = 16'000'000;
 
 constexpr std::array kBuiltinSteps = {std::string_view("run"),
                                       std::string_view("checkout"),
@@ -98,6 +101,41 @@ std::optional<Reference> next_reference(const std::string& text, std::size_t fro
   return std::nullopt; // a heredoc's <<EOF is left as it is
 }
 
+// A `<<# name >>`, `<<^ name >>` or `<</ name >>` tag of a boolean section.
+struct Section {
+  char kind = '#';
+  std::string name;
+  std::size_t begin = 0;
+  std::size_t end = 0;
+};
+
+std::optional<Section> section_at(const std::string& text, std::size_t at)
+{
+  if (text.compare(at, 2, "<<") != 0 || at + 2 >= text.size()) {
+    return std::nullopt;
+  }
+  const char kind = text[at + 2];
+  if (kind != '#' && kind != '^' && kind != '/') {
+    return std::nullopt;
+  }
+  auto inner = next_reference("<<" + text.substr(at + 3), 0);
+  if (!inner || inner->begin != 0) {
+    return std::nullopt;
+  }
+  return Section{kind, inner->name, at, at + 1 + inner->end};
+}
+
+std::optional<Section> next_section(const std::string& text, std::size_t from)
+{
+  for (auto at = text.find("<<", from); at != std::string::npos; at = text.find("<<", at + 2)) {
+    auto section = section_at(text, at);
+    if (section && section->kind != '/') {
+      return section;
+    }
+  }
+  return std::nullopt;
+}
+
 // A scalar's text in a logic statement or in text: booleans and numbers as YAML means them.
 std::string canonical_text(const Node& node)
 {
@@ -108,6 +146,61 @@ std::string canonical_text(const Node& node)
     return std::to_string(*number);
   }
   return node.is_null() ? "" : node.text;
+}
+
+// A boolean parameter's value: YAML's true and false, and YAML 1.1's y,
+// yes, on, n, no and off in any case, as CircleCI takes them.
+std::optional<bool> yaml11_bool(const Node& node)
+{
+  if (const auto flag = config::scalar_as_bool(node)) {
+    return flag;
+  }
+  std::string lower = node.is_scalar() && node.is_plain() ? node.text : "";
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+  if (lower == "y" || lower == "yes" || lower == "on") {
+    return true;
+  }
+  if (lower == "n" || lower == "no" || lower == "off") {
+    return false;
+  }
+  return std::nullopt;
+}
+
+// A literal as a condition: false, null, 0, NaN and '' are false; a quoted
+// 'false' is a string, so true.
+bool is_true(const Node& node)
+{
+  if (node.is_null()) {
+    return false;
+  }
+  if (!node.is_scalar()) {
+    return true;
+  }
+  if (node.is_plain()) {
+    std::string lower = node.text;
+    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+    if (config::scalar_as_bool(node) == false || config::scalar_as_integer(node) == 0LL || lower == ".nan"
+        || lower == "nan") {
+      return false;
+    }
+  }
+  return !node.text.empty();
+}
+
+// A value as `equal` compares it: scalars by what YAML means, lists and mappings by their parts.
+std::string canonical_form(const Node& node)
+{
+  if (node.is_sequence() || node.is_mapping()) {
+    std::string out = node.is_sequence() ? "[" : "{";
+    for (const auto& item : node.items) {
+      out += canonical_form(*item) + ",";
+    }
+    for (const auto& entry : node.entries) {
+      out += canonical_form(*entry.key) + ":" + canonical_form(*entry.value) + ",";
+    }
+    return out + (node.is_sequence() ? "]" : "}");
+  }
+  return node.is_null() ? "null" : "'" + canonical_text(node) + "'";
 }
 
 std::string names_of(const std::map<std::string, NodePtr>& values)
@@ -153,11 +246,16 @@ struct Reuse::Impl {
   std::map<std::string, std::string> pipeline_parameter_types;
   std::vector<std::string> stack; // the commands being expanded, outermost first
   long long created = 0;
-  bool too_big = false;
+  long long text_written = 0; // characters of substituted text
+  bool too_big = false;       // the budget ran out: nothing more is expanded
 
   Impl(Diagnostics& d, const PipelineValues& v) : diags(d), values(v) {}
 
-  bool budget(Pos pos);
+  bool budget(Pos pos, long long text = 0);
+  NodePtr as_written(const Node& key, const Node& body, const Node* args, const Node* pre, const Node* post);
+  void not_21(const Node& mapping, std::string_view key);
+  std::string version;
+  bool version_21 = true; // 2.0 configs are read as written
   NodePtr pipeline_value(const Reference& ref, Pos pos);
   NodePtr parameter_value(const Reference& ref, Pos pos, const Scope& scope);
   NodePtr value_of(const Reference& ref, Pos pos, const Scope& scope);
@@ -167,6 +265,8 @@ struct Reuse::Impl {
   std::vector<std::map<std::string, NodePtr>> combinations(const Node& spec, const std::string& job);
   const std::map<std::string, NodePtr>* matrix = nullptr; // the combination being written out
   NodePtr substitute_scalar(const NodePtr& node, const Scope& scope);
+  NodePtr substitute_references(const NodePtr& node, const Scope& scope);
+  std::string with_sections(const std::string& text, Pos pos, const Scope& scope);
   NodePtr substitute(const NodePtr& node, const Scope& scope);
 
   std::map<std::string, NodePtr> bind(const Node* declared, const Node* args, const std::string& owner, Pos at,
@@ -182,15 +282,17 @@ struct Reuse::Impl {
   void read_pipeline_parameters(const Node& root);
 };
 
-bool Reuse::Impl::budget(Pos pos)
+bool Reuse::Impl::budget(Pos pos, long long text)
 {
-  if (++created <= kMaxExpandedNodes) {
-    return true;
+  text_written += text;
+  if (++created <= kMaxExpandedNodes && text_written <= kMaxExpandedText) {
+    return !too_big;
   }
   if (!too_big) {
     too_big = true;
-    diags.error(pos, fmt::format("the config expands to more than {} parts: commands call each other too many times",
-                                 kMaxExpandedNodes));
+    diags.error(pos, fmt::format("the config expands past drydock's limits ({} parts, {} MB of text): commands or "
+                                 "parameters repeat each other too many times",
+                                 kMaxExpandedNodes, kMaxExpandedText / 1'000'000));
   }
   return false;
 }
@@ -274,6 +376,43 @@ NodePtr Reuse::Impl::value_of(const Reference& ref, Pos pos, const Scope& scope)
 // stays a boolean, a list of steps a list); inside text, by its text.
 NodePtr Reuse::Impl::substitute_scalar(const NodePtr& node, const Scope& scope)
 {
+  if (node->text.find("<<#") != std::string::npos || node->text.find("<<^") != std::string::npos) {
+    auto sectioned = std::make_shared<Node>(*node);
+    sectioned->text = with_sections(node->text, node->pos, scope);
+    return substitute_references(sectioned, scope);
+  }
+  return substitute_references(node, scope);
+}
+
+// `<<# parameters.x >>TEXT<</ parameters.x >>` keeps TEXT when x is true,
+// `<<^ ... >>` when it is false: the sections of CircleCI's boolean parameters.
+std::string Reuse::Impl::with_sections(const std::string& text, Pos pos, const Scope& scope)
+{
+  std::string out;
+  std::size_t done = 0;
+  for (auto open = next_section(text, done); open; open = next_section(text, done)) {
+    const std::string close_tag = "<</";
+    std::optional<Section> close;
+    for (auto at = text.find(close_tag, open->end); at != std::string::npos && !close;
+         at = text.find(close_tag, at + 3)) {
+      auto candidate = section_at(text, at);
+      close = candidate && candidate->name == open->name ? candidate : std::nullopt;
+    }
+    if (!close) {
+      diags.error(pos, fmt::format("'<<{} {} >>' has no '<</ {} >>' after it", open->kind, open->name, open->name));
+      return text;
+    }
+    const NodePtr value = value_of(Reference{0, 0, open->name}, pos, scope);
+    const bool shown = value != nullptr && is_true(*value) == (open->kind == '#');
+    out += text.substr(done, open->begin - done);
+    out += shown ? text.substr(open->end, close->begin - open->end) : "";
+    done = close->end;
+  }
+  return out + text.substr(done);
+}
+
+NodePtr Reuse::Impl::substitute_references(const NodePtr& node, const Scope& scope)
+{
   auto ref = next_reference(node->text, 0);
   if (!ref) {
     return node;
@@ -285,7 +424,7 @@ NodePtr Reuse::Impl::substitute_scalar(const NodePtr& node, const Scope& scope)
   }
   if (alone) {
     const NodePtr value = value_of(*ref, node->pos, scope);
-    return value ? value : scalar("", node->pos);
+    return value ? value : node; // said where it is; left as written, so nothing else fails for it
   }
   std::string text;
   std::size_t done = 0;
@@ -305,6 +444,9 @@ NodePtr Reuse::Impl::substitute_scalar(const NodePtr& node, const Scope& scope)
     }
   }
   text += node->text.substr(done);
+  if (!budget(node->pos, static_cast<long long>(text.size()))) {
+    return scalar("", node->pos);
+  }
   return scalar(std::move(text), node->pos, "!");
 }
 
@@ -369,7 +511,7 @@ NodePtr Reuse::Impl::checked_value(const std::string& name, const Node& declarat
     return nullptr;
   };
   if (type == "boolean") {
-    const auto flag = config::scalar_as_bool(*value);
+    const auto flag = yaml11_bool(*value);
     return flag ? scalar(*flag ? "true" : "false", value->pos) : wrong("true or false");
   }
   if (type == "integer") {
@@ -395,6 +537,9 @@ NodePtr Reuse::Impl::checked_value(const std::string& name, const Node& declarat
   if (type == "executor") {
     return value->is_scalar() || value->is_mapping() ? value : wrong("an executor's name, or name: and its parameters");
   }
+  if (value->is_scalar() && value->is_plain() && config::scalar_as_bool(*value)) {
+    return wrong("a string (quote a true or false meant as text)"); // CircleCI's rule: YAML read it as a boolean
+  }
   return value->is_scalar() || value->is_null() ? value : wrong("a string");
 }
 
@@ -418,6 +563,13 @@ void check_declaration(const std::string& name, const Node& declaration, Diagnos
   const Node* allowed = declaration.find("enum");
   if (type->text == "enum" && (allowed == nullptr || !allowed->is_sequence() || allowed->items.empty())) {
     diags.error(type->pos, fmt::format("parameter '{}' is an enum: give it `enum:`, a list of its values", name));
+    return;
+  }
+  const Node* fallback = declaration.find("default");
+  if (type->text == "enum" && fallback != nullptr
+      && std::none_of(allowed->items.begin(), allowed->items.end(),
+                      [&](const NodePtr& item) { return canonical_text(*item) == canonical_text(*fallback); })) {
+    diags.error(fallback->pos, fmt::format("the default of enum parameter '{}' is not one of its enum", name));
   }
 }
 
@@ -446,6 +598,7 @@ std::map<std::string, NodePtr> Reuse::Impl::bind(const Node* declared, const Nod
       }
       if (value == nullptr) {
         diags.error(at, fmt::format("{} needs parameter '{}' (it has no default)", owner, name));
+        bound.emplace(name, scalar("", at)); // said once, not at every use
         continue;
       }
       auto checked = checked_value(name, *entry.value, value, owner);
@@ -493,12 +646,18 @@ void Reuse::Impl::resolve_step(const NodePtr& item, std::vector<NodePtr>& out)
 {
   const bool one_key = item->is_mapping() && item->entries.size() == 1 && item->entries.front().key->is_scalar();
   const Node* key = item->is_scalar() ? item.get() : one_key ? item->entries.front().key.get() : nullptr;
-  if (key == nullptr || is_builtin_step(key->text)) {
-    out.push_back(item);
+  if (key == nullptr || (is_builtin_step(key->text) && !commands.contains(key->text))) {
+    out.push_back(item); // a command of the config's may take a built-in step's name
     return;
   }
   const Node* value = one_key ? item->entries.front().value.get() : nullptr;
-  if ((key->text == "when" || key->text == "unless") && value != nullptr) {
+  if (too_big) {
+    return; // said once; nothing more is written out
+  }
+  if (key->text == "steps" && value != nullptr && value->is_sequence()) { // `- steps: << parameters.x >>`
+    auto inner = resolve_steps(*value);
+    out.insert(out.end(), inner.begin(), inner.end());
+  } else if ((key->text == "when" || key->text == "unless") && value != nullptr) {
     resolve_condition_step(*key, *value, out);
   } else if (commands.contains(key->text)) {
     resolve_command(*key, value, out);
@@ -530,12 +689,19 @@ void Reuse::Impl::resolve_condition_step(const Node& key, const Node& value, std
 void Reuse::Impl::resolve_command(const Node& key, const Node* args, std::vector<NodePtr>& out)
 {
   const std::string& name = key.text;
-  if (std::find(stack.begin(), stack.end(), name) != stack.end()
-      || static_cast<int>(stack.size()) >= kMaxCommandDepth) {
-    stack.push_back(name);
-    diags.error(key.pos, fmt::format("command '{}' runs itself: {}", stack.front(), fmt::join(stack, " -> ")),
+  const auto again = std::find(stack.begin(), stack.end(), name);
+  if (again != stack.end()) {
+    std::vector<std::string> loop(again, stack.end());
+    loop.push_back(name);
+    diags.error(key.pos, fmt::format("command '{}' runs itself: {}", name, fmt::join(loop, " -> ")),
                 static_cast<int>(name.size()));
-    stack.pop_back();
+    return;
+  }
+  if (static_cast<int>(stack.size()) >= kMaxCommandDepth) {
+    diags.error(key.pos,
+                fmt::format("commands call each other more than {} deep: {} -> {}", kMaxCommandDepth,
+                            fmt::join(stack, " -> "), name),
+                static_cast<int>(name.size()));
     return;
   }
   const Node& definition = *commands.at(name);
@@ -558,14 +724,13 @@ void Reuse::Impl::resolve_command(const Node& key, const Node* args, std::vector
 
 bool Reuse::Impl::holds(const Node& condition, int depth)
 {
-  constexpr int kDeepest = 32;
+  constexpr int kDeepest = 100; // CircleCI's limit
   if (depth > kDeepest) {
     diags.error(condition.pos, "a logic statement nested this deep is not read");
     return false;
   }
-  if (!condition.is_mapping()) { // a literal: false, null, 0 and '' are false
-    const std::string text = canonical_text(condition);
-    return !(condition.is_null() || text.empty() || text == "false" || text == "0");
+  if (!condition.is_mapping()) {
+    return is_true(condition);
   }
   if (condition.entries.size() != 1) {
     diags.error(condition.pos, "a logic statement is one of and:, or:, not:, equal: or matches:");
@@ -575,8 +740,8 @@ bool Reuse::Impl::holds(const Node& condition, int depth)
   const Node& value = *condition.entries.front().value;
   const auto items = [&]() -> const std::vector<NodePtr>& {
     static const std::vector<NodePtr> none;
-    if (!value.is_sequence()) {
-      diags.error(value.pos, fmt::format("'{}' takes a list", key.text));
+    if (!value.is_sequence() || value.items.empty()) {
+      diags.error(value.pos, fmt::format("'{}' takes a list of one statement or more", key.text));
       return none;
     }
     return value.items;
@@ -595,7 +760,7 @@ bool Reuse::Impl::holds(const Node& condition, int depth)
   if (key.text == "equal") {
     const auto& all = items();
     return std::all_of(all.begin(), all.end(),
-                       [&](const NodePtr& item) { return canonical_text(*item) == canonical_text(*all.front()); });
+                       [&](const NodePtr& item) { return canonical_form(*item) == canonical_form(*all.front()); });
   }
   if (key.text == "matches") {
     const Node* pattern = value.find("pattern");
@@ -706,8 +871,8 @@ void Reuse::Impl::read_definitions(const Node& root)
     for (const auto& entry : node->entries) {
       const std::string& name = entry.key->text;
       if (std::string_view(section) == "commands") {
-        if (is_builtin_step(name) || name == "when" || name == "unless") {
-          diags.error(entry.key->pos, fmt::format("command '{}' has the name of a built-in step", name));
+        if (name == "when" || name == "unless" || name == "steps") {
+          diags.error(entry.key->pos, fmt::format("command '{}' has the name of a step that holds steps", name));
           continue;
         }
         if (!entry.value->is_mapping() || entry.value->find("steps") == nullptr) {
@@ -754,15 +919,51 @@ void Reuse::Impl::read_pipeline_parameters(const Node& root)
       diags.error(at, std::move(message));
       continue;
     }
-    const Pos pos = declared->entries[static_cast<std::size_t>(known - names.begin())].key->pos;
-    given->entries.push_back({scalar(name, pos), scalar(value, pos), false});
+    const auto& declaration = declared->entries[static_cast<std::size_t>(known - names.begin())];
+    const Node* type = declaration.value->find("type");
+    const bool typed = type != nullptr && (type->text == "boolean" || type->text == "integer");
+    const Pos pos = declaration.key->pos; // a string stays the text given: 007 is not 7
+    given->entries.push_back({scalar(name, pos), scalar(value, pos, typed ? "?" : "!"), false});
   }
   pipeline_parameters = bind(declared, given.get(), "the pipeline", at, pipeline_parameter_types);
+}
+
+// A 2.0 job as written: what only 2.1 has is an error, not a silent part of it.
+NodePtr Reuse::Impl::as_written(const Node& key, const Node& body, const Node* args, const Node* pre, const Node* post)
+{
+  for (const auto* field : {"parameters", "executor"}) {
+    not_21(body, field);
+  }
+  for (const auto& arg : args != nullptr ? args->entries : std::vector<config::Entry>{}) {
+    diags.error(arg.key->pos, fmt::format("'{}' passes an argument to job '{}': job parameters are CircleCI 2.1, "
+                                          "and this config says version {}",
+                                          arg.key->text, key.text, version));
+  }
+  for (const Node* steps : {pre, post}) {
+    if (steps != nullptr) {
+      diags.error(steps->pos,
+                  fmt::format("pre-steps and post-steps are CircleCI 2.1: this config says version {}", version));
+    }
+  }
+  return std::make_shared<Node>(body);
+}
+
+void Reuse::Impl::not_21(const Node& mapping, std::string_view key)
+{
+  for (const auto& entry : mapping.entries) {
+    if (entry.key->text == key) {
+      diags.error(entry.key->pos, fmt::format("'{}' is CircleCI 2.1: this config says version {}", key, version),
+                  static_cast<int>(key.size()));
+    }
+  }
 }
 
 Reuse::Reuse(const Node& root, const PipelineValues& values, Diagnostics& diags)
   : m_impl(std::make_shared<Impl>(diags, values))
 {
+  const Node* version = root.find("version");
+  m_impl->version = version != nullptr && version->is_scalar() ? version->text : "";
+  m_impl->version_21 = m_impl->version == "2.1" || m_impl->version.empty(); // no version: said elsewhere
   auto& text = m_impl->pipeline_text;
   text["id"] = values.id;
   text["number"] = std::to_string(values.number);
@@ -786,11 +987,12 @@ Reuse::Reuse(const Node& root, const PipelineValues& values, Diagnostics& diags)
 NodePtr Reuse::job(const Node& key, const Node& body, const Node* args, const Node* pre, const Node* post)
 {
   Impl& impl = *m_impl;
+  if (!impl.version_21) {
+    return impl.as_written(key, body, args, pre, post);
+  }
   const std::string owner = fmt::format("job '{}'", key.text);
-  NodePtr given = args != nullptr ? impl.substitute(std::make_shared<Node>(*args), Scope{}) : nullptr;
   std::map<std::string, std::string> types;
-  const auto bound = impl.bind(body.find("parameters"), given.get(), owner, args != nullptr ? args->pos : key.pos,
-                               types);
+  const auto bound = impl.bind(body.find("parameters"), args, owner, args != nullptr ? args->pos : key.pos, types);
   auto own = std::make_shared<Node>(body);
   std::erase_if(own->entries, [](const config::Entry& entry) { return entry.key->text == "parameters"; });
   const Scope scope{owner, &bound, &types};
@@ -802,13 +1004,13 @@ NodePtr Reuse::job(const Node& key, const Node& body, const Node* args, const No
     }
     std::vector<NodePtr> steps;
     if (pre != nullptr) {
-      const auto before = impl.resolve_steps(*impl.substitute(std::make_shared<Node>(*pre), Scope{}));
+      const auto before = impl.resolve_steps(*pre);
       steps.insert(steps.end(), before.begin(), before.end());
     }
     const auto own_steps = impl.resolve_steps(*entry.value);
     steps.insert(steps.end(), own_steps.begin(), own_steps.end());
     if (post != nullptr) {
-      const auto after = impl.resolve_steps(*impl.substitute(std::make_shared<Node>(*post), Scope{}));
+      const auto after = impl.resolve_steps(*post);
       steps.insert(steps.end(), after.begin(), after.end());
     }
     entry.value = entry.value->is_sequence() ? sequence(std::move(steps), entry.value->pos) : entry.value;
@@ -826,7 +1028,13 @@ bool Reuse::runs_without_arguments(const Node& body)
                      [](const config::Entry& entry) { return entry.value->find("default") != nullptr; });
 }
 
-NodePtr Reuse::outside_jobs(const Node& node) { return m_impl->substitute(std::make_shared<Node>(node), Scope{}); }
+NodePtr Reuse::outside_jobs(const Node& node)
+{
+  if (!m_impl->version_21) {
+    return std::make_shared<Node>(node); // 2.0 has no << >> values: its text is as written
+  }
+  return m_impl->substitute(std::make_shared<Node>(node), Scope{});
+}
 
 // ---- matrix ----
 
@@ -925,7 +1133,10 @@ MatrixEntries Reuse::workflow_entries(const Node& item)
   const Node* spec = item.is_mapping() && item.entries.size() == 1 && item.entries.front().value->is_mapping()
                          ? item.entries.front().value->find("matrix")
                          : nullptr;
-  if (spec == nullptr) {
+  if (spec == nullptr || !m_impl->version_21) {
+    if (spec != nullptr) {
+      m_impl->not_21(*item.entries.front().value, "matrix");
+    }
     out.items.push_back(std::make_shared<Node>(item));
     return out;
   }
@@ -946,6 +1157,9 @@ bool Reuse::condition_holds(const Node& condition, bool negate)
 std::vector<std::string> Reuse::command_names() const
 {
   std::vector<std::string> names;
+  if (!m_impl->version_21) {
+    return names; // 2.0 has no commands
+  }
   for (const auto& [name, definition] : m_impl->commands) {
     names.push_back(name);
   }
