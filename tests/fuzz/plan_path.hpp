@@ -254,8 +254,8 @@ inline std::string plan_circle2(const circle2::Validation& validation, const Bui
                                       "/record/test-results"};
   std::vector<circle2::Selection> selections{{}};
   for (const auto& job : validation.config.jobs) {
-    selections.push_back({std::nullopt, job.name.value, false});
-    selections.push_back({std::nullopt, job.name.value, true});
+    selections.push_back({std::nullopt, job.name.value, false, {}});
+    selections.push_back({std::nullopt, job.name.value, true, {}});
   }
   for (const auto& selection : selections) {
     if (circle2::selection_error(validation.config, selection)) {
