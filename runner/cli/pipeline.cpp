@@ -347,7 +347,7 @@ circle2::PipelineValues pipeline_values(const circle1::BuildContext& ctx, std::m
   values.branch = ctx.target.branch;
   values.tag = ctx.target.tag;
   values.revision = ctx.env.get("CIRCLE_SHA1").value_or("");
-  values.base_revision = values.revision;
+  values.base_revision = ""; // the previous pipeline's commit on the branch: drydock keeps no such history
   values.project_url = ctx.env.get("CIRCLE_REPOSITORY_URL").value_or("");
   values.parameters = std::move(params);
   return values;

@@ -106,6 +106,10 @@ NodePtr Reuse::Impl::matrix_value(const Reference& ref, Pos pos) const
 NodePtr Reuse::Impl::value_of(const Reference& ref, Pos pos, const Scope& scope)
 {
   if (ref.name.starts_with("matrix.")) {
+    if (matrix == nullptr) {
+      diags.error(pos, fmt::format("'<< {} >>' has a value only in a workflow's job entry with a matrix", ref.name));
+      return nullptr;
+    }
     return matrix_value(ref, pos);
   }
   return ref.name.starts_with("pipeline.") ? pipeline_value(ref, pos) : parameter_value(ref, pos, scope);
@@ -141,7 +145,13 @@ std::string Reuse::Impl::with_sections(const std::string& text, Pos pos, const S
       diags.error(pos, fmt::format("'<<{} {} >>' has no '<</ {} >>' after it", open->kind, open->name, open->name));
       return text;
     }
-    const NodePtr value = value_of(Reference{0, 0, open->name}, pos, scope);
+    const Reference ref{0, 0, open->name};
+    if (deferred(ref)) {
+      out += text.substr(done, close->end - done); // its value comes in a later pass
+      done = close->end;
+      continue;
+    }
+    const NodePtr value = value_of(ref, pos, scope);
     const bool shown = value != nullptr && is_true(*value) == (open->kind == '#');
     out += text.substr(done, open->begin - done);
     out += shown ? text.substr(open->end, close->begin - open->end) : "";
@@ -282,6 +292,24 @@ NodePtr Reuse::Impl::checked_value(const std::string& name, const Node& declarat
   return value->is_scalar() || value->is_null() ? value : wrong("a string");
 }
 
+// A default's steps run inside the command they belong to: one that calls
+// the command itself is a loop, said as one (arguments are the caller's).
+NodePtr Reuse::Impl::checked_default(const std::string& name, const Node& declaration, NodePtr value,
+                                     const std::string& owner, bool from_default)
+{
+  const std::string command = std::exchange(binding, {});
+  const bool inside = from_default && !command.empty();
+  if (inside) {
+    stack.push_back(command);
+  }
+  auto checked = checked_value(name, declaration, std::move(value), owner);
+  if (inside) {
+    stack.pop_back();
+  }
+  binding = command;
+  return checked;
+}
+
 void check_declaration(const std::string& name, const Node& declaration, Diagnostics& diags)
 {
   const Node* type = declaration.find("type");
@@ -330,8 +358,10 @@ std::map<std::string, NodePtr> Reuse::Impl::bind(const Node* declared, const Nod
       for (const auto& arg : args != nullptr ? args->entries : std::vector<config::Entry>{}) {
         value = arg.key->text == name ? arg.value : value;
       }
+      bool from_default = false;
       if (value == nullptr) {
         for (const auto& field : entry.value->entries) {
+          from_default = from_default || field.key->text == "default";
           value = field.key->text == "default" ? field.value : value;
         }
       }
@@ -340,7 +370,10 @@ std::map<std::string, NodePtr> Reuse::Impl::bind(const Node* declared, const Nod
         bound.emplace(name, scalar("", at)); // said once, not at every use
         continue;
       }
-      auto checked = checked_value(name, *entry.value, value, owner);
+      if (from_default && value->is_scalar()) {
+        value = substitute(value, Scope{}); // `<< pipeline.* >>` in a default
+      }
+      auto checked = checked_default(name, *entry.value, value, owner, from_default);
       bound.emplace(name, checked ? std::move(checked) : scalar("", value->pos)); // said once, not at every use
     }
   } else if (declared != nullptr && !declared->is_null()) {
@@ -437,6 +470,17 @@ void Reuse::Impl::read_pipeline_parameters(const Node& root)
     given->entries.push_back({scalar(name, pos), scalar(value, pos, typed ? "?" : "!"), false});
   }
   pipeline_parameters = bind(declared, given.get(), "the pipeline", at, pipeline_parameter_types);
+  for (const auto& entry : declared != nullptr ? declared->entries : std::vector<config::Entry>{}) {
+    const Node* type = entry.value->find("type");
+    static constexpr std::array<std::string_view, 4> kPipelineTypes = {"string", "boolean", "integer", "enum"};
+    if (type != nullptr && type->is_scalar()
+        && std::find(kParameterTypes.begin(), kParameterTypes.end(), type->text) != kParameterTypes.end()
+        && std::find(kPipelineTypes.begin(), kPipelineTypes.end(), type->text) == kPipelineTypes.end()) {
+      diags.error(type->pos, fmt::format("pipeline parameter '{}' cannot be of type {}: pipeline parameters are "
+                                         "string, boolean, integer or enum",
+                                         entry.key->text, type->text));
+    }
+  }
 }
 
 // A 2.0 job as written: what only 2.1 has is an error, not a silent part of it.
@@ -544,14 +588,18 @@ NodePtr Reuse::outside_jobs(const Node& node)
   if (!m_impl->version_21) {
     return std::make_shared<Node>(node); // 2.0 has no << >> values: its text is as written
   }
-  return m_impl->substitute(std::make_shared<Node>(node), Scope{});
+  m_impl->matrix_later = true;
+  auto substituted = m_impl->substitute(std::make_shared<Node>(node), Scope{});
+  m_impl->matrix_later = false;
+  return substituted;
 }
 
 bool Reuse::condition_holds(const Node& condition, bool negate)
 {
-  const NodePtr substituted = outside_jobs(condition);
-  return m_impl->holds(*substituted, 0) != negate;
+  return m_impl->holds(condition, 0) != negate; // substituted with the workflows it is part of
 }
+
+bool Reuse::gave_up() const { return m_impl->too_big; }
 
 std::vector<std::string> Reuse::command_names() const
 {

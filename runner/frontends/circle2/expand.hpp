@@ -65,6 +65,10 @@ public:
   // A workflow's `when` or `unless` (`negate`): whether it runs, and why not.
   bool condition_holds(const config::Node& condition, bool negate);
 
+  // Whether the expansion ran out of its budget (said once): what it gave
+  // after is empty, and not worth reading.
+  bool gave_up() const;
+
   // The names of the config's commands, for did-you-mean on unknown steps.
   std::vector<std::string> command_names() const;
 

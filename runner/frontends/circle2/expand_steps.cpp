@@ -98,7 +98,9 @@ void Reuse::Impl::resolve_command(const Node& key, const Node* args, std::vector
   }
   const std::string owner = fmt::format("command '{}'", name);
   std::map<std::string, std::string> types;
+  const std::string outer = std::exchange(binding, name);
   const auto bound = bind(definition.find("parameters"), args, owner, key.pos, types);
+  binding = outer;
   const Scope scope{owner, &bound, &types};
   stack.push_back(name);
   const NodePtr substituted = substitute(std::make_shared<Node>(*steps), scope);
@@ -313,12 +315,15 @@ void Reuse::Impl::expand_matrix(const Node& key, const Node& options, const Node
   std::erase_if(without->entries, [](const config::Entry& entry) { return entry.key->text == "matrix"; });
   for (const auto& combination : all) {
     matrix = &combination;
+    only_matrix = true; // the rest was substituted with the workflows
     auto written = std::const_pointer_cast<Node>(substitute(without, Scope{}));
+    only_matrix = false;
     matrix = nullptr;
     std::vector<std::string> shown;
-    for (const auto& entry : spec.find("parameters")->entries) { // as listed, not as sorted
-      const auto& value = combination.at(entry.key->text);
-      written->entries.push_back({scalar(entry.key->text, entry.key->pos), value, false}); // said once, not per job
+    for (const auto& entry : spec.find("parameters")->entries) {
+      written->entries.push_back({scalar(entry.key->text, entry.key->pos), combination.at(entry.key->text), false});
+    }
+    for (const auto& [parameter, value] : combination) { // by the parameters' names, as CircleCI names them
       shown.push_back(canonical_text(*value));
     }
     const Node* name = written->find("name");
@@ -343,6 +348,12 @@ MatrixEntries Reuse::workflow_entries(const Node& item)
   if (spec == nullptr || !m_impl->version_21) {
     if (spec != nullptr) {
       m_impl->not_21(*item.entries.front().value, "matrix");
+    }
+    if (m_impl->version_21) { // a `<< matrix.x >>` without a matrix is said here
+      m_impl->only_matrix = true;
+      out.items.push_back(std::const_pointer_cast<Node>(m_impl->substitute(std::make_shared<Node>(item), Scope{})));
+      m_impl->only_matrix = false;
+      return out;
     }
     out.items.push_back(std::make_shared<Node>(item));
     return out;

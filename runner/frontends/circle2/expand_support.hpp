@@ -259,7 +259,17 @@ struct Reuse::Impl {
   NodePtr parameter_value(const Reference& ref, Pos pos, const Scope& scope);
   NodePtr value_of(const Reference& ref, Pos pos, const Scope& scope);
   NodePtr matrix_value(const Reference& ref, Pos pos) const;
-  bool deferred(const Reference& ref) const { return ref.name.starts_with("matrix.") && matrix == nullptr; }
+  // A reference left as written for a later pass: `<< matrix.x >>` while
+  // the workflows are read (their matrices are written out after), and
+  // all but matrix ones while a matrix entry is (the rest had their turn).
+  bool deferred(const Reference& ref) const
+  {
+    const bool of_matrix = ref.name.starts_with("matrix.");
+    return (of_matrix && matrix == nullptr && matrix_later) || (only_matrix && !of_matrix);
+  }
+  bool matrix_later = false; // reading workflows: matrices come after
+  bool only_matrix = false;  // writing out a matrix entry
+  std::string binding;       // the command whose parameters are being bound: its defaults run inside it
   void expand_matrix(const Node& key, const Node& options, const Node& spec, MatrixEntries& out);
   std::vector<std::map<std::string, NodePtr>> combinations(const Node& spec, const std::string& job);
   const std::map<std::string, NodePtr>* matrix = nullptr; // the combination being written out
@@ -271,6 +281,8 @@ struct Reuse::Impl {
   std::map<std::string, NodePtr> bind(const Node* declared, const Node* args, const std::string& owner, Pos at,
                                       std::map<std::string, std::string>& types);
   NodePtr checked_value(const std::string& name, const Node& declaration, NodePtr value, const std::string& owner);
+  NodePtr checked_default(const std::string& name, const Node& declaration, NodePtr value, const std::string& owner,
+                          bool from_default);
   std::vector<NodePtr> resolve_steps(const Node& steps);
   void resolve_step(const NodePtr& item, std::vector<NodePtr>& out);
   void resolve_command(const Node& key, const Node* args, std::vector<NodePtr>& out);

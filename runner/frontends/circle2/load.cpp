@@ -680,6 +680,9 @@ Config load_config(const config::Node& root, const std::string& path, Diagnostic
   for (const auto& entry : root.entries) {
     const Node& key = *entry.key;
     const Node& value = *entry.value;
+    if (reuse.gave_up()) {
+      break; // one error for it, not one for every part it left empty
+    }
     if (!key.is_scalar()) {
       config::report_key_not_plain(reader, key, "");
     } else if (key.text == "version") {

@@ -35,7 +35,9 @@ std::vector<JobRun> runs_of_workflow(const Config& config, const Workflow& workf
   for (auto& run : runs) {
     for (const auto& required : run.entry->requires_) {
       for (const auto& name : workflow.required(required.value)) {
-        run.requires_.push_back(by_name.at(name)); // checked: every name is in the workflow
+        if (const auto found = by_name.find(name); found != by_name.end()) { // the checks said so otherwise
+          run.requires_.push_back(found->second);
+        }
       }
     }
   }

@@ -229,6 +229,40 @@ TEST_CASE("a command that runs itself is an error naming the loop", "[circle2][e
         == Lines{"6:15: error: command 'b' runs itself: b -> c -> b"});
 }
 
+TEST_CASE("a steps parameter whose default calls its own command is a loop, not a crash", "[circle2][expand]")
+{
+  // Found by review: the default was expanded before the command counted as running.
+  CHECK(problems(with_build("commands:\n  loop:\n    parameters: {s: {type: steps, default: [loop]}}\n"
+                            "    steps: [<< parameters.s >>]\n",
+                            "      - loop\n"))
+        == Lines{"4:45: error: command 'loop' runs itself: loop -> loop"});
+  CHECK(problems(with_build("commands:\n  a:\n    parameters: {s: {type: steps, default: [b]}}\n"
+                            "    steps: [<< parameters.s >>]\n  b:\n    parameters: {s: {type: steps, default: [a]}}\n"
+                            "    steps: [<< parameters.s >>]\n",
+                            "      - a\n"))
+        == Lines{"7:45: error: command 'a' runs itself: a -> b -> a"});
+  // An argument is the caller's: the command may be passed a call of itself.
+  const auto config = read(with_build("commands:\n  wrap:\n    parameters: {s: {type: steps, default: []}}\n"
+                                      "    steps: [{run: before}, << parameters.s >>]\n",
+                                      "      - wrap: {s: [{wrap: {s: [{run: inner}]}}]}\n"));
+  CHECK(steps_of(job_named(config, "build")) == Lines{"before", "before", "inner"});
+}
+
+TEST_CASE("a parameter's default may hold pipeline values; pipeline parameters have four types", "[circle2][expand]")
+{
+  PipelineValues values;
+  values.branch = "feature/x";
+  const auto config = read(with_build("commands:\n  show:\n    parameters: {b: {type: string, default: "
+                                      "\"<< pipeline.git.branch >>\"}}\n    steps: [{run: echo << parameters.b >>}]\n",
+                                      "      - show\n"),
+                           values);
+  CHECK(steps_of(job_named(config, "build")) == Lines{"echo feature/x"});
+  CHECK(problems("version: 2.1\nparameters:\n  s: {type: steps, default: []}\njobs:\n"
+                 "  build: {docker: [{image: a}], steps: [{run: x}]}\n")
+        == Lines{"3:13: error: pipeline parameter 's' cannot be of type steps: pipeline parameters are string, "
+                 "boolean, integer or enum"});
+}
+
 TEST_CASE("a steps parameter's steps take the place of its reference, in the caller's scope", "[circle2][expand]")
 {
   const std::string top = R"(commands:
@@ -480,6 +514,75 @@ workflows:
         == Lines{"pre << pipeline.number >>", "echo << pipeline.number >> / << pipeline.number >>"});
 }
 
+// ---- matrix ----
+
+// A workflow `w` of `entries` (lines ending in a newline) over a job `build` with parameters a and b.
+std::string matrix_config(const std::string& entries)
+{
+  return "version: 2.1\njobs:\n  build:\n    parameters: {version: {type: string}, platform: {type: string}}\n"
+         "    docker: [{image: a}]\n    steps: [{run: echo << parameters.version >> << parameters.platform >>}]\n"
+         "workflows:\n  w:\n    jobs:\n"
+         + entries;
+}
+
+Lines workflow_jobs(const circle2::Config& config)
+{
+  Lines out;
+  for (const auto& entry : config.workflows.at(0).jobs) {
+    out.push_back(entry.shown().value);
+  }
+  return out;
+}
+
+TEST_CASE("a matrix names its jobs by the parameters' values, sorted by the parameters' names", "[circle2][expand]")
+{
+  // CircleCI's documented example: version and platform give build-macos-0.1, not build-0.1-macos.
+  const auto config = read(matrix_config("      - build:\n          matrix:\n            parameters:\n"
+                                         "              version: [\"0.1\", \"0.2\"]\n"
+                                         "              platform: [macos, linux]\n"));
+  CHECK(workflow_jobs(config) == Lines{"build-macos-0.1", "build-linux-0.1", "build-macos-0.2", "build-linux-0.2"});
+  CHECK(steps_of(config.instances.at(3)) == Lines{"echo 0.2 linux"});
+}
+
+TEST_CASE("exclude drops combinations; an alias requires them all; names may use << matrix.x >>", "[circle2][expand]")
+{
+  const auto config = read(matrix_config(
+      "      - build:\n          name: b-<< matrix.platform >>-<< matrix.version >>\n          matrix:\n"
+      "            alias: all-builds\n            parameters: {version: [\"1\"], platform: [x, y]}\n"
+      "            exclude: [{version: \"1\", platform: y}]\n"
+      "      - build: {name: after, version: \"2\", platform: z, requires: [all-builds]}\n"));
+  CHECK(workflow_jobs(config) == Lines{"b-x-1", "after"});
+  CHECK(config.workflows.at(0).required("all-builds") == Lines{"b-x-1"});
+  CHECK(problems(matrix_config("      - build:\n          matrix:\n            parameters: {version: [\"1\"], "
+                               "platform: [x]}\n            exclude: [{version: \"2\", platform: x}]\n"))
+        == Lines{"13:23: error: this exclude of job 'build' matches none of its matrix"});
+}
+
+TEST_CASE("<< matrix.x >> outside a matrix entry is an error, in text or a section, never left as written",
+          "[circle2][expand]")
+{
+  // Found by review: a section crashed, and a reference stayed, for the shell to read as a heredoc.
+  CHECK(problems(with_build("", "      - run: cat << matrix.v >>\n"))
+        == Lines{"6:14: error: '<< matrix.v >>' has a value only in a workflow's job entry with a matrix"});
+  CHECK(problems(with_build("", "      - run: echo <<# matrix.v >>yes<</ matrix.v >>\n"))
+        == Lines{"6:14: error: '<< matrix.v >>' has a value only in a workflow's job entry with a matrix"});
+  CHECK(problems(matrix_config("      - build: {version: << matrix.v >>, platform: x}\n"))
+        == Lines{"10:26: error: '<< matrix.v >>' has a value only in a workflow's job entry with a matrix"});
+}
+
+TEST_CASE("a matrix entry's values are substituted once: a --param's text is not read again", "[circle2][expand]")
+{
+  PipelineValues values;
+  values.branch = "main";
+  values.parameters = {{"p", "<< pipeline.git.branch >>"}};
+  const auto config = read("version: 2.1\nparameters:\n  p: {type: string, default: x}\n"
+                               + matrix_config("      - build:\n          platform: << pipeline.parameters.p >>\n"
+                                               "          matrix: {parameters: {version: [\"1\"]}}\n")
+                                     .substr(13),
+                           values);
+  CHECK(steps_of(config.instances.at(0)) == Lines{"echo 1 << pipeline.git.branch >>"});
+}
+
 TEST_CASE("an unknown pipeline value suggests the closest; job parameters are not in workflows", "[circle2][expand]")
 {
   CHECK(problems(with_build("", "      - run: echo << pipeline.git.brnch >>\n"))
@@ -717,6 +820,7 @@ TEST_CASE("nesting: commands forty deep, logic statements deep, YAML deeper than
   // A chain of forty commands has no loop: it is too deep, not a loop.
   const auto chain = problems(with_build(top, "      - c0\n"));
   CHECK_FALSE(has_error(chain, "runs itself"));
+  CHECK(has_error(chain, "error: commands call each other more than 32 deep: c0 -> c1 -> "));
 
   // CircleCI nests logic statements "to a maximum depth of 100 levels" (the YAML reader's 64 caps it here).
   std::string deep_not;
@@ -732,4 +836,13 @@ TEST_CASE("nesting: commands forty deep, logic statements deep, YAML deeper than
       with_build("", "      - run: " + std::string(100000, '[') + std::string(100000, ']') + "\n"));
   REQUIRE(yaml.size() == 1);
   CHECK(yaml.front().ends_with("error: nesting is deeper than 64 levels"));
+}
+
+TEST_CASE("a config with errors, asked what needs the engine, answers without throwing", "[circle2][expand]")
+{
+  // Found by review: a requires naming no job of the workflow threw out of the run's pre-claim check.
+  const auto result = check("version: 2.1\njobs:\n  a: {docker: [{image: x}], steps: [{run: y}]}\n"
+                            "workflows:\n  w:\n    jobs: [{a: {requires: [nothere]}}]\n");
+  REQUIRE(result.diagnostics.has_errors());
+  CHECK(circle2::engine_needed_by(result.config, {}) == "jobs.a.docker");
 }
