@@ -14,6 +14,7 @@
 #include <memory>
 
 #include "cli/commands.hpp"
+#include "cli/internal_kept.hpp"
 #include "cli/pipeline.hpp"
 #include "docker/image_archive.hpp"
 #include "docker/image_cache.hpp"
@@ -235,6 +236,9 @@ docker::JobContainerStart job_containers_of(const exec::InternalStep& step, cons
   primary.user = wanted.user;
   primary.hosts = wanted.hosts;
   primary.env_names = export_for_container(env::apply_expanded(env, wanted.environment));
+  if (wanted.engine_socket) { // setup_remote_docker: the job's docker commands reach this engine
+    primary.engine_socket = docker::engine_socket_of(own_environment().get("DOCKER_HOST").value_or(""));
+  }
   for (const auto& sidecar : wanted.sidecars) {
     docker::SidecarSpec spec;
     spec.image = sidecar.image;
@@ -389,6 +393,14 @@ int run_step(const exec::InternalStep& step)
           return run_checkout(step, action);
         } else if constexpr (std::is_same_v<Action, pipeline::CollectFiles>) {
           return run_collect(step, action);
+        } else if constexpr (std::is_same_v<Action, pipeline::CacheSave>) {
+          return run_cache_save(step, action);
+        } else if constexpr (std::is_same_v<Action, pipeline::CacheRestore>) {
+          return run_cache_restore(step, action);
+        } else if constexpr (std::is_same_v<Action, pipeline::WorkspacePersist>) {
+          return run_workspace_persist(step, action);
+        } else if constexpr (std::is_same_v<Action, pipeline::WorkspaceAttach>) {
+          return run_workspace_attach(step, action);
         } else if constexpr (std::is_same_v<Action, pipeline::Gate>) {
           return kExitOk; // the scheduler passes it without a process; nothing to do here either
         } else {

@@ -310,6 +310,14 @@ void drop_circle1_only(circle1::BuildContext& ctx)
   }
 }
 
+// The project's 2.x caches: beside its 1.0 cache_directories, under
+// drydock's cache, caches/ for directories/.
+std::string caches_dir_of(const circle1::BuildContext& ctx)
+{
+  const std::filesystem::path kept(ctx.directories_cache);
+  return (kept.parent_path().parent_path() / "caches" / kept.filename()).string();
+}
+
 // The build context is made for the project's folder, as for a circle.yml
 // there: a config in the project's .circleci/ folder has its parent for
 // project (its records, counter and name), in git or not.
@@ -418,7 +426,9 @@ tl::expected<LoadedPipeline, int> load_circle2(const Loading& loading, std::stri
                                        {ctx.build_num, ctx.env.get("CIRCLE_SHA1").value_or(""), ctx.target.branch,
                                         ctx.target.tag, ctx.target.owner},
                                        ctx.artifacts_dir,
-                                       ctx.test_reports_dir};
+                                       ctx.test_reports_dir,
+                                       caches_dir_of(ctx),
+                                       (std::filesystem::path(ctx.artifacts_dir).parent_path() / "workspace").string()};
   Diagnostics diags;
   loaded.pipeline = circle2::lower(validation.config, lowering, selection, diags);
   loaded.jobs = circle2::job_decisions(validation.config, lowering, selection);

@@ -239,8 +239,19 @@ Argv run_job_container(const JobContainerSpec& spec)
   }
   add_env_names(argv, spec.env_names);
   add_placement(argv, {}, spec.hosts, "");
+  if (!spec.engine_socket.empty()) {
+    argv.insert(argv.end(), {"--volume", spec.engine_socket + ":/var/run/docker.sock"});
+  }
   add_keep_alive_command(argv, spec.image);
   return argv;
+}
+
+std::string engine_socket_of(const std::string& docker_host)
+{
+  if (docker_host.empty()) {
+    return "/var/run/docker.sock";
+  }
+  return docker_host.starts_with("unix://") ? docker_host.substr(7) : "";
 }
 
 Argv run_sidecar(const SidecarSpec& spec)
@@ -310,6 +321,86 @@ Argv resolve_path_in(const std::string& container, const std::string& base, cons
            + R"sh(if [ -d "$p" ]; then t=d; elif [ -e "$p" ] || [ -L "$p" ]; then t=f; else t=-; fi; )sh"
            + R"sh(printf '%s %s\n' "$t" "$p")sh",
        "drydock", base, path});
+}
+
+namespace {
+
+// $1 the base (d), then `at P` sets p to P resolved from it.
+constexpr const char* kResolveAt =
+    R"sh(d=$1; case $d in "~") d=$HOME ;; "~/"*) d=$HOME/${d#"~/"} ;; esac; )sh"
+    R"sh(at() { case $1 in "~") p=$HOME ;; "~/"*) p=$HOME/${1#"~/"} ;; /*) p=$1 ;; *) p=$d/$1 ;; esac; }; )sh";
+
+// The command in the container, or here when there is none; -i: it reads stdin.
+Argv in_place(const std::string& container, std::vector<std::string> command, bool input = false)
+{
+  if (container.empty()) {
+    return command;
+  }
+  Argv argv{"docker", "exec"};
+  if (input) {
+    argv.emplace_back("-i");
+  }
+  argv.insert(argv.end(), {"--", container});
+  argv.insert(argv.end(), command.begin(), command.end());
+  return argv;
+}
+
+} // namespace
+
+Argv tar_cache_paths(const std::string& container, const std::string& base, const std::vector<std::string>& paths)
+{
+  std::vector<std::string> command{
+      "sh", "-c",
+      std::string(kResolveAt)
+          + R"sh(shift; n=$#; i=0; while [ "$i" -lt "$n" ]; do at "$1"; shift; i=$((i + 1)); )sh"
+            R"sh(if [ -e "$p" ] || [ -L "$p" ]; then while case $p in /*) true ;; *) false ;; esac; do p=${p#/}; done; )sh"
+            R"sh(set -- "$@" "${p:-.}"; else printf 'warning: nothing at %s: not in the cache
+' "$p" >&2; fi; done; )sh"
+            R"sh([ "$#" -gt 0 ] || exit 3; cd / && exec tar -cf - -- "$@")sh",
+      "drydock", base};
+  command.insert(command.end(), paths.begin(), paths.end());
+  return in_place(container, std::move(command));
+}
+
+Argv untar_cache(const std::string& container)
+{
+  return in_place(container, {"sh", "-c", "cd / && exec tar -xf -"}, true);
+}
+
+Argv tar_workspace_paths(const std::string& container, const std::string& base, const std::string& root,
+                         const std::vector<std::string>& paths, bool list)
+{
+  std::vector<std::string> command{
+      "sh",
+      "-c",
+      std::string(kResolveAt)
+          + R"sh(m=$3; at "$2"; cd -- "$p" || exit 4; shift 3; n=$#; i=0; while [ "$i" -lt "$n" ]; do )sh"
+            R"sh(g=$1; shift; i=$((i + 1)); f=0; IFS=; for x in $g; do case $x in /*) ;; *) x=./$x ;; esac; )sh"
+            R"sh(if [ -e "$x" ] || [ -L "$x" ]; then set -- "$@" "$x"; f=1; fi; done; unset IFS; )sh"
+            R"sh([ "$f" = 1 ] || [ "$m" != list ] || printf 'warning: nothing at %s in %s
+' "$g" "$PWD" >&2; done; [ "$#" -gt 0 ] || exit 3; )sh"
+            R"sh(if [ "$m" = list ]; then exec find "$@" ! -type d -print0; fi; exec tar -cf - -- "$@")sh",
+      "drydock",
+      base,
+      root,
+      list ? "list" : "tar"};
+  command.insert(command.end(), paths.begin(), paths.end());
+  return in_place(container, std::move(command));
+}
+
+Argv untar_workspace(const std::string& container, const std::string& base, const std::string& at)
+{
+  return in_place(container,
+                  {"sh", "-c",
+                   std::string(kResolveAt) + R"sh(at "$2"; mkdir -p -- "$p" && cd -- "$p" && exec tar -xf -)sh",
+                   "drydock", base, at},
+                  true);
+}
+
+Argv read_file_in(const std::string& container, const std::string& base, const std::string& file)
+{
+  return in_place(container,
+                  {"sh", "-c", std::string(kResolveAt) + R"sh(at "$2"; exec cat -- "$p")sh", "drydock", base, file});
 }
 
 Argv copy_out(const std::string& container, const std::string& path, const std::string& destination)

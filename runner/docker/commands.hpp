@@ -112,8 +112,13 @@ struct JobContainerSpec {
   std::string user;                                       // empty: the image's
   std::vector<std::string> env_names;                     // -e NAME: values from the client's environment
   std::vector<std::pair<std::string, std::string>> hosts; // --add-host NAME:ADDRESS
+  std::string engine_socket;                              // mounted at /var/run/docker.sock when not empty
 };
 Argv run_job_container(const JobContainerSpec& spec);
+
+// The engine's socket on this machine: DOCKER_HOST's unix socket, or the
+// default one; empty when DOCKER_HOST is not a unix socket.
+std::string engine_socket_of(const std::string& docker_host);
 
 // A sidecar in a job container's network namespace (`--network
 // container:NAME`), detached, never pulled.
@@ -154,6 +159,22 @@ Argv copy_out(const std::string& container, const std::string& path, const std::
 Argv copy_into(const std::string& source_dir, const std::string& container, const std::string& dir);
 // The files under `dir` given to `owner` ("UID:GID"), as root.
 Argv give_to(const std::string& container, const std::string& owner, const std::string& dir);
+
+// Files kept beyond a job (caches, the workspace), in its job container or,
+// with no container, on this machine. Paths resolve as resolve_path_in.
+// A tar on stdout of what exists at `paths`, each under / (so it goes back
+// where it was); what is missing is a warning on stderr; nothing: exit 3.
+Argv tar_cache_paths(const std::string& container, const std::string& base, const std::vector<std::string>& paths);
+// A tar on stdin unpacked under /.
+Argv untar_cache(const std::string& container);
+// Under `root` (from base), what the globs `paths` match: a tar on stdout
+// (`list`: their files instead, each ending in a NUL); nothing: exit 3.
+Argv tar_workspace_paths(const std::string& container, const std::string& base, const std::string& root,
+                         const std::vector<std::string>& paths, bool list);
+// A tar on stdin unpacked at `at` (from base; made when missing).
+Argv untar_workspace(const std::string& container, const std::string& base, const std::string& at);
+// The file's bytes on stdout.
+Argv read_file_in(const std::string& container, const std::string& base, const std::string& file);
 
 Argv create_network(const std::string& name, const std::string& run_id, const std::string& owner);
 Argv remove_networks(const std::vector<std::string>& names);

@@ -124,15 +124,10 @@ tl::expected<void, std::string> create_network(RunContext& context, SetupMode mo
   return {};
 }
 
-// The engine's socket, for a build container whose config asks for docker:
-// DOCKER_HOST's unix socket or the default one.
+// The engine's socket, for a build container whose config asks for docker.
 std::string engine_socket(const env::Environment& env)
 {
-  const std::string host = env.get("DOCKER_HOST").value_or("");
-  if (host.empty()) {
-    return "/var/run/docker.sock";
-  }
-  return host.starts_with("unix://") ? host.substr(7) : "";
+  return docker::engine_socket_of(env.get("DOCKER_HOST").value_or(""));
 }
 
 docker::BuildContainerSpec build_container_spec(const pipeline::BuildContainer& wanted, const RunContext& context)

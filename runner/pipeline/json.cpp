@@ -70,9 +70,17 @@ void to_json(nlohmann::json& out, RunsWhen value) { enum_to_json(out, value, kWh
 void from_json(const nlohmann::json& in, RunsWhen& value) { enum_from_json(in, value, kWhen); }
 void to_json(nlohmann::json& out, OnFailure value) { enum_to_json(out, value, kOnFailure); }
 void from_json(const nlohmann::json& in, OnFailure& value) { enum_from_json(in, value, kOnFailure); }
+constexpr std::pair<KeyPart::Kind, const char*> kKeyParts[] = {{KeyPart::Kind::text, "text"},
+                                                               {KeyPart::Kind::checksum, "checksum"},
+                                                               {KeyPart::Kind::env, "env"},
+                                                               {KeyPart::Kind::epoch, "epoch"},
+                                                               {KeyPart::Kind::arch, "arch"}};
+void to_json(nlohmann::json& out, KeyPart::Kind value) { enum_to_json(out, value, kKeyParts); }
+void from_json(const nlohmann::json& in, KeyPart::Kind& value) { enum_from_json(in, value, kKeyParts); }
 void to_json(nlohmann::json& out, DatabaseProvider value) { enum_to_json(out, value, kProviders); }
 void from_json(const nlohmann::json& in, DatabaseProvider& value) { enum_from_json(in, value, kProviders); }
 
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(KeyPart, kind, value)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Policy, when, on_failure, skipped_because)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Group, name, kind, policy)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ShellCommand, script, shell, append_files, files_node, files_nodes)
@@ -87,12 +95,19 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DatabaseStart, database)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Publish, name, image, registry, tags, version, latest, semver,
                                                 precision, zero, login_env)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Sidecar, name, image, environment, entrypoint, command, user)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(JobContainer, name, image, environment, user, sidecars, hosts)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(JobContainer, name, image, environment, user, sidecars, hosts,
+                                                engine_socket)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Gate, waits_for)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ContainerStart, container)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ContainerStop, container)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Checkout, container, source_dir, sha, path)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(CollectFiles, container, base, path, into, root)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(CacheKey, written, parts)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(CacheSave, container, base, key, paths, dir)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(CacheRestore, container, base, keys, dir)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(WorkspacePersist, container, base, root, paths, layer_dir)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(WorkspaceLayer, job, dir, after)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(WorkspaceAttach, container, base, at, layers)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Container, image, database, services, hosts)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(WorkDir, base, path, home, base_is_home)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(BuildContainer, image, origin, mounts, hosts, engine_socket)

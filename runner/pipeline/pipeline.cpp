@@ -7,9 +7,10 @@ namespace drydock::pipeline {
 
 std::string_view action_kind(const Action& action)
 {
-  static constexpr std::string_view kKinds[] = {"shell",    "image",   "database",  "service",
-                                                "publish",  "archive", "container", "container-stop",
-                                                "checkout", "collect", "gate"};
+  static constexpr std::string_view kKinds[] = {
+      "shell",   "image",      "database",       "service",           "publish",
+      "archive", "container",  "container-stop", "checkout",          "collect",
+      "gate",    "cache-save", "cache-restore",  "workspace-persist", "workspace-attach"};
   static_assert(std::size(kKinds) == std::variant_size_v<Action>);
   return kKinds[action.index()];
 }

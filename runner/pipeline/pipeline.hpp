@@ -160,6 +160,7 @@ struct JobContainer {
   std::string user;
   std::vector<Sidecar> sidecars;
   std::vector<std::pair<std::string, std::string>> hosts; // NAME, ADDRESS: --add-host entries (sidecars' names)
+  bool engine_socket = false; // the engine's socket mounted at /var/run/docker.sock (setup_remote_docker)
 };
 
 struct ContainerStart {
@@ -194,6 +195,71 @@ struct CollectFiles {
   std::string root;
 };
 
+// A part of a cache key, rendered when its step starts: text as written,
+// the checksum of a file (from the job's directory; base64 of its
+// SHA-256), a variable of the step's environment, the time in seconds,
+// or the machine's OS and architecture ("linux-amd64").
+struct KeyPart {
+  enum class Kind { text, checksum, env, epoch, arch };
+  Kind kind = Kind::text;
+  std::string value; // the text, the file, the variable's name
+};
+
+struct CacheKey {
+  std::string written; // as the config wrote it, for messages
+  std::vector<KeyPart> parts;
+};
+
+// Files a job keeps between runs under a key, in `dir` (drydock's cache
+// for the project): never replaced once written. `paths` as in
+// CollectFiles (the job's container, or this machine when empty).
+struct CacheSave {
+  std::string container;
+  std::string base;
+  CacheKey key;
+  std::vector<std::string> paths;
+  std::string dir;
+};
+
+// The first key that finds a cache: the exact key, else the newest cache
+// whose key starts with it; its files go back where they were. Finding
+// none is no failure.
+struct CacheRestore {
+  std::string container;
+  std::string base;
+  std::vector<CacheKey> keys;
+  std::string dir;
+};
+
+// Files under `root` (from `base` when relative) that later jobs of the
+// run may attach: `paths` are relative to root (globs allowed); written
+// as a layer in `layer_dir` (the job's, in the run's workspace).
+struct WorkspacePersist {
+  std::string container;
+  std::string base;
+  std::string root;
+  std::vector<std::string> paths;
+  std::string layer_dir;
+};
+
+// The layers of a job that a WorkspaceAttach reads, and the jobs among
+// the others it comes after (a file both wrote: its copy wins).
+struct WorkspaceLayer {
+  std::string job;
+  std::string dir;
+  std::vector<std::string> after;
+};
+
+// What the jobs before it persisted, extracted at `at` in the order of
+// `layers`; the same file from two jobs neither of which comes after the
+// other is a failure, as on CircleCI.
+struct WorkspaceAttach {
+  std::string container;
+  std::string base;
+  std::string at;
+  std::vector<WorkspaceLayer> layers;
+};
+
 // A step with nothing to run: it passes as soon as it may start. A
 // group's entry, so that with skip_dependants a failure before it skips
 // the whole group, steps that would run after a failure included.
@@ -202,10 +268,12 @@ struct Gate {
 };
 
 using Action = std::variant<ShellCommand, ImageBuild, DatabaseStart, ServiceStart, Publish, ImageArchive,
-                            ContainerStart, ContainerStop, Checkout, CollectFiles, Gate>;
+                            ContainerStart, ContainerStop, Checkout, CollectFiles, Gate, CacheSave, CacheRestore,
+                            WorkspacePersist, WorkspaceAttach>;
 
 // "shell", "image", "database", "service", "publish", "archive",
-// "container", "container-stop", "checkout", "collect", "gate".
+// "container", "container-stop", "checkout", "collect", "gate",
+// "cache-save", "cache-restore", "workspace-persist", "workspace-attach".
 std::string_view action_kind(const Action& action);
 
 // Where a ShellCommand runs when not on the host.

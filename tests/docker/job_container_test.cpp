@@ -106,6 +106,20 @@ TEST_CASE("the job container runs detached, kept alive by a shell loop, never pu
                                                    "-c",           "while sleep 3600; do :; done"});
 }
 
+TEST_CASE("setup_remote_docker: the engine's socket mounted where a docker CLI looks", "[docker]")
+{
+  auto spec = job_spec();
+  spec.engine_socket = "/run/user/1000/docker.sock";
+  const auto argv = docker::run_job_container(spec);
+  const auto volume = std::find(argv.begin(), argv.end(), "--volume");
+  REQUIRE(volume != argv.end());
+  CHECK(*(volume + 1) == "/run/user/1000/docker.sock:/var/run/docker.sock");
+  CHECK(volume < std::find(argv.begin(), argv.end(), "--")); // an option, not a value after the image
+  CHECK(docker::engine_socket_of("") == "/var/run/docker.sock");
+  CHECK(docker::engine_socket_of("unix:///run/docker.sock") == "/run/docker.sock");
+  CHECK(docker::engine_socket_of("tcp://10.0.0.1:2375").empty());
+}
+
 TEST_CASE("a sidecar shares the job container's network; its entrypoint's first word is --entrypoint", "[docker]")
 {
   CHECK(docker::run_sidecar(sidecar_spec())

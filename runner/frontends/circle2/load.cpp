@@ -11,6 +11,7 @@
 #include "env/environment.hpp"
 #include "frontends/circle2/checks.hpp"
 #include "frontends/circle2/expand.hpp"
+#include "frontends/circle2/load_steps.hpp"
 #include "util/source.hpp"
 #include "util/spelling.hpp"
 
@@ -36,42 +37,12 @@ struct JobsContext {
   std::vector<std::string> commands;
 };
 
-bool is_one_of(std::string_view key, std::span<const std::string_view> keys)
-{
-  return std::find(keys.begin(), keys.end(), key) != keys.end();
-}
 
 void not_yet(Reader& reader, const Node& key, std::string_view path)
 {
   reader.error(key, fmt::format("'{}' is CircleCI 2.x that drydock does not run yet", join_path(path, key.text)));
 }
 
-// The image's environment: a mapping, or a list of NAME=value strings or one-key mappings.
-std::vector<EnvVar> read_environment(Reader& reader, const Node& node, std::string_view path)
-{
-  if (!node.is_sequence()) {
-    return reader.read_env(node, path);
-  }
-  std::vector<EnvVar> vars;
-  for (std::size_t i = 0; i < node.items.size(); ++i) {
-    const Node& item = *node.items[i];
-    const auto item_path = config::index_path(path, i);
-    if (item.is_mapping()) {
-      auto some = reader.read_env(item, item_path);
-      vars.insert(vars.end(), some.begin(), some.end());
-    } else if (const auto text = reader.read_string(item, item_path)) {
-      const auto equals = text->value.find('=');
-      if (equals == std::string::npos || !env::is_valid_name(text->value.substr(0, equals))) {
-        reader.error(item, fmt::format("'{}' must be NAME=value with NAME letters, digits and _ (not starting "
-                                       "with a digit), got '{}'",
-                                       item_path, text->value));
-        continue;
-      }
-      vars.push_back({text->value.substr(0, equals), text->value.substr(equals + 1), text->pos});
-    }
-  }
-  return vars;
-}
 
 // ---- executors ----
 
@@ -129,193 +100,6 @@ Executor read_docker(Reader& reader, const Node& key, const Node& value, std::st
     executor.images.push_back(std::move(image));
   }
   return executor;
-}
-
-// ---- steps ----
-
-// "10m", "30s", "1h30m", or a number of seconds.
-std::optional<int> read_duration(Reader& reader, const Node& node, std::string_view path)
-{
-  const auto text = reader.read_string(node, path);
-  if (!text) {
-    return std::nullopt;
-  }
-  long long total = 0;
-  long long number = -1;
-  for (const char c : text->value) {
-    if (std::isdigit(static_cast<unsigned char>(c)) != 0) {
-      number = (number < 0 ? 0 : number) * 10 + (c - '0');
-    } else if ((c == 's' || c == 'm' || c == 'h') && number >= 0) {
-      total += number * (c == 'h' ? 3600 : c == 'm' ? 60 : 1);
-      number = -1;
-    } else {
-      number = -2;
-      break;
-    }
-    if (number > 1'000'000 || total > 10'000'000) {
-      number = -2;
-      break;
-    }
-  }
-  const bool bare = number >= 0 && total > 0; // "10m5": a number after a unit has no unit of its own
-  if (number == -2 || bare || (number < 0 && total == 0)) {
-    reader.error(node, fmt::format("'{}' must be a duration such as 10m, 30s or 1h, got '{}'", path, text->value));
-    return std::nullopt;
-  }
-  return static_cast<int>(total + std::max(number, 0LL));
-}
-
-std::optional<StepWhen> read_when(Reader& reader, const Node& node, std::string_view path)
-{
-  const auto text = reader.read_string(node, path);
-  if (!text) {
-    return std::nullopt;
-  }
-  if (text->value == "on_success" || text->value == "on_fail" || text->value == "always") {
-    return text->value == "always"    ? StepWhen::always
-           : text->value == "on_fail" ? StepWhen::on_fail
-                                      : StepWhen::on_success;
-  }
-  reader.error(node, fmt::format("'{}' must be on_success, on_fail or always, got '{}'", path, text->value));
-  return std::nullopt;
-}
-
-constexpr std::array<config::Field<RunStep>, 8> kRunFields = {{
-    {"command", [](Reader& r, const Node& v, std::string_view p,
-                   RunStep& o) { o.command = r.read_string(v, p).value_or(config::Text{}); }},
-    {"name", [](Reader& r, const Node& v, std::string_view p, RunStep& o) { o.name = r.read_string(v, p); }},
-    {"shell", [](Reader& r, const Node& v, std::string_view p, RunStep& o) { o.shell = r.read_string(v, p); }},
-    {"environment",
-     [](Reader& r, const Node& v, std::string_view p, RunStep& o) { o.environment = read_environment(r, v, p); }},
-    {"working_directory",
-     [](Reader& r, const Node& v, std::string_view p, RunStep& o) { o.working_directory = r.read_string(v, p); }},
-    {"background", [](Reader& r, const Node& v, std::string_view p,
-                      RunStep& o) { o.background = r.read_bool(v, p).value_or(false); }},
-    {"no_output_timeout",
-     [](Reader& r, const Node& v, std::string_view p, RunStep& o) { o.no_output_timeout = read_duration(r, v, p); }},
-    {"when", [](Reader& r, const Node& v, std::string_view p,
-                RunStep& o) { o.when = read_when(r, v, p).value_or(StepWhen::on_success); }},
-}};
-
-RunStep read_run(Reader& reader, const Node& value, std::string_view path)
-{
-  RunStep run;
-  if (value.is_scalar()) {
-    run.command = config::Text{value.text, value.pos};
-    return run;
-  }
-  config::read_fields<RunStep>(reader, value, path, kRunFields, run);
-  if (value.is_mapping()) {
-    config::require_keys(reader, value, value, path, {"command"});
-  }
-  return run;
-}
-
-CheckoutStep read_checkout(Reader& reader, const Node& value, std::string_view path)
-{
-  CheckoutStep checkout;
-  if (value.is_null()) {
-    return checkout;
-  }
-  static constexpr std::array<config::Field<CheckoutStep>, 1> kFields = {{
-      {"path", [](Reader& r, const Node& v, std::string_view p, CheckoutStep& o) { o.path = r.read_string(v, p); }},
-  }};
-  config::read_fields<CheckoutStep>(reader, value, path, kFields, checkout);
-  return checkout;
-}
-
-StoreStep read_store(Reader& reader, const Node& key, const Node& value, std::string_view path)
-{
-  StoreStep store;
-  store.path.pos = key.pos;
-  static constexpr std::array<config::Field<StoreStep>, 2> kFields = {{
-      {"path", [](Reader& r, const Node& v, std::string_view p,
-                  StoreStep& o) { o.path = r.read_string(v, p).value_or(config::Text{}); }},
-      {"destination",
-       [](Reader& r, const Node& v, std::string_view p, StoreStep& o) { o.destination = r.read_string(v, p); }},
-  }};
-  const std::span<const config::Field<StoreStep>> fields(kFields.data(), key.text == "store_artifacts" ? 2 : 1);
-  config::read_fields<StoreStep>(reader, value, path, fields, store);
-  if (value.is_mapping()) {
-    config::require_keys(reader, value, key, path, {"path"});
-  }
-  return store;
-}
-
-constexpr std::array kStepKinds = {std::string_view("run"), std::string_view("checkout"), std::string_view("deploy"),
-                                   std::string_view("store_artifacts"), std::string_view("store_test_results")};
-constexpr std::array kNotYetSteps = {std::string_view("save_cache"),           std::string_view("restore_cache"),
-                                     std::string_view("persist_to_workspace"), std::string_view("attach_workspace"),
-                                     std::string_view("setup_remote_docker"),  std::string_view("add_ssh_keys")};
-
-std::optional<Step> read_step_of_kind(Reader& reader, const Node& key, const Node& value, std::string_view path,
-                                      const std::vector<std::string>& commands)
-{
-  const auto step_path = join_path(path, key.text);
-  if (key.text == "run" || key.text == "deploy") {
-    return Step{"run", key.pos, read_run(reader, value, step_path)};
-  }
-  if (key.text == "checkout") {
-    return Step{"checkout", key.pos, read_checkout(reader, value, step_path)};
-  }
-  if (key.text == "store_artifacts" || key.text == "store_test_results") {
-    return Step{key.text, key.pos, read_store(reader, key, value, step_path)};
-  }
-  if (is_one_of(key.text, kNotYetSteps)) {
-    reader.error(key, fmt::format("'{}' steps are CircleCI 2.x that drydock does not run yet", key.text));
-    return std::nullopt;
-  }
-  if (key.text == "when" || key.text == "unless") { // expanded before, when well formed
-    reader.error(key, fmt::format("a '{}' step is a mapping of condition: and steps:", key.text));
-    return std::nullopt;
-  }
-  std::vector<std::string_view> known(kStepKinds.begin(), kStepKinds.end());
-  known.insert(known.end(), kNotYetSteps.begin(), kNotYetSteps.end());
-  known.insert(known.end(), commands.begin(), commands.end());
-  std::string message = fmt::format("unknown step '{}' in '{}'", key.text, path);
-  if (const auto suggestion = closest_match(key.text, known)) {
-    message += fmt::format("; did you mean '{}'?", *suggestion);
-  } else if (key.text.find('/') != std::string::npos) {
-    message += ": commands of orbs need `orbs:`, which drydock does not run yet";
-  } else {
-    message += " (steps: run, checkout, deploy, store_artifacts, store_test_results, and the config's `commands:`)";
-  }
-  reader.error(key, std::move(message));
-  return std::nullopt;
-}
-
-std::optional<Step> read_step(Reader& reader, const Node& item, std::string_view path,
-                              const std::vector<std::string>& commands)
-{
-  if (item.is_scalar()) { // `- checkout`, or a command's name
-    Node none;
-    none.pos = item.pos; // what a bare `- run` lacks is reported where it is
-    none.length = item.length;
-    return read_step_of_kind(reader, item, none, path, commands);
-  }
-  if (!item.is_mapping() || item.entries.size() != 1 || !item.entries.front().key->is_scalar()) {
-    reader.error(item, fmt::format("'{}' must be a step: a name such as checkout, or a mapping of one step "
-                                   "such as run: COMMAND",
-                                   path));
-    return std::nullopt;
-  }
-  return read_step_of_kind(reader, *item.entries.front().key, *item.entries.front().value, path, commands);
-}
-
-std::vector<Step> read_steps(Reader& reader, const Node& node, std::string_view path,
-                             const std::vector<std::string>& commands)
-{
-  std::vector<Step> steps;
-  if (!node.is_sequence()) {
-    reader.error(node, fmt::format("'{}' must be a list of steps, got {}", path, config::describe_kind(node)));
-    return steps;
-  }
-  for (std::size_t i = 0; i < node.items.size(); ++i) {
-    if (auto step = read_step(reader, *node.items[i], config::index_path(path, i), commands)) {
-      steps.push_back(std::move(*step));
-    }
-  }
-  return steps;
 }
 
 // ---- jobs ----

@@ -1,4 +1,5 @@
 #include "frontends/circle2/lower.hpp"
+#include "frontends/circle2/lower_parts.hpp"
 
 #include <fmt/format.h>
 
@@ -279,9 +280,11 @@ std::vector<JobRun> running(const std::vector<JobRun>& runs, const std::vector<p
 
 class JobLowering {
 public:
-  JobLowering(pipeline::Pipeline& out, const LowerContext& context, const JobRun& run, std::size_t group)
+  // `upstream`: the workspace layers of the jobs it requires, directly or not.
+  JobLowering(pipeline::Pipeline& out, const LowerContext& context, const JobRun& run, std::size_t group,
+              std::vector<pipeline::WorkspaceLayer> upstream)
     : m_out(out), m_context(context), m_run(run), m_group(group), m_container(fmt::format("j{}", group)),
-      m_docker(run.job != nullptr && run.job->executor.kind == ExecutorKind::docker)
+      m_docker(run.job != nullptr && run.job->executor.kind == ExecutorKind::docker), m_upstream(std::move(upstream))
   {
   }
 
@@ -300,6 +303,9 @@ private:
   void add_run(const Step& step, const RunStep& run, std::size_t number);
   void add_checkout(const Step& step, const CheckoutStep& checkout, Diagnostics& diags);
   void add_store(const Step& step, const StoreStep& store);
+  void add_kept(const Step& step);
+  void note(const Step& step, Diagnostics& diags) const;
+  std::size_t add_kept_step(const Step& step, const std::string& name, pipeline::Action action, StepWhen when);
 
   pipeline::Pipeline& m_out;
   const LowerContext& m_context;
@@ -308,6 +314,7 @@ private:
   std::string m_container;
   bool m_docker;
   std::vector<std::size_t> m_after; // what the next step waits for
+  std::vector<pipeline::WorkspaceLayer> m_upstream;
 };
 
 constexpr const char* kDefaultWorkingDirectory = "~/project";
@@ -353,11 +360,27 @@ std::vector<pipeline::EnvVar> JobLowering::environment_of(const std::vector<EnvV
   return vars;
 }
 
+// What setup_remote_docker and add_ssh_keys mean here, said where they are written.
+void JobLowering::note(const Step& step, Diagnostics& diags) const
+{
+  if (step.kind == "add_ssh_keys") {
+    diags.warning(step.pos, "add_ssh_keys: drydock adds no keys and does not forward your SSH agent: the job's ssh "
+                            "and git over ssh see none of yours");
+  } else if (m_docker) {
+    diags.warning(step.pos, fmt::format("setup_remote_docker: job '{}' reaches this machine's Docker engine through "
+                                        "its socket, mounted at /var/run/docker.sock: what its docker commands "
+                                        "start runs beside drydock's containers, and stays after the job",
+                                        m_run.job->name.value));
+  }
+}
+
 pipeline::JobContainer JobLowering::job_container() const
 {
   const auto& images = m_run.job->executor.images;
   pipeline::JobContainer container;
   container.name = m_container;
+  container.engine_socket = std::any_of(m_run.job->steps.begin(), m_run.job->steps.end(),
+                                        [](const Step& step) { return step.kind == "setup_remote_docker"; });
   container.image = images.front().image.value;
   container.user = images.front().user ? images.front().user->value : "";
   for (const auto& var : images.front().environment) {
@@ -424,49 +447,6 @@ pipeline::Policy policy_of(StepWhen when)
   return {pipeline::RunsWhen::on_success, pipeline::OnFailure::continue_build, ""};
 }
 
-// What CircleCI runs a command with: the job's or step's shell, else bash
-// with -eo pipefail where the image has bash, else sh -e.
-std::vector<std::string> shell_of(const std::optional<Text>& step_shell, const std::optional<Text>& job_shell)
-{
-  const auto& chosen = step_shell ? step_shell : job_shell;
-  if (chosen) {
-    std::vector<std::string> words;
-    std::string word;
-    for (const char c : chosen->value + " ") {
-      if (c == ' ' || c == '\t') {
-        if (!word.empty()) {
-          words.push_back(std::exchange(word, {}));
-        }
-      } else {
-        word += c;
-      }
-    }
-    words.emplace_back("-c");
-    return words;
-  }
-  return {"sh", "-c",
-          R"sh(if command -v bash >/dev/null 2>&1; then exec bash -eo pipefail -c "$1"; fi; exec sh -e -c "$1")sh",
-          "sh"};
-}
-
-// A command's name when it has none: its first line, cut to fit a column.
-std::string first_line(const std::string& text)
-{
-  constexpr std::size_t kLongest = 48;
-  const auto begin = std::min(text.find_first_not_of(" \t\n"), text.size());
-  const auto end = text.find('\n', begin);
-  std::string line = text.substr(begin, end == std::string::npos ? std::string::npos : end - begin);
-  const bool more = end != std::string::npos && end + 1 < text.size();
-  if (line.size() > kLongest) {
-    std::size_t cut = kLongest;
-    while (cut > 0 && (static_cast<unsigned char>(line[cut]) & 0xC0) == 0x80) {
-      --cut; // not inside a UTF-8 character
-    }
-    return line.substr(0, cut) + " ...";
-  }
-  return more ? line + " ..." : line;
-}
-
 void JobLowering::add_run(const Step& step, const RunStep& run, std::size_t number)
 {
   pipeline::ShellCommand shell;
@@ -500,44 +480,11 @@ void JobLowering::add_checkout(const Step& step, const CheckoutStep& checkout, D
   m_out.steps[index].summary = fmt::format("the commit, cloned from {} into {}", action.source_dir, action.path);
 }
 
-// A name as one path component: what is not a letter, digit, '.', '_' or '-' becomes '_'.
-std::string as_dir_name(const std::string& name)
-{
-  std::string out;
-  for (const char c : name) {
-    const bool plain = std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == '_' || c == '-';
-    out += plain ? c : '_';
-  }
-  return out == "." || out == ".." || out.empty() ? "_" + out : out;
-}
-
-// Where under the job's artifacts a path goes: its destination, else the
-// path as written, without a leading / or ~/ and never above the job's.
-std::string artifact_place(const StoreStep& store)
-{
-  std::string place = store.destination ? store.destination->value : store.path.value;
-  for (const std::string_view lead : {"~/", "/", "./"}) {
-    while (place.starts_with(lead)) {
-      place.erase(0, lead.size());
-    }
-  }
-  std::string safe;
-  for (const auto& part : std::filesystem::path(place)) {
-    if (part != ".." && part != "." && !part.empty()) {
-      safe += (safe.empty() ? "" : "/") + part.string();
-    }
-  }
-  return safe;
-}
-
 void JobLowering::add_store(const Step& step, const StoreStep& store)
 {
   const bool artifacts = step.kind == "store_artifacts";
   const std::string root = artifacts ? m_context.artifacts_dir : m_context.test_results_dir;
-  std::string into = root;
-  for (const auto& part : std::filesystem::path(m_run.name)) { // WORKFLOW/JOB: a folder in a folder
-    into += "/" + as_dir_name(part.string());
-  }
+  std::string into = layer_dir(root, m_run.name); // WORKFLOW/JOB: a folder in a folder
   if (artifacts && !artifact_place(store).empty()) {
     into += "/" + artifact_place(store);
   }
@@ -549,6 +496,52 @@ void JobLowering::add_store(const Step& step, const StoreStep& store)
                                 {pipeline::RunsWhen::always, pipeline::OnFailure::continue_build, ""});
   m_out.steps[index].summary = fmt::format("{} into the record's {}", store.path.value,
                                            artifacts ? "artifacts" : "test results");
+}
+
+
+std::size_t JobLowering::add_kept_step(const Step& step, const std::string& name, pipeline::Action action,
+                                       StepWhen when)
+{
+  const std::size_t index = add(fmt::format("{}-{}", step.kind, m_out.steps.size()), name, step.pos, std::move(action),
+                                policy_of(when));
+  m_out.steps[index].environment = environment_of({}); // what {{ .Environment.X }} reads
+  return index;
+}
+
+// save_cache, restore_cache, persist_to_workspace, attach_workspace.
+void JobLowering::add_kept(const Step& step)
+{
+  const std::string container = m_docker ? m_container : "";
+  const std::string base = m_docker ? working_directory() : m_context.checkout_dir;
+  if (const auto* save = std::get_if<SaveCacheStep>(&step.action)) {
+    pipeline::CacheSave action{container, base, cache_key_of(save->key), values_of(save->paths), m_context.caches_dir};
+    const auto index = add_kept_step(step, save->name ? save->name->value : "Saving cache", std::move(action),
+                                     save->when);
+    m_out.steps[index].summary = fmt::format("{} as {}", fmt::join(values_of(save->paths), ", "),
+                                             save->key.written.value);
+  } else if (const auto* restore = std::get_if<RestoreCacheStep>(&step.action)) {
+    pipeline::CacheRestore action{container, base, {}, m_context.caches_dir};
+    std::vector<std::string> keys;
+    for (const auto& key : restore->keys) {
+      action.keys.push_back(cache_key_of(key));
+      keys.push_back(key.written.value);
+    }
+    const auto index = add_kept_step(step, restore->name ? restore->name->value : "Restoring cache", std::move(action),
+                                     StepWhen::on_success);
+    m_out.steps[index].summary = fmt::format("the first cache of {}", fmt::join(keys, ", "));
+  } else if (const auto* persist = std::get_if<PersistStep>(&step.action)) {
+    pipeline::WorkspacePersist action{container, base, persist->root.value, values_of(persist->paths),
+                                      layer_dir(m_context.workspace_dir, m_run.name)};
+    const auto index = add_kept_step(step, persist->name ? persist->name->value : "Persisting to workspace",
+                                     std::move(action), StepWhen::on_success);
+    m_out.steps[index].summary = fmt::format("{} under {}", fmt::join(values_of(persist->paths), ", "),
+                                             persist->root.value);
+  } else if (const auto* attach = std::get_if<AttachStep>(&step.action)) {
+    pipeline::WorkspaceAttach action{container, base, attach->at.value, m_upstream};
+    const auto index = add_kept_step(step, attach->name ? attach->name->value : "Attaching workspace",
+                                     std::move(action), StepWhen::on_success);
+    m_out.steps[index].summary = fmt::format("what the jobs it requires persisted, at {}", attach->at.value);
+  }
 }
 
 std::vector<std::size_t> JobLowering::lower_approval(std::vector<std::size_t> after)
@@ -576,8 +569,9 @@ std::vector<std::size_t> JobLowering::lower(std::vector<std::size_t> after, Diag
     const std::size_t started = add("container", "Spin up environment", m_run.job->executor.pos,
                                     pipeline::ContainerStart{job_container()},
                                     {pipeline::RunsWhen::on_success, pipeline::OnFailure::skip_dependants, ""});
-    m_out.steps[started].summary = fmt::format("{} and {} sidecar(s)", m_run.job->executor.images.front().image.value,
-                                               m_run.job->executor.images.size() - 1);
+    m_out.steps[started].summary = fmt::format("{} and {} sidecar(s){}", m_run.job->executor.images.front().image.value,
+                                               m_run.job->executor.images.size() - 1,
+                                               job_container().engine_socket ? ", with the engine's socket" : "");
   }
   std::size_t number = 0;
   for (const auto& step : m_run.job->steps) {
@@ -587,6 +581,10 @@ std::vector<std::size_t> JobLowering::lower(std::vector<std::size_t> after, Diag
       add_checkout(step, *checkout, diags);
     } else if (const auto* store = std::get_if<StoreStep>(&step.action)) {
       add_store(step, *store);
+    } else if (std::holds_alternative<NoteStep>(step.action)) {
+      note(step, diags);
+    } else {
+      add_kept(step);
     }
   }
   // The jobs that require this one wait for its steps, not for the
@@ -658,6 +656,44 @@ std::string literal(const std::string& value)
   return out;
 }
 
+// Every run `run` requires, directly or not, as indexes in ascending order.
+std::vector<std::size_t> upstream_of(const std::vector<JobRun>& runs, std::size_t run)
+{
+  std::vector<bool> seen(runs.size());
+  std::vector<std::size_t> todo = runs[run].requires_;
+  while (!todo.empty()) {
+    const std::size_t next = todo.back();
+    todo.pop_back();
+    if (!seen[next]) {
+      seen[next] = true;
+      todo.insert(todo.end(), runs[next].requires_.begin(), runs[next].requires_.end());
+    }
+  }
+  std::vector<std::size_t> upstream;
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    if (seen[i]) {
+      upstream.push_back(i);
+    }
+  }
+  return upstream;
+}
+
+// The layers an attach_workspace of `run` reads: its upstream jobs', each
+// with the upstream jobs it comes after; required jobs come first.
+std::vector<pipeline::WorkspaceLayer> upstream_layers(const std::vector<JobRun>& runs, std::size_t run,
+                                                      const std::string& workspace_dir)
+{
+  std::vector<pipeline::WorkspaceLayer> layers;
+  for (const std::size_t i : upstream_of(runs, run)) {
+    pipeline::WorkspaceLayer layer{runs[i].name, layer_dir(workspace_dir, runs[i].name), {}};
+    for (const std::size_t before : upstream_of(runs, i)) {
+      layer.after.push_back(runs[before].name);
+    }
+    layers.push_back(std::move(layer));
+  }
+  return layers;
+}
+
 pipeline::Pipeline lower(const Config& config, const LowerContext& context, const Selection& selection,
                          Diagnostics& diags)
 {
@@ -683,7 +719,7 @@ pipeline::Pipeline lower(const Config& config, const LowerContext& context, cons
     if (run.job == nullptr && !is_approval(run)) {
       continue; // an unknown job: the checks said so
     }
-    JobLowering job(out, context, run, i);
+    JobLowering job(out, context, run, i, upstream_layers(runs, i, context.workspace_dir));
     ends[i] = is_approval(run) ? job.lower_approval(after) : job.lower(after, diags); // no step: what it waited for
     if (run.job != nullptr && run.job->executor.kind == ExecutorKind::docker && out.engine_needed_by.empty()) {
       out.engine_needed_by = fmt::format("jobs.{}.docker", run.job->name.value);

@@ -33,6 +33,8 @@ struct LowerContext {
   pipeline::Build build;
   std::string artifacts_dir;    // the record's: store_artifacts copies into JOB/ there
   std::string test_results_dir; // the record's: store_test_results copies into JOB/ there
+  std::string caches_dir;       // the project's caches (save_cache, restore_cache)
+  std::string workspace_dir;    // the run's workspace: a folder of layers per job
 };
 
 // The pipeline; a selection naming no workflow or job of the config is an

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "config/model.hpp"
+#include "pipeline/pipeline.hpp"
 #include "util/source.hpp"
 
 namespace drydock::circle2 {
@@ -59,10 +60,47 @@ struct StoreStep {
   std::optional<Text> destination; // store_artifacts: where under the job's artifacts
 };
 
+// A cache key as written and its parts ({{ checksum "f" }}, {{ .Branch }}, ...).
+struct KeyTemplate {
+  Text written;
+  std::vector<pipeline::KeyPart> parts;
+};
+
+struct SaveCacheStep {
+  KeyTemplate key;
+  std::vector<Text> paths;
+  std::optional<Text> name;
+  StepWhen when = StepWhen::on_success;
+};
+
+struct RestoreCacheStep {
+  std::vector<KeyTemplate> keys; // `key`, or `keys` in order
+  std::optional<Text> name;
+};
+
+struct PersistStep {
+  Text root;
+  std::vector<Text> paths;
+  std::optional<Text> name;
+};
+
+struct AttachStep {
+  Text at;
+  std::optional<Text> name;
+};
+
+// setup_remote_docker and add_ssh_keys: what they change in drydock is
+// said, not run (their keys are read: version, docker_layer_caching, fingerprints).
+struct NoteStep {};
+
 struct Step {
-  std::string kind; // "run" (also for `deploy`), "checkout", "store_artifacts", "store_test_results"
+  // "run" (also for `deploy`), "checkout", "store_artifacts", "store_test_results",
+  // "save_cache", "restore_cache", "persist_to_workspace", "attach_workspace",
+  // "setup_remote_docker", "add_ssh_keys"
+  std::string kind;
   Pos pos;
-  std::variant<RunStep, CheckoutStep, StoreStep> action;
+  std::variant<RunStep, CheckoutStep, StoreStep, SaveCacheStep, RestoreCacheStep, PersistStep, AttachStep, NoteStep>
+      action;
 };
 
 struct Job {

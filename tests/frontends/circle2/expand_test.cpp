@@ -546,11 +546,11 @@ TEST_CASE("a matrix names its jobs by the parameters' values, sorted by the para
 
 TEST_CASE("exclude drops combinations; an alias requires them all; names may use << matrix.x >>", "[circle2][expand]")
 {
-  const auto config = read(matrix_config(
-      "      - build:\n          name: b-<< matrix.platform >>-<< matrix.version >>\n          matrix:\n"
-      "            alias: all-builds\n            parameters: {version: [\"1\"], platform: [x, y]}\n"
-      "            exclude: [{version: \"1\", platform: y}]\n"
-      "      - build: {name: after, version: \"2\", platform: z, requires: [all-builds]}\n"));
+  const auto config = read(
+      matrix_config("      - build:\n          name: b-<< matrix.platform >>-<< matrix.version >>\n          matrix:\n"
+                    "            alias: all-builds\n            parameters: {version: [\"1\"], platform: [x, y]}\n"
+                    "            exclude: [{version: \"1\", platform: y}]\n"
+                    "      - build: {name: after, version: \"2\", platform: z, requires: [all-builds]}\n"));
   CHECK(workflow_jobs(config) == Lines{"b-x-1", "after"});
   CHECK(config.workflows.at(0).required("all-builds") == Lines{"b-x-1"});
   CHECK(problems(matrix_config("      - build:\n          matrix:\n            parameters: {version: [\"1\"], "
@@ -558,8 +558,8 @@ TEST_CASE("exclude drops combinations; an alias requires them all; names may use
         == Lines{"13:23: error: this exclude of job 'build' matches none of its matrix"});
 }
 
-TEST_CASE("<< matrix.x >> outside a matrix entry is an error, in text or a section, never left as written",
-          "[circle2][expand]")
+TEST_CASE("<< matrix.x >> outside a matrix entry is an error, in text or a section, never left as written", "[circle2]["
+                                                                                                            "expand]")
 {
   // Found by review: a section crashed, and a reference stayed, for the shell to read as a heredoc.
   CHECK(problems(with_build("", "      - run: cat << matrix.v >>\n"))
@@ -711,7 +711,8 @@ TEST_CASE("2.1's reuse in a config of version 2 or 2.0 is an error saying it is 
         == Lines{"2:1: error: 'commands' is CircleCI 2.1: this config says version 2.0",
                  "4:1: error: 'executors' is CircleCI 2.1: this config says version 2.0",
                  "7:41: error: unknown step 'c' in 'jobs.build.steps[0]' (steps: run, checkout, deploy, "
-                 "store_artifacts, store_test_results, and the config's `commands:`)"});
+                 "store_artifacts, store_test_results, save_cache, restore_cache, persist_to_workspace, "
+                 "attach_workspace, setup_remote_docker, add_ssh_keys, and the config's `commands:`)"});
   CHECK(problems("version: 2\nparameters:\n  p: {type: string, default: x}\njobs:\n  build:\n    docker: [{image: a}]\n"
                  "    steps: [checkout]\n")
         == Lines{"2:1: error: 'parameters' is CircleCI 2.1: this config says version 2"});

@@ -303,16 +303,28 @@ TEST_CASE("a job needs an executor and steps", "[circle2][load]")
   CHECK(problems("version: 2\n") == Lines{"1:1: error: 'the config' has no 'jobs', which it needs"});
 }
 
-TEST_CASE("an unknown step kind suggests the closest; steps drydock does not run yet say so", "[circle2][load]")
+TEST_CASE("an unknown step kind suggests the closest, else lists the kinds", "[circle2][load]")
 {
-  CHECK(problems(job_with_steps("      - chekout\n      - save_cache: {key: k, paths: [x]}\n      - frobnicate\n"
+  CHECK(problems(job_with_steps("      - chekout\n      - save_cahce: {key: k, paths: [x]}\n      - frobnicate\n"
                                 "      - run: x\n        name: y\n"))
         == Lines{"6:9: error: unknown step 'chekout' in 'jobs.build.steps[0]'; did you mean 'checkout'?",
-                 "7:9: error: 'save_cache' steps are CircleCI 2.x that drydock does not run yet",
+                 "7:9: error: unknown step 'save_cahce' in 'jobs.build.steps[1]'; did you mean 'save_cache'?",
                  "8:9: error: unknown step 'frobnicate' in 'jobs.build.steps[2]' (steps: run, checkout, deploy, "
-                 "store_artifacts, store_test_results, and the config's `commands:`)",
+                 "store_artifacts, store_test_results, save_cache, restore_cache, persist_to_workspace, "
+                 "attach_workspace, setup_remote_docker, add_ssh_keys, and the config's `commands:`)",
                  "9:9: error: 'jobs.build.steps[3]' must be a step: a name such as checkout, or a mapping of one "
                  "step such as run: COMMAND"});
+}
+
+TEST_CASE("setup_remote_docker and add_ssh_keys read CircleCI's keys and refuse others", "[circle2][load]")
+{
+  CHECK(problems(job_with_steps("      - setup_remote_docker\n      - setup_remote_docker: {version: 20.10.24, "
+                                "docker_layer_caching: true}\n      - add_ssh_keys: {fingerprints: [a]}\n"))
+        == Lines{});
+  CHECK(problems(job_with_steps("      - setup_remote_docker: {versoin: 1}\n      - add_ssh_keys: [a]\n"))
+        == Lines{"6:31: error: 'jobs.build.steps[0].setup_remote_docker' has no 'versoin'",
+                 "7:23: error: 'jobs.build.steps[1].add_ssh_keys' must be a mapping (fingerprints, name), or "
+                 "nothing"});
 }
 
 TEST_CASE("keys of CircleCI 2.x that drydock does not run yet are errors that say so", "[circle2][load]")

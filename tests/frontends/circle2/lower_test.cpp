@@ -832,3 +832,23 @@ workflows:
   const auto lowered = lower(yaml);
   CHECK(group_names(lowered->pipeline) == Lines{"on-main", "any", "tagged"});
 }
+
+TEST_CASE("setup_remote_docker gives the job container the engine's socket, and says so; add_ssh_keys says what "
+          "it does not do",
+          "[circle2][lower]")
+{
+  const auto lowered = lower("version: 2.1\njobs:\n  a:\n    docker: [{image: x}]\n    steps:\n"
+                             "      - setup_remote_docker\n      - add_ssh_keys\n      - run: docker ps\n"
+                             "  b:\n    docker: [{image: y}]\n    steps: [{run: true}]\n"
+                             "workflows:\n  w:\n    jobs: [a, b]\n");
+  const auto& p = lowered->pipeline;
+  CHECK(std::get<pipeline::ContainerStart>(step_by_id(p, "a/container").action).container.engine_socket);
+  CHECK_FALSE(std::get<pipeline::ContainerStart>(step_by_id(p, "b/container").action).container.engine_socket);
+  CHECK(ids(p) == Lines{"a/container", "a/1", "a/container-stop", "b/container", "b/1", "b/container-stop"});
+  CHECK(test::messages(lowered->diags)
+        == Lines{"6:9: warning: setup_remote_docker: job 'a' reaches this machine's Docker engine through its "
+                 "socket, mounted at /var/run/docker.sock: what its docker commands start runs beside drydock's "
+                 "containers, and stays after the job",
+                 "7:9: warning: add_ssh_keys: drydock adds no keys and does not forward your SSH agent: the job's "
+                 "ssh and git over ssh see none of yours"});
+}

@@ -40,7 +40,7 @@ std::vector<std::filesystem::path> configs_drydock_runs()
 {
   const std::filesystem::path tests = DRYDOCK_TEST_DIR;
   std::vector<std::filesystem::path> files = {tests / "circle2/webapp/.circleci/config.yml",
-                                              tests / "circle2/reuse/config.yml"};
+                                              tests / "circle2/reuse/config.yml", tests / "circle2/caches/config.yml"};
   for (const auto& entry : std::filesystem::directory_iterator(tests / "corpus/circle2")) {
     files.push_back(entry.path());
   }
@@ -76,4 +76,6 @@ TEST_CASE("the 2.x schema refuses the shapes the front end refuses", "[circle2][
         == Lines{"workflows.w.jobs[0].b.type"});
   CHECK(schema_issues("version: 2.1\njobs: {}\nworkflows:\n  w:\n    when: {nand: [a]}\n    jobs: [b]\n")
         == Lines{"workflows.w.when"});
+  CHECK(schema_issues("version: 2.1\njobs:\n  b:\n    machine: true\n    steps:\n      - restore_cache: {name: x}\n")
+        == Lines{"jobs.b.steps[0].restore_cache"});
 }

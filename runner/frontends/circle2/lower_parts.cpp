@@ -1,0 +1,96 @@
+#include "frontends/circle2/lower_parts.hpp"
+
+#include <fmt/format.h>
+
+#include <cctype>
+#include <filesystem>
+#include <utility>
+
+namespace drydock::circle2 {
+
+std::vector<std::string> shell_of(const std::optional<Text>& step_shell, const std::optional<Text>& job_shell)
+{
+  const auto& chosen = step_shell ? step_shell : job_shell;
+  if (chosen) {
+    std::vector<std::string> words;
+    std::string word;
+    for (const char c : chosen->value + " ") {
+      if (c == ' ' || c == '\t') {
+        if (!word.empty()) {
+          words.push_back(std::exchange(word, {}));
+        }
+      } else {
+        word += c;
+      }
+    }
+    words.emplace_back("-c");
+    return words;
+  }
+  return {"sh", "-c",
+          R"sh(if command -v bash >/dev/null 2>&1; then exec bash -eo pipefail -c "$1"; fi; exec sh -e -c "$1")sh",
+          "sh"};
+}
+
+std::string first_line(const std::string& text)
+{
+  constexpr std::size_t kLongest = 48;
+  const auto begin = std::min(text.find_first_not_of(" \t\n"), text.size());
+  const auto end = text.find('\n', begin);
+  std::string line = text.substr(begin, end == std::string::npos ? std::string::npos : end - begin);
+  const bool more = end != std::string::npos && end + 1 < text.size();
+  if (line.size() > kLongest) {
+    std::size_t cut = kLongest;
+    while (cut > 0 && (static_cast<unsigned char>(line[cut]) & 0xC0) == 0x80) {
+      --cut; // not inside a UTF-8 character
+    }
+    return line.substr(0, cut) + " ...";
+  }
+  return more ? line + " ..." : line;
+}
+
+std::string as_dir_name(const std::string& name)
+{
+  std::string out;
+  for (const char c : name) {
+    const bool plain = std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == '_' || c == '-';
+    out += plain ? c : '_';
+  }
+  return out == "." || out == ".." || out.empty() ? "_" + out : out;
+}
+
+std::string layer_dir(const std::string& root, const std::string& run_name)
+{
+  std::string dir = root;
+  for (const auto& part : std::filesystem::path(run_name)) {
+    dir += "/" + as_dir_name(part.string());
+  }
+  return dir;
+}
+
+std::string artifact_place(const StoreStep& store)
+{
+  std::string place = store.destination ? store.destination->value : store.path.value;
+  for (const std::string_view lead : {"~/", "/", "./"}) {
+    while (place.starts_with(lead)) {
+      place.erase(0, lead.size());
+    }
+  }
+  std::string safe;
+  for (const auto& part : std::filesystem::path(place)) {
+    if (part != ".." && part != "." && !part.empty()) {
+      safe += (safe.empty() ? "" : "/") + part.string();
+    }
+  }
+  return safe;
+}
+
+std::vector<std::string> values_of(const std::vector<Text>& texts)
+{
+  std::vector<std::string> values;
+  for (const auto& text : texts) {
+    values.push_back(text.value);
+  }
+  return values;
+}
+
+} // namespace drydock::circle2

@@ -1,0 +1,35 @@
+#pragma once
+// Pieces of the 2.x lowering that need no job or workflow: the shell a
+// command runs in, a step's name from its command, and the folders a
+// job's files go to in the run's record.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "frontends/circle2/model.hpp"
+#include "pipeline/pipeline.hpp"
+
+namespace drydock::circle2 {
+
+// What CircleCI runs a command with: the step's or the job's shell, else
+// bash with -eo pipefail where the image has bash, else sh -e.
+std::vector<std::string> shell_of(const std::optional<Text>& step_shell, const std::optional<Text>& job_shell);
+
+// A command's name when it has none: its first line, cut to fit a column.
+std::string first_line(const std::string& text);
+
+// A name as one path component: what is not a letter, digit, '.', '_' or '-' becomes '_'.
+std::string as_dir_name(const std::string& name);
+
+// A job's folder under a root: WORKFLOW/JOB, each part a safe name.
+std::string layer_dir(const std::string& root, const std::string& run_name);
+
+// Where under the job's artifacts a path goes: its destination, else the
+// path as written, without a leading / or ~/ and never above the job's.
+std::string artifact_place(const StoreStep& store);
+
+std::vector<std::string> values_of(const std::vector<Text>& texts);
+
+inline pipeline::CacheKey cache_key_of(const KeyTemplate& key) { return {key.written.value, key.parts}; }
+
+} // namespace drydock::circle2
