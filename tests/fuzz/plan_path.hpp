@@ -251,7 +251,9 @@ inline std::string plan_circle2(const circle2::Validation& validation, const Bui
                                       "/logs",
                                       {12, kSha, build.target.branch, build.target.tag, "acme"},
                                       "/record/artifacts",
-                                      "/record/test-results"};
+                                      "/record/test-results",
+                                      "/cache/caches",
+                                      "/record/workspace"};
   std::vector<circle2::Selection> selections{{}};
   for (const auto& job : validation.config.jobs) {
     selections.push_back({std::nullopt, job.name.value, false, {}});
