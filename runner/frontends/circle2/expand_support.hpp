@@ -13,6 +13,7 @@
 
 #include "config/scalar.hpp"
 #include "frontends/circle2/expand.hpp"
+#include "frontends/circle2/model.hpp"
 #include "util/spelling.hpp"
 
 namespace drydock::circle2 {
@@ -32,17 +33,6 @@ inline constexpr long long kMaxExpandedNodes = 200'000;
 // grows as fast as nodes do.
 inline constexpr long long kMaxExpandedText = 16'000'000;
 
-inline constexpr std::array kBuiltinSteps = {std::string_view("run"),
-                                             std::string_view("checkout"),
-                                             std::string_view("deploy"),
-                                             std::string_view("store_artifacts"),
-                                             std::string_view("store_test_results"),
-                                             std::string_view("save_cache"),
-                                             std::string_view("restore_cache"),
-                                             std::string_view("persist_to_workspace"),
-                                             std::string_view("attach_workspace"),
-                                             std::string_view("setup_remote_docker"),
-                                             std::string_view("add_ssh_keys")};
 
 inline constexpr std::array kParameterTypes = {std::string_view("string"),      std::string_view("boolean"),
                                                std::string_view("integer"),     std::string_view("enum"),
@@ -51,7 +41,7 @@ inline constexpr std::array kParameterTypes = {std::string_view("string"),      
 
 inline bool is_builtin_step(std::string_view name)
 {
-  return std::find(kBuiltinSteps.begin(), kBuiltinSteps.end(), name) != kBuiltinSteps.end();
+  return std::find(kStepKinds.begin(), kStepKinds.end(), name) != kStepKinds.end();
 }
 
 inline NodePtr scalar(std::string text, Pos pos, std::string tag = "?")

@@ -301,17 +301,6 @@ std::optional<Step> read_kept_step(Reader& reader, const Node& key, const Node& 
   return std::nullopt;
 }
 
-constexpr std::array kStepKinds = {std::string_view("run"),
-                                   std::string_view("checkout"),
-                                   std::string_view("deploy"),
-                                   std::string_view("store_artifacts"),
-                                   std::string_view("store_test_results"),
-                                   std::string_view("save_cache"),
-                                   std::string_view("restore_cache"),
-                                   std::string_view("persist_to_workspace"),
-                                   std::string_view("attach_workspace"),
-                                   std::string_view("setup_remote_docker"),
-                                   std::string_view("add_ssh_keys")};
 
 // The keys of the steps drydock notes: they are CircleCI's, and change nothing here.
 std::optional<Step> read_note_step(Reader& reader, const Node& key, const Node& value, std::string_view path)

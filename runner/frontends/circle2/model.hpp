@@ -2,9 +2,11 @@
 // The typed model of a CircleCI 2.x `.circleci/config.yml` (version 2 and
 // 2.1): jobs with their executor and steps, and workflows of those jobs.
 // Every part keeps where it was written, for diagnostics and the plan.
+#include <array>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -59,6 +61,19 @@ struct StoreStep {
   Text path;
   std::optional<Text> destination; // store_artifacts: where under the job's artifacts
 };
+
+// The steps CircleCI 2.x has (a config's commands aside).
+inline constexpr std::array kStepKinds = {std::string_view("run"),
+                                          std::string_view("checkout"),
+                                          std::string_view("deploy"),
+                                          std::string_view("store_artifacts"),
+                                          std::string_view("store_test_results"),
+                                          std::string_view("save_cache"),
+                                          std::string_view("restore_cache"),
+                                          std::string_view("persist_to_workspace"),
+                                          std::string_view("attach_workspace"),
+                                          std::string_view("setup_remote_docker"),
+                                          std::string_view("add_ssh_keys")};
 
 // A cache key as written and its parts ({{ checksum "f" }}, {{ .Branch }}, ...).
 struct KeyTemplate {
