@@ -22,6 +22,7 @@ using test::ok;
 namespace fs = std::filesystem;
 using Argv = std::vector<std::string>;
 using Lines = std::vector<std::string>;
+using namespace std::string_literals;
 
 namespace {
 
@@ -71,7 +72,7 @@ const docker::FilesPlace kInJob{"j1", "~/project"};
 const docker::FilesPlace kHere{"", "/src"};
 
 // A tar's bytes, of any kind: the code only stores them.
-const std::string kTar = std::string("ustar\0tar-bytes\n", 16) + std::string(3000, 'x');
+const std::string kTar = "ustar\0tar-bytes\n"s + std::string(3000, 'x');
 
 } // namespace
 
@@ -236,17 +237,16 @@ TEST_CASE("persist_layer writes layers 1, 2, ... with the files find listed", "[
   test::FakeClient client;
   const Argv first_paths{"dist", "*.txt"};
   client.on(docker::tar_workspace_paths("j1", "~/project", "out", first_paths, true),
-            ok(std::string("./dist/app.js\0./dist/lib/x.js\0./notes.txt\0", 42)));
+            ok("./dist/app.js\0./dist/lib/x.js\0./notes.txt\0"s));
   client.on(docker::tar_workspace_paths("j1", "~/project", "out", first_paths, false), ok("tar one"));
-  client.on(docker::tar_workspace_paths("j1", "~/project", "/tmp/r", {"report"}, true),
-            ok(std::string("./report\0", 9)));
+  client.on(docker::tar_workspace_paths("j1", "~/project", "/tmp/r", {"report"}, true), ok("./report\0"s));
   client.on(docker::tar_workspace_paths("j1", "~/project", "/tmp/r", {"report"}, false), ok("tar two"));
 
   const auto one = docker::persist_layer(client, kInJob, "out", first_paths, layers);
   REQUIRE(one);
   CHECK(*one == Lines{"dist/app.js", "dist/lib/x.js", "notes.txt"});
   CHECK(names_in(layers) == Lines{"1.list", "1.tar.zst"});
-  CHECK(test::read_text(fs::path(layers) / "1.list") == std::string("dist/app.js\0dist/lib/x.js\0notes.txt\0", 36));
+  CHECK(test::read_text(fs::path(layers) / "1.list") == "dist/app.js\0dist/lib/x.js\0notes.txt\0"s);
   CHECK(plain_bytes((fs::path(layers) / "1.tar.zst").string()) == "tar one");
 
   const auto two = docker::persist_layer(client, kInJob, "/tmp/r", {"report"}, layers);
@@ -302,7 +302,7 @@ TEST_CASE("persist_layer: a root that cannot be read, or a tar that fails, is "
   SECTION("the tar exits 2")
   {
     test::FakeClient client;
-    client.on(docker::tar_workspace_paths("j1", "~/project", "r", {"a"}, true), ok(std::string("./a\0", 4)));
+    client.on(docker::tar_workspace_paths("j1", "~/project", "r", {"a"}, true), ok("./a\0"s));
     client.on(docker::tar_workspace_paths("j1", "~/project", "r", {"a"}, false), exits(2, "half a tar"));
     const auto files = docker::persist_layer(client, kInJob, "r", {"a"}, layers);
     REQUIRE_FALSE(files);
@@ -321,7 +321,7 @@ TEST_CASE("layers_in takes N.tar.zst only, in numeric order", "[docker][kept]")
   }
   std::ofstream(at("01.tar.zst")) << "x";
   std::ofstream(at("0.tar.zst")) << "x";
-  std::ofstream(at("3.list")) << std::string("lonely\0", 7);
+  std::ofstream(at("3.list")) << "lonely\0"s;
   std::ofstream(at("x.tar.zst")) << "x";
   std::ofstream(at("4.tar.zst.tmp")) << "x";
   std::ofstream(at(".5.tar.zst.partial-1-00")) << "x";

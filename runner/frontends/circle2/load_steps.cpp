@@ -165,6 +165,30 @@ constexpr std::array kKeyTemplates = {std::string_view("checksum \"FILE\""),
                                       std::string_view("epoch"),
                                       std::string_view("arch")};
 
+// The name a template is known by: `checksum` of `checksum "FILE"`,
+// `.Environment` of `.Environment.NAME`.
+std::string_view template_name(std::string_view text)
+{
+  text = text.substr(0, text.find(' '));
+  const auto second_dot = text.starts_with('.') ? text.find('.', 1) : std::string_view::npos;
+  return text.substr(0, second_dot);
+}
+
+// The template whose name is close to the one written, in full.
+std::optional<std::string_view> closest_template(std::string_view written)
+{
+  std::vector<std::string_view> names;
+  for (const auto known : kKeyTemplates) {
+    names.push_back(template_name(known));
+  }
+  const auto name = closest_match(template_name(written), names);
+  if (!name) {
+    return std::nullopt;
+  }
+  const auto at = std::find(names.begin(), names.end(), *name) - names.begin();
+  return kKeyTemplates[static_cast<std::size_t>(at)];
+}
+
 // A quoted file name ("f" or `f`), as Go templates write strings.
 std::optional<std::string> quoted(std::string_view text)
 {
@@ -264,14 +288,15 @@ constexpr std::array<config::Field<AttachStep>, 2> kAttachFields = {{
     {"name", read_name<AttachStep>},
 }};
 
+// `needs` says what the mapping must hold when it is not one: "key and paths".
 template <typename T, std::size_t N>
 T read_mapping_step(Reader& reader, const Node& key, const Node& value, std::string_view path,
-                    const std::array<config::Field<T>, N>& fields, std::initializer_list<std::string_view> required)
+                    const std::array<config::Field<T>, N>& fields, std::initializer_list<std::string_view> required,
+                    std::string_view needs)
 {
   T step;
   if (!value.is_mapping()) {
-    reader.error(value.is_null() ? key : value,
-                 fmt::format("'{}' must be a mapping of {}", path, fmt::join(required, " and ")));
+    reader.error(value.is_null() ? key : value, fmt::format("'{}' must be a mapping of {}", path, needs));
     return step;
   }
   config::read_fields<T>(reader, value, path, std::span<const config::Field<T>>(fields), step);
@@ -283,20 +308,22 @@ T read_mapping_step(Reader& reader, const Node& key, const Node& value, std::str
 std::optional<Step> read_kept_step(Reader& reader, const Node& key, const Node& value, std::string_view path)
 {
   if (key.text == "save_cache") {
-    return Step{key.text, key.pos, read_mapping_step(reader, key, value, path, kSaveCacheFields, {"key", "paths"})};
+    return Step{key.text, key.pos,
+                read_mapping_step(reader, key, value, path, kSaveCacheFields, {"key", "paths"}, "key and paths")};
   }
   if (key.text == "restore_cache") {
-    auto restore = read_mapping_step(reader, key, value, path, kRestoreCacheFields, {});
+    auto restore = read_mapping_step(reader, key, value, path, kRestoreCacheFields, {}, "key or keys");
     if (value.is_mapping() && value.find("key") == nullptr && value.find("keys") == nullptr) {
       reader.error(key, fmt::format("'{}' needs key or keys: the cache keys to try, in order", path));
     }
     return Step{key.text, key.pos, std::move(restore)};
   }
   if (key.text == "persist_to_workspace") {
-    return Step{key.text, key.pos, read_mapping_step(reader, key, value, path, kPersistFields, {"root", "paths"})};
+    return Step{key.text, key.pos,
+                read_mapping_step(reader, key, value, path, kPersistFields, {"root", "paths"}, "root and paths")};
   }
   if (key.text == "attach_workspace") {
-    return Step{key.text, key.pos, read_mapping_step(reader, key, value, path, kAttachFields, {"at"})};
+    return Step{key.text, key.pos, read_mapping_step(reader, key, value, path, kAttachFields, {"at"}, "at")};
   }
   return std::nullopt;
 }
@@ -431,9 +458,7 @@ KeyTemplate read_key_template(Reader& reader, const Node& node, std::string_view
     if (!part) {
       std::string message = fmt::format("'{}': unknown template '{{{{ {} }}}}' in the key '{}'", path, inside,
                                         key.value);
-      const std::string word(inside.substr(0, inside.find(' ')));
-      std::vector<std::string_view> known(kKeyTemplates.begin(), kKeyTemplates.end());
-      if (const auto suggestion = closest_match(word, known)) {
+      if (const auto suggestion = closest_template(inside)) {
         message += fmt::format("; did you mean '{}'?", *suggestion);
       } else {
         message += fmt::format(" (templates: {})", fmt::join(kKeyTemplates, ", "));
