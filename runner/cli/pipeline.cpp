@@ -3,8 +3,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 
 #include "cli/commands.hpp"
 #include "env/environment.hpp"
@@ -203,6 +205,11 @@ void add_pipeline_options(CLI::App& sub, PipelineOptions& options)
                  "without it they stay on hold and are reported)")
       ->type_name("NAME")
       ->allow_extra_args(false);
+  sub.add_option("--contexts", options.contexts_dir,
+                 "CircleCI 2.x: read each context a workflow job names from DIR/NAME.env (NAME=value lines, "
+                 "masked; default ~/.config/drydock/contexts, under XDG_CONFIG_HOME when set)")
+      ->type_name("DIR")
+      ->allow_extra_args(false);
   sub.add_flag("--infer", options.infer,
                "Run what CircleCI 1.0 inferred for phases without `override` (bundle install, npm test, ...; "
                "plan lists them either way)");
@@ -217,19 +224,30 @@ struct Loading {
   const RunCheck& before_claim;
 };
 
+// An option of the 2.x front end that was given, if any.
+std::optional<std::string_view> circle2_only_option(const PipelineOptions& options)
+{
+  const std::array<std::pair<bool, std::string_view>, 6> given = {{{options.workflow.has_value(), "--workflow"},
+                                                                   {options.job.has_value(), "--job"},
+                                                                   {options.only, "--only"},
+                                                                   {!options.params.empty(), "--param"},
+                                                                   {!options.approved.empty(), "--approve"},
+                                                                   {options.contexts_dir.has_value(), "--contexts"}}};
+  for (const auto& [set, name] : given) {
+    if (set) {
+      return name;
+    }
+  }
+  return std::nullopt;
+}
+
 tl::expected<LoadedPipeline, int> load_circle1(const Loading& loading, std::string text)
 {
   const auto& options = loading.options;
   const auto mode = loading.mode;
   const auto& before_claim = loading.before_claim;
-  if (options.workflow || options.job || options.only || !options.params.empty() || !options.approved.empty()) {
-    fmt::print(stderr, "drydock: {} is for CircleCI 2.x configs; {} is circle.yml 1.0\n",
-               options.workflow         ? "--workflow"
-               : options.job            ? "--job"
-               : options.only           ? "--only"
-               : options.params.empty() ? "--approve"
-                                        : "--param",
-               loading.file);
+  if (const auto option = circle2_only_option(options)) {
+    fmt::print(stderr, "drydock: {} is for CircleCI 2.x configs; {} is circle.yml 1.0\n", *option, loading.file);
     return tl::unexpected(kExitConfigOrUsage);
   }
   LoadedPipeline pipeline;
@@ -329,6 +347,42 @@ config::Config path_only_config(const std::string& file)
   return config;
 }
 
+// Where contexts are read from: --contexts, else drydock's folder of the user's config.
+std::string contexts_dir_of(const PipelineOptions& options, const circle1::BuildContext& ctx)
+{
+  if (options.contexts_dir) {
+    return std::filesystem::absolute(*options.contexts_dir).lexically_normal().string();
+  }
+  const auto config_home = ctx.env.get("XDG_CONFIG_HOME");
+  const std::filesystem::path root = config_home && !config_home->empty() ? std::filesystem::path(*config_home)
+                                                                          : std::filesystem::path(ctx.home) / ".config";
+  return (root / "drydock" / "contexts").string();
+}
+
+// The variables of each context the config names that has a file; their
+// values are masked. A file that cannot be read or parsed is an error.
+tl::expected<std::map<std::string, Vars>, std::string>
+read_contexts(const std::vector<std::string>& names, const std::string& dir, std::vector<std::string>& masked)
+{
+  std::map<std::string, Vars> contexts;
+  for (const auto& name : names) {
+    const auto file = circle2::context_file(dir, name);
+    std::error_code ec;
+    if (!std::filesystem::exists(file, ec)) {
+      continue; // the jobs that name it say so, if they run
+    }
+    auto vars = read_dotenv_file(file);
+    if (!vars) {
+      return tl::unexpected(fmt::format("context '{}': {}", name, vars.error()));
+    }
+    OverridesRead read;
+    add_vars(read, *vars, true);
+    masked.insert(masked.end(), read.masked.begin(), read.masked.end());
+    contexts.emplace(name, std::move(*vars));
+  }
+  return contexts;
+}
+
 // --param NAME=VALUE, or why one is not.
 tl::expected<std::map<std::string, std::string>, std::string> read_params(const std::vector<std::string>& given)
 {
@@ -421,14 +475,23 @@ tl::expected<LoadedPipeline, int> load_circle2(const Loading& loading, std::stri
     report_problems(validation.source, validation.diagnostics);
     return tl::unexpected(kExitConfigOrUsage);
   }
-  const circle2::LowerContext lowering{ctx.checkout_dir,
-                                       ctx.artifacts_dir,
-                                       {ctx.build_num, ctx.env.get("CIRCLE_SHA1").value_or(""), ctx.target.branch,
-                                        ctx.target.tag, ctx.target.owner},
-                                       ctx.artifacts_dir,
-                                       ctx.test_reports_dir,
-                                       caches_dir_of(ctx),
-                                       (std::filesystem::path(ctx.artifacts_dir).parent_path() / "workspace").string()};
+  circle2::LowerContext lowering;
+  lowering.checkout_dir = ctx.checkout_dir;
+  lowering.log_dir = ctx.artifacts_dir;
+  lowering.build = {ctx.build_num, ctx.env.get("CIRCLE_SHA1").value_or(""), ctx.target.branch, ctx.target.tag,
+                    ctx.target.owner};
+  lowering.artifacts_dir = ctx.artifacts_dir;
+  lowering.test_results_dir = ctx.test_reports_dir;
+  lowering.caches_dir = caches_dir_of(ctx);
+  lowering.workspace_dir = (std::filesystem::path(ctx.artifacts_dir).parent_path() / "workspace").string();
+  lowering.contexts_dir = contexts_dir_of(options, ctx);
+  lowering.contexts_optional = loading.mode != circle1::ContextMode::run;
+  auto contexts = read_contexts(circle2::contexts_named(validation.config), lowering.contexts_dir, loaded.masked);
+  if (!contexts) {
+    fmt::print(stderr, "drydock: {}\n", contexts.error());
+    return tl::unexpected(kExitConfigOrUsage);
+  }
+  lowering.contexts = std::move(*contexts);
   Diagnostics diags;
   loaded.pipeline = circle2::lower(validation.config, lowering, selection, diags);
   loaded.jobs = circle2::job_decisions(validation.config, lowering, selection);

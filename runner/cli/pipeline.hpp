@@ -37,6 +37,7 @@ struct PipelineOptions {
   bool only = false;                        // --only: the job without what it requires
   std::vector<std::string> params;          // --param NAME=VALUE (2.1 pipeline parameters)
   std::vector<std::string> approved;        // --approve NAME (2.x approval jobs)
+  std::optional<std::string> contexts_dir;  // --contexts DIR (2.x contexts' variables)
 };
 
 // The config file a command reads: the one given, else the default.

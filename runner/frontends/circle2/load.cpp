@@ -260,6 +260,30 @@ void add_instance(Reader& reader, const std::vector<config::Entry>& arguments, c
   context.instances.back().name.pos = job.job.pos;
 }
 
+// A context's name becomes a file's (CONTEXTS/NAME.env): no folders, nothing hidden.
+bool is_file_name(std::string_view name)
+{
+  return !name.empty() && !name.starts_with('.')
+         && std::none_of(name.begin(), name.end(), [](char c) { return c == '/' || c == '\\' || (c >= 0 && c < ' '); });
+}
+
+std::vector<Text> read_contexts(Reader& reader, const Node& value, std::string_view path)
+{
+  auto names = reader.read_string_or_list(value, path);
+  std::erase_if(names, [&](const Text& name) {
+    if (is_file_name(name.value)) {
+      return false;
+    }
+    reader.diags().error(name.pos,
+                         fmt::format("'{}': the context name '{}' cannot name a file of variables (no '/', '\\', "
+                                     "control characters or leading '.')",
+                                     path, name.value),
+                         static_cast<int>(name.value.size()));
+    return true;
+  });
+  return names;
+}
+
 void read_workflow_job_options(Reader& reader, const Node& value, std::string_view path, WorkflowJob& job,
                                const WorkflowsContext& context)
 {
@@ -287,8 +311,8 @@ void read_workflow_job_options(Reader& reader, const Node& value, std::string_vi
       }
     } else if (key.is_scalar() && (key.text == "pre-steps" || key.text == "post-steps")) {
       (key.text == "pre-steps" ? pre : post) = entry.value.get();
-    } else if (key.is_scalar() && is_one_of(key.text, std::array{std::string_view("context")})) {
-      not_yet(reader, key, path);
+    } else if (key.is_scalar() && key.text == "context") {
+      job.contexts = read_contexts(reader, *entry.value, key_path);
     } else if (key.is_scalar() && key.text == "matrix") {
       continue;                   // written out before (expand.hpp), or said to be wrong there
     } else if (key.is_scalar()) { // anything else passes a 2.1 job parameter

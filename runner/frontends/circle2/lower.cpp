@@ -278,6 +278,13 @@ std::vector<JobRun> running(const std::vector<JobRun>& runs, const std::vector<p
 
 // ---- steps ----
 
+// Sets a variable once: a later value replaces the earlier one, at the end.
+void assign(std::vector<pipeline::EnvVar>& vars, const std::string& name, std::string value)
+{
+  std::erase_if(vars, [&name](const pipeline::EnvVar& set) { return set.first == name; });
+  vars.emplace_back(name, std::move(value));
+}
+
 class JobLowering {
 public:
   // `upstream`: the workspace layers of the jobs it requires, directly or not.
@@ -296,6 +303,7 @@ public:
 private:
   std::string working_directory() const;
   std::string in_job_dir(const std::optional<Text>& dir) const;
+  std::vector<pipeline::EnvVar> context_vars() const;
   std::vector<pipeline::EnvVar> environment_of(const std::vector<EnvVar>& own) const;
   pipeline::JobContainer job_container() const;
   std::size_t add(const std::string& id, const std::string& name, Pos pos, pipeline::Action action,
@@ -342,19 +350,42 @@ std::string JobLowering::in_job_dir(const std::optional<Text>& dir) const
   return base + "/" + path;
 }
 
+// The variables of the entry's contexts, literal; a later context's value wins.
+std::vector<pipeline::EnvVar> JobLowering::context_vars() const
+{
+  std::vector<pipeline::EnvVar> vars;
+  if (m_run.entry == nullptr) {
+    return vars;
+  }
+  for (const auto& name : m_run.entry->contexts) {
+    const auto found = m_context.contexts.find(name.value);
+    if (found == m_context.contexts.end()) {
+      continue; // said by missing_contexts
+    }
+    for (const auto& [var, value] : found->second) {
+      assign(vars, var, literal(value));
+    }
+  }
+  return vars;
+}
+
 std::vector<pipeline::EnvVar> JobLowering::environment_of(const std::vector<EnvVar>& own) const
 {
-  std::vector<pipeline::EnvVar> vars = {
+  std::vector<pipeline::EnvVar> vars = context_vars();
+  const std::vector<pipeline::EnvVar> builtin = {
       {"CIRCLE_JOB", literal(m_run.entry != nullptr ? m_run.entry->shown().value : m_run.job->name.value)},
       {"CIRCLE_NODE_INDEX", "0"},
       {"CIRCLE_NODE_TOTAL", "1"},
   };
+  for (const auto& [name, value] : builtin) {
+    assign(vars, name, value);
+  }
   if (m_docker) {
-    vars.emplace_back("CIRCLE_WORKING_DIRECTORY", literal(working_directory()));
+    assign(vars, "CIRCLE_WORKING_DIRECTORY", literal(working_directory()));
   }
   for (const auto* list : {&m_run.job->environment, &own}) {
     for (const auto& var : *list) {
-      vars.emplace_back(var.name, literal(var.value));
+      assign(vars, var.name, literal(var.value));
     }
   }
   return vars;
@@ -694,6 +725,47 @@ std::vector<pipeline::WorkspaceLayer> upstream_layers(const std::vector<JobRun>&
   return layers;
 }
 
+// A context the run's entry names that the command line could not read.
+void say_missing_contexts(const JobRun& run, const LowerContext& context, Diagnostics& diags)
+{
+  if (run.entry == nullptr || run.job == nullptr) {
+    return; // approval jobs run no step: their contexts give nothing
+  }
+  for (const auto& name : run.entry->contexts) {
+    if (context.contexts.contains(name.value)) {
+      continue;
+    }
+    auto message = fmt::format("job '{}' needs the context '{}', which has no file here: write its variables to {} "
+                               "(NAME=value lines), or name another folder with --contexts DIR",
+                               run.name, name.value, context_file(context.contexts_dir, name.value));
+    if (context.contexts_optional) {
+      diags.warning(name.pos, message + "; a run would stop here", static_cast<int>(name.value.size()));
+    } else {
+      diags.error(name.pos, std::move(message), static_cast<int>(name.value.size()));
+    }
+  }
+}
+
+std::vector<std::string> contexts_named(const Config& config)
+{
+  std::vector<std::string> names;
+  for (const auto& workflow : config.workflows) {
+    for (const auto& entry : workflow.jobs) {
+      for (const auto& name : entry.contexts) {
+        if (std::find(names.begin(), names.end(), name.value) == names.end()) {
+          names.push_back(name.value);
+        }
+      }
+    }
+  }
+  return names;
+}
+
+std::string context_file(const std::string& contexts_dir, const std::string& name)
+{
+  return contexts_dir + "/" + name + ".env";
+}
+
 pipeline::Pipeline lower(const Config& config, const LowerContext& context, const Selection& selection,
                          Diagnostics& diags)
 {
@@ -719,6 +791,7 @@ pipeline::Pipeline lower(const Config& config, const LowerContext& context, cons
     if (run.job == nullptr && !is_approval(run)) {
       continue; // an unknown job: the checks said so
     }
+    say_missing_contexts(run, context, diags);
     JobLowering job(out, context, run, i, upstream_layers(runs, i, context.workspace_dir));
     ends[i] = is_approval(run) ? job.lower_approval(after) : job.lower(after, diags); // no step: what it waited for
     if (run.job != nullptr && run.job->executor.kind == ExecutorKind::docker && out.engine_needed_by.empty()) {

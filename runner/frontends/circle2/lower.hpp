@@ -8,8 +8,10 @@
 // with `when: always` or `on_fail`; a job waits for the last steps of the
 // jobs it `requires` (not for their containers' removal), and runs only
 // when they passed; other jobs go on.
+#include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "frontends/circle2/model.hpp"
 #include "pipeline/pipeline.hpp"
@@ -35,7 +37,19 @@ struct LowerContext {
   std::string test_results_dir; // the record's: store_test_results copies into JOB/ there
   std::string caches_dir;       // the project's caches (save_cache, restore_cache)
   std::string workspace_dir;    // the run's workspace: a folder of layers per job
+  // The contexts' variables the command line read (CONTEXTS_DIR/NAME.env),
+  // by name. A job that runs and names a context not here is an error (a
+  // warning when `contexts_optional`: a plan shows what would run).
+  std::map<std::string, std::vector<pipeline::EnvVar>> contexts;
+  std::string contexts_dir; // where they are read from, for the messages
+  bool contexts_optional = false;
 };
+
+// Every context a workflow entry of the config names, each name once.
+std::vector<std::string> contexts_named(const Config& config);
+
+// The file a context's variables are read from.
+std::string context_file(const std::string& contexts_dir, const std::string& name);
 
 // The pipeline; a selection naming no workflow or job of the config is an
 // error in diags. Jobs whose filters leave them out of this build (and

@@ -152,7 +152,8 @@ struct WorkflowJob {
   // The job as this entry runs it (its arguments, pre- and post-steps):
   // an index in Config::instances; none: the job as written.
   std::optional<std::size_t> instance;
-  bool approval = false; // `type: approval`: no job, a hold its dependants wait behind
+  bool approval = false;      // `type: approval`: no job, a hold its dependants wait behind
+  std::vector<Text> contexts; // `context`: the contexts whose variables its steps get, in order
 
   const Text& shown() const { return name ? *name : job; }
 };

@@ -5,10 +5,13 @@
 
 #include "frontends/circle2/load.hpp"
 #include "frontends/circle2/lower.hpp"
+#include "lower_support.hpp"
 #include "test_support.hpp"
 
 using namespace drydock;
 using Lines = std::vector<std::string>;
+using test::env_lines;
+using test::step_by_id;
 using Kind = pipeline::KeyPart::Kind;
 
 namespace {
@@ -84,20 +87,9 @@ circle2::LowerContext context()
   return context;
 }
 
-struct Lowered {
-  circle2::Config config;
-  pipeline::Pipeline pipeline;
-  Diagnostics diags;
-};
-
-std::unique_ptr<Lowered> lower(const std::string& yaml, const circle2::Selection& selection = {})
+std::unique_ptr<test::Lowered> lower(const std::string& yaml, const circle2::Selection& selection = {})
 {
-  auto out = std::make_unique<Lowered>();
-  auto result = circle2::validate_text(".circleci/config.yml", yaml);
-  INFO(fmt::format("{}", fmt::join(test::messages(result.diagnostics), "\n")));
-  REQUIRE_FALSE(result.diagnostics.has_errors());
-  out->config = std::move(result.config);
-  out->pipeline = circle2::lower(out->config, context(), selection, out->diags);
+  auto out = test::lowered_with(yaml, context(), selection);
   INFO(fmt::format("{}", fmt::join(test::messages(out->diags), "\n")));
   REQUIRE_FALSE(out->diags.has_errors());
   return out;
@@ -108,26 +100,6 @@ Lines ids(const pipeline::Pipeline& pipeline)
   Lines out;
   for (const auto& step : pipeline.steps) {
     out.push_back(step.id);
-  }
-  return out;
-}
-
-const pipeline::Step& step_by_id(const pipeline::Pipeline& pipeline, const std::string& id)
-{
-  for (const auto& step : pipeline.steps) {
-    if (step.id == id) {
-      return step;
-    }
-  }
-  FAIL("no step " << id);
-  return pipeline.steps.front();
-}
-
-Lines env_lines(const std::vector<pipeline::EnvVar>& vars)
-{
-  Lines out;
-  for (const auto& [name, value] : vars) {
-    out.push_back(name + "=" + value);
   }
   return out;
 }

@@ -342,14 +342,12 @@ workflows:
     jobs:
       - build:
           matrix: {parameters: {v: [1, 2]}}
-          context: org
           flavour: big
 )")
         == Lines{"2:1: error: 'orbs' is CircleCI 2.x that drydock does not run yet",
                  "7:5: error: 'jobs.build.parallelism' is CircleCI 2.x that drydock does not run yet",
                  "13:33: error: 'v' is not a parameter of job 'build': it has none",
-                 "14:11: error: 'workflows.main.jobs[0].build.context' is CircleCI 2.x that drydock does not run yet",
-                 "15:11: error: 'flavour' is not a parameter of job 'build': it has none"});
+                 "14:11: error: 'flavour' is not a parameter of job 'build': it has none"});
 }
 
 TEST_CASE("unknown keys are errors with a suggestion; x- keys at the top level hold anchors", "[circle2][load]")

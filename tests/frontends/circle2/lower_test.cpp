@@ -10,6 +10,7 @@
 #include "frontends/circle2/lower.hpp"
 #include "os/process.hpp"
 #include "plan/plan.hpp"
+#include "lower_support.hpp"
 #include "test_support.hpp"
 
 using namespace drydock;
@@ -17,6 +18,8 @@ using Lines = std::vector<std::string>;
 using pipeline::OnFailure;
 using pipeline::RunsWhen;
 using plan::StepStatus;
+using test::env_lines;
+using test::step_by_id;
 
 namespace {
 
@@ -37,18 +40,10 @@ circle2::Config read(const std::string& yaml)
   return std::move(result.config);
 }
 
-struct Lowered {
-  circle2::Config config;
-  pipeline::Pipeline pipeline;
-  Diagnostics diags;
-};
-
 // The config lowered for the selection; fails the test on an error.
-std::unique_ptr<Lowered> lower(const std::string& yaml, const circle2::Selection& selection = {})
+std::unique_ptr<test::Lowered> lower(const std::string& yaml, const circle2::Selection& selection = {})
 {
-  auto out = std::make_unique<Lowered>();
-  out->config = read(yaml);
-  out->pipeline = circle2::lower(out->config, context(), selection, out->diags);
+  auto out = test::lowered_with(yaml, context(), selection);
   INFO(fmt::format("{}", fmt::join(test::messages(out->diags), "\n")));
   REQUIRE_FALSE(out->diags.has_errors());
   return out;
@@ -75,26 +70,6 @@ Lines id_edges(const pipeline::Pipeline& pipeline)
     out.push_back(step.id + " <- " + fmt::format("{}", fmt::join(deps, ", ")));
   }
   return out;
-}
-
-Lines env_lines(const std::vector<pipeline::EnvVar>& vars)
-{
-  Lines out;
-  for (const auto& [name, value] : vars) {
-    out.push_back(name + "=" + value);
-  }
-  return out;
-}
-
-const pipeline::Step& step_by_id(const pipeline::Pipeline& pipeline, const std::string& id)
-{
-  for (const auto& step : pipeline.steps) {
-    if (step.id == id) {
-      return step;
-    }
-  }
-  FAIL("no step " << id);
-  return pipeline.steps.front();
 }
 
 std::string policy_text(const pipeline::Pipeline& pipeline, const pipeline::Step& step)
@@ -235,7 +210,7 @@ TEST_CASE("a docker job: its container starts first, its steps run in it, its st
   CHECK(test.workdir.path == std::optional<std::string>("~/project/web")); // relative: under the job's
   CHECK(env_lines(test.environment)
         == Lines{"CIRCLE_JOB=build", "CIRCLE_NODE_INDEX=0", "CIRCLE_NODE_TOTAL=1", "CIRCLE_WORKING_DIRECTORY=~/project",
-                 "GREETING=hi", "MODE=ci", "GREETING=bye"});            // the job's, then the step's (later wins)
+                 "MODE=ci", "GREETING=bye"}); // the job's, then the step's: the step's replaces the job's GREETING
   CHECK(p.steps[4].workdir.path == std::optional<std::string>("/tmp")); // absolute: as written
   CHECK(p.steps[5].workdir.path == std::optional<std::string>("~/notes"));
 

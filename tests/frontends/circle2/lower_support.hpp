@@ -1,0 +1,56 @@
+#pragma once
+// What the CircleCI 2.x lowering tests share: a config read and lowered
+// for a context, and the pipeline shown as lines.
+#include <catch2/catch.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "frontends/circle2/load.hpp"
+#include "frontends/circle2/lower.hpp"
+#include "test_support.hpp"
+
+namespace drydock::test {
+
+struct Lowered {
+  circle2::Config config;
+  pipeline::Pipeline pipeline;
+  Diagnostics diags;
+};
+
+// The config read (no error allowed) and lowered; the lowering's
+// diagnostics are kept for the test to check.
+inline std::unique_ptr<Lowered> lowered_with(const std::string& yaml, const circle2::LowerContext& context,
+                                             const circle2::Selection& selection = {})
+{
+  auto out = std::make_unique<Lowered>();
+  auto result = circle2::validate_text(".circleci/config.yml", yaml);
+  INFO(fmt::format("{}", fmt::join(messages(result.diagnostics), "\n")));
+  REQUIRE_FALSE(result.diagnostics.has_errors());
+  out->config = std::move(result.config);
+  out->pipeline = circle2::lower(out->config, context, selection, out->diags);
+  return out;
+}
+
+inline std::vector<std::string> env_lines(const std::vector<pipeline::EnvVar>& vars)
+{
+  std::vector<std::string> out;
+  for (const auto& [name, value] : vars) {
+    out.push_back(name + "=" + value);
+  }
+  return out;
+}
+
+inline const pipeline::Step& step_by_id(const pipeline::Pipeline& pipeline, const std::string& id)
+{
+  for (const auto& step : pipeline.steps) {
+    if (step.id == id) {
+      return step;
+    }
+  }
+  FAIL("no step " << id);
+  return pipeline.steps.front();
+}
+
+} // namespace drydock::test
