@@ -33,6 +33,9 @@
 namespace drydock::cli {
 namespace {
 
+// Where a job container's steps find the pipeline's tools: on every image's PATH.
+constexpr const char* kToolsInContainer = "/usr/local/bin";
+
 void print_line(const std::string& line)
 {
   fmt::print("{}\n", line);
@@ -258,11 +261,21 @@ docker::JobContainerStart job_containers_of(const exec::InternalStep& step, cons
 
 int run_container_start(const exec::InternalStep& step, const pipeline::ContainerStart& start)
 {
-  const auto started = docker::start_job_containers(docker::EngineClient{}, job_containers_of(step, start.container),
-                                                    print_line);
+  const docker::EngineClient client;
+  const auto started = docker::start_job_containers(client, job_containers_of(step, start.container), print_line);
   if (!started) {
     fmt::print(stderr, "drydock: {}\n", started.error());
     return kExitStepFailed;
+  }
+  if (!step.tools_dir.empty()) { // as root, whoever the image's user is
+    const auto name = docker::job_container_name(step.run_id, start.container.name);
+    if (const auto copied = client.capture(docker::copy_into(step.tools_dir, name, kToolsInContainer), ".",
+                                           os::Stderr::merge);
+        !copied || copied->exit_code != 0) {
+      fmt::print(stderr, "drydock: cannot put the pipeline's tools in {}:{}: {}\n", name, kToolsInContainer,
+                 copied ? copied->output : copied.error());
+      return kExitStepFailed;
+    }
   }
   return kExitOk;
 }

@@ -311,7 +311,7 @@ std::optional<std::string> options_not_for_circle2(const PipelineOptions& option
     return "--container is for circle.yml 1.0: a 2.x job names its own images";
   }
   if (options.parallelism != 1) {
-    return "--parallelism is for circle.yml 1.0 (2.x's `parallelism` is not run yet)";
+    return "--parallelism is for circle.yml 1.0: a 2.x job sets its own `parallelism`";
   }
   if (options.infer) {
     return "--infer is for circle.yml 1.0";

@@ -277,6 +277,7 @@ int run_pipeline(const RunOptions& options)
   const auto& lowered = pipeline->pipeline;
   auto context = exec::make_run_context(lowered, host_environment(), own_executable());
   context.step_events_dir = paths.dir.empty() ? "" : paths.logs();
+  context.tools_dir = paths.dir.empty() ? "" : paths.tools();
   recorder.run_started(run_info(*pipeline, options.dry_run));
   const auto prepared = exec::prepare_run(lowered, context, setup_mode(options), engine);
   if (!prepared) {

@@ -237,6 +237,7 @@ InternalStep internal_step(const pipeline::Step& step, const RunContext& context
   internal.owner = context.containers.owner;
   internal.network = context.containers.network;
   internal.database_port = context.containers.database_port;
+  internal.tools_dir = context.tools_dir;
   if (std::holds_alternative<pipeline::DatabaseStart>(step.action)) {
     internal.cluster = context.cluster; // only the database step starts it
   }
@@ -269,6 +270,9 @@ StepRequest make_request(const pipeline::Pipeline& pipeline, const pipeline::Ste
   } else if (pipeline::in_build_container(pipeline, step) && !context.containers.build_container.empty()) {
     exec_in_build_container(step, *shell, context, env, request);
   } else {
+    if (!context.tools_dir.empty()) { // first: the pipeline's tools stand in for what CI puts there
+      env.set("PATH", context.tools_dir + ":" + env.get("PATH").value_or(""));
+    }
     request.argv = shell->shell;
     request.argv.push_back(script_text(step, *shell, env));
     request.cwd = working_directory(step, env);

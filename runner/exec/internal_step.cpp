@@ -72,6 +72,7 @@ tl::expected<std::string, std::string> encode(const InternalStep& step)
                          {"run_id", step.run_id},
                          {"owner", step.owner},
                          {"network", step.network},
+                         {"tools_dir", escape_path(step.tools_dir)},
                          {"database_port", step.database_port}};
   if (step.cluster) {
     json["cluster"] = cluster_json(*step.cluster);
@@ -99,6 +100,7 @@ tl::expected<InternalStep, std::string> decode_internal_step(std::string_view te
     step.run_id = json.value("run_id", std::string());
     step.owner = json.value("owner", std::string());
     step.network = json.value("network", std::string());
+    step.tools_dir = unescape_path(json.value("tools_dir", std::string()));
     step.database_port = json.value("database_port", 0);
     if (json.contains("cluster")) {
       step.cluster = cluster_of(json["cluster"]);

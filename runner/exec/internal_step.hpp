@@ -23,6 +23,7 @@ struct InternalStep {
   std::string owner;
   std::string network;                          // the run's network, or empty
   int database_port = 0;                        // a database container's port on loopback
+  std::string tools_dir;                        // the pipeline's tools, for the job containers it starts
   std::optional<services::ClusterSpec> cluster; // the throwaway cluster's directory, port, addresses
 };
 

@@ -52,6 +52,9 @@ struct RunContext {
   // Where drydock's own steps append their events (plan::kStepEventsEnv);
   // empty: they report none (a dry run).
   std::string step_events_dir;
+  // Where the pipeline's tools are written for its steps (the record's
+  // tools/); empty: they are not (a dry run).
+  std::string tools_dir;
 };
 
 // The host's environment with the pipeline's variables over it.

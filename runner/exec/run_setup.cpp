@@ -229,10 +229,34 @@ EngineNeeds engine_needs(const pipeline::Pipeline& pipeline)
   return {pipeline.engine_needed_by, cluster};
 }
 
+// The pipeline's tools as executable files in `dir`, made when missing.
+tl::expected<void, std::string> write_tools(const std::vector<pipeline::Tool>& tools, const std::string& dir)
+{
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  for (const auto& tool : tools) {
+    const auto path = (std::filesystem::path(dir) / tool.name).string();
+    auto written = util::write_file_atomically(path, tool.script);
+    std::filesystem::permissions(path, std::filesystem::perms(0755), ec);
+    if (!written || ec) {
+      return tl::unexpected(
+          fmt::format("cannot write the tool {}: {}", path, !written ? written.error() : ec.message()));
+    }
+  }
+  return {};
+}
+
 tl::expected<void, std::string> prepare_run(const pipeline::Pipeline& pipeline, RunContext& context, SetupMode mode,
                                             const Engine& engine)
 {
   const auto& database = pipeline.database;
+  if (mode == SetupMode::dry_run || pipeline.tools.empty()) {
+    context.tools_dir.clear();
+  } else if (!context.tools_dir.empty()) {
+    if (auto written = write_tools(pipeline.tools, context.tools_dir); !written) {
+      return written;
+    }
+  }
   context.containers.run_id = mode == SetupMode::run ? new_run_id() : "RUN";
   context.containers.owner = mode == SetupMode::run ? docker::owner_of(::getpid()) : "0";
   if (engine) {

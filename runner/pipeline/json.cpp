@@ -113,6 +113,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(WorkDir, base, path, home, base_
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(BuildContainer, image, origin, mounts, hosts, engine_socket)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Build, number, sha, branch, tag, owner)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(SharedDir, label, path)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Tool, name, script)
 
 namespace {
 
@@ -251,7 +252,8 @@ nlohmann::json to_json(const Pipeline& pipeline)
           {"engine_needed_by", pipeline.engine_needed_by},
           {"database", pipeline.database},
           {"build_container", pipeline.build_container},
-          {"secret_env", pipeline.secret_env}};
+          {"secret_env", pipeline.secret_env},
+          {"tools", pipeline.tools}};
 }
 
 tl::expected<Pipeline, std::string> pipeline_from_json(const nlohmann::json& json)
@@ -289,6 +291,7 @@ tl::expected<Pipeline, std::string> pipeline_from_json(const nlohmann::json& jso
     pipeline.database = json.value("database", std::optional<Database>());
     pipeline.build_container = json.value("build_container", std::optional<BuildContainer>());
     pipeline.secret_env = json.value("secret_env", std::vector<std::string>());
+    pipeline.tools = json.value("tools", std::vector<Tool>());
     if (const auto cycle = steps_cycle(pipeline); !cycle.empty()) {
       return tl::unexpected(cycle);
     }

@@ -350,6 +350,14 @@ struct SharedDir {
   std::string path;
 };
 
+// A command a front end gives its pipeline's steps (CircleCI's `circleci`):
+// a script, found on the PATH of host steps and in /usr/local/bin of job
+// containers.
+struct Tool {
+  std::string name;
+  std::string script;
+};
+
 struct Pipeline {
   std::string file;   // the config it came from
   std::string format; // "circle.yml 1.0"
@@ -368,6 +376,7 @@ struct Pipeline {
   // Variables whose values are masked wherever drydock writes output (a
   // registry password), whether or not a step of this build reads them.
   std::vector<std::string> secret_env;
+  std::vector<Tool> tools;
 };
 
 const Policy& policy_of(const Pipeline& pipeline, const Step& step);

@@ -7,6 +7,7 @@
 //   logs/          each step's whole output, masked: NNN-<step id>.log
 //   artifacts/     $CIRCLE_ARTIFACTS
 //   test-results/  $CIRCLE_TEST_REPORTS
+//   tools/         the pipeline's tools (CircleCI's `circleci` stand-in), on host steps' PATH
 //   junit.xml, trace.json, report.html   written from the events at the end
 //                  (record/reports.hpp)
 //
@@ -33,6 +34,7 @@ struct RecordPaths {
   std::string dir; // empty: no record (a dry run)
   std::string events() const { return dir + "/events.jsonl"; }
   std::string logs() const { return dir + "/logs"; }
+  std::string tools() const { return dir + "/tools"; }
   std::string artifacts() const { return dir + "/artifacts"; }
   std::string test_results() const { return dir + "/test-results"; }
   std::string junit() const { return dir + "/junit.xml"; }

@@ -24,8 +24,10 @@ using config::Reader;
 
 // Keys of CircleCI 2.x that drydock reads but does not run yet: an error
 // that says so, never a silent skip.
-constexpr std::array kNotYetJobKeys = {std::string_view("parallelism"), std::string_view("macos"),
-                                       std::string_view("windows"), std::string_view("circleci_ip_ranges")};
+constexpr std::array kNotYetJobKeys = {std::string_view("macos"), std::string_view("windows"),
+                                       std::string_view("circleci_ip_ranges")};
+// Each node of a parallel job is a container (or a host job) of its own.
+constexpr int kMostNodes = 64;
 constexpr std::array kNotYetTopKeys = {std::string_view("orbs"), std::string_view("setup")};
 // 2.1's reuse, resolved before the loader reads the jobs (expand.hpp).
 constexpr std::array kReuseTopKeys = {std::string_view("commands"), std::string_view("executors"),
@@ -120,6 +122,8 @@ void read_job_entry(Reader& reader, const Node& key, const Node& value, std::str
     job.environment = read_environment(reader, value, key_path);
   } else if (key.text == "shell") {
     job.shell = reader.read_string(value, key_path);
+  } else if (key.text == "parallelism") {
+    job.parallelism = reader.read_int(value, key_path, 1, kMostNodes).value_or(1);
   } else if (key.text == "resource_class") {
     reader.warning(key, "'resource_class' is ignored: the job gets what this machine has");
   } else if (is_one_of(key.text, kNotYetJobKeys)) {
@@ -127,10 +131,10 @@ void read_job_entry(Reader& reader, const Node& key, const Node& value, std::str
   } else if (key.text == "executor" || key.text == "parameters") {
     return; // left by the expansion only after an error it reported
   } else {
-    static constexpr std::array kKnown = {std::string_view("docker"),        std::string_view("machine"),
-                                          std::string_view("steps"),         std::string_view("working_directory"),
-                                          std::string_view("environment"),   std::string_view("shell"),
-                                          std::string_view("resource_class")};
+    static constexpr std::array kKnown = {std::string_view("docker"),         std::string_view("machine"),
+                                          std::string_view("steps"),          std::string_view("working_directory"),
+                                          std::string_view("environment"),    std::string_view("shell"),
+                                          std::string_view("resource_class"), std::string_view("parallelism")};
     config::report_unknown_key(reader, key, path, kKnown, {});
   }
 }

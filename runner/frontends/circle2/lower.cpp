@@ -1,4 +1,5 @@
 #include "frontends/circle2/lower.hpp"
+#include "frontends/circle2/circleci_tool.hpp"
 #include "frontends/circle2/lower_parts.hpp"
 
 #include <fmt/format.h>
@@ -23,6 +24,8 @@ struct JobRun {
   const Job* job = nullptr;
   std::string name;                   // shown: the job's name in its workflow, with the workflow's when several run
   std::vector<std::size_t> requires_; // other runs, by index
+  int node = 0;                       // of a parallel job: which copy (CIRCLE_NODE_INDEX), of `nodes`
+  int nodes = 1;
 };
 
 std::vector<JobRun> runs_of_workflow(const Config& config, const Workflow& workflow)
@@ -276,6 +279,32 @@ std::vector<JobRun> running(const std::vector<JobRun>& runs, const std::vector<p
   return kept;
 }
 
+// Each run of a job with parallelism N as N runs, NAME:0 to NAME:N-1; a
+// run that requires it requires them all.
+std::vector<JobRun> with_nodes(const std::vector<JobRun>& runs)
+{
+  std::vector<std::vector<std::size_t>> copies(runs.size());
+  std::vector<JobRun> out;
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    const int nodes = runs[i].job != nullptr ? runs[i].job->parallelism : 1;
+    for (int node = 0; node < nodes; ++node) {
+      JobRun run = runs[i];
+      run.requires_.clear();
+      for (const std::size_t required : runs[i].requires_) {
+        run.requires_.insert(run.requires_.end(), copies[required].begin(), copies[required].end());
+      }
+      if (nodes > 1) {
+        run.name = fmt::format("{}:{}", run.name, node);
+        run.node = node;
+        run.nodes = nodes;
+      }
+      copies[i].push_back(out.size());
+      out.push_back(std::move(run));
+    }
+  }
+  return out;
+}
+
 // ---- steps ----
 
 // Sets a variable once: a later value replaces the earlier one, at the end.
@@ -374,8 +403,8 @@ std::vector<pipeline::EnvVar> JobLowering::environment_of(const std::vector<EnvV
   std::vector<pipeline::EnvVar> vars = context_vars();
   const std::vector<pipeline::EnvVar> builtin = {
       {"CIRCLE_JOB", literal(m_run.entry != nullptr ? m_run.entry->shown().value : m_run.job->name.value)},
-      {"CIRCLE_NODE_INDEX", "0"},
-      {"CIRCLE_NODE_TOTAL", "1"},
+      {"CIRCLE_NODE_INDEX", std::to_string(m_run.node)},
+      {"CIRCLE_NODE_TOTAL", std::to_string(m_run.nodes)},
   };
   for (const auto& [name, value] : builtin) {
     assign(vars, name, value);
@@ -774,12 +803,13 @@ pipeline::Pipeline lower(const Config& config, const LowerContext& context, cons
   out.format = "CircleCI " + (config.version.value.empty() ? std::string("2") : config.version.value);
   out.build = context.build;
   out.log_dir = context.log_dir;
+  out.tools = {circleci_tool()};
   const auto selected = all_runs(config, selection);
   if (!selected) {
     diags.error(Pos{1, 1}, selected.error()); // checked before, by selection_error
     return out;
   }
-  const auto runs = running(*selected, decide(*selected, context.build, selection.approved));
+  const auto runs = with_nodes(running(*selected, decide(*selected, context.build, selection.approved)));
   std::vector<std::vector<std::size_t>> ends(runs.size());
   for (std::size_t i = 0; i < runs.size(); ++i) {
     const auto& run = runs[i];
@@ -791,7 +821,9 @@ pipeline::Pipeline lower(const Config& config, const LowerContext& context, cons
     if (run.job == nullptr && !is_approval(run)) {
       continue; // an unknown job: the checks said so
     }
-    say_missing_contexts(run, context, diags);
+    if (run.node == 0) { // once for the nodes of a parallel job
+      say_missing_contexts(run, context, diags);
+    }
     JobLowering job(out, context, run, i, upstream_layers(runs, i, context.workspace_dir));
     ends[i] = is_approval(run) ? job.lower_approval(after) : job.lower(after, diags); // no step: what it waited for
     if (run.job != nullptr && run.job->executor.kind == ExecutorKind::docker && out.engine_needed_by.empty()) {

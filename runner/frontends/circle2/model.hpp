@@ -125,6 +125,7 @@ struct Job {
   std::vector<EnvVar> environment;
   std::optional<Text> shell;
   std::vector<Step> steps;
+  int parallelism = 1;          // nodes: copies of the job, each with its CIRCLE_NODE_INDEX
   bool needs_arguments = false; // 2.1: a parameter without default; only a workflow's entry can run it
 };
 

@@ -335,7 +335,7 @@ orbs:
 jobs:
   build:
     docker: [{image: a}]
-    parallelism: 2
+    macos: {xcode: 15.0.0}
     steps: [checkout]
 workflows:
   main:
@@ -345,7 +345,7 @@ workflows:
           flavour: big
 )")
         == Lines{"2:1: error: 'orbs' is CircleCI 2.x that drydock does not run yet",
-                 "7:5: error: 'jobs.build.parallelism' is CircleCI 2.x that drydock does not run yet",
+                 "7:5: error: 'jobs.build.macos' is CircleCI 2.x that drydock does not run yet",
                  "13:33: error: 'v' is not a parameter of job 'build': it has none",
                  "14:11: error: 'flavour' is not a parameter of job 'build': it has none"});
 }

@@ -1,0 +1,136 @@
+#include "frontends/circle2/circleci_tool.hpp"
+
+namespace drydock::circle2 {
+namespace {
+
+// Run by /bin/sh in the job's container or on this machine; the split
+// reads CIRCLE_NODE_INDEX and CIRCLE_NODE_TOTAL, as CircleCI's does.
+constexpr const char* kScript = R"SH(#!/bin/sh
+# drydock's stand-in for the `circleci` command CircleCI puts in its jobs:
+# tests glob, tests split (by name, by file size), env subst. POSIX sh,
+# find, sort and awk only: it runs in any image a job names.
+set -u
+LC_ALL=C # sorted as bytes, the same in every image
+export LC_ALL
+
+say() { printf 'circleci: %s\n' "$*" >&2; }
+usage() {
+  say "drydock's stand-in answers: circleci tests glob PATTERN..., circleci tests split [--split-by=name|filesize|timings] [FILE], circleci env subst [TEXT]"
+  exit 2
+}
+
+# The leading folders of a pattern that hold no wildcard: where find starts.
+base_of() {
+  printf '%s\n' "$1" | awk '{
+    n = split($0, parts, "/"); base = ""
+    for (i = 1; i < n; i++) {
+      if (parts[i] ~ /[][*?{]/) break
+      base = (i == 1 ? parts[i] : base "/" parts[i])
+    }
+    if ($0 ~ /^\// && base == "") base = "/"
+    print base
+  }'
+}
+
+tests_glob() {
+  [ $# -gt 0 ] || { say "tests glob: give one or more patterns"; exit 2; }
+  for pattern in "$@"; do
+    base=$(base_of "$pattern")
+    if [ -z "$base" ]; then
+      find . \( -type f -o -type l \) -print 2>/dev/null | sed 's|^\./||'
+    elif [ -e "$base" ]; then
+      find "$base" \( -type f -o -type l \) -print 2>/dev/null
+    fi | awk -v pattern="$pattern" '
+      function regex_of(glob,    out, i, c, n, depth) {
+        out = "^"; n = length(glob); depth = 0
+        for (i = 1; i <= n; i++) {
+          c = substr(glob, i, 1)
+          if (c == "*" && substr(glob, i + 1, 2) == "*/") { out = out "(.*/)?"; i += 2 }
+          else if (c == "*" && substr(glob, i + 1, 1) == "*") { out = out ".*"; i++ }
+          else if (c == "*") out = out "[^/]*"
+          else if (c == "?") out = out "[^/]"
+          else if (c == "[") {
+            j = index(substr(glob, i + 1), "]")
+            if (j == 0) { out = out "\\["; continue }
+            set = substr(glob, i + 1, j - 1); sub(/^!/, "^", set)
+            out = out "[" set "]"; i += j
+          }
+          else if (c == "{") { out = out "("; depth++ }
+          else if (c == "}" && depth > 0) { out = out ")"; depth-- }
+          else if (c == "," && depth > 0) out = out "|"
+          else if (index("\\.+()|^$}", c) > 0) out = out "\\" c
+          else out = out c
+        }
+        return out "$"
+      }
+      BEGIN { re = regex_of(pattern) }
+      $0 ~ re'
+  done | sort -u
+}
+
+# The names (words of FILE, or of stdin) this node runs: CIRCLE_NODE_INDEX of CIRCLE_NODE_TOTAL.
+tests_split() {
+  by=name node=${CIRCLE_NODE_INDEX:-0} total=${CIRCLE_NODE_TOTAL:-1} file=-
+  while [ $# -gt 0 ]; do
+    case $1 in
+      --split-by=*) by=${1#*=} ;;
+      --split-by) [ $# -gt 1 ] || usage; by=$2; shift ;;
+      --index=*) node=${1#*=} ;;
+      --total=*) total=${1#*=} ;;
+      --timings-type=* | --time-default=* | --show-counts) ;;
+      --timings-type | --time-default) shift ;;
+      -*) say "tests split: unknown option $1"; usage ;;
+      *) file=$1 ;;
+    esac
+    shift
+  done
+  case $node$total in *[!0-9]*) say "tests split: the node index and total must be whole numbers"; exit 2 ;; esac
+  [ "$node" -lt "$total" ] || { say "tests split: node $node of $total"; exit 2; }
+  case $by in
+    name | filesize) ;;
+    timings) say "drydock keeps no timing data: splitting by name"; by=name ;;
+    *) say "tests split: --split-by is name, filesize or timings, not '$by'"; exit 2 ;;
+  esac
+  if [ "$file" = - ]; then tr -s ' \t' '\n\n'; else tr -s ' \t' '\n\n' <"$file"; fi | sed '/^$/d' | sort -u |
+    while IFS= read -r name; do
+      if [ "$by" = filesize ]; then size=$(wc -c <"$name" 2>/dev/null || echo 0); else size=1; fi
+      printf '%s %s\n' "$size" "$name"
+    done | sort -k1,1nr -k2 | awk -v node="$node" -v total="$total" -v by="$by" '
+      { name[NR] = substr($0, index($0, " ") + 1) }
+      by == "filesize" { # largest first, each to the lightest node so far
+        lightest = 0
+        for (k = 1; k < total; k++) if (load[k] + 0 < load[lightest] + 0) lightest = k
+        load[lightest] += $1
+        if (lightest == node) print name[NR]
+      }
+      END { # by name: the sorted names in runs of nearly equal length
+        if (by == "name") for (i = 1; i <= NR; i++) if (int((i - 1) * total / NR) == node) print name[i]
+      }' | sort
+}
+
+# $NAME and ${NAME} replaced by their values (empty when unset), as envsubst does.
+env_subst() {
+  if [ $# -gt 0 ]; then printf '%s\n' "$*"; else cat; fi | awk '{
+    out = ""; line = $0
+    while (match(line, /\$(\{[A-Za-z_][A-Za-z0-9_]*\}|[A-Za-z_][A-Za-z0-9_]*)/)) {
+      name = substr(line, RSTART + 1, RLENGTH - 1); gsub(/[{}]/, "", name)
+      out = out substr(line, 1, RSTART - 1) ENVIRON[name]; line = substr(line, RSTART + RLENGTH)
+    }
+    print out line
+  }'
+}
+
+case "${1:-} ${2:-}" in
+  "tests glob") shift 2; tests_glob "$@" ;;
+  "tests split") shift 2; tests_split "$@" ;;
+  "env subst") shift 2; env_subst "$@" ;;
+  "step halt") say "drydock does not run 'circleci step halt' yet: the job goes on"; exit 1 ;;
+  *) usage ;;
+esac
+)SH";
+
+} // namespace
+
+pipeline::Tool circleci_tool() { return {"circleci", kScript}; }
+
+} // namespace drydock::circle2
