@@ -259,6 +259,24 @@ docker::JobContainerStart job_containers_of(const exec::InternalStep& step, cons
   return start;
 }
 
+// Each of the pipeline's tools into the job container, file by file (the
+// folder's own mode would go onto the container's folder). The engine
+// writes them as root, whoever the image's user is. One that cannot go in
+// is a warning: only the steps that call it need it.
+void put_tools(const docker::Client& client, const std::string& tools_dir, const std::string& container)
+{
+  std::error_code ec;
+  for (const auto& tool : std::filesystem::directory_iterator(tools_dir, ec)) {
+    const std::string into = std::string(kToolsInContainer) + "/" + tool.path().filename().string();
+    const auto copied = client.capture(docker::copy_file_into(tool.path().string(), container, into), ".",
+                                       os::Stderr::merge);
+    if (!copied || copied->exit_code != 0) {
+      fmt::print(stderr, "drydock: warning: cannot put {} in {}:{}: {}; the job's steps will not find it\n",
+                 tool.path().filename().string(), container, into, copied ? copied->output : copied.error());
+    }
+  }
+}
+
 int run_container_start(const exec::InternalStep& step, const pipeline::ContainerStart& start)
 {
   const docker::EngineClient client;
@@ -267,16 +285,7 @@ int run_container_start(const exec::InternalStep& step, const pipeline::Containe
     fmt::print(stderr, "drydock: {}\n", started.error());
     return kExitStepFailed;
   }
-  if (!step.tools_dir.empty()) { // as root, whoever the image's user is
-    const auto name = docker::job_container_name(step.run_id, start.container.name);
-    if (const auto copied = client.capture(docker::copy_into(step.tools_dir, name, kToolsInContainer), ".",
-                                           os::Stderr::merge);
-        !copied || copied->exit_code != 0) {
-      fmt::print(stderr, "drydock: cannot put the pipeline's tools in {}:{}: {}\n", name, kToolsInContainer,
-                 copied ? copied->output : copied.error());
-      return kExitStepFailed;
-    }
-  }
+  put_tools(client, step.tools_dir, docker::job_container_name(step.run_id, start.container.name));
   return kExitOk;
 }
 

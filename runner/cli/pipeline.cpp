@@ -17,6 +17,7 @@
 #include "frontends/format.hpp"
 #include "report/text_report.hpp"
 #include "util/file.hpp"
+#include "util/lines.hpp"
 #include "util/stable_hash.hpp"
 
 
@@ -60,12 +61,35 @@ tl::expected<Vars, std::string> read_assignments(const std::vector<std::string>&
   return vars;
 }
 
+// CircleCI leaves these unmasked: as secrets they would turn every "true" in the output into ***.
+bool is_flag_word(const std::string& value)
+{
+  return value == "true" || value == "True" || value == "false" || value == "False";
+}
+
+// The value, and each line of one that has several: output is masked line by line.
+void add_masked(std::vector<std::string>& masked, const std::string& value)
+{
+  masked.push_back(value);
+  if (value.find('\n') == std::string::npos) {
+    return;
+  }
+  for (const auto line : util::lines(value)) {
+    if (line.size() >= kShortestMasked) {
+      masked.emplace_back(line);
+    }
+  }
+}
+
 void add_vars(OverridesRead& read, const Vars& vars, bool mask)
 {
   for (const auto& [name, value] : vars) {
     read.overrides.vars.emplace_back(name, value);
+    if (mask && is_flag_word(value)) {
+      continue;
+    }
     if (mask && value.size() >= kShortestMasked) {
-      read.masked.push_back(value);
+      add_masked(read.masked, value);
     } else if (mask && !value.empty()) {
       fmt::print(stderr, "drydock: warning: {} is shorter than {} characters and is not masked\n", name,
                  kShortestMasked);
@@ -348,14 +372,15 @@ config::Config path_only_config(const std::string& file)
 }
 
 // Where contexts are read from: --contexts, else drydock's folder of the user's config.
-std::string contexts_dir_of(const PipelineOptions& options, const circle1::BuildContext& ctx)
+std::string contexts_dir_of(const PipelineOptions& options, const env::Environment& host)
 {
   if (options.contexts_dir) {
     return std::filesystem::absolute(*options.contexts_dir).lexically_normal().string();
   }
-  const auto config_home = ctx.env.get("XDG_CONFIG_HOME");
-  const std::filesystem::path root = config_home && !config_home->empty() ? std::filesystem::path(*config_home)
-                                                                          : std::filesystem::path(ctx.home) / ".config";
+  const auto config_home = host.get("XDG_CONFIG_HOME");
+  const std::filesystem::path root = config_home && !config_home->empty()
+                                         ? std::filesystem::path(*config_home)
+                                         : std::filesystem::path(host.get("HOME").value_or("")) / ".config";
   return (root / "drydock" / "contexts").string();
 }
 
@@ -443,15 +468,32 @@ tl::expected<LoadedPipeline, int> load_circle2(const Loading& loading, std::stri
     fmt::print(stderr, "drydock: {}\n", overrides.error());
     return tl::unexpected(kExitConfigOrUsage);
   }
+  // The contexts' files are read before a build number is taken: their errors stop the run first.
+  circle2::LowerContext lowering;
+  lowering.contexts_dir = contexts_dir_of(options, env::Environment::from_entries(host_environment()));
+  std::vector<std::string> context_secrets;
+  auto contexts = read_contexts(circle2::contexts_named(first.config), lowering.contexts_dir, context_secrets);
+  if (!contexts) {
+    fmt::print(stderr, "drydock: {}\n", contexts.error());
+    return tl::unexpected(kExitConfigOrUsage);
+  }
+  lowering.contexts = std::move(*contexts);
   bool check_failed = false;
   circle1::BeforeClaim check;
   if (loading.before_claim) {
-    check = [&](const env::Environment& env) {
+    check = [&](const env::Environment& env) -> tl::expected<void, std::string> {
       const pipeline::Build build{0, "", env.get("CIRCLE_BRANCH").value_or(""), env.get("CIRCLE_TAG").value_or(""), ""};
       auto values = unknown_build; // the workflows' when: may read the branch or tag
       values.branch = build.branch;
       values.tag = build.tag;
       const auto for_build = circle2::validate_text(loading.file, text, values);
+      auto wanted = lowering;
+      wanted.build = build;
+      Diagnostics missing;
+      circle2::check_contexts(for_build.config, wanted, selection, missing);
+      if (report_problems(for_build.source, missing)) {
+        return tl::unexpected(std::string("the run stops before it starts: a job that runs needs a context"));
+      }
       auto checked = loading.before_claim({circle2::engine_needed_by(for_build.config, selection, build), false}, env);
       check_failed = !checked;
       return checked;
@@ -465,6 +507,7 @@ tl::expected<LoadedPipeline, int> load_circle2(const Loading& loading, std::stri
   }
   LoadedPipeline loaded;
   loaded.masked = overrides->masked;
+  loaded.masked.insert(loaded.masked.end(), context_secrets.begin(), context_secrets.end());
   loaded.context = std::move(*context);
   drop_circle1_only(loaded.context);
   loaded.context.config_path = std::filesystem::absolute(loading.file).lexically_normal().string();
@@ -475,7 +518,6 @@ tl::expected<LoadedPipeline, int> load_circle2(const Loading& loading, std::stri
     report_problems(validation.source, validation.diagnostics);
     return tl::unexpected(kExitConfigOrUsage);
   }
-  circle2::LowerContext lowering;
   lowering.checkout_dir = ctx.checkout_dir;
   lowering.log_dir = ctx.artifacts_dir;
   lowering.build = {ctx.build_num, ctx.env.get("CIRCLE_SHA1").value_or(""), ctx.target.branch, ctx.target.tag,
@@ -484,14 +526,7 @@ tl::expected<LoadedPipeline, int> load_circle2(const Loading& loading, std::stri
   lowering.test_results_dir = ctx.test_reports_dir;
   lowering.caches_dir = caches_dir_of(ctx);
   lowering.workspace_dir = (std::filesystem::path(ctx.artifacts_dir).parent_path() / "workspace").string();
-  lowering.contexts_dir = contexts_dir_of(options, ctx);
   lowering.contexts_optional = loading.mode != circle1::ContextMode::run;
-  auto contexts = read_contexts(circle2::contexts_named(validation.config), lowering.contexts_dir, loaded.masked);
-  if (!contexts) {
-    fmt::print(stderr, "drydock: {}\n", contexts.error());
-    return tl::unexpected(kExitConfigOrUsage);
-  }
-  lowering.contexts = std::move(*contexts);
   Diagnostics diags;
   loaded.pipeline = circle2::lower(validation.config, lowering, selection, diags);
   loaded.jobs = circle2::job_decisions(validation.config, lowering, selection);

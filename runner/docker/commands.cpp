@@ -413,6 +413,11 @@ Argv copy_into(const std::string& source_dir, const std::string& container, cons
   return {"docker", "cp", "--", source_dir + "/.", container + ":" + dir};
 }
 
+Argv copy_file_into(const std::string& file, const std::string& container, const std::string& path)
+{
+  return {"docker", "cp", "--", file, container + ":" + path};
+}
+
 Argv give_to(const std::string& container, const std::string& owner, const std::string& dir)
 {
   return {"docker", "exec", "--user", "0", "--", container, "chown", "-R", owner, "--", dir};

@@ -157,6 +157,8 @@ Argv resolve_path_in(const std::string& container, const std::string& base, cons
 Argv copy_out(const std::string& container, const std::string& path, const std::string& destination);
 // The contents of a host directory copied into the container's `dir`.
 Argv copy_into(const std::string& source_dir, const std::string& container, const std::string& dir);
+// A host file copied to `path` in the container (its folder must be there).
+Argv copy_file_into(const std::string& file, const std::string& container, const std::string& path);
 // The files under `dir` given to `owner` ("UID:GID"), as root.
 Argv give_to(const std::string& container, const std::string& owner, const std::string& dir);
 

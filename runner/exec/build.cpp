@@ -352,8 +352,18 @@ void Driver::record(const StepResult& result)
   if (m_result.interrupted && !succeeded && outcome.message.empty()) {
     outcome.message = "stopped: interrupted";
   }
-  outcome.status = succeeded ? plan::StepStatus::succeeded : plan::StepStatus::failed;
-  m_plan.finished(result.step, succeeded);
+  const auto& step = m_pipeline.steps[result.step];
+  const auto* shell = std::get_if<pipeline::ShellCommand>(&step.action);
+  const bool halts = shell != nullptr && shell->halt_exit_code != 0 && result.kind == StepResult::Kind::exited
+                     && result.exit_code == shell->halt_exit_code;
+  outcome.status = succeeded || halts ? plan::StepStatus::succeeded : plan::StepStatus::failed;
+  if (halts) {
+    outcome.exit_code = 0;
+    outcome.message = "its job halts here, passed";
+    m_plan.finished_halting_group(result.step, fmt::format("'{}' halted its job", step.name));
+  } else {
+    m_plan.finished(result.step, succeeded);
+  }
   m_observer.step_finished(m_pipeline.steps[result.step], outcome);
   report_queued();
 }

@@ -83,7 +83,8 @@ void from_json(const nlohmann::json& in, DatabaseProvider& value) { enum_from_js
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(KeyPart, kind, value)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Policy, when, on_failure, skipped_because)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Group, name, kind, policy)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ShellCommand, script, shell, append_files, files_node, files_nodes)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ShellCommand, script, shell, append_files, files_node, files_nodes,
+                                                halt_exit_code)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ImageBuild, name, repository, dockerfile, context, inputs,
                                                 allow_outside_inputs, build_args, cache_dir, keep)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ImageArchive, image)

@@ -63,6 +63,10 @@ struct ShellCommand {
   // positions p with p % files_nodes == files_node (all of them: 0 of 1).
   int files_node = 0;
   int files_nodes = 1;
+  // Not 0: an exit with this code means the command passed and its group
+  // ends here: the group's later steps are skipped as passed, but its
+  // finally steps (CircleCI's `circleci step halt`).
+  int halt_exit_code = 0;
 };
 
 // Make a content-keyed image present (engine, archive or build).

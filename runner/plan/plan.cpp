@@ -23,7 +23,7 @@ std::string_view status_name(StepStatus status)
 Plan::Plan(const pipeline::Pipeline& pipeline)
   : m_pipeline(pipeline), m_graph(graph::graph_of(pipeline)), m_status(pipeline.steps.size(), StepStatus::waiting),
     m_reason(pipeline.steps.size()), m_unfinished_deps(pipeline.steps.size()),
-    m_failed_before(pipeline.steps.size(), 0), m_blocked(pipeline.steps.size(), false),
+    m_failed_before(pipeline.steps.size(), 0), m_blocked(pipeline.steps.size(), false), m_halted(pipeline.steps.size()),
     m_critical(pipeline.steps.size(), 1)
 {
   const auto& graph = m_graph;
@@ -64,6 +64,12 @@ void Plan::make_ready(std::size_t step)
       skip(step, "not started: " + m_stop_reason); // so that the finally steps see it settled
     }
     return; // otherwise skipped by close()
+  }
+  if (!m_halted[step].empty()) { // its group ended before it, passed
+    m_status[step] = StepStatus::skipped;
+    m_reason[step] = m_halted[step];
+    settle(step, false);
+    return;
   }
   if (auto reason = reason_not_to_run(step); !reason.empty()) {
     skip(step, std::move(reason));
@@ -134,6 +140,22 @@ void Plan::finished(std::size_t step, bool succeeded)
     }
   }
   settle(step, !succeeded);
+}
+
+void Plan::finished_halting_group(std::size_t step, const std::string& reason)
+{
+  const std::size_t group = m_pipeline.steps[step].group;
+  std::vector<std::size_t> todo(m_graph.dependents[step].begin(), m_graph.dependents[step].end());
+  while (!todo.empty()) {
+    const std::size_t next = todo.back();
+    todo.pop_back();
+    if (m_pipeline.steps[next].group != group || runs_finally(next) || !m_halted[next].empty()) {
+      continue; // another job's, or one that runs anyway: what follows it is not the group's to halt
+    }
+    m_halted[next] = reason;
+    todo.insert(todo.end(), m_graph.dependents[next].begin(), m_graph.dependents[next].end());
+  }
+  finished(step, true);
 }
 
 void Plan::stop(std::string reason, bool finally_steps_run)

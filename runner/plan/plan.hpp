@@ -30,6 +30,10 @@ public:
   // each step that becomes ready then runs or is skipped by its RunsWhen,
   // judged by the steps it waits for, directly or not.
   void finished(std::size_t step, bool succeeded);
+  // The step passed and ended its group: the group's steps after it are
+  // skipped with `reason`, as passed (what waits for them goes on), but
+  // its finally steps, which still run.
+  void finished_halting_group(std::size_t step, const std::string& reason);
   // Nothing new starts; what has not started is skipped with this reason,
   // except the `finally` steps, which still run when `finally_steps_run`
   // (a failure stopped the build, not an interrupt).
@@ -65,7 +69,8 @@ private:
   // A step it waits for, directly or not, that failed (or was skipped for
   // that), as the index + 1 of the first such; 0: none.
   std::vector<std::size_t> m_failed_before;
-  std::vector<bool> m_blocked; // a step it waits for skips its dependants
+  std::vector<bool> m_blocked;       // a step it waits for skips its dependants
+  std::vector<std::string> m_halted; // not empty: skipped as passed when it would start, for this reason
   std::vector<int> m_critical;
   std::set<std::pair<int, std::size_t>> m_ready; // (-critical path, index)
   std::vector<std::size_t> m_newly_ready;

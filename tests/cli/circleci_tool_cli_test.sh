@@ -72,6 +72,14 @@ mkdir -p odd && : >'odd/a+b (1).py' && : >'odd/ab 1.py'
 [ "$(circleci tests glob 'odd/*$(touch pwned)*' "odd/'")" = "" ] || fail "a hostile pattern matched something"
 [ ! -e pwned ] || fail "a pattern was run as a command"
 [ -z "$(circleci tests glob 'nothing/**/*.py')" ] || fail "a glob of nothing prints nothing"
+# what cannot be a wildcard is literal: a { without }, an empty class; a negated class never matches /
+mkdir -p 'odd/{x' && : >'odd/{x/y.py'
+[ "$(circleci tests glob 'odd/{x/*.py')" = "odd/{x/y.py" ] || fail "a { without } is literal: $(circleci tests glob 'odd/{x/*.py' 2>&1)"
+[ -z "$(circleci tests glob 'odd/[]x' 2>&1)" ] || fail "an empty class: $(circleci tests glob 'odd/[]x' 2>&1)"
+[ -z "$(circleci tests glob 'tests[!x]api/c_test.sh')" ] || fail "[!x] matched a /"
+[ "$(circleci tests glob 'tests/api/[!d]_test.sh')" = "tests/api/c_test.sh" ] || fail "glob [!d]"
+ln -s tests linked
+[ "$(circleci tests glob 'linked/**/b_test.sh')" = "linked/unit/deep/b_test.sh" ] || fail "a symbolic link to a folder is searched"
 out=$(circleci tests glob 2>&1); code=$?
 [ "$code" -eq 2 ] || fail "glob without a pattern: exit $code"
 contains "$out" "circleci: tests glob: give one or more patterns"
@@ -92,10 +100,17 @@ for node in 0 1 2 3 4; do # more nodes than names: each name once, some nodes no
   all="$all$share"
 done
 [ "$all" = "abc" ] || fail "3 names over 5 nodes: $all"
-out=$(echo "b a" | CIRCLE_NODE_INDEX=1 CIRCLE_NODE_TOTAL=2 "$tool" tests split --split-by=timings 2>&1); code=$?
+out=$(echo "b a" | CIRCLE_NODE_INDEX=1 CIRCLE_NODE_TOTAL=2 "$tool" tests split --split-by=timings 2>split.err); code=$?
 [ "$code" -eq 0 ] || fail "split by timings without data: exit $code"
-contains "$out" "circleci: drydock keeps no timing data: splitting by name"
-contains "$out" "b"
+[ "$out" = "b" ] || fail "split by timings without data, node 1 of 2: '$out'"
+contains "$(cat split.err)" "circleci: drydock keeps no timing data: splitting by name"
+[ "$(echo "c b a" | "$tool" tests split --index 2 --total 3 --split-by name)" = "c" ] || fail "split's options with their values apart"
+out=$(echo a | "$tool" tests split --total 2>&1); code=$?
+[ "$code" -eq 2 ] || fail "split --total without a value: exit $code"
+contains "$out" "circleci: tests split: --total needs a value"
+out=$("$tool" tests split no-such-list.txt 2>&1); code=$?
+[ "$code" -eq 2 ] || fail "split of a file that is not there: exit $code"
+contains "$out" "circleci: tests split: cannot read no-such-list.txt"
 out=$(echo a | "$tool" tests split --split-by=lines 2>&1); code=$?
 [ "$code" -eq 2 ] || fail "split by an unknown kind: exit $code"
 contains "$out" "circleci: tests split: --split-by is name, filesize or timings, not 'lines'"
@@ -110,12 +125,49 @@ out=$(echo 'url=https://$HOST_NAME:${PORT}/x cost=5$ none=[$NOT_SET_ANYWHERE]' |
 [ "$out" = 'url=https://db:5432/x cost=5$ none=[]' ] || fail "env subst from stdin: $out"
 [ "$(GREETING=hi "$tool" env subst 'say $GREETING')" = "say hi" ] || fail "env subst of an argument"
 
-# what it does not answer is said, never a silent success
-out=$("$tool" step halt 2>&1); code=$?
-[ "$code" -eq 1 ] || fail "step halt: exit $code"
-contains "$out" "drydock does not run 'circleci step halt' yet"
-out=$("$tool" config validate 2>&1); code=$?
+# what it does not answer goes to another circleci on the PATH (CircleCI's CLI), else is said
+out=$(PATH=$(dirname "$tool"):/usr/bin:/bin "$tool" config validate 2>&1); code=$?
 [ "$code" -eq 2 ] || fail "an unknown command: exit $code"
 contains "$out" "circleci: drydock's stand-in answers: circleci tests glob PATTERN..."
+mkdir -p real-cli && printf '#!/bin/sh\necho "the real CLI: $*"\n' >real-cli/circleci && chmod +x real-cli/circleci
+out=$(PATH=$(dirname "$tool"):$PWD/real-cli:/usr/bin:/bin "$tool" config validate .circleci/config.yml 2>&1)
+[ "$out" = "the real CLI: config validate .circleci/config.yml" ] || fail "an unknown command was not handed on: $out"
+out=$("$tool" step halt 2>&1); code=$?
+[ "$code" -eq 1 ] || fail "step halt outside a step: exit $code"
+contains "$out" "circleci: step halt: this is not a step of a job drydock runs"
+
+# step halt in a run: the job passes without its later steps (but its always ones); what requires it runs;
+# a command that exits 187 on its own is a failure (exit 1), never a halt
+cd .. && mkdir -p halting/.circleci && cd halting || exit 1
+cat >.circleci/config.yml <<'YAML'
+version: 2.1
+jobs:
+  maybe:
+    machine: true
+    steps:
+      - run: echo "nothing to do"; circleci step halt; echo "the step itself ends"
+      - run: echo "NOT AFTER A HALT"
+      - run: {command: echo "NOR ALWAYS AFTER A HALT", when: always}
+  fails:
+    machine: true
+    steps:
+      - run: exit 187
+  next:
+    machine: true
+    steps:
+      - run: echo "after the halted job"
+workflows:
+  main:
+    jobs: [maybe, fails, {next: {requires: [maybe]}}]
+YAML
+out=$("$drydock" run 2>&1); code=$?
+[ "$code" -eq 1 ] || fail "a run with a halted job and a failed one: exit $code: $out"
+contains "$out" "circleci: the job halts after this step, passed"
+contains "$out" "the step itself ends"
+lacks "$out" "] NOT AFTER A HALT"
+lacks "$out" "] NOR ALWAYS AFTER A HALT"
+contains "$out" "halted its job"
+contains "$out" "] after the halted job"
+contains "$out" "fails: exit 187 (exit 1)"
 
 finish "circleci tool: ok"

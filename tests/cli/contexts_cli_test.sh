@@ -91,12 +91,21 @@ contains "$out" "; a run would stop here"
 # ... but only for a job that runs: --job test needs no context
 out=$("$drydock" run --contexts ../contexts --job test 2>&1); code=$?
 [ "$code" -eq 0 ] || fail "run --job test with a missing context of deploy: exit $code: $out"
+contains "$out" "build #4 passed" # the stopped run took no number
 
 # a file that does not parse names its line; a hostile name is refused where it is written
 printf 'API_TOKEN=ok\nnot an assignment\n' >../contexts/aws.env
 out=$("$drydock" run --contexts ../contexts 2>&1); code=$?
 [ "$code" -eq 2 ] || fail "run with a broken context file: exit $code: $out"
 contains "$out" "drydock: context 'aws': $(realpath ../contexts)/aws.env: line 2: "
+# a multi-line value is masked line by line; true and false are not masked, as on CircleCI
+printf '%s\n' 'API_TOKEN="line-one-secret\nline-two-secret"' 'LITERAL=false' >../contexts/aws.env
+out=$("$drydock" run --contexts ../contexts 2>&1); code=$?
+[ "$code" -eq 0 ] || fail "run with a multi-line context value: exit $code: $out"
+contains "$out" "build #5 passed" # nor did the one whose context file is broken
+lacks "$out" "line-one-secret"
+lacks "$out" "line-two-secret"
+contains "$out" "dollar=false"
 sed -i 's|context: \[org-global, aws\]|context: [org-global, ../../etc/passwd]|' .circleci/config.yml
 out=$("$drydock" validate 2>&1); code=$?
 [ "$code" -eq 2 ] || fail "validate with a context named ../../etc/passwd: exit $code: $out"

@@ -240,6 +240,8 @@ TEST_CASE("make_dir_in prints the directory's absolute path and the user's UID:G
                    "drydock", "~/project"});
   CHECK(docker::copy_into("/src/app", "drydock-r1-job-j0", "/root/project")
         == Strings{"docker", "cp", "--", "/src/app/.", "drydock-r1-job-j0:/root/project"});
+  CHECK(docker::copy_file_into("/record/tools/circleci", "drydock-r1-job-j0", "/usr/local/bin/circleci")
+        == Strings{"docker", "cp", "--", "/record/tools/circleci", "drydock-r1-job-j0:/usr/local/bin/circleci"});
   CHECK(docker::give_to("drydock-r1-job-j0", "1000:1000", "/home/circleci/project")
         == Strings{"docker", "exec", "--user", "0", "--", "drydock-r1-job-j0", "chown", "-R", "1000:1000", "--",
                    "/home/circleci/project"});

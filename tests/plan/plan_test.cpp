@@ -257,3 +257,67 @@ TEST_CASE("a failed test does not stop the archive step; a failure that stops th
   }
   CHECK(plan.done());
 }
+
+namespace {
+
+// Two jobs as the 2.x front end writes them: a's steps a1 -> a2 -> a3 and
+// its finally step a-stop; b waits for a3, a's last step.
+pipeline::Pipeline halting_jobs()
+{
+  pipeline::Pipeline p;
+  const pipeline::Policy job{pipeline::RunsWhen::on_success, pipeline::OnFailure::continue_build, ""};
+  p.groups = {{"a", "job", job}, {"b", "job", job}};
+  const auto add = [&p](const std::string& id, std::size_t group, std::vector<std::size_t> deps,
+                        pipeline::RunsWhen when) {
+    pipeline::Step step;
+    step.id = id;
+    step.name = id;
+    step.group = group;
+    step.index = p.steps.size();
+    step.deps = std::move(deps);
+    step.policy = pipeline::Policy{when, pipeline::OnFailure::skip_dependants, ""};
+    p.steps.push_back(std::move(step));
+  };
+  add("a1", 0, {}, pipeline::RunsWhen::on_success);
+  add("a2", 0, {0}, pipeline::RunsWhen::on_success);
+  add("a3", 0, {1}, pipeline::RunsWhen::always);
+  add("a-stop", 0, {2}, pipeline::RunsWhen::finally);
+  add("b1", 1, {2}, pipeline::RunsWhen::on_success);
+  return p;
+}
+
+} // namespace
+
+TEST_CASE("a step that halts its group: the group's later steps are skipped as passed, its finally step and what "
+          "waits for the group run",
+          "[plan]")
+{
+  const auto p = halting_jobs();
+  plan::Plan plan(p);
+  CHECK(names(p, start_all(plan)) == std::vector<std::string>{"a1"});
+  plan.finished_halting_group(0, "'a1' halted its job");
+  CHECK(plan.status(0) == StepStatus::succeeded);
+  for (const std::size_t later : {1, 2}) { // even the always step
+    CHECK(plan.status(later) == StepStatus::skipped);
+    CHECK(plan.skip_reason(later) == "'a1' halted its job");
+  }
+  CHECK(names(p, start_all(plan)) == std::vector<std::string>{"a-stop", "b1"});
+  plan.finished(3, true);
+  plan.finished(4, true);
+  CHECK(plan.done());
+  CHECK_FALSE(plan.any_failed());
+}
+
+TEST_CASE("a failure skips the group's later steps so that what waits for the group does not run", "[plan]")
+{
+  // The same jobs failing instead: the contrast the halt must not fall into.
+  const auto p = halting_jobs();
+  plan::Plan plan(p);
+  start_all(plan);
+  plan.finished(0, false);
+  CHECK(plan.status(1) == StepStatus::skipped);
+  CHECK(plan.status(2) == StepStatus::skipped); // its steps skip their dependants
+  CHECK(names(p, start_all(plan)) == std::vector<std::string>{"a-stop"});
+  CHECK(plan.status(4) == StepStatus::skipped);
+  CHECK(plan.skip_reason(4) == "'a1' failed");
+}

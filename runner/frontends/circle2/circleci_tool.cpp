@@ -7,7 +7,7 @@ namespace {
 // reads CIRCLE_NODE_INDEX and CIRCLE_NODE_TOTAL, as CircleCI's does.
 constexpr const char* kScript = R"SH(#!/bin/sh
 # drydock's stand-in for the `circleci` command CircleCI puts in its jobs:
-# tests glob, tests split (by name, by file size), env subst. POSIX sh,
+# tests glob, tests split (by name, by file size), env subst, step halt. POSIX sh,
 # find, sort and awk only: it runs in any image a job names.
 set -u
 LC_ALL=C # sorted as bytes, the same in every image
@@ -15,7 +15,7 @@ export LC_ALL
 
 say() { printf 'circleci: %s\n' "$*" >&2; }
 usage() {
-  say "drydock's stand-in answers: circleci tests glob PATTERN..., circleci tests split [--split-by=name|filesize|timings] [FILE], circleci env subst [TEXT]"
+  say "drydock's stand-in answers: circleci tests glob PATTERN..., circleci tests split [--split-by=name|filesize|timings] [FILE], circleci env subst [TEXT], circleci step halt"
   exit 2
 }
 
@@ -39,9 +39,11 @@ tests_glob() {
     if [ -z "$base" ]; then
       find . \( -type f -o -type l \) -print 2>/dev/null | sed 's|^\./||'
     elif [ -e "$base" ]; then
-      find "$base" \( -type f -o -type l \) -print 2>/dev/null
-    fi | awk -v pattern="$pattern" '
-      function regex_of(glob,    out, i, c, n, depth) {
+      find -H "$base" \( -type f -o -type l \) -print 2>/dev/null
+    fi | DRYDOCK_GLOB=$pattern awk '
+      # The pattern as an anchored ERE; what cannot be a wildcard (a { with
+      # no } after it, an empty [ ]) is taken literally, so the ERE is valid.
+      function regex_of(glob,    out, i, j, c, n, depth, set, rest, closes) {
         out = "^"; n = length(glob); depth = 0
         for (i = 1; i <= n; i++) {
           c = substr(glob, i, 1)
@@ -50,20 +52,23 @@ tests_glob() {
           else if (c == "*") out = out "[^/]*"
           else if (c == "?") out = out "[^/]"
           else if (c == "[") {
-            j = index(substr(glob, i + 1), "]")
-            if (j == 0) { out = out "\\["; continue }
-            set = substr(glob, i + 1, j - 1); sub(/^!/, "^", set)
+            j = index(substr(glob, i + 1), "]"); set = substr(glob, i + 1, j - 1)
+            if (j == 0 || set == "" || set == "!" || set == "^") { out = out "\\["; continue }
+            if (set ~ /^[!^]/) set = "^/" substr(set, 2) # a negated class never matches /
             out = out "[" set "]"; i += j
           }
-          else if (c == "{") { out = out "("; depth++ }
+          else if (c == "{") {
+            rest = substr(glob, i + 1); closes = gsub(/}/, "}", rest)
+            if (closes > depth) { out = out "("; depth++ } else out = out "\\{"
+          }
           else if (c == "}" && depth > 0) { out = out ")"; depth-- }
           else if (c == "," && depth > 0) out = out "|"
-          else if (index("\\.+()|^$}", c) > 0) out = out "\\" c
+          else if (index("\\.+()|^$}{", c) > 0) out = out "\\" c
           else out = out c
         }
         return out "$"
       }
-      BEGIN { re = regex_of(pattern) }
+      BEGIN { re = regex_of(ENVIRON["DRYDOCK_GLOB"]) }
       $0 ~ re'
   done | sort -u
 }
@@ -74,17 +79,20 @@ tests_split() {
   while [ $# -gt 0 ]; do
     case $1 in
       --split-by=*) by=${1#*=} ;;
-      --split-by) [ $# -gt 1 ] || usage; by=$2; shift ;;
+      --split-by | --index | --total | --timings-type | --time-default)
+        [ $# -gt 1 ] || { say "tests split: $1 needs a value"; exit 2; }
+        case $1 in --split-by) by=$2 ;; --index) node=$2 ;; --total) total=$2 ;; esac
+        shift ;;
       --index=*) node=${1#*=} ;;
       --total=*) total=${1#*=} ;;
       --timings-type=* | --time-default=* | --show-counts) ;;
-      --timings-type | --time-default) shift ;;
       -*) say "tests split: unknown option $1"; usage ;;
       *) file=$1 ;;
     esac
     shift
   done
-  case $node$total in *[!0-9]*) say "tests split: the node index and total must be whole numbers"; exit 2 ;; esac
+  [ "$file" = - ] || [ -r "$file" ] || { say "tests split: cannot read $file"; exit 2; }
+  case $node$total in "" | *[!0-9]*) say "tests split: the node index and total must be whole numbers"; exit 2 ;; esac
   [ "$node" -lt "$total" ] || { say "tests split: node $node of $total"; exit 2; }
   case $by in
     name | filesize) ;;
@@ -120,12 +128,30 @@ env_subst() {
   }'
 }
 
+# Another circleci on the PATH (CircleCI's own CLI), for what this one does not answer.
+other_circleci() {
+  here=$(cd "$(dirname "$0")" 2>/dev/null && pwd -P)
+  set -f; old_ifs=$IFS; IFS=:
+  for dir in $PATH; do
+    [ -n "$dir" ] && [ -x "$dir/circleci" ] || continue
+    [ "$(cd "$dir" 2>/dev/null && pwd -P)" != "$here" ] || continue
+    IFS=$old_ifs; printf '%s\n' "$dir/circleci"; return 0
+  done
+  IFS=$old_ifs; return 1
+}
+
 case "${1:-} ${2:-}" in
   "tests glob") shift 2; tests_glob "$@" ;;
   "tests split") shift 2; tests_split "$@" ;;
   "env subst") shift 2; env_subst "$@" ;;
-  "step halt") say "drydock does not run 'circleci step halt' yet: the job goes on"; exit 1 ;;
-  *) usage ;;
+  "step halt")
+    # the step's shell (lower_parts.cpp) exported where to say it; it ends the job, passed, after this step
+    [ -n "${DRYDOCK_HALT_FILE:-}" ] || { say "step halt: this is not a step of a job drydock runs"; exit 1; }
+    : >"$DRYDOCK_HALT_FILE" || exit 1
+    say "the job halts after this step, passed" ;;
+  *)
+    if other=$(other_circleci); then exec "$other" "$@"; fi
+    usage ;;
 esac
 )SH";
 

@@ -512,6 +512,9 @@ void JobLowering::add_run(const Step& step, const RunStep& run, std::size_t numb
   pipeline::ShellCommand shell;
   shell.script = run.command.value;
   shell.shell = shell_of(run.shell, m_run.job->shell);
+  shell.halt_exit_code = run.background ? 0 : kHaltExitCode; // a background command ends no job
+  shell.files_node = m_run.node;                             // the node a plan shows; 2.x appends no files
+  shell.files_nodes = m_run.nodes;
   const std::string name = run.name ? run.name->value : first_line(run.command.value);
   const std::size_t index = add(fmt::format("{}", number), name, step.pos, std::move(shell), policy_of(run.when));
   pipeline::Step& added = m_out.steps[index];
@@ -772,6 +775,17 @@ void say_missing_contexts(const JobRun& run, const LowerContext& context, Diagno
     } else {
       diags.error(name.pos, std::move(message), static_cast<int>(name.value.size()));
     }
+  }
+}
+
+void check_contexts(const Config& config, const LowerContext& context, const Selection& selection, Diagnostics& diags)
+{
+  const auto selected = all_runs(config, selection);
+  if (!selected) {
+    return; // the selection's error is said before
+  }
+  for (const auto& run : running(*selected, decide(*selected, context.build, selection.approved))) {
+    say_missing_contexts(run, context, diags);
   }
 }
 

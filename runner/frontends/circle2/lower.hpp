@@ -45,6 +45,10 @@ struct LowerContext {
   bool contexts_optional = false;
 };
 
+// What lower() says of the contexts that the jobs running for context.build
+// name and context.contexts lacks; asked before a run takes its number.
+void check_contexts(const Config& config, const LowerContext& context, const Selection& selection, Diagnostics& diags);
+
 // Every context a workflow entry of the config names, each name once.
 std::vector<std::string> contexts_named(const Config& config);
 

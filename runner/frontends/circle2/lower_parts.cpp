@@ -8,11 +8,21 @@
 
 namespace drydock::circle2 {
 
+namespace {
+
+// Positional parameters only: a variable of the wrapper's would shadow one the step has.
+constexpr const char* kHaltFile = R"sh(export DRYDOCK_HALT_FILE="${TMPDIR:-/tmp}/.drydock-halt-$$"; )sh";
+constexpr const char* kHaltEnd = R"sh(; set -- $? "$DRYDOCK_HALT_FILE"; if [ -e "$2" ]; then rm -f "$2"; )sh"
+                                 R"sh([ "$1" -ne 0 ] || exit 187; fi; [ "$1" -ne 187 ] || exit 1; exit "$1")sh";
+
+} // namespace
+
 std::vector<std::string> shell_of(const std::optional<Text>& step_shell, const std::optional<Text>& job_shell)
 {
+  static_assert(kHaltExitCode == 187, "kHaltEnd writes it out");
   const auto& chosen = step_shell ? step_shell : job_shell;
   if (chosen) {
-    std::vector<std::string> words;
+    std::vector<std::string> words{"sh", "-c", std::string(kHaltFile) + R"sh("$@")sh" + kHaltEnd, "sh"};
     std::string word;
     for (const char c : chosen->value + " ") {
       if (c == ' ' || c == '\t') {
@@ -27,7 +37,9 @@ std::vector<std::string> shell_of(const std::optional<Text>& step_shell, const s
     return words;
   }
   return {"sh", "-c",
-          R"sh(if command -v bash >/dev/null 2>&1; then exec bash -eo pipefail -c "$1"; fi; exec sh -e -c "$1")sh",
+          std::string(kHaltFile)
+              + R"sh(if command -v bash >/dev/null 2>&1; then bash -eo pipefail -c "$1"; else sh -e -c "$1"; fi)sh"
+              + kHaltEnd,
           "sh"};
 }
 

@@ -12,7 +12,12 @@
 namespace drydock::circle2 {
 
 // What CircleCI runs a command with: the step's or the job's shell, else
-// bash with -eo pipefail where the image has bash, else sh -e.
+// bash with -eo pipefail where the image has bash, else sh -e. Either runs
+// under sh, which exports DRYDOCK_HALT_FILE for `circleci step halt` to
+// make: a command that passed and made it exits kHaltExitCode (its job
+// halts, passed); one that exits kHaltExitCode on its own exits 1, so the
+// two are never confused.
+constexpr int kHaltExitCode = 187;
 std::vector<std::string> shell_of(const std::optional<Text>& step_shell, const std::optional<Text>& job_shell);
 
 // A command's name when it has none: its first line, cut to fit a column.

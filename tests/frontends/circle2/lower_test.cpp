@@ -86,8 +86,14 @@ std::string policy_text(const pipeline::Pipeline& pipeline, const pipeline::Step
                      policy.skipped_because.empty() ? "" : " (" + policy.skipped_because + ")");
 }
 
-constexpr const char* kDefaultShell =
-    R"sh(if command -v bash >/dev/null 2>&1; then exec bash -eo pipefail -c "$1"; fi; exec sh -e -c "$1")sh";
+// Every command runs under sh, which says where `circleci step halt` leaves its mark and reads it after.
+const std::string kHaltFile = R"sh(export DRYDOCK_HALT_FILE="${TMPDIR:-/tmp}/.drydock-halt-$$"; )sh";
+const std::string kHaltEnd = R"sh(; set -- $? "$DRYDOCK_HALT_FILE"; if [ -e "$2" ]; then rm -f "$2"; )sh"
+                             R"sh([ "$1" -ne 0 ] || exit 187; fi; [ "$1" -ne 187 ] || exit 1; exit "$1")sh";
+const std::string kDefaultShell =
+    kHaltFile + R"sh(if command -v bash >/dev/null 2>&1; then bash -eo pipefail -c "$1"; else sh -e -c "$1"; fi)sh"
+    + kHaltEnd;
+const std::string kGivenShell = kHaltFile + R"sh("$@")sh" + kHaltEnd;
 
 constexpr const char* kDockerJob = R"(version: 2.1
 jobs:
@@ -621,8 +627,9 @@ workflows:
   CHECK(std::get<pipeline::ShellCommand>(step_by_id(p, "build/1").action).shell
         == Lines{"sh", "-c", kDefaultShell, "sh"});
   CHECK(std::get<pipeline::ShellCommand>(step_by_id(p, "shelled/1").action).shell
-        == Lines{"/bin/bash", "-eo", "pipefail", "-c"});
-  CHECK(std::get<pipeline::ShellCommand>(step_by_id(p, "shelled/2").action).shell == Lines{"/bin/zsh", "-c"});
+        == Lines{"sh", "-c", kGivenShell, "sh", "/bin/bash", "-eo", "pipefail", "-c"});
+  CHECK(std::get<pipeline::ShellCommand>(step_by_id(p, "shelled/2").action).shell
+        == Lines{"sh", "-c", kGivenShell, "sh", "/bin/zsh", "-c"});
 }
 
 TEST_CASE("the default shell runs the script with bash when there is one, else sh -e", "[circle2][lower]")
@@ -641,6 +648,28 @@ TEST_CASE("the default shell runs the script with bash when there is one, else s
   result = run("echo \"$BASH_VERSION\" | grep -q . && echo bash");
   REQUIRE(result);
   CHECK(result->output == "bash\n");
+}
+
+TEST_CASE("under either shell, a passed command that left the halt mark exits 187; one that exits 187 itself exits 1",
+          "[circle2][lower]")
+{
+  const auto run = [](const std::string& wrapper, const Lines& shell, const std::string& script) {
+    std::vector<std::string> argv{"sh", "-c", wrapper, "sh"};
+    argv.insert(argv.end(), shell.begin(), shell.end());
+    argv.push_back(script);
+    const auto result = os::run_capture(argv, ".", os::Stderr::merge);
+    REQUIRE(result);
+    return result->exit_code;
+  };
+  for (const auto& [wrapper, shell] : {std::pair{kDefaultShell, Lines{}}, std::pair{kGivenShell, Lines{"sh", "-c"}}}) {
+    INFO(wrapper);
+    CHECK(run(wrapper, shell, ": > \"$DRYDOCK_HALT_FILE\"; echo rest of the step") == 187);
+    CHECK(run(wrapper, shell, "test -e \"$DRYDOCK_HALT_FILE\" || exit 0; exit 9") == 0); // no mark before it
+    CHECK(run(wrapper, shell, ": > \"$DRYDOCK_HALT_FILE\"; exit 3") == 3);               // a failure after it stays one
+    CHECK(run(wrapper, shell, "exit 187") == 1);                                         // never mistaken for a halt
+    CHECK(run(wrapper, shell, "exit 42") == 42);
+    CHECK(run(wrapper, shell, "true") == 0);
+  }
 }
 
 TEST_CASE("a step's name is its command's first line, cut to fit", "[circle2][lower]")
