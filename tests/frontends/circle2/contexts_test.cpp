@@ -13,10 +13,7 @@ using test::step_by_id;
 
 namespace {
 
-Lines problems(const std::string& yaml)
-{
-  return test::messages(circle2::validate_text(".circleci/config.yml", yaml).diagnostics);
-}
+Lines problems(const std::string& yaml) { return test::problems_of(yaml); }
 
 Lines names(const std::vector<config::Text>& texts)
 {

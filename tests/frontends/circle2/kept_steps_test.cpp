@@ -11,23 +11,15 @@
 using namespace drydock;
 using Lines = std::vector<std::string>;
 using test::env_lines;
+using test::ids;
 using test::step_by_id;
 using Kind = pipeline::KeyPart::Kind;
 
 namespace {
 
-Lines problems(const std::string& yaml)
-{
-  return test::messages(circle2::validate_text(".circleci/config.yml", yaml).diagnostics);
-}
+Lines problems(const std::string& yaml) { return test::problems_of(yaml); }
 
-circle2::Config read(const std::string& yaml)
-{
-  auto result = circle2::validate_text(".circleci/config.yml", yaml);
-  INFO(fmt::format("{}", fmt::join(test::messages(result.diagnostics), "\n")));
-  REQUIRE(result.diagnostics.all().empty());
-  return std::move(result.config);
-}
+circle2::Config read(const std::string& yaml) { return test::read_clean(yaml); }
 
 // A job `build` with one image and these steps (from line 6), without workflows.
 std::string job_with_steps(const std::string& steps)
@@ -89,19 +81,7 @@ circle2::LowerContext context()
 
 std::unique_ptr<test::Lowered> lower(const std::string& yaml, const circle2::Selection& selection = {})
 {
-  auto out = test::lowered_with(yaml, context(), selection);
-  INFO(fmt::format("{}", fmt::join(test::messages(out->diags), "\n")));
-  REQUIRE_FALSE(out->diags.has_errors());
-  return out;
-}
-
-Lines ids(const pipeline::Pipeline& pipeline)
-{
-  Lines out;
-  for (const auto& step : pipeline.steps) {
-    out.push_back(step.id);
-  }
-  return out;
+  return test::lowered_cleanly(yaml, context(), selection);
 }
 
 // "job @dir after a, b"

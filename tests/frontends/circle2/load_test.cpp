@@ -4,6 +4,7 @@
 
 #include "frontends/circle2/load.hpp"
 #include "frontends/format.hpp"
+#include "lower_support.hpp"
 #include "test_support.hpp"
 
 using namespace drydock;
@@ -11,19 +12,10 @@ using Lines = std::vector<std::string>;
 
 namespace {
 
-Lines problems(const std::string& yaml)
-{
-  return test::messages(circle2::validate_text(".circleci/config.yml", yaml).diagnostics);
-}
+Lines problems(const std::string& yaml) { return test::problems_of(yaml); }
 
 // A config that must read without a diagnostic.
-circle2::Config read(const std::string& yaml)
-{
-  auto result = circle2::validate_text(".circleci/config.yml", yaml);
-  INFO(fmt::format("{}", fmt::join(test::messages(result.diagnostics), "\n")));
-  REQUIRE(result.diagnostics.all().empty());
-  return std::move(result.config);
-}
+circle2::Config read(const std::string& yaml) { return test::read_clean(yaml); }
 
 Lines env_lines(const std::vector<config::EnvVar>& vars)
 {

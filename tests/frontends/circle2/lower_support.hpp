@@ -1,6 +1,7 @@
 #pragma once
-// What the CircleCI 2.x lowering tests share: a config read and lowered
-// for a context, and the pipeline shown as lines.
+// What the CircleCI 2.x loader and lowering tests share: a config read
+// (its problems as lines, or none allowed), lowered for a context, and the
+// pipeline shown as lines.
 #include <catch2/catch.hpp>
 
 #include <memory>
@@ -12,6 +13,21 @@
 #include "test_support.hpp"
 
 namespace drydock::test {
+
+// The config's problems, as "line:col: kind: message".
+inline std::vector<std::string> problems_of(const std::string& yaml)
+{
+  return messages(circle2::validate_text(".circleci/config.yml", yaml).diagnostics);
+}
+
+// A config that must read without a diagnostic.
+inline circle2::Config read_clean(const std::string& yaml)
+{
+  auto result = circle2::validate_text(".circleci/config.yml", yaml);
+  INFO(fmt::format("{}", fmt::join(messages(result.diagnostics), "\n")));
+  REQUIRE(result.diagnostics.all().empty());
+  return std::move(result.config);
+}
 
 struct Lowered {
   circle2::Config config;
@@ -30,6 +46,25 @@ inline std::unique_ptr<Lowered> lowered_with(const std::string& yaml, const circ
   REQUIRE_FALSE(result.diagnostics.has_errors());
   out->config = std::move(result.config);
   out->pipeline = circle2::lower(out->config, context, selection, out->diags);
+  return out;
+}
+
+// As lowered_with, and the lowering must give no error.
+inline std::unique_ptr<Lowered> lowered_cleanly(const std::string& yaml, const circle2::LowerContext& context,
+                                                const circle2::Selection& selection = {})
+{
+  auto out = lowered_with(yaml, context, selection);
+  INFO(fmt::format("{}", fmt::join(messages(out->diags), "\n")));
+  REQUIRE_FALSE(out->diags.has_errors());
+  return out;
+}
+
+inline std::vector<std::string> ids(const pipeline::Pipeline& pipeline)
+{
+  std::vector<std::string> out;
+  for (const auto& step : pipeline.steps) {
+    out.push_back(step.id);
+  }
   return out;
 }
 

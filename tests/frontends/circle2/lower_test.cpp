@@ -19,6 +19,7 @@ using pipeline::OnFailure;
 using pipeline::RunsWhen;
 using plan::StepStatus;
 using test::env_lines;
+using test::ids;
 using test::step_by_id;
 
 namespace {
@@ -43,19 +44,7 @@ circle2::Config read(const std::string& yaml)
 // The config lowered for the selection; fails the test on an error.
 std::unique_ptr<test::Lowered> lower(const std::string& yaml, const circle2::Selection& selection = {})
 {
-  auto out = test::lowered_with(yaml, context(), selection);
-  INFO(fmt::format("{}", fmt::join(test::messages(out->diags), "\n")));
-  REQUIRE_FALSE(out->diags.has_errors());
-  return out;
-}
-
-Lines ids(const pipeline::Pipeline& pipeline)
-{
-  Lines out;
-  for (const auto& step : pipeline.steps) {
-    out.push_back(step.id);
-  }
-  return out;
+  return test::lowered_cleanly(yaml, context(), selection);
 }
 
 // "id <- dep-id, dep-id"
