@@ -757,6 +757,12 @@ std::vector<pipeline::WorkspaceLayer> upstream_layers(const std::vector<JobRun>&
   return layers;
 }
 
+// The run's name without its node: what all the nodes of a parallel job share.
+std::string job_name_of(const JobRun& run)
+{
+  return run.nodes > 1 ? run.name.substr(0, run.name.rfind(':')) : run.name;
+}
+
 // A context the run's entry names that the command line could not read.
 void say_missing_contexts(const JobRun& run, const LowerContext& context, Diagnostics& diags)
 {
@@ -769,7 +775,7 @@ void say_missing_contexts(const JobRun& run, const LowerContext& context, Diagno
     }
     auto message = fmt::format("job '{}' needs the context '{}', which has no file here: write its variables to {} "
                                "(NAME=value lines), or name another folder with --contexts DIR",
-                               run.name, name.value, context_file(context.contexts_dir, name.value));
+                               job_name_of(run), name.value, context_file(context.contexts_dir, name.value));
     if (context.contexts_optional) {
       diags.warning(name.pos, message + "; a run would stop here", static_cast<int>(name.value.size()));
     } else {

@@ -130,3 +130,47 @@ TEST_CASE("a 2.x pipeline carries the circleci stand-in; it survives the trip th
   REQUIRE(back->tools.size() == 1);
   CHECK(back->tools[0].script == tools[0].script);
 }
+
+TEST_CASE("a parallel job that requires a parallel job waits for every node of it; a matrix's jobs are each "
+          "parallel; a context is said once for all nodes",
+          "[circle2][parallel]")
+{
+  auto with_missing = context();
+  with_missing.contexts_dir = "/ctx";
+  const auto lowered = test::lowered_with(R"(version: 2.1
+jobs:
+  build:
+    machine: true
+    parallelism: 2
+    parameters: {py: {type: string, default: "3"}}
+    steps: [{run: "echo << parameters.py >>"}]
+  test:
+    machine: true
+    parallelism: 3
+    steps: [{run: make test}]
+workflows:
+  main:
+    jobs:
+      - build:
+          matrix: {parameters: {py: ["3.11", "3.12"]}}
+      - test:
+          requires: [build]
+          context: missing
+)",
+                                          with_missing);
+  CHECK(test::messages(lowered->diags)
+        == Lines{"19:20: error: job 'test' needs the context 'missing', which has no file here: write its variables "
+                 "to /ctx/missing.env (NAME=value lines), or name another folder with --contexts DIR"});
+  const auto& p = lowered->pipeline;
+  CHECK(group_names(p)
+        == Lines{"build-3.11:0", "build-3.11:1", "build-3.12:0", "build-3.12:1", "test:0", "test:1", "test:2"});
+  for (int node = 0; node < 3; ++node) {
+    INFO(node);
+    CHECK(waits_of(p, step_by_id(p, fmt::format("test:{}/requires", node)))
+          == Lines{"build-3.11:0/1", "build-3.11:1/1", "build-3.12:0/1", "build-3.12:1/1"});
+  }
+  const auto& shell = std::get<pipeline::ShellCommand>(step_by_id(p, "build-3.12:1/1").action);
+  CHECK(shell.script == "echo 3.12");
+  CHECK(shell.files_node == 1); // what a plan shows: node 1 of 2
+  CHECK(shell.files_nodes == 2);
+}
