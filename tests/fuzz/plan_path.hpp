@@ -253,7 +253,10 @@ inline std::string plan_circle2(const circle2::Validation& validation, const Bui
                                       "/record/artifacts",
                                       "/record/test-results",
                                       "/cache/caches",
-                                      "/record/workspace"};
+                                      "/record/workspace",
+                                      {{"org-global", {{"TOKEN", "s3cret"}}}}, // a context that is there, others not
+                                      "/contexts",
+                                      true};
   std::vector<circle2::Selection> selections{{}};
   for (const auto& job : validation.config.jobs) {
     selections.push_back({std::nullopt, job.name.value, false, {}});
