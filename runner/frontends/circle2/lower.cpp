@@ -389,7 +389,7 @@ std::vector<pipeline::EnvVar> JobLowering::context_vars() const
   for (const auto& name : m_run.entry->contexts) {
     const auto found = m_context.contexts.find(name.value);
     if (found == m_context.contexts.end()) {
-      continue; // said by missing_contexts
+      continue; // said by say_missing_contexts
     }
     for (const auto& [var, value] : found->second) {
       assign(vars, var, literal(value));
