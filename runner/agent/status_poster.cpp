@@ -1,10 +1,5 @@
 #include "agent/status_poster.hpp"
 
-#include <boost/asio/connect.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <tl/expected.hpp>
@@ -13,103 +8,21 @@
 #include <cctype>
 #include <iostream>
 
+#include "net/http_client.hpp"
+
 namespace drydock::agent {
 namespace {
-
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
-using tcp = asio::ip::tcp;
 
 constexpr std::chrono::milliseconds kTryBound{5000};    // connect and request
 constexpr std::chrono::milliseconds kDrainBound{10000}; // what is pending when the poster stops
 
-struct HttpUrl {
-  std::string host;
-  std::string port;
-  std::string target;
-};
-
-tl::expected<HttpUrl, std::string> parse_http_url(std::string_view url)
+net::Request status_request(const std::string& body, const std::string& token)
 {
-  constexpr std::string_view kScheme = "http://";
-  if (!url.starts_with(kScheme)) {
-    return tl::unexpected(fmt::format("{} is not an http:// URL", url));
-  }
-  const auto rest = url.substr(kScheme.size());
-  const auto slash = rest.find('/');
-  const auto authority = rest.substr(0, slash);
-  HttpUrl parsed{std::string(authority), "80", slash == std::string_view::npos ? "/" : std::string(rest.substr(slash))};
-  const auto colon = authority.rfind(':');
-  if (colon != std::string_view::npos && authority.find(']', colon) == std::string_view::npos) {
-    parsed.host = authority.substr(0, colon);
-    parsed.port = authority.substr(colon + 1);
-  }
-  if (parsed.host.size() > 2 && parsed.host.front() == '[' && parsed.host.back() == ']') {
-    parsed.host = parsed.host.substr(1, parsed.host.size() - 2);
-  }
-  if (parsed.host.empty() || parsed.port.empty()) {
-    return tl::unexpected(fmt::format("{} names no host or port", url));
-  }
-  return parsed;
-}
-
-http::request<http::string_body> status_request(const HttpUrl& url, const std::string& body, const std::string& token)
-{
-  http::request<http::string_body> request{http::verb::post, url.target, 11};
-  request.set(http::field::host, url.host);
-  request.set(http::field::user_agent, "drydock");
-  request.set(http::field::content_type, "application/json");
-  request.set(http::field::accept, "application/vnd.github+json");
+  net::Request request{"POST", {{"Content-Type", "application/json"}, {"Accept", "application/vnd.github+json"}}, body};
   if (!token.empty()) {
-    request.set(http::field::authorization, "token " + token);
+    request.headers.emplace_back("Authorization", "token " + token);
   }
-  request.body() = body;
-  request.prepare_payload();
   return request;
-}
-
-// One POST within `bound`: the response's status code, or why none came.
-tl::expected<unsigned, std::string> post_once(const HttpUrl& url, const http::request<http::string_body>& request,
-                                              std::chrono::milliseconds bound)
-{
-  asio::io_context io;
-  tcp::resolver resolver(io);
-  beast::tcp_stream stream(io);
-  beast::flat_buffer buffer;
-  http::response<http::string_body> response;
-  beast::error_code result = asio::error::timed_out;
-  const auto on_written = [&](beast::error_code written, std::size_t) {
-    result = written;
-    if (!written) {
-      http::async_read(stream, buffer, response, [&](beast::error_code done, std::size_t) { result = done; });
-    }
-  };
-  const auto on_connected = [&](beast::error_code connected, const tcp::endpoint&) {
-    result = connected;
-    if (!connected) {
-      http::async_write(stream, request, on_written);
-    }
-  };
-  resolver.async_resolve(url.host, url.port, [&](beast::error_code resolved, const tcp::resolver::results_type& to) {
-    result = resolved;
-    if (!resolved) {
-      stream.async_connect(to, on_connected);
-    }
-  });
-  io.run_for(bound);
-  if (!io.stopped()) {
-    // What is left is cancelled; its handlers run now, while what they use lives.
-    resolver.cancel();
-    stream.close();
-    io.restart();
-    io.run();
-    result = asio::error::timed_out;
-  }
-  if (result) {
-    return tl::unexpected(result.message());
-  }
-  return response.result_int();
 }
 
 // {repo} may be OWNER/NAME: its slashes stay.
@@ -189,8 +102,8 @@ StatusPoster::~StatusPoster()
 void StatusPoster::post(const Build& build)
 {
   auto url = status_url(m_target.url_template, build);
-  if (const auto parsed = parse_http_url(url); !parsed) {
-    m_warn("commit status not sent: " + parsed.error() + " (only http://HOST:PORT/PATH)");
+  if (const auto parsed = net::parse_url(url); !parsed) {
+    m_warn("commit status not sent: " + parsed.error());
     return;
   }
   const auto target_url = m_base_url.empty() ? std::string() : fmt::format("{}/builds/{}", m_base_url, build.id);
@@ -238,12 +151,12 @@ void StatusPoster::work()
 
 bool StatusPoster::deliver(const std::string& url, const std::string& body, std::string& why)
 {
-  const auto parsed = parse_http_url(url);
+  const auto parsed = net::parse_url(url);
   if (!parsed) {
     why = parsed.error();
     return false;
   }
-  const auto request = status_request(*parsed, body, m_target.token);
+  const auto request = status_request(body, m_target.token);
   auto delay = m_target.first_delay;
   for (int attempt = 1; attempt <= m_target.attempts; ++attempt, delay *= 2) {
     const auto bound = try_bound();
@@ -251,11 +164,11 @@ bool StatusPoster::deliver(const std::string& url, const std::string& body, std:
       why += " (the poster stopped)";
       return false;
     }
-    const auto status = post_once(*parsed, request, bound);
-    if (status && *status / 100 == 2) {
+    const auto response = net::send(*parsed, request, {bound});
+    if (response && response->status / 100 == 2) {
       return true;
     }
-    why = status ? fmt::format("HTTP {}", *status) : status.error();
+    why = response ? fmt::format("HTTP {}", response->status) : response.error();
     if (attempt == m_target.attempts || !wait_for_retry(delay)) {
       return false;
     }

@@ -20,8 +20,8 @@ namespace drydock::agent {
 
 struct StatusTarget {
   // http://HOST:PORT/PATH; {sha}, {repo} and {owner}... in PATH are
-  // replaced: http://127.0.0.1:9000/repos/o/r/statuses/{sha}. http only
-  // (https is left to a proxy on the agent's machine).
+  // replaced: http://127.0.0.1:9000/repos/o/r/statuses/{sha}, or https://
+  // (the system's certificates, or SSL_CERT_FILE's).
   std::string url_template;
   std::string token;                          // sent as "Authorization: token TOKEN" when set
   std::string context;                        // "drydock" unless set

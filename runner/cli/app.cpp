@@ -29,10 +29,10 @@ struct CommandEntry {
   Action (*add)(CLI::App& app);
 };
 constexpr CommandEntry kCommands[] = {
-    {"validate", add_validate_command}, {"plan", add_plan_command},     {"run", add_run_command},
-    {"explain", add_explain_command},   {"tag", add_tag_command},       {"clean", add_clean_command},
-    {"runs", add_runs_command},         {"report", add_report_command}, {"agent", add_agent_command},
-    {"internal", add_internal_command},
+    {"validate", add_validate_command}, {"plan", add_plan_command},         {"run", add_run_command},
+    {"explain", add_explain_command},   {"tag", add_tag_command},           {"clean", add_clean_command},
+    {"runs", add_runs_command},         {"report", add_report_command},     {"agent", add_agent_command},
+    {"orb", add_orb_command},           {"internal", add_internal_command},
 };
 
 // The commands --help lists: `internal` is drydock's own, not the user's.

@@ -31,6 +31,7 @@ Action add_runs_command(CLI::App& app);
 Action add_report_command(CLI::App& app);
 Action add_internal_command(CLI::App& app);
 Action add_agent_command(CLI::App& app);
+Action add_orb_command(CLI::App& app);
 
 // `drydock tag`'s arguments (after "tag") so that CLI11 groups them as
 // docker-ci-deploy's argparse does.

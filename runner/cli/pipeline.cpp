@@ -9,6 +9,7 @@
 #include <map>
 
 #include "cli/commands.hpp"
+#include "cli/orb_cache.hpp"
 #include "env/environment.hpp"
 #include "frontends/circle1/check.hpp"
 #include "frontends/circle1/lower.hpp"
@@ -234,6 +235,11 @@ void add_pipeline_options(CLI::App& sub, PipelineOptions& options)
                  "masked; default ~/.config/drydock/contexts, under XDG_CONFIG_HOME when set)")
       ->type_name("DIR")
       ->allow_extra_args(false);
+  sub.add_option("--orbs", options.orbs_dir,
+                 "CircleCI 2.1: read registry orbs from DIR/NAMESPACE/NAME@VERSION.yml (default "
+                 "~/.cache/drydock/orbs, under XDG_CACHE_HOME when set; fill it with `drydock orb fetch`)")
+      ->type_name("DIR")
+      ->allow_extra_args(false);
   sub.add_flag("--infer", options.infer,
                "Run what CircleCI 1.0 inferred for phases without `override` (bundle install, npm test, ...; "
                "plan lists them either way)");
@@ -251,12 +257,13 @@ struct Loading {
 // An option of the 2.x front end that was given, if any.
 std::optional<std::string_view> circle2_only_option(const PipelineOptions& options)
 {
-  const std::array<std::pair<bool, std::string_view>, 6> given = {{{options.workflow.has_value(), "--workflow"},
+  const std::array<std::pair<bool, std::string_view>, 7> given = {{{options.workflow.has_value(), "--workflow"},
                                                                    {options.job.has_value(), "--job"},
                                                                    {options.only, "--only"},
                                                                    {!options.params.empty(), "--param"},
                                                                    {!options.approved.empty(), "--approve"},
-                                                                   {options.contexts_dir.has_value(), "--contexts"}}};
+                                                                   {options.contexts_dir.has_value(), "--contexts"},
+                                                                   {options.orbs_dir.has_value(), "--orbs"}}};
   for (const auto& [set, name] : given) {
     if (set) {
       return name;
@@ -450,7 +457,8 @@ tl::expected<LoadedPipeline, int> load_circle2(const Loading& loading, std::stri
   }
   circle2::PipelineValues unknown_build;
   unknown_build.parameters = *params;
-  const auto first = circle2::validate_text(loading.file, text, unknown_build);
+  const OrbCache orbs(orb_cache_dir(options.orbs_dir, env::Environment::from_entries(host_environment())));
+  const auto first = circle2::validate_text(loading.file, text, unknown_build, orbs);
   if (report_problems(first.source, first.diagnostics)) {
     return tl::unexpected(kExitConfigOrUsage);
   }
@@ -486,7 +494,7 @@ tl::expected<LoadedPipeline, int> load_circle2(const Loading& loading, std::stri
       auto values = unknown_build; // the workflows' when: may read the branch or tag
       values.branch = build.branch;
       values.tag = build.tag;
-      const auto for_build = circle2::validate_text(loading.file, text, values);
+      const auto for_build = circle2::validate_text(loading.file, text, values, orbs);
       auto wanted = lowering;
       wanted.build = build;
       Diagnostics missing;
@@ -513,7 +521,7 @@ tl::expected<LoadedPipeline, int> load_circle2(const Loading& loading, std::stri
   loaded.context.config_path = std::filesystem::absolute(loading.file).lexically_normal().string();
   const auto& ctx = loaded.context;
   // Read again with this build's values: `<< pipeline.* >>` has them now.
-  const auto validation = circle2::validate_text(loading.file, std::move(text), pipeline_values(ctx, *params));
+  const auto validation = circle2::validate_text(loading.file, std::move(text), pipeline_values(ctx, *params), orbs);
   if (validation.diagnostics.has_errors()) { // its warnings were said by the first reading
     report_problems(validation.source, validation.diagnostics);
     return tl::unexpected(kExitConfigOrUsage);

@@ -38,6 +38,7 @@ struct PipelineOptions {
   std::vector<std::string> params;          // --param NAME=VALUE (2.1 pipeline parameters)
   std::vector<std::string> approved;        // --approve NAME (2.x approval jobs)
   std::optional<std::string> contexts_dir;  // --contexts DIR (2.x contexts' variables)
+  std::optional<std::string> orbs_dir;      // --orbs DIR (2.1 registry orbs' cache)
 };
 
 // The config file a command reads: the one given, else the default.

@@ -6,6 +6,8 @@
 #include <vector>
 
 #include "cli/commands.hpp"
+#include "cli/orb_cache.hpp"
+#include "cli/pipeline.hpp"
 #include "frontends/circle1/check.hpp"
 #include "frontends/circle2/load.hpp"
 #include "frontends/format.hpp"
@@ -19,6 +21,7 @@ namespace {
 struct ValidateOptions {
   std::vector<std::string> files;
   std::string format = "text";
+  std::optional<std::string> orbs_dir;
 };
 
 struct Validated {
@@ -27,10 +30,10 @@ struct Validated {
 };
 
 // Each file by the front end its content asks for.
-Validated validated(const std::string& path, std::string text)
+Validated validated(const std::string& path, std::string text, const circle2::OrbLibrary& orbs)
 {
   if (frontends::format_of(path, text) == frontends::Format::circle2) {
-    auto result = circle2::validate_text(path, std::move(text));
+    auto result = circle2::validate_text(path, std::move(text), {}, orbs);
     return {std::move(result.source), std::move(result.diagnostics)};
   }
   auto result = circle1::validate_pipeline(path, std::move(text));
@@ -44,6 +47,7 @@ int run_validate(const ValidateOptions& options)
                                              : options.files;
   bool all_valid = true;
   auto json_files = nlohmann::json::array();
+  const OrbCache orbs(orb_cache_dir(options.orbs_dir, env::Environment::from_entries(host_environment())));
   for (const auto& path : files) {
     auto text = read_config_file(path);
     if (!text) {
@@ -55,7 +59,7 @@ int run_validate(const ValidateOptions& options)
       }
       continue;
     }
-    const auto result = validated(path, std::move(*text));
+    const auto result = validated(path, std::move(*text), orbs);
     all_valid = all_valid && !result.diagnostics.has_errors();
     if (options.format == "json") {
       json_files.push_back(report::file_report_json(path, result.diagnostics));
@@ -85,6 +89,10 @@ Action add_validate_command(CLI::App& app)
                   "when there is one, else circle.yml)");
   sub->add_option("--format", options->format, "Output format: text (default) or json")
       ->check(CLI::IsMember({"text", "json"}));
+  sub->add_option("--orbs", options->orbs_dir,
+                  "CircleCI 2.1: the registry orbs' cache (default ~/.cache/drydock/orbs; `drydock orb fetch` "
+                  "fills it)")
+      ->type_name("DIR");
   sub->footer("Regular expressions (/.../ branch and tag filters, ready.log) are RE2 syntax, matched in "
               "linear time; Java constructs RE2 cannot do (backreferences, lookahead and lookbehind, "
               "possessive quantifiers, \\Z) are errors.\n\n"

@@ -261,20 +261,13 @@ std::vector<std::string> prune_archives(const std::string& dir, const std::strin
 
 void remove_stale_temporaries(const std::string& dir, const std::string& name)
 {
-  constexpr std::string_view kMarker = ".partial-";
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
     const std::string file = entry.path().filename().string();
-    const auto marker = file.find(kMarker);
     // An archive's, the manifest's or an archive request's: .NAME-*, .NAME.*
     const bool ours = file.starts_with("." + name) && file.size() > name.size() + 1
                       && (file[name.size() + 1] == '-' || file[name.size() + 1] == '.');
-    if (!ours || marker == std::string::npos) {
-      continue;
-    }
-    // Only a writer that is gone: its pid is in the name.
-    const int pid = std::atoi(file.c_str() + marker + kMarker.size());
-    if (pid > 0 && ::kill(pid, 0) != 0 && errno == ESRCH) {
+    if (ours && util::is_abandoned_temporary(file)) {
       fs::remove(entry.path(), ec);
     }
   }

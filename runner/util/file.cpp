@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -53,6 +54,17 @@ std::string temporary_path_for(const std::string& path)
   return (target.parent_path()
           / fmt::format(".{}.partial-{}-{:016x}", target.filename().string(), ::getpid(), random()))
       .string();
+}
+
+bool is_abandoned_temporary(std::string_view file_name)
+{
+  constexpr std::string_view kMarker = ".partial-";
+  const auto marker = file_name.find(kMarker);
+  if (!file_name.starts_with('.') || marker == std::string_view::npos) {
+    return false;
+  }
+  const int pid = std::atoi(std::string(file_name.substr(marker + kMarker.size())).c_str());
+  return pid > 0 && ::kill(pid, 0) != 0 && errno == ESRCH;
 }
 
 tl::expected<void, std::string> AtomicFile::open(const std::string& path)

@@ -27,6 +27,10 @@ namespace drydock::util {
 // one file (two runs, or two threads of one) never share it.
 std::string temporary_path_for(const std::string& path);
 
+// Whether `file_name` is a temporary file of temporary_path_for's whose
+// writer is gone (killed outright): safe to remove, never a live writer's.
+bool is_abandoned_temporary(std::string_view file_name);
+
 // A file written under its temporary name and renamed into place on commit
 // (after fsync), so a reader finds the old file or the whole new one, never
 // part of one. The temporary file is removed on every failure, and when the

@@ -240,13 +240,13 @@ TEST_CASE("status: the poster's end waits for what is pending, within bounds", "
   CHECK(warnings.lines.size() == 2); // both tried to the end before it returned
 }
 
-TEST_CASE("status: only http:// URLs", "[agent]")
+TEST_CASE("status: only http:// and https:// URLs", "[agent]")
 {
   Warnings warnings;
   StatusTarget target;
-  target.url_template = "https://api.github.com/repos/{repo}/statuses/{sha}";
+  target.url_template = "ftp://api.github.com/repos/{repo}/statuses/{sha}";
   StatusPoster poster(target, "", warnings.sink());
   poster.post(finished_build());
   REQUIRE(warnings.lines.size() == 1);
-  CHECK(warnings.lines[0].find("is not an http:// URL") != std::string::npos);
+  CHECK(warnings.lines[0].find("is not an http:// or https:// URL") != std::string::npos);
 }

@@ -31,7 +31,7 @@ contains "$out" "are RE2 syntax"
 
 expect_exit 2 "$drydock"
 expect_exit 2 "$drydock" frobnicate
-[ "$(cat "$scratch/stderr")" = "drydock: unknown command 'frobnicate'; the commands are validate, plan, run, explain, tag, clean, runs, report, agent (drydock --help)" ] ||
+[ "$(cat "$scratch/stderr")" = "drydock: unknown command 'frobnicate'; the commands are validate, plan, run, explain, tag, clean, runs, report, agent, orb (drydock --help)" ] ||
   fail "unknown command: $(cat "$scratch/stderr")"
 expect_exit 2 "$drydock" rnu circle.yml
 [ "$(cat "$scratch/stderr")" = "drydock: unknown command 'rnu'; did you mean 'run'?" ] ||

@@ -8,6 +8,7 @@
 #include <set>
 #include <string_view>
 
+#include "frontends/circle2/orbs.hpp"
 #include "util/cycle.hpp"
 #include "util/spelling.hpp"
 
@@ -30,7 +31,8 @@ void check_jobs_exist(const Config& config, const Workflow& workflow, Diagnostic
     jobs.push_back(job.name.value);
   }
   for (const auto& entry : workflow.jobs) {
-    if (!entry.approval && config.job(entry.job.value) == nullptr) {
+    if (!entry.approval && config.job(entry.job.value) == nullptr
+        && !of_unresolved_orb(entry.job.value, config.unresolved_orbs)) {
       diags.error(entry.job.pos,
                   unknown_name(fmt::format("workflow '{}' runs an unknown job", workflow.name.value), entry.job.value,
                                jobs),

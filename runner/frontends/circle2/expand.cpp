@@ -513,9 +513,11 @@ void Reuse::Impl::not_21(const Node& mapping, std::string_view key)
   }
 }
 
-Reuse::Reuse(const Node& root, const PipelineValues& values, Diagnostics& diags)
+Reuse::Reuse(const Node& root, const PipelineValues& values, Diagnostics& diags,
+             const std::vector<std::string>& unresolved)
   : m_impl(std::make_shared<Impl>(diags, values))
 {
+  m_impl->unresolved_orbs = unresolved;
   const Node* version = root.find("version");
   m_impl->version = version != nullptr && version->is_scalar() ? version->text : "";
   m_impl->version_21 = m_impl->version == "2.1" || m_impl->version.empty(); // no version: said elsewhere

@@ -40,7 +40,9 @@ struct MatrixEntries {
 // The reusable parts of one config, read once from its top level.
 class Reuse {
 public:
-  Reuse(const config::Node& root, const PipelineValues& values, Diagnostics& diags);
+  // `unresolved`: orbs that could not be read, whose parts are said nothing more of.
+  Reuse(const config::Node& root, const PipelineValues& values, Diagnostics& diags,
+        const std::vector<std::string>& unresolved = {});
 
   // Job `name` (its key and body in `jobs:`) as one workflow entry runs it:
   // `args` (a mapping of its parameters' values, or null), then its

@@ -48,6 +48,8 @@ void Reuse::Impl::resolve_step(const NodePtr& item, std::vector<NodePtr>& out)
     resolve_condition_step(*key, *value, out);
   } else if (commands.contains(key->text)) {
     resolve_command(*key, value, out);
+  } else if (of_unresolved_orb(key->text, unresolved_orbs)) {
+    return; // its orb's error says why
   } else {
     out.push_back(item); // unknown: the loader names it, with did-you-mean
   }
@@ -209,6 +211,9 @@ NodePtr Reuse::Impl::with_executor(const NodePtr& job, const std::string& job_na
     return job;
   }
   const auto found = executors.find(name->text);
+  if (found == executors.end() && of_unresolved_orb(name->text, unresolved_orbs)) {
+    return job; // its orb's error says why
+  }
   if (found == executors.end()) {
     std::vector<std::string> known;
     for (const auto& [known_name, definition] : executors) {
@@ -218,7 +223,7 @@ NodePtr Reuse::Impl::with_executor(const NodePtr& job, const std::string& job_na
     if (const auto close = suggestion(name->text, known)) {
       message += fmt::format("; did you mean '{}'?", *close);
     } else if (name->text.find('/') != std::string::npos) {
-      message += ": executors of orbs need `orbs:`, which drydock does not run yet";
+      message += ": no orb of the config's `orbs:` has an executor of that name";
     }
     diags.error(name->pos, std::move(message), static_cast<int>(name->text.size()));
     return job;

@@ -14,6 +14,7 @@
 #include "config/scalar.hpp"
 #include "frontends/circle2/expand.hpp"
 #include "frontends/circle2/model.hpp"
+#include "frontends/circle2/orbs.hpp"
 #include "util/spelling.hpp"
 
 namespace drydock::circle2 {
@@ -237,6 +238,8 @@ struct Reuse::Impl {
   long long created = 0;
   long long text_written = 0; // characters of substituted text
   bool too_big = false;       // the budget ran out: nothing more is expanded
+
+  std::vector<std::string> unresolved_orbs; // their parts are said nothing more of
 
   Impl(Diagnostics& d, const PipelineValues& v) : diags(d), values(v) {}
 

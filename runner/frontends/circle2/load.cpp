@@ -28,10 +28,10 @@ constexpr std::array kNotYetJobKeys = {std::string_view("macos"), std::string_vi
                                        std::string_view("circleci_ip_ranges")};
 // Each node of a parallel job is a container (or a host job) of its own.
 constexpr int kMostNodes = 64;
-constexpr std::array kNotYetTopKeys = {std::string_view("orbs"), std::string_view("setup")};
-// 2.1's reuse, resolved before the loader reads the jobs (expand.hpp).
+constexpr std::array kNotYetTopKeys = {std::string_view("setup")};
+// 2.1's reuse, resolved before the loader reads the jobs (orbs.hpp, expand.hpp).
 constexpr std::array kReuseTopKeys = {std::string_view("commands"), std::string_view("executors"),
-                                      std::string_view("parameters")};
+                                      std::string_view("parameters"), std::string_view("orbs")};
 
 // What the readers of jobs share: the config's reuse, and its commands' names for did-you-mean.
 struct JobsContext {
@@ -478,15 +478,19 @@ bool is_circle2(const config::Node& root)
          && (root.find("version") != nullptr || root.find("jobs") != nullptr || root.find("workflows") != nullptr);
 }
 
-Config load_config(const config::Node& root, const std::string& path, Diagnostics& diags, const PipelineValues& values)
+Config load_config(const config::Node& written, const std::string& path, Diagnostics& diags,
+                   const PipelineValues& values, const OrbLibrary& orbs)
 {
   Reader reader(diags);
   Config config;
   config.path = path;
-  if (!reader.expect_mapping(root, "the config")) {
+  if (!reader.expect_mapping(written, "the config")) {
     return config;
   }
-  Reuse reuse(root, values, diags);
+  const auto with_parts = with_orbs(written, orbs, diags);
+  const Node& root = *with_parts.root;
+  config.unresolved_orbs = with_parts.unresolved;
+  Reuse reuse(root, values, diags, config.unresolved_orbs);
   const JobsContext jobs_context{reuse, reuse.command_names()};
   const WorkflowsContext workflows_context{jobs_context, root.find("jobs"), config.instances};
   for (const auto& entry : root.entries) {
@@ -512,11 +516,12 @@ Config load_config(const config::Node& root, const std::string& path, Diagnostic
     }
   }
   config::require_keys(reader, root, root, "the config", {"version", "jobs"});
-  require_version_21(reader, root, config);
+  require_version_21(reader, written, config);
   return config;
 }
 
-Validation validate_text(const std::string& path, std::string text, const PipelineValues& values)
+Validation validate_text(const std::string& path, std::string text, const PipelineValues& values,
+                         const OrbLibrary& orbs)
 {
   Validation result{SourceFile(path, std::move(text)), {}, {}};
   Diagnostics& diags = result.diagnostics;
@@ -529,7 +534,7 @@ Validation validate_text(const std::string& path, std::string text, const Pipeli
   if (root == nullptr) {
     return result;
   }
-  result.config = load_config(*root, path, diags, values);
+  result.config = load_config(*root, path, diags, values, orbs);
   check_config(result.config, diags); // on what could be read: every error at once
   diags.remove_duplicates();
   diags.sort_by_position();

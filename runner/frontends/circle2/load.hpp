@@ -8,6 +8,7 @@
 #include "config/yaml_tree.hpp"
 #include "frontends/circle2/expand.hpp"
 #include "frontends/circle2/model.hpp"
+#include "frontends/circle2/orbs.hpp"
 #include "util/diagnostic.hpp"
 #include "util/source.hpp"
 
@@ -18,15 +19,17 @@ namespace drydock::circle2 {
 // content decides, not the file's name.
 bool is_circle2(const config::Node& root);
 
-// `values` fill `<< pipeline.* >>` (validate has none: empty text, number 0).
-Config load_config(const config::Node& root, const std::string& path, Diagnostics& diags,
-                   const PipelineValues& values = {});
+// The config as `written`; `values` fill `<< pipeline.* >>` (validate has
+// none: empty text, number 0); registry orbs come from `orbs`.
+Config load_config(const config::Node& written, const std::string& path, Diagnostics& diags,
+                   const PipelineValues& values = {}, const OrbLibrary& orbs = no_orbs());
 
 struct Validation {
   SourceFile source;
   Diagnostics diagnostics;
   Config config; // as far as it could be read; trust it only without errors
 };
-Validation validate_text(const std::string& path, std::string text, const PipelineValues& values = {});
+Validation validate_text(const std::string& path, std::string text, const PipelineValues& values = {},
+                         const OrbLibrary& orbs = no_orbs());
 
 } // namespace drydock::circle2

@@ -379,7 +379,7 @@ std::optional<Step> read_step_of_kind(Reader& reader, const Node& key, const Nod
   if (const auto suggestion = closest_match(key.text, known)) {
     message += fmt::format("; did you mean '{}'?", *suggestion);
   } else if (key.text.find('/') != std::string::npos) {
-    message += ": commands of orbs need `orbs:`, which drydock does not run yet";
+    message += ": no orb of the config's `orbs:` has a command of that name";
   } else {
     message += fmt::format(" (steps: {}, and the config's `commands:`)", fmt::join(kStepKinds, ", "));
   }

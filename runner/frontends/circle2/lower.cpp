@@ -26,6 +26,9 @@ struct JobRun {
   std::vector<std::size_t> requires_; // other runs, by index
   int node = 0;                       // of a parallel job: which copy (CIRCLE_NODE_INDEX), of `nodes`
   int nodes = 1;
+  // Its folder in the record's artifacts, test results and workspace: [WORKFLOW, ]JOB, each one
+  // folder (an orb's job, node/test, is not a folder in a folder).
+  std::vector<std::string> folder;
 };
 
 std::vector<JobRun> runs_of_workflow(const Config& config, const Workflow& workflow)
@@ -34,7 +37,7 @@ std::vector<JobRun> runs_of_workflow(const Config& config, const Workflow& workf
   std::map<std::string, std::size_t> by_name;
   for (const auto& entry : workflow.jobs) {
     by_name.emplace(entry.shown().value, runs.size());
-    runs.push_back({&workflow, &entry, config.job_of(entry), entry.shown().value, {}});
+    runs.push_back({&workflow, &entry, config.job_of(entry), entry.shown().value, {}, 0, 1, {entry.shown().value}});
   }
   for (auto& run : runs) {
     for (const auto& required : run.entry->requires_) {
@@ -120,7 +123,7 @@ Runs runs_without_workflows(const Config& config, const Selection& selection)
   if (build == nullptr) {
     return std::vector<JobRun>{}; // the checks said so
   }
-  return std::vector<JobRun>{JobRun{nullptr, nullptr, build, "build", {}}};
+  return std::vector<JobRun>{JobRun{nullptr, nullptr, build, "build", {}, 0, 1, {"build"}}};
 }
 
 // The jobs the selection picks, each after what it requires.
@@ -145,6 +148,7 @@ Runs all_runs(const Config& config, const Selection& selection)
       }
       if (workflows.size() > 1) {
         run.name = workflow->name.value + "/" + run.name;
+        run.folder.insert(run.folder.begin(), workflow->name.value);
       }
       runs.push_back(std::move(run));
     }
@@ -295,6 +299,7 @@ std::vector<JobRun> with_nodes(const std::vector<JobRun>& runs)
       }
       if (nodes > 1) {
         run.name = fmt::format("{}:{}", run.name, node);
+        run.folder.back() += fmt::format(":{}", node);
         run.node = node;
         run.nodes = nodes;
       }
@@ -547,7 +552,7 @@ void JobLowering::add_store(const Step& step, const StoreStep& store)
 {
   const bool artifacts = step.kind == "store_artifacts";
   const std::string root = artifacts ? m_context.artifacts_dir : m_context.test_results_dir;
-  std::string into = layer_dir(root, m_run.name); // WORKFLOW/JOB: a folder in a folder
+  std::string into = layer_dir(root, m_run.folder);
   if (artifacts && !artifact_place(store).empty()) {
     into += "/" + artifact_place(store);
   }
@@ -594,7 +599,7 @@ void JobLowering::add_kept(const Step& step)
     m_out.steps[index].summary = fmt::format("the first cache of {}", fmt::join(keys, ", "));
   } else if (const auto* persist = std::get_if<PersistStep>(&step.action)) {
     pipeline::WorkspacePersist action{container, base, persist->root.value, values_of(persist->paths),
-                                      layer_dir(m_context.workspace_dir, m_run.name)};
+                                      layer_dir(m_context.workspace_dir, m_run.folder)};
     const auto index = add_kept_step(step, persist->name ? persist->name->value : "Persisting to workspace",
                                      std::move(action), StepWhen::on_success);
     m_out.steps[index].summary = fmt::format("{} under {}", fmt::join(values_of(persist->paths), ", "),
@@ -748,7 +753,7 @@ std::vector<pipeline::WorkspaceLayer> upstream_layers(const std::vector<JobRun>&
 {
   std::vector<pipeline::WorkspaceLayer> layers;
   for (const std::size_t i : upstream_of(runs, run)) {
-    pipeline::WorkspaceLayer layer{runs[i].name, layer_dir(workspace_dir, runs[i].name), {}};
+    pipeline::WorkspaceLayer layer{runs[i].name, layer_dir(workspace_dir, runs[i].folder), {}};
     for (const std::size_t before : upstream_of(runs, i)) {
       layer.after.push_back(runs[before].name);
     }

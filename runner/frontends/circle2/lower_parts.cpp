@@ -70,11 +70,11 @@ std::string as_dir_name(const std::string& name)
   return out == "." || out == ".." || out.empty() ? "_" + out : out;
 }
 
-std::string layer_dir(const std::string& root, const std::string& run_name)
+std::string layer_dir(const std::string& root, const std::vector<std::string>& parts)
 {
   std::string dir = root;
-  for (const auto& part : std::filesystem::path(run_name)) {
-    dir += "/" + as_dir_name(part.string());
+  for (const auto& part : parts) {
+    dir += "/" + as_dir_name(part);
   }
   return dir;
 }

@@ -26,8 +26,8 @@ std::string first_line(const std::string& text);
 // A name as one path component: what is not a letter, digit, '.', '_' or '-' becomes '_'.
 std::string as_dir_name(const std::string& name);
 
-// A job's folder under a root: WORKFLOW/JOB, each part a safe name.
-std::string layer_dir(const std::string& root, const std::string& run_name);
+// A job's folder under a root: ROOT/WORKFLOW/JOB (or ROOT/JOB), each part one safe name.
+std::string layer_dir(const std::string& root, const std::vector<std::string>& parts);
 
 // Where under the job's artifacts a path goes: its destination, else the
 // path as written, without a leading / or ~/ and never above the job's.

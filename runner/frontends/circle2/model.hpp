@@ -175,6 +175,8 @@ struct Config {
   std::vector<Job> jobs;
   std::vector<Workflow> workflows;
   std::vector<Job> instances; // jobs as workflow entries run them, with their arguments
+  // Orbs that could not be read (said where they are named): uses of their parts say nothing more.
+  std::vector<std::string> unresolved_orbs;
 
   const Job* job(std::string_view name) const;
   // The job an entry runs: its instance, else the job of its name.

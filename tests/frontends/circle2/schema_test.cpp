@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <sstream>
 
 #include "config/schema.hpp"
 #include "config/yaml_tree.hpp"
@@ -78,4 +79,26 @@ TEST_CASE("the 2.x schema refuses the shapes the front end refuses", "[circle2][
         == Lines{"workflows.w.when"});
   CHECK(schema_issues("version: 2.1\njobs:\n  b:\n    machine: true\n    steps:\n      - restore_cache: {name: x}\n")
         == Lines{"jobs.b.steps[0].restore_cache"});
+  // (An orb's reference is a pattern: for editors; drydock's own check is the front end's.)
+  CHECK(schema_issues("version: 2.1\norbs:\n  node: 7\n  ok: circleci/node@5.1\njobs: {}\n") == Lines{"orbs.node"});
+  CHECK(schema_issues("version: 2.1\norbs:\n  o:\n    comands: {}\njobs: {}\n") == Lines{"orbs.o"});
+  CHECK(schema_issues("version: 2.1\norbs:\n  o:\n    orbs: {i: [x]}\n    commands: {c: {steps: [checkout]}}\njobs: "
+                      "{}\n")
+        == Lines{"orbs.o.orbs.i"});
+}
+
+TEST_CASE("a config with orbs, and the orbs it reads from its cache, pass the 2.x schema", "[circle2][schema]")
+{
+  const std::filesystem::path orbs = std::filesystem::path(DRYDOCK_TEST_DIR) / "circle2/orbs";
+  CHECK(schema_issues(test::read_text(orbs / "config.yml")).empty());
+  // A registry orb's packed source has an orb's shape: the config's `orbs:` entry, written inline.
+  for (const auto* orb : {"orb-cache/acme/pytest@1.2.3.yml", "orb-cache/acme/notify@0.3.1.yml"}) {
+    INFO(orb);
+    std::string inline_orb = "version: 2.1\njobs: {}\norbs:\n  it:\n";
+    std::istringstream lines(test::read_text(orbs / orb));
+    for (std::string line; std::getline(lines, line);) {
+      inline_orb += "    " + line + "\n";
+    }
+    CHECK(schema_issues(inline_orb).empty());
+  }
 }

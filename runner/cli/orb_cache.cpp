@@ -1,0 +1,126 @@
+#include "cli/orb_cache.hpp"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <system_error>
+#include <vector>
+
+#include "util/file.hpp"
+
+namespace fs = std::filesystem;
+
+namespace drydock::cli {
+namespace {
+
+std::vector<long> numbers_of(const std::string& version)
+{
+  std::vector<long> numbers;
+  std::size_t at = 0;
+  while (at <= version.size()) {
+    const auto dot = std::min(version.find('.', at), version.size());
+    numbers.push_back(std::strtol(version.substr(at, dot - at).c_str(), nullptr, 10));
+    at = dot + 1;
+  }
+  return numbers;
+}
+
+bool is_full_version(const std::string& version)
+{
+  const auto parsed = circle2::parse_orb_ref("a/b@" + version);
+  return parsed && version.find('.') != std::string::npos && version.find('.') != version.rfind('.');
+}
+
+// Whether the full version `kept` is one the written version means: 5
+// means 5.*.*, 5.1 means 5.1.*, volatile means any.
+bool means(const std::string& written, const std::string& kept)
+{
+  if (written == "volatile") {
+    return true;
+  }
+  const auto wanted = numbers_of(written);
+  const auto have = numbers_of(kept);
+  return std::equal(wanted.begin(), wanted.end(), have.begin());
+}
+
+} // namespace
+
+std::string orb_cache_dir(const std::optional<std::string>& given, const env::Environment& env)
+{
+  if (given) {
+    return fs::absolute(*given).lexically_normal().string();
+  }
+  const auto cache_home = env.get("XDG_CACHE_HOME");
+  const fs::path root = cache_home && !cache_home->empty() ? fs::path(*cache_home)
+                                                           : fs::path(env.get("HOME").value_or("")) / ".cache";
+  return (root / "drydock" / "orbs").string();
+}
+
+std::string OrbCache::place_of(const circle2::OrbRef& ref) const
+{
+  return (fs::path(m_dir) / ref.ns / (ref.name + "@" + ref.version + ".yml")).string();
+}
+
+std::optional<std::string> OrbCache::highest_kept(const circle2::OrbRef& ref) const
+{
+  if (ref.version.starts_with("dev:") || is_full_version(ref.version)) {
+    return std::nullopt; // only that version will do
+  }
+  std::optional<std::string> best;
+  std::error_code ec;
+  const std::string lead = ref.name + "@";
+  for (const auto& entry : fs::directory_iterator(fs::path(m_dir) / ref.ns, ec)) {
+    const std::string file = entry.path().filename().string();
+    if (!file.starts_with(lead) || !file.ends_with(".yml")) {
+      continue;
+    }
+    const std::string version = file.substr(lead.size(), file.size() - lead.size() - 4);
+    if (is_full_version(version) && means(ref.version, version) && (!best || numbers_of(*best) < numbers_of(version))) {
+      best = version;
+    }
+  }
+  return best;
+}
+
+std::optional<circle2::OrbSource> OrbCache::find(const circle2::OrbRef& ref) const
+{
+  auto path = place_of(ref);
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) {
+    const auto kept = highest_kept(ref);
+    if (!kept) {
+      return std::nullopt;
+    }
+    path = place_of({ref.ns, ref.name, *kept});
+  }
+  auto text = read_config_file(path);
+  if (!text) {
+    return circle2::OrbSource{path, "", text.error()};
+  }
+  return circle2::OrbSource{path, std::move(*text), ""};
+}
+
+tl::expected<std::string, std::string> OrbCache::save(const circle2::OrbRef& ref, const std::string& text) const
+{
+  const std::string path = place_of(ref);
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(fs::path(path).parent_path(), ec)) {
+    if (util::is_abandoned_temporary(entry.path().filename().string())) {
+      fs::remove(entry.path(), ec);
+    }
+  }
+  util::AtomicFile file;
+  auto done = file.open(path);
+  if (done) {
+    done = file.write(text);
+  }
+  if (done) {
+    done = file.commit();
+  }
+  if (!done) {
+    return tl::unexpected(fmt::format("cannot write {}: {}", path, done.error()));
+  }
+  return path;
+}
+
+} // namespace drydock::cli
