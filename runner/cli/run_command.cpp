@@ -3,6 +3,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <chrono>
@@ -28,6 +29,7 @@
 #include "record/recorder.hpp"
 #include "record/reports.hpp"
 #include "record/run_record.hpp"
+#include "record/test_timings.hpp"
 #include "report/run_printer.hpp"
 #include "util/file.hpp"
 #include "util/mask.hpp"
@@ -202,6 +204,29 @@ void remove_unused_record(const circle1::BuildContext& context)
   std::filesystem::remove_all(context.record_dir, ec);
 }
 
+// The test timings of the last run that passed before this one, for the
+// `circleci` stand-in's split by timings (2.x pipelines carry it): a file
+// beside it in the tools, when that run stored test results.
+void add_previous_timings(LoadedPipeline& loaded)
+{
+  const auto& tools = loaded.pipeline.tools;
+  const bool has_circleci = std::any_of(tools.begin(), tools.end(),
+                                        [](const pipeline::Tool& tool) { return tool.name == "circleci"; });
+  if (!has_circleci || loaded.context.record_dir.empty()) {
+    return;
+  }
+  const auto runs_dir = std::filesystem::path(loaded.context.record_dir).parent_path().string();
+  for (const auto& run : record::list_runs(runs_dir, run_owner_alive)) {
+    if (run.number < loaded.context.build_num && run.result == "passed") {
+      const auto table = record::timings_table(record::stored_junit_files(record::RecordPaths{run.dir}.test_results()));
+      if (!table.empty()) {
+        loaded.pipeline.tools.push_back({".circleci-timings", table});
+      }
+      return;
+    }
+  }
+}
+
 int exit_code_of(const exec::BuildResult& result)
 {
   if (result.interrupted) {
@@ -235,6 +260,9 @@ int run_pipeline(const RunOptions& options)
                "drydock: CircleCI 1.0 would have inferred commands for {} (not run: --infer runs them, "
                "plan lists them)\n",
                fmt::join(phases, ", "));
+  }
+  if (!options.dry_run) {
+    add_previous_timings(*pipeline);
   }
   const report::PrinterOptions printer_options{colour_wanted(human_fd(options)), options.quiet, options.dry_run, 10,
                                                secrets_of(*pipeline)};

@@ -64,7 +64,9 @@ std::string read_whole(const fs::path& path)
   return text.str();
 }
 
-// Every *.xml under test-results/, in path order (the same files, the same junit.xml).
+} // namespace
+
+// In path order: the same files, the same junit.xml.
 std::vector<StoredJunit> stored_junit_files(const std::string& test_results)
 {
   std::vector<StoredJunit> files;
@@ -77,8 +79,6 @@ std::vector<StoredJunit> stored_junit_files(const std::string& test_results)
   std::sort(files.begin(), files.end(), [](const StoredJunit& a, const StoredJunit& b) { return a.path < b.path; });
   return files;
 }
-
-} // namespace
 
 std::vector<std::string> write_reports(const std::string& record_dir)
 {

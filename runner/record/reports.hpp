@@ -8,7 +8,12 @@
 #include <string>
 #include <vector>
 
+#include "record/junit.hpp"
+
 namespace drydock::record {
+
+// Every *.xml under a record's test-results/, in path order.
+std::vector<StoredJunit> stored_junit_files(const std::string& test_results);
 
 // Writes the three reports of the record in `record_dir`; warnings (a stored
 // JUnit file that is not merged, a file that cannot be written), never a

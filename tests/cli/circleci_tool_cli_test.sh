@@ -5,7 +5,8 @@
 # once; then the stand-in the run wrote (record/tools/circleci) is driven
 # directly through the cases a user hits: glob's **, braces, classes,
 # absolute and literal names; split by name, by file size, --index and
-# --total, timings without data; env subst; what it does not answer.
+# --total, timings without data and from the last passed run's stored test
+# results; env subst; what it does not answer.
 # Usage: circleci_tool_cli_test.sh PATH/TO/drydock
 set -u
 drydock=$(realpath "$1")
@@ -103,7 +104,7 @@ done
 out=$(echo "b a" | CIRCLE_NODE_INDEX=1 CIRCLE_NODE_TOTAL=2 "$tool" tests split --split-by=timings 2>split.err); code=$?
 [ "$code" -eq 0 ] || fail "split by timings without data: exit $code"
 [ "$out" = "b" ] || fail "split by timings without data, node 1 of 2: '$out'"
-contains "$(cat split.err)" "circleci: drydock keeps no timing data: splitting by name"
+contains "$(cat split.err)" "circleci: Error autodetecting timing type, falling back to weighting by name."
 [ "$(echo "c b a" | "$tool" tests split --index 2 --total 3 --split-by name)" = "c" ] || fail "split's options with their values apart"
 out=$(echo a | "$tool" tests split --total 2>&1); code=$?
 [ "$code" -eq 2 ] || fail "split --total without a value: exit $code"
@@ -169,5 +170,50 @@ lacks "$out" "] NOR ALWAYS AFTER A HALT"
 contains "$out" "halted its job"
 contains "$out" "] after the halted job"
 contains "$out" "fails: exit 187 (exit 1)"
+
+# split by timings: a run splits by the timings of the last passed run's stored test results
+cd .. && mkdir -p timed/.circleci timed/t && cd timed || exit 1
+touch t/a.sh t/b.sh t/c.sh t/d.sh
+cat >.circleci/config.yml <<'YAML'
+version: 2.1
+jobs:
+  timings: # what a test run's reporter would store
+    machine: true
+    steps:
+      - run: |
+          mkdir -p results
+          {
+            echo '<testsuites><testsuite name="t">'
+            for f in a:1 b:2 c:3 d:10; do
+              echo "<testcase classname=\"T\" name=\"${f%:*}\" file=\"./t/${f%:*}.sh\" time=\"${f#*:}\"/>"
+            done
+            echo '</testsuite></testsuites>'
+          } > results/junit.xml
+      - store_test_results: {path: results}
+  split:
+    machine: true
+    parallelism: 2
+    steps:
+      - run: |
+          echo "node $CIRCLE_NODE_INDEX runs: $(circleci tests glob "t/*.sh" | circleci tests split --split-by=timings | tr '\n' ' ')"
+workflows:
+  main:
+    jobs: [timings, split]
+YAML
+git init -q . && git add -A && git -c user.email=ci@example.invalid -c user.name=ci commit -qm timed
+out=$("$drydock" run 2>&1); code=$?
+[ "$code" -eq 0 ] || fail "the first timed run: exit $code: $out"
+contains "$out" "circleci: Error autodetecting timing type, falling back to weighting by name."
+contains "$out" "node 0 runs: t/a.sh t/b.sh "
+contains "$out" "node 1 runs: t/c.sh t/d.sh "
+out=$("$drydock" run 2>&1); code=$?
+[ "$code" -eq 0 ] || fail "the second timed run: exit $code: $out"
+# heaviest first to the lightest node: d (10) | c (3), b (2), a (1)
+contains "$out" "node 0 runs: t/d.sh "
+contains "$out" "node 1 runs: t/a.sh t/b.sh t/c.sh "
+lacks "$out" "falling back to weighting by name"
+timings=$(cat .git/drydock/runs/2/tools/.circleci-timings)
+contains "$timings" "$(printf 'filename\tt/d.sh\t10000')"
+contains "$timings" "$(printf 'classname\tT\t16000')"
 
 finish "circleci tool: ok"

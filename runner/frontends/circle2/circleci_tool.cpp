@@ -7,7 +7,7 @@ namespace {
 // reads CIRCLE_NODE_INDEX and CIRCLE_NODE_TOTAL, as CircleCI's does.
 constexpr const char* kScript = R"SH(#!/bin/sh
 # drydock's stand-in for the `circleci` command CircleCI puts in its jobs:
-# tests glob, tests split (by name, by file size), env subst, step halt. POSIX sh,
+# tests glob, tests split (by name, file size or timings), env subst, step halt. POSIX sh,
 # find, sort and awk only: it runs in any image a job names.
 set -u
 LC_ALL=C # sorted as bytes, the same in every image
@@ -73,19 +73,63 @@ tests_glob() {
   done | sort -u
 }
 
+# Each name's weight in milliseconds from the timings table drydock puts
+# beside this script (the last passed run's test results), of the timings
+# type asked for, or the first of filename, classname and testname that
+# knows any of the names; none: nothing (the caller splits by name).
+timing_weights() { # $1: names, $2: type, $3: default ms
+  table="$(dirname "$0")/.circleci-timings"
+  [ -r "$table" ] || table=/dev/null
+  printf '%s\n' "$1" | awk -v table="$table" -v want="$2" -v fallback="$3" '
+    function listed(name) { while (substr(name, 1, 2) == "./") name = substr(name, 3); return name }
+    BEGIN {
+      FS = "\t"
+      while ((getline line < table) > 0) { split(line, f, "\t"); ms[f[1], f[2]] = f[3] }
+      FS = "\n"
+    }
+    { names[NR] = $0 }
+    END {
+      n = split(want == "autodetect" ? "filename classname testname" : want, kinds, " ")
+      for (k = 1; k <= n && type == ""; k++)
+        for (i = 1; i <= NR; i++) if ((kinds[k], listed(names[i])) in ms) { type = kinds[k]; break }
+      if (type == "") exit
+      for (i = 1; i <= NR; i++) {
+        key = listed(names[i])
+        if ((type, key) in ms) w = ms[type, key]
+        else { w = fallback; printf "circleci: No timing found for \"%s\"\n", names[i] > "/dev/stderr" }
+        print w " " names[i]
+      }
+    }'
+}
+
+# 10s, 500ms, 2m, 1h or a number of seconds, in milliseconds.
+as_ms() {
+  printf '%s\n' "$1" | awk '
+    /^[0-9]+(\.[0-9]+)?(ms|s|m|h)?$/ {
+      n = $0 + 0; unit = $0; sub(/^[0-9.]+/, "", unit)
+      print int(n * (unit == "ms" ? 1 : unit == "m" ? 60000 : unit == "h" ? 3600000 : 1000) + 0.5); next
+    }
+    { exit 1 }'
+}
+
 # The names (words of FILE, or of stdin) this node runs: CIRCLE_NODE_INDEX of CIRCLE_NODE_TOTAL.
 tests_split() {
-  by=name node=${CIRCLE_NODE_INDEX:-0} total=${CIRCLE_NODE_TOTAL:-1} file=-
+  by=name node=${CIRCLE_NODE_INDEX:-0} total=${CIRCLE_NODE_TOTAL:-1} file=- type=autodetect time_default=1ms
   while [ $# -gt 0 ]; do
     case $1 in
       --split-by=*) by=${1#*=} ;;
       --split-by | --index | --total | --timings-type | --time-default)
         [ $# -gt 1 ] || { say "tests split: $1 needs a value"; exit 2; }
-        case $1 in --split-by) by=$2 ;; --index) node=$2 ;; --total) total=$2 ;; esac
+        case $1 in
+          --split-by) by=$2 ;; --index) node=$2 ;; --total) total=$2 ;;
+          --timings-type) type=$2 ;; --time-default) time_default=$2 ;;
+        esac
         shift ;;
       --index=*) node=${1#*=} ;;
       --total=*) total=${1#*=} ;;
-      --timings-type=* | --time-default=* | --show-counts) ;;
+      --timings-type=*) type=${1#*=} ;;
+      --time-default=*) time_default=${1#*=} ;;
+      --show-counts) ;;
       -*) say "tests split: unknown option $1"; usage ;;
       *) file=$1 ;;
     esac
@@ -95,17 +139,30 @@ tests_split() {
   case $node$total in "" | *[!0-9]*) say "tests split: the node index and total must be whole numbers"; exit 2 ;; esac
   [ "$node" -lt "$total" ] || { say "tests split: node $node of $total"; exit 2; }
   case $by in
-    name | filesize) ;;
-    timings) say "drydock keeps no timing data: splitting by name"; by=name ;;
+    name | filesize | timings) ;;
     *) say "tests split: --split-by is name, filesize or timings, not '$by'"; exit 2 ;;
   esac
-  if [ "$file" = - ]; then tr -s ' \t' '\n\n'; else tr -s ' \t' '\n\n' <"$file"; fi | sed '/^$/d' | sort -u |
-    while IFS= read -r name; do
+  case $type in
+    filename | classname | testname | autodetect) ;;
+    *) say "tests split: --timings-type is filename, classname, testname or autodetect, not '$type'"; exit 2 ;;
+  esac
+  default_ms=$(as_ms "$time_default") || { say "tests split: --time-default is a duration such as 10s, not '$time_default'"; exit 2; }
+  names=$(if [ "$file" = - ]; then tr -s ' \t' '\n\n'; else tr -s ' \t' '\n\n' <"$file"; fi | sed '/^$/d' | sort -u)
+  [ -n "$names" ] || return 0
+  weights=
+  if [ "$by" = timings ]; then
+    weights=$(timing_weights "$names" "$type" "$default_ms")
+    if [ -z "$weights" ]; then say "Error autodetecting timing type, falling back to weighting by name."; by=name; fi
+  fi
+  if [ -z "$weights" ]; then
+    weights=$(printf '%s\n' "$names" | while IFS= read -r name; do
       if [ "$by" = filesize ]; then size=$(wc -c <"$name" 2>/dev/null || echo 0); else size=1; fi
       printf '%s %s\n' "$size" "$name"
-    done | sort -k1,1nr -k2 | awk -v node="$node" -v total="$total" -v by="$by" '
+    done)
+  fi
+  printf '%s\n' "$weights" | sort -k1,1nr -k2 | awk -v node="$node" -v total="$total" -v by="$by" '
       { name[NR] = substr($0, index($0, " ") + 1) }
-      by == "filesize" { # largest first, each to the lightest node so far
+      by != "name" { # heaviest first, each to the lightest node so far
         lightest = 0
         for (k = 1; k < total; k++) if (load[k] + 0 < load[lightest] + 0) lightest = k
         load[lightest] += $1
