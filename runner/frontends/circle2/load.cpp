@@ -28,7 +28,6 @@ constexpr std::array kNotYetJobKeys = {std::string_view("macos"), std::string_vi
                                        std::string_view("circleci_ip_ranges")};
 // Each node of a parallel job is a container (or a host job) of its own.
 constexpr int kMostNodes = 64;
-constexpr std::array kNotYetTopKeys = {std::string_view("setup")};
 // 2.1's reuse, resolved before the loader reads the jobs (orbs.hpp, expand.hpp).
 constexpr std::array kReuseTopKeys = {std::string_view("commands"), std::string_view("executors"),
                                       std::string_view("parameters"), std::string_view("orbs")};
@@ -454,6 +453,21 @@ void read_version(Reader& reader, const Node& key, const Node& value, Config& co
   config.version = *text;
 }
 
+// `setup: true`: the config's workflows set the pipeline up, and one of
+// its jobs hands over the configuration that runs next (continuation.hpp).
+void read_setup(Reader& reader, const Node& key, const Node& value, Config& config)
+{
+  const auto flag = config::scalar_as_bool(value);
+  if (!flag) {
+    reader.error(value.is_null() ? key : value,
+                 fmt::format("'setup' must be true or false, got {}",
+                             value.is_scalar() ? "'" + value.text + "'" : config::describe_kind(value)));
+    return;
+  }
+  config.setup = *flag;
+  config.setup_pos = key.pos;
+}
+
 // commands, executors and parameters are 2.1's: CircleCI refuses them in a 2.0 config.
 void require_version_21(Reader& reader, const Node& root, const Config& config)
 {
@@ -509,14 +523,18 @@ Config load_config(const config::Node& written, const std::string& path, Diagnos
       config.workflows = read_workflows(reader, *reuse.outside_jobs(value), workflows_context);
     } else if (is_one_of(key.text, kReuseTopKeys)) {
       continue; // read by the reuse; version 2.1's alone (below)
-    } else if (is_one_of(key.text, kNotYetTopKeys)) {
-      not_yet(reader, key, "");
+    } else if (key.text == "setup") {
+      read_setup(reader, key, value, config);
     } else if (!key.text.starts_with("x-")) {
       report_other_top_key(reader, key);
     }
   }
   config::require_keys(reader, root, root, "the config", {"version", "jobs"});
   require_version_21(reader, written, config);
+  if (config.setup && !config.version.value.empty() && config.version.value != "2.1") {
+    reader.diags().error(config.setup_pos, fmt::format("'setup' is CircleCI 2.1: this config says version {}",
+                                                       config.version.value));
+  }
   return config;
 }
 

@@ -177,6 +177,10 @@ struct Config {
   std::vector<Job> instances; // jobs as workflow entries run them, with their arguments
   // Orbs that could not be read (said where they are named): uses of their parts say nothing more.
   std::vector<std::string> unresolved_orbs;
+  // `setup: true`: its workflows set the pipeline up, and a job of theirs
+  // hands over the configuration that runs next (continuation/continue).
+  bool setup = false;
+  Pos setup_pos;
 
   const Job* job(std::string_view name) const;
   // The job an entry runs: its instance, else the job of its name.

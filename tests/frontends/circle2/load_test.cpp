@@ -322,8 +322,6 @@ TEST_CASE("setup_remote_docker and add_ssh_keys read CircleCI's keys and refuse 
 TEST_CASE("keys of CircleCI 2.x that drydock does not run yet are errors that say so", "[circle2][load]")
 {
   CHECK(problems(R"(version: 2.1
-setup:
-  true
 jobs:
   build:
     docker: [{image: a}]
@@ -331,15 +329,16 @@ jobs:
     steps: [checkout]
 workflows:
   main:
+    triggers: []
     jobs:
       - build:
           matrix: {parameters: {v: [1, 2]}}
           flavour: big
 )")
-        == Lines{"2:1: error: 'setup' is CircleCI 2.x that drydock does not run yet",
-                 "7:5: error: 'jobs.build.macos' is CircleCI 2.x that drydock does not run yet",
-                 "13:33: error: 'v' is not a parameter of job 'build': it has none",
-                 "14:11: error: 'flavour' is not a parameter of job 'build': it has none"});
+        == Lines{"5:5: error: 'jobs.build.macos' is CircleCI 2.x that drydock does not run yet",
+                 "9:5: error: 'workflows.main.triggers' is CircleCI 2.x that drydock does not run yet",
+                 "12:33: error: 'v' is not a parameter of job 'build': it has none",
+                 "13:11: error: 'flavour' is not a parameter of job 'build': it has none"});
 }
 
 TEST_CASE("unknown keys are errors with a suggestion; x- keys at the top level hold anchors", "[circle2][load]")
@@ -473,7 +472,7 @@ TEST_CASE("a bare run or deploy, without its command, is an error where it is wr
 TEST_CASE("every error of a config is reported at once, in the order of the text", "[circle2][load]")
 {
   const auto result = circle2::validate_text(".circleci/config.yml", R"(version: 3
-setup: true
+setup: maybe
 jobs:
   build:
     steps:
@@ -492,7 +491,7 @@ workflows:
   CHECK(result.diagnostics.error_count() == 10);
   CHECK(test::messages(result.diagnostics)
         == Lines{"1:10: error: 'version' must be 2, 2.0 or 2.1 (CircleCI 2.x), got '3'",
-                 "2:1: error: 'setup' is CircleCI 2.x that drydock does not run yet",
+                 "2:8: error: 'setup' must be true or false, got 'maybe'",
                  "4:3: error: job 'build' has no executor: give it docker: (a list of images) or machine: true",
                  "6:9: error: unknown step 'chekout' in 'jobs.build.steps[0]'; did you mean 'checkout'?",
                  "7:33: error: 'jobs.build.steps[1].run.when' must be on_success, on_fail or always, got "
