@@ -535,6 +535,15 @@ tl::expected<LoadedPipeline, int> load_circle2(const Loading& loading, std::stri
   lowering.caches_dir = caches_dir_of(ctx);
   lowering.workspace_dir = (std::filesystem::path(ctx.artifacts_dir).parent_path() / "workspace").string();
   lowering.contexts_optional = loading.mode != circle1::ContextMode::run;
+  lowering.continuation_dir = (std::filesystem::path(ctx.artifacts_dir).parent_path() / "continuation").string();
+  loaded.setup = validation.config.setup;
+  if (loaded.setup && options.continued) {
+    fmt::print(stderr,
+               "drydock: {}: the configuration a setup workflow continues with cannot be `setup: true` "
+               "itself\n",
+               loading.file);
+    return tl::unexpected(kExitConfigOrUsage);
+  }
   Diagnostics diags;
   loaded.pipeline = circle2::lower(validation.config, lowering, selection, diags);
   loaded.jobs = circle2::job_decisions(validation.config, lowering, selection);

@@ -39,6 +39,7 @@ struct PipelineOptions {
   std::vector<std::string> approved;        // --approve NAME (2.x approval jobs)
   std::optional<std::string> contexts_dir;  // --contexts DIR (2.x contexts' variables)
   std::optional<std::string> orbs_dir;      // --orbs DIR (2.1 registry orbs' cache)
+  bool continued = false;                   // the configuration a setup workflow handed over
 };
 
 // The config file a command reads: the one given, else the default.
@@ -59,6 +60,7 @@ struct LoadedPipeline {
   bool inferred_run = false;                    // --infer: they are steps of the pipeline
   std::vector<std::string> masked;              // values shown as *** wherever they would appear
   std::vector<pipeline::Decision> jobs;         // 2.x: whether each job runs, and why (its filters)
+  bool setup = false;                           // 2.x `setup: true`: a job may hand over what runs next
 };
 
 // This process's environment, as "NAME=value" strings.

@@ -1,5 +1,7 @@
 // `drydock run [FILE]`: the pipeline on this machine.
 #include <fmt/format.h>
+#include <fmt/std.h>
+#include <nlohmann/json.hpp>
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -24,6 +26,7 @@
 #include "exec/run_setup.hpp"
 #include "docker/leftovers.hpp"
 #include "frontends/circle1/lower.hpp"
+#include "frontends/circle2/continuation.hpp"
 #include "os/checkout.hpp"
 #include "publish/from_pipeline.hpp"
 #include "record/recorder.hpp"
@@ -227,6 +230,98 @@ void add_previous_timings(LoadedPipeline& loaded)
   }
 }
 
+// What the jobs of a setup workflow handed over (circleci continue): their
+// folders under the record's continuation/ with a configuration or the
+// finished mark.
+std::vector<std::filesystem::path> continuation_handovers(const std::string& record_dir)
+{
+  std::vector<std::filesystem::path> found;
+  std::error_code ec;
+  const std::filesystem::path root = std::filesystem::path(record_dir) / "continuation";
+  for (std::filesystem::recursive_directory_iterator it(root, ec), end; !ec && it != end; it.increment(ec)) {
+    const auto name = it->path().filename().string();
+    if (it->is_regular_file(ec) && (name == circle2::kContinuedConfiguration || name == circle2::kFinishedMark)) {
+      found.push_back(it->path().parent_path());
+    }
+  }
+  std::sort(found.begin(), found.end());
+  found.erase(std::unique(found.begin(), found.end()), found.end());
+  return found;
+}
+
+// The parameters a continuation passes (a JSON object) as --param NAME=VALUE.
+tl::expected<std::vector<std::string>, std::string> continued_params(const std::filesystem::path& file)
+{
+  auto text = read_config_file(file.string());
+  const auto json = text ? nlohmann::json::parse(*text, nullptr, false) : nlohmann::json();
+  if (!json.is_object()) {
+    return tl::unexpected(fmt::format("{}: the parameters are not a JSON object", file.string()));
+  }
+  std::vector<std::string> params;
+  for (const auto& [name, value] : json.items()) {
+    if (value.is_object() || value.is_array() || value.is_null()) {
+      return tl::unexpected(fmt::format("{}: parameter '{}' is not a string, number or boolean", file.string(), name));
+    }
+    params.push_back(name + "=" + (value.is_string() ? value.get<std::string>() : value.dump()));
+  }
+  return params;
+}
+
+int run_pipeline(const RunOptions& options);
+
+// The configuration a setup workflow continues with, run as the next build:
+// CircleCI runs it in the same pipeline; here it is a run of its own.
+int run_continuation(RunOptions options, const LoadedPipeline& setup)
+{
+  const auto handovers = continuation_handovers(setup.context.record_dir);
+  if (handovers.empty()) {
+    fmt::print(stderr, "drydock: the setup workflow passed without continuing the pipeline (continuation/continue): "
+                       "nothing runs next\n");
+    return kExitOk;
+  }
+  if (handovers.size() > 1) {
+    fmt::print(stderr, "drydock: {} jobs continued the pipeline ({}): a pipeline continues once\n", handovers.size(),
+               fmt::join(handovers, ", "));
+    return kExitStepFailed;
+  }
+  const auto& handover = handovers.front();
+  if (!std::filesystem::exists(handover / circle2::kContinuedConfiguration)) {
+    fmt::print(stderr, "drydock: the setup workflow finished the pipeline (continuation/finish)\n");
+    return kExitOk;
+  }
+  const auto params = continued_params(handover / circle2::kContinuedParameters);
+  if (!params) {
+    fmt::print(stderr, "drydock: {}\n", params.error());
+    return kExitStepFailed;
+  }
+  if (options.record_dir || setup.context.env.get("CIRCLE_SHA1").value_or("").empty()) {
+    fmt::print(stderr, "drydock: the setup workflow continues, but {}: its configuration is in {}\n",
+               options.record_dir ? "drydock does not run a continuation under --record-dir (the agent) yet"
+                                  : "only a git repository's setup workflow continues here",
+               (handover / circle2::kContinuedConfiguration).string());
+    return kExitStepFailed;
+  }
+  auto file = (handover / circle2::kContinuedConfiguration).string();
+  if (options.pipeline.fresh_checkout) { // its work tree is the fresh checkout, where the configuration goes
+    const auto beside = std::filesystem::path(circle1::config_dir_of(options.pipeline.file)) / ".drydock-continued.yml";
+    std::error_code ec;
+    std::filesystem::copy_file(file, beside, std::filesystem::copy_options::overwrite_existing, ec);
+    file = beside.string();
+  }
+  if (!options.pipeline.repo) {
+    options.pipeline.repo = os::read_repo_facts(circle1::config_dir_of(options.pipeline.file));
+  }
+  fmt::print(stderr, "drydock: the setup workflow continues with {}{}\n", file,
+             params->empty() ? "" : fmt::format(" ({})", fmt::join(*params, ", ")));
+  options.pipeline.file = file;
+  options.pipeline.params = *params;
+  options.pipeline.workflow.reset();
+  options.pipeline.job.reset();
+  options.pipeline.only = false;
+  options.pipeline.continued = true;
+  return run_pipeline(options);
+}
+
 int exit_code_of(const exec::BuildResult& result)
 {
   if (result.interrupted) {
@@ -336,7 +431,11 @@ int run_pipeline(const RunOptions& options)
   if (!paths.dir.empty()) {
     close_record(keep_runs, paths, output);
   }
-  return exit_code_of(result);
+  const int code = exit_code_of(result);
+  if (code == kExitOk && pipeline->setup && !options.dry_run) {
+    return run_continuation(options, *pipeline);
+  }
+  return code;
 }
 
 // Without --fresh, the build sees the work tree as it is: say so, once,

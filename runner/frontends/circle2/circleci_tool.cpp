@@ -7,7 +7,8 @@ namespace {
 // reads CIRCLE_NODE_INDEX and CIRCLE_NODE_TOTAL, as CircleCI's does.
 constexpr const char* kScript = R"SH(#!/bin/sh
 # drydock's stand-in for the `circleci` command CircleCI puts in its jobs:
-# tests glob, tests split (by name, file size or timings), env subst, step halt. POSIX sh,
+# tests glob, tests split (by name, file size or timings), env subst, step
+# halt, and continue (drydock's, for setup workflows). POSIX sh,
 # find, sort and awk only: it runs in any image a job names.
 set -u
 LC_ALL=C # sorted as bytes, the same in every image
@@ -15,7 +16,7 @@ export LC_ALL
 
 say() { printf 'circleci: %s\n' "$*" >&2; }
 usage() {
-  say "drydock's stand-in answers: circleci tests glob PATTERN..., circleci tests split [--split-by=name|filesize|timings] [FILE], circleci env subst [TEXT], circleci step halt"
+  say "drydock's stand-in answers: circleci tests glob PATTERN..., circleci tests split [--split-by=name|filesize|timings] [FILE], circleci env subst [TEXT], circleci step halt, circleci continue [--finish]"
   exit 2
 }
 
@@ -185,6 +186,33 @@ env_subst() {
   }'
 }
 
+# A setup workflow's continuation (drydock's circleci/continuation runs it):
+# CONFIG_PATH's configuration and PARAMETERS (a JSON object, or a file of
+# one) left in DRYDOCK_CONTINUATION_DIR for drydock, which runs that
+# configuration once the setup workflow passed; --finish: nothing runs next.
+continue_pipeline() {
+  [ -n "${CIRCLE_CONTINUATION_KEY:-}" ] || {
+    say "continue: CIRCLE_CONTINUATION_KEY is required: only the jobs of a config with setup: true continue a pipeline"
+    exit 1
+  }
+  dir=${DRYDOCK_CONTINUATION_DIR:-/tmp/drydock-continuation}
+  mkdir -p "$dir" || exit 1
+  if [ -e "$dir/configuration.yml" ] || [ -e "$dir/finished" ]; then say "continue: this job continued the pipeline already"; exit 1; fi
+  if [ "${1:-}" = --finish ]; then : >"$dir/finished" && say "the pipeline ends with the setup workflow"; return; fi
+  [ -n "${CONFIG_PATH:-}" ] || { say "continue: CONFIG_PATH is required"; exit 1; }
+  [ -f "$CONFIG_PATH" ] && [ -r "$CONFIG_PATH" ] || { say "continue: cannot read the configuration $CONFIG_PATH"; exit 1; }
+  params=${PARAMETERS:-"{}"}
+  if [ -f "$params" ]; then params=$(cat "$params") || exit 1; fi
+  case $(printf '%s' "$params" | tr -d ' \t\r\n') in
+    "{"*"}") ;;
+    *) say "continue: PARAMETERS aren't valid json: a JSON object, or a file of one"; exit 1 ;;
+  esac
+  printf '%s\n' "$params" >"$dir/parameters.json.part" && cp "$CONFIG_PATH" "$dir/configuration.yml.part" &&
+    mv "$dir/parameters.json.part" "$dir/parameters.json" && mv "$dir/configuration.yml.part" "$dir/configuration.yml" ||
+    { say "continue: cannot write $dir"; exit 1; }
+  say "the pipeline continues with $CONFIG_PATH once the setup workflow passed"
+}
+
 # Another circleci on the PATH (CircleCI's own CLI), for what this one does not answer.
 other_circleci() {
   here=$(cd "$(dirname "$0")" 2>/dev/null && pwd -P)
@@ -201,6 +229,7 @@ case "${1:-} ${2:-}" in
   "tests glob") shift 2; tests_glob "$@" ;;
   "tests split") shift 2; tests_split "$@" ;;
   "env subst") shift 2; env_subst "$@" ;;
+  "continue "*) shift; continue_pipeline "$@" ;;
   "step halt")
     # the step's shell (lower_parts.cpp) exported where to say it; it ends the job, passed, after this step
     [ -n "${DRYDOCK_HALT_FILE:-}" ] || { say "step halt: this is not a step of a job drydock runs"; exit 1; }

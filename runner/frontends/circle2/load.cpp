@@ -532,8 +532,8 @@ Config load_config(const config::Node& written, const std::string& path, Diagnos
   config::require_keys(reader, root, root, "the config", {"version", "jobs"});
   require_version_21(reader, written, config);
   if (config.setup && !config.version.value.empty() && config.version.value != "2.1") {
-    reader.diags().error(config.setup_pos, fmt::format("'setup' is CircleCI 2.1: this config says version {}",
-                                                       config.version.value));
+    reader.diags().error(config.setup_pos,
+                         fmt::format("'setup' is CircleCI 2.1: this config says version {}", config.version.value));
   }
   return config;
 }

@@ -481,7 +481,7 @@ pipeline::Pipeline lower(const Config& config, const LowerContext& context, cons
     if (run.node == 0) { // once for the nodes of a parallel job
       say_missing_contexts(run, context, diags);
     }
-    JobLowering job(out, context, run, i, upstream_layers(runs, i, context.workspace_dir));
+    JobLowering job(out, context, run, i, upstream_layers(runs, i, context.workspace_dir), config.setup);
     ends[i] = is_approval(run) ? job.lower_approval(after) : job.lower(after, diags); // no step: what it waited for
     if (run.job != nullptr && run.job->executor.kind == ExecutorKind::docker && out.engine_needed_by.empty()) {
       out.engine_needed_by = fmt::format("jobs.{}.docker", run.job->name.value);

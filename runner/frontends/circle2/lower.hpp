@@ -43,6 +43,9 @@ struct LowerContext {
   std::map<std::string, std::vector<pipeline::EnvVar>> contexts;
   std::string contexts_dir; // where they are read from, for the messages
   bool contexts_optional = false;
+  // The record's folder where a setup config's jobs hand over the
+  // configuration that runs next: JOB/configuration.yml and parameters.json.
+  std::string continuation_dir;
 };
 
 // What lower() says of the contexts that the jobs running for context.build

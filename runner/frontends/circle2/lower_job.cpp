@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "frontends/circle2/continuation.hpp"
 #include "frontends/circle2/lower_parts.hpp"
 
 namespace drydock::circle2 {
@@ -22,9 +23,10 @@ void assign(std::vector<pipeline::EnvVar>& vars, const std::string& name, std::s
 } // namespace
 
 JobLowering::JobLowering(pipeline::Pipeline& out, const LowerContext& context, const JobRun& run, std::size_t group,
-                         std::vector<pipeline::WorkspaceLayer> upstream)
+                         std::vector<pipeline::WorkspaceLayer> upstream, bool setup)
   : m_out(out), m_context(context), m_run(run), m_group(group), m_container(fmt::format("j{}", group)),
-    m_docker(run.job != nullptr && run.job->executor.kind == ExecutorKind::docker), m_upstream(std::move(upstream))
+    m_docker(run.job != nullptr && run.job->executor.kind == ExecutorKind::docker), m_upstream(std::move(upstream)),
+    m_setup(setup)
 {
 }
 
@@ -85,6 +87,11 @@ std::vector<pipeline::EnvVar> JobLowering::environment_of(const std::vector<EnvV
   }
   if (m_docker) {
     assign(vars, "CIRCLE_WORKING_DIRECTORY", literal(working_directory()));
+  }
+  if (m_setup) { // what circleci continue (the stand-in) reads
+    assign(vars, "CIRCLE_CONTINUATION_KEY", fmt::format("drydock-build-{}", m_context.build.number));
+    assign(vars, "DRYDOCK_CONTINUATION_DIR",
+           literal(m_docker ? std::string(kContinuationInContainer) : continuation_folder()));
   }
   for (const auto* list : {&m_run.job->environment, &own}) {
     for (const auto& var : *list) {
@@ -281,6 +288,19 @@ void JobLowering::add_kept(const Step& step)
   }
 }
 
+std::string JobLowering::continuation_folder() const { return layer_dir(m_context.continuation_dir, m_run.folder); }
+
+// What a docker job's `circleci continue` left in its container, into the record.
+void JobLowering::add_continuation_handover()
+{
+  pipeline::CollectFiles collect{m_container, working_directory(), std::string(kContinuationInContainer),
+                                 continuation_folder(), m_context.continuation_dir};
+  const std::size_t index = add("continuation", "Handing over the continuation", m_run.job->executor.pos,
+                                std::move(collect),
+                                {pipeline::RunsWhen::on_success, pipeline::OnFailure::continue_build, ""});
+  m_out.steps[index].summary = "what circleci continue left, for the configuration that runs next";
+}
+
 std::vector<std::size_t> JobLowering::lower_approval(std::vector<std::size_t> after)
 {
   m_after = std::move(after);
@@ -323,6 +343,9 @@ std::vector<std::size_t> JobLowering::lower(std::vector<std::size_t> after, Diag
     } else {
       add_kept(step);
     }
+  }
+  if (m_setup && m_docker) {
+    add_continuation_handover();
   }
   // The jobs that require this one wait for its steps, not for the
   // removal of its containers, which goes on beside them.

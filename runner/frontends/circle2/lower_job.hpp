@@ -30,7 +30,7 @@ class JobLowering {
 public:
   // `upstream`: the workspace layers of the jobs it requires, directly or not.
   JobLowering(pipeline::Pipeline& out, const LowerContext& context, const JobRun& run, std::size_t group,
-              std::vector<pipeline::WorkspaceLayer> upstream);
+              std::vector<pipeline::WorkspaceLayer> upstream, bool setup);
 
   // The job's steps after `after` (the ends of the jobs it requires); returns its ends.
   std::vector<std::size_t> lower(std::vector<std::size_t> after, Diagnostics& diags);
@@ -49,6 +49,8 @@ private:
   void add_checkout(const Step& step, const CheckoutStep& checkout, Diagnostics& diags);
   void add_store(const Step& step, const StoreStep& store);
   void add_kept(const Step& step);
+  std::string continuation_folder() const;
+  void add_continuation_handover();
   void note(const Step& step, Diagnostics& diags) const;
   std::size_t add_kept_step(const Step& step, const std::string& name, pipeline::Action action, StepWhen when);
 
@@ -60,6 +62,7 @@ private:
   bool m_docker;
   std::vector<std::size_t> m_after; // what the next step waits for
   std::vector<pipeline::WorkspaceLayer> m_upstream;
+  bool m_setup; // a job of a setup workflow: it may continue the pipeline
 };
 
 } // namespace drydock::circle2

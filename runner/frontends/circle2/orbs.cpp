@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "config/scalar.hpp"
+#include "frontends/circle2/continuation.hpp"
 #include "util/source.hpp"
 #include "util/spelling.hpp"
 
@@ -236,7 +237,8 @@ void Resolver::read_registry_orb(const Node& value, const std::string& full, int
                              ref->text()));
     return;
   }
-  const auto source = m_library.find(*ref);
+  // circleci/continuation is drydock's own: its `continue` hands the configuration to drydock.
+  const auto source = is_continuation_orb(*ref) ? std::optional(continuation_orb()) : m_library.find(*ref);
   if (!source) {
     unresolvable(full, pos,
                  fmt::format("orb '{}' ({}) is not in the local orb cache: fill it with `drydock orb fetch {}` "

@@ -477,3 +477,89 @@ workflows:
         == Lines{"/record/workspace/node_test", "/record/artifacts/node_test/out",
                  "node/test at /record/workspace/node_test", "/record/workspace/node"});
 }
+
+namespace {
+
+std::string env_value(const pipeline::Step& step, const std::string& name)
+{
+  for (const auto& [var, value] : step.environment) {
+    if (var == name) {
+      return value;
+    }
+  }
+  return "<unset>";
+}
+
+circle2::LowerContext setup_context()
+{
+  circle2::LowerContext context;
+  context.checkout_dir = "/src";
+  context.build = pipeline::Build{7, "abc123", "main", "", "acme"};
+  context.continuation_dir = "/record/continuation";
+  return context;
+}
+
+} // namespace
+
+TEST_CASE("setup: true: drydock's circleci/continuation hands the configuration to the stand-in", "[circle2][orbs]")
+{
+  const auto lowered = test::lowered_cleanly(R"(version: 2.1
+setup: true
+orbs:
+  continuation: circleci/continuation@1.0.0
+jobs:
+  generate:
+    docker: [{image: app}]
+    steps:
+      - continuation/continue:
+          configuration_path: .circleci/next.yml
+          parameters: '{"deploy": true}'
+workflows:
+  setup:
+    jobs:
+      - generate
+      - continuation/continue:
+          configuration_path: .circleci/other.yml
+          checkout: false
+)",
+                                             setup_context());
+  const auto& pipeline = lowered->pipeline;
+  Lines commands;
+  for (const auto& step : pipeline.steps) {
+    if (const auto* shell = std::get_if<pipeline::ShellCommand>(&step.action)) {
+      commands.push_back(step.name + " | " + env_value(step, "CONFIG_PATH") + " | " + env_value(step, "PARAMETERS")
+                         + " | " + env_value(step, "DRYDOCK_CONTINUATION_DIR") + " | "
+                         + env_value(step, "CIRCLE_CONTINUATION_KEY"));
+      CHECK(shell->script.find("circleci continue") != std::string::npos);
+    }
+  }
+  CHECK(commands
+        == Lines{"generate: Continue Pipeline | .circleci/next.yml | {\"deploy\": true} | /tmp/drydock-continuation | "
+                 "drydock-build-7",
+                 "continuation/continue: Continue Pipeline | .circleci/other.yml | {} | "
+                 "/record/continuation/continuation_continue | drydock-build-7"});
+  // The docker job's continuation comes out of its container into the record.
+  const auto& handover = test::step_by_id(pipeline, "generate/continuation");
+  const auto& collect = std::get<pipeline::CollectFiles>(handover.action);
+  CHECK(collect.path == "/tmp/drydock-continuation");
+  CHECK(collect.into == "/record/continuation/generate");
+  CHECK(collect.container == "j0");
+}
+
+TEST_CASE("without setup: true no job carries a continuation key; setup is CircleCI 2.1", "[circle2][orbs]")
+{
+  const auto lowered = test::lowered_cleanly(R"(version: 2.1
+jobs:
+  build:
+    machine: true
+    steps: [{run: make}]
+)",
+                                             setup_context());
+  REQUIRE(lowered->pipeline.steps.size() == 1);
+  CHECK(env_value(lowered->pipeline.steps.front(), "CIRCLE_CONTINUATION_KEY") == "<unset>");
+  CHECK(lowered->pipeline.steps.front().id == "build/1");
+  CHECK(problems("version: 2.0\nsetup: true\njobs:\n  build:\n    machine: true\n    steps: [checkout]\n")
+        == Lines{"2:1: error: 'setup' is CircleCI 2.1: this config says version 2.0"});
+  CHECK(problems("version: 2.1\nsetup: [yes]\njobs:\n  build:\n    machine: true\n    steps: [checkout]\n")
+        == Lines{"2:8: error: 'setup' must be true or false, got a list"});
+}
