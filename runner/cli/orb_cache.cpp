@@ -50,14 +50,22 @@ std::string orb_cache_dir(const std::optional<std::string>& given, const env::En
   if (given) {
     return fs::absolute(*given).lexically_normal().string();
   }
-  const auto cache_home = env.get("XDG_CACHE_HOME");
-  const fs::path root = cache_home && !cache_home->empty() ? fs::path(*cache_home)
-                                                           : fs::path(env.get("HOME").value_or("")) / ".cache";
-  return (root / "drydock" / "orbs").string();
+  // As the XDG spec says, a relative XDG_CACHE_HOME is ignored; without HOME there is no cache (never
+  // one relative to the current folder, which a repository could plant).
+  const auto cache_home = env.get("XDG_CACHE_HOME").value_or("");
+  const auto home = env.get("HOME").value_or("");
+  if (cache_home.starts_with('/')) {
+    return (fs::path(cache_home) / "drydock" / "orbs").string();
+  }
+  return home.starts_with('/') ? (fs::path(home) / ".cache" / "drydock" / "orbs").string() : std::string();
 }
 
 std::string OrbCache::place_of(const circle2::OrbRef& ref) const
 {
+  if (m_dir.empty()) {
+    return fmt::format("~/.cache/drydock/orbs/{}/{}@{}.yml (HOME is not set: set it, or give --orbs DIR)", ref.ns,
+                       ref.name, ref.version);
+  }
   return (fs::path(m_dir) / ref.ns / (ref.name + "@" + ref.version + ".yml")).string();
 }
 
@@ -71,7 +79,7 @@ std::optional<std::string> OrbCache::highest_kept(const circle2::OrbRef& ref) co
   const std::string lead = ref.name + "@";
   for (const auto& entry : fs::directory_iterator(fs::path(m_dir) / ref.ns, ec)) {
     const std::string file = entry.path().filename().string();
-    if (!file.starts_with(lead) || !file.ends_with(".yml")) {
+    if (!entry.is_regular_file(ec) || !file.starts_with(lead) || !file.ends_with(".yml")) {
       continue;
     }
     const std::string version = file.substr(lead.size(), file.size() - lead.size() - 4);
@@ -84,8 +92,14 @@ std::optional<std::string> OrbCache::highest_kept(const circle2::OrbRef& ref) co
 
 std::optional<circle2::OrbSource> OrbCache::find(const circle2::OrbRef& ref) const
 {
+  if (m_dir.empty()) {
+    return std::nullopt; // no HOME: no cache (place_of says so)
+  }
   auto path = place_of(ref);
   std::error_code ec;
+  if (fs::exists(path, ec) && !fs::is_regular_file(path, ec)) { // never a folder, a FIFO, a device
+    return circle2::OrbSource{path, "", "it is not a regular file"};
+  }
   if (!fs::is_regular_file(path, ec)) {
     const auto kept = highest_kept(ref);
     if (!kept) {
@@ -102,6 +116,9 @@ std::optional<circle2::OrbSource> OrbCache::find(const circle2::OrbRef& ref) con
 
 tl::expected<std::string, std::string> OrbCache::save(const circle2::OrbRef& ref, const std::string& text) const
 {
+  if (m_dir.empty()) {
+    return tl::unexpected(std::string("HOME is not set: set it, or give --orbs DIR"));
+  }
   const std::string path = place_of(ref);
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(fs::path(path).parent_path(), ec)) {

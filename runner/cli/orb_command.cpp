@@ -43,10 +43,12 @@ tl::expected<circle2::OrbRef, std::string> resolved_ref(const circle2::OrbRef& a
   if (!resolved) {
     return tl::unexpected(fmt::format("the API answered a version that is not one: {}", resolved.error()));
   }
-  const bool partial = !asked.version.starts_with("dev:")
-                       && std::count(asked.version.begin(), asked.version.end(), '.') < 2;
-  const bool fits = asked.version == "volatile" || version == asked.version
-                    || (partial && version.starts_with(asked.version + "."));
+  // X, X.Y and volatile resolve to a full X.Y.Z, kept as such (a config's X reads the highest kept).
+  const auto dots = [](const std::string& text) { return std::count(text.begin(), text.end(), '.'); };
+  const bool dev = asked.version.starts_with("dev:");
+  const bool full = !version.starts_with("dev:") && dots(version) == 2;
+  const bool fits = version == asked.version
+                    || (!dev && full && (asked.version == "volatile" || version.starts_with(asked.version + ".")));
   if (!fits) {
     return tl::unexpected(fmt::format("the API answered version {}, which {} does not mean", version, asked.text()));
   }

@@ -25,7 +25,8 @@ http::request<http::string_body> beast_request(const Url& url, const Request& re
   const auto verb = request.method == "POST" ? http::verb::post : http::verb::get;
   http::request<http::string_body> out{verb, url.target, 11};
   const bool default_port = url.port == (url.tls ? "443" : "80");
-  out.set(http::field::host, default_port ? url.host : url.host + ":" + url.port);
+  const std::string host = url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host; // IPv6
+  out.set(http::field::host, default_port ? host : host + ":" + url.port);
   out.set(http::field::user_agent, "drydock");
   for (const auto& [name, value] : request.headers) {
     out.set(name, value);
@@ -45,13 +46,33 @@ struct Exchange {
   http::response_parser<http::string_body> parser;
   beast::error_code& result;
 
+  std::size_t most_body;
+
   void start()
   {
+    parser.body_limit(most_body);
     http::async_write(stream, request, [this](beast::error_code written, std::size_t) {
       result = written;
       if (!written) {
-        http::async_read(stream, buffer, parser, [this](beast::error_code done, std::size_t) { result = done; });
+        read_header();
       }
+    });
+  }
+
+  // The header first: a Content-Length past the limit is refused before
+  // its body is read (the parser's limit alone lets a first read run on).
+  void read_header()
+  {
+    http::async_read_header(stream, buffer, parser, [this](beast::error_code done, std::size_t) {
+      result = done;
+      if (done) {
+        return;
+      }
+      if (parser.content_length() && *parser.content_length() > most_body) {
+        result = http::error::body_limit;
+        return;
+      }
+      http::async_read(stream, buffer, parser, [this](beast::error_code read, std::size_t) { result = read; });
     });
   }
 };
@@ -117,10 +138,9 @@ tl::expected<Response, std::string> send(const Url& url, const Request& request,
   }
   beast::tcp_stream& socket = url.tls ? beast::get_lowest_layer(secure) : plain;
   beast::error_code result = asio::error::timed_out;
-  Exchange<beast::tcp_stream> over_plain{plain, beast_request(url, request), {}, {}, result};
-  Exchange<beast::ssl_stream<beast::tcp_stream>> over_tls{secure, beast_request(url, request), {}, {}, result};
-  over_plain.parser.body_limit(limits.most_body);
-  over_tls.parser.body_limit(limits.most_body);
+  Exchange<beast::tcp_stream> over_plain{plain, beast_request(url, request), {}, {}, result, limits.most_body};
+  Exchange<beast::ssl_stream<beast::tcp_stream>> over_tls{secure,          beast_request(url, request), {}, {}, result,
+                                                          limits.most_body};
   const auto on_connected = [&](beast::error_code connected, const tcp::endpoint&) {
     result = connected;
     if (connected) {
@@ -151,6 +171,9 @@ tl::expected<Response, std::string> send(const Url& url, const Request& request,
     io.restart();
     io.run();
     result = asio::error::timed_out;
+  }
+  if (result == http::error::body_limit) {
+    return tl::unexpected(fmt::format("its answer is larger than {} MB", limits.most_body >> 20U));
   }
   if (result) {
     return tl::unexpected(tls_error(result));

@@ -41,7 +41,14 @@ class Api(http.server.BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
         with open(log, "a") as out:
             out.write(json.dumps({"path": self.path, "body": json.loads(body)}) + "\n")
-        text = answer(json.loads(body)["variables"]["orbVersionRef"]).encode()
+        ref = json.loads(body)["variables"]["orbVersionRef"]
+        if ref == "huge/orb@1.0.0":  # says 40 MiB and sends a little: never read to the end
+            self.send_response(200)
+            self.send_header("Content-Length", str(40 << 20))
+            self.end_headers()
+            self.wfile.write(b"x" * 65536)
+            return
+        text = answer(ref).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(text)))

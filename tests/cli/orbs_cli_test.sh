@@ -151,6 +151,22 @@ out=$("$drydock" run --orbs ../other 2>&1); code=$?
 contains "$out" "node 5.10.0 npm run ci"
 cd .. || exit 1
 
+# Without HOME there is no cache, never one in the current folder; a FIFO in the cache is not read.
+mkdir -p planted/.cache/drydock/orbs/circleci && cp api/circleci/node@5.1.0.yml planted/.cache/drydock/orbs/circleci/
+printf 'version: 2.1\norbs:\n  node: circleci/node@5.1.0\nworkflows:\n  w:\n    jobs: [node/test]\n' >planted/config.yml
+out=$(cd planted && env -u HOME -u XDG_CACHE_HOME "$drydock" validate config.yml 2>&1); code=$?
+[ "$code" = 2 ] || fail "validate without HOME: exit $code: $out"
+contains "$out" "(HOME is not set: set it, or give --orbs DIR)"
+out=$(cd planted && XDG_CACHE_HOME=.cache "$drydock" validate config.yml 2>&1); code=$?
+[ "$code" = 2 ] || fail "a relative XDG_CACHE_HOME was used: exit $code: $out"
+mkdir -p fifo/acme && mkfifo fifo/acme/tools@1.0.0.yml
+out=$(timeout 10 "$drydock" validate --orbs fifo planted/config.yml 2>&1); code=$?
+[ "$code" = 2 ] || fail "a FIFO in the cache: exit $code: $out"
+mkdir -p fifo/circleci && cp api/circleci/node@5.1.0.yml fifo/circleci/
+out=$(timeout 10 "$drydock" validate --orbs fifo planted/config.yml 2>&1); code=$?
+[ "$code" = 2 ] || fail "a FIFO in the cache: exit $code: $out"
+contains "$out" "fifo/acme/tools@1.0.0.yml: it is not a regular file"
+
 # --- the API's hostile and broken answers --------------------------------------
 python3 "$here/orb_api.py" api2.port api api.log "$marker" &
 wait_for 10 test -s api2.port || fail "the orb API did not start again"
@@ -166,6 +182,14 @@ contains "$out" 'bad/limited@1.0.0: the API says: "rate limited"'
 contains "$out" "gone/orb@1.0.0: CircleCI has no public orb gone/orb@1.0.0"
 [ ! -e "$HOME/.cache/drydock/orbs/bad" ] || [ -z "$(ls -A "$HOME/.cache/drydock/orbs/bad")" ] \
   || fail "a broken orb was kept: $(ls -A "$HOME/.cache/drydock/orbs/bad")"
+out=$("$drydock" orb fetch --api "$api" huge/orb@1.0.0 2>&1); code=$?
+[ "$code" = 1 ] || fail "a huge answer: exit $code"
+contains "$out" "huge/orb@1.0.0: cannot reach the orb API: its answer is larger than 32 MB"
+# A partial version must come back as a full one: 1.2 is not kept as the answer to @1.
+echo '{"data":{"orbVersion":{"id":"x","version":"1.2","source":"version: 2.1\n"}}}' >api/bad/partial@1.answer
+out=$("$drydock" orb fetch --api "$api" bad/partial@1 2>&1); code=$?
+[ "$code" = 1 ] || fail "a partial version answered: exit $code"
+contains "$out" "the API answered version 1.2, which bad/partial@1 does not mean"
 out=$("$drydock" orb fetch --api "$api" ../etc/passwd@1 2>&1); code=$?
 [ "$code" = 2 ] || fail "a hostile reference: exit $code"
 contains "$out" "an orb's namespace and name are letters, digits, '-' and '_'"

@@ -30,8 +30,9 @@ void check_jobs_exist(const Config& config, const Workflow& workflow, Diagnostic
   for (const auto& job : config.jobs) {
     jobs.push_back(job.name.value);
   }
+  jobs.insert(jobs.end(), config.orb_jobs.begin(), config.orb_jobs.end());
   for (const auto& entry : workflow.jobs) {
-    if (!entry.approval && config.job(entry.job.value) == nullptr
+    if (!entry.approval && config.job_of(entry) == nullptr
         && !of_unresolved_orb(entry.job.value, config.unresolved_orbs)) {
       diags.error(entry.job.pos,
                   unknown_name(fmt::format("workflow '{}' runs an unknown job", workflow.name.value), entry.job.value,

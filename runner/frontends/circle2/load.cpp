@@ -238,6 +238,14 @@ struct WorkflowsContext {
   const JobsContext& jobs;
   const Node* jobs_node = nullptr;
   std::vector<Job>& instances;
+  const Node* orb_jobs = nullptr; // the orbs' jobs, ALIAS/NAME
+
+  // A job's definition by its name: the config's, else an orb's.
+  const Node* body_of(const std::string& name) const
+  {
+    const Node* own = jobs_node != nullptr && jobs_node->is_mapping() ? jobs_node->find(name) : nullptr;
+    return own != nullptr || orb_jobs == nullptr ? own : orb_jobs->find(name);
+  }
 };
 
 // The entry's own job when it passes arguments or pre-/post-steps, or its
@@ -245,7 +253,7 @@ struct WorkflowsContext {
 void add_instance(Reader& reader, const std::vector<config::Entry>& arguments, const Node* pre, const Node* post,
                   WorkflowJob& job, const WorkflowsContext& context)
 {
-  const Node* body = context.jobs_node != nullptr ? context.jobs_node->find(job.job.value) : nullptr;
+  const Node* body = context.body_of(job.job.value);
   if (body == nullptr || !body->is_mapping()) {
     return; // the checks name an unknown job
   }
@@ -468,6 +476,32 @@ void read_setup(Reader& reader, const Node& key, const Node& value, Config& conf
   config.setup_pos = key.pos;
 }
 
+// The orbs' jobs that workflow entries run as written (the others are read
+// with their entries' arguments, as instances): the jobs of orbs no entry
+// runs are not read, so what they use that drydock does not run is no error.
+void read_orb_jobs_run(Reader& reader, const WorkflowsContext& context, Config& config)
+{
+  if (context.orb_jobs == nullptr) {
+    return;
+  }
+  for (const auto& workflow : config.workflows) {
+    for (const auto& entry : workflow.jobs) {
+      const Node* body = context.orb_jobs->find(entry.job.value);
+      if (body == nullptr || entry.instance || config.job(entry.job.value) != nullptr) {
+        continue;
+      }
+      const Node key{config::NodeKind::scalar,
+                     entry.job.pos,
+                     static_cast<int>(entry.job.value.size()),
+                     entry.job.value,
+                     "?",
+                     {},
+                     {}};
+      config.jobs.push_back(read_expanded_job(reader, key, *body, context.jobs));
+    }
+  }
+}
+
 // commands, executors and parameters are 2.1's: CircleCI refuses them in a 2.0 config.
 void require_version_21(Reader& reader, const Node& root, const Config& config)
 {
@@ -504,9 +538,12 @@ Config load_config(const config::Node& written, const std::string& path, Diagnos
   const auto with_parts = with_orbs(written, orbs, diags);
   const Node& root = *with_parts.root;
   config.unresolved_orbs = with_parts.unresolved;
+  for (const auto& entry : with_parts.jobs != nullptr ? with_parts.jobs->entries : std::vector<config::Entry>{}) {
+    config.orb_jobs.push_back(entry.key->text);
+  }
   Reuse reuse(root, values, diags, config.unresolved_orbs);
   const JobsContext jobs_context{reuse, reuse.command_names()};
-  const WorkflowsContext workflows_context{jobs_context, root.find("jobs"), config.instances};
+  const WorkflowsContext workflows_context{jobs_context, root.find("jobs"), config.instances, with_parts.jobs.get()};
   for (const auto& entry : root.entries) {
     const Node& key = *entry.key;
     const Node& value = *entry.value;
@@ -529,7 +566,13 @@ Config load_config(const config::Node& written, const std::string& path, Diagnos
       report_other_top_key(reader, key);
     }
   }
-  config::require_keys(reader, root, root, "the config", {"version", "jobs"});
+  read_orb_jobs_run(reader, workflows_context, config);
+  // A config of orbs may run their jobs alone.
+  if (with_parts.jobs != nullptr) {
+    config::require_keys(reader, root, root, "the config", {"version"});
+  } else {
+    config::require_keys(reader, root, root, "the config", {"version", "jobs"});
+  }
   require_version_21(reader, written, config);
   if (config.setup && !config.version.value.empty() && config.version.value != "2.1") {
     reader.diags().error(config.setup_pos,

@@ -356,6 +356,27 @@ std::string literal(const std::string& value)
   return out;
 }
 
+// Runs whose folders read alike once made safe (o/j and o_j, test:0 and
+// test_0) keep their records apart: a later one's last part gets -2, -3...
+std::vector<JobRun> with_unique_folders(std::vector<JobRun> runs)
+{
+  std::set<std::string> taken;
+  const auto joined = [](const std::vector<std::string>& parts) {
+    std::string out;
+    for (const auto& part : parts) {
+      out += "/" + as_dir_name(part);
+    }
+    return out;
+  };
+  for (auto& run : runs) {
+    const std::string last = run.folder.empty() ? std::string() : run.folder.back();
+    for (int again = 2; !run.folder.empty() && !taken.insert(joined(run.folder)).second; ++again) {
+      run.folder.back() = fmt::format("{}-{}", last, again);
+    }
+  }
+  return runs;
+}
+
 // Every run `run` requires, directly or not, as indexes in ascending order.
 std::vector<std::size_t> upstream_of(const std::vector<JobRun>& runs, std::size_t run)
 {
@@ -466,7 +487,8 @@ pipeline::Pipeline lower(const Config& config, const LowerContext& context, cons
     diags.error(Pos{1, 1}, selected.error()); // checked before, by selection_error
     return out;
   }
-  const auto runs = with_nodes(running(*selected, decide(*selected, context.build, selection.approved)));
+  const auto runs = with_unique_folders(
+      with_nodes(running(*selected, decide(*selected, context.build, selection.approved))));
   std::vector<std::vector<std::size_t>> ends(runs.size());
   for (std::size_t i = 0; i < runs.size(); ++i) {
     const auto& run = runs[i];

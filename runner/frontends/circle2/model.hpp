@@ -177,6 +177,7 @@ struct Config {
   std::vector<Job> instances; // jobs as workflow entries run them, with their arguments
   // Orbs that could not be read (said where they are named): uses of their parts say nothing more.
   std::vector<std::string> unresolved_orbs;
+  std::vector<std::string> orb_jobs; // the names of the orbs' jobs (ALIAS/NAME), read only when run
   // `setup: true`: its workflows set the pipeline up, and a job of theirs
   // hands over the configuration that runs next (continuation/continue).
   bool setup = false;

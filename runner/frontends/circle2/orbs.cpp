@@ -8,9 +8,11 @@
 #include <map>
 #include <set>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "config/scalar.hpp"
 #include "frontends/circle2/continuation.hpp"
+#include "frontends/circle2/model.hpp"
 #include "util/source.hpp"
 #include "util/spelling.hpp"
 
@@ -95,6 +97,13 @@ struct OrbScope {
   const Node* body = nullptr;
   std::set<std::string> imports; // the aliases of the orbs it imports
 
+  // A name written inside the orb as the config reaches it: its own part or its orbs' part, else
+  // still the orb's (and unknown there), never the config's part of that name.
+  std::string scoped_name(std::string_view section, const std::string& written) const
+  {
+    return full_name(section, written).value_or(prefix + "/" + written);
+  }
+
   std::optional<std::string> full_name(std::string_view section, const std::string& written) const
   {
     const auto slash = written.find('/');
@@ -147,10 +156,12 @@ private:
   void read_registry_orb(const Node& value, const std::string& full, int depth);
   void read_orb(const Node& body, const std::string& full, int depth);
   void check_orb_keys(const Node& body, const std::string& full);
+  void check_no_pipeline_parameters(const Node& body, const std::string& full);
   void unresolvable(const std::string& full, Pos pos, std::string message, int length = 1);
 
   NodePtr renamed_steps(const NodePtr& steps, const OrbScope& scope) const;
   NodePtr renamed_step(const NodePtr& item, const OrbScope& scope) const;
+  NodePtr renamed_step_once(const NodePtr& item, const OrbScope& scope) const;
   NodePtr renamed_arguments(const Node& definition, const NodePtr& args, const OrbScope& scope) const;
   NodePtr renamed_parameters(const NodePtr& parameters, const OrbScope& scope) const;
   NodePtr renamed_executor_use(const NodePtr& use, const OrbScope& scope) const;
@@ -161,6 +172,9 @@ private:
   Parts m_parts;
   std::vector<std::string> m_unresolved;
   std::vector<std::string> m_reading; // the registry orbs being read, outermost first
+  // Steps renamed in the orb being read, by node: YAML aliases share them, and so do their copies.
+  mutable std::unordered_map<const Node*, NodePtr> m_renamed;
+  std::map<std::string, NodePtr> m_parsed; // registry orbs' trees by reference: each file read once
   int m_read = 0;
 };
 
@@ -253,18 +267,28 @@ void Resolver::read_registry_orb(const Node& value, const std::string& full, int
     return;
   }
   Diagnostics own;
-  const SourceFile file(source->path, source->text);
   NodePtr tree;
-  if (const auto bad = find_non_text_byte(file.text())) {
+  if (const auto parsed = m_parsed.find(ref->text()); parsed != m_parsed.end()) {
+    tree = parsed->second;
+  } else if (const SourceFile file(source->path, source->text); const auto bad = find_non_text_byte(file.text())) {
     own.error(file.pos_of_offset(*bad), "not a text file");
   } else {
     tree = config::parse_yaml(file, own);
+    if (!own.has_errors()) {
+      m_parsed.emplace(ref->text(), tree);
+    }
   }
-  if (own.has_errors() || tree == nullptr) {
+  if (own.has_errors()) {
     const auto& first = own.all().front();
     unresolvable(full, pos,
                  fmt::format("orb '{}' ({}) cannot be read: {}:{}:{}: {}", full, ref->text(), source->path,
                              first.pos.line, first.pos.column, first.message));
+    return;
+  }
+  if (tree == nullptr || !tree->is_mapping()) { // an empty file: `circleci orb source` failed into it
+    unresolvable(full, pos,
+                 fmt::format("orb '{}' ({}) cannot be read: {} is {}, not an orb (commands:, executors:, jobs:)", full,
+                             ref->text(), source->path, tree == nullptr ? "empty" : config::describe_kind(*tree)));
     return;
   }
   std::unordered_map<const Node*, NodePtr> done;
@@ -295,6 +319,44 @@ void Resolver::check_orb_keys(const Node& body, const std::string& full)
   }
 }
 
+// Whether `text` reads a pipeline parameter: << pipeline.parameters.x >>.
+bool reads_pipeline_parameter(const std::string& text)
+{
+  for (auto at = text.find("<<"); at != std::string::npos; at = text.find("<<", at + 2)) {
+    const auto name = text.find_first_not_of(' ', at + 2);
+    if (name != std::string::npos && text.compare(name, 20, "pipeline.parameters.") == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// CircleCI keeps pipeline parameters out of orbs, inline ones too, so an
+// orb cannot read what a config did not pass it.
+void Resolver::check_no_pipeline_parameters(const Node& body, const std::string& full)
+{
+  std::unordered_set<const Node*> seen;
+  std::vector<const Node*> todo{&body};
+  while (!todo.empty()) {
+    const Node* node = todo.back();
+    todo.pop_back();
+    if (!seen.insert(node).second) {
+      continue;
+    }
+    if (node->is_scalar() && reads_pipeline_parameter(node->text)) {
+      m_diags.error(node->pos, fmt::format("orb '{}' reads a pipeline parameter: CircleCI keeps pipeline parameters "
+                                           "out of orbs; pass the value as a parameter of the orb's command or job",
+                                           full));
+    }
+    for (const auto& item : node->items) {
+      todo.push_back(item.get());
+    }
+    for (const auto& entry : node->entries) {
+      todo.push_back(entry.value.get());
+    }
+  }
+}
+
 void Resolver::read_orb(const Node& body, const std::string& full, int depth)
 {
   if (!body.is_mapping()) {
@@ -302,6 +364,7 @@ void Resolver::read_orb(const Node& body, const std::string& full, int depth)
     return;
   }
   check_orb_keys(body, full);
+  check_no_pipeline_parameters(body, full);
   OrbScope scope{full, &body, {}};
   if (const Node* imported = body.find("orbs")) {
     read_orbs(*imported, full, depth);
@@ -323,6 +386,7 @@ void Resolver::read_orb(const Node& body, const std::string& full, int depth)
     for (const auto& entry : defined->entries) {
       parts.push_back({full + "/" + entry.key->text, entry.key->pos, entry.value});
     }
+    m_renamed.clear();                                   // its names are this orb's
     for (std::size_t i = first; i < parts.size(); ++i) { // after all are known: a command may call a later one
       parts[i].definition = renamed(section, parts[i].definition, scope);
     }
@@ -343,11 +407,31 @@ NodePtr Resolver::renamed_steps(const NodePtr& steps, const OrbScope& scope) con
   return copy;
 }
 
+// A step's name that stays as written: a built-in step the orb does not
+// redefine, or a `<< parameters.x >>` its steps parameter fills.
+bool keeps_its_name(const std::string& name, const OrbScope& scope)
+{
+  if (name.starts_with("<<")) {
+    return true;
+  }
+  const bool builtin = std::find(kStepKinds.begin(), kStepKinds.end(), name) != kStepKinds.end();
+  return builtin && !scope.full_name("commands", name);
+}
+
 NodePtr Resolver::renamed_step(const NodePtr& item, const OrbScope& scope) const
 {
+  if (const auto found = m_renamed.find(item.get()); found != m_renamed.end()) {
+    return found->second; // an alias's steps, renamed once: shared as the orb's text shares them
+  }
+  auto renamed = renamed_step_once(item, scope);
+  m_renamed.emplace(item.get(), renamed);
+  return renamed;
+}
+
+NodePtr Resolver::renamed_step_once(const NodePtr& item, const OrbScope& scope) const
+{
   if (item->is_scalar()) {
-    const auto full = scope.full_name("commands", item->text);
-    return full ? with_text(*item, *full) : item;
+    return keeps_its_name(item->text, scope) ? item : with_text(*item, scope.scoped_name("commands", item->text));
   }
   if (!item->is_mapping() || item->entries.size() != 1 || !item->entries.front().key->is_scalar()) {
     return item;
@@ -360,9 +444,10 @@ NodePtr Resolver::renamed_step(const NodePtr& item, const OrbScope& scope) const
     value = with_value(value, "steps", [&](const NodePtr& steps) { return renamed_steps(steps, scope); });
   } else if (name == "steps") {
     value = renamed_steps(value, scope);
-  } else if (const auto full = scope.full_name("commands", name)) {
-    key = with_text(*key, *full);
-    if (const Node* definition = m_parts.find("commands", *full)) {
+  } else if (!keeps_its_name(name, scope)) {
+    const std::string full = scope.scoped_name("commands", name);
+    key = with_text(*key, full);
+    if (const Node* definition = m_parts.find("commands", full)) {
       value = renamed_arguments(*definition, value, scope);
     }
   }
@@ -410,8 +495,7 @@ NodePtr Resolver::renamed_parameters(const NodePtr& parameters, const OrbScope& 
 NodePtr Resolver::renamed_executor_use(const NodePtr& use, const OrbScope& scope) const
 {
   if (use->is_scalar()) {
-    const auto full = scope.full_name("executors", use->text);
-    return full ? with_text(*use, *full) : use;
+    return use->text.starts_with("<<") ? use : with_text(*use, scope.scoped_name("executors", use->text));
   }
   return with_value(use, "name", [&](const NodePtr& name) { return renamed_executor_use(name, scope); });
 }
@@ -522,7 +606,7 @@ WithOrbs with_orbs(const Node& root, const OrbLibrary& library, Diagnostics& dia
   auto out = std::make_shared<Node>(root);
   const Node* orbs = root.is_mapping() ? root.find("orbs") : nullptr;
   if (orbs == nullptr) {
-    return {out, {}};
+    return {out, {}, nullptr};
   }
   Resolver resolver(library, diags);
   resolver.read_orbs(*orbs, "", 0);
@@ -531,13 +615,20 @@ WithOrbs with_orbs(const Node& root, const OrbLibrary& library, Diagnostics& dia
   for (const auto& entry : root.entries) {
     orbs_pos = entry.key->text == "orbs" ? entry.key->pos : orbs_pos;
   }
-  for (const auto section : kSections) {
+  for (const std::string_view section : {"commands", "executors"}) {
     const auto& parts = resolver.parts().sections[std::string(section)];
     if (!parts.empty()) {
       add_parts(*out, section, parts, orbs_pos);
     }
   }
-  return {out, std::move(resolver.unresolved())};
+  // Jobs apart: only those a workflow runs are read (an orb's other jobs may use what drydock does not run).
+  auto jobs = std::make_shared<Node>();
+  jobs->kind = NodeKind::mapping;
+  jobs->pos = orbs_pos;
+  for (const auto& part : resolver.parts().sections["jobs"]) {
+    jobs->entries.push_back({scalar_at(part.name, part.pos), part.definition, false});
+  }
+  return {out, std::move(resolver.unresolved()), jobs};
 }
 
 bool of_unresolved_orb(std::string_view name, const std::vector<std::string>& unresolved)

@@ -65,10 +65,13 @@ public:
 const OrbLibrary& no_orbs();
 
 struct WithOrbs {
-  config::NodePtr root; // the config with its orbs' parts added
+  config::NodePtr root; // the config with its orbs' commands and executors added
   // Orbs that could not be read (said once, where they are named): the
   // uses of their parts say nothing more.
   std::vector<std::string> unresolved;
+  // The orbs' jobs (ALIAS/NAME: definition), apart from the config's: only
+  // those a workflow runs are read. Null without orbs.
+  config::NodePtr jobs;
 };
 
 // The config `root` (a mapping) with the parts of the orbs under its

@@ -563,3 +563,142 @@ jobs:
   CHECK(problems("version: 2.1\nsetup: [yes]\njobs:\n  build:\n    machine: true\n    steps: [checkout]\n")
         == Lines{"2:8: error: 'setup' must be true or false, got a list"});
 }
+
+TEST_CASE("inside an orb names are the orb's: never the config's commands, executors or orbs", "[circle2][orbs]")
+{
+  CHECK(problems(R"(version: 2.1
+orbs:
+  other: {commands: {thing: {steps: [{run: other}]}}}
+  o:
+    commands:
+      greet:
+        steps: [hello, other/thing]
+    jobs:
+      j:
+        executor: host
+        steps: [checkout]
+commands:
+  hello: {steps: [{run: config hello}]}
+executors:
+  host: {machine: true}
+jobs:
+  build:
+    machine: true
+    steps: [o/greet]
+workflows:
+  main:
+    jobs: [build, o/j]
+)")
+        == Lines{"7:17: error: unknown step 'o/hello' in 'jobs.build.steps[0]'; did you mean 'hello'?",
+                 "7:24: error: unknown step 'o/other/thing' in 'jobs.build.steps[1]'; did you mean 'other/thing'?",
+                 "10:19: error: job 'o/j' uses an unknown executor 'o/host'; did you mean 'host'?"});
+}
+
+TEST_CASE("an orb's jobs are read only when a workflow runs them; a config of orbs needs no jobs", "[circle2][orbs]")
+{
+  const std::string orb = R"(version: 2.1
+orbs:
+  o:
+    commands:
+      pack: {steps: [{run: pack}]}
+    jobs:
+      publish:
+        macos: {xcode: 15.0.0}
+        steps: [pack]
+      test:
+        machine: true
+        steps: [pack]
+)";
+  const auto config = read(orb + "workflows:\n  main:\n    jobs: [o/test]\n");
+  CHECK(steps_of(job_named(config, "o/test")) == Lines{"pack"});
+  CHECK(config.job("o/publish") == nullptr);
+  CHECK(problems(orb + "workflows:\n  main:\n    jobs: [o/publish]\n")
+        == Lines{"8:9: error: 'jobs.o/publish.macos' is CircleCI 2.x that drydock does not run yet",
+                 "15:12: error: job 'o/publish' has no executor: give it docker: (a list of images) or machine: true"});
+}
+
+TEST_CASE("an orb cannot read pipeline parameters; an empty orb file is said, not read", "[circle2][orbs]")
+{
+  CHECK(problems(R"(version: 2.1
+parameters:
+  secret: {type: string, default: s3cr3t}
+orbs:
+  o:
+    commands:
+      leak: {steps: [{run: echo << pipeline.parameters.secret >>}]}
+jobs:
+  build:
+    machine: true
+    steps: [o/leak]
+)")
+        == Lines{"7:28: error: orb 'o' reads a pipeline parameter: CircleCI keeps pipeline parameters out of orbs; "
+                 "pass "
+                 "the value as a parameter of the orb's command or job"});
+  const FakeOrbs library{{"a/empty@1.0.0", "# nothing but a comment\n"}};
+  CHECK(problems("version: 2.1\norbs:\n  t: a/empty@1.0.0\njobs:\n  build:\n    machine: true\n    steps: [t/x]\n",
+                 library)
+        == Lines{"3:6: error: orb 't' (a/empty@1.0.0) cannot be read: /cache/orbs/a/empty@1.0.0.yml is empty, not an "
+                 "orb "
+                 "(commands:, executors:, jobs:)"});
+}
+
+TEST_CASE("aliases an orb repeats stay shared when its names are rewritten", "[circle2][orbs]")
+{
+  // Ten-wide aliases five deep: 10^5 steps for each of 200 imports if each were copied.
+  std::string orb = "version: 2.1\ncommands:\n  c0: {steps: &s0 [{run: x}]}\n";
+  for (int level = 1; level <= 5; ++level) {
+    orb += fmt::format("  c{}: {{steps: &s{} [", level, level);
+    for (int i = 0; i < 10; ++i) {
+      orb += fmt::format("{}{{steps: *s{}}}", i == 0 ? "" : ", ", level - 1);
+    }
+    orb += "]}\n";
+  }
+  std::string config = "version: 2.1\norbs:\n";
+  for (int alias = 0; alias < 200; ++alias) {
+    config += fmt::format("  a{}: a/laughs@1.0.0\n", alias);
+  }
+  config += "jobs:\n  build:\n    machine: true\n    steps: [a0/c0]\n";
+  const FakeOrbs library{{"a/laughs@1.0.0", orb}};
+  CHECK(problems(config, library) == Lines{});
+}
+
+TEST_CASE("jobs whose names read alike as folders keep records of their own", "[circle2][orbs]")
+{
+  circle2::LowerContext context;
+  context.checkout_dir = "/src";
+  context.build = pipeline::Build{1, "abc123", "main", "", "acme"};
+  context.artifacts_dir = "/record/artifacts";
+  const auto lowered = test::lowered_cleanly(R"(version: 2.1
+orbs:
+  o:
+    jobs:
+      j:
+        machine: true
+        steps: [{store_artifacts: {path: out}}]
+jobs:
+  o_j:
+    machine: true
+    steps: [{store_artifacts: {path: out}}]
+  test:
+    machine: true
+    parallelism: 2
+    steps: [{store_artifacts: {path: out}}]
+  test_0:
+    machine: true
+    steps: [{store_artifacts: {path: out}}]
+workflows:
+  main:
+    jobs: [o/j, o_j, test, test_0]
+)",
+                                             context);
+  Lines places;
+  for (const auto& step : lowered->pipeline.steps) {
+    if (const auto* collect = std::get_if<pipeline::CollectFiles>(&step.action)) {
+      places.push_back(step.name.substr(0, step.name.find(':', 2)) + " -> " + collect->into);
+    }
+  }
+  CHECK(places
+        == Lines{"o/j -> /record/artifacts/o_j/out", "o_j -> /record/artifacts/o_j-2/out",
+                 "test -> /record/artifacts/test_0/out", "test -> /record/artifacts/test_1/out",
+                 "test_0 -> /record/artifacts/test_0-2/out"});
+}
