@@ -3,7 +3,8 @@
 # registry orb's executor, commands and parallel job (and the orb that orb
 # imports) from a local orb cache, and an inline orb's executor and steps
 # command, green end to end; the job names of orbs (unit:0, unit:1 of
-# acme/pytest's test) keep their records apart, and no container is left.
+# acme/pytest's test) keep their records apart, and no container is left;
+# a setup config's docker job continues the pipeline from its container.
 # Needs what .ci/engine provides (drydock-base:bookworm).
 # Usage: circle2_orbs_test.sh PATH/TO/drydock
 set -u
@@ -51,5 +52,48 @@ run run
 expect_code 2
 contains ".circleci/config.yml:9:11: error: orb 'pytest/notify' (acme/notify@0.3.1) is not in the local orb cache"
 [ "$(all_of_runs)" -eq 0 ] || fail "a run without its orbs started containers"
+
+# setup: true with a docker job: the continuation comes out of its container, and runs next.
+cd .. && mkdir -p dynamic/.circleci && cd dynamic || exit 1
+cat >.circleci/config.yml <<'YAML'
+version: 2.1
+setup: true
+orbs:
+  continuation: circleci/continuation@1.0.0
+jobs:
+  generate:
+    docker: [{image: drydock-base:bookworm, user: nobody}]
+    working_directory: /tmp/work
+    steps:
+      - checkout
+      - run: sed 's/PLACEHOLDER/generated in the container/' .circleci/template.yml > /tmp/next.yml
+      - continuation/continue:
+          configuration_path: /tmp/next.yml
+          parameters: '{"who": "setup"}'
+workflows:
+  setup:
+    jobs: [generate]
+YAML
+cat >.circleci/template.yml <<'YAML'
+version: 2.1
+parameters:
+  who: {type: string, default: nobody}
+jobs:
+  build:
+    docker: [{image: drydock-base:bookworm}]
+    steps:
+      - run: echo "PLACEHOLDER, continued for << pipeline.parameters.who >>"
+workflows:
+  main:
+    jobs: [build]
+YAML
+git init -q && git add -A && git -c user.email=ci@example.invalid -c user.name=ci commit -qm dynamic
+run run
+expect_code 0
+contains "Handing over the continuation"
+contains "the setup workflow continues with"
+contains "generated in the container, continued for setup"
+contains "build #2 passed"
+[ "$(all_of_runs)" -eq 0 ] || fail "containers left after a continued run: $(docker ps -a --filter label=io.drydock.run --format '{{.Names}}')"
 
 finish "circle2 orbs: ok"
