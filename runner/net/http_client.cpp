@@ -46,7 +46,7 @@ struct Exchange {
   http::response_parser<http::string_body> parser;
   beast::error_code& result;
 
-  std::size_t most_body;
+  std::size_t most_body = 0;
 
   void start()
   {

@@ -256,7 +256,8 @@ inline std::string plan_circle2(const circle2::Validation& validation, const Bui
                                       "/record/workspace",
                                       {{"org-global", {{"TOKEN", "s3cret"}}}}, // a context that is there, others not
                                       "/contexts",
-                                      true};
+                                      true,
+                                      "/record/continuation"};
   std::vector<circle2::Selection> selections{{}};
   for (const auto& job : validation.config.jobs) {
     selections.push_back({std::nullopt, job.name.value, false, {}});

@@ -35,10 +35,10 @@ TEST_CASE("timings: testcases summed by file, classname and name, in millisecond
 TEST_CASE("timings: what cannot be a line of the table, or is not JUnit, is left out", "[record]")
 {
   const std::vector<StoredJunit> files = {
-      {"broken.xml", "<testsuite><testcase name=\"x\" time=\"1\">"},
-      {"odd.xml", "<testsuite><testcase name=\"tab&#9;here\" classname=\"\" time=\"1\"/>"
-                  "<testcase name=\"negative\" time=\"-3\"/><testcase name=\"nan\" time=\"nan\"/>"
-                  "<testcase name=\"no time\"/></testsuite>"},
+      {"broken.xml", R"(<testsuite><testcase name="x" time="1">)"},
+      {"odd.xml", R"(<testsuite><testcase name="tab&#9;here" classname="" time="1"/>)"
+                  R"(<testcase name="negative" time="-3"/><testcase name="nan" time="nan"/>)"
+                  R"(<testcase name="no time"/></testsuite>)"},
   };
   CHECK(timings_table(files) == "testname\tno time\t0\n");
   CHECK(timings_table({}).empty());
