@@ -8,10 +8,13 @@
 
 #include "frontends/circle2/load.hpp"
 #include "frontends/circle2/lower.hpp"
+#include "lower_support.hpp"
 #include "test_support.hpp"
 
 using namespace drydock;
 using Lines = std::vector<std::string>;
+using test::job_named;
+using test::steps_of;
 using circle2::PipelineValues;
 
 namespace {
@@ -41,23 +44,6 @@ circle2::Config read(const std::string& yaml, const PipelineValues& values = {})
   return std::move(result.config);
 }
 
-// A job's steps in short: a run's command, else the step's kind.
-Lines steps_of(const circle2::Job& job)
-{
-  Lines out;
-  for (const auto& step : job.steps) {
-    const auto* run = std::get_if<circle2::RunStep>(&step.action);
-    out.push_back(run != nullptr ? run->command.value : step.kind);
-  }
-  return out;
-}
-
-const circle2::Job& job_named(const circle2::Config& config, const std::string& name)
-{
-  const auto* job = config.job(name);
-  REQUIRE(job != nullptr);
-  return *job;
-}
 
 // "NAME runs|skipped: reason" for each job the config's workflows run.
 Lines decisions(const circle2::Config& config, const std::string& branch = "main")

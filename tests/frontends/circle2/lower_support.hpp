@@ -59,6 +59,24 @@ inline std::unique_ptr<Lowered> lowered_cleanly(const std::string& yaml, const c
   return out;
 }
 
+// A job's steps in short: a run's command, else the step's kind.
+inline std::vector<std::string> steps_of(const circle2::Job& job)
+{
+  std::vector<std::string> out;
+  for (const auto& step : job.steps) {
+    const auto* run = std::get_if<circle2::RunStep>(&step.action);
+    out.push_back(run != nullptr ? run->command.value : step.kind);
+  }
+  return out;
+}
+
+inline const circle2::Job& job_named(const circle2::Config& config, const std::string& name)
+{
+  const auto* job = config.job(name);
+  REQUIRE(job != nullptr);
+  return *job;
+}
+
 inline std::vector<std::string> ids(const pipeline::Pipeline& pipeline)
 {
   std::vector<std::string> out;

@@ -14,6 +14,8 @@
 
 using namespace drydock;
 using Lines = std::vector<std::string>;
+using test::job_named;
+using test::steps_of;
 
 namespace {
 
@@ -59,22 +61,6 @@ circle2::Config read(const std::string& yaml, const circle2::OrbLibrary& library
   return std::move(result.config);
 }
 
-Lines steps_of(const circle2::Job& job)
-{
-  Lines out;
-  for (const auto& step : job.steps) {
-    const auto* run = std::get_if<circle2::RunStep>(&step.action);
-    out.push_back(run != nullptr ? run->command.value : step.kind);
-  }
-  return out;
-}
-
-const circle2::Job& job_named(const circle2::Config& config, const std::string& name)
-{
-  const auto* job = config.job(name);
-  REQUIRE(job != nullptr);
-  return *job;
-}
 
 // The job the first workflow's entry `index` runs.
 const circle2::Job& job_of_entry(const circle2::Config& config, std::size_t index)
