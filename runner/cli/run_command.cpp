@@ -219,12 +219,15 @@ void add_previous_timings(LoadedPipeline& loaded)
     return;
   }
   const auto runs_dir = std::filesystem::path(loaded.context.record_dir).parent_path().string();
+  // The newest passed run that stored test results: a run between (another config, a setup
+  // workflow) may have stored none.
   for (const auto& run : record::list_runs(runs_dir, run_owner_alive)) {
-    if (run.number < loaded.context.build_num && run.result == "passed") {
-      const auto table = record::timings_table(record::stored_junit_files(record::RecordPaths{run.dir}.test_results()));
-      if (!table.empty()) {
-        loaded.pipeline.tools.push_back({".circleci-timings", table});
-      }
+    if (run.number >= loaded.context.build_num || run.result != "passed") {
+      continue;
+    }
+    const auto table = record::timings_table(record::stored_junit_files(record::RecordPaths{run.dir}.test_results()));
+    if (!table.empty()) {
+      loaded.pipeline.tools.push_back({".circleci-timings", table});
       return;
     }
   }
@@ -434,6 +437,9 @@ int run_pipeline(const RunOptions& options)
   const int code = exit_code_of(result);
   if (code == kExitOk && pipeline->setup && !options.dry_run) {
     return run_continuation(options, *pipeline);
+  }
+  if (pipeline->setup && !options.dry_run && !continuation_handovers(pipeline->context.record_dir).empty()) {
+    fmt::print(stderr, "drydock: the setup workflow did not pass: the configuration it continues with does not run\n");
   }
   return code;
 }

@@ -35,8 +35,12 @@ void add_testcases(pugi::xml_node node, Table& table)
 {
   for (const auto testcase : node.select_nodes(".//testcase")) {
     const auto test = testcase.node();
-    const double seconds = std::strtod(test.attribute("time").as_string("0"), nullptr);
-    if (!std::isfinite(seconds) || seconds < 0) {
+    const char* time = test.attribute("time").as_string("0");
+    char* end = nullptr;
+    const double seconds = std::strtod(time, &end);
+    // A whole number of seconds, never "1,5" read as 1 nor a time past a year (a broken reporter).
+    constexpr double kMostSeconds = 366.0 * 24 * 3600;
+    if (end == time || *end != '\0' || !std::isfinite(seconds) || seconds < 0 || seconds > kMostSeconds) {
       continue;
     }
     // A reporter that names no file on the testcase may on its suite.

@@ -212,6 +212,14 @@ out=$("$drydock" run 2>&1); code=$?
 contains "$out" "node 0 runs: t/d.sh "
 contains "$out" "node 1 runs: t/a.sh t/b.sh t/c.sh "
 lacks "$out" "falling back to weighting by name"
+# A passed run that stored no test results in between: the timings come from the one before it.
+printf 'version: 2.1\njobs:\n  build:\n    machine: true\n    steps: [{run: echo other}]\n' >other.yml
+out=$("$drydock" run other.yml 2>&1); code=$?
+[ "$code" -eq 0 ] || fail "a run that stores no test results: exit $code: $out"
+out=$("$drydock" run 2>&1); code=$?
+[ "$code" -eq 0 ] || fail "the timed run after it: exit $code: $out"
+contains "$out" "node 0 runs: t/d.sh "
+lacks "$out" "falling back to weighting by name"
 timings=$(cat .git/drydock/runs/2/tools/.circleci-timings)
 contains "$timings" "$(printf 'filename\tt/d.sh\t10000')"
 contains "$timings" "$(printf 'classname\tT\t16000')"

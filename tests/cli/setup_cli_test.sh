@@ -103,6 +103,7 @@ out=$("$drydock" run 2>&1); code=$?
 [ "$code" = 1 ] || fail "a failed setup workflow: exit $code: $out"
 lacks "$out" "continued target="
 lacks "$out" "the setup workflow continues"
+contains "$out" "drydock: the setup workflow did not pass: the configuration it continues with does not run"
 
 # --- what is refused -----------------------------------------------------------------------
 setup_config '      - continuation/continue:

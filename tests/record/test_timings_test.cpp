@@ -38,7 +38,8 @@ TEST_CASE("timings: what cannot be a line of the table, or is not JUnit, is left
       {"broken.xml", R"(<testsuite><testcase name="x" time="1">)"},
       {"odd.xml", R"(<testsuite><testcase name="tab&#9;here" classname="" time="1"/>)"
                   R"(<testcase name="negative" time="-3"/><testcase name="nan" time="nan"/>)"
-                  R"(<testcase name="no time"/></testsuite>)"},
+                  R"(<testcase name="no time"/><testcase name="comma" time="1,5"/>)"
+                  R"(<testcase name="huge" time="1e300"/><testcase name="spaced" time="2 s"/></testsuite>)"},
   };
   CHECK(timings_table(files) == "testname\tno time\t0\n");
   CHECK(timings_table({}).empty());

@@ -574,6 +574,12 @@ Config load_config(const config::Node& written, const std::string& path, Diagnos
     config::require_keys(reader, root, root, "the config", {"version", "jobs"});
   }
   require_version_21(reader, written, config);
+  if (config.setup && config.workflows.size() > 1) { // CircleCI's rule: one setup workflow
+    const auto& second = config.workflows[1].name;
+    reader.diags().error(second.pos,
+                         fmt::format("a setup config (setup: true) has one workflow; '{}' is a second", second.value),
+                         static_cast<int>(second.value.size()));
+  }
   if (config.setup && !config.version.value.empty() && config.version.value != "2.1") {
     reader.diags().error(config.setup_pos,
                          fmt::format("'setup' is CircleCI 2.1: this config says version {}", config.version.value));

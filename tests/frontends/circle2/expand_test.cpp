@@ -13,9 +13,9 @@
 
 using namespace drydock;
 using Lines = std::vector<std::string>;
+using circle2::PipelineValues;
 using test::job_named;
 using test::steps_of;
-using circle2::PipelineValues;
 
 namespace {
 

@@ -548,6 +548,9 @@ jobs:
         == Lines{"2:1: error: 'setup' is CircleCI 2.1: this config says version 2.0"});
   CHECK(problems("version: 2.1\nsetup: [yes]\njobs:\n  build:\n    machine: true\n    steps: [checkout]\n")
         == Lines{"2:8: error: 'setup' must be true or false, got a list"});
+  CHECK(problems("version: 2.1\nsetup: true\njobs:\n  build:\n    machine: true\n    steps: [checkout]\n"
+                 "workflows:\n  one: {jobs: [build]}\n  two: {jobs: [build]}\n")
+        == Lines{"9:3: error: a setup config (setup: true) has one workflow; 'two' is a second"});
 }
 
 TEST_CASE("inside an orb names are the orb's: never the config's commands, executors or orbs", "[circle2][orbs]")
