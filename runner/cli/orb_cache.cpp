@@ -11,39 +11,6 @@
 namespace fs = std::filesystem;
 
 namespace drydock::cli {
-namespace {
-
-std::vector<long> numbers_of(const std::string& version)
-{
-  std::vector<long> numbers;
-  std::size_t at = 0;
-  while (at <= version.size()) {
-    const auto dot = std::min(version.find('.', at), version.size());
-    numbers.push_back(std::strtol(version.substr(at, dot - at).c_str(), nullptr, 10));
-    at = dot + 1;
-  }
-  return numbers;
-}
-
-bool is_full_version(const std::string& version)
-{
-  const auto parsed = circle2::parse_orb_ref("a/b@" + version);
-  return parsed && version.find('.') != std::string::npos && version.find('.') != version.rfind('.');
-}
-
-// Whether the full version `kept` is one the written version means: 5
-// means 5.*.*, 5.1 means 5.1.*, volatile means any.
-bool means(const std::string& written, const std::string& kept)
-{
-  if (written == "volatile") {
-    return true;
-  }
-  const auto wanted = numbers_of(written);
-  const auto have = numbers_of(kept);
-  return std::equal(wanted.begin(), wanted.end(), have.begin());
-}
-
-} // namespace
 
 std::string orb_cache_dir(const std::optional<std::string>& given, const env::Environment& env)
 {
@@ -71,7 +38,7 @@ std::string OrbCache::place_of(const circle2::OrbRef& ref) const
 
 std::optional<std::string> OrbCache::highest_kept(const circle2::OrbRef& ref) const
 {
-  if (ref.version.starts_with("dev:") || is_full_version(ref.version)) {
+  if (ref.version.starts_with("dev:") || circle2::is_full_version(ref.version)) {
     return std::nullopt; // only that version will do
   }
   std::optional<std::string> best;
@@ -83,7 +50,7 @@ std::optional<std::string> OrbCache::highest_kept(const circle2::OrbRef& ref) co
       continue;
     }
     const std::string version = file.substr(lead.size(), file.size() - lead.size() - 4);
-    if (is_full_version(version) && means(ref.version, version) && (!best || numbers_of(*best) < numbers_of(version))) {
+    if (circle2::version_means(ref.version, version) && (!best || circle2::older_version(*best, version))) {
       best = version;
     }
   }

@@ -44,11 +44,7 @@ tl::expected<circle2::OrbRef, std::string> resolved_ref(const circle2::OrbRef& a
     return tl::unexpected(fmt::format("the API answered a version that is not one: {}", resolved.error()));
   }
   // X, X.Y and volatile resolve to a full X.Y.Z, kept as such (a config's X reads the highest kept).
-  const auto dots = [](const std::string& text) { return std::count(text.begin(), text.end(), '.'); };
-  const bool dev = asked.version.starts_with("dev:");
-  const bool full = !version.starts_with("dev:") && dots(version) == 2;
-  const bool fits = version == asked.version
-                    || (!dev && full && (asked.version == "volatile" || version.starts_with(asked.version + ".")));
+  const bool fits = circle2::version_means(asked.version, version);
   if (!fits) {
     return tl::unexpected(fmt::format("the API answered version {}, which {} does not mean", version, asked.text()));
   }

@@ -41,7 +41,7 @@ http::request<http::string_body> beast_request(const Url& url, const Request& re
 template <typename Stream>
 struct Exchange {
   Stream& stream;
-  http::request<http::string_body> request;
+  const http::request<http::string_body>& request; // the one request, sent over one of the streams
   beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;
   beast::error_code& result;
@@ -138,9 +138,9 @@ tl::expected<Response, std::string> send(const Url& url, const Request& request,
   }
   beast::tcp_stream& socket = url.tls ? beast::get_lowest_layer(secure) : plain;
   beast::error_code result = asio::error::timed_out;
-  Exchange<beast::tcp_stream> over_plain{plain, beast_request(url, request), {}, {}, result, limits.most_body};
-  Exchange<beast::ssl_stream<beast::tcp_stream>> over_tls{secure,          beast_request(url, request), {}, {}, result,
-                                                          limits.most_body};
+  const auto message = beast_request(url, request);
+  Exchange<beast::tcp_stream> over_plain{plain, message, {}, {}, result, limits.most_body};
+  Exchange<beast::ssl_stream<beast::tcp_stream>> over_tls{secure, message, {}, {}, result, limits.most_body};
   const auto on_connected = [&](beast::error_code connected, const tcp::endpoint&) {
     result = connected;
     if (connected) {

@@ -40,11 +40,6 @@ inline constexpr std::array kParameterTypes = {std::string_view("string"),      
                                                std::string_view("executor"),    std::string_view("steps"),
                                                std::string_view("env_var_name")};
 
-inline bool is_builtin_step(std::string_view name)
-{
-  return std::find(kStepKinds.begin(), kStepKinds.end(), name) != kStepKinds.end();
-}
-
 inline NodePtr scalar(std::string text, Pos pos, std::string tag = "?")
 {
   auto node = std::make_shared<Node>();

@@ -2,6 +2,7 @@
 // The typed model of a CircleCI 2.x `.circleci/config.yml` (version 2 and
 // 2.1): jobs with their executor and steps, and workflows of those jobs.
 // Every part keeps where it was written, for diagnostics and the plan.
+#include <algorithm>
 #include <array>
 #include <map>
 #include <optional>
@@ -74,6 +75,11 @@ inline constexpr std::array kStepKinds = {std::string_view("run"),
                                           std::string_view("attach_workspace"),
                                           std::string_view("setup_remote_docker"),
                                           std::string_view("add_ssh_keys")};
+
+inline bool is_builtin_step(std::string_view name)
+{
+  return std::find(kStepKinds.begin(), kStepKinds.end(), name) != kStepKinds.end();
+}
 
 // A cache key as written and its parts ({{ checksum "f" }}, {{ .Branch }}, ...).
 struct KeyTemplate {

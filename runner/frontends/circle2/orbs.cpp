@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <charconv>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -63,6 +64,21 @@ bool is_version(std::string_view text)
     at = dot + 1;
   }
   return parts <= 3 && at > text.size();
+}
+
+// A version's numbers, each saturated at the largest (no digit string overflows).
+std::vector<unsigned long long> numbers_of(std::string_view version)
+{
+  std::vector<unsigned long long> numbers;
+  std::size_t at = 0;
+  while (at <= version.size()) {
+    const auto dot = std::min(version.find('.', at), version.size());
+    unsigned long long number = 0;
+    const auto [end, error] = std::from_chars(version.data() + at, version.data() + dot, number);
+    numbers.push_back(error == std::errc::result_out_of_range ? ~0ULL : number);
+    at = dot + 1;
+  }
+  return numbers;
 }
 
 // A part of the config: ALIAS/NAME, where it is written, and its definition.
@@ -414,8 +430,7 @@ bool keeps_its_name(const std::string& name, const OrbScope& scope)
   if (name.starts_with("<<")) {
     return true;
   }
-  const bool builtin = std::find(kStepKinds.begin(), kStepKinds.end(), name) != kStepKinds.end();
-  return builtin && !scope.full_name("commands", name);
+  return is_builtin_step(name) && !scope.full_name("commands", name);
 }
 
 NodePtr Resolver::renamed_step(const NodePtr& item, const OrbScope& scope) const
@@ -600,6 +615,30 @@ tl::expected<OrbRef, std::string> parse_orb_ref(std::string_view written)
   }
   return ref;
 }
+
+bool is_full_version(std::string_view version)
+{
+  return is_version(version) && std::isdigit(static_cast<unsigned char>(version.front())) != 0
+         && std::count(version.begin(), version.end(), '.') == 2;
+}
+
+bool version_means(std::string_view written, std::string_view full)
+{
+  if (written == full) {
+    return true;
+  }
+  if (!is_full_version(full) || written.starts_with("dev:") || !is_version(written)) {
+    return false;
+  }
+  if (written == "volatile") {
+    return true;
+  }
+  const auto wanted = numbers_of(written);
+  const auto have = numbers_of(full);
+  return std::equal(wanted.begin(), wanted.end(), have.begin());
+}
+
+bool older_version(std::string_view full, std::string_view than) { return numbers_of(full) < numbers_of(than); }
 
 WithOrbs with_orbs(const Node& root, const OrbLibrary& library, Diagnostics& diags)
 {

@@ -33,6 +33,13 @@ struct OrbRef {
 // not. Nothing else reaches a file's name.
 tl::expected<OrbRef, std::string> parse_orb_ref(std::string_view written);
 
+// Orb versions: X.Y.Z is a full release; X, X.Y and volatile mean the
+// highest full release that fits them; dev:LABEL and a full version mean
+// themselves. Compared by number, so 05 is 5.
+bool is_full_version(std::string_view version);
+bool version_means(std::string_view written, std::string_view full);
+bool older_version(std::string_view full, std::string_view than);
+
 struct OrbSource {
   std::string path; // where it was read, for messages
   std::string text;

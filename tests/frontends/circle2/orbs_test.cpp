@@ -157,6 +157,30 @@ TEST_CASE("an orb's reference is NAMESPACE/NAME@VERSION and nothing that could l
         == "'circleci/node@latest': an orb's version is X.Y.Z, X.Y, X, volatile or dev:LABEL");
 }
 
+TEST_CASE("an orb's version X or X.Y means the full releases under it, compared by number", "[circle2][orbs]")
+{
+  CHECK(circle2::is_full_version("5.1.0"));
+  for (const auto* partial : {"5", "5.1", "volatile", "dev:alpha", "dev:1.2.3", "5.1.", ""}) {
+    INFO(partial);
+    CHECK_FALSE(circle2::is_full_version(partial));
+  }
+  CHECK(circle2::version_means("5", "5.10.2"));
+  CHECK(circle2::version_means("5.1", "5.1.7"));
+  CHECK(circle2::version_means("05", "5.0.0"));
+  CHECK(circle2::version_means("volatile", "9.0.0"));
+  CHECK(circle2::version_means("5.1.0", "5.1.0"));
+  CHECK(circle2::version_means("dev:alpha", "dev:alpha"));
+  CHECK_FALSE(circle2::version_means("5", "50.0.0"));
+  CHECK_FALSE(circle2::version_means("5.1", "5.10.0"));
+  CHECK_FALSE(circle2::version_means("5.1.0", "5.1.1"));
+  CHECK_FALSE(circle2::version_means("dev:alpha", "1.0.0"));
+  CHECK_FALSE(circle2::version_means("volatile", "dev:alpha"));
+  CHECK_FALSE(circle2::version_means("5", "5.1"));
+  CHECK(circle2::older_version("5.2.0", "5.10.0"));
+  CHECK_FALSE(circle2::older_version("5.10.0", "5.2.0"));
+  CHECK_FALSE(circle2::older_version("1.0.99999999999999999998", "1.0.99999999999999999999")); // both saturate
+}
+
 TEST_CASE("an inline orb's commands, executors and jobs are the config's as ALIAS/NAME", "[circle2][orbs]")
 {
   const auto config = read(R"(version: 2.1
