@@ -556,6 +556,7 @@ tl::expected<LoadedPipeline, int> load_circle2(const Loading& loading, std::stri
     loaded.branches = {false, "no job runs for this build (their filters)"};
   }
   loaded.pipeline.environment = circle1::pipeline_environment(ctx);
+  loaded.pipeline.host_env_dropped = circle1::kHostCiVariables;
   if (report_problems(validation.source, diags)) {
     return tl::unexpected(kExitConfigOrUsage);
   }

@@ -35,6 +35,26 @@ void Environment::erase(const std::string& name)
   std::erase_if(m_vars, [&](const auto& var) { return var.first == name; });
 }
 
+Environment without(Environment env, const std::vector<std::string>& names)
+{
+  const auto matches = [&](const std::string& name) {
+    return std::any_of(names.begin(), names.end(), [&](const std::string& pattern) {
+      return pattern.ends_with('*') ? name.starts_with(std::string_view(pattern).substr(0, pattern.size() - 1))
+                                    : name == pattern;
+    });
+  };
+  std::vector<std::string> dropped;
+  for (const auto& [name, value] : env.vars()) {
+    if (matches(name)) {
+      dropped.push_back(name);
+    }
+  }
+  for (const auto& name : dropped) {
+    env.erase(name);
+  }
+  return env;
+}
+
 std::optional<std::string> Environment::get(std::string_view name) const
 {
   const auto found = std::find_if(m_vars.begin(), m_vars.end(), [&](const auto& var) { return var.first == name; });

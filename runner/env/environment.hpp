@@ -28,6 +28,9 @@ private:
   std::vector<std::pair<std::string, std::string>> m_vars;
 };
 
+// `env` without the variables `names` matches: a NAME, or a PREFIX*.
+Environment without(Environment env, const std::vector<std::string>& names);
+
 // Expands $NAME and ${NAME} from env (unset names expand to nothing, as in a
 // shell); "\$" is a literal dollar.
 std::string expand(std::string_view text, const Environment& env);

@@ -7,7 +7,7 @@ RunContext make_run_context(const pipeline::Pipeline& pipeline, const std::vecto
 {
   RunContext context;
   context.self_exe = std::move(self_exe);
-  context.env = env::Environment::from_entries(host_env);
+  context.env = env::without(env::Environment::from_entries(host_env), pipeline.host_env_dropped);
   context.host_home = context.env.get("HOME").value_or("");
   context.host_path = context.env.get("PATH").value_or("");
   for (const auto& [name, value] : pipeline.environment) {

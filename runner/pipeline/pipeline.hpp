@@ -371,6 +371,9 @@ struct Pipeline {
   // Variables the pipeline sets for every step, with their final values;
   // they go over the host's, and containers get them by name.
   std::vector<EnvVar> environment;
+  // The host's variables the steps never get (NAME or PREFIX*): another
+  // CI's, where drydock itself runs inside one.
+  std::vector<std::string> host_env_dropped;
   std::vector<SharedDir> shared_dirs; // mounted in every container at the same path
   std::string log_dir;                // background steps' logs
   // Non-empty: the run needs a Docker engine, and this says what asks for one.

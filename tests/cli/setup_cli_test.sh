@@ -153,6 +153,11 @@ commit "not setup"
 out=$("$drydock" run 2>&1); code=$?
 [ "$code" = 1 ] || fail "continue outside a setup config: exit $code: $out"
 contains "$out" "circleci: continue: CIRCLE_CONTINUATION_KEY is required: only the jobs of a config with setup: true continue a pipeline"
+# Nor does it get one from where drydock runs (drydock inside a CircleCI setup job).
+out=$(CIRCLE_CONTINUATION_KEY=host-key DRYDOCK_CONTINUATION_DIR="$scratch/host" "$drydock" run 2>&1); code=$?
+[ "$code" = 1 ] || fail "continue with the host's key: exit $code: $out"
+contains "$out" "circleci: continue: CIRCLE_CONTINUATION_KEY is required"
+[ ! -e "$scratch/host" ] || fail "the host's DRYDOCK_CONTINUATION_DIR was written to"
 # Under --record-dir (the agent's runs) the continuation is said, not run.
 setup_config '      - continuation/continue: {configuration_path: .circleci/continue.yml}'
 commit "agent"

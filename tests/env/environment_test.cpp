@@ -67,3 +67,13 @@ TEST_CASE("a leading ~ is the home directory, elsewhere it is a character", "[en
   CHECK(drydock::env::expand_home("~other/x", "/home/ci") == "~other/x");
   CHECK(drydock::env::expand_home("a/~/b", "/home/ci") == "a/~/b");
 }
+
+TEST_CASE("without drops the names and PREFIX* matches, keeping the rest in order", "[env]")
+{
+  const auto env = drydock::env::Environment::from_entries(
+      {"PATH=/bin", "CIRCLE_TOKEN=t", "CIRCLECI=true", "CIRCLE_=x", "DIR=/d", "DIR2=/e", "HOME=/h"});
+  const auto kept = drydock::env::without(env, {"CIRCLE_*", "DIR"});
+  CHECK(kept.entries() == std::vector<std::string>{"PATH=/bin", "CIRCLECI=true", "DIR2=/e", "HOME=/h"});
+  CHECK(drydock::env::without(env, {}).entries() == env.entries());
+  CHECK(drydock::env::without(env, {"*"}).entries().empty());
+}

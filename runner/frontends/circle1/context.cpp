@@ -212,7 +212,7 @@ tl::expected<BuildContext, std::string> make_build_context(const config::Config&
 {
   BuildContext ctx;
   ctx.config_path = fs::absolute(config.path).lexically_normal().string();
-  ctx.env = env::Environment::from_entries(host_env);
+  ctx.env = env::without(env::Environment::from_entries(host_env), kHostCiVariables);
   ctx.home = ctx.env.get("HOME").value_or("/root");
   std::error_code ec;
   ctx.config_dir = config_dir_of(config.path);

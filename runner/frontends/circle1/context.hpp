@@ -84,6 +84,11 @@ tl::expected<BuildContext, std::string> make_build_context(const config::Config&
                                                            const BeforeClaim& before_claim = {},
                                                            const std::optional<os::RepoFacts>& repo_facts = {});
 
+// The host's variables a build of CircleCI's formats never sees: the
+// CIRCLE_* of a CircleCI job drydock itself runs in (its continuation key
+// among them), and the continuation folder the stand-in writes to.
+inline const std::vector<std::string> kHostCiVariables = {"CIRCLE_*", "DRYDOCK_CONTINUATION_DIR"};
+
 // The build's own variables (CI, CIRCLE_*, machine.environment, overrides)
 // with their final values, each once: what the pipeline sets for every step.
 std::vector<std::pair<std::string, std::string>> pipeline_environment(const BuildContext& context);

@@ -583,6 +583,7 @@ pipeline::Pipeline Builder::take()
   m_pipeline.build = {m_context.build_num, m_context.env.get("CIRCLE_SHA1").value_or(""), m_context.target.branch,
                       m_context.target.tag, m_context.target.owner};
   m_pipeline.environment = pipeline_environment(m_context);
+  m_pipeline.host_env_dropped = kHostCiVariables;
   m_pipeline.shared_dirs = {{"artifacts", m_context.artifacts_dir}, {"test reports", m_context.test_reports_dir}};
   m_pipeline.log_dir = m_context.artifacts_dir;
   m_pipeline.engine_needed_by = engine_needed_by(m_config, m_context.container);

@@ -64,6 +64,27 @@ TEST_CASE("CIRCLE_* variables come from the git work tree", "[exec][context]")
   CHECK_FALSE(fs::exists(dir.path() / ".git/drydock/build_num"));
 }
 
+TEST_CASE("the host's own CIRCLE_* variables are not the build's", "[exec][context]")
+{
+  test::ScratchDir dir;
+  make_repo(dir);
+  const auto config = config_in(dir, "test:\n  override: [true]\n");
+  auto host = test::test_host_env(dir);
+  for (const auto* entry : {"CIRCLE_CONTINUATION_KEY=secret", "CIRCLE_WORKFLOW_ID=abc", "CIRCLE_BRANCH=theirs",
+                            "DRYDOCK_CONTINUATION_DIR=/tmp/x", "CIRCLECI_CLI_TOKEN=kept", "MY_CIRCLE_X=kept"}) {
+    host.emplace_back(entry);
+  }
+  const auto context = circle1::make_build_context(config, {}, host, circle1::ContextMode::plan);
+  REQUIRE(context);
+  const auto& env = context->env;
+  CHECK_FALSE(env.get("CIRCLE_CONTINUATION_KEY"));
+  CHECK_FALSE(env.get("CIRCLE_WORKFLOW_ID"));
+  CHECK_FALSE(env.get("DRYDOCK_CONTINUATION_DIR"));
+  CHECK(env.get("CIRCLE_BRANCH") == "feature/x"); // the build's, from git
+  CHECK(env.get("CIRCLECI_CLI_TOKEN") == "kept");
+  CHECK(env.get("MY_CIRCLE_X") == "kept");
+}
+
 TEST_CASE("the build counter lives in the git dir and overrides win over git", "[exec][context]")
 {
   test::ScratchDir dir;
