@@ -11,6 +11,7 @@
 #include "env/environment.hpp"
 #include "frontends/circle2/checks.hpp"
 #include "frontends/circle2/expand.hpp"
+#include "frontends/circle2/load_filters.hpp"
 #include "frontends/circle2/load_steps.hpp"
 #include "util/source.hpp"
 #include "util/spelling.hpp"
@@ -205,33 +206,6 @@ std::vector<Job> read_jobs(Reader& reader, const Node& node, const JobsContext& 
 
 // ---- workflows ----
 
-RefFilter read_ref_filter(Reader& reader, const Node& node, std::string_view path)
-{
-  RefFilter filter;
-  filter.given = true;
-  static constexpr std::array<config::Field<RefFilter>, 2> kFields = {{
-      {"only", [](Reader& r, const Node& v, std::string_view p, RefFilter& o) { o.only = r.read_patterns(v, p); }},
-      {"ignore", [](Reader& r, const Node& v, std::string_view p, RefFilter& o) { o.ignore = r.read_patterns(v, p); }},
-  }};
-  config::read_fields<RefFilter>(reader, node, path, kFields, filter);
-  // As CircleCI has it: a filter with neither only nor ignore lets nothing in
-  // for tags (the tag rule) and everything for branches.
-  filter.given = !filter.only.empty() || !filter.ignore.empty();
-  return filter;
-}
-
-Filters read_filters(Reader& reader, const Node& node, std::string_view path)
-{
-  Filters filters;
-  static constexpr std::array<config::Field<Filters>, 2> kFields = {{
-      {"branches",
-       [](Reader& r, const Node& v, std::string_view p, Filters& o) { o.branches = read_ref_filter(r, v, p); }},
-      {"tags", [](Reader& r, const Node& v, std::string_view p, Filters& o) { o.tags = read_ref_filter(r, v, p); }},
-  }};
-  config::read_fields<Filters>(reader, node, path, kFields, filters);
-  return filters;
-}
-
 // What reading workflows needs beyond the reader: the jobs as written,
 // for the entries that run them with arguments, and where those go.
 struct WorkflowsContext {
@@ -372,7 +346,7 @@ std::optional<Workflow> read_workflow(Reader& reader, const Node& key, const Nod
                                       const WorkflowsContext& context)
 {
   const auto path = join_path("workflows", key.text);
-  Workflow workflow{config::Text{key.text, key.pos}, {}, std::nullopt, {}};
+  Workflow workflow{config::Text{key.text, key.pos}, {}, std::nullopt, {}, {}};
   if (!reader.expect_mapping(value, path)) {
     return std::nullopt;
   }
@@ -401,7 +375,7 @@ std::optional<Workflow> read_workflow(Reader& reader, const Node& key, const Nod
         workflow.off = off; // when and unless both given: either can keep it off
       }
     } else if (field.is_scalar() && field.text == "triggers") {
-      not_yet(reader, field, path);
+      workflow.schedules = read_triggers(reader, *entry.value, join_path(path, "triggers"));
     } else if (field.is_scalar()) {
       static constexpr std::array kKnown = {std::string_view("jobs"), std::string_view("triggers"),
                                             std::string_view("when"), std::string_view("unless")};

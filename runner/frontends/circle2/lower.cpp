@@ -186,13 +186,45 @@ pipeline::Decision by_filter(const RefFilter& filter, std::string_view what, con
   return {"", false, fmt::format("{} '{}' matches no {}.only", what, name, key)};
 }
 
-pipeline::Decision filter_decision(const JobRun& run, const pipeline::Build& build)
+// Whether a scheduled workflow runs: only when asked for by name, as if
+// its schedule fired now, on a branch one of its schedules runs on.
+std::optional<std::string> schedule_off(const Workflow& workflow, const pipeline::Build& build,
+                                        const Selection& selection)
+{
+  const auto& name = workflow.name.value;
+  if (selection.workflow != name) {
+    return fmt::format("workflow '{}' runs on a schedule (cron \"{}\"), not for a push: --workflow {} runs it now",
+                       name, workflow.schedules.front().cron.value, name);
+  }
+  if (!build.tag.empty()) {
+    return fmt::format("workflow '{}' runs on a schedule, on branches: never for a build of tag '{}'", name, build.tag);
+  }
+  if (build.branch.empty()) {
+    return std::nullopt; // no branch: branch filters do not apply, as for a job's
+  }
+  std::string reason;
+  for (const auto& schedule : workflow.schedules) {
+    const auto decision = by_filter(schedule.branches, "branch", build.branch);
+    if (decision.runs) {
+      return std::nullopt;
+    }
+    reason = decision.reason;
+  }
+  return fmt::format("workflow '{}' is not scheduled on this branch: {}", name, reason);
+}
+
+pipeline::Decision filter_decision(const JobRun& run, const pipeline::Build& build, const Selection& selection)
 {
   const Filters none;
   const Filters& filters = run.entry != nullptr ? run.entry->filters : none;
   if (run.workflow != nullptr && run.workflow->off) {
     return {run.name, false,
             fmt::format("workflow '{}' does not run: {}", run.workflow->name.value, *run.workflow->off)};
+  }
+  if (run.workflow != nullptr && !run.workflow->schedules.empty()) {
+    if (auto off = schedule_off(*run.workflow, build, selection)) {
+      return {run.name, false, std::move(*off)};
+    }
   }
   if (!build.tag.empty()) {
     if (!filters.tags.given) {
@@ -232,11 +264,12 @@ std::string held_by(const JobRun& required, const std::vector<std::string>& appr
 
 // Each run's decision: its filters, its approval, then what it requires (earlier in the order).
 std::vector<pipeline::Decision> decide(const std::vector<JobRun>& runs, const pipeline::Build& build,
-                                       const std::vector<std::string>& approved)
+                                       const Selection& selection)
 {
+  const auto& approved = selection.approved;
   std::vector<pipeline::Decision> decisions;
   for (const auto& run : runs) {
-    auto decision = filter_decision(run, build);
+    auto decision = filter_decision(run, build, selection);
     if (decision.runs && is_approval(run)) {
       decision.reason = is_approved(run, approved) ? "approved (--approve)"
                                                    : fmt::format("on hold: approve it with --approve {}", run.name);
@@ -305,7 +338,7 @@ std::vector<pipeline::Decision> job_decisions(const Config& config, const LowerC
                                               const Selection& selection)
 {
   const auto runs = all_runs(config, selection);
-  return runs ? decide(*runs, context.build, selection.approved) : std::vector<pipeline::Decision>{};
+  return runs ? decide(*runs, context.build, selection) : std::vector<pipeline::Decision>{};
 }
 
 std::optional<std::string> selection_error(const Config& config, const Selection& selection)
@@ -335,7 +368,7 @@ std::optional<std::string> selection_error(const Config& config, const Selection
 std::string engine_needed_by(const Config& config, const Selection& selection, const pipeline::Build& build)
 {
   const auto selected = all_runs(config, selection);
-  const auto runs = selected ? running(*selected, decide(*selected, build, selection.approved)) : std::vector<JobRun>{};
+  const auto runs = selected ? running(*selected, decide(*selected, build, selection)) : std::vector<JobRun>{};
   for (const auto& run : runs) {
     if (run.job != nullptr && run.job->executor.kind == ExecutorKind::docker) {
       return fmt::format("jobs.{}.docker", run.job->name.value);
@@ -448,7 +481,7 @@ void check_contexts(const Config& config, const LowerContext& context, const Sel
   if (!selected) {
     return; // the selection's error is said before
   }
-  for (const auto& run : running(*selected, decide(*selected, context.build, selection.approved))) {
+  for (const auto& run : running(*selected, decide(*selected, context.build, selection))) {
     say_missing_contexts(run, context, diags);
   }
 }
@@ -487,8 +520,7 @@ pipeline::Pipeline lower(const Config& config, const LowerContext& context, cons
     diags.error(Pos{1, 1}, selected.error()); // checked before, by selection_error
     return out;
   }
-  const auto runs = with_unique_folders(
-      with_nodes(running(*selected, decide(*selected, context.build, selection.approved))));
+  const auto runs = with_unique_folders(with_nodes(running(*selected, decide(*selected, context.build, selection))));
   std::vector<std::vector<std::size_t>> ends(runs.size());
   for (std::size_t i = 0; i < runs.size(); ++i) {
     const auto& run = runs[i];

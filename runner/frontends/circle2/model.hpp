@@ -165,11 +165,19 @@ struct WorkflowJob {
   const Text& shown() const { return name ? *name : job; }
 };
 
+// A scheduled workflow's trigger: CircleCI runs the workflow at these
+// times, on the branches the filter allows, and never for a push.
+struct Schedule {
+  Text cron;
+  RefFilter branches;
+};
+
 struct Workflow {
   Text name;
   std::vector<WorkflowJob> jobs;
   std::optional<std::string> off;                          // why it does not run (its when: or unless:)
   std::map<std::string, std::vector<std::string>> aliases; // a matrix's alias: the names of its jobs
+  std::vector<Schedule> schedules;                         // `triggers`: it runs only when asked for by name
 
   // The jobs a `requires` entry names: a job's name, else every job of a matrix by its alias.
   std::vector<std::string> required(const std::string& written) const;

@@ -329,16 +329,67 @@ jobs:
     steps: [checkout]
 workflows:
   main:
-    triggers: []
     jobs:
       - build:
           matrix: {parameters: {v: [1, 2]}}
           flavour: big
 )")
         == Lines{"5:5: error: 'jobs.build.macos' is CircleCI 2.x that drydock does not run yet",
-                 "9:5: error: 'workflows.main.triggers' is CircleCI 2.x that drydock does not run yet",
-                 "12:33: error: 'v' is not a parameter of job 'build': it has none",
-                 "13:11: error: 'flavour' is not a parameter of job 'build': it has none"});
+                 "11:33: error: 'v' is not a parameter of job 'build': it has none",
+                 "12:11: error: 'flavour' is not a parameter of job 'build': it has none"});
+}
+
+TEST_CASE("a workflow's triggers are schedules: a five-field cron and the branches they run on", "[circle2][load]")
+{
+  const auto config = R"(version: 2.1
+jobs:
+  build: {docker: [{image: a}], steps: [checkout]}
+workflows:
+  nightly:
+    triggers:
+      - schedule:
+          cron: "0 3 * * 1-5"
+          filters: {branches: {only: [main, /release-.*/]}}
+    jobs: [build]
+)";
+  CHECK(problems(config) == Lines{});
+  const auto loaded = read(config);
+  REQUIRE(loaded.workflows.size() == 1);
+  const auto& schedules = loaded.workflows[0].schedules;
+  REQUIRE(schedules.size() == 1);
+  CHECK(schedules[0].cron.value == "0 3 * * 1-5");
+  CHECK(schedules[0].branches.only.size() == 2);
+  CHECK(problems(R"(version: 2.1
+jobs:
+  build: {docker: [{image: a}], steps: [checkout]}
+workflows:
+  nightly:
+    triggers:
+      - schedule: {cron: "0 3 * *", filters: {branches: {only: main}}}
+      - schedule: {cron: "61 * * * *", filters: {tags: {only: v1}}}
+      - schedule: {crn: "0 0 * * *"}
+      - scheduel: {}
+      - schedule: {cron: "*/0 x * * 7", filters: {}}
+    jobs: [build]
+  other:
+    triggers: {schedule: {}}
+    jobs: [build]
+)")
+        == Lines{"7:26: error: 'workflows.nightly.triggers[0].schedule.cron': '0 3 * *' has 4 fields: a schedule is "
+                 "five, minute hour day-of-month month day-of-week (POSIX crontab, such as \"0 3 * * 1-5\")",
+                 "8:26: error: 'workflows.nightly.triggers[1].schedule.cron': the minute '61' is not within 0-59",
+                 "8:40: error: 'workflows.nightly.triggers[1].schedule.filters' has no 'branches', which it needs",
+                 "8:50: error: a schedule runs on branches' latest commits, never for a tag: only 'branches' "
+                 "filters it",
+                 "9:19: error: 'workflows.nightly.triggers[2].schedule' has no 'cron', which it needs",
+                 "9:19: error: 'workflows.nightly.triggers[2].schedule' has no 'filters', which it needs",
+                 "9:20: error: unknown key 'crn' in 'workflows.nightly.triggers[2].schedule'; did you mean 'cron'?",
+                 "10:9: error: unknown key 'scheduel' in 'workflows.nightly.triggers[3]'; did you mean 'schedule'?",
+                 "10:9: error: 'workflows.nightly.triggers[3]' has no 'schedule', which it needs",
+                 "11:26: error: 'workflows.nightly.triggers[4].schedule.cron': the minute's step in '*/0' is not a "
+                 "number from 1 to 59",
+                 "11:41: error: 'workflows.nightly.triggers[4].schedule.filters' has no 'branches', which it needs",
+                 "14:15: error: 'workflows.other.triggers' must be a list of triggers (- schedule: ...)"});
 }
 
 TEST_CASE("unknown keys are errors with a suggestion; x- keys at the top level hold anchors", "[circle2][load]")

@@ -826,6 +826,52 @@ workflows:
   CHECK(group_names(lowered->pipeline) == Lines{"on-main", "any", "tagged"});
 }
 
+TEST_CASE("a scheduled workflow runs only when asked for by name, on a branch its schedule runs on", "[circle2][lower]")
+{
+  const auto config = read(R"(version: 2.1
+jobs:
+  a: {machine: true, steps: [{run: a}]}
+workflows:
+  push:
+    jobs: [a]
+  nightly:
+    triggers:
+      - schedule: {cron: "0 3 * * *", filters: {branches: {only: main}}}
+      - schedule: {cron: "0 4 * * 0", filters: {branches: {only: /release-.*/}}}
+    jobs:
+      - a: {name: deep}
+      - a: {name: deep-on-dev, filters: {branches: {only: dev}}}
+)");
+  const auto decisions = [&](const std::string& branch, const std::string& tag, circle2::Selection selection) {
+    auto ctx = context();
+    ctx.build.branch = branch;
+    ctx.build.tag = tag;
+    Lines out;
+    for (const auto& decision : circle2::job_decisions(config, ctx, selection)) {
+      out.push_back(fmt::format("{} {}: {}", decision.name, decision.runs ? "runs" : "skipped", decision.reason));
+    }
+    return out;
+  };
+  const auto pushed = decisions("main", "", {});
+  REQUIRE(pushed.size() == 3);
+  CHECK(pushed[0] == "push/a runs: no branch filter");
+  CHECK(pushed[1]
+        == "nightly/deep skipped: workflow 'nightly' runs on a schedule (cron \"0 3 * * *\"), not for a push: "
+           "--workflow nightly runs it now");
+  circle2::Selection nightly;
+  nightly.workflow = "nightly";
+  CHECK(decisions("release-2", "", nightly)
+        == Lines{"deep runs: no branch filter", "deep-on-dev skipped: branch 'release-2' matches no branches.only"});
+  CHECK(decisions("dev", "", nightly)
+        == Lines{"deep skipped: workflow 'nightly' is not scheduled on this branch: branch 'dev' matches no "
+                 "branches.only",
+                 "deep-on-dev skipped: workflow 'nightly' is not scheduled on this branch: branch 'dev' "
+                 "matches no "
+                 "branches.only"});
+  CHECK(decisions("", "v1", nightly).front()
+        == "deep skipped: workflow 'nightly' runs on a schedule, on branches: never for a build of tag 'v1'");
+}
+
 TEST_CASE("setup_remote_docker gives the job container the engine's socket, and says so; add_ssh_keys says what "
           "it does not do",
           "[circle2][lower]")
