@@ -160,3 +160,22 @@ TEST_CASE("a shell step runs its shell with the script and the step's environmen
   CHECK(std::find(request.env.begin(), request.env.end(), "PATH=/bin") != request.env.end());
   CHECK(request.input.empty());
 }
+
+TEST_CASE("a host step never gets the host variables the pipeline drops", "[exec][build]")
+{
+  auto pipeline = make({kStops}, {{"a", {}}});
+  pipeline.steps[0].action = pipeline::ShellCommand{"true", {"sh", "-c"}, {}};
+  pipeline.environment = {{"CIRCLE_BRANCH", "the-build's"}};
+  pipeline.host_env_dropped = {"CIRCLE_*", "SECRET_DIR"};
+  const auto context = exec::make_run_context(
+      pipeline, {"PATH=/bin", "CIRCLE_BRANCH=host", "CIRCLE_TOKEN=host", "SECRET_DIR=/x", "KEEP=1"}, "/opt/drydock");
+  const auto request = exec::make_request(pipeline, pipeline.steps[0], context);
+  const auto has = [&](const char* entry) {
+    return std::find(request.env.begin(), request.env.end(), entry) != request.env.end();
+  };
+  CHECK(has("CIRCLE_BRANCH=the-build's"));
+  CHECK(has("KEEP=1"));
+  CHECK_FALSE(has("CIRCLE_TOKEN=host"));
+  CHECK_FALSE(has("CIRCLE_BRANCH=host"));
+  CHECK_FALSE(has("SECRET_DIR=/x"));
+}

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <charconv>
+#include <limits>
 #include <optional>
 #include <sstream>
 
@@ -45,23 +46,35 @@ constexpr std::array<CronField, 5> kCronFields = {{
     {"day of the week", 0, 6},
 }};
 
+// Digits as a number; more than an int holds is the largest, which no field allows.
 std::optional<int> number_of(std::string_view text)
 {
   int value = 0;
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || error != std::errc() || end != text.data() + text.size()) {
-    return std::nullopt;
+  if (text.empty() || text.front() < '0' || text.front() > '9' || end != text.data() + text.size()) {
+    return std::nullopt; // no sign: 1--5 is not a range
   }
-  return value;
+  if (error == std::errc::result_out_of_range) {
+    return std::numeric_limits<int>::max();
+  }
+  return error == std::errc() ? std::optional<int>(value) : std::nullopt;
 }
 
-// Why one item of a field's list (*, N, A-B, each with an optional /STEP) is not one, or empty.
+// Why one item of a field's list (*, N or A-B; * and A-B with an optional /STEP) is not one, or empty.
 std::string cron_item_error(std::string_view item, const CronField& field)
 {
+  if (item.empty()) {
+    return fmt::format("the {} has an empty item in its list", field.name);
+  }
   const auto slash = item.find('/');
   const auto range = item.substr(0, slash);
+  const auto dash = range.find('-');
   if (slash != std::string_view::npos) {
     const auto step = number_of(item.substr(slash + 1));
+    if (range != "*" && dash == std::string_view::npos) {
+      return fmt::format("the {} '{}' has a step after a single number: a step follows * or a range A-B", field.name,
+                         item);
+    }
     if (!step || *step < 1 || *step > field.high) {
       return fmt::format("the {}'s step in '{}' is not a number from 1 to {}", field.name, item, field.high);
     }
@@ -69,14 +82,16 @@ std::string cron_item_error(std::string_view item, const CronField& field)
   if (range == "*") {
     return "";
   }
-  const auto dash = range.find('-');
   const auto first = number_of(range.substr(0, dash));
   const auto last = dash == std::string_view::npos ? first : number_of(range.substr(dash + 1));
   if (!first || !last) {
     return fmt::format("the {} '{}' is not *, a number or a range A-B", field.name, item);
   }
-  if (*first < field.low || *last > field.high || *first > *last) {
+  if (*first < field.low || *last > field.high) {
     return fmt::format("the {} '{}' is not within {}-{}", field.name, item, field.low, field.high);
+  }
+  if (*first > *last) {
+    return fmt::format("the {} range '{}' starts after it ends", field.name, item);
   }
   return "";
 }
@@ -175,8 +190,8 @@ Filters read_filters(Reader& reader, const Node& node, std::string_view path)
 std::vector<Schedule> read_triggers(Reader& reader, const Node& node, std::string_view path)
 {
   std::vector<Schedule> schedules;
-  if (!node.is_sequence()) {
-    reader.error(node, fmt::format("'{}' must be a list of triggers (- schedule: ...)", path));
+  if (!node.is_sequence() || node.items.empty()) { // none would make a scheduled workflow run on every push
+    reader.error(node, fmt::format("'{}' must be a list of one or more triggers (- schedule: ...)", path));
     return schedules;
   }
   for (std::size_t i = 0; i < node.items.size(); ++i) {

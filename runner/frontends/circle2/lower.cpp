@@ -199,8 +199,10 @@ std::optional<std::string> schedule_off(const Workflow& workflow, const pipeline
   if (!build.tag.empty()) {
     return fmt::format("workflow '{}' runs on a schedule, on branches: never for a build of tag '{}'", name, build.tag);
   }
-  if (build.branch.empty()) {
-    return std::nullopt; // no branch: branch filters do not apply, as for a job's
+  if (build.branch.empty()) { // a schedule always fires on a branch: a detached HEAD is none of them
+    return fmt::format("workflow '{}' runs on a schedule, on branches: this build has none (check one out, or "
+                       "--env CIRCLE_BRANCH=NAME)",
+                       name);
   }
   std::string reason;
   for (const auto& schedule : workflow.schedules) {

@@ -624,11 +624,11 @@ bool is_full_version(std::string_view version)
 
 bool version_means(std::string_view written, std::string_view full)
 {
-  if (written == full) {
-    return true;
+  if (written.starts_with("dev:")) {
+    return written == full && is_version(written);
   }
-  if (!is_full_version(full) || written.starts_with("dev:") || !is_version(written)) {
-    return false;
+  if (!is_full_version(full) || !is_version(written)) {
+    return false; // a partial answer (5 for 5) is never a release of its own
   }
   if (written == "volatile") {
     return true;

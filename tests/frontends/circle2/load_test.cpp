@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "frontends/circle2/load.hpp"
+#include "frontends/circle2/load_filters.hpp"
 #include "frontends/format.hpp"
 #include "lower_support.hpp"
 #include "test_support.hpp"
@@ -339,6 +340,27 @@ workflows:
                  "12:11: error: 'flavour' is not a parameter of job 'build': it has none"});
 }
 
+TEST_CASE("a schedule's cron: what is wrong with a field is said of that field", "[circle2][load]")
+{
+  const auto error = [](const char* cron) { return circle2::cron_error(cron); };
+  for (const auto* good : {"0 3 * * 1-5", "*/15 * * * *", "0-30/10 0,12 1 1-12/2 0", "  0\t3 * *  *  "}) {
+    INFO(good);
+    CHECK(error(good).empty());
+  }
+  CHECK(error("1,,2 * * * *") == "the minute has an empty item in its list");
+  CHECK(error("1, * * * *") == "the minute has an empty item in its list");
+  CHECK(error("5/10 * * * *") == "the minute '5/10' has a step after a single number: a step follows * or a range A-B");
+  CHECK(error("* 99999999999 * * *") == "the hour '99999999999' is not within 0-23");
+  CHECK(error("* * 0 * *") == "the day of the month '0' is not within 1-31");
+  CHECK(error("* * * * 7") == "the day of the week '7' is not within 0-6");
+  CHECK(error("30-5 * * * *") == "the minute range '30-5' starts after it ends");
+  CHECK(error("1--5 * * * *") == "the minute '1--5' is not *, a number or a range A-B");
+  CHECK(error("* * * JAN *") == "the month 'JAN' is not *, a number or a range A-B");
+  CHECK(error("")
+        == "'' has 0 fields: a schedule is five, minute hour day-of-month month day-of-week (POSIX "
+           "crontab, such as \"0 3 * * 1-5\")");
+}
+
 TEST_CASE("a workflow's triggers are schedules: a five-field cron and the branches they run on", "[circle2][load]")
 {
   const auto config = R"(version: 2.1
@@ -374,6 +396,9 @@ workflows:
   other:
     triggers: {schedule: {}}
     jobs: [build]
+  none:
+    triggers: []
+    jobs: [build]
 )")
         == Lines{"7:26: error: 'workflows.nightly.triggers[0].schedule.cron': '0 3 * *' has 4 fields: a schedule is "
                  "five, minute hour day-of-month month day-of-week (POSIX crontab, such as \"0 3 * * 1-5\")",
@@ -389,7 +414,8 @@ workflows:
                  "11:26: error: 'workflows.nightly.triggers[4].schedule.cron': the minute's step in '*/0' is not a "
                  "number from 1 to 59",
                  "11:41: error: 'workflows.nightly.triggers[4].schedule.filters' has no 'branches', which it needs",
-                 "14:15: error: 'workflows.other.triggers' must be a list of triggers (- schedule: ...)"});
+                 "14:15: error: 'workflows.other.triggers' must be a list of one or more triggers (- schedule: ...)",
+                 "17:15: error: 'workflows.none.triggers' must be a list of one or more triggers (- schedule: ...)"});
 }
 
 TEST_CASE("unknown keys are errors with a suggestion; x- keys at the top level hold anchors", "[circle2][load]")

@@ -868,6 +868,9 @@ workflows:
                  "deep-on-dev skipped: workflow 'nightly' is not scheduled on this branch: branch 'dev' "
                  "matches no "
                  "branches.only"});
+  CHECK(decisions("", "", nightly).front()
+        == "deep skipped: workflow 'nightly' runs on a schedule, on branches: this build has none (check one out, "
+           "or --env CIRCLE_BRANCH=NAME)");
   CHECK(decisions("", "v1", nightly).front()
         == "deep skipped: workflow 'nightly' runs on a schedule, on branches: never for a build of tag 'v1'");
 }

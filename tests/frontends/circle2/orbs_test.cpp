@@ -176,6 +176,10 @@ TEST_CASE("an orb's version X or X.Y means the full releases under it, compared 
   CHECK_FALSE(circle2::version_means("dev:alpha", "1.0.0"));
   CHECK_FALSE(circle2::version_means("volatile", "dev:alpha"));
   CHECK_FALSE(circle2::version_means("5", "5.1"));
+  CHECK_FALSE(circle2::version_means("5", "5"));
+  CHECK_FALSE(circle2::version_means("5.1", "5.1"));
+  CHECK_FALSE(circle2::version_means("volatile", "volatile"));
+  CHECK_FALSE(circle2::version_means("dev:alpha", "dev:beta"));
   CHECK(circle2::older_version("5.2.0", "5.10.0"));
   CHECK_FALSE(circle2::older_version("5.10.0", "5.2.0"));
   CHECK_FALSE(circle2::older_version("1.0.99999999999999999998", "1.0.99999999999999999999")); // both saturate

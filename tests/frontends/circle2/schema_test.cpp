@@ -79,6 +79,8 @@ TEST_CASE("the 2.x schema refuses the shapes the front end refuses", "[circle2][
         == Lines{"workflows.w.when"});
   CHECK(schema_issues("version: 2.1\njobs:\n  b:\n    machine: true\n    steps:\n      - restore_cache: {name: x}\n")
         == Lines{"jobs.b.steps[0].restore_cache"});
+  CHECK(schema_issues("version: 2.1\njobs: {}\nworkflows:\n  w:\n    triggers: []\n    jobs: [b]\n")
+        == Lines{"workflows.w.triggers"});
   // (A cron's five fields are a pattern: for editors; drydock's own check is the front end's.)
   CHECK(schema_issues("version: 2.1\njobs: {}\nworkflows:\n  w:\n    triggers:\n      - schedule: {cron: '0 0 * * *', "
                       "filters: {tags: {only: v1}}}\n    jobs: [b]\n")
