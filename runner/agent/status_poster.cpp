@@ -156,6 +156,12 @@ bool StatusPoster::deliver(const std::string& url, const std::string& body, std:
     why = parsed.error();
     return false;
   }
+  const auto proxy = m_target.proxy_settings ? net::proxy_for(*parsed, m_target.proxy_settings)
+                                             : tl::expected<std::optional<net::Url>, std::string>();
+  if (!proxy) {
+    why = proxy.error();
+    return false;
+  }
   const auto request = status_request(body, m_target.token);
   auto delay = m_target.first_delay;
   for (int attempt = 1; attempt <= m_target.attempts; ++attempt, delay *= 2) {
@@ -164,7 +170,7 @@ bool StatusPoster::deliver(const std::string& url, const std::string& body, std:
       why += " (the poster stopped)";
       return false;
     }
-    const auto response = net::send(*parsed, request, {bound});
+    const auto response = net::send(*parsed, request, {bound}, *proxy);
     if (response && response->status / 100 == 2) {
       return true;
     }

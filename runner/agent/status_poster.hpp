@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "agent/build.hpp"
+#include "net/http_client.hpp"
 
 namespace drydock::agent {
 
@@ -27,6 +28,8 @@ struct StatusTarget {
   std::string context;                        // "drydock" unless set
   int attempts = 5;                           // tries before giving up
   std::chrono::milliseconds first_delay{200}; // doubled after each failure
+  // Where the proxy settings are read (https_proxy, no_proxy: net::proxy_for); none: direct.
+  net::EnvLookup proxy_settings;
 };
 
 // GitHub's state for a build's status: pending (queued, running), success,

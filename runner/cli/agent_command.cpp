@@ -261,6 +261,9 @@ tl::expected<void, std::string> add_statuses(agent::AgentOptions& options, const
   }
   agent::StatusTarget target;
   target.url_template = cli.status_url;
+  target.proxy_settings = [env = env::Environment::from_entries(host_environment())](const std::string& name) {
+    return env.get(name);
+  };
   if (!cli.status_token_file.empty()) {
     auto token = read_secret(cli.status_token_file, "status token file");
     if (!token) {
@@ -422,7 +425,8 @@ Action add_agent_command(CLI::App& app)
   sub->add_option("--secrets-dir", options->secrets_dir,
                   "Secrets per repository: DIR/NAME.env (NAME=value lines, NAME's '/' kept as a folder), masked");
   sub->add_option("--status-url", options->status_url,
-                  "POST commit statuses (GitHub's payload) to this http:// URL; {sha} and {repo} are replaced");
+                  "POST commit statuses (GitHub's payload) to this http:// or https:// URL; {sha} and {repo} are "
+                  "replaced; through https_proxy or http_proxy unless no_proxy names its host");
   sub->add_option("--status-token-file", options->status_token_file, "Sent as 'Authorization: token ...'");
   sub->add_option("--public-url", options->public_url,
                   "The UI's address as others reach it, for the statuses' links (default: http://ADDRESS:PORT "

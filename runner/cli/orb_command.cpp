@@ -31,6 +31,12 @@ struct FetchOptions {
   std::string api = kOrbApi;
 };
 
+// The orb API and the proxy (from the environment, as curl reads it) that reaches it.
+struct Api {
+  net::Url url;
+  std::optional<net::Url> proxy;
+};
+
 struct Fetched {
   circle2::OrbRef ref; // with the version CircleCI resolved it to
   std::string source;
@@ -82,7 +88,7 @@ tl::expected<Fetched, std::string> answer_of(const circle2::OrbRef& asked, const
   return Fetched{std::move(*ref), version["source"].get<std::string>()};
 }
 
-tl::expected<Fetched, std::string> fetch_one(const net::Url& api, const circle2::OrbRef& ref)
+tl::expected<Fetched, std::string> fetch_one(const Api& api, const circle2::OrbRef& ref)
 {
   const nlohmann::json query{{"query", "query($orbVersionRef: String!) { orbVersion(orbVersionRef: $orbVersionRef) { "
                                        "id version source } }"},
@@ -90,7 +96,7 @@ tl::expected<Fetched, std::string> fetch_one(const net::Url& api, const circle2:
   const net::Request request{"POST",
                              {{"Content-Type", "application/json"}, {"Accept", "application/json"}},
                              query.dump()};
-  const auto response = net::send(api, request);
+  const auto response = net::send(api.url, request, {}, api.proxy);
   if (!response) {
     return tl::unexpected(fmt::format("cannot reach the orb API: {}", response.error()));
   }
@@ -122,7 +128,7 @@ struct Kept {
 };
 
 // The orb fetched, checked and kept in the cache.
-tl::expected<Kept, std::string> fetch_and_keep(const net::Url& api, const OrbCache& cache, const circle2::OrbRef& ref)
+tl::expected<Kept, std::string> fetch_and_keep(const Api& api, const OrbCache& cache, const circle2::OrbRef& ref)
 {
   auto fetched = fetch_one(api, ref);
   if (!fetched) {
@@ -167,15 +173,30 @@ tl::expected<std::vector<circle2::OrbRef>, std::string> wanted_refs(const FetchO
   return circle2::registry_orbs(*root);
 }
 
+// The API's URL and its proxy, or why not.
+tl::expected<Api, std::string> api_of(const std::string& written, const env::Environment& env)
+{
+  auto url = net::parse_url(written);
+  if (!url) {
+    return tl::unexpected(url.error());
+  }
+  auto proxy = net::proxy_for(*url, [&](const std::string& name) { return env.get(name); });
+  if (!proxy) {
+    return tl::unexpected(proxy.error());
+  }
+  return Api{std::move(*url), std::move(*proxy)};
+}
+
 int run_fetch(const FetchOptions& options)
 {
-  const auto api = net::parse_url(options.api);
+  const auto env = env::Environment::from_entries(host_environment());
+  const auto api = api_of(options.api, env);
   auto wanted = wanted_refs(options);
   if (!api || !wanted) {
     fmt::print(stderr, "drydock orb fetch: {}\n", api ? wanted.error() : api.error());
     return kExitConfigOrUsage;
   }
-  const OrbCache cache(orb_cache_dir(options.orbs_dir, env::Environment::from_entries(host_environment())));
+  const OrbCache cache(orb_cache_dir(options.orbs_dir, env));
   std::deque<circle2::OrbRef> queue(wanted->begin(), wanted->end());
   std::set<std::string> seen;
   int failed = 0;
@@ -227,7 +248,10 @@ Action add_orb_command(CLI::App& app)
                     "The config whose registry orbs to fetch (default: .circleci/config.yml when there is one, else "
                     "circle.yml)");
   fetch->add_option("--orbs", options->orbs_dir, "The orb cache's folder");
-  fetch->add_option("--api", options->api, fmt::format("The orb API's URL (default {})", kOrbApi));
+  fetch->add_option("--api", options->api,
+                    fmt::format("The orb API's URL (default {}); reached through https_proxy (http_proxy for "
+                                "http://, all_proxy) unless no_proxy names its host, as curl does",
+                                kOrbApi));
   fetch->footer("A version X or X.Y is kept as the full version the API resolves it to, and a config's X or X.Y "
                 "reads the highest kept. By hand: `circleci orb source NS/NAME@VERSION > "
                 "~/.cache/drydock/orbs/NS/NAME@VERSION.yml`.\n\nExit status: 0 when every orb was fetched, 1 when "

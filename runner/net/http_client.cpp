@@ -10,6 +10,9 @@
 #include <fmt/format.h>
 #include <openssl/ssl.h>
 
+#include <algorithm>
+#include <cctype>
+
 
 namespace drydock::net {
 namespace {
@@ -20,13 +23,20 @@ namespace http = beast::http;
 namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 
-http::request<http::string_body> beast_request(const Url& url, const Request& request)
+// HOST or HOST:PORT (a port that is not the scheme's), as a Host header has it.
+std::string host_header(const Url& url)
 {
-  const auto verb = request.method == "POST" ? http::verb::post : http::verb::get;
-  http::request<http::string_body> out{verb, url.target, 11};
   const bool default_port = url.port == (url.tls ? "443" : "80");
   const std::string host = url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host; // IPv6
-  out.set(http::field::host, default_port ? host : host + ":" + url.port);
+  return default_port ? host : host + ":" + url.port;
+}
+
+// `target`: the URL's path, or the whole URL for a request to a proxy.
+http::request<http::string_body> beast_request(const Url& url, const Request& request, const std::string& target)
+{
+  const auto verb = request.method == "POST" ? http::verb::post : http::verb::get;
+  http::request<http::string_body> out{verb, target, 11};
+  out.set(http::field::host, host_header(url));
   out.set(http::field::user_agent, "drydock");
   for (const auto& [name, value] : request.headers) {
     out.set(name, value);
@@ -77,6 +87,105 @@ struct Exchange {
   }
 };
 
+// A CONNECT tunnel through a proxy to the URL's host, then `then` (the TLS handshake).
+struct Tunnel {
+  beast::tcp_stream& stream;
+  http::request<http::empty_body> request;
+  beast::flat_buffer buffer;
+  http::response_parser<http::empty_body> parser;
+  beast::error_code& result;
+  std::function<void()> then;
+  unsigned refused = 0; // the proxy's status when it was not 2xx
+
+  void start()
+  {
+    http::async_write(stream, request, [this](beast::error_code written, std::size_t) {
+      result = written;
+      if (!written) {
+        read_answer();
+      }
+    });
+  }
+
+  void read_answer()
+  {
+    parser.skip(true); // a CONNECT answer has no body: the tunnel follows its header
+    http::async_read_header(stream, buffer, parser, [this](beast::error_code done, std::size_t) {
+      result = done;
+      if (done) {
+        return;
+      }
+      if (parser.get().result_int() / 100 != 2 || buffer.size() != 0) {
+        refused = parser.get().result_int();
+        result = asio::error::connection_refused;
+        return;
+      }
+      then();
+    });
+  }
+};
+
+http::request<http::empty_body> connect_request(const Url& url)
+{
+  const std::string host = url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host;
+  http::request<http::empty_body> out{http::verb::connect, host + ":" + url.port, 11};
+  out.set(http::field::host, host + ":" + url.port);
+  out.set(http::field::user_agent, "drydock");
+  return out;
+}
+
+// The first of `names` set to something, with its name.
+std::optional<std::pair<std::string, std::string>> first_set(const EnvLookup& env,
+                                                             std::initializer_list<const char*> names)
+{
+  for (const auto* name : names) {
+    if (auto value = env(name); value && !value->empty()) {
+      return std::make_pair(std::string(name), std::move(*value));
+    }
+  }
+  return std::nullopt;
+}
+
+bool same_name(std::string_view a, std::string_view b)
+{
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+// Whether a no_proxy entry (a host, a domain, .domain) covers `host`.
+bool covers(std::string_view entry, std::string_view host)
+{
+  while (!entry.empty() && entry.front() == '.') {
+    entry.remove_prefix(1);
+  }
+  if (entry.empty() || entry.size() > host.size()) {
+    return false;
+  }
+  const auto tail = host.substr(host.size() - entry.size());
+  return same_name(tail, entry) && (host.size() == entry.size() || host[host.size() - entry.size() - 1] == '.');
+}
+
+bool bypasses_proxy(const Url& url, std::string_view no_proxy)
+{
+  std::size_t at = 0;
+  while (at <= no_proxy.size()) {
+    const auto comma = std::min(no_proxy.find(',', at), no_proxy.size());
+    auto entry = no_proxy.substr(at, comma - at);
+    while (!entry.empty() && entry.front() == ' ') {
+      entry.remove_prefix(1);
+    }
+    while (!entry.empty() && entry.back() == ' ') {
+      entry.remove_suffix(1);
+    }
+    if (entry == "*" || covers(entry, url.host)) {
+      return true;
+    }
+    at = comma + 1;
+  }
+  return false;
+}
+
 std::string tls_error(const beast::error_code& error)
 {
   if (error.category() == asio::error::get_ssl_category()) {
@@ -118,7 +227,40 @@ tl::expected<Url, std::string> parse_url(std::string_view url)
   return parsed;
 }
 
-tl::expected<Response, std::string> send(const Url& url, const Request& request, const Limits& limits)
+tl::expected<std::optional<Url>, std::string> proxy_for(const Url& url, const EnvLookup& env)
+{
+  const auto named = url.tls ? first_set(env, {"https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"})
+                             : first_set(env, {"http_proxy", "all_proxy", "ALL_PROXY"});
+  if (!named) {
+    return std::nullopt;
+  }
+  if (const auto no_proxy = first_set(env, {"no_proxy", "NO_PROXY"});
+      no_proxy && bypasses_proxy(url, no_proxy->second)) {
+    return std::nullopt;
+  }
+  const auto& [name, written] = *named;
+  const std::string text = written.find("://") == std::string::npos ? "http://" + written : written;
+  const auto authority = std::string_view(text).substr(text.find("://") + 3);
+  if (authority.substr(0, authority.find('/')).find('@') != std::string_view::npos) {
+    return tl::unexpected(fmt::format("{}: a proxy with a user and password is not supported", name));
+  }
+  if (!text.starts_with("http://")) {
+    return tl::unexpected(fmt::format("{}: {} is not an http:// proxy (the only kind drydock uses)", name, written));
+  }
+  auto proxy = parse_url(text);
+  if (!proxy) {
+    return tl::unexpected(fmt::format("{}: {}", name, proxy.error()));
+  }
+  const auto host_port = authority.substr(0, authority.find('/'));
+  const auto bracket = host_port.rfind(']');
+  if (host_port.find(':', bracket == std::string_view::npos ? 0 : bracket) == std::string_view::npos) {
+    proxy->port = "1080"; // as curl has it
+  }
+  return std::optional<Url>(std::move(*proxy));
+}
+
+tl::expected<Response, std::string> send(const Url& url, const Request& request, const Limits& limits,
+                                         const std::optional<Url>& proxy)
 {
   asio::io_context io;
   tcp::resolver resolver(io);
@@ -138,18 +280,11 @@ tl::expected<Response, std::string> send(const Url& url, const Request& request,
   }
   beast::tcp_stream& socket = url.tls ? beast::get_lowest_layer(secure) : plain;
   beast::error_code result = asio::error::timed_out;
-  const auto message = beast_request(url, request);
+  const bool absolute = proxy && !url.tls; // a plain request to a proxy names the whole URL
+  const auto message = beast_request(url, request, absolute ? "http://" + host_header(url) + url.target : url.target);
   Exchange<beast::tcp_stream> over_plain{plain, message, {}, {}, result, limits.most_body};
   Exchange<beast::ssl_stream<beast::tcp_stream>> over_tls{secure, message, {}, {}, result, limits.most_body};
-  const auto on_connected = [&](beast::error_code connected, const tcp::endpoint&) {
-    result = connected;
-    if (connected) {
-      return;
-    }
-    if (!url.tls) {
-      over_plain.start();
-      return;
-    }
+  const auto handshake = [&] {
     secure.async_handshake(ssl::stream_base::client, [&](beast::error_code shaken) {
       result = shaken;
       if (!shaken) {
@@ -157,7 +292,24 @@ tl::expected<Response, std::string> send(const Url& url, const Request& request,
       }
     });
   };
-  resolver.async_resolve(url.host, url.port, [&](beast::error_code resolved, const tcp::resolver::results_type& to) {
+  Tunnel tunnel{socket, connect_request(url), {}, {}, result, handshake};
+  bool reached = false; // the peer (the proxy, when there is one) took the connection
+  const auto on_connected = [&](beast::error_code connected, const tcp::endpoint&) {
+    result = connected;
+    reached = !connected;
+    if (connected) {
+      return;
+    }
+    if (!url.tls) {
+      over_plain.start();
+    } else if (proxy) {
+      tunnel.start();
+    } else {
+      handshake();
+    }
+  };
+  const Url& peer = proxy ? *proxy : url;
+  resolver.async_resolve(peer.host, peer.port, [&](beast::error_code resolved, const tcp::resolver::results_type& to) {
     result = resolved;
     if (!resolved) {
       socket.async_connect(to, on_connected);
@@ -175,8 +327,13 @@ tl::expected<Response, std::string> send(const Url& url, const Request& request,
   if (result == http::error::body_limit) {
     return tl::unexpected(fmt::format("its answer is larger than {} MB", limits.most_body >> 20U));
   }
+  if (tunnel.refused != 0) {
+    return tl::unexpected(fmt::format("the proxy {} answered HTTP {} to CONNECT {}", host_header(*proxy),
+                                      tunnel.refused, std::string(connect_request(url).target())));
+  }
   if (result) {
-    return tl::unexpected(tls_error(result));
+    return tl::unexpected(proxy && !reached ? fmt::format("the proxy {}: {}", host_header(*proxy), result.message())
+                                            : tls_error(result));
   }
   auto& response = url.tls ? over_tls.parser.get() : over_plain.parser.get();
   return Response{response.result_int(), std::move(response.body())};

@@ -208,6 +208,41 @@ TEST_CASE("status: a failing receiver is retried until it takes the status", "[a
   CHECK(warnings.lines.empty());
 }
 
+TEST_CASE("status: through the proxy the settings name, as an absolute-form request", "[agent]")
+{
+  Receiver proxy(0); // takes the request as a proxy would, and answers it
+  Warnings warnings;
+  {
+    StatusTarget target;
+    target.url_template = "http://status.example.invalid/repos/{repo}/statuses/{sha}";
+    target.proxy_settings = [&](const std::string& name) -> std::optional<std::string> {
+      return name == "http_proxy" ? std::optional<std::string>("127.0.0.1:" + std::to_string(proxy.port()))
+                                  : std::nullopt;
+    };
+    StatusPoster poster(target, "", warnings.sink());
+    poster.post(finished_build());
+    REQUIRE(proxy.wait_for(1).size() == 1);
+  }
+  CHECK(proxy.wait_for(1)[0].target == "http://status.example.invalid/repos/o/r/statuses/" + std::string(40, 'c'));
+  CHECK(warnings.lines.empty());
+}
+
+TEST_CASE("status: proxy settings it cannot use are a warning, not a request", "[agent]")
+{
+  Warnings warnings;
+  StatusTarget target;
+  target.url_template = "https://status.example.invalid/s/{sha}";
+  target.attempts = 1;
+  target.proxy_settings = [](const std::string& name) -> std::optional<std::string> {
+    return name == "https_proxy" ? std::optional<std::string>("http://u:p@proxy:1") : std::nullopt;
+  };
+  StatusPoster poster(target, "", warnings.sink());
+  poster.post(finished_build());
+  const auto lines = warnings.wait_for(1);
+  REQUIRE(lines.size() == 1);
+  CHECK(lines[0].find("https_proxy: a proxy with a user and password is not supported") != std::string::npos);
+}
+
 TEST_CASE("status: a receiver that is down is given up on with a warning", "[agent]")
 {
   Warnings warnings;

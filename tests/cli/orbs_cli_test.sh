@@ -2,8 +2,9 @@
 # CircleCI 2.1 orbs end to end, on the host (machine jobs): `drydock orb
 # fetch` fills the local orb cache from an orb API (a stand-in on
 # 127.0.0.1, over http and over https with a certificate of the test's
-# own), with the orbs the fetched ones import; then validate, plan and run
-# read registry and inline orbs from the cache, offline. A missing orb is
+# own, directly and through a proxy), with the orbs the fetched ones
+# import; then validate, plan and run read registry and inline orbs from
+# the cache, offline. A missing orb is
 # one error at its file:line:col that says how to fill the cache; hostile
 # or broken answers of the API leave nothing behind.
 # Usage: orbs_cli_test.sh PATH/TO/drydock
@@ -209,5 +210,46 @@ contains "$out" "cannot reach the orb API: TLS:"
 out=$(SSL_CERT_FILE=cert.pem "$drydock" orb fetch --api "$tls" --orbs tls-cache circleci/node@5.1.0 2>&1); code=$?
 [ "$code" = 0 ] || fail "https with its certificate trusted: exit $code: $out"
 contains "$out" "fetched circleci/node@5.1.0 (5.1.0) into $scratch/tls-cache/circleci/node@5.1.0.yml"
+
+# A partial version answered as itself (5.1 for @5.1) is not a release either: never kept.
+echo '{"data":{"orbVersion":{"id":"x","version":"5.1","source":"version: 2.1\n"}}}' >api/bad/same@5.1.answer
+out=$("$drydock" orb fetch --api "$api" bad/same@5.1 2>&1); code=$?
+[ "$code" = 1 ] || fail "a partial version answered as itself: exit $code: $out"
+contains "$out" "the API answered version 5.1, which bad/same@5.1 does not mean"
+
+# --- through a proxy, as curl reads the environment ---------------------------------
+python3 "$here/connect_proxy.py" proxy.port proxy.log "$marker" &
+python3 "$here/connect_proxy.py" refusing.port refusing.log "$marker" refuse &
+wait_for 10 test -s proxy.port || fail "the proxy did not start"
+wait_for 10 test -s refusing.port || fail "the refusing proxy did not start"
+proxy="127.0.0.1:$(cat proxy.port)" # no scheme: http://, as curl takes it
+out=$(https_proxy=$proxy SSL_CERT_FILE=cert.pem "$drydock" orb fetch --api "$tls" --orbs proxied circleci/node@5.1.0 2>&1); code=$?
+[ "$code" = 0 ] || fail "https through a proxy: exit $code: $out"
+contains "$out" "fetched circleci/node@5.1.0 (5.1.0) into $scratch/proxied/circleci/node@5.1.0.yml"
+contains "$(cat proxy.log)" "CONNECT 127.0.0.1:$(cat tls.port) HTTP/1.1"
+asked=$(wc -l <proxy.log)
+out=$(HTTPS_PROXY=http://$proxy NO_PROXY=example.invalid,127.0.0.1 SSL_CERT_FILE=cert.pem \
+  "$drydock" orb fetch --api "$tls" --orbs bypassed circleci/node@5.1.0 2>&1); code=$?
+[ "$code" = 0 ] || fail "no_proxy names the host: exit $code: $out"
+[ "$(wc -l <proxy.log)" = "$asked" ] || fail "no_proxy: the proxy was asked: $(cat proxy.log)"
+out=$(http_proxy=http://$proxy "$drydock" orb fetch --api "$api" --orbs plain-proxied circleci/node@5.1.0 2>&1); code=$?
+[ "$code" = 0 ] || fail "http through a proxy: exit $code: $out"
+contains "$(cat proxy.log)" "POST http://127.0.0.1:$(cat api2.port)/graphql-unstable HTTP/1.1"
+# Uppercase HTTP_PROXY is a CGI's request header, not a setting (httpoxy): not read.
+out=$(HTTP_PROXY=http://127.0.0.1:1 "$drydock" orb fetch --api "$api" --orbs not-proxied circleci/node@5.1.0 2>&1); code=$?
+[ "$code" = 0 ] || fail "HTTP_PROXY was read: exit $code: $out"
+out=$(https_proxy=http://127.0.0.1:$(cat refusing.port) "$drydock" orb fetch --api "$tls" circleci/node@5.1.0 2>&1); code=$?
+[ "$code" = 1 ] || fail "a proxy that refuses: exit $code: $out"
+contains "$out" "cannot reach the orb API: the proxy 127.0.0.1:$(cat refusing.port) answered HTTP 407 to CONNECT 127.0.0.1:$(cat tls.port)"
+out=$(https_proxy=http://127.0.0.1:1 "$drydock" orb fetch --api "$tls" circleci/node@5.1.0 2>&1); code=$?
+[ "$code" = 1 ] || fail "a proxy that is not there: exit $code: $out"
+contains "$out" "cannot reach the orb API: the proxy 127.0.0.1:1: Connection refused"
+out=$(https_proxy=http://ci:hunter2@127.0.0.1:1 "$drydock" orb fetch --api "$tls" circleci/node@5.1.0 2>&1); code=$?
+[ "$code" = 2 ] || fail "a proxy with a password: exit $code: $out"
+contains "$out" "https_proxy: a proxy with a user and password is not supported"
+lacks "$out" "hunter2"
+out=$(https_proxy=socks5://127.0.0.1:1 "$drydock" orb fetch --api "$tls" circleci/node@5.1.0 2>&1); code=$?
+[ "$code" = 2 ] || fail "a socks proxy: exit $code: $out"
+contains "$out" "https_proxy: socks5://127.0.0.1:1 is not an http:// proxy (the only kind drydock uses)"
 
 finish "orbs CLI tests passed"
