@@ -35,7 +35,7 @@ void Environment::erase(const std::string& name)
   std::erase_if(m_vars, [&](const auto& var) { return var.first == name; });
 }
 
-Environment without(Environment env, const std::vector<std::string>& names)
+Environment without(const Environment& env, const std::vector<std::string>& names)
 {
   const auto matches = [&](const std::string& name) {
     return std::any_of(names.begin(), names.end(), [&](const std::string& pattern) {
@@ -43,16 +43,13 @@ Environment without(Environment env, const std::vector<std::string>& names)
                                     : name == pattern;
     });
   };
-  std::vector<std::string> dropped;
+  Environment kept;
   for (const auto& [name, value] : env.vars()) {
-    if (matches(name)) {
-      dropped.push_back(name);
+    if (!matches(name)) {
+      kept.set(name, value);
     }
   }
-  for (const auto& name : dropped) {
-    env.erase(name);
-  }
-  return env;
+  return kept;
 }
 
 std::optional<std::string> Environment::get(std::string_view name) const

@@ -29,7 +29,7 @@ private:
 };
 
 // `env` without the variables `names` matches: a NAME, or a PREFIX*.
-Environment without(Environment env, const std::vector<std::string>& names);
+Environment without(const Environment& env, const std::vector<std::string>& names);
 
 // Expands $NAME and ${NAME} from env (unset names expand to nothing, as in a
 // shell); "\$" is a literal dollar.

@@ -13,6 +13,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "util/lines.hpp"
+
 
 namespace drydock::net {
 namespace {
@@ -23,12 +25,17 @@ namespace http = beast::http;
 namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 
+// The host as a URL or a header writes it: an IPv6 address in brackets.
+std::string bracketed_host(const Url& url)
+{
+  return url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host;
+}
+
 // HOST or HOST:PORT (a port that is not the scheme's), as a Host header has it.
 std::string host_header(const Url& url)
 {
   const bool default_port = url.port == (url.tls ? "443" : "80");
-  const std::string host = url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host; // IPv6
-  return default_port ? host : host + ":" + url.port;
+  return default_port ? bracketed_host(url) : bracketed_host(url) + ":" + url.port;
 }
 
 // `target`: the URL's path, or the whole URL for a request to a proxy.
@@ -127,9 +134,9 @@ struct Tunnel {
 
 http::request<http::empty_body> connect_request(const Url& url)
 {
-  const std::string host = url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host;
-  http::request<http::empty_body> out{http::verb::connect, host + ":" + url.port, 11};
-  out.set(http::field::host, host + ":" + url.port);
+  const std::string authority = bracketed_host(url) + ":" + url.port;
+  http::request<http::empty_body> out{http::verb::connect, authority, 11};
+  out.set(http::field::host, authority);
   out.set(http::field::user_agent, "drydock");
   return out;
 }
@@ -168,10 +175,7 @@ bool covers(std::string_view entry, std::string_view host)
 
 bool bypasses_proxy(const Url& url, std::string_view no_proxy)
 {
-  std::size_t at = 0;
-  while (at <= no_proxy.size()) {
-    const auto comma = std::min(no_proxy.find(',', at), no_proxy.size());
-    auto entry = no_proxy.substr(at, comma - at);
+  for (auto entry : util::split(no_proxy, ',')) {
     while (!entry.empty() && entry.front() == ' ') {
       entry.remove_prefix(1);
     }
@@ -181,7 +185,6 @@ bool bypasses_proxy(const Url& url, std::string_view no_proxy)
     if (entry == "*" || covers(entry, url.host)) {
       return true;
     }
-    at = comma + 1;
   }
   return false;
 }
@@ -329,7 +332,7 @@ tl::expected<Response, std::string> send(const Url& url, const Request& request,
   }
   if (tunnel.refused != 0) {
     return tl::unexpected(fmt::format("the proxy {} answered HTTP {} to CONNECT {}", host_header(*proxy),
-                                      tunnel.refused, std::string(connect_request(url).target())));
+                                      tunnel.refused, std::string(tunnel.request.target())));
   }
   if (result) {
     return tl::unexpected(proxy && !reached ? fmt::format("the proxy {}: {}", host_header(*proxy), result.message())

@@ -1,12 +1,14 @@
 #pragma once
 // The one line splitter: text split at '\n' exactly as std::getline splits
-// a stream, without the stream or a copy per line. Header-only, so os/
-// (below the core library) can use it too.
+// a stream, without the stream or a copy per line; and split() at any
+// character. Header-only, so os/ and net/ (below the core library) can use
+// them too.
 #include <algorithm>
 #include <cstddef>
 #include <iterator>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace drydock::util {
 
@@ -68,5 +70,19 @@ inline Lines lines(const char* text) { return Lines(text); }
 // (`for (auto line : lines(f()))`): keep it in a variable first.
 Lines lines(std::string&& text) = delete;
 Lines lines(const std::string&& text) = delete;
+
+// The parts of `text` between `separator`s, as views into it, empty ones
+// kept: "a,,b" is a, "" and b; "" is one empty part.
+inline std::vector<std::string_view> split(std::string_view text, char separator)
+{
+  std::vector<std::string_view> parts;
+  std::size_t at = 0;
+  while (at <= text.size()) {
+    const auto end = std::min(text.find(separator, at), text.size());
+    parts.push_back(text.substr(at, end - at));
+    at = end + 1;
+  }
+  return parts;
+}
 
 } // namespace drydock::util

@@ -62,3 +62,13 @@ TEST_CASE("lines are views into the text, and an early break is fine", "[util][l
   }
   CHECK(seen == "first");
 }
+
+TEST_CASE("split keeps every part between separators, empty ones too", "[util][lines]")
+{
+  using Parts = std::vector<std::string_view>;
+  CHECK(drydock::util::split("a,,b", ',') == Parts{"a", "", "b"});
+  CHECK(drydock::util::split("5.1.0", '.') == Parts{"5", "1", "0"});
+  CHECK(drydock::util::split("", ',') == Parts{""});
+  CHECK(drydock::util::split(",", ',') == Parts{"", ""});
+  CHECK(drydock::util::split("abc", ',') == Parts{"abc"});
+}

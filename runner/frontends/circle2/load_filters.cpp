@@ -8,6 +8,8 @@
 #include <optional>
 #include <sstream>
 
+#include "util/lines.hpp"
+
 namespace drydock::circle2 {
 namespace {
 
@@ -98,13 +100,10 @@ std::string cron_item_error(std::string_view item, const CronField& field)
 
 std::string cron_field_error(std::string_view text, const CronField& field)
 {
-  std::size_t at = 0;
-  while (at <= text.size()) {
-    const auto comma = std::min(text.find(',', at), text.size());
-    if (auto error = cron_item_error(text.substr(at, comma - at), field); !error.empty()) {
+  for (const auto item : util::split(text, ',')) {
+    if (auto error = cron_item_error(item, field); !error.empty()) {
       return error;
     }
-    at = comma + 1;
   }
   return "";
 }

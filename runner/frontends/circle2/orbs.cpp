@@ -14,6 +14,7 @@
 #include "config/scalar.hpp"
 #include "frontends/circle2/continuation.hpp"
 #include "frontends/circle2/model.hpp"
+#include "util/lines.hpp"
 #include "util/source.hpp"
 #include "util/spelling.hpp"
 
@@ -52,31 +53,23 @@ bool is_version(std::string_view text)
     return !label.empty() && label.front() != '.'
            && std::all_of(label.begin(), label.end(), [](char c) { return is_name_char(c) || c == '.'; });
   }
-  int parts = 0;
-  std::size_t at = 0;
-  while (at <= text.size() && parts < 4) {
-    const auto dot = std::min(text.find('.', at), text.size());
-    const auto part = text.substr(at, dot - at);
-    if (part.empty() || !std::all_of(part.begin(), part.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-      return false;
-    }
-    ++parts;
-    at = dot + 1;
+  if (std::count(text.begin(), text.end(), '.') > 2) {
+    return false; // X.Y.Z at most, checked before a part is made of a long string of dots
   }
-  return parts <= 3 && at > text.size();
+  const auto parts = util::split(text, '.');
+  return parts.size() <= 3 && std::all_of(parts.begin(), parts.end(), [](std::string_view part) {
+           return !part.empty() && std::all_of(part.begin(), part.end(), [](char c) { return c >= '0' && c <= '9'; });
+         });
 }
 
 // A version's numbers, each saturated at the largest (no digit string overflows).
 std::vector<unsigned long long> numbers_of(std::string_view version)
 {
   std::vector<unsigned long long> numbers;
-  std::size_t at = 0;
-  while (at <= version.size()) {
-    const auto dot = std::min(version.find('.', at), version.size());
+  for (const auto part : util::split(version, '.')) {
     unsigned long long number = 0;
-    const auto [end, error] = std::from_chars(version.data() + at, version.data() + dot, number);
+    const auto [end, error] = std::from_chars(part.data(), part.data() + part.size(), number);
     numbers.push_back(error == std::errc::result_out_of_range ? ~0ULL : number);
-    at = dot + 1;
   }
   return numbers;
 }
